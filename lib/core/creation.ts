@@ -1,0 +1,187 @@
+/**
+ * Creating tensors from JS data. Input is validated before anything is
+ * allocated: ragged rows, non-numbers, unknown dtypes and bad dims give a
+ * clear error and leak nothing.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { Dtype, Shape } from '../../typelevel/index.js';
+import { DtypeError, ShapeError, showShape } from './errors.js';
+import { ConcreteTensor, sizeOf, type Tensor } from './tensor.js';
+
+/** The shape of nested JS array data, as a type: `[[1, 2], [3, 4]]` → `[2, 2]`. @public */
+export type ShapeOfData<T> = T extends readonly unknown[] ? (number extends T['length'] ? [number, ...ShapeOfData<T[number]>] : [T['length'], ...ShapeOfData<T[0]>]) : [];
+
+/** Nested arrays of numbers or booleans. @public */
+export type TensorData = number | boolean | readonly TensorData[] | Float32Array | Int32Array | Uint8Array;
+
+const DTYPES: readonly Dtype[] = ['float32', 'int32', 'bool'];
+
+/** Throws a `DtypeError` unless `dtype` is a supported dtype name. */
+export function checkDtype(op: string, dtype: unknown): asserts dtype is Dtype {
+  if (!DTYPES.includes(dtype as Dtype)) {
+    throw new DtypeError(op, `unknown dtype ${JSON.stringify(dtype)}; expected one of ${DTYPES.map((d) => `'${d}'`).join(', ')}`);
+  }
+}
+
+/** Throws a `ShapeError` unless every dim is a non-negative integer. */
+export function checkShape(op: string, shape: unknown): asserts shape is number[] {
+  if (!Array.isArray(shape) || !shape.every((d) => Number.isInteger(d) && d >= 0)) {
+    throw new ShapeError(op, `a shape is a list of non-negative integers, got ${JSON.stringify(shape)}`);
+  }
+}
+
+/** Walks nested data: its shape and flat values, or a `ShapeError` naming the ragged path. */
+function inspect(data: TensorData): { shape: number[]; flat: (number | boolean)[] } {
+  const flat: (number | boolean)[] = [];
+  const shapeAt = (x: TensorData, path: string, depth: number, expect: number[] | undefined): number[] => {
+    if (ArrayBuffer.isView(x)) {
+      flat.push(...Array.from(x as Float32Array));
+      return [x.length];
+    }
+    if (Array.isArray(x)) {
+      const here = [x.length];
+      let inner: number[] | undefined = expect?.slice(1);
+      x.forEach((child, i) => {
+        const s = shapeAt(child, `${path}[${i}]`, depth + 1, inner);
+        if (inner === undefined) inner = s;
+        else if (showShape(s) !== showShape(inner)) {
+          throw new ShapeError('tensor', `ragged data: ${path}[${i}] has shape ${showShape(s)} but ${path}[0] has shape ${showShape(inner)}`);
+        }
+      });
+      if (x.length === 0 && expect) inner = expect.slice(1);
+      return [...here, ...(inner ?? [])];
+    }
+    if (typeof x === 'number' || typeof x === 'boolean') {
+      flat.push(x);
+      return [];
+    }
+    throw new DtypeError('tensor', `${path || 'data'} is ${x === null ? 'null' : typeof x}; expected a number, a boolean or an array`);
+  };
+  const shape = shapeAt(data, 'data', 0, undefined);
+  return { shape, flat };
+}
+
+function inferDtype(flat: readonly (number | boolean)[]): Dtype {
+  return flat.length > 0 && flat.every((v) => typeof v === 'boolean') ? 'bool' : 'float32';
+}
+
+/**
+ * A tensor from nested JS arrays; the shape is inferred, and typed when the
+ * data is a literal. The dtype defaults to `float32` (`bool` for booleans).
+ * @example
+ * ```ts
+ * const a = fx.tensor([[1, 2], [3, 4]]);        // Tensor<[2, 2], 'float32'>
+ * const i = fx.tensor([1, 2, 3], 'int32');       // Tensor<[3], 'int32'>
+ * ```
+ * @public
+ */
+export function tensor<const T extends TensorData, D extends Dtype = 'float32'>(data: T, dtype?: D): Tensor<ShapeOfData<T>, D> {
+  if (dtype !== undefined) checkDtype('tensor', dtype);
+  const { shape, flat } = inspect(data);
+  const dt = dtype ?? inferDtype(flat);
+  if (dt !== 'bool' && flat.some((v) => typeof v !== 'number')) {
+    throw new DtypeError('tensor', `data for a ${dt} tensor must be numbers`);
+  }
+  if (dt === 'int32' && flat.some((v) => !Number.isInteger(v))) {
+    throw new DtypeError('tensor', 'data for an int32 tensor must be integers');
+  }
+  return new ConcreteTensor(tf.tensor(flat as number[], shape, dt)) as never;
+}
+
+/**
+ * A tensor of `shape` filled with `value`.
+ * @example
+ * ```ts
+ * fx.full([2, 2], 7); // [[7, 7], [7, 7]]
+ * ```
+ * @public
+ */
+export function full<const S extends Shape, D extends Dtype = 'float32'>(shape: S, value: number | boolean, dtype?: D): Tensor<S, D> {
+  checkShape('full', shape);
+  const dt = dtype ?? (typeof value === 'boolean' ? 'bool' : 'float32');
+  checkDtype('full', dt);
+  return new ConcreteTensor(tf.fill(shape, value as number, dt)) as never;
+}
+
+/**
+ * A tensor of zeros.
+ * @example
+ * ```ts
+ * fx.zeros([3, 4]); // Tensor<[3, 4], 'float32'>
+ * ```
+ * @public
+ */
+export function zeros<const S extends Shape, D extends Dtype = 'float32'>(shape: S, dtype?: D): Tensor<S, D> {
+  return full(shape, 0, dtype ?? ('float32' as D));
+}
+
+/**
+ * A tensor of ones.
+ * @example
+ * ```ts
+ * fx.ones([2]); // [1, 1]
+ * ```
+ * @public
+ */
+export function ones<const S extends Shape, D extends Dtype = 'float32'>(shape: S, dtype?: D): Tensor<S, D> {
+  return full(shape, 1, dtype ?? ('float32' as D));
+}
+
+/**
+ * A rank-0 tensor.
+ * @example
+ * ```ts
+ * fx.scalar(3); // Tensor<[], 'float32'>
+ * ```
+ * @public
+ */
+export function scalar<D extends Dtype = 'float32'>(value: number | boolean, dtype?: D): Tensor<[], D> {
+  return full([], value, dtype ?? ((typeof value === 'boolean' ? 'bool' : 'float32') as D));
+}
+
+/**
+ * `[0, 1, …, n-1]` as `int32`.
+ * @example
+ * ```ts
+ * fx.arange(3); // Tensor<[3], 'int32'>: [0, 1, 2]
+ * ```
+ * @public
+ */
+export function arange<const N extends number>(n: N): Tensor<[N], 'int32'> {
+  if (!Number.isInteger(n) || n < 0) throw new ShapeError('arange', `n must be a non-negative integer, got ${n}`);
+  return new ConcreteTensor(tf.range(0, n, 1, 'int32')) as never;
+}
+
+/**
+ * `n` evenly spaced float32 values from `start` to `stop` inclusive.
+ * @example
+ * ```ts
+ * fx.linspace(0, 1, 3); // [0, 0.5, 1]
+ * ```
+ * @public
+ */
+export function linspace<const N extends number>(start: number, stop: number, n: N): Tensor<[N], 'float32'> {
+  if (!Number.isInteger(n) || n < 0) throw new ShapeError('linspace', `n must be a non-negative integer, got ${n}`);
+  return new ConcreteTensor(tf.linspace(start, stop, n)) as never;
+}
+
+/**
+ * The `n × n` identity matrix.
+ * @example
+ * ```ts
+ * fx.eye(2); // [[1, 0], [0, 1]]
+ * ```
+ * @public
+ */
+export function eye<const N extends number>(n: N): Tensor<[N, N], 'float32'> {
+  if (!Number.isInteger(n) || n < 0) throw new ShapeError('eye', `n must be a non-negative integer, got ${n}`);
+  return new ConcreteTensor(tf.eye(n)) as never;
+}
+
+/** Zeros shaped like an abstract value (used to materialize symbolic zeros). */
+export function zerosLike(aval: { shape: readonly number[]; dtype: Dtype }): Tensor {
+  return new ConcreteTensor(tf.zeros(aval.shape as number[], aval.dtype));
+}
+
+/** Number of elements of a shape. */
+export { sizeOf };

@@ -1,0 +1,80 @@
+/**
+ * The primitive interface: everything fluxion knows about one operation lives
+ * in one object, defined in one file under `lib/primitives/`.
+ */
+import type * as tf from '@tensorflow/tfjs-core';
+import type { AbstractValue, AnyTensor as Tensor } from './tensor.js';
+
+/** Parameters of one application of a primitive (axes, shapes, flags): plain JSON-like data. */
+export type Params = Readonly<Record<string, unknown>>;
+
+/** A cotangent or tangent that is known to be zero, without materializing it. */
+export type MaybeZero = Tensor | null;
+
+/**
+ * An input of a linear equation during transposition: either a known value
+ * (a constant, not differentiated) or the linear unknown, of which only the
+ * shape and dtype are known.
+ */
+export class LinearInput {
+  constructor(readonly aval: AbstractValue) {}
+}
+
+/**
+ * One primitive operation with all of its rules.
+ *
+ * - `abstractEval`: the shape/dtype rule; throws `ShapeError`/`DtypeError`.
+ * - `impl`: computes the result on TensorFlow.js tensors.
+ * - `jvp`: forward-mode rule; tangents may be `null` (symbolic zero). Written
+ *   with fluxion ops, so the rule is itself differentiable (higher order).
+ * - `transpose`: for primitives linear in some inputs: given the output
+ *   cotangent, the cotangent of each `LinearInput` (null for constants or
+ *   symbolic zeros).
+ * - `batch`: the vmap rule (slot for the vmap transformation).
+ */
+export interface Primitive<P extends Params = Params> {
+  readonly name: string;
+  abstractEval(inputs: readonly AbstractValue[], params: P): AbstractValue[];
+  impl(inputs: readonly tf.Tensor[], params: P): tf.Tensor[];
+  jvp?(primals: readonly Tensor[], tangents: readonly MaybeZero[], params: P): [Tensor[], MaybeZero[]];
+  transpose?(cotangents: readonly MaybeZero[], inputs: readonly (Tensor | LinearInput)[], params: P): MaybeZero[];
+  batch?: unknown;
+  /** Printed in the IR next to the name, e.g. `axes=[0]`. Defaults to JSON of params. */
+  showParams?(params: P): string;
+}
+
+/**
+ * Defines a one-output primitive with rules written over single tensors; the
+ * core sees the array-shaped `Primitive` interface.
+ */
+export interface UnaryOutputPrimitive<P extends Params> {
+  readonly name: string;
+  abstractEval(inputs: readonly AbstractValue[], params: P): AbstractValue;
+  impl(inputs: readonly tf.Tensor[], params: P): tf.Tensor;
+  jvp?(primals: readonly Tensor[], tangents: readonly MaybeZero[], params: P): [Tensor, MaybeZero];
+  transpose?(cotangent: Tensor, inputs: readonly (Tensor | LinearInput)[], params: P): MaybeZero[];
+  showParams?(params: P): string;
+}
+
+export function definePrimitive<P extends Params>(p: UnaryOutputPrimitive<P>): Primitive<P> {
+  const prim: Primitive<P> = {
+    name: p.name,
+    abstractEval: (inputs, params) => [p.abstractEval(inputs, params)],
+    impl: (inputs, params) => [p.impl(inputs, params)],
+  };
+  if (p.showParams) prim.showParams = p.showParams;
+  const { jvp, transpose } = p;
+  if (jvp) {
+    prim.jvp = (primals, tangents, params) => {
+      const [out, tangentOut] = jvp(primals, tangents, params);
+      return [[out], [tangentOut]];
+    };
+  }
+  if (transpose) {
+    prim.transpose = (cts, inputs, params) => {
+      const ct = cts[0];
+      return ct ? transpose(ct, inputs, params) : inputs.map(() => null);
+    };
+  }
+  return prim;
+}

@@ -1,0 +1,29 @@
+/**
+ * Typed signatures shared by several ops, built from the `typelevel/` rules.
+ */
+import type { Broadcast, BroadcastError, Dim, Dtype, Shape } from '../../typelevel/index.js';
+import type { Tensor } from './tensor.js';
+
+/**
+ * The signature of an elementwise binary op with broadcasting. Overloads cover
+ * symbolic dims (same shape, scalar, trailing suffix); the last one handles
+ * literal shapes with size-1 broadcasting and reports mismatches as
+ * `shape error: cannot broadcast [2, 3] with [2]`.
+ * @public
+ */
+export interface BinaryOp<Allowed extends Dtype> {
+  <S extends Shape, D extends Allowed>(a: Tensor<S, D>, b: Tensor<S, NoInfer<D>> | number): Tensor<S, D>;
+  <S extends Shape, D extends Allowed>(a: number, b: Tensor<S, D>): Tensor<S, D>;
+  <S extends Shape, D extends Allowed>(a: Tensor<S, D>, b: Tensor<[], NoInfer<D>>): Tensor<S, D>;
+  <S extends Shape, D extends Allowed>(a: Tensor<[], D>, b: Tensor<S, NoInfer<D>>): Tensor<S, D>;
+  <P extends Dim[], N extends Dim, D extends Allowed>(a: Tensor<[...P, N], D>, b: Tensor<[NoInfer<N>], NoInfer<D>>): Tensor<[...P, N], D>;
+  <P extends Dim[], N extends Dim, D extends Allowed>(a: Tensor<[N], D>, b: Tensor<[...P, NoInfer<N>], NoInfer<D>>): Tensor<[...P, N], D>;
+  <P extends Dim[], M extends Dim, N extends Dim, D extends Allowed>(
+    a: Tensor<[...P, M, N], D>,
+    b: Tensor<[NoInfer<M>, NoInfer<N>], NoInfer<D>>,
+  ): Tensor<[...P, M, N], D>;
+  <A extends Shape, B extends Shape, D extends Allowed>(
+    a: Tensor<A, D>,
+    b: [Broadcast<A, B>] extends [never] ? BroadcastError<A, B> : Tensor<B, NoInfer<D>>,
+  ): Tensor<Broadcast<A, B>, D>;
+}

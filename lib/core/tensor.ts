@@ -1,0 +1,211 @@
+/**
+ * `Tensor<S, D>`: the one value type users see. A tensor is either concrete
+ * (it owns a TensorFlow.js tensor) or a tracer (it stands for a value inside a
+ * transformation). Both answer `shape` and `dtype`; a tracer whose primal is
+ * known (under `grad`/`jvp` in eager mode) also answers `arraySync()`, so plain
+ * `if`/`for` on it differentiate the executed path.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { Dtype, Shape } from '../../typelevel/index.js';
+import { ReadbackError, showShape } from './errors.js';
+import { registerInScope, type Releasable } from './scope.js';
+
+/** The nested JS array a tensor of shape `S` reads back as. @public */
+export type NestedArray<S extends Shape, D extends Dtype> = S extends []
+  ? Elem<D>
+  : S extends [number, ...infer Rest extends Shape]
+    ? NestedArray<Rest, D>[]
+    : unknown;
+
+/** The JS element type of a dtype. @public */
+export type Elem<D extends Dtype> = D extends 'bool' ? boolean : number;
+
+/** Shape and dtype without a value: what abstract evaluation computes. @public */
+export interface AbstractValue {
+  readonly shape: readonly number[];
+  readonly dtype: Dtype;
+}
+
+/** `f32[2,3]`: a compact rendering of an abstract value for the IR printer and errors. */
+export function showAval(a: AbstractValue): string {
+  const short = a.dtype === 'float32' ? 'f32' : a.dtype === 'int32' ? 'i32' : 'bool';
+  return `${short}[${a.shape.join(',')}]`;
+}
+
+/** Number of elements of a shape. */
+export function sizeOf(shape: readonly number[]): number {
+  let n = 1;
+  for (const d of shape) n *= d;
+  return n;
+}
+
+/**
+ * A tensor of shape `S` and dtype `D`. Create with `fx.tensor`, `fx.zeros`, …;
+ * operate with the free functions on `fx`.
+ *
+ * @example
+ * ```ts
+ * const a = fx.tensor([[1, 2], [3, 4]]); // Tensor<[2, 2], 'float32'>
+ * a.shape; // [2, 2]
+ * ```
+ * @public
+ */
+export abstract class Tensor<S extends Shape = Shape, D extends Dtype = Dtype> {
+  /** The shape, outermost axis first. */
+  readonly shape: S;
+  /** The element type. */
+  readonly dtype: D;
+
+  protected constructor(shape: readonly number[], dtype: D) {
+    this.shape = Object.freeze(shape.slice()) as unknown as S;
+    this.dtype = dtype;
+  }
+
+  /** Number of axes. */
+  get rank(): number {
+    return this.shape.length;
+  }
+
+  /** Number of elements. */
+  get size(): number {
+    return sizeOf(this.shape);
+  }
+
+  /**
+   * The concrete tensor holding this value: itself, or a tracer's primal.
+   * Throws `ConcretizationError` for abstract (jit-traced) values.
+   * @internal
+   */
+  abstract _concrete(what: string): ConcreteTensor;
+
+  /** Reads the value back as nested JS arrays (synchronously). */
+  arraySync(): NestedArray<S, D> {
+    const t = this._concrete('arraySync()')._tf;
+    return readSync('arraySync()', () => t.arraySync()) as NestedArray<S, D>;
+  }
+
+  /** Reads the value back as nested JS arrays. */
+  async array(): Promise<NestedArray<S, D>> {
+    return (await this._concrete('array()')._tf.array()) as NestedArray<S, D>;
+  }
+
+  /** Reads the flat values back (row-major). */
+  async data(): Promise<D extends 'float32' ? Float32Array : Int32Array | Uint8Array> {
+    return (await this._concrete('data()')._tf.data()) as never;
+  }
+
+  /** Reads the flat values back synchronously (row-major). */
+  dataSync(): D extends 'float32' ? Float32Array : Int32Array | Uint8Array {
+    const t = this._concrete('dataSync()')._tf;
+    return readSync('dataSync()', () => t.dataSync()) as never;
+  }
+
+  /** The value of a one-element tensor as a JS number (booleans as 0/1). */
+  item(): number {
+    const c = this._concrete('item()');
+    if (c.size !== 1) throw new Error(`item() needs a one-element tensor, got shape ${showShape(c.shape)}`);
+    return readSync('item()', () => c._tf.dataSync())[0]!;
+  }
+
+  /** `if (x)`-style truth of a one-element tensor. */
+  valueOf(): number {
+    return this.item();
+  }
+
+  /** Keeps what this value reaches alive for one more owner (a staged program). @internal */
+  _retain(): void {}
+  /** Drops one owner's hold (see `_retain`). @internal */
+  _release(): void {}
+  /** Adds the concrete tensors this value keeps alive to `into` (scopes keep them). @internal */
+  _reach(_into: Set<Releasable>): void {}
+
+  /** Frees the memory now. Using the tensor afterwards throws. */
+  abstract dispose(): void;
+
+  /** True once disposed. */
+  abstract get isDisposed(): boolean;
+
+  toString(): string {
+    return `Tensor<${showShape(this.shape)}, '${this.dtype}'>`;
+  }
+}
+
+/**
+ * A tensor with a value: owns one TensorFlow.js tensor. Reference counted so
+ * that a traced program can keep its constants (residuals) alive after the
+ * scope that made them ends.
+ * @internal
+ */
+export class ConcreteTensor<S extends Shape = Shape, D extends Dtype = Dtype> extends Tensor<S, D> {
+  /** @internal */ readonly _tf: tf.Tensor;
+  /** @internal */ _refs = 1;
+
+  constructor(t: tf.Tensor) {
+    super(t.shape, t.dtype as D);
+    this._tf = t;
+    registerInScope(this);
+  }
+
+  _concrete(): ConcreteTensor {
+    if (this._tf.isDisposed) throw new Error(`${this.toString()} was disposed and cannot be used`);
+    return this;
+  }
+
+  dispose(): void {
+    this._refs = 0;
+    this._tf.dispose();
+  }
+
+  get isDisposed(): boolean {
+    return this._tf.isDisposed;
+  }
+
+  override _retain(): void {
+    this._refs++;
+  }
+
+  override _release(): void {
+    if (this._refs > 0 && --this._refs === 0) this._tf.dispose();
+  }
+
+  override _reach(into: Set<Releasable>): void {
+    into.add(this);
+  }
+}
+
+/**
+ * A tensor of any shape and dtype: what derivative rules and the core work
+ * with, where shapes are only known at run time.
+ * @internal
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyTensor = Tensor<any, any>;
+
+/**
+ * Runs a synchronous readback, turning the webgpu backend's failure in Node
+ * (tfjs reads GPU buffers synchronously only through `OffscreenCanvas`, which
+ * exists in browsers) into an error that says what to do instead.
+ */
+function readSync<T>(what: string, read: () => T): T {
+  try {
+    return read();
+  } catch (e) {
+    if (e instanceof ReferenceError && /OffscreenCanvas/.test(e.message)) {
+      throw new ReadbackError(
+        `${what} is not available on the webgpu backend in Node: synchronous GPU readback needs a browser. ` +
+          'Use the asynchronous reads (await x.array(), await x.data()), or the wasm/cpu backend.',
+      );
+    }
+    throw e;
+  }
+}
+
+/** Wraps a TensorFlow.js tensor (dtype must be float32, int32 or bool). */
+export function fromTf(t: tf.Tensor): ConcreteTensor {
+  return new ConcreteTensor(t);
+}
+
+/** The shape and dtype of a tensor. */
+export function avalOf(t: Tensor): AbstractValue {
+  return { shape: t.shape, dtype: t.dtype };
+}

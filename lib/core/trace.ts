@@ -1,0 +1,133 @@
+/**
+ * The interpreter stack. Each active transformation owns one `MainTrace` with
+ * a level; a tracer belongs to one trace. Binding a primitive finds the
+ * highest-level trace among its inputs and lets that trace interpret it;
+ * values from lower levels are lifted in as constants. Because a tracer only
+ * ever meets tracers of its own level inside its own trace, nested
+ * derivatives never confuse their perturbations (JAX's design; Autodidax).
+ *
+ * With no tracer among the inputs the primitive is evaluated now, on the
+ * active TensorFlow.js backend.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { Params, Primitive } from './primitive.js';
+import { ConcreteTensor, Tensor, type AbstractValue } from './tensor.js';
+import { TransformError } from './errors.js';
+import { onPrimitiveEvaluated } from './hooks.js';
+
+/** One active transformation: its level on the stack and its interpreter. */
+export class MainTrace {
+  active = true;
+  constructor(readonly level: number, readonly trace: Trace) {}
+}
+
+/** An interpreter for primitives applied to its tracers. */
+export abstract class Trace {
+  main!: MainTrace;
+  /** Wraps a value from a lower level (or a concrete tensor) as a tracer of this trace. */
+  abstract lift(x: Tensor): Tracer;
+  /** Interprets one primitive application; inputs are already this trace's tracers. */
+  abstract process(prim: Primitive, inputs: Tracer[], params: Params): Tensor[];
+
+  /** Brings `x` to this trace's level. */
+  raise(x: Tensor): Tracer {
+    if (x instanceof Tracer) {
+      if (x._trace === this) return x;
+      if (x._trace.main.level > this.main.level) {
+        throw new TransformError(
+          `a tracer of level ${x._trace.main.level} reached a trace of lower level ${this.main.level}: a value escaped the transformation that made it`,
+        );
+      }
+    }
+    return this.lift(x);
+  }
+}
+
+/** A value inside a transformation. @public */
+export abstract class Tracer<S extends number[] = number[], D extends AbstractValue['dtype'] = AbstractValue['dtype']> extends Tensor<S, D> {
+  /** @internal */ abstract readonly _trace: Trace;
+  constructor(aval: AbstractValue) {
+    super(aval.shape, aval.dtype as D);
+  }
+  /**
+   * What this tracer stands for once its transformation has ended: the primal
+   * of a JVP tracer; an error for a staged (abstract) tracer.
+   * @internal
+   */
+  abstract _afterTrace(): Tensor;
+  dispose(): void {
+    // Tracers own nothing; their transformation frees what they stand for.
+  }
+  get isDisposed(): boolean {
+    return false;
+  }
+}
+
+const stack: MainTrace[] = [];
+
+/** Runs `fn` with a new transformation on top of the stack. */
+export function withMainTrace<T extends Trace, R>(trace: T, fn: (trace: T) => R): R {
+  const main = new MainTrace(stack.length + 1, trace);
+  trace.main = main;
+  stack.push(main);
+  try {
+    return fn(trace);
+  } finally {
+    main.active = false;
+    stack.pop();
+  }
+}
+
+/** The number of transformations active now (0 in plain eager code). */
+export function traceDepth(): number {
+  return stack.length;
+}
+
+function topTrace(inputs: readonly Tensor[]): Trace | undefined {
+  let top: Trace | undefined;
+  for (const x of inputs) {
+    if (!(x instanceof Tracer)) continue;
+    const t = x._trace;
+    if (!top || t.main.level > top.main.level) top = t;
+  }
+  return top;
+}
+
+/** Applies a primitive to inputs: evaluates now, or hands it to the top trace. */
+export function bind(prim: Primitive, inputs: readonly Tensor[], params: Params = {}): Tensor[] {
+  const live = inputs.map(outlived);
+  const top = topTrace(live);
+  if (!top) return evaluate(prim, live.map((x) => x._concrete(`evaluating ${prim.name}`)), params);
+  return top.process(prim, live.map((x) => top.raise(x)), params);
+}
+
+/** A tracer whose transformation has ended stands for its known value. */
+function outlived(x: Tensor): Tensor {
+  while (x instanceof Tracer && !x._trace.main.active) x = x._afterTrace();
+  return x;
+}
+
+/** `bind` for one-output primitives. */
+export function bind1(prim: Primitive, inputs: readonly Tensor[], params: Params = {}): Tensor {
+  return bind(prim, inputs, params)[0]!;
+}
+
+/** Runs a primitive's kernel on concrete tensors, after checking shapes. */
+export function evaluate(prim: Primitive, inputs: readonly ConcreteTensor[], params: Params): ConcreteTensor[] {
+  const outAvals = prim.abstractEval(inputs, params);
+  const outs = tf.tidy(() => prim.impl(inputs.map((x) => x._tf), params));
+  const result = outs.map((t, i) => {
+    const want = outAvals[i]!;
+    // Kernels return float32 for some bool/int ops; cast to the declared dtype.
+    const fixed = t.dtype === want.dtype ? t : castTf(t, want.dtype);
+    return new ConcreteTensor(fixed);
+  });
+  onPrimitiveEvaluated(prim, inputs, result);
+  return result;
+}
+
+function castTf(t: tf.Tensor, dtype: AbstractValue['dtype']): tf.Tensor {
+  const c = tf.cast(t, dtype);
+  t.dispose();
+  return c;
+}

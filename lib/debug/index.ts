@@ -1,0 +1,2 @@
+/** Debugging tools: gradient checks (more tools join as they land). */
+export { checkGrads, checkGradsAsync, GradCheckError, type CheckGradsOptions, type GradCheckReport } from './checkGrads.js';

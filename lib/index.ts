@@ -1,0 +1,32 @@
+/**
+ * fluxion: differentiable programming for TypeScript. Typed tensors,
+ * composable derivative transformations (`grad`, `vjp`, `jvp`, `hessian`, …)
+ * on TensorFlow.js backends (wasm by default, cpu, webgpu).
+ *
+ * Importing this module initializes the default backend (`wasm`, or the
+ * `FLUXION_BACKEND` environment variable in Node).
+ * @packageDocumentation
+ */
+import { initDefaultBackend } from './backend/index.js';
+
+export type { Dim, Shape, Dtype, DiffDtype, NoDiffDtype } from '../typelevel/index.js';
+export { Tensor, type AbstractValue, type NestedArray, type Elem } from './core/tensor.js';
+export { ShapeError, DtypeError, ConcretizationError, TransformError, ReadbackError } from './core/errors.js';
+export { tensor, zeros, ones, full, scalar, arange, linspace, eye, type ShapeOfData, type TensorData } from './core/creation.js';
+export { scope, memory, type MemoryInfo } from './core/memory.js';
+export type { Pytree } from './core/pytree.js';
+export type { BinaryOp } from './core/signatures.js';
+export { IR, Var, type Equation } from './core/ir.js';
+export { Tracer } from './core/trace.js';
+export type { Primitive, Params } from './core/primitive.js';
+
+export * from './ops.js';
+
+export { jvp, linearize, type LinearMap } from './transforms/forward.js';
+export { vjp, grad, valueAndGrad, type Pullback, type ValueAndGrad } from './transforms/reverse.js';
+export { jacfwd, jacrev, hessian, type Jacobian, type JacobianOptions } from './transforms/jacobian.js';
+export type { Scalar, GradOf, GradsOf, HasNoDiffLeaf, CheckDifferentiable, Argnums, GradOptions, ValueAndGradOptions } from './transforms/types.js';
+
+export { setBackend, getBackend, BackendError, type BackendName } from './backend/index.js';
+
+await initDefaultBackend();

@@ -1,0 +1,42 @@
+/** `broadcastTo`: repeats size-1 (and missing leading) axes up to a shape. Linear. */
+import * as tf from '@tensorflow/tfjs-core';
+import type { Broadcast, Dtype, Shape } from '../../typelevel/index.js';
+import { ShapeError, showShape } from '../core/errors.js';
+import { type Primitive, definePrimitive } from '../core/primitive.js';
+import type { AnyTensor, Tensor } from '../core/tensor.js';
+import { apply1, sameShape, shapeOf, unbroadcast } from './define.js';
+
+export interface BroadcastParams extends Record<string, unknown> {
+  readonly shape: readonly number[];
+}
+
+export const broadcastToPrimitive: Primitive<BroadcastParams> = definePrimitive({
+  name: 'broadcastTo',
+  abstractEval([x], { shape }) {
+    const from = x!.shape;
+    const lead = shape.length - from.length;
+    const ok = lead >= 0 && from.every((d, i) => d === 1 || d === shape[lead + i]);
+    if (!ok) throw new ShapeError('broadcastTo', `cannot broadcast ${showShape(from)} to ${showShape(shape)}`);
+    return { shape, dtype: x!.dtype };
+  },
+  impl: ([x], { shape }) => tf.broadcastTo(x!, shape as number[]),
+  jvp: ([x], [t], params) => [apply1(broadcastToPrimitive, [x!], params), t ? apply1(broadcastToPrimitive, [t], params) : null],
+  transpose: (ct, [x]) => [unbroadcast(ct, shapeOf(x!))],
+  showParams: ({ shape }) => `shape=[${shape.join(',')}]`,
+});
+
+/**
+ * Broadcasts `x` to `shape` (NumPy rules: size-1 axes repeat, missing leading axes are added).
+ * @example
+ * ```ts
+ * fx.broadcastTo(fx.tensor([1, 2, 3]), [2, 3]); // [[1, 2, 3], [1, 2, 3]]
+ * ```
+ * @public
+ */
+export function broadcastTo<S extends Shape, D extends Dtype, const T extends Shape>(
+  x: Tensor<S, D>,
+  shape: T & ([Broadcast<S, T>] extends [never] ? never : unknown),
+): Tensor<T, D> {
+  if (sameShape(x.shape, shape)) return x as unknown as Tensor<T, D>;
+  return apply1(broadcastToPrimitive, [x], { shape: shape as readonly number[] });
+}

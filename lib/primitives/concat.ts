@@ -1,0 +1,60 @@
+/** `concat`: joins tensors along an existing axis. Linear in every operand; transpose slices. */
+import * as tf from '@tensorflow/tfjs-core';
+import type { Concat, Dtype, Shape } from '../../typelevel/index.js';
+import { DtypeError, ShapeError, showShape } from '../core/errors.js';
+import { type Primitive, definePrimitive, LinearInput } from '../core/primitive.js';
+import type { AnyTensor, Tensor } from '../core/tensor.js';
+import { zerosLike } from '../core/creation.js';
+import { apply1, normalizeAxis, shapeOf } from './define.js';
+import { slice } from './slice.js';
+
+export interface ConcatParams extends Record<string, unknown> {
+  readonly axis: number;
+}
+
+export const concatPrimitive: Primitive<ConcatParams> = definePrimitive({
+  name: 'concat',
+  abstractEval(xs, { axis }) {
+    if (xs.length === 0) throw new ShapeError('concat', 'needs at least one tensor');
+    const first = xs[0]!;
+    xs.forEach((x, i) => {
+      if (x.dtype !== first.dtype) throw new DtypeError('concat', `tensor ${i} is ${x.dtype} but tensor 0 is ${first.dtype}`);
+      const ok = x.shape.length === first.shape.length && x.shape.every((d, j) => j === axis || d === first.shape[j]);
+      if (!ok) throw new ShapeError('concat', `tensor ${i} has shape ${showShape(x.shape)}, incompatible with tensor 0's ${showShape(first.shape)} off axis ${axis}`);
+    });
+    const shape = first.shape.slice();
+    shape[axis] = xs.reduce((n, x) => n + x.shape[axis]!, 0);
+    return { shape, dtype: first.dtype };
+  },
+  impl: (xs, { axis }) => tf.concat(xs as tf.Tensor[], axis),
+  jvp(xs, ts, params) {
+    const y = apply1(concatPrimitive, xs, params);
+    if (ts.every((t) => t === null)) return [y, null];
+    return [y, apply1(concatPrimitive, ts.map((t, i) => t ?? zerosLike(xs[i]!)), params)];
+  },
+  transpose(ct, xs, { axis }) {
+    let offset = 0;
+    return xs.map((x) => {
+      const shape = shapeOf(x);
+      const begin = shape.map((_, j) => (j === axis ? offset : 0));
+      offset += shape[axis]!;
+      return x instanceof LinearInput ? slice(ct, begin, shape.slice()) : null;
+    });
+  },
+  showParams: ({ axis }) => `axis=${axis}`,
+});
+
+/**
+ * Joins tensors along `axis` (default 0); other dims must agree.
+ * @example
+ * ```ts
+ * fx.concat([fx.zeros([2, 3]), fx.ones([1, 3])]); // Tensor<[3, 3], 'float32'>
+ * ```
+ * @public
+ */
+export function concat<const T extends readonly Tensor<Shape, Dtype>[], const A extends number = 0>(xs: T, axis?: A): Tensor<Concat<{ [K in keyof T]: T[K]['shape'] }, A>, T[number]['dtype']> {
+  if (xs.length === 0) throw new ShapeError('concat', 'needs at least one tensor');
+  const ax = normalizeAxis('concat', axis ?? 0, xs[0]!.rank);
+  if (xs.length === 1) return xs[0] as never;
+  return apply1(concatPrimitive, xs as readonly Tensor[], { axis: ax });
+}

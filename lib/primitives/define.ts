@@ -1,0 +1,169 @@
+/**
+ * Shared building blocks for primitive files: coercion of JS numbers to
+ * tensors, dtype checks, and the two common shapes of primitive (elementwise
+ * unary, elementwise binary with broadcasting). Each primitive file still
+ * holds all of its own rules; this module only removes the boilerplate.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { Dtype } from '../../typelevel/index.js';
+import { DtypeError, ShapeError, showShape } from '../core/errors.js';
+import { definePrimitive, LinearInput, type MaybeZero, type Params, type Primitive } from '../core/primitive.js';
+import { ConcreteTensor, Tensor as TensorClass, type AbstractValue, type AnyTensor as Tensor } from '../core/tensor.js';
+import { bind1 } from '../core/trace.js';
+import { sum } from './sum.js';
+import { reshape } from './reshape.js';
+
+export { LinearInput, type MaybeZero } from '../core/primitive.js';
+
+/** A tensor or a JS number standing for a scalar of the other operand's dtype. */
+export type TensorLike = Tensor | number;
+
+/** Makes a concrete scalar (used for JS numbers in arithmetic). */
+export function constant(value: number, dtype: Dtype = 'float32'): Tensor {
+  return new ConcreteTensor(tf.scalar(dtype === 'bool' ? Boolean(value) : value, dtype));
+}
+
+/** Coerces operands: numbers take the dtype of the tensor operand (float32 if none). */
+export function coerce(op: string, ...xs: TensorLike[]): Tensor[] {
+  const ref = xs.find((x): x is Tensor => x instanceof TensorClass);
+  const dtype = ref?.dtype ?? 'float32';
+  return xs.map((x, i) => {
+    if (x instanceof TensorClass) return x;
+    if (typeof x !== 'number') throw new DtypeError(op, `operand ${i + 1} must be a Tensor or a number, got ${describe(x)}`);
+    return constant(x, dtype);
+  });
+}
+
+function describe(x: unknown): string {
+  if (x === null) return 'null';
+  if (Array.isArray(x)) return 'an array (wrap it with fx.tensor)';
+  return typeof x;
+}
+
+/** Throws a `DtypeError` unless `a.dtype` is one of `allowed`. */
+export function requireDtype(op: string, name: string, a: AbstractValue, allowed: readonly Dtype[]): void {
+  if (!allowed.includes(a.dtype)) {
+    throw new DtypeError(op, `${name} must be ${allowed.join(' or ')}, got ${a.dtype} (shape ${showShape(a.shape)})`);
+  }
+}
+
+/** NumPy broadcasting of two shapes, or a `ShapeError` naming both. */
+export function broadcastShapes(op: string, a: readonly number[], b: readonly number[]): number[] {
+  const rank = Math.max(a.length, b.length);
+  const out: number[] = [];
+  for (let i = 0; i < rank; i++) {
+    const da = a[a.length - rank + i] ?? 1;
+    const db = b[b.length - rank + i] ?? 1;
+    if (da !== db && da !== 1 && db !== 1) {
+      throw new ShapeError(op, `cannot broadcast ${showShape(a)} with ${showShape(b)} (axis ${i - rank}: ${da} vs ${db})`);
+    }
+    out.push(da === 1 ? db : da);
+  }
+  return out;
+}
+
+export function sameShape(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((d, i) => d === b[i]);
+}
+
+/** Normalizes one axis (negative counts from the end) or throws a `ShapeError`. */
+export function normalizeAxis(op: string, axis: number, rank: number): number {
+  if (!Number.isInteger(axis) || axis < -rank || axis >= rank) {
+    throw new ShapeError(op, `axis ${axis} is out of range for a tensor of rank ${rank}`);
+  }
+  return axis < 0 ? axis + rank : axis;
+}
+
+/** Applies a one-output primitive. */
+export function apply1<T extends Tensor = Tensor>(prim: Primitive, inputs: readonly Tensor[], params: Params = {}): T {
+  return bind1(prim, inputs, params) as T;
+}
+
+type UnaryRule = (x: Tensor, t: Tensor, y: Tensor) => Tensor;
+
+/**
+ * An elementwise unary primitive on `float32` (or the listed dtypes).
+ * `tangent(x, t, y)` gives the output tangent from the input `x`, its tangent
+ * `t` and the output `y`; `null` marks a function with zero derivative.
+ */
+export function unaryPrimitive(
+  name: string,
+  kernel: (x: tf.Tensor) => tf.Tensor,
+  tangent: UnaryRule | null,
+  dtypes: readonly Dtype[] = ['float32'],
+  transpose?: (ct: Tensor) => Tensor,
+): Primitive {
+  const prim: Primitive = definePrimitive({
+    name,
+    abstractEval([x]) {
+      requireDtype(name, 'x', x!, dtypes);
+      return { shape: x!.shape, dtype: x!.dtype };
+    },
+    impl: ([x]) => kernel(x!),
+    jvp([x], [t]) {
+      const y = bind1(prim, [x!]);
+      return [y, t && tangent ? tangent(x!, t, y) : null];
+    },
+    ...(transpose ? { transpose: (ct: Tensor) => [transpose(ct)] } : {}),
+  });
+  return prim;
+}
+
+/** Sums `ct` down to `shape`: the transpose of broadcasting `shape` up to `ct.shape`. */
+export function unbroadcast(ct: Tensor, shape: readonly number[]): Tensor {
+  const target = shape as number[];
+  if (sameShape(ct.shape, shape)) return ct;
+  const lead = ct.rank - shape.length;
+  const axes: number[] = [];
+  for (let i = 0; i < ct.rank; i++) {
+    if (i < lead || (shape[i - lead] === 1 && ct.shape[i] !== 1)) axes.push(i);
+  }
+  const summed = axes.length ? sum(ct, axes) : ct;
+  return sameShape(summed.shape, target) ? summed : reshape(summed, target);
+}
+
+/**
+ * An elementwise binary primitive with NumPy broadcasting; both operands must
+ * have the same dtype, one of `dtypes`. `bool` output for comparisons.
+ */
+export function binaryPrimitive(
+  name: string,
+  kernel: (a: tf.Tensor, b: tf.Tensor) => tf.Tensor,
+  rules: {
+    dtypes?: readonly Dtype[];
+    outDtype?: Dtype;
+    jvp?: (a: Tensor, b: Tensor, ta: MaybeZero, tb: MaybeZero, y: Tensor) => MaybeZero;
+    transpose?: (ct: Tensor, a: Tensor | LinearInput, b: Tensor | LinearInput) => [MaybeZero, MaybeZero];
+  },
+): Primitive {
+  const dtypes = rules.dtypes ?? ['float32', 'int32'];
+  const prim: Primitive = definePrimitive({
+    name,
+    abstractEval([a, b]) {
+      requireDtype(name, 'a', a!, dtypes);
+      requireDtype(name, 'b', b!, dtypes);
+      if (a!.dtype !== b!.dtype) {
+        throw new DtypeError(name, `operands differ in dtype: a is ${a!.dtype}, b is ${b!.dtype}; convert one with fx.cast`);
+      }
+      return { shape: broadcastShapes(name, a!.shape, b!.shape), dtype: rules.outDtype ?? a!.dtype };
+    },
+    impl: ([a, b]) => kernel(a!, b!),
+    jvp([a, b], [ta, tb]) {
+      const y = bind1(prim, [a!, b!]);
+      if ((!ta && !tb) || !rules.jvp) return [y, null];
+      return [y, rules.jvp(a!, b!, ta!, tb!, y)];
+    },
+    ...(rules.transpose ? { transpose: (ct: Tensor, [a, b]: readonly (Tensor | LinearInput)[]) => rules.transpose!(ct, a!, b!) } : {}),
+  });
+  return prim;
+}
+
+/** The shape of an operand during transposition (linear or known). */
+export function shapeOf(x: Tensor | LinearInput): readonly number[] {
+  return x instanceof LinearInput ? x.aval.shape : x.shape;
+}
+
+/** A symbolic zero cotangent for inputs that are not the linear one. */
+export function linearOnly(inputs: readonly (Tensor | LinearInput)[], i: number, value: () => MaybeZero): MaybeZero {
+  return inputs[i] instanceof LinearInput ? value() : null;
+}

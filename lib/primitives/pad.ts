@@ -1,0 +1,45 @@
+/** `pad`: adds constant (zero by default) borders. Linear in `x` for zero padding; transpose slices. */
+import * as tf from '@tensorflow/tfjs-core';
+import type { Dtype, Shape } from '../../typelevel/index.js';
+import { ShapeError, showShape } from '../core/errors.js';
+import { type Primitive, definePrimitive } from '../core/primitive.js';
+import type { AnyTensor, Tensor } from '../core/tensor.js';
+import { apply1 } from './define.js';
+import { slice } from './slice.js';
+
+export interface PadParams extends Record<string, unknown> {
+  readonly paddings: readonly (readonly [number, number])[];
+  readonly value: number;
+}
+
+export const padPrimitive: Primitive<PadParams> = definePrimitive({
+  name: 'pad',
+  abstractEval([x], { paddings }) {
+    if (paddings.length !== x!.shape.length || !paddings.every((p) => p.length === 2 && p.every((n) => Number.isInteger(n) && n >= 0))) {
+      throw new ShapeError('pad', `paddings ${JSON.stringify(paddings)} must be one [before, after] pair of non-negative integers per axis of x ${showShape(x!.shape)}`);
+    }
+    return { shape: x!.shape.map((d, i) => d + paddings[i]![0] + paddings[i]![1]), dtype: x!.dtype };
+  },
+  impl: ([x], { paddings, value }) => tf.pad(x!, paddings as [number, number][], value),
+  jvp([x], [t], params) {
+    const y = apply1(padPrimitive, [x!], params);
+    return [y, t ? apply1(padPrimitive, [t], { ...params, value: 0 }) : null];
+  },
+  transpose: (ct, [x], { paddings }) => {
+    void x;
+    return [slice(ct, paddings.map((p) => p[0]), paddings.map((p, i) => ct.shape[i]! - p[0] - p[1]))];
+  },
+  showParams: ({ paddings, value }) => `paddings=${JSON.stringify(paddings)}${value ? `, value=${value}` : ''}`,
+});
+
+/**
+ * Pads each axis with `[before, after]` elements of `value` (default 0).
+ * @example
+ * ```ts
+ * fx.pad(fx.tensor([1, 2]), [[1, 0]]); // [0, 1, 2]
+ * ```
+ * @public
+ */
+export function pad<S extends Shape, D extends Dtype>(x: Tensor<S, D>, paddings: { [K in keyof S]: readonly [number, number] }, value = 0): Tensor<{ [K in keyof S]: number }, D> {
+  return apply1(padPrimitive, [x], { paddings: paddings as unknown as readonly (readonly [number, number])[], value });
+}

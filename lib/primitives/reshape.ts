@@ -1,0 +1,53 @@
+/** `reshape`: same elements, new shape (one dim may be -1). Linear. */
+import * as tf from '@tensorflow/tfjs-core';
+import type { Dtype, Reshape, Shape } from '../../typelevel/index.js';
+import { ShapeError, showShape } from '../core/errors.js';
+import { type Primitive, definePrimitive } from '../core/primitive.js';
+import { sizeOf, type Tensor } from '../core/tensor.js';
+import { apply1, shapeOf } from './define.js';
+
+export interface ReshapeParams extends Record<string, unknown> {
+  readonly shape: readonly number[];
+}
+
+/** Resolves a `-1` dim and checks the element count; the runtime twin of `Reshape`. */
+export function resolveReshape(from: readonly number[], to: readonly number[]): number[] {
+  const unknown = to.filter((d) => d === -1).length;
+  if (unknown > 1) throw new ShapeError('reshape', `at most one dim may be -1, got ${showShape(to)}`);
+  for (const d of to) {
+    if (!Number.isInteger(d) || d < -1) throw new ShapeError('reshape', `dims must be non-negative integers (or one -1), got ${showShape(to)}`);
+  }
+  const n = sizeOf(from);
+  const known = sizeOf(to.filter((d) => d !== -1));
+  const out = to.map((d) => (d === -1 ? (known === 0 ? 0 : n / known) : d));
+  if (sizeOf(out) !== n || !out.every(Number.isInteger)) {
+    throw new ShapeError('reshape', `cannot reshape ${showShape(from)} (${n} elements) to ${showShape(to)}`);
+  }
+  return out;
+}
+
+export const reshapePrimitive: Primitive<ReshapeParams> = definePrimitive({
+  name: 'reshape',
+  abstractEval([x], { shape }) {
+    return { shape: resolveReshape(x!.shape, shape), dtype: x!.dtype };
+  },
+  impl: ([x], { shape }) => tf.reshape(x!, shape as number[]),
+  jvp: ([x], [t], params) => [apply1(reshapePrimitive, [x!], params), t ? apply1(reshapePrimitive, [t], params) : null],
+  transpose: (ct, [x]) => [reshape(ct, shapeOf(x!) as number[])],
+  showParams: ({ shape }) => `shape=[${shape.join(',')}]`,
+});
+
+/**
+ * Same elements in a new shape; the element counts must agree (checked at
+ * compile time when the dims are literals). One dim may be `-1`.
+ * @example
+ * ```ts
+ * fx.reshape(fx.zeros([2, 3]), [3, 2]); // Tensor<[3, 2], 'float32'>
+ * ```
+ * @public
+ */
+export function reshape<S extends Shape, D extends Dtype, const T extends Shape>(x: Tensor<S, D>, shape: T & Reshape<S, T>): Tensor<T, D> {
+  const target = shape as readonly number[];
+  if (target.length === x.rank && target.every((d, i) => d === x.shape[i])) return x as unknown as Tensor<T, D>;
+  return apply1(reshapePrimitive, [x], { shape: target });
+}

@@ -1,0 +1,52 @@
+/** `slice`: a contiguous block, TensorFlow.js convention (`begin`, `size`, -1 = to the end). Linear; transpose pads. */
+import * as tf from '@tensorflow/tfjs-core';
+import type { Dtype, Shape } from '../../typelevel/index.js';
+import { ShapeError, showShape } from '../core/errors.js';
+import { type Primitive, definePrimitive } from '../core/primitive.js';
+import type { AnyTensor, Tensor } from '../core/tensor.js';
+import { apply1, shapeOf } from './define.js';
+import { pad } from './pad.js';
+
+export interface SliceParams extends Record<string, unknown> {
+  readonly begin: readonly number[];
+  readonly size: readonly number[];
+}
+
+/** Resolves `-1` sizes and checks bounds; the runtime twin of `Slice`. */
+export function resolveSlice(shape: readonly number[], begin: readonly number[], size: readonly number[]): number[] {
+  if (begin.length !== shape.length || size.length !== shape.length) {
+    throw new ShapeError('slice', `begin ${showShape(begin)} and size ${showShape(size)} must both have rank ${shape.length} (x ${showShape(shape)})`);
+  }
+  return shape.map((d, i) => {
+    const b = begin[i]!;
+    const s = size[i] === -1 ? d - b : size[i]!;
+    if (!Number.isInteger(b) || !Number.isInteger(s) || b < 0 || s < 0 || b + s > d) {
+      throw new ShapeError('slice', `block begin ${showShape(begin)} size ${showShape(size)} does not fit in ${showShape(shape)} (axis ${i})`);
+    }
+    return s;
+  });
+}
+
+export const slicePrimitive: Primitive<SliceParams> = definePrimitive({
+  name: 'slice',
+  abstractEval: ([x], { begin, size }) => ({ shape: resolveSlice(x!.shape, begin, size), dtype: x!.dtype }),
+  impl: ([x], { begin, size }) => tf.slice(x!, begin as number[], size as number[]),
+  jvp: ([x], [t], params) => [apply1(slicePrimitive, [x!], params), t ? apply1(slicePrimitive, [t], params) : null],
+  transpose(ct, [x], { begin }) {
+    const shape = shapeOf(x!);
+    return [pad(ct, shape.map((d, i) => [begin[i]!, d - begin[i]! - ct.shape[i]!] as [number, number]))];
+  },
+  showParams: ({ begin, size }) => `begin=[${begin.join(',')}], size=[${size.join(',')}]`,
+});
+
+/**
+ * The block starting at `begin` with extent `size` per axis (`-1`: to the end).
+ * @example
+ * ```ts
+ * fx.slice(fx.tensor([1, 2, 3, 4]), [1], [2]); // [2, 3]
+ * ```
+ * @public
+ */
+export function slice<S extends Shape, D extends Dtype, const Z extends number[]>(x: Tensor<S, D>, begin: { [K in keyof S]: number }, size: Z & { [K in keyof S]: number }): Tensor<{ [K in keyof Z]: Z[K] extends -1 ? number : Z[K] }, D> {
+  return apply1(slicePrimitive, [x], { begin: begin as readonly number[], size: resolveSlice(x.shape, begin as readonly number[], size) });
+}

@@ -1,0 +1,29 @@
+/**
+ * `stopGradient`: the identity on values whose derivative is zero. Under
+ * every transformation the output's tangent is a symbolic zero, so the
+ * gradient of anything upstream through this path is structurally zero.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { Dtype, Shape } from '../../typelevel/index.js';
+import { type Primitive, definePrimitive } from '../core/primitive.js';
+import type { AnyTensor, Tensor } from '../core/tensor.js';
+import { apply1 } from './define.js';
+
+export const stopGradientPrimitive: Primitive = definePrimitive({
+  name: 'stopGradient',
+  abstractEval: ([x]) => x!,
+  impl: ([x]) => tf.clone(x!),
+  jvp: ([x]) => [apply1(stopGradientPrimitive, [x!]), null],
+});
+
+/**
+ * The value of `x`, treated as a constant by differentiation.
+ * @example
+ * ```ts
+ * fx.grad((x) => fx.mul(fx.stopGradient(x), x))(fx.scalar(3)); // 3, not 6
+ * ```
+ * @public
+ */
+export function stopGradient<S extends Shape, D extends Dtype>(x: Tensor<S, D>): Tensor<S, D> {
+  return apply1(stopGradientPrimitive, [x]);
+}

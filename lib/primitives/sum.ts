@@ -1,0 +1,65 @@
+/** `sum`: reduction by addition over axes. Linear; transpose broadcasts back. */
+import * as tf from '@tensorflow/tfjs-core';
+import type { Dtype, Reduce, Shape } from '../../typelevel/index.js';
+import { type Primitive, definePrimitive } from '../core/primitive.js';
+import type { AnyTensor, Tensor } from '../core/tensor.js';
+import { apply1, normalizeAxis, requireDtype } from './define.js';
+import { broadcastTo } from './broadcastTo.js';
+import { reshape } from './reshape.js';
+
+/** Parameters of a reduction: sorted, non-negative axes; whether reduced axes stay as size 1. */
+export interface ReduceParams extends Record<string, unknown> {
+  readonly axes: readonly number[];
+  readonly keepDims: boolean;
+}
+
+/** Normalizes the public `axis` argument (undefined = all axes) to sorted unique axes. */
+export function reduceAxes(op: string, rank: number, axis?: number | readonly number[]): number[] {
+  if (axis === undefined) return [...Array(rank).keys()];
+  const list = typeof axis === 'number' ? [axis] : axis;
+  const axes = [...new Set(list.map((a) => normalizeAxis(op, a, rank)))];
+  return axes.sort((a, b) => a - b);
+}
+
+/** The shape after reducing `axes` (size-1 axes kept when `keepDims`). */
+export function reducedShape(shape: readonly number[], axes: readonly number[], keepDims: boolean): number[] {
+  const out: number[] = [];
+  shape.forEach((d, i) => {
+    if (!axes.includes(i)) out.push(d);
+    else if (keepDims) out.push(1);
+  });
+  return out;
+}
+
+export const sumPrimitive: Primitive<ReduceParams> = definePrimitive({
+  name: 'sum',
+  abstractEval([x], { axes, keepDims }) {
+    requireDtype('sum', 'x', x!, ['float32', 'int32']);
+    return { shape: reducedShape(x!.shape, axes, keepDims), dtype: x!.dtype };
+  },
+  impl: ([x], { axes, keepDims }) => tf.sum(x!, axes as number[], keepDims),
+  jvp: ([x], [t], params) => [apply1(sumPrimitive, [x!], params), t ? apply1(sumPrimitive, [t], params) : null],
+  transpose(ct, [x], { axes, keepDims }) {
+    const shape = x instanceof Object && 'aval' in x ? x.aval.shape : (x as Tensor).shape;
+    const kept = keepDims ? ct : reshape(ct, reducedShape(shape, axes, true));
+    return [broadcastTo(kept, shape as number[])];
+  },
+  showParams: ({ axes, keepDims }) => `axes=[${axes.join(',')}]${keepDims ? ', keepDims' : ''}`,
+});
+
+/**
+ * Sum over `axis` (a number, a list, or all axes when omitted).
+ * @example
+ * ```ts
+ * fx.sum(fx.tensor([[1, 2], [3, 4]]), 1); // [3, 7]
+ * fx.sum(fx.tensor([[1, 2], [3, 4]]));    // 10
+ * ```
+ * @public
+ */
+export function sum<S extends Shape, D extends Exclude<Dtype, 'bool'>, const A extends number | number[] | undefined = undefined, K extends boolean = false>(
+  x: Tensor<S, D>,
+  axis?: A,
+  keepDims?: K,
+): Tensor<Reduce<S, A, K>, D> {
+  return apply1(sumPrimitive, [x], { axes: reduceAxes('sum', x.rank, axis), keepDims: keepDims ?? false });
+}

@@ -1,0 +1,51 @@
+/** `transpose`: permutes axes (default: reverses them). Linear. */
+import * as tf from '@tensorflow/tfjs-core';
+import type { Dtype, Shape, Transpose } from '../../typelevel/index.js';
+import { ShapeError, showShape } from '../core/errors.js';
+import { type Primitive, definePrimitive } from '../core/primitive.js';
+import type { AnyTensor, Tensor } from '../core/tensor.js';
+import { apply1 } from './define.js';
+
+export interface TransposeParams extends Record<string, unknown> {
+  readonly perm: readonly number[];
+}
+
+/** Checks that `perm` is a permutation of the axes of a rank-`rank` tensor. */
+export function checkPerm(perm: readonly number[], rank: number): void {
+  const sorted = [...perm].sort((a, b) => a - b);
+  if (perm.length !== rank || !sorted.every((p, i) => p === i)) {
+    throw new ShapeError('transpose', `perm ${showShape(perm)} is not a permutation of the ${rank} axes`);
+  }
+}
+
+export function inversePerm(perm: readonly number[]): number[] {
+  const inv: number[] = [];
+  perm.forEach((p, i) => (inv[p] = i));
+  return inv;
+}
+
+export const transposePrimitive: Primitive<TransposeParams> = definePrimitive({
+  name: 'transpose',
+  abstractEval([x], { perm }) {
+    checkPerm(perm, x!.shape.length);
+    return { shape: perm.map((p) => x!.shape[p]!), dtype: x!.dtype };
+  },
+  impl: ([x], { perm }) => tf.transpose(x!, perm as number[]),
+  jvp: ([x], [t], params) => [apply1(transposePrimitive, [x!], params), t ? apply1(transposePrimitive, [t], params) : null],
+  transpose: (ct, _inputs, { perm }) => [apply1(transposePrimitive, [ct], { perm: inversePerm(perm) })],
+  showParams: ({ perm }) => `perm=[${perm.join(',')}]`,
+});
+
+/**
+ * Permutes the axes: output axis `i` is input axis `perm[i]` (default: reversed).
+ * @example
+ * ```ts
+ * fx.transpose(fx.zeros([2, 3])); // Tensor<[3, 2], 'float32'>
+ * ```
+ * @public
+ */
+export function transpose<S extends Shape, D extends Dtype, const P extends number[] | undefined = undefined>(x: Tensor<S, D>, perm?: P): Tensor<Transpose<S, P>, D> {
+  const p = perm ?? [...Array(x.rank).keys()].reverse();
+  if (p.every((a, i) => a === i)) return x as never;
+  return apply1(transposePrimitive, [x], { perm: p });
+}

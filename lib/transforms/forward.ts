@@ -1,0 +1,90 @@
+/**
+ * Forward mode: `jvp` (push tangents through now) and `linearize` (evaluate
+ * once, then apply the derivative to any number of tangents).
+ */
+import { TransformError, showShape } from '../core/errors.js';
+import { evalIR } from '../core/ir.js';
+import { zerosLike } from '../core/creation.js';
+import { flatten, unflatten, type TreeDef } from '../core/pytree.js';
+import type { Tensor } from '../core/tensor.js';
+import { withMainTrace } from '../core/trace.js';
+import { JvpTrace, JvpTracer } from './jvp.js';
+import { instantiate, linearizeFlat } from './linearize.js';
+import { scoped } from './reverse.js';
+
+function checkTangents(op: string, primals: readonly Tensor[], tangents: readonly Tensor[]): void {
+  if (primals.length !== tangents.length) {
+    throw new TransformError(`${op}: ${primals.length} primal tensor(s) but ${tangents.length} tangent tensor(s); they must have the same structure`);
+  }
+  primals.forEach((p, i) => {
+    const t = tangents[i]!;
+    if (showShape(p.shape) !== showShape(t.shape) || (p.dtype === 'float32' && t.dtype !== 'float32')) {
+      throw new TransformError(
+        `${op}: tangent ${i} is ${t.dtype}${showShape(t.shape)} but its primal is ${p.dtype}${showShape(p.shape)}; a tangent must match its primal's shape`,
+      );
+    }
+  });
+}
+
+/**
+ * Jacobian-vector product: `[f(...primals), J·tangents]`, with `primals` and
+ * `tangents` given as arrays of arguments (pytrees allowed).
+ * @example
+ * ```ts
+ * const [y, dy] = fx.jvp((x) => fx.sin(x), [fx.scalar(0)], [fx.scalar(1)]); // 0, 1
+ * ```
+ * @public
+ */
+export function jvp<Args extends readonly unknown[], Out>(f: (...args: Args) => Out, primals: Args, tangents: Args): [Out, Out] {
+  return scoped(() => {
+    const [pLeaves, inDef] = flatten(primals);
+    const [tLeaves] = flatten(tangents);
+    checkTangents('jvp', pLeaves, tLeaves);
+    let outDef: TreeDef | undefined;
+    const pairs = withMainTrace(new JvpTrace(), (trace) => {
+      const inputs = pLeaves.map((p, i) => (p.dtype === 'float32' ? new JvpTracer(trace, p, tLeaves[i]!) : p));
+      const [outLeaves, def] = flatten(f(...unflatten<Args>(inDef, inputs)));
+      outDef = def;
+      return outLeaves.map((o) => trace.unpack(o));
+    });
+    const outs = pairs.map(([p]) => p);
+    const touts = pairs.map(([p, t]) => instantiate(t, p));
+    return [unflatten<Out>(outDef!, outs), unflatten<Out>(outDef!, touts)];
+  });
+}
+
+/** The linear map returned by `linearize`. @public */
+export interface LinearMap<Out, Args extends readonly unknown[]> {
+  (...tangents: Args): Out;
+  /** Releases the residuals the map holds (otherwise the enclosing `fx.scope` does). */
+  dispose(): void;
+}
+
+/**
+ * Evaluates `f` once and returns `[f(...primals), jvpFn]`, where
+ * `jvpFn(...tangents)` applies the derivative at `primals` without
+ * re-evaluating `f`.
+ * @example
+ * ```ts
+ * const [y, df] = fx.linearize((x) => fx.exp(x), fx.scalar(0));
+ * df(fx.scalar(2)); // 2
+ * ```
+ * @public
+ */
+export function linearize<Args extends readonly unknown[], Out>(f: (...args: Args) => Out, ...primals: Args): [Out, LinearMap<Out, Args>] {
+  const [leaves, inDef] = flatten(primals);
+  let outDef: TreeDef | undefined;
+  const { outputs, linear } = linearizeFlat((xs) => {
+    const [outLeaves, def] = flatten(f(...unflatten<Args>(inDef, xs)));
+    outDef = def;
+    return outLeaves;
+  }, leaves);
+  const apply = ((...tangents: Args) =>
+    scoped(() => {
+      const [tLeaves] = flatten(tangents);
+      checkTangents('linearize', leaves, tLeaves);
+      return unflatten<Out>(outDef!, evalIR(linear, tLeaves, zerosLike));
+    })) as LinearMap<Out, Args>;
+  apply.dispose = () => linear._release();
+  return [unflatten<Out>(outDef!, outputs), apply];
+}

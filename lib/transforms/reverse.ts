@@ -1,0 +1,153 @@
+/**
+ * Reverse mode: `vjp`, `grad`, `valueAndGrad`, each built as linearize then
+ * transpose. Arguments and results are pytrees.
+ */
+import { TransformError, showShape } from '../core/errors.js';
+import { flatten, unflatten, type TreeDef } from '../core/pytree.js';
+import { openScope, type Releasable } from '../core/scope.js';
+import { Tensor } from '../core/tensor.js';
+import { full } from '../core/creation.js';
+import { instantiate, linearizeFlat, transposeIR } from './linearize.js';
+import type { Argnums, CheckDifferentiable, GradOptions, GradsOf, Scalar, ValueAndGradOptions } from './types.js';
+
+/** Runs `fn` in a scope that keeps whatever the returned pytree reaches. */
+export function scoped<R>(fn: () => R): R {
+  const close = openScope();
+  let result: R | undefined;
+  try {
+    result = fn();
+    return result;
+  } finally {
+    const keep = new Set<Releasable>();
+    flatten(result)[0].forEach((t) => t._reach(keep));
+    close(keep);
+  }
+}
+
+/** The cotangent function returned by `vjp`. @public */
+export interface Pullback<Out, Args extends readonly unknown[]> {
+  (cotangent: Out): { -readonly [K in keyof Args]: Args[K] };
+  /** Releases the residuals the pullback holds (otherwise the enclosing `fx.scope` does). */
+  dispose(): void;
+}
+
+/**
+ * Evaluates `f` at `primals` and returns its output with the pullback, which
+ * maps a cotangent of the output to one cotangent per primal (each shaped like it).
+ * @example
+ * ```ts
+ * const [y, pullback] = fx.vjp((x) => fx.mul(x, x), fx.tensor([3]));
+ * pullback(fx.tensor([1])); // [[6]]
+ * ```
+ * @public
+ */
+export function vjp<Args extends readonly unknown[], Out>(f: (...args: Args) => Out, ...primals: Args): [Out, Pullback<Out, Args>] {
+  const [leaves, inDef] = flatten(primals);
+  let outDef: TreeDef | undefined;
+  const { outputs, linear } = linearizeFlat((xs) => {
+    const [outLeaves, def] = flatten(f(...unflatten<Args>(inDef, xs)));
+    outDef = def;
+    return outLeaves;
+  }, leaves);
+  const out = unflatten<Out>(outDef!, outputs);
+  const pullback = ((cotangent: Out) =>
+    scoped(() => {
+      const [ctLeaves] = flatten(cotangent);
+      if (ctLeaves.length !== outputs.length) {
+        throw new TransformError(`vjp: the cotangent has ${ctLeaves.length} tensors but the output has ${outputs.length}`);
+      }
+      ctLeaves.forEach((c, i) => {
+        const o = outputs[i]!;
+        if (showShape(c.shape) !== showShape(o.shape)) {
+          throw new TransformError(`vjp: cotangent ${i} has shape ${showShape(c.shape)}, the output has shape ${showShape(o.shape)}`);
+        }
+      });
+      const cts = transposeIR(linear, ctLeaves);
+      return unflatten(inDef, cts.map((c, i) => instantiate(c, leaves[i]!)));
+    })) as Pullback<Out, Args>;
+  pullback.dispose = () => linear._release();
+  return [out, pullback];
+}
+
+function checkScalarOutput(op: string, out: unknown): Tensor {
+  if (!(out instanceof Tensor) || out.rank !== 0 || out.dtype !== 'float32') {
+    const got = out instanceof Tensor ? `a ${out.dtype} tensor of shape ${showShape(out.shape)}` : typeof out;
+    throw new TransformError(`${op} needs a function that returns a scalar float32 tensor, got ${got}`);
+  }
+  return out;
+}
+
+function checkDiffLeaves(op: string, leaves: readonly Tensor[]): void {
+  const bad = leaves.find((t) => t.dtype !== 'float32');
+  if (bad) throw new TransformError(`${op}: cannot differentiate with respect to a ${bad.dtype} tensor (shape ${showShape(bad.shape)}): only float32 values carry derivatives`);
+}
+
+/** The core of `grad` and `valueAndGrad`. */
+function valueAndGradImpl(op: string, f: (...args: never[]) => unknown, argnums: Argnums, hasAux: boolean, args: unknown[]): [unknown, unknown] {
+  return scoped(() => {
+    const nums = typeof argnums === 'number' ? [argnums] : [...argnums];
+    for (const n of nums) {
+      if (!Number.isInteger(n) || n < 0 || n >= args.length) throw new TransformError(`${op}: argnums ${n} is out of range for ${args.length} argument(s)`);
+    }
+    const [leaves, def] = flatten(nums.map((n) => args[n]));
+    checkDiffLeaves(op, leaves);
+    let auxDef: TreeDef | undefined;
+    const { outputs, linear } = linearizeFlat((xs) => {
+      const picked = unflatten<unknown[]>(def, xs);
+      const call = args.slice();
+      nums.forEach((n, j) => (call[n] = picked[j]));
+      let out = (f as (...a: unknown[]) => unknown)(...call);
+      let auxLeaves: Tensor[] = [];
+      if (hasAux) {
+        if (!Array.isArray(out) || out.length !== 2) throw new TransformError(`${op} with hasAux: the function must return [value, aux]`);
+        [auxLeaves, auxDef] = flatten(out[1]);
+        out = out[0];
+      }
+      return [checkScalarOutput(op, out), ...auxLeaves];
+    }, leaves);
+    const cts = transposeIR(linear, [full([], 1), ...outputs.slice(1).map(() => null)]);
+    linear._release();
+    const grads = unflatten<unknown[]>(def, cts.map((c, i) => instantiate(c, leaves[i]!)));
+    const value = hasAux ? [outputs[0], unflatten(auxDef!, outputs.slice(1))] : outputs[0];
+    return [value, typeof argnums === 'number' ? grads[0] : grads];
+  });
+}
+
+/**
+ * The gradient of a scalar function with respect to argument `argnums`
+ * (default 0), shaped like that argument (a pytree gives a pytree).
+ * Differentiating with respect to an int32/bool leaf does not compile.
+ * @example
+ * ```ts
+ * const df = fx.grad((x: fx.Tensor<[], 'float32'>) => fx.mul(x, x));
+ * df(fx.scalar(3)); // 6
+ * ```
+ * @public
+ */
+export function grad<F extends (...args: never[]) => unknown, const A extends Argnums = 0>(
+  f: F & CheckDifferentiable<F, A, Scalar>,
+  options?: GradOptions<A>,
+): (...args: Parameters<F>) => GradsOf<Parameters<F>, A> {
+  return (...args) => valueAndGradImpl('grad', f, options?.argnums ?? 0, false, args)[1] as never;
+}
+
+/** What `valueAndGrad` returns: `[value, grads]`, or `[[value, aux], grads]` with `hasAux`. @public */
+export type ValueAndGrad<F extends (...args: never[]) => unknown, A extends Argnums, Aux extends boolean> = Aux extends true
+  ? [ReturnType<F>, GradsOf<Parameters<F>, A>]
+  : [Scalar, GradsOf<Parameters<F>, A>];
+
+/**
+ * Value and gradient together (one forward pass). With `hasAux`, `f` returns
+ * `[value, aux]` and the result is `[[value, aux], grads]`.
+ * @example
+ * ```ts
+ * const [v, g] = fx.valueAndGrad((x: fx.Tensor<[], 'float32'>) => fx.mul(x, x))(fx.scalar(3)); // 9, 6
+ * ```
+ * @public
+ */
+export function valueAndGrad<F extends (...args: never[]) => unknown, const A extends Argnums = 0, Aux extends boolean = false>(
+  f: F & CheckDifferentiable<F, A, Aux extends true ? [Scalar, unknown] : Scalar>,
+  options?: ValueAndGradOptions<A, Aux>,
+): (...args: Parameters<F>) => ValueAndGrad<F, A, Aux> {
+  return (...args) => valueAndGradImpl('valueAndGrad', f, options?.argnums ?? 0, options?.hasAux ?? false, args) as never;
+}

@@ -1,0 +1,50 @@
+/**
+ * One axis length: a number literal, a symbolic type parameter, or `number`.
+ * @public
+ */
+export type Dim = number;
+
+/**
+ * A tensor shape: a tuple of dims, outermost first.
+ * @public
+ */
+export type Shape = Dim[];
+
+/** The element types fluxion supports. @public */
+export type Dtype = 'float32' | 'int32' | 'bool';
+
+/** Dtypes that carry derivatives. @public */
+export type DiffDtype = 'float32';
+
+/** Dtypes that never carry derivatives (indices, masks, comparison results). @public */
+export type NoDiffDtype = 'int32' | 'bool';
+
+/** Numeric dtypes (arithmetic is defined on them). @public */
+export type NumericDtype = 'float32' | 'int32';
+
+/**
+ * A compile-time error: a type no value can have, whose name carries a
+ * message that reads like a compiler diagnostic.
+ * @public
+ */
+export interface TypeError<Message extends string> {
+  readonly __fluxionError: Message;
+}
+
+/** A tuple of dims written as `[2, 3]` inside an error message. @public */
+export type ShowShape<S extends readonly unknown[]> = `[${JoinDims<S>}]`;
+
+/** @public */
+export type JoinDims<S extends readonly unknown[]> = S extends readonly []
+  ? ''
+  : S extends readonly [infer H]
+    ? ShowDim<H>
+    : S extends readonly [infer H, ...infer T]
+      ? `${ShowDim<H>}, ${JoinDims<T>}`
+      : string;
+
+/** @public */
+export type ShowDim<D> = D extends number ? (number extends D ? 'number' : `${D}`) : '?';
+
+/** True when `N` is a number literal rather than `number` or a type parameter. @public */
+export type IsLiteral<N> = N extends number ? (number extends N ? false : true) : false;
