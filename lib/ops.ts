@@ -19,4 +19,7 @@ export { stopGradient } from './primitives/stopGradient.js';
 export { slice } from './primitives/slice.js';
 export { pad } from './primitives/pad.js';
 export { concat } from './primitives/concat.js';
+export * from './ops/elementwise.js';
+export * from './ops/shape.js';
+export * from './ops/linalg.js';
 export * from './debug/index.js';

@@ -1,0 +1,2 @@
+/** Ops of the elementwise group, re-exported from their primitive files. */
+export {};

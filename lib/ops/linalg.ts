@@ -1,0 +1,2 @@
+/** Ops of the linalg group, re-exported from their primitive files. */
+export {};

@@ -1,0 +1,2 @@
+/** Ops of the shape group, re-exported from their primitive files. */
+export {};
