@@ -77,6 +77,8 @@ async function prepareWebgpu(): Promise<void> {
  */
 export async function setBackend(name: BackendName): Promise<void> {
   if (!BACKENDS.includes(name)) throw new BackendError(`unknown backend ${JSON.stringify(name)}; choose one of ${BACKENDS.join(', ')}`);
+  // Silences tfjs's console banner suggesting tfjs-node when the cpu backend starts in Node.
+  if (name === 'cpu' && isNode) tf.env().set('IS_TEST', true);
   if (name === 'wasm') await prepareWasm();
   if (name === 'webgpu') await prepareWebgpu();
   let ok = false;

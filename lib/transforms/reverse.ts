@@ -83,7 +83,7 @@ function checkDiffLeaves(op: string, leaves: readonly Tensor[]): void {
 }
 
 /** The core of `grad` and `valueAndGrad`. */
-function valueAndGradImpl(op: string, f: (...args: never[]) => unknown, argnums: Argnums, hasAux: boolean, args: unknown[]): [unknown, unknown] {
+function valueAndGradImpl(op: 'grad' | 'valueAndGrad', f: (...args: never[]) => unknown, argnums: Argnums, hasAux: boolean, args: unknown[]): [unknown, unknown] {
   return scoped(() => {
     const nums = typeof argnums === 'number' ? [argnums] : [...argnums];
     for (const n of nums) {
@@ -108,8 +108,11 @@ function valueAndGradImpl(op: string, f: (...args: never[]) => unknown, argnums:
     const cts = transposeIR(linear, [full([], 1), ...outputs.slice(1).map(() => null)]);
     linear._release();
     const grads = unflatten<unknown[]>(def, cts.map((c, i) => instantiate(c, leaves[i]!)));
+    const picked = typeof argnums === 'number' ? grads[0] : grads;
+    // grad drops the value: leave it out of the scope's result so it is freed.
+    if (op === 'grad') return [undefined, picked];
     const value = hasAux ? [outputs[0], unflatten(auxDef!, outputs.slice(1))] : outputs[0];
-    return [value, typeof argnums === 'number' ? grads[0] : grads];
+    return [value, picked];
   });
 }
 
