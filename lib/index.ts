@@ -10,6 +10,8 @@
 import { initDefaultBackend } from './backend/index.js';
 
 export type { Dim, Shape, Dtype, DiffDtype, NoDiffDtype } from '../typelevel/index.js';
+// Every type-level rule and error type, so the types in op signatures can be named (also in `fluxion/typelevel`).
+export type * from '../typelevel/index.js';
 export { Tensor, type AbstractValue, type NestedArray, type Elem } from './core/tensor.js';
 export { ShapeError, DtypeError, ConcretizationError, TransformError, ReadbackError } from './core/errors.js';
 export { tensor, zeros, ones, full, scalar, arange, linspace, eye, type ShapeOfData, type TensorData } from './core/creation.js';
@@ -19,6 +21,10 @@ export type { BinaryOp } from './core/signatures.js';
 export { IR, Var, type Equation } from './core/ir.js';
 export { Tracer } from './core/trace.js';
 export type { Primitive, Params } from './core/primitive.js';
+// Types that public signatures mention (exported so API Extractor and users can name them).
+export type { LinearInput, MaybeZero } from './core/primitive.js';
+export type { Releasable } from './core/scope.js';
+export type { Trace, MainTrace } from './core/trace.js';
 
 export * from './ops.js';
 
