@@ -143,8 +143,12 @@ export class StagingTrace extends Trace {
     return outs;
   }
 
-  /** Closes the program over `inputs` with `outputs` (null = symbolic zero of `outAvals[i]`). */
-  finish(inputs: readonly StagedTracer[], outputs: readonly (Tensor | null)[], outAvals: readonly AbstractValue[]): IR {
+  /**
+   * Closes the program over `inputs` with `outputs` (null = symbolic zero of
+   * `outAvals[i]`). The IR belongs to the current scope unless `owned` is
+   * false (a cache that releases it itself, like `jit`'s).
+   */
+  finish(inputs: readonly StagedTracer[], outputs: readonly (Tensor | null)[], outAvals: readonly AbstractValue[], owned = true): IR {
     const outVars = outputs.map((o) => (o === null ? null : (this.raise(o) as StagedTracer).variable));
     const ir = new IR(
       inputs.map((t) => t.variable),
@@ -154,7 +158,7 @@ export class StagingTrace extends Trace {
       outVars,
       outAvals,
     );
-    registerInScope(ir);
+    if (owned) registerInScope(ir);
     return ir;
   }
 }
@@ -163,11 +167,11 @@ export class StagingTrace extends Trace {
  * Stages `f` applied to abstract inputs of the given shapes and dtypes.
  * Concrete values `f` closes over become constants of the IR.
  */
-export function stage(f: (inputs: Tensor[]) => Tensor[], inAvals: readonly AbstractValue[]): IR {
+export function stage(f: (inputs: Tensor[]) => Tensor[], inAvals: readonly AbstractValue[], owned = true): IR {
   return withMainTrace(new StagingTrace(), (trace) => {
     const inputs = inAvals.map((a) => trace.newInput(a));
     const outputs = f(inputs);
-    return trace.finish(inputs, outputs, outputs.map((o) => ({ shape: o.shape, dtype: o.dtype })));
+    return trace.finish(inputs, outputs, outputs.map((o) => ({ shape: o.shape, dtype: o.dtype })), owned);
   });
 }
 

@@ -1,0 +1,81 @@
+import { describe, expect, it, vi } from 'vitest';
+import * as fx from '../index.js';
+import { describeEachBackend, expectClose } from '../testing/backends.js';
+
+type V3 = fx.Tensor<[3], 'float32'>;
+type S = fx.Tensor<[], 'float32'>;
+
+describeEachBackend('jit', () => {
+  it('gives the same values as eager evaluation and traces once per signature', async () => {
+    const f = (x: V3, y: V3) => fx.sum(fx.mul(fx.sin(x), fx.exp(y)));
+    const g = fx.jit(f);
+    const x = fx.tensor([0.1, 0.2, 0.3]);
+    const y = fx.tensor([1, -1, 0.5]);
+    await expectClose(g(x, y), await f(x, y).array(), 1e-5);
+    await expectClose(g(y, x), await f(y, x).array(), 1e-5);
+    expect(g.stats()).toMatchObject({ traces: 1, cacheHits: 1 });
+    g(fx.zeros([4]) as never, fx.zeros([4]) as never);
+    expect(g.stats().traces).toBe(2);
+  });
+
+  it('jit of grad equals grad, and grad of jit equals grad', async () => {
+    const f = (x: V3) => fx.sum(fx.mul(fx.tanh(x), fx.mul(x, x)));
+    const x = fx.tensor([0.3, -0.7, 1.2]);
+    const want = (await fx.grad(f)(x).array()) as number[];
+    await expectClose(fx.jit(fx.grad(f))(x), want, 1e-5);
+    await expectClose(fx.grad(fx.jit(f))(x), want, 1e-5);
+    await expectClose(fx.jvp(fx.jit(f), [x], [fx.tensor([1, 0, 0])])[1], want[0]!, 1e-5);
+  });
+
+  it('pytrees in and out', async () => {
+    const g = fx.jit((p: { a: V3; b: [S] }) => ({ total: fx.add(fx.sum(p.a), p.b[0]), doubled: fx.mul(p.a, 2) }));
+    const out = g({ a: fx.tensor([1, 2, 3]), b: [fx.scalar(4)] });
+    await expectClose(out.total, 10);
+    await expectClose(out.doubled, [2, 4, 6]);
+  });
+
+  it('frees every intermediate: only the outputs survive a call', () => {
+    const g = fx.jit((x: V3) => fx.sum(fx.exp(fx.sin(fx.mul(x, x)))));
+    const x = fx.tensor([1, 2, 3]);
+    g(x).dispose(); // warm the cache (its constants stay)
+    const before = fx.memory().tensors;
+    const y = g(x);
+    expect(fx.memory().tensors).toBe(before + 1);
+    y.dispose();
+    expect(g.stats().peakBytes).toBeGreaterThan(0);
+  });
+});
+
+describe('jit optimizations', () => {
+  it('removes dead code, repeated subexpressions and identities', () => {
+    const g = fx.jit((x: V3) => {
+      fx.exp(x); // dead
+      const a = fx.sin(x);
+      const b = fx.sin(x); // same as a
+      return fx.neg(fx.neg(fx.mul(fx.add(a, b), 1)));
+    });
+    const ir = g.lower(fx.zeros([3])).toString();
+    expect(ir).not.toMatch(/exp/);
+    expect(ir.match(/sin/g)).toHaveLength(1);
+    expect(ir).not.toMatch(/neg/);
+    expect(ir).not.toMatch(/mul/);
+    const { optimized } = g.stats();
+    expect(optimized.deadCode).toBeGreaterThanOrEqual(1);
+    expect(optimized.commonSubexpressions).toBe(1);
+    expect(optimized.simplified).toBe(2); // mul by 1, and the outer neg of neg (the inner one is then dead)
+  });
+
+  it('branching on a traced value names cond/whileLoop', () => {
+    const g = fx.jit((x: S) => (x.item() > 0 ? x : fx.neg(x)));
+    expect(() => g(fx.scalar(1))).toThrow(/fx\.cond/);
+  });
+
+  it('warns after repeated retracing and names the argument that changed', () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    const g = fx.jit((x: fx.Tensor, k: number) => fx.mul(x as V3, k), { retraceWarning: 3 });
+    for (let k = 0; k < 5; k++) g(fx.zeros([3]), k);
+    expect(warn).toHaveBeenCalledTimes(1);
+    expect(String(warn.mock.calls[0]![0])).toMatch(/argument 1: static 2 → static 3/);
+    warn.mockRestore();
+  });
+});

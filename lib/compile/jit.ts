@@ -1,0 +1,154 @@
+/**
+ * `jit(f)`: trace `f` once per input signature (pytree structure, shapes,
+ * dtypes, static leaves), optimize the IR, plan its memory, and run it by
+ * calling kernels directly. Called on tracers (inside `grad`, `jvp`, …) the
+ * compiled IR is replayed through the interpreter stack instead, so jitted
+ * functions compose with every transformation.
+ */
+import { stage, evalIR, type IR } from '../core/ir.js';
+import { flatten, treeKey, unflatten, type TreeDef } from '../core/pytree.js';
+import { ConcreteTensor, Tensor, avalOf, showAval } from '../core/tensor.js';
+import { Tracer } from '../core/trace.js';
+import { zerosLike } from '../core/creation.js';
+import { optimize, type OptimizeReport } from './optimize.js';
+import { execute, planMemory, type Plan } from './execute.js';
+
+/** Counters of a jitted function. @public */
+export interface JitStats {
+  /** How many times `f` was traced (one per new input signature). */
+  readonly traces: number;
+  /** Calls answered from the cache. */
+  readonly cacheHits: number;
+  /** Peak bytes of intermediates during the last compiled run. */
+  readonly peakBytes: number;
+  /** Equations removed by the optimizer over all traces. */
+  readonly optimized: OptimizeReport;
+}
+
+/** A jitted function: `f` with a trace cache. @public */
+export interface Jitted<F extends (...args: never[]) => unknown> {
+  (...args: Parameters<F>): ReturnType<F>;
+  /** Trace and cache counters. */
+  stats(): JitStats;
+  /** The optimized IR for these arguments (tracing if needed). */
+  lower(...args: Parameters<F>): IR;
+  /** Frees every cached program and the constants it holds. */
+  clear(): void;
+}
+
+/** Options of `jit`. @public */
+export interface JitOptions {
+  /** Distinct signatures after which a retrace warning is printed (default 8). */
+  readonly retraceWarning?: number;
+}
+
+interface Compiled {
+  readonly plan: Plan;
+  readonly outDef: TreeDef;
+}
+
+/** One leaf of a signature, with its pytree path, for the retrace message. */
+interface LeafSig {
+  readonly path: string;
+  readonly text: string;
+}
+
+function describeLeaves(def: TreeDef, leaves: readonly Tensor[]): LeafSig[] {
+  const out: LeafSig[] = [];
+  let i = 0;
+  const walk = (d: TreeDef, path: string) => {
+    if (d.kind === 'leaf') out.push({ path, text: showAval(avalOf(leaves[i++]!)) });
+    else if (d.kind === 'static') out.push({ path, text: `static ${JSON.stringify(d.value)}` });
+    else if (d.kind === 'array') d.children.forEach((c, j) => walk(c, path ? `${path}[${j}]` : `argument ${j}`));
+    else d.children.forEach((c, j) => walk(c, `${path}.${d.keys[j]}`));
+  };
+  walk(def, '');
+  return out;
+}
+
+/**
+ * Compiles `f`: traced once per input signature, optimized (DCE, CSE,
+ * algebraic simplification), run with each intermediate freed after its last
+ * use. Branching on a traced value inside `f` throws a `ConcretizationError`
+ * naming `fx.cond`/`fx.whileLoop`.
+ * @example
+ * ```ts
+ * const step = fx.jit((x: fx.Tensor<[3], 'float32'>) => fx.sum(fx.mul(x, x)));
+ * step(fx.tensor([1, 2, 3])); // 14, traced once
+ * step.stats(); // { traces: 1, cacheHits: 0, ... }
+ * ```
+ * @public
+ */
+export function jit<F extends (...args: never[]) => unknown>(f: F, options: JitOptions = {}): Jitted<F> {
+  const cache = new Map<string, Compiled>();
+  const signatures: LeafSig[][] = [];
+  const threshold = options.retraceWarning ?? 8;
+  let traces = 0;
+  let cacheHits = 0;
+  let peakBytes = 0;
+  let warned = false;
+  const optimized: OptimizeReport = { simplified: 0, commonSubexpressions: 0, deadCode: 0 };
+
+  const compile = (args: readonly unknown[]): [Compiled, Tensor[]] => {
+    const [leaves, def] = flatten(args);
+    const key = `${treeKey(def)}|${leaves.map((t) => showAval(avalOf(t))).join(';')}`;
+    const hit = cache.get(key);
+    if (hit) {
+      cacheHits++;
+      return [hit, leaves];
+    }
+    traces++;
+    let outDef: TreeDef | undefined;
+    const raw = stage(
+      (inputs) => {
+        const [outLeaves, d] = flatten((f as unknown as (...a: unknown[]) => unknown)(...unflatten<unknown[]>(def, inputs)));
+        outDef = d;
+        return outLeaves;
+      },
+      leaves.map(avalOf),
+      false,
+    );
+    const { ir, report } = optimize(raw);
+    optimized.simplified += report.simplified;
+    optimized.commonSubexpressions += report.commonSubexpressions;
+    optimized.deadCode += report.deadCode;
+    // The optimized IR holds the constants still used; the raw IR's hold moves to it.
+    ir.constValues.forEach((c) => c._retain());
+    raw._release();
+    const compiled = { plan: planMemory(ir), outDef: outDef! };
+    cache.set(key, compiled);
+    const sig = describeLeaves(def, leaves);
+    signatures.push(sig);
+    if (signatures.length > threshold && !warned) {
+      warned = true;
+      const prev = signatures[signatures.length - 2]!;
+      const changed = sig.filter((s, j) => prev[j]?.text !== s.text).map((s) => `${s.path}: ${prev.find((p) => p.path === s.path)?.text ?? '?'} → ${s.text}`);
+      console.warn(
+        `fluxion jit: ${signatures.length} signatures traced for one function (excessive recompilation). ` +
+          `What changed last time: ${changed.join('; ') || 'the pytree structure'}. ` +
+          'Keep shapes fixed (pad batches) or pass changing numbers as tensors rather than static values.',
+      );
+    }
+    return [compiled, leaves];
+  };
+
+  const jitted = ((...args: Parameters<F>) => {
+    const [compiled, leaves] = compile(args);
+    const { ir } = compiled.plan;
+    if (leaves.some((t) => t instanceof Tracer)) {
+      // Inside another transformation: replay the program through the interpreters.
+      return unflatten(compiled.outDef, evalIR(ir, leaves, zerosLike));
+    }
+    const { outputs, peakBytes: peak } = execute(compiled.plan, leaves as ConcreteTensor[]);
+    peakBytes = peak;
+    return unflatten(compiled.outDef, outputs);
+  }) as Jitted<F>;
+
+  jitted.stats = () => ({ traces, cacheHits, peakBytes, optimized: { ...optimized } });
+  jitted.lower = (...args) => compile(args)[0].plan.ir;
+  jitted.clear = () => {
+    for (const c of cache.values()) c.plan.ir._release();
+    cache.clear();
+  };
+  return jitted;
+}

@@ -1,0 +1,132 @@
+/**
+ * IR optimizations run by `jit`: algebraic simplification, common-subexpression
+ * elimination and dead-code elimination. Constant folding needs no pass of its
+ * own: while staging, any primitive whose inputs are all known values is
+ * evaluated on the spot and enters the IR as a constant.
+ */
+import { IR, Var, type Equation } from '../core/ir.js';
+import type { Tensor } from '../core/tensor.js';
+
+/** How many equations each pass removed, for `jit(f).stats()` and tests. */
+export interface OptimizeReport {
+  simplified: number;
+  commonSubexpressions: number;
+  deadCode: number;
+}
+
+/** A constant's value when it is small and every element equals `v`. */
+function isConstantEqualTo(value: Tensor | undefined, v: number): boolean {
+  if (!value || value.size > 64) return false;
+  try {
+    const data = value.dataSync();
+    return data.length > 0 && data.every((x) => x === v);
+  } catch {
+    return false; // not readable synchronously (webgpu in Node): keep the equation
+  }
+}
+
+function sameShape(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((d, i) => d === b[i]);
+}
+
+/** Runs the passes until nothing changes; returns a new IR sharing the constants. */
+export function optimize(ir: IR): { ir: IR; report: OptimizeReport } {
+  const report: OptimizeReport = { simplified: 0, commonSubexpressions: 0, deadCode: 0 };
+  const constants = new Map<Var, Tensor>();
+  ir.constVars.forEach((v, i) => constants.set(v, ir.constValues[i]!));
+
+  // Forward pass: substitute simplified and repeated values.
+  const rename = new Map<Var, Var>();
+  const resolve = (v: Var) => rename.get(v) ?? v;
+  const producer = new Map<Var, Equation>();
+  const seen = new Map<string, Equation>();
+  const equations: Equation[] = [];
+  for (const original of ir.equations) {
+    const eq: Equation = { ...original, inputs: original.inputs.map(resolve) };
+    const out = eq.outputs[0]!;
+    const alias = simplify(eq, producer, constants);
+    if (alias && eq.outputs.length === 1 && sameShape(alias.aval.shape, out.aval.shape) && alias.aval.dtype === out.aval.dtype) {
+      rename.set(out, alias);
+      report.simplified++;
+      continue;
+    }
+    const key = `${eq.prim.name}|${JSON.stringify(eq.params)}|${eq.inputs.map((v) => v.id).join(',')}`;
+    const twin = seen.get(key);
+    if (twin) {
+      eq.outputs.forEach((v, i) => rename.set(v, twin.outputs[i]!));
+      report.commonSubexpressions++;
+      continue;
+    }
+    seen.set(key, eq);
+    eq.outputs.forEach((v) => producer.set(v, eq));
+    equations.push(eq);
+  }
+  const outputs = ir.outputs.map((o) => (o ? resolve(o) : null));
+
+  // Backward pass: keep what the outputs need.
+  const live = new Set<Var>(outputs.filter((o): o is Var => o !== null));
+  const kept: Equation[] = [];
+  for (let i = equations.length - 1; i >= 0; i--) {
+    const eq = equations[i]!;
+    if (eq.outputs.some((v) => live.has(v))) {
+      kept.push(eq);
+      eq.inputs.forEach((v) => live.add(v));
+    } else {
+      report.deadCode++;
+    }
+  }
+  kept.reverse();
+  const constIdx = ir.constVars.map((v, i) => [v, i] as const).filter(([v]) => live.has(v));
+  const optimized = new IR(
+    ir.inputs,
+    constIdx.map(([v]) => v),
+    constIdx.map(([, i]) => ir.constValues[i]!),
+    kept,
+    outputs,
+    ir.outAvals,
+  );
+  return { ir: optimized, report };
+}
+
+/** An existing value equal to `eq`'s output, when an algebraic identity gives one. */
+function simplify(eq: Equation, producer: Map<Var, Equation>, constants: Map<Var, Tensor>): Var | undefined {
+  const [a, b] = eq.inputs;
+  const from = (v: Var | undefined) => (v ? producer.get(v) : undefined);
+  switch (eq.prim.name) {
+    case 'mul':
+      if (isConstantEqualTo(constants.get(b!), 1)) return a;
+      if (isConstantEqualTo(constants.get(a!), 1)) return b;
+      return undefined;
+    case 'add':
+      if (isConstantEqualTo(constants.get(b!), 0)) return a;
+      if (isConstantEqualTo(constants.get(a!), 0)) return b;
+      return undefined;
+    case 'sub':
+      return isConstantEqualTo(constants.get(b!), 0) ? a : undefined;
+    case 'div':
+      return isConstantEqualTo(constants.get(b!), 1) ? a : undefined;
+    case 'neg': {
+      const inner = from(a);
+      return inner?.prim.name === 'neg' ? inner.inputs[0] : undefined;
+    }
+    case 'log': {
+      // log(exp(x)) = x everywhere; exp(log(x)) only for x > 0, so it is left alone.
+      const inner = from(a);
+      return inner?.prim.name === 'exp' ? inner.inputs[0] : undefined;
+    }
+    case 'transpose': {
+      const inner = from(a);
+      if (inner?.prim.name !== 'transpose') return undefined;
+      const p = inner.params.perm as number[];
+      const q = eq.params.perm as number[];
+      return q.every((axis, i) => p[axis] === i) ? inner.inputs[0] : undefined;
+    }
+    case 'reshape': {
+      // reshape to the shape the value already had before an earlier reshape
+      const inner = from(a);
+      return inner?.prim.name === 'reshape' ? inner.inputs[0] : undefined;
+    }
+    default:
+      return undefined;
+  }
+}
