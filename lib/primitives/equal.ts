@@ -1,0 +1,20 @@
+/** `equal`: elementwise a == b with broadcasting, as a `bool` tensor. NoDiff: no tangent flows through it. */
+import * as tf from '@tensorflow/tfjs-core';
+import type { Primitive } from '../core/primitive.js';
+import type { ComparisonOp } from '../core/comparison-signature.js';
+import type { AnyTensor } from '../core/tensor.js';
+import { apply1, binaryPrimitive, coerce, type TensorLike } from './define.js';
+
+export const equalPrimitive: Primitive = binaryPrimitive('equal', tf.equal, { dtypes: ['float32', 'int32', 'bool'], outDtype: 'bool' });
+
+/**
+ * Elementwise `a == b` with NumPy broadcasting; the result is `bool`, so no
+ * derivative flows through it (use it with `fx.where` to select values).
+ * @example
+ * ```ts
+ * fx.equal(fx.tensor([1, 2, 3]), 2); // [false, true, false] (bool)
+ * ```
+ * @public
+ */
+export const equal: ComparisonOp<'float32' | 'int32' | 'bool'> = ((a: TensorLike, b: TensorLike): AnyTensor =>
+  apply1(equalPrimitive, coerce('equal', a, b))) as never;

@@ -1,0 +1,20 @@
+/** `lessEqual`: elementwise a <= b with broadcasting, as a `bool` tensor. NoDiff: no tangent flows through it. */
+import * as tf from '@tensorflow/tfjs-core';
+import type { Primitive } from '../core/primitive.js';
+import type { ComparisonOp } from '../core/comparison-signature.js';
+import type { AnyTensor } from '../core/tensor.js';
+import { apply1, binaryPrimitive, coerce, type TensorLike } from './define.js';
+
+export const lessEqualPrimitive: Primitive = binaryPrimitive('lessEqual', tf.lessEqual, { dtypes: ['float32', 'int32'], outDtype: 'bool' });
+
+/**
+ * Elementwise `a <= b` with NumPy broadcasting; the result is `bool`, so no
+ * derivative flows through it (use it with `fx.where` to select values).
+ * @example
+ * ```ts
+ * fx.lessEqual(fx.tensor([1, 2, 3]), 2); // [true, true, false] (bool)
+ * ```
+ * @public
+ */
+export const lessEqual: ComparisonOp<'float32' | 'int32'> = ((a: TensorLike, b: TensorLike): AnyTensor =>
+  apply1(lessEqualPrimitive, coerce('lessEqual', a, b))) as never;

@@ -1,0 +1,22 @@
+/** `sign`: elementwise −1, 0 or 1 (float32 or int32). Piecewise constant: its derivative is 0 everywhere (symbolic zero). */
+import * as tf from '@tensorflow/tfjs-core';
+import type { Primitive } from '../core/primitive.js';
+import type { Shape } from '../../typelevel/index.js';
+import type { Tensor } from '../core/tensor.js';
+import { apply1, unaryPrimitive } from './define.js';
+
+export const signPrimitive: Primitive = unaryPrimitive('sign', tf.sign, null, ['float32', 'int32']);
+
+/**
+ * Elementwise sign: −1 for negative, 0 for zero, 1 for positive (float32 or
+ * int32; NaN gives 0, as in TensorFlow.js). Its derivative is 0 everywhere,
+ * including at 0 (see docs/conventions.md).
+ * @example
+ * ```ts
+ * fx.sign(fx.tensor([-2, 0, 3])); // [-1, 0, 1]
+ * ```
+ * @public
+ */
+export function sign<S extends Shape, D extends 'float32' | 'int32'>(x: Tensor<S, D>): Tensor<S, D> {
+  return apply1(signPrimitive, [x]);
+}

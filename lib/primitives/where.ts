@@ -1,0 +1,86 @@
+/**
+ * `where`: elementwise selection `cond ? a : b`, broadcasting all three
+ * operands. Linear in `(a, b)` for a fixed `cond`, so it has a transpose rule:
+ * derivative rules of other primitives (relu, clip, pow…) select tangents with
+ * it, and reverse mode transposes those selections.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { Broadcast, Dtype, Shape } from '../../typelevel/index.js';
+import { DtypeError, TransformError } from '../core/errors.js';
+import { definePrimitive, type Primitive } from '../core/primitive.js';
+import { Tensor as TensorClass, type AbstractValue, type AnyTensor, type Tensor } from '../core/tensor.js';
+import { apply1, broadcastShapes, coerce, LinearInput, requireDtype, sameShape, unbroadcast, type MaybeZero, type TensorLike } from './define.js';
+import { broadcastTo } from './broadcastTo.js';
+
+export const wherePrimitive: Primitive = definePrimitive({
+  name: 'where',
+  abstractEval([cond, a, b]) {
+    requireDtype('where', 'cond', cond!, ['bool']);
+    if (a!.dtype !== b!.dtype) {
+      throw new DtypeError('where', `a and b differ in dtype: a is ${a!.dtype}, b is ${b!.dtype}; convert one with fx.cast`);
+    }
+    const shape = broadcastShapes('where', broadcastShapes('where', cond!.shape, a!.shape), b!.shape);
+    return { shape, dtype: a!.dtype };
+  },
+  impl: ([cond, a, b]) => tf.where(cond!, a!, b!),
+  jvp([cond, a, b], [, ta, tb]) {
+    const y = apply1(wherePrimitive, [cond!, a!, b!]);
+    if (!ta && !tb) return [y, null];
+    // A symbolic zero becomes a scalar 0: selecting it is cheaper than materializing zeros.
+    const t = select(cond!, ta ?? 0, tb ?? 0);
+    return [y, sameShape(t.shape, y.shape) ? t : broadcastTo(t, y.shape)];
+  },
+  transpose(ct, [cond, a, b]) {
+    if (cond instanceof LinearInput) throw new TransformError('where: the condition cannot be linear (it is a bool mask)');
+    const c = cond as AnyTensor;
+    const cotangent = (x: AnyTensor | LinearInput, onTrue: boolean): MaybeZero => {
+      if (!(x instanceof LinearInput)) return null;
+      return unbroadcast(onTrue ? select(c, ct, 0) : select(c, 0, ct), x.aval.shape);
+    };
+    return [null, cotangent(a!, true), cotangent(b!, false)];
+  },
+});
+
+/** `where` on already-validated operands; numbers take the other operand's dtype (float32 if none). */
+function select(cond: AnyTensor, a: TensorLike, b: TensorLike): AnyTensor {
+  return apply1(wherePrimitive, [cond, ...coerce('where', a, b)]);
+}
+
+/**
+ * Elementwise selection: `a` where `cond` is true, `b` elsewhere. `cond` is a
+ * `bool` tensor (NoDiff); `a` and `b` share a dtype (a JS number takes the
+ * other operand's dtype); all three broadcast (NumPy rules). The derivative
+ * flows to `a` where `cond` holds and to `b` elsewhere; `cond` gets none.
+ * @example
+ * ```ts
+ * const x = fx.tensor([-1, 2]);
+ * fx.where(fx.greater(x, 0), x, 0); // [0, 2]
+ * ```
+ * @public
+ */
+export function where<S extends Shape, D extends Dtype>(cond: Tensor<S, 'bool'>, a: Tensor<S, D>, b: Tensor<S, NoInfer<D>> | number): Tensor<S, D>;
+/** @public */
+export function where<S extends Shape, D extends Dtype>(cond: Tensor<S, 'bool'>, a: number, b: Tensor<S, D>): Tensor<S, D>;
+/** @public */
+export function where<C extends Shape, A extends Shape, B extends Shape, D extends Dtype>(
+  cond: Tensor<C, 'bool'>,
+  a: Tensor<A, D>,
+  b: Tensor<B, NoInfer<D>>,
+): Tensor<Broadcast<C, Broadcast<A, B>>, D>;
+/** @public */
+export function where<C extends Shape, A extends Shape, D extends Dtype>(cond: Tensor<C, 'bool'>, a: Tensor<A, D>, b: number): Tensor<Broadcast<C, A>, D>;
+/** @public */
+export function where<C extends Shape, B extends Shape, D extends Dtype>(cond: Tensor<C, 'bool'>, a: number, b: Tensor<B, D>): Tensor<Broadcast<C, B>, D>;
+/** @public */
+export function where<C extends Shape>(cond: Tensor<C, 'bool'>, a: number, b: number): Tensor<C, 'float32'>;
+export function where(cond: AnyTensor, a: TensorLike, b: TensorLike): AnyTensor {
+  // Check everything before JS numbers become tensors, so a failed call allocates nothing.
+  const ref = a instanceof TensorClass ? a.dtype : b instanceof TensorClass ? b.dtype : 'float32';
+  const aval = (x: unknown, name: string): AbstractValue => {
+    if (x instanceof TensorClass) return x;
+    if (typeof x === 'number') return { shape: [], dtype: ref };
+    throw new DtypeError('where', `${name} must be a Tensor${name === 'cond' ? '' : ' or a number'}, got ${x === null ? 'null' : typeof x}`);
+  };
+  wherePrimitive.abstractEval([aval(cond, 'cond'), aval(a, 'a'), aval(b, 'b')], {});
+  return select(cond, a, b);
+}
