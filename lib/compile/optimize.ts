@@ -50,7 +50,8 @@ export function optimize(ir: IR): { ir: IR; report: OptimizeReport } {
       report.simplified++;
       continue;
     }
-    const key = `${eq.prim.name}|${JSON.stringify(eq.params)}|${eq.inputs.map((v) => v.id).join(',')}`;
+    // Params holding functions (custom rules, control flow bodies) are compared by identity.
+    const key = `${eq.prim.name}|${paramsKey(eq.params)}|${eq.inputs.map((v) => v.id).join(',')}`;
     const twin = seen.get(key);
     if (twin) {
       eq.outputs.forEach((v, i) => rename.set(v, twin.outputs[i]!));
@@ -86,6 +87,20 @@ export function optimize(ir: IR): { ir: IR; report: OptimizeReport } {
     ir.outAvals,
   );
   return { ir: optimized, report };
+}
+
+const identities = new WeakMap<object, number>();
+let nextIdentity = 0;
+
+function paramsKey(params: object): string {
+  const plain = JSON.stringify(params, (_k, v: unknown) => (typeof v === 'function' ? `#fn${identity(v)}` : v));
+  return plain.includes('#fn') ? `${plain}#${identity(params)}` : plain;
+}
+
+function identity(o: object): number {
+  let id = identities.get(o);
+  if (id === undefined) identities.set(o, (id = nextIdentity++));
+  return id;
 }
 
 /** An existing value equal to `eq`'s output, when an algebraic identity gives one. */

@@ -39,6 +39,12 @@ export interface Primitive<P extends Params = Params> {
   jvp?(primals: readonly Tensor[], tangents: readonly MaybeZero[], params: P): [Tensor[], MaybeZero[]];
   transpose?(cotangents: readonly MaybeZero[], inputs: readonly (Tensor | LinearInput)[], params: P): MaybeZero[];
   batch?: unknown;
+  /**
+   * Eager evaluation on tensors, used instead of `abstractEval` + `impl` when
+   * no transformation is active (call-like primitives: custom rules, control
+   * flow, whose body is a fluxion function).
+   */
+  evalDirect?(inputs: readonly Tensor[], params: P): Tensor[];
   /** Printed in the IR next to the name, e.g. `axes=[0]`. Defaults to JSON of params. */
   showParams?(params: P): string;
 }

@@ -97,7 +97,10 @@ function topTrace(inputs: readonly Tensor[]): Trace | undefined {
 export function bind(prim: Primitive, inputs: readonly Tensor[], params: Params = {}): Tensor[] {
   const live = inputs.map(outlived);
   const top = topTrace(live);
-  if (!top) return evaluate(prim, live.map((x) => x._concrete(`evaluating ${prim.name}`)), params);
+  if (!top) {
+    if (prim.evalDirect) return prim.evalDirect(live, params);
+    return evaluate(prim, live.map((x) => x._concrete(`evaluating ${prim.name}`)), params);
+  }
   return top.process(prim, live.map((x) => top.raise(x)), params);
 }
 

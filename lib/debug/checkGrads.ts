@@ -10,6 +10,7 @@ import { scope } from '../core/memory.js';
 import { jvp } from '../transforms/forward.js';
 import { vjp } from '../transforms/reverse.js';
 import { showShape } from '../core/errors.js';
+import type { CustomFunction } from '../transforms/custom.js';
 
 /** A failed gradient check. @public */
 export class GradCheckError extends Error {
@@ -164,14 +165,7 @@ function* checkOrder1(f: Fn, args: AnyTensor[], opts: Required<CheckGradsOptions
 }
 
 function* checkAll(f: Fn, args: readonly AnyTensor[], options: CheckGradsOptions): Check<GradCheckReport> {
-  const opts: Required<CheckGradsOptions> = {
-    order: options.order ?? 1,
-    modes: options.modes ?? ['fwd', 'rev'],
-    eps: options.eps ?? 1e-3,
-    rtol: options.rtol ?? 2e-2,
-    atol: options.atol ?? 2e-3,
-    seed: options.seed ?? 0,
-  };
+  const opts = fullOptions(options);
   const report: Report = { checks: [], worst: 0 };
   const list = args.slice();
   yield* checkOrder1(f, list, opts, 'order 1', report);
@@ -195,6 +189,96 @@ function* checkAll(f: Fn, args: readonly AnyTensor[], options: CheckGradsOptions
   return { checks: report.checks, worstRatio: report.worst };
 }
 
+/** Compares a custom rule with differentiating the function's own implementation. */
+function* checkAgainstImplementation(f: Fn & CustomFunction, args: readonly AnyTensor[], opts: Required<CheckGradsOptions>, report: Report): Check<void> {
+  const impl = f.implementation as unknown as Fn;
+  const rand = rng(opts.seed + 7);
+  const tol = { rtol: opts.rtol, atol: opts.atol };
+  const list = args.slice();
+  if (f.ruleKind === 'jvp') {
+    const tangents = list.map((a) => make(Float64Array.from({ length: a.size }, rand), a.shape));
+    const got = yield* read(jvp(f, list, tangents)[1]);
+    const want = yield* read(jvp(impl, list, tangents)[1]);
+    const check = 'custom jvp rule vs differentiating the implementation';
+    report.worst = Math.max(report.worst, compare(check, got, want, tol));
+    report.checks.push(check);
+    return;
+  }
+  const outShape = impl(...list).shape;
+  const u = make(Float64Array.from({ length: sizeOf(outShape) }, rand), outShape);
+  const mine = vjp(f, ...list)[1](u);
+  const theirs = vjp(impl, ...list)[1](u);
+  for (let k = 0; k < list.length; k++) {
+    if (list[k]!.dtype !== 'float32') continue;
+    const check = `custom vjp rule vs differentiating the implementation, argument ${k}`;
+    report.worst = Math.max(report.worst, compare(check, yield* read(mine[k]!), yield* read(theirs[k]!), tol));
+    report.checks.push(check);
+  }
+}
+
+function* checkRule(f: Fn & CustomFunction, args: readonly AnyTensor[], options: CheckGradsOptions): Check<GradCheckReport> {
+  if (!f || (f.ruleKind !== 'jvp' && f.ruleKind !== 'vjp')) {
+    throw new TypeError('checkCustomRule needs a function made by fx.customJvp or fx.customVjp');
+  }
+  const modes = f.ruleKind === 'vjp' ? (['rev'] as const) : (['fwd', 'rev'] as const);
+  // Against finite differences first: they are the ground truth.
+  const first = yield* checkAll(f, args, { ...options, modes: options.modes ?? modes });
+  const report: Report = { checks: first.checks.slice(), worst: first.worstRatio };
+  yield* checkAgainstImplementation(f, args, fullOptions(options), report);
+  return { checks: report.checks, worstRatio: report.worst };
+}
+
+function fullOptions(options: CheckGradsOptions): Required<CheckGradsOptions> {
+  return {
+    order: options.order ?? 1,
+    modes: options.modes ?? ['fwd', 'rev'],
+    eps: options.eps ?? 1e-3,
+    rtol: options.rtol ?? 2e-2,
+    atol: options.atol ?? 2e-3,
+    seed: options.seed ?? 0,
+  };
+}
+
+/** Runs a check generator with synchronous reads. */
+function runSync<T>(gen: () => Check<T>): T {
+  return scope(() => {
+    const it = gen();
+    let step = it.next();
+    while (!step.done) step = it.next(toFloat64(step.value.dataSync()));
+    return step.value;
+  });
+}
+
+/** Runs a check generator with asynchronous reads. */
+function runAsync<T>(gen: () => Check<T>): Promise<T> {
+  return scope(async () => {
+    const it = gen();
+    let step = it.next();
+    while (!step.done) step = it.next(toFloat64(await step.value.data()));
+    return step.value;
+  });
+}
+
+/**
+ * Checks a custom derivative rule (from `fx.customJvp` / `fx.customVjp`)
+ * against finite differences and against differentiating the function's own
+ * implementation. Returns a report; throws `GradCheckError` naming the worst
+ * index and both values when the rule is wrong.
+ * @example
+ * ```ts
+ * fx.checkCustomRule(mySoftplus, [fx.tensor([0.5, -2])]);
+ * ```
+ * @public
+ */
+export function checkCustomRule(f: ((...args: AnyTensor[]) => AnyTensor) & CustomFunction, args: readonly AnyTensor[], options: CheckGradsOptions = {}): GradCheckReport {
+  return runSync(() => checkRule(f, args, options));
+}
+
+/** `checkCustomRule` with asynchronous reads (every backend, including webgpu in Node). @public */
+export function checkCustomRuleAsync(f: ((...args: AnyTensor[]) => AnyTensor) & CustomFunction, args: readonly AnyTensor[], options: CheckGradsOptions = {}): Promise<GradCheckReport> {
+  return runAsync(() => checkRule(f, args, options));
+}
+
 function toFloat64(values: ArrayLike<number>): Float64Array {
   return Float64Array.from(values);
 }
@@ -212,12 +296,7 @@ function toFloat64(values: ArrayLike<number>): Float64Array {
  * @public
  */
 export function checkGrads(f: (...args: AnyTensor[]) => AnyTensor, args: readonly AnyTensor[], options: CheckGradsOptions = {}): GradCheckReport {
-  return scope(() => {
-    const gen = checkAll(f, args, options);
-    let step = gen.next();
-    while (!step.done) step = gen.next(toFloat64(step.value.dataSync()));
-    return step.value;
-  });
+  return runSync(() => checkAll(f, args, options));
 }
 
 /**
@@ -226,10 +305,5 @@ export function checkGrads(f: (...args: AnyTensor[]) => AnyTensor, args: readonl
  * @public
  */
 export async function checkGradsAsync(f: (...args: AnyTensor[]) => AnyTensor, args: readonly AnyTensor[], options: CheckGradsOptions = {}): Promise<GradCheckReport> {
-  return scope(async () => {
-    const gen = checkAll(f, args, options);
-    let step = gen.next();
-    while (!step.done) step = gen.next(toFloat64(await step.value.data()));
-    return step.value;
-  });
+  return runAsync(() => checkAll(f, args, options));
 }

@@ -1,2 +1,2 @@
 /** Debugging tools: gradient checks (more tools join as they land). */
-export { checkGrads, checkGradsAsync, GradCheckError, type CheckGradsOptions, type GradCheckReport } from './checkGrads.js';
+export { checkGrads, checkGradsAsync, checkCustomRule, checkCustomRuleAsync, GradCheckError, type CheckGradsOptions, type GradCheckReport } from './checkGrads.js';
