@@ -110,11 +110,12 @@ const rosenbrock = (v: fx.Tensor<[2], 'float32'>): fx.Tensor<[], 'float32'> => {
   const e = fx.sub(1, v0);
   return fx.add(fx.mul(e, e), fx.mul(fx.mul(d, d), 100));
 };
-fx.scope(() => {
+// `await t.array()` reads values on every backend (webgpu has no synchronous readback).
+await fx.scope(async () => {
   const at = fx.tensor([1, 1]);
-  console.log('f(1, 1)      =', fx.scope(() => rosenbrock(at)).arraySync());
-  console.log('grad f(1, 1) =', fx.grad(rosenbrock)(at).arraySync());
-  console.log('hessian      =', fx.hessian(rosenbrock)(at).arraySync(), '(exact: [[802, -400], [-400, 200]])');
+  console.log('f(1, 1)      =', await rosenbrock(at).array());
+  console.log('grad f(1, 1) =', await fx.grad(rosenbrock)(at).array());
+  console.log('hessian      =', await fx.hessian(rosenbrock)(at).array(), '(exact: [[802, -400], [-400, 200]])');
 });
 
 // ------------------------------------------------------------ memory
