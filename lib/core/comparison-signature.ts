@@ -28,5 +28,5 @@ export interface ComparisonOp<Allowed extends Dtype> {
   <A extends Shape, B extends Shape, D extends Allowed>(
     a: Tensor<A, D>,
     b: [Broadcast<A, B>] extends [never] ? BroadcastError<A, B> : Tensor<B, NoInfer<D>>,
-  ): Tensor<Broadcast<A, B>, 'bool'>;
+  ): Tensor<Extract<Broadcast<A, B>, Shape>, 'bool'>;
 }

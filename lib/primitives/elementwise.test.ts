@@ -132,6 +132,30 @@ describeEachBackend('unary elementwise ops', () => {
   });
 });
 
+describeEachBackend('memory', () => {
+  it('gradients and second derivatives of every op leave no tensor behind', async () => {
+    const x = vec([-1.5, 0.3, 2]);
+    const y = vec([0.5, 1.3, -1]);
+    const c = fx.tensor([true, false, true], 'bool');
+    const fns: Op1[] = [
+      ...unaryCases.map((u) => (v: V) => u.op(u.name === 'log1p' || u.name === 'sqrt' || u.name === 'rsqrt' ? (fx.add(fx.abs(v), 0.5) as V) : v)),
+      (v) => fx.clip(v, -1, 1),
+      (v) => fx.pow(fx.abs(v) as V, y) as V,
+      (v) => fx.maximum(v, y) as V,
+      (v) => fx.minimum(v, y) as V,
+      (v) => fx.where(c, v, fx.sin(v)) as V,
+    ];
+    const before = fx.memory().tensors;
+    for (const f of fns) {
+      const loss = (v: V) => fx.sum(f(v)) as fx.Tensor<[], 'float32'>;
+      fx.grad(loss)(x).dispose();
+      // Forward over reverse: the Hessian-vector product.
+      for (const t of fx.jvp((v: V) => fx.grad(loss)(v), [x], [y])) t.dispose();
+    }
+    expect(fx.memory().tensors).toBe(before);
+  });
+});
+
 describeEachBackend('pow, maximum, minimum (broadcasting)', () => {
   const a = () => fx.tensor([[0.5, 2, 3], [1.5, 4, 0.2]]);
   const b = () => fx.tensor([2, 0.5, -1]);
@@ -219,6 +243,9 @@ describeEachBackend('where', () => {
     const i = fx.where(fx.tensor([false, true], 'bool'), fx.tensor([1, 2], 'int32'), fx.tensor([7, 8], 'int32'));
     expect(i.dtype).toBe('int32');
     expect(await i.array()).toEqual([7, 2]);
+    const flags = fx.where(fx.tensor([false, true], 'bool'), fx.tensor([true, true], 'bool'), fx.tensor([false, false], 'bool'));
+    expect(flags.dtype).toBe('bool');
+    expect(((await flags.array()) as unknown[]).map(Number)).toEqual([0, 1]);
   });
 
   it('its transpose sends the cotangent to a where cond holds and to b elsewhere, summed over broadcast axes', async () => {

@@ -22,7 +22,9 @@ export const wherePrimitive: Primitive = definePrimitive({
     const shape = broadcastShapes('where', broadcastShapes('where', cond!.shape, a!.shape), b!.shape);
     return { shape, dtype: a!.dtype };
   },
-  impl: ([cond, a, b]) => tf.where(cond!, a!, b!),
+  // tfjs-wasm's Select drops bool operands (it returns all false), so bools
+  // are selected as int32; the core casts the result back to bool.
+  impl: ([cond, a, b]) => (a!.dtype === 'bool' ? tf.where(cond!, tf.cast(a!, 'int32'), tf.cast(b!, 'int32')) : tf.where(cond!, a!, b!)),
   jvp([cond, a, b], [, ta, tb]) {
     const y = apply1(wherePrimitive, [cond!, a!, b!]);
     if (!ta && !tb) return [y, null];
@@ -66,11 +68,11 @@ export function where<C extends Shape, A extends Shape, B extends Shape, D exten
   cond: Tensor<C, 'bool'>,
   a: Tensor<A, D>,
   b: Tensor<B, NoInfer<D>>,
-): Tensor<Broadcast<C, Broadcast<A, B>>, D>;
+): Tensor<Extract<Broadcast<C, Extract<Broadcast<A, B>, Shape>>, Shape>, D>;
 /** @public */
-export function where<C extends Shape, A extends Shape, D extends Dtype>(cond: Tensor<C, 'bool'>, a: Tensor<A, D>, b: number): Tensor<Broadcast<C, A>, D>;
+export function where<C extends Shape, A extends Shape, D extends Dtype>(cond: Tensor<C, 'bool'>, a: Tensor<A, D>, b: number): Tensor<Extract<Broadcast<C, A>, Shape>, D>;
 /** @public */
-export function where<C extends Shape, B extends Shape, D extends Dtype>(cond: Tensor<C, 'bool'>, a: number, b: Tensor<B, D>): Tensor<Broadcast<C, B>, D>;
+export function where<C extends Shape, B extends Shape, D extends Dtype>(cond: Tensor<C, 'bool'>, a: number, b: Tensor<B, D>): Tensor<Extract<Broadcast<C, B>, Shape>, D>;
 /** @public */
 export function where<C extends Shape>(cond: Tensor<C, 'bool'>, a: number, b: number): Tensor<C, 'float32'>;
 export function where(cond: AnyTensor, a: TensorLike, b: TensorLike): AnyTensor {
