@@ -63,3 +63,14 @@ describe('checkGrads catches a wrong derivative', () => {
     expect(() => fx.checkGrads(wrong, [fx.tensor([1, 2, 3])], { modes: ['rev'] })).toThrow(/at flat index 2 autodiff gives 3 but finite differences give 6/);
   });
 });
+
+describe('JS numbers as operands', () => {
+  it('a failing op frees the scalars it made from numbers', () => {
+    const b = fx.tensor([true, false]);
+    const before = fx.memory().tensors;
+    const untypedLess = fx.less as unknown as (p: fx.Tensor, q: number) => fx.Tensor;
+    expect(() => untypedLess(b, 1)).toThrow(/dtype error in less/);
+    expect(fx.memory().tensors).toBe(before);
+    b.dispose();
+  });
+});

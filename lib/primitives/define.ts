@@ -27,12 +27,19 @@ export function constant(value: number, dtype: Dtype = 'float32'): Tensor {
 export function coerce(op: string, ...xs: TensorLike[]): Tensor[] {
   const ref = xs.find((x): x is Tensor => x instanceof TensorClass);
   const dtype = ref?.dtype ?? 'float32';
-  return xs.map((x, i) => {
+  xs.forEach((x, i) => {
+    if (!(x instanceof TensorClass) && typeof x !== 'number') throw new DtypeError(op, `operand ${i + 1} must be a Tensor or a number, got ${describe(x)}`);
+  });
+  return xs.map((x) => {
     if (x instanceof TensorClass) return x;
-    if (typeof x !== 'number') throw new DtypeError(op, `operand ${i + 1} must be a Tensor or a number, got ${describe(x)}`);
-    return constant(x, dtype);
+    const c = constant(x as number, dtype);
+    coercedConstants.add(c);
+    return c;
   });
 }
+
+/** Scalars made by `coerce`: `apply1` frees them when the op fails, so a bad call leaks nothing. */
+const coercedConstants = new WeakSet<Tensor>();
 
 function describe(x: unknown): string {
   if (x === null) return 'null';
@@ -76,7 +83,12 @@ export function normalizeAxis(op: string, axis: number, rank: number): number {
 
 /** Applies a one-output primitive. */
 export function apply1<T extends Tensor = Tensor>(prim: Primitive, inputs: readonly Tensor[], params: Params = {}): T {
-  return bind1(prim, inputs, params) as T;
+  try {
+    return bind1(prim, inputs, params) as T;
+  } catch (e) {
+    for (const x of inputs) if (coercedConstants.has(x)) x.dispose();
+    throw e;
+  }
 }
 
 type UnaryRule = (x: Tensor, t: Tensor, y: Tensor) => Tensor;

@@ -12,55 +12,13 @@
  * through it (forward mode) fails with a message saying a `customJvp` rule is
  * needed.
  */
-import * as tf from '@tensorflow/tfjs-core';
+import { callAbstractEval, callImpl, flatCall, type CallParams, type Fn } from '../core/call.js';
 import { TransformError } from '../core/errors.js';
-import { stage } from '../core/ir.js';
 import { LinearInput, type MaybeZero, type Params, type Primitive } from '../core/primitive.js';
 import { flatten, unflatten, type TreeDef } from '../core/pytree.js';
-import { openScope } from '../core/scope.js';
-import { ConcreteTensor, avalOf, showAval, type AbstractValue, type Tensor } from '../core/tensor.js';
+import { avalOf, type AbstractValue, type Tensor } from '../core/tensor.js';
 import { bind } from '../core/trace.js';
 import { zerosLike } from '../core/creation.js';
-
-type Fn = (...args: unknown[]) => unknown;
-
-/** What a call primitive's params carry: the function and how to rebuild its pytrees. */
-interface CallParams extends Params {
-  readonly fn: Fn;
-  readonly inDef: TreeDef;
-  readonly outDef: { def?: TreeDef };
-}
-
-/** The flat version of `fn`: tensors in, tensors out (recording the output structure). */
-function flatCall(params: CallParams, leaves: readonly Tensor[]): Tensor[] {
-  const [outLeaves, def] = flatten(params.fn(...unflatten<unknown[]>(params.inDef, leaves)));
-  params.outDef.def ??= def;
-  return outLeaves;
-}
-
-/** Output shapes of a call, found by staging its function once per input signature. */
-function callAbstractEval(params: CallParams, inputs: readonly AbstractValue[], cache: Map<string, AbstractValue[]>): AbstractValue[] {
-  const key = inputs.map(showAval).join(';');
-  let outs = cache.get(key);
-  if (!outs) {
-    const ir = stage((xs) => flatCall(params, xs), inputs, false);
-    outs = ir.outAvals.slice();
-    ir._release();
-    cache.set(key, outs);
-  }
-  return outs;
-}
-
-/** Runs a call on tfjs tensors (used by `jit`'s executor). */
-function callImpl(params: CallParams, inputs: readonly tf.Tensor[]): tf.Tensor[] {
-  const close = openScope();
-  try {
-    const outs = flatCall(params, inputs.map((x) => new ConcreteTensor(tf.clone(x))));
-    return outs.map((o) => tf.clone(o._concrete('a custom rule call')._tf));
-  } finally {
-    close([]);
-  }
-}
 
 function callPrimitive(name: string, jvp: Primitive<CallParams>['jvp']): Primitive<CallParams> {
   const shapes = new WeakMap<CallParams, Map<string, AbstractValue[]>>();

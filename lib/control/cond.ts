@@ -1,0 +1,106 @@
+/**
+ * `cond(pred, onTrue, onFalse, operands)`: a branch that also works under
+ * `jit`. When `pred` is known (eager code, including inside `grad`), only the
+ * chosen branch runs and is differentiated — the same as a plain `if`. When
+ * `pred` is abstract (inside `jit`), `cond` is staged as one equation holding
+ * both branches; the compiled program evaluates only the branch taken.
+ * Differentiating a staged `cond` evaluates both branches' derivatives and
+ * selects with `where` (the untaken branch's values are discarded; a NaN in
+ * its derivative does not leak into the result's value, but may into second
+ * derivatives).
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { callAbstractEval, callImpl, flatCall, type CallParams, type Fn } from '../core/call.js';
+import { ShapeError } from '../core/errors.js';
+import type { Primitive } from '../core/primitive.js';
+import { flatten, unflatten, type TreeDef } from '../core/pytree.js';
+import { avalOf, showAval, type AbstractValue, type AnyTensor, type Tensor } from '../core/tensor.js';
+import { bind } from '../core/trace.js';
+import { zerosLike } from '../core/creation.js';
+import { where } from '../primitives/where.js';
+import { jvp } from '../transforms/forward.js';
+import { knownTruth } from './concrete.js';
+
+interface CondParams extends CallParams {
+  readonly onTrue: Fn;
+  readonly onFalse: Fn;
+}
+
+const branch = (p: CondParams, truth: boolean): CallParams => ({ ...p, fn: truth ? p.onTrue : p.onFalse });
+
+const shapes = new WeakMap<CondParams, Map<string, AbstractValue[]>>();
+
+export const condPrimitive: Primitive<CondParams> = {
+  name: 'cond',
+  abstractEval([pred, ...operands], params) {
+    let cache = shapes.get(params);
+    if (!cache) shapes.set(params, (cache = new Map()));
+    const t = callAbstractEval(branch(params, true), operands, cache);
+    const f = callAbstractEval(branch(params, false), operands, new Map());
+    const same = t.length === f.length && t.every((a, i) => showAval(a) === showAval(f[i]!));
+    if (!same) {
+      throw new ShapeError('cond', `the branches return different shapes: onTrue gives (${t.map(showAval).join(', ')}), onFalse gives (${f.map(showAval).join(', ')})`);
+    }
+    void pred;
+    return t;
+  },
+  impl([pred, ...operands], params) {
+    // Reading the predicate is synchronous; where that is impossible (webgpu in Node), run both and select.
+    let truth: boolean | undefined;
+    try {
+      truth = pred!.dataSync()[0] !== 0;
+    } catch {
+      truth = undefined;
+    }
+    if (truth !== undefined) return callImpl(branch(params, truth), operands);
+    const a = callImpl(branch(params, true), operands);
+    const b = callImpl(branch(params, false), operands);
+    return a.map((x, i) => tf.where(tf.broadcastTo(pred!, x.shape), x, b[i]!));
+  },
+  evalDirect([pred, ...operands], params) {
+    return flatCall(branch(params, knownTruth('cond', pred!) ?? true), operands);
+  },
+  jvp([pred, ...primals], [, ...tangents], params) {
+    const filled = tangents.map((t, i) => t ?? zerosLike(avalOf(primals[i]!)));
+    const truth = knownTruth('cond', pred!);
+    const run = (fn: Fn) => jvp((...xs: Tensor[]) => flatCall({ ...params, fn }, xs), primals, filled) as [Tensor[], Tensor[]];
+    if (truth !== undefined) return run(truth ? params.onTrue : params.onFalse);
+    const [yt, tt] = run(params.onTrue);
+    const [yf, tf_] = run(params.onFalse);
+    const select = (a: AnyTensor, b: AnyTensor) => where(pred as AnyTensor, a, b);
+    return [yt.map((y, i) => select(y, yf[i]!)), tt.map((t, i) => select(t, tf_[i]!))];
+  },
+  showParams: (p) => `onTrue=${p.onTrue.name || 'anonymous'}, onFalse=${p.onFalse.name || 'anonymous'}`,
+};
+
+/**
+ * Chooses a branch by a scalar bool tensor; each branch receives `operands`.
+ * Use it instead of `if` on a traced value inside `jit`; in eager code it is
+ * the same as `if`.
+ * @example
+ * ```ts
+ * const y = fx.cond(fx.greater(x, 0), (v) => fx.mul(v, v), (v) => fx.neg(v), x);
+ * ```
+ * @public
+ */
+export function cond<Ops, R>(pred: Tensor<[], 'bool'>, onTrue: (operands: Ops) => R, onFalse: (operands: Ops) => R, operands: Ops): R {
+  const truth = knownTruth('cond', pred);
+  if (truth !== undefined) return truth ? onTrue(operands) : onFalse(operands);
+  const [leaves, inDef] = flatten(operands);
+  const rebuild = (xs: unknown[]) => unflatten<Ops>(inDef, xs);
+  const onTrueFlat = (...xs: unknown[]) => onTrue(rebuild(xs));
+  const params: CondParams = {
+    fn: onTrueFlat,
+    onTrue: onTrueFlat,
+    onFalse: (...xs: unknown[]) => onFalse(rebuild(xs)),
+    inDef: flatDef(leaves.length),
+    outDef: {},
+  };
+  const outs = bind(condPrimitive as Primitive, [pred, ...leaves], params);
+  return unflatten<R>(params.outDef.def!, outs);
+}
+
+/** The structure of an argument list of `n` tensors. */
+export function flatDef(n: number): TreeDef {
+  return { kind: 'array', children: Array.from({ length: n }, () => ({ kind: 'leaf' }) as TreeDef) };
+}
