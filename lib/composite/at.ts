@@ -1,0 +1,112 @@
+/**
+ * `at(x, idx)`: functional indexed updates, the differentiable replacement
+ * for `x[idx] = v`. Nothing is mutated: `.set`, `.add` and `.mul` return a
+ * new tensor. All are built from `gather`/`scatter` and masks, so their
+ * adjoints are gathers and scatters:
+ *
+ * - `set(v)`: `x · keep + scatter(v · lastWrite)`; the gradient w.r.t. `x` is
+ *   1 except 0 at the written rows, w.r.t. `v` 1 (0 for overwritten repeats).
+ * - `add(v)`: `x + scatter(v)`; gradients 1 and 1.
+ * - `mul(v)`: `set(take(x, idx) · v)`.
+ *
+ * Repeated indices (a defined rule on every backend):
+ * - `set`: the last write wins, in row-major order of `idx` (NumPy's rule
+ *   for `x[idx] = v`); earlier writes to the same row are dropped and get no
+ *   gradient.
+ * - `add`: every update is added (they accumulate, like `np.add.at` and JAX).
+ * - `mul`: read-modify-write, `x[idx] = x[idx] * v` (NumPy's `x[idx] *= v`):
+ *   the row is multiplied by the last factor only.
+ */
+import type { Dim, Dtype, Shape } from '../../typelevel/index.js';
+import { DtypeError, ShapeError, showShape } from '../core/errors.js';
+import type { AnyTensor, Tensor } from '../core/tensor.js';
+import { add } from '../primitives/add.js';
+import { broadcastTo } from '../primitives/broadcastTo.js';
+import { cast } from '../primitives/cast.js';
+import { apply1, broadcastShapes, coerce, requireDtype, sameShape } from '../primitives/define.js';
+import { checkIndexTensor, gatherPrimitive, gatherShape, indexTensor } from '../primitives/gather.js';
+import { lastWriteMask } from '../primitives/lastWriteMask.js';
+import { mul } from '../primitives/mul.js';
+import { reshape } from '../primitives/reshape.js';
+import { scatter } from '../primitives/scatter.js';
+import { sub } from '../primitives/sub.js';
+
+/**
+ * Indexed rows of a tensor, ready for a functional update (see {@link at}).
+ * `S` is the shape of the whole tensor, `U` the shape of the indexed part
+ * (`[...idx.shape, ...S[1:]]`); updates broadcast to `U`.
+ * @public
+ */
+export interface IndexedRows<S extends Shape, U extends Shape, D extends Dtype> {
+  /** The indexed rows: `take(x, idx)`. */
+  get(): Tensor<U, D>;
+  /** `x` with the indexed rows replaced by `v` (repeated indices: the last write wins). */
+  set(v: Tensor<U, D> | Tensor<[], D> | number): Tensor<S, D>;
+  /** `x` with `v` added to the indexed rows (repeated indices accumulate). */
+  add(v: Tensor<U, D> | Tensor<[], D> | number): Tensor<S, D>;
+  /** `x` with the indexed rows multiplied by `v` (read-modify-write: with repeated indices the last factor wins). */
+  mul(v: Tensor<U, D> | Tensor<[], D> | number): Tensor<S, D>;
+}
+
+/**
+ * Functional indexed update along axis 0: `fx.at(x, idx).set(v)` is `x` with
+ * rows `idx` replaced by `v`; `.add(v)` and `.mul(v)` add or multiply;
+ * `.get()` reads them. `idx` is an `int32` tensor of row indices (any shape;
+ * `v` broadcasts to `[...idx.shape, ...x.shape[1:]]`) or a JS number for one
+ * row (negative counts from the end). Differentiable w.r.t. `x` and `v`,
+ * with gather/scatter adjoints. Repeated indices: `set` keeps the last
+ * write, `add` accumulates, `mul` keeps the last factor (see the module notes).
+ * @example
+ * ```ts
+ * fx.at(fx.zeros([3]), 1).set(5); // [0, 5, 0]
+ * ```
+ * @public
+ */
+export function at<N extends Dim, R extends Dim[], D extends 'float32' | 'int32'>(x: Tensor<[N, ...R], D>, idx: number): IndexedRows<[N, ...R], R, D>;
+/** @public */
+export function at<N extends Dim, R extends Dim[], I extends Shape, D extends 'float32' | 'int32'>(
+  x: Tensor<[N, ...R], D>,
+  idx: Tensor<I, 'int32'>,
+): IndexedRows<[N, ...R], [...I, ...R], D>;
+/** @public */
+export function at<S extends Shape, D extends 'float32' | 'int32'>(x: Tensor<S, D>, idx: Tensor<Shape, 'int32'> | number): IndexedRows<S, number[], D>;
+export function at(x: AnyTensor, idx: AnyTensor | number): IndexedRows<number[], number[], 'float32' | 'int32'> {
+  requireDtype('at', 'x', x, ['float32', 'int32']);
+  if (x.rank === 0) throw new ShapeError('at', 'x is a scalar: there is no axis 0 to index');
+  const dim = x.shape[0]!;
+  const index = indexTensor('at', idx, dim, `axis 0 of x ${showShape(x.shape)}`);
+  requireDtype('at', 'idx', index, ['int32']);
+  checkIndexTensor('at', index, dim, `axis 0 of x ${showShape(x.shape)}`);
+  const target = gatherShape(x.shape, index.shape, 0);
+  const ones = x.shape.slice(1).map(() => 1);
+
+  // The update `v` as a tensor of the indexed shape, or a ShapeError naming the method.
+  const updates = (method: string, v: AnyTensor | number): AnyTensor => {
+    const [u] = coerce(`at(...).${method}`, v, x) as [AnyTensor];
+    if (u.dtype !== x.dtype) throw new DtypeError(`at(...).${method}`, `v is ${u.dtype} but x is ${x.dtype}`);
+    const shape = broadcastShapes(`at(...).${method}`, u.shape, target);
+    if (!sameShape(shape, target)) {
+      throw new ShapeError(
+        `at(...).${method}`,
+        `v of shape ${showShape(u.shape)} does not broadcast to the indexed shape ${showShape(target)} (x ${showShape(x.shape)}, idx ${showShape(index.shape)})`,
+      );
+    }
+    return broadcastTo(u, target);
+  };
+  const get = (): AnyTensor => apply1(gatherPrimitive, [x, index], { axis: 0 });
+  const set = (u: AnyTensor): AnyTensor => {
+    // NoDiff masks of the indices: which updates survive, which rows of x are overwritten.
+    const survives = lastWriteMask(index);
+    const written = scatter(index, survives, [dim], 0);
+    const keep = cast(reshape(sub(1, written), [dim, ...ones]), x.dtype);
+    const kept = mul(x, keep);
+    const surviving = mul(u, cast(reshape(survives, [...index.shape, ...ones]), x.dtype));
+    return add(kept, scatter(index, surviving, x.shape, 0));
+  };
+  return {
+    get,
+    set: (v) => set(updates('set', v)),
+    add: (v) => add(x, scatter(index, updates('add', v), x.shape, 0)),
+    mul: (v) => set(mul(get(), updates('mul', v))),
+  };
+}

@@ -1,0 +1,35 @@
+/** `expandDims`: inserts a size-1 axis; a composite of `reshape` (linear, differentiable). */
+import type { Dtype, Shape } from '../../typelevel/index.js';
+import { ShapeError, showShape } from '../core/errors.js';
+import type { AnyTensor, Tensor } from '../core/tensor.js';
+import { reshape } from '../primitives/reshape.js';
+
+/** Normalizes an insertion position in `[-(rank + 1), rank]` or throws a `ShapeError` naming `op`. */
+export function insertionAxis(op: string, axis: number, shape: readonly number[]): number {
+  const rank = shape.length;
+  if (!Number.isInteger(axis) || axis < -(rank + 1) || axis > rank) {
+    throw new ShapeError(op, `axis ${axis} is out of range [${-(rank + 1)}, ${rank}] for inserting an axis into ${showShape(shape)}`);
+  }
+  return axis < 0 ? axis + rank + 1 : axis;
+}
+
+/**
+ * `x` with a new size-1 axis at position `axis` (negative counts from the
+ * end: -1 appends). Same elements, so derivatives pass straight through.
+ * @example
+ * ```ts
+ * fx.expandDims(fx.zeros([2, 3]), 0); // Tensor<[1, 2, 3], 'float32'>
+ * ```
+ * @public
+ */
+export function expandDims<S extends Shape, D extends Dtype>(x: Tensor<S, D>, axis: 0): Tensor<[1, ...S], D>;
+/** @public */
+export function expandDims<S extends Shape, D extends Dtype>(x: Tensor<S, D>, axis: -1): Tensor<[...S, 1], D>;
+/** @public */
+export function expandDims<S extends Shape, D extends Dtype>(x: Tensor<S, D>, axis: number): Tensor<number[], D>;
+export function expandDims(x: AnyTensor, axis: number): AnyTensor {
+  const at = insertionAxis('expandDims', axis, x.shape);
+  const shape = x.shape.slice();
+  shape.splice(at, 0, 1);
+  return reshape(x, shape);
+}

@@ -1,0 +1,31 @@
+/** `squeeze`: removes size-1 axes; a composite of `reshape` that checks the axes at run time. */
+import type { Dtype, Shape } from '../../typelevel/index.js';
+import { ShapeError, showShape } from '../core/errors.js';
+import type { AnyTensor, Tensor } from '../core/tensor.js';
+import { normalizeAxis } from '../primitives/define.js';
+import { reshape } from '../primitives/reshape.js';
+
+/**
+ * `x` without the size-1 axes listed in `axis` (a number or a list; every
+ * size-1 axis when omitted). Squeezing an axis whose size is not 1 is a
+ * `ShapeError` naming the axis and the shape.
+ * @example
+ * ```ts
+ * fx.squeeze(fx.zeros([1, 3, 1]));    // Tensor<[3]>
+ * fx.squeeze(fx.zeros([1, 3, 1]), 0); // Tensor<[3, 1]>
+ * ```
+ * @public
+ */
+export function squeeze<S extends Shape, D extends Dtype>(x: Tensor<S, D>, axis?: number | readonly number[]): Tensor<number[], D> {
+  const shape = (x as AnyTensor).shape as readonly number[];
+  let axes: number[];
+  if (axis === undefined) {
+    axes = shape.flatMap((d, i) => (d === 1 ? [i] : []));
+  } else {
+    axes = (typeof axis === 'number' ? [axis] : [...axis]).map((a) => normalizeAxis('squeeze', a, shape.length));
+    for (const a of axes) {
+      if (shape[a] !== 1) throw new ShapeError('squeeze', `cannot squeeze axis ${a} of x ${showShape(shape)}: its size is ${shape[a]}, not 1`);
+    }
+  }
+  return reshape(x as AnyTensor, shape.filter((_, i) => !axes.includes(i)));
+}

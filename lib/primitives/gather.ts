@@ -1,0 +1,139 @@
+/**
+ * `gather` (public names `take` and `gather`): picks slices of `x` along one
+ * axis at integer positions. Linear in `x` (the indices are NoDiff); the
+ * transpose scatter-adds the cotangent back, so repeated indices accumulate.
+ *
+ * Out-of-range indices are a `ShapeError` naming the index, the op and the
+ * shapes, whenever the index values can be read without a GPU round trip:
+ * always on cpu and wasm; on webgpu while the indices still live on the host
+ * (for example a tensor made by `fx.tensor` and not yet used by a GPU kernel).
+ * Indices already on the GPU are not checked there: out-of-range positions
+ * read 0 (tfjs-webgpu's behaviour).
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { Dim, Dtype, Shape } from '../../typelevel/index.js';
+import { ConcretizationError, ShapeError, TransformError, showShape } from '../core/errors.js';
+import { type Primitive, definePrimitive, LinearInput } from '../core/primitive.js';
+import { Tensor as TensorClass, type AnyTensor, type ConcreteTensor, type Tensor } from '../core/tensor.js';
+import { apply1, constant, normalizeAxis, requireDtype, shapeOf } from './define.js';
+import { scatter } from './scatter.js';
+
+export interface GatherParams extends Record<string, unknown> {
+  /** The (non-negative) axis of `x` that is indexed. */
+  readonly axis: number;
+}
+
+/**
+ * The values of an int32 tensor when they can be read without a GPU round
+ * trip (cpu, wasm, or webgpu data still on the host); otherwise `null`.
+ */
+export function hostIndexValues(t: tf.Tensor): ArrayLike<number> | null {
+  if (tf.getBackend() === 'webgpu') {
+    // tfjs-webgpu keeps uploaded-but-unused data in `tensorMap[...].values`; reading it is free.
+    const backend = tf.backend() as unknown as { tensorMap?: { get(id: object): { values?: ArrayLike<number> | null } | undefined } };
+    return backend.tensorMap?.get(t.dataId)?.values ?? null;
+  }
+  return t.dataSync() as Int32Array;
+}
+
+/** Throws a `ShapeError` naming the first index outside `[0, dim)` (when the values are readable, see above). */
+export function checkIndexRange(op: string, indices: tf.Tensor, dim: number, where: string): void {
+  const values = hostIndexValues(indices);
+  if (!values) return;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    if (!(v >= 0 && v < dim)) {
+      throw new ShapeError(op, `index ${v} at position ${i} of indices ${showShape(indices.shape)} is out of range [0, ${dim}) for ${where}`);
+    }
+  }
+}
+
+/**
+ * `checkIndexRange` for a fluxion tensor, before any kernel uses it (on
+ * webgpu the values are only readable until then); skipped for abstract values.
+ */
+export function checkIndexTensor(op: string, indices: AnyTensor, dim: number, where: string): void {
+  let concrete: ConcreteTensor;
+  try {
+    concrete = indices._concrete(op);
+  } catch (e) {
+    if (e instanceof ConcretizationError) return;
+    throw e;
+  }
+  checkIndexRange(op, concrete._tf, dim, where);
+}
+
+/** The runtime twin of the gather shape rule: `x.shape[:axis] ++ indices.shape ++ x.shape[axis+1:]`. */
+export function gatherShape(x: readonly number[], indices: readonly number[], axis: number): number[] {
+  return [...x.slice(0, axis), ...indices, ...x.slice(axis + 1)];
+}
+
+export const gatherPrimitive: Primitive<GatherParams> = definePrimitive({
+  name: 'gather',
+  abstractEval([x, indices], { axis }) {
+    requireDtype('take', 'indices', indices!, ['int32']);
+    if (!(axis >= 0 && axis < x!.shape.length)) {
+      throw new ShapeError('take', `axis ${axis} is out of range for x of shape ${showShape(x!.shape)}`);
+    }
+    return { shape: gatherShape(x!.shape, indices!.shape, axis), dtype: x!.dtype };
+  },
+  impl([x, indices], { axis }) {
+    checkIndexRange('take', indices!, x!.shape[axis]!, `axis ${axis} of x ${showShape(x!.shape)}`);
+    // Gather with flat indices, then reshape: avoids backend differences with rank-0 and rank>1 indices.
+    const flat = tf.gather(x!, tf.reshape(indices!, [indices!.size]), axis);
+    return tf.reshape(flat, gatherShape(x!.shape, indices!.shape, axis));
+  },
+  jvp([x, indices], [t], params) {
+    const y = apply1(gatherPrimitive, [x!, indices!], params);
+    return [y, t ? apply1(gatherPrimitive, [t, indices!], params) : null];
+  },
+  transpose(ct, [x, indices], { axis }) {
+    if (indices instanceof LinearInput) throw new TransformError('take: the indices cannot be linear (they are int32)');
+    return [scatter(indices as AnyTensor, ct, shapeOf(x!), axis), null];
+  },
+  showParams: ({ axis }) => `axis=${axis}`,
+});
+
+/** Turns a JS number index into an int32 scalar, allowing negative positions (from the end). */
+export function indexTensor(op: string, index: AnyTensor | number, dim: number, where: string): AnyTensor {
+  if (index instanceof TensorClass) return index;
+  if (typeof index !== 'number' || !Number.isInteger(index) || index < -dim || index >= dim) {
+    throw new ShapeError(op, `index ${String(index)} is out of range [${-dim}, ${dim}) for ${where}`);
+  }
+  return constant(index < 0 ? index + dim : index, 'int32');
+}
+
+/**
+ * Slices of `x` along `axis` (default 0) at the positions in `indices`
+ * (an `int32` tensor of any shape, each entry in `[0, x.shape[axis])`); the
+ * result's shape is `x.shape[:axis] ++ indices.shape ++ x.shape[axis+1:]`.
+ * A JS number picks one position (negative counts from the end) and removes
+ * the axis. Differentiable in `x` (the adjoint scatter-adds, so repeated
+ * indices accumulate); `indices` are NoDiff. Out-of-range indices throw a
+ * `ShapeError` (see the module notes for webgpu).
+ * @example
+ * ```ts
+ * fx.take(fx.tensor([10, 20, 30]), fx.tensor([2, 0], 'int32')); // [30, 10]
+ * ```
+ * @public
+ */
+export function take<N extends Dim, R extends Dim[], I extends Shape, D extends Dtype>(x: Tensor<[N, ...R], D>, indices: Tensor<I, 'int32'>, axis?: 0): Tensor<[...I, ...R], D>;
+/** @public */
+export function take<N extends Dim, R extends Dim[], D extends Dtype>(x: Tensor<[N, ...R], D>, index: number, axis?: 0): Tensor<R, D>;
+/** @public */
+export function take<S extends Shape, D extends Dtype>(x: Tensor<S, D>, indices: Tensor<Shape, 'int32'> | number, axis?: number): Tensor<number[], D>;
+export function take(x: AnyTensor, indices: AnyTensor | number, axis = 0): AnyTensor {
+  const ax = normalizeAxis('take', axis, x.rank);
+  const idx = indexTensor('take', indices, x.shape[ax]!, `axis ${ax} of x ${showShape(x.shape)}`);
+  return apply1(gatherPrimitive, [x, idx], { axis: ax });
+}
+
+/**
+ * Another name for {@link take}.
+ * @example
+ * ```ts
+ * fx.gather(fx.tensor([[1, 2], [3, 4]]), fx.tensor([1], 'int32'), 1); // [[2], [4]]
+ * ```
+ * @public
+ */
+export const gather: typeof take = take;

@@ -1,0 +1,41 @@
+/**
+ * `oneHot`: int32 class indices to float32 one-hot vectors along a new last
+ * axis. NoDiff in its input (indices have no derivative); an index outside
+ * `[0, depth)` gives a row of zeros (TensorFlow's and JAX's rule).
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { Dim, Shape } from '../../typelevel/index.js';
+import { ShapeError } from '../core/errors.js';
+import { type Primitive, definePrimitive } from '../core/primitive.js';
+import type { AnyTensor, Tensor } from '../core/tensor.js';
+import { apply1, requireDtype } from './define.js';
+
+export interface OneHotParams extends Record<string, unknown> {
+  readonly depth: number;
+}
+
+export const oneHotPrimitive: Primitive<OneHotParams> = definePrimitive({
+  name: 'oneHot',
+  abstractEval([indices], { depth }) {
+    requireDtype('oneHot', 'indices', indices!, ['int32']);
+    return { shape: [...indices!.shape, depth], dtype: 'float32' };
+  },
+  impl: ([indices], { depth }) => tf.reshape(tf.oneHot(tf.reshape(indices!, [indices!.size]), depth), [...indices!.shape, depth]),
+  jvp: ([indices], _tangents, params) => [apply1(oneHotPrimitive, [indices!], params), null],
+  showParams: ({ depth }) => `depth=${depth}`,
+});
+
+/**
+ * One-hot float32 vectors: `out[..., k]` is 1 where `indices[...] == k`, else
+ * 0; the result has shape `[...indices.shape, depth]`. Indices outside
+ * `[0, depth)` give all-zero rows. `indices` are NoDiff.
+ * @example
+ * ```ts
+ * fx.oneHot(fx.tensor([0, 2], 'int32'), 3); // [[1, 0, 0], [0, 0, 1]]
+ * ```
+ * @public
+ */
+export function oneHot<S extends Shape, const N extends Dim>(indices: Tensor<S, 'int32'>, depth: N): Tensor<[...S, N], 'float32'> {
+  if (!Number.isInteger(depth) || depth < 1) throw new ShapeError('oneHot', `depth must be a positive integer, got ${depth}`);
+  return apply1(oneHotPrimitive, [indices as AnyTensor], { depth });
+}

@@ -1,0 +1,100 @@
+/**
+ * `scatter`: builds a tensor of a given shape, zero except at the positions
+ * `indices` along one axis, where the `updates` slices are added (repeated
+ * indices accumulate). It is the transpose of `gather` and linear in
+ * `updates`; its own transpose is `gather`. The public op is `scatterAdd`
+ * (`x` plus the scatter), and `at(x, idx).set/.add/.mul` build on it.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { Shape } from '../../typelevel/index.js';
+import { ShapeError, TransformError, showShape } from '../core/errors.js';
+import { type Primitive, definePrimitive, LinearInput } from '../core/primitive.js';
+import { sizeOf, type AnyTensor, type Tensor } from '../core/tensor.js';
+import { add } from './add.js';
+import { apply1, normalizeAxis, requireDtype, sameShape } from './define.js';
+import { checkIndexRange, gatherPrimitive, gatherShape, indexTensor } from './gather.js';
+
+export interface ScatterParams extends Record<string, unknown> {
+  /** The shape of the result. */
+  readonly shape: readonly number[];
+  /** The (non-negative) axis the indices address. */
+  readonly axis: number;
+}
+
+/** Checks that `updates` has the shape a gather of `shape` at `indices` would have. */
+function checkUpdates(op: string, shape: readonly number[], indices: readonly number[], updates: readonly number[], axis: number): void {
+  const want = gatherShape(shape, indices, axis);
+  if (!sameShape(want, updates)) {
+    throw new ShapeError(
+      op,
+      `updates have shape ${showShape(updates)} but indices ${showShape(indices)} into axis ${axis} of ${showShape(shape)} need ${showShape(want)}`,
+    );
+  }
+}
+
+export const scatterPrimitive: Primitive<ScatterParams> = definePrimitive({
+  name: 'scatter',
+  abstractEval([indices, updates], { shape, axis }) {
+    requireDtype('scatterAdd', 'indices', indices!, ['int32']);
+    requireDtype('scatterAdd', 'updates', updates!, ['float32', 'int32']);
+    if (!(axis >= 0 && axis < shape.length)) throw new ShapeError('scatterAdd', `axis ${axis} is out of range for shape ${showShape(shape)}`);
+    checkUpdates('scatterAdd', shape, indices!.shape, updates!.shape, axis);
+    return { shape, dtype: updates!.dtype };
+  },
+  impl([indices, updates], { shape, axis }) {
+    const dim = shape[axis]!;
+    checkIndexRange('scatterAdd', indices!, dim, `axis ${axis} of shape ${showShape(shape)}`);
+    const n = indices!.size;
+    const before = sizeOf(shape.slice(0, axis));
+    const after = sizeOf(shape.slice(axis + 1));
+    if (n === 0 || sizeOf(shape) === 0) return tf.zeros(shape as number[], updates!.dtype);
+    // scatterND addresses the leading axis: bring the indexed axis to the front, scatter, move it back.
+    let u = tf.reshape(updates!, [before, n, after]);
+    if (before > 1) u = tf.transpose(u, [1, 0, 2]);
+    else u = tf.reshape(u, [n, 1, after]);
+    let out = tf.scatterND(tf.reshape(indices!, [n, 1]), u, [dim, before, after]);
+    if (before > 1) out = tf.transpose(out, [1, 0, 2]);
+    return tf.reshape(out, shape as number[]);
+  },
+  jvp([indices, updates], [, t], params) {
+    const y = apply1(scatterPrimitive, [indices!, updates!], params);
+    return [y, t ? apply1(scatterPrimitive, [indices!, t], params) : null];
+  },
+  transpose(ct, [indices], { axis }) {
+    if (indices instanceof LinearInput) throw new TransformError('scatterAdd: the indices cannot be linear (they are int32)');
+    return [null, apply1(gatherPrimitive, [ct, indices!], { axis })];
+  },
+  showParams: ({ shape, axis }) => `shape=[${shape.join(',')}], axis=${axis}`,
+});
+
+/**
+ * Zeros of `shape` with the `updates` slices added at `indices` along `axis`
+ * (repeated indices accumulate). Internal building block of `scatterAdd` and `at`.
+ */
+export function scatter(indices: AnyTensor, updates: AnyTensor, shape: readonly number[], axis: number): AnyTensor {
+  return apply1(scatterPrimitive, [indices, updates], { shape: shape.slice(), axis });
+}
+
+/**
+ * `x` with `updates` added at the positions `indices` along `axis` (default
+ * 0): `out[..., indices[p], ...] += updates[..., p, ...]`, so `updates` has
+ * the shape `take(x, indices, axis)` would have. Repeated indices accumulate.
+ * Differentiable in `x` and `updates` (the adjoint for `updates` is a
+ * gather); `indices` are NoDiff. Out-of-range indices throw a `ShapeError`.
+ * @example
+ * ```ts
+ * fx.scatterAdd(fx.zeros([3]), fx.tensor([0, 2, 0], 'int32'), fx.tensor([1, 2, 3])); // [4, 0, 2]
+ * ```
+ * @public
+ */
+export function scatterAdd<S extends Shape, D extends 'float32' | 'int32'>(
+  x: Tensor<S, D>,
+  indices: Tensor<Shape, 'int32'> | number,
+  updates: Tensor<Shape, NoInfer<D>>,
+  axis = 0,
+): Tensor<S, D> {
+  const ax = normalizeAxis('scatterAdd', axis, x.rank);
+  const idx = indexTensor('scatterAdd', indices, x.shape[ax]!, `axis ${ax} of x ${showShape(x.shape)}`);
+  checkUpdates('scatterAdd', x.shape, idx.shape, updates.shape, ax);
+  return add(x as AnyTensor, scatter(idx, updates, x.shape, ax)) as Tensor<S, D>;
+}
