@@ -32,6 +32,7 @@ export { jvp, linearize, type LinearMap } from './transforms/forward.js';
 export { vjp, grad, valueAndGrad, type Pullback, type ValueAndGrad } from './transforms/reverse.js';
 export { jacfwd, jacrev, hessian, type Jacobian, type JacobianOptions } from './transforms/jacobian.js';
 export { makeIR } from './transforms/makeIR.js';
+export { checkpoint, type CheckpointOptions } from './transforms/checkpoint.js';
 export * from './control/index.js';
 export { customJvp, customVjp, type CustomFunction, type Cotangents } from './transforms/custom.js';
 export { jit, type Jitted, type JitStats, type JitOptions } from './compile/jit.js';
