@@ -91,6 +91,26 @@ describeEachBackend('at(x, idx): functional updates', () => {
     await expectClose(fx.grad(f)(x()), [2, 1, 1, 1]);
   });
 
+  it('frees its intermediates inside fx.scope and leaks nothing when it throws', () => {
+    const a = x();
+    const i = fx.tensor([2, 0, 2], 'int32');
+    const v = fx.tensor([1, 2, 3]);
+    const wrong = fx.tensor([1, 2]) as Any;
+    const before = fx.memory().tensors;
+    fx.scope(() => {
+      fx.grad((p: V4, q: fx.Tensor<[3], 'float32'>) => fx.sum(fx.mul(fx.at(p, i).set(q), p)), { argnums: [0, 1] })(a, v);
+      fx.at(a, 1).mul(3);
+      fx.at(a, i).add(v);
+    });
+    expect(fx.memory().tensors).toBe(before);
+    expect(() => fx.at(a, 1).set(wrong)).toThrow(/shape error in at\(...\).set/);
+    expect(() => fx.at(a, i).add(wrong)).toThrow(/shape error in at\(...\).add/);
+    expect(() => fx.at(a, 9)).toThrow(/shape error in at/);
+    expect(() => fx.scatterAdd(a, 0, wrong)).toThrow(/shape error in scatterAdd/);
+    expect(() => fx.take(a, 5)).toThrow(/shape error in take/);
+    expect(fx.memory().tensors).toBe(before);
+  });
+
   it('derivatives match finite differences to order 2', async () => {
     const i = fx.tensor([2, 0], 'int32');
     const a = fx.tensor([[0.5, -1], [2, 0.3], [1.1, -0.7]]);

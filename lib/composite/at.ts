@@ -24,7 +24,7 @@ import { add } from '../primitives/add.js';
 import { broadcastTo } from '../primitives/broadcastTo.js';
 import { cast } from '../primitives/cast.js';
 import { apply1, broadcastShapes, coerce, requireDtype, sameShape } from '../primitives/define.js';
-import { checkIndexTensor, gatherPrimitive, gatherShape, indexTensor } from '../primitives/gather.js';
+import { checkIndexTensor, gatherPrimitive, gatherShape, indexTensor, numberIndex } from '../primitives/gather.js';
 import { lastWriteMask } from '../primitives/lastWriteMask.js';
 import { mul } from '../primitives/mul.js';
 import { reshape } from '../primitives/reshape.js';
@@ -74,39 +74,55 @@ export function at(x: AnyTensor, idx: AnyTensor | number): IndexedRows<number[],
   requireDtype('at', 'x', x, ['float32', 'int32']);
   if (x.rank === 0) throw new ShapeError('at', 'x is a scalar: there is no axis 0 to index');
   const dim = x.shape[0]!;
-  const index = indexTensor('at', idx, dim, `axis 0 of x ${showShape(x.shape)}`);
-  requireDtype('at', 'idx', index, ['int32']);
-  checkIndexTensor('at', index, dim, `axis 0 of x ${showShape(x.shape)}`);
-  const target = gatherShape(x.shape, index.shape, 0);
+  const where = `axis 0 of x ${showShape(x.shape)}`;
+  // Validate the index now; a number becomes a tensor only inside each call, after its checks (nothing leaks on error).
+  if (typeof idx === 'number') numberIndex('at', idx, dim, where);
+  else {
+    requireDtype('at', 'idx', idx, ['int32']);
+    checkIndexTensor('at', idx, dim, where);
+  }
+  const indexShape: readonly number[] = typeof idx === 'number' ? [] : idx.shape;
+  const index = (): AnyTensor => indexTensor('at', idx, dim, where);
+  const target = gatherShape(x.shape, indexShape, 0);
   const ones = x.shape.slice(1).map(() => 1);
 
   // The update `v` as a tensor of the indexed shape, or a ShapeError naming the method.
   const updates = (method: string, v: AnyTensor | number): AnyTensor => {
-    const [u] = coerce(`at(...).${method}`, v, x) as [AnyTensor];
-    if (u.dtype !== x.dtype) throw new DtypeError(`at(...).${method}`, `v is ${u.dtype} but x is ${x.dtype}`);
-    const shape = broadcastShapes(`at(...).${method}`, u.shape, target);
-    if (!sameShape(shape, target)) {
-      throw new ShapeError(
-        `at(...).${method}`,
-        `v of shape ${showShape(u.shape)} does not broadcast to the indexed shape ${showShape(target)} (x ${showShape(x.shape)}, idx ${showShape(index.shape)})`,
-      );
+    const op = `at(...).${method}`;
+    if (typeof v !== 'number') {
+      if (v.dtype !== x.dtype) throw new DtypeError(op, `v is ${v.dtype} but x is ${x.dtype}`);
+      const shape = broadcastShapes(op, v.shape, target);
+      if (!sameShape(shape, target)) {
+        throw new ShapeError(op, `v of shape ${showShape(v.shape)} does not broadcast to the indexed shape ${showShape(target)} (x ${showShape(x.shape)}, idx ${showShape(indexShape)})`);
+      }
     }
+    const [u] = coerce(op, v, x) as [AnyTensor];
     return broadcastTo(u, target);
   };
-  const get = (): AnyTensor => apply1(gatherPrimitive, [x, index], { axis: 0 });
-  const set = (u: AnyTensor): AnyTensor => {
+  const get = (i: AnyTensor): AnyTensor => apply1(gatherPrimitive, [x, i], { axis: 0 });
+  const set = (i: AnyTensor, u: AnyTensor): AnyTensor => {
     // NoDiff masks of the indices: which updates survive, which rows of x are overwritten.
-    const survives = lastWriteMask(index);
-    const written = scatter(index, survives, [dim], 0);
+    const survives = lastWriteMask(i);
+    const written = scatter(i, survives, [dim], 0);
     const keep = cast(reshape(sub(1, written), [dim, ...ones]), x.dtype);
     const kept = mul(x, keep);
-    const surviving = mul(u, cast(reshape(survives, [...index.shape, ...ones]), x.dtype));
-    return add(kept, scatter(index, surviving, x.shape, 0));
+    const surviving = mul(u, cast(reshape(survives, [...indexShape, ...ones]), x.dtype));
+    return add(kept, scatter(i, surviving, x.shape, 0));
   };
   return {
-    get,
-    set: (v) => set(updates('set', v)),
-    add: (v) => add(x, scatter(index, updates('add', v), x.shape, 0)),
-    mul: (v) => set(mul(get(), updates('mul', v))),
+    get: () => get(index()),
+    set: (v) => {
+      const u = updates('set', v);
+      return set(index(), u);
+    },
+    add: (v) => {
+      const u = updates('add', v);
+      return add(x, scatter(index(), u, x.shape, 0));
+    },
+    mul: (v) => {
+      const u = updates('mul', v);
+      const i = index();
+      return set(i, mul(get(i), u));
+    },
   };
 }

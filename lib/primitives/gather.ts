@@ -94,13 +94,18 @@ export const gatherPrimitive: Primitive<GatherParams> = definePrimitive({
   showParams: ({ axis }) => `axis=${axis}`,
 });
 
-/** Turns a JS number index into an int32 scalar, allowing negative positions (from the end). */
-export function indexTensor(op: string, index: AnyTensor | number, dim: number, where: string): AnyTensor {
-  if (index instanceof TensorClass) return index;
+/** Checks a JS number index (negative counts from the end) and returns it as a position in `[0, dim)`. */
+export function numberIndex(op: string, index: number, dim: number, where: string): number {
   if (typeof index !== 'number' || !Number.isInteger(index) || index < -dim || index >= dim) {
     throw new ShapeError(op, `index ${String(index)} is out of range [${-dim}, ${dim}) for ${where}`);
   }
-  return constant(index < 0 ? index + dim : index, 'int32');
+  return index < 0 ? index + dim : index;
+}
+
+/** Turns a JS number index into an int32 scalar (see `numberIndex`); a tensor passes through. */
+export function indexTensor(op: string, index: AnyTensor | number, dim: number, where: string): AnyTensor {
+  if (index instanceof TensorClass) return index;
+  return constant(numberIndex(op, index, dim, where), 'int32');
 }
 
 /**
@@ -124,7 +129,12 @@ export function take<N extends Dim, R extends Dim[], D extends Dtype>(x: Tensor<
 export function take<S extends Shape, D extends Dtype>(x: Tensor<S, D>, indices: Tensor<Shape, 'int32'> | number, axis?: number): Tensor<number[], D>;
 export function take(x: AnyTensor, indices: AnyTensor | number, axis = 0): AnyTensor {
   const ax = normalizeAxis('take', axis, x.rank);
-  const idx = indexTensor('take', indices, x.shape[ax]!, `axis ${ax} of x ${showShape(x.shape)}`);
+  const where = `axis ${ax} of x ${showShape(x.shape)}`;
+  if (typeof indices !== 'number') {
+    requireDtype('take', 'indices', indices, ['int32']);
+    checkIndexTensor('take', indices, x.shape[ax]!, where);
+  }
+  const idx = indexTensor('take', indices, x.shape[ax]!, where);
   return apply1(gatherPrimitive, [x, idx], { axis: ax });
 }
 

@@ -7,12 +7,12 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { Shape } from '../../typelevel/index.js';
-import { ShapeError, TransformError, showShape } from '../core/errors.js';
+import { DtypeError, ShapeError, TransformError, showShape } from '../core/errors.js';
 import { type Primitive, definePrimitive, LinearInput } from '../core/primitive.js';
 import { sizeOf, type AnyTensor, type Tensor } from '../core/tensor.js';
 import { add } from './add.js';
 import { apply1, normalizeAxis, requireDtype, sameShape } from './define.js';
-import { checkIndexRange, gatherPrimitive, gatherShape, indexTensor } from './gather.js';
+import { checkIndexRange, checkIndexTensor, gatherPrimitive, gatherShape, indexTensor, numberIndex } from './gather.js';
 
 export interface ScatterParams extends Record<string, unknown> {
   /** The shape of the result. */
@@ -94,7 +94,12 @@ export function scatterAdd<S extends Shape, D extends 'float32' | 'int32'>(
   axis = 0,
 ): Tensor<S, D> {
   const ax = normalizeAxis('scatterAdd', axis, x.rank);
-  const idx = indexTensor('scatterAdd', indices, x.shape[ax]!, `axis ${ax} of x ${showShape(x.shape)}`);
-  checkUpdates('scatterAdd', x.shape, idx.shape, updates.shape, ax);
+  const where = `axis ${ax} of x ${showShape(x.shape)}`;
+  if (updates.dtype !== x.dtype) throw new DtypeError('scatterAdd', `updates are ${updates.dtype} but x is ${x.dtype}`);
+  // Every check before the index tensor is made, so nothing leaks on error.
+  if (typeof indices === 'number') numberIndex('scatterAdd', indices, x.shape[ax]!, where);
+  else checkIndexTensor('scatterAdd', indices, x.shape[ax]!, where);
+  checkUpdates('scatterAdd', x.shape, typeof indices === 'number' ? [] : indices.shape, updates.shape, ax);
+  const idx = indexTensor('scatterAdd', indices, x.shape[ax]!, where);
   return add(x as AnyTensor, scatter(idx, updates, x.shape, ax)) as Tensor<S, D>;
 }
