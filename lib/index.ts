@@ -33,12 +33,17 @@ export { vjp, grad, valueAndGrad, type Pullback, type ValueAndGrad } from './tra
 export { jacfwd, jacrev, hessian, type Jacobian, type JacobianOptions } from './transforms/jacobian.js';
 export { makeIR } from './transforms/makeIR.js';
 export { checkpoint, type CheckpointOptions } from './transforms/checkpoint.js';
+export { vmap, type VmapOptions, type AxisSpec, type Vmapped, type Stacked } from './transforms/vmap.js';
 export * from './control/index.js';
 export { customJvp, customVjp, type CustomFunction, type Cotangents } from './transforms/custom.js';
 export { jit, type Jitted, type JitStats, type JitOptions } from './compile/jit.js';
 export type { OptimizeReport } from './compile/optimize.js';
 export type { Scalar, GradOf, GradsOf, HasNoDiffLeaf, CheckDifferentiable, Argnums, GradOptions, ValueAndGradOptions } from './transforms/types.js';
 
+export * as nn from './nn/index.js';
+export * as optim from './optim/index.js';
 export { setBackend, getBackend, BackendError, type BackendName } from './backend/index.js';
+// PRNG keys (key, split, fold, bits): host-side Threefry, so every backend draws the same numbers; samplers are in fluxion/effects.
+export * as random from './random/keys.js';
 
 await initDefaultBackend();

@@ -8,6 +8,7 @@ import { ShapeError, showShape } from '../core/errors.js';
 import { flatten, unflatten } from '../core/pytree.js';
 import type { AnyTensor, Tensor } from '../core/tensor.js';
 import type { Dtype } from '../../typelevel/index.js';
+import type { Stacked } from '../transforms/vmap.js';
 import { reshape } from '../primitives/reshape.js';
 import { slice } from '../primitives/slice.js';
 import { stack } from '../composite/stack.js';
@@ -45,16 +46,6 @@ export type Unstacked<T> =
         : T extends object
           ? { -readonly [K in keyof T]: Unstacked<T[K]> }
           : T;
-
-/** Per-step outputs stacked along a new leading axis of length `N`. @public */
-export type Stacked<T, N extends number = number> =
-  T extends Tensor<infer S extends number[], infer D extends Dtype>
-    ? Tensor<[N, ...S], D>
-    : T extends readonly unknown[]
-      ? { -readonly [K in keyof T]: Stacked<T[K], N> }
-      : T extends object
-        ? { -readonly [K in keyof T]: Stacked<T[K], N> }
-        : T;
 
 /** The leading dim of the first tensor in a pytree of sequences. */
 type LeadingDim<T> = T extends Tensor<[infer N extends number, ...number[]], Dtype> ? N : T extends readonly [infer H, ...unknown[]] ? LeadingDim<H> : number;

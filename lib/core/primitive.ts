@@ -5,6 +5,9 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import type { AbstractValue, AnyTensor as Tensor } from './tensor.js';
 
+/** Where a vmapped value's batch axis is, or `null` when the value is not batched. */
+export type BatchDim = number | null;
+
 /** Parameters of one application of a primitive (axes, shapes, flags): plain JSON-like data. */
 export type Params = Readonly<Record<string, unknown>>;
 
@@ -38,7 +41,7 @@ export interface Primitive<P extends Params = Params> {
   impl(inputs: readonly tf.Tensor[], params: P): tf.Tensor[];
   jvp?(primals: readonly Tensor[], tangents: readonly MaybeZero[], params: P): [Tensor[], MaybeZero[]];
   transpose?(cotangents: readonly MaybeZero[], inputs: readonly (Tensor | LinearInput)[], params: P): MaybeZero[];
-  batch?: unknown;
+  batch?(args: readonly Tensor[], dims: readonly BatchDim[], params: P): [Tensor[], BatchDim[]];
   /**
    * Eager evaluation on tensors, used instead of `abstractEval` + `impl` when
    * no transformation is active (call-like primitives: custom rules, control
@@ -59,6 +62,7 @@ export interface UnaryOutputPrimitive<P extends Params> {
   impl(inputs: readonly tf.Tensor[], params: P): tf.Tensor;
   jvp?(primals: readonly Tensor[], tangents: readonly MaybeZero[], params: P): [Tensor, MaybeZero];
   transpose?(cotangent: Tensor, inputs: readonly (Tensor | LinearInput)[], params: P): MaybeZero[];
+  batch?(args: readonly Tensor[], dims: readonly BatchDim[], params: P): [Tensor, BatchDim];
   showParams?(params: P): string;
 }
 
@@ -69,7 +73,13 @@ export function definePrimitive<P extends Params>(p: UnaryOutputPrimitive<P>): P
     impl: (inputs, params) => [p.impl(inputs, params)],
   };
   if (p.showParams) prim.showParams = p.showParams;
-  const { jvp, transpose } = p;
+  const { jvp, transpose, batch } = p;
+  if (batch) {
+    prim.batch = (args, dims, params) => {
+      const [out, dim] = batch(args, dims, params);
+      return [[out], [dim]];
+    };
+  }
   if (jvp) {
     prim.jvp = (primals, tangents, params) => {
       const [out, tangentOut] = jvp(primals, tangents, params);

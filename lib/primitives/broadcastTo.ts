@@ -5,6 +5,7 @@ import { ShapeError, showShape } from '../core/errors.js';
 import { type Primitive, definePrimitive } from '../core/primitive.js';
 import type { AnyTensor, Tensor } from '../core/tensor.js';
 import { apply1, sameShape, shapeOf, unbroadcast } from './define.js';
+import { batchedWithRank } from './batching.js';
 
 export interface BroadcastParams extends Record<string, unknown> {
   readonly shape: readonly number[];
@@ -22,6 +23,10 @@ export const broadcastToPrimitive: Primitive<BroadcastParams> = definePrimitive(
   impl: ([x], { shape }) => tf.broadcastTo(x!, shape as number[]),
   jvp: ([x], [t], params) => [apply1(broadcastToPrimitive, [x!], params), t ? apply1(broadcastToPrimitive, [t], params) : null],
   transpose: (ct, [x]) => [unbroadcast(ct, shapeOf(x!))],
+  batch([x], [d], { shape }) {
+    const aligned = batchedWithRank(x!, d!, shape.length);
+    return [apply1(broadcastToPrimitive, [aligned], { shape: [aligned.shape[0], ...shape] }), 0];
+  },
   showParams: ({ shape }) => `shape=[${shape.join(',')}]`,
 });
 

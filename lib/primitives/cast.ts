@@ -27,6 +27,7 @@ export const castPrimitive: Primitive<CastParams> = definePrimitive({
     return [y, t && x!.dtype === 'float32' && params.dtype === 'float32' ? t : null];
   },
   transpose: (ct) => [ct],
+  batch: ([x], [d], params) => [apply1(castPrimitive, [x!], params), d!],
   showParams: ({ dtype }) => `dtype=${dtype}`,
 });
 

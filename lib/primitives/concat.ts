@@ -7,6 +7,7 @@ import type { AnyTensor, Tensor } from '../core/tensor.js';
 import { zerosLike } from '../core/creation.js';
 import { apply1, normalizeAxis, shapeOf } from './define.js';
 import { slice } from './slice.js';
+import { materialize } from './batching.js';
 
 export interface ConcatParams extends Record<string, unknown> {
   readonly axis: number;
@@ -40,6 +41,10 @@ export const concatPrimitive: Primitive<ConcatParams> = definePrimitive({
       offset += shape[axis]!;
       return x instanceof LinearInput ? slice(ct, begin, shape.slice()) : null;
     });
+  },
+  batch(xs, dims, { axis }) {
+    const size = xs[dims.findIndex((d) => d !== null)]!.shape[dims.find((d) => d !== null)!]!;
+    return [apply1(concatPrimitive, xs.map((x, i) => materialize(x, dims[i]!, size)), { axis: axis + 1 }), 0];
   },
   showParams: ({ axis }) => `axis=${axis}`,
 });

@@ -12,6 +12,7 @@ import { ConcreteTensor, Tensor as TensorClass, type AbstractValue, type AnyTens
 import { bind1 } from '../core/trace.js';
 import { sum } from './sum.js';
 import { reshape } from './reshape.js';
+import { elementwiseBatch } from './batching.js';
 
 export { LinearInput, type MaybeZero } from '../core/primitive.js';
 
@@ -118,6 +119,7 @@ export function unaryPrimitive(
     },
     ...(transpose ? { transpose: (ct: Tensor) => [transpose(ct)] } : {}),
   });
+  prim.batch = elementwiseBatch(prim);
   return prim;
 }
 
@@ -167,6 +169,7 @@ export function binaryPrimitive(
     },
     ...(rules.transpose ? { transpose: (ct: Tensor, [a, b]: readonly (Tensor | LinearInput)[]) => rules.transpose!(ct, a!, b!) } : {}),
   });
+  prim.batch = elementwiseBatch(prim);
   return prim;
 }
 

@@ -12,6 +12,7 @@ import type { AnyTensor, Tensor } from '../core/tensor.js';
 import { add } from './add.js';
 import { apply1, broadcastShapes, LinearInput, requireDtype, unbroadcast } from './define.js';
 import { transpose } from './transpose.js';
+import { batchedWithRank } from './batching.js';
 
 /** The runtime twin of the `matmul` signature: `[...B, M, K] @ [...B, K, N] → [...B, M, N]`. */
 export function matmulShape(a: readonly number[], b: readonly number[]): number[] {
@@ -45,6 +46,12 @@ export const matmulPrimitive: Primitive = definePrimitive({
     const da = ta ? apply1(matmulPrimitive, [ta, b!]) : null;
     const db = tb ? apply1(matmulPrimitive, [a!, tb]) : null;
     return [y, da && db ? add(da, db) : (da ?? db)];
+  },
+  batch([a, b], [da, db]) {
+    // Batched operands get the batch axis first and the rank of the wider example, so batch axes line up.
+    const rank = Math.max(a!.rank - (da === null ? 0 : 1), b!.rank - (db === null ? 0 : 1));
+    const align = (x: AnyTensor, d: number | null) => (d === null ? x : batchedWithRank(x, d, rank));
+    return [apply1(matmulPrimitive, [align(a!, da!), align(b!, db!)]), 0];
   },
   transpose(ct, [a, b]) {
     if (a instanceof LinearInput && b instanceof LinearInput) {

@@ -6,6 +6,7 @@ import { type Primitive, definePrimitive } from '../core/primitive.js';
 import type { AnyTensor, Tensor } from '../core/tensor.js';
 import { apply1 } from './define.js';
 import { slice } from './slice.js';
+import { moveBatchToFront } from './batching.js';
 
 export interface PadParams extends Record<string, unknown> {
   readonly paddings: readonly (readonly [number, number])[];
@@ -29,6 +30,7 @@ export const padPrimitive: Primitive<PadParams> = definePrimitive({
     void x;
     return [slice(ct, paddings.map((p) => p[0]), paddings.map((p, i) => ct.shape[i]! - p[0] - p[1]))];
   },
+  batch: ([x], [d], { paddings, value }) => [apply1(padPrimitive, [moveBatchToFront(x!, d!)], { paddings: [[0, 0], ...paddings], value }), 0],
   showParams: ({ paddings, value }) => `paddings=${JSON.stringify(paddings)}${value ? `, value=${value}` : ''}`,
 });
 

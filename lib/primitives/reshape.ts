@@ -1,10 +1,11 @@
 /** `reshape`: same elements, new shape (one dim may be -1). Linear. */
 import * as tf from '@tensorflow/tfjs-core';
-import type { Dtype, Reshape, Shape } from '../../typelevel/index.js';
+import type { Checked, Dim, Dtype, Reshape, ReshapeResult, Shape, UnknownCountOr } from '../../typelevel/index.js';
 import { ShapeError, showShape } from '../core/errors.js';
 import { type Primitive, definePrimitive } from '../core/primitive.js';
 import { sizeOf, type Tensor } from '../core/tensor.js';
 import { apply1, shapeOf } from './define.js';
+import { moveBatchToFront } from './batching.js';
 
 export interface ReshapeParams extends Record<string, unknown> {
   readonly shape: readonly number[];
@@ -34,6 +35,10 @@ export const reshapePrimitive: Primitive<ReshapeParams> = definePrimitive({
   impl: ([x], { shape }) => tf.reshape(x!, shape as number[]),
   jvp: ([x], [t], params) => [apply1(reshapePrimitive, [x!], params), t ? apply1(reshapePrimitive, [t], params) : null],
   transpose: (ct, [x]) => [reshape(ct, shapeOf(x!) as number[])],
+  batch([x], [d], { shape }) {
+    const front = moveBatchToFront(x!, d!);
+    return [apply1(reshapePrimitive, [front], { shape: [front.shape[0], ...shape] }), 0];
+  },
   showParams: ({ shape }) => `shape=[${shape.join(',')}]`,
 });
 
@@ -46,7 +51,15 @@ export const reshapePrimitive: Primitive<ReshapeParams> = definePrimitive({
  * ```
  * @public
  */
-export function reshape<S extends Shape, D extends Dtype, const T extends Shape>(x: Tensor<S, D>, shape: T & Reshape<S, T>): Tensor<T, D> {
+export function reshape<S extends Shape, D extends Dtype, const T extends Shape>(x: Tensor<S, D>, shape: T & Checked<ReshapeResult<S, T>>): Tensor<Reshape<S, T>, D>;
+/** Keeps a (symbolic) leading dim and reshapes the rest: `[B, 28, 28] → [B, 784]`. @public */
+export function reshape<B extends Dim, R extends Shape, D extends Dtype, const T extends Shape>(
+  x: Tensor<[B, ...R], D>,
+  shape: [NoInfer<B>, ...T] & Checked<ReshapeResult<R, T>>,
+): Tensor<[B, ...Reshape<R, T>], D>;
+/** A source whose element count is not known statically (a `number` dim): any target, checked at run time. @public */
+export function reshape<S extends Shape, D extends Dtype, const T extends Shape>(x: Tensor<S, D>, shape: T & UnknownCountOr<S, Checked<ReshapeResult<S, T>>>): Tensor<T, D>;
+export function reshape<S extends Shape, D extends Dtype, const T extends Shape>(x: Tensor<S, D>, shape: T): Tensor<T, D> {
   const target = shape as readonly number[];
   if (target.length === x.rank && target.every((d, i) => d === x.shape[i])) return x as unknown as Tensor<T, D>;
   return apply1(reshapePrimitive, [x], { shape: target });

@@ -6,6 +6,7 @@ import { type Primitive, definePrimitive } from '../core/primitive.js';
 import type { AnyTensor, Tensor } from '../core/tensor.js';
 import { apply1, shapeOf } from './define.js';
 import { pad } from './pad.js';
+import { moveBatchToFront } from './batching.js';
 
 export interface SliceParams extends Record<string, unknown> {
   readonly begin: readonly number[];
@@ -35,6 +36,10 @@ export const slicePrimitive: Primitive<SliceParams> = definePrimitive({
   transpose(ct, [x], { begin }) {
     const shape = shapeOf(x!);
     return [pad(ct, shape.map((d, i) => [begin[i]!, d - begin[i]! - ct.shape[i]!] as [number, number]))];
+  },
+  batch([x], [d], { begin, size }) {
+    const front = moveBatchToFront(x!, d!);
+    return [apply1(slicePrimitive, [front], { begin: [0, ...begin], size: [front.shape[0], ...size] }), 0];
   },
   showParams: ({ begin, size }) => `begin=[${begin.join(',')}], size=[${size.join(',')}]`,
 });

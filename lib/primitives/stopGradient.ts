@@ -14,6 +14,7 @@ export const stopGradientPrimitive: Primitive = definePrimitive({
   abstractEval: ([x]) => x!,
   impl: ([x]) => tf.clone(x!),
   jvp: ([x]) => [apply1(stopGradientPrimitive, [x!]), null],
+  batch: ([x], [d]) => [apply1(stopGradientPrimitive, [x!]), d!],
 });
 
 /**

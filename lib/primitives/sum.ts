@@ -6,6 +6,7 @@ import type { AnyTensor, Tensor } from '../core/tensor.js';
 import { apply1, normalizeAxis, requireDtype } from './define.js';
 import { broadcastTo } from './broadcastTo.js';
 import { reshape } from './reshape.js';
+import { moveBatchToFront } from './batching.js';
 
 /** Parameters of a reduction: sorted, non-negative axes; whether reduced axes stay as size 1. */
 export interface ReduceParams extends Record<string, unknown> {
@@ -44,6 +45,10 @@ export const sumPrimitive: Primitive<ReduceParams> = definePrimitive({
     const kept = keepDims ? ct : reshape(ct, reducedShape(shape, axes, true));
     return [broadcastTo(kept, shape as number[])];
   },
+  batch: ([x], [d], { axes, keepDims }) => [
+    apply1(sumPrimitive, [moveBatchToFront(x!, d!)], { axes: axes.map((a) => a + 1), keepDims }),
+    0,
+  ],
   showParams: ({ axes, keepDims }) => `axes=[${axes.join(',')}]${keepDims ? ', keepDims' : ''}`,
 });
 

@@ -5,6 +5,7 @@ import { ShapeError, showShape } from '../core/errors.js';
 import { type Primitive, definePrimitive } from '../core/primitive.js';
 import type { AnyTensor, Tensor } from '../core/tensor.js';
 import { apply1 } from './define.js';
+import { moveBatchToFront } from './batching.js';
 
 export interface TransposeParams extends Record<string, unknown> {
   readonly perm: readonly number[];
@@ -33,6 +34,7 @@ export const transposePrimitive: Primitive<TransposeParams> = definePrimitive({
   impl: ([x], { perm }) => tf.transpose(x!, perm as number[]),
   jvp: ([x], [t], params) => [apply1(transposePrimitive, [x!], params), t ? apply1(transposePrimitive, [t], params) : null],
   transpose: (ct, _inputs, { perm }) => [apply1(transposePrimitive, [ct], { perm: inversePerm(perm) })],
+  batch: ([x], [d], { perm }) => [apply1(transposePrimitive, [moveBatchToFront(x!, d!)], { perm: [0, ...perm.map((p) => p + 1)] }), 0],
   showParams: ({ perm }) => `perm=[${perm.join(',')}]`,
 });
 

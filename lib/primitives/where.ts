@@ -11,6 +11,7 @@ import { definePrimitive, type Primitive } from '../core/primitive.js';
 import { Tensor as TensorClass, type AbstractValue, type AnyTensor, type Tensor } from '../core/tensor.js';
 import { apply1, broadcastShapes, coerce, LinearInput, requireDtype, sameShape, unbroadcast, type MaybeZero, type TensorLike } from './define.js';
 import { broadcastTo } from './broadcastTo.js';
+import { elementwiseBatch } from './batching.js';
 
 export const wherePrimitive: Primitive = definePrimitive({
   name: 'where',
@@ -42,6 +43,7 @@ export const wherePrimitive: Primitive = definePrimitive({
     return [null, cotangent(a!, true), cotangent(b!, false)];
   },
 });
+wherePrimitive.batch = elementwiseBatch(wherePrimitive);
 
 /** `where` on already-validated operands; numbers take the other operand's dtype (float32 if none). */
 function select(cond: AnyTensor, a: TensorLike, b: TensorLike): AnyTensor {

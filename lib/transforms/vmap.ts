@@ -1,0 +1,200 @@
+/**
+ * `vmap`: vectorizing map. A `BatchTracer` carries a value with one extra
+ * axis (its batch dim, or `null` when the value is the same for every
+ * example). Each primitive's `batch` rule maps batched inputs to batched
+ * outputs; a primitive without one is run once per example and the results
+ * stacked (correct, slower — the fallback is named in the IR as that
+ * primitive repeated).
+ */
+import { ShapeError, TransformError, showShape } from '../core/errors.js';
+import type { BatchDim, Params, Primitive } from '../core/primitive.js';
+import type { Releasable } from '../core/scope.js';
+import { flatten, unflatten, type TreeDef } from '../core/pytree.js';
+import type { AnyTensor, Tensor } from '../core/tensor.js';
+import { bind, Trace, Tracer, withMainTrace } from '../core/trace.js';
+import { concat } from '../primitives/concat.js';
+import { materialize, moveBatchToFront } from '../primitives/batching.js';
+import { reshape } from '../primitives/reshape.js';
+import { slice } from '../primitives/slice.js';
+import { transpose } from '../primitives/transpose.js';
+import type { Dtype } from '../../typelevel/index.js';
+import { scoped } from './reverse.js';
+
+export class BatchTracer extends Tracer {
+  constructor(
+    readonly _trace: BatchTrace,
+    readonly value: Tensor,
+    readonly batchDim: BatchDim,
+  ) {
+    super({ shape: perExample(value.shape, batchDim), dtype: value.dtype });
+  }
+  _concrete(what: string): never {
+    throw new TransformError(`${what} inside vmap: a batched value has one value per example; read it after vmap returns`);
+  }
+  _afterTrace(): Tensor {
+    throw new TransformError('a batched value escaped vmap; return it from the function instead of storing it outside');
+  }
+  override _retain(): void {
+    this.value._retain();
+  }
+  override _release(): void {
+    this.value._release();
+  }
+  override _reach(into: Set<Releasable>): void {
+    this.value._reach(into);
+  }
+}
+
+function perExample(shape: readonly number[], dim: BatchDim): number[] {
+  return dim === null ? shape.slice() : shape.filter((_, i) => i !== dim);
+}
+
+export class BatchTrace extends Trace {
+  constructor(readonly size: number) {
+    super();
+  }
+
+  lift(x: Tensor): BatchTracer {
+    return new BatchTracer(this, x, null);
+  }
+
+  process(prim: Primitive, inputs: Tracer[], params: Params): Tensor[] {
+    const tracers = inputs as BatchTracer[];
+    const values = tracers.map((t) => t.value);
+    const dims = tracers.map((t) => t.batchDim);
+    if (dims.every((d) => d === null)) return bind(prim, values, params);
+    const [outs, outDims] = prim.batch ? prim.batch(values, dims, params) : this.loop(prim, values, dims, params);
+    return outs.map((o, i) => (outDims[i] === null ? o : new BatchTracer(this, o, outDims[i]!)));
+  }
+
+  /** Fallback without a batch rule: one application per example, stacked. */
+  private loop(prim: Primitive, values: AnyTensor[], dims: BatchDim[], params: Params): [Tensor[], BatchDim[]] {
+    const perStep: Tensor[][] = [];
+    for (let b = 0; b < this.size; b++) {
+      const args = values.map((x, i) => (dims[i] === null ? x : exampleOf(moveBatchToFront(x, dims[i]!), b)));
+      perStep.push(bind(prim, args, params));
+    }
+    const outs = perStep[0]!.map((_, j) => concat(perStep.map((step) => reshape(step[j]! as AnyTensor, [1, ...step[j]!.shape]))));
+    return [outs, outs.map(() => 0)];
+  }
+
+  unpack(x: Tensor, outAxis: BatchDim): Tensor {
+    if (!(x instanceof BatchTracer) || x._trace !== this) {
+      // The same for every example.
+      if (outAxis === null) return x;
+      return moveAxis(materialize(x as AnyTensor, null, this.size), 0, outAxis);
+    }
+    if (outAxis === null) throw new TransformError('vmap: outAxes null for an output that differs between examples');
+    return moveAxis(moveBatchToFront(x.value as AnyTensor, x.batchDim!), 0, outAxis);
+  }
+}
+
+function exampleOf(x: AnyTensor, b: number): AnyTensor {
+  const sliced = slice(x, x.shape.map((_: number, i: number) => (i === 0 ? b : 0)), x.shape.map((d: number, i: number) => (i === 0 ? 1 : d)));
+  return reshape(sliced, x.shape.slice(1));
+}
+
+function moveAxis(x: AnyTensor, from: number, to: number): AnyTensor {
+  const rank = x.rank;
+  const target = to < 0 ? to + rank : to;
+  if (target === from) return x;
+  const order = [...Array(rank).keys()].filter((i) => i !== from);
+  order.splice(target, 0, from);
+  return transpose(x, order);
+}
+
+/** Axis specification: one axis (or null) for everything, or a pytree prefix per argument. @public */
+export type AxisSpec = number | null | readonly AxisSpec[] | { readonly [key: string]: AxisSpec };
+
+/** Options of `vmap`. @public */
+export interface VmapOptions {
+  /** Mapped axis of each argument (default 0 for all; `null` = not mapped), a pytree prefix of the arguments. */
+  readonly inAxes?: AxisSpec;
+  /** Where the batch axis goes in each output (default 0). */
+  readonly outAxes?: AxisSpec;
+}
+
+/** Expands an axis spec (a pytree prefix) to one entry per tensor leaf of `def`. */
+function leafAxes(spec: AxisSpec | undefined, def: TreeDef, what: string): BatchDim[] {
+  const out: BatchDim[] = [];
+  const walk = (s: AxisSpec | undefined, d: TreeDef) => {
+    if (s === undefined || s === null || typeof s === 'number') {
+      const count = countLeaves(d);
+      for (let i = 0; i < count; i++) out.push(s === undefined ? 0 : s);
+      return;
+    }
+    if (d.kind === 'array' && Array.isArray(s)) {
+      if (s.length !== d.children.length) throw new TransformError(`vmap: ${what} has ${s.length} entries for ${d.children.length} values`);
+      d.children.forEach((c, i) => walk((s as readonly AxisSpec[])[i], c));
+      return;
+    }
+    if (d.kind === 'object' && !Array.isArray(s)) {
+      d.keys.forEach((k, i) => walk((s as Record<string, AxisSpec>)[k], d.children[i]!));
+      return;
+    }
+    throw new TransformError(`vmap: ${what} does not match the structure of the values`);
+  };
+  walk(spec, def);
+  return out;
+}
+
+function countLeaves(d: TreeDef): number {
+  return d.kind === 'leaf' ? 1 : d.kind === 'static' ? 0 : d.children.reduce((n, c) => n + countLeaves(c), 0);
+}
+
+/**
+ * Vectorizes `f` over an axis of its arguments: `vmap(f)(xs)` equals stacking
+ * `f(x)` for every `x` along axis 0 of `xs`, computed as one batched program.
+ * @example
+ * ```ts
+ * const rowNorms = fx.vmap((row: fx.Tensor<[3], 'float32'>) => fx.sum(fx.mul(row, row)));
+ * rowNorms(fx.ones([5, 3])); // Tensor of shape [5]
+ * ```
+ * @public
+ */
+export function vmap<F extends (...args: never[]) => unknown>(f: F, options: VmapOptions = {}): Vmapped<F> {
+  return ((...args: unknown[]) =>
+    scoped(() => {
+      const [leaves, def] = flatten(args);
+      const axes = leafAxes(options.inAxes === undefined ? undefined : Array.isArray(options.inAxes) ? options.inAxes : args.map(() => options.inAxes as AxisSpec), def, 'inAxes');
+      let size: number | undefined;
+      leaves.forEach((x, i) => {
+        const a = axes[i];
+        if (a === null || a === undefined) return;
+        const axis = a < 0 ? a + x.rank : a;
+        if (axis < 0 || axis >= x.rank) throw new ShapeError('vmap', `in axis ${a} is out of range for argument leaf ${i} of shape ${showShape(x.shape)}`);
+        const n = x.shape[axis]!;
+        if (size === undefined) size = n;
+        else if (size !== n) throw new ShapeError('vmap', `mapped axes have different sizes: ${size} and ${n} (leaf ${i}, shape ${showShape(x.shape)})`);
+        axes[i] = axis;
+      });
+      if (size === undefined) throw new TransformError('vmap: no argument is mapped (every in axis is null)');
+      return withMainTrace(new BatchTrace(size), (trace) => {
+        const inputs = leaves.map((x, i) => (axes[i] === null ? x : new BatchTracer(trace, x, axes[i]!)));
+        const out = (f as unknown as (...a: unknown[]) => unknown)(...unflatten<unknown[]>(def, inputs));
+        const [outLeaves, outDef] = flatten(out);
+        const outAxes = leafAxes(options.outAxes ?? 0, outDef, 'outAxes');
+        return unflatten(outDef, outLeaves.map((o, i) => trace.unpack(o, outAxes[i]!)));
+      });
+    })) as Vmapped<F>;
+}
+
+/** A pytree type with a new leading axis of length `N` on every tensor. @public */
+export type Stacked<T, N extends number = number> =
+  T extends Tensor<infer S extends number[], infer D extends Dtype>
+    ? Tensor<[N, ...S], D>
+    : T extends readonly unknown[]
+      ? { -readonly [K in keyof T]: Stacked<T[K], N> }
+      : T extends (...args: never[]) => unknown
+        ? T
+        : T extends object
+          ? { -readonly [K in keyof T]: Stacked<T[K], N> }
+          : T;
+
+/**
+ * The type of `vmap(f)` with the default axes: every tensor argument and
+ * result gains a leading batch axis. With other `inAxes`/`outAxes` the
+ * runtime follows them and the types are best given by the caller.
+ * @public
+ */
+export type Vmapped<F extends (...args: never[]) => unknown> = <N extends number = number>(...args: Stacked<Parameters<F>, N>) => Stacked<ReturnType<F>, N>;
