@@ -40,6 +40,7 @@ export { jit, type Jitted, type JitStats, type JitOptions } from './compile/jit.
 export type { OptimizeReport } from './compile/optimize.js';
 export type { Scalar, GradOf, GradsOf, HasNoDiffLeaf, CheckDifferentiable, Argnums, GradOptions, ValueAndGradOptions } from './transforms/types.js';
 
+export * as optim from './optim/index.js';
 export { setBackend, getBackend, BackendError, type BackendName } from './backend/index.js';
 
 await initDefaultBackend();
