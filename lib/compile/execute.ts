@@ -7,6 +7,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { IR, Var } from '../core/ir.js';
 import { ConcreteTensor, sizeOf } from '../core/tensor.js';
 import { DtypeError, ShapeError, showShape } from '../core/errors.js';
+import { hasObservers, onPrimitiveEvaluated } from '../core/hooks.js';
+import type { Primitive } from '../core/primitive.js';
+import { openScope } from '../core/scope.js';
 
 /** A compiled program: the IR plus the last-use plan. */
 export interface Plan {
@@ -55,6 +58,7 @@ export function execute(plan: Plan, inputs: readonly ConcreteTensor[]): { output
         live += bytesOf(fixed);
       });
       peak = Math.max(peak, live);
+      if (hasObservers()) observe(eq.prim, eq.outputs.map((v) => env.get(v)!), i);
       for (const v of plan.freeAfter[i]!) {
         const t = env.get(v);
         if (t && owned.delete(t)) {
@@ -75,6 +79,16 @@ export function execute(plan: Plan, inputs: readonly ConcreteTensor[]): { output
   } finally {
     // Outputs were taken out of `owned`; whatever is left (after an error) is freed.
     for (const t of owned) t.dispose();
+  }
+}
+
+/** Lets debugging tools see a compiled equation's outputs (debug mode only: copies them). */
+function observe(prim: Primitive, outputs: tf.Tensor[], equation: number): void {
+  const close = openScope();
+  try {
+    onPrimitiveEvaluated(prim, [], outputs.map((t) => new ConcreteTensor(tf.clone(t))), equation);
+  } finally {
+    close([]);
   }
 }
 

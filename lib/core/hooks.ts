@@ -1,19 +1,63 @@
 /**
- * Observation points for debugging tools (NaN detection, counters). The core
- * calls these; `lib/debug` installs the observers.
+ * Observation points for debugging tools (NaN detection, zero-gradient
+ * diagnostics, memory profiles). The core calls these; `lib/debug` installs
+ * the observers. With no observer installed each call is one branch.
  */
 import type { Primitive } from './primitive.js';
-import type { ConcreteTensor } from './tensor.js';
+import type { ConcreteTensor, Tensor } from './tensor.js';
 
-type Observer = (prim: Primitive, inputs: readonly ConcreteTensor[], outputs: readonly ConcreteTensor[]) => void;
+/** Where evaluation is: the forward pass, or the backward (transposed) pass of reverse mode. */
+export type Phase = 'forward' | 'backward';
 
-let observer: Observer | undefined;
-
-/** Installs (or removes, with `undefined`) the observer of every eager primitive evaluation. */
-export function setPrimitiveObserver(o: Observer | undefined): void {
-  observer = o;
+/** Callbacks a debugging tool may install. */
+export interface Observer {
+  /** After an eager primitive evaluation (also each equation of a compiled jit run, with its index). */
+  evaluated?(prim: Primitive, inputs: readonly ConcreteTensor[], outputs: readonly ConcreteTensor[], phase: Phase, equation?: number): void;
+  /** A primitive received a nonzero tangent but produced only zero tangents (a NoDiff op cut the flow). */
+  tangentCut?(prim: Primitive, tangents: readonly (Tensor | null)[]): void;
 }
 
-export function onPrimitiveEvaluated(prim: Primitive, inputs: readonly ConcreteTensor[], outputs: readonly ConcreteTensor[]): void {
-  observer?.(prim, inputs, outputs);
+const observers: Observer[] = [];
+let phase: Phase = 'forward';
+
+/** Runs `fn` with `observer` installed; removes it afterwards. */
+export function withObserver<R>(observer: Observer, fn: () => R): R {
+  observers.push(observer);
+  try {
+    return fn();
+  } finally {
+    observers.splice(observers.indexOf(observer), 1);
+  }
+}
+
+/** Installs an observer until the returned function is called. */
+export function installObserver(observer: Observer): () => void {
+  observers.push(observer);
+  return () => {
+    const i = observers.indexOf(observer);
+    if (i >= 0) observers.splice(i, 1);
+  };
+}
+
+/** Runs `fn` marked as the backward pass. */
+export function inBackwardPass<R>(fn: () => R): R {
+  const before = phase;
+  phase = 'backward';
+  try {
+    return fn();
+  } finally {
+    phase = before;
+  }
+}
+
+export function hasObservers(): boolean {
+  return observers.length > 0;
+}
+
+export function onPrimitiveEvaluated(prim: Primitive, inputs: readonly ConcreteTensor[], outputs: readonly ConcreteTensor[], equation?: number): void {
+  for (const o of observers) o.evaluated?.(prim, inputs, outputs, phase, equation);
+}
+
+export function onTangentCut(prim: Primitive, tangents: readonly (Tensor | null)[]): void {
+  for (const o of observers) o.tangentCut?.(prim, tangents);
 }

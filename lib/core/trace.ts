@@ -13,7 +13,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Params, Primitive } from './primitive.js';
 import { ConcreteTensor, Tensor, type AbstractValue } from './tensor.js';
 import { TransformError } from './errors.js';
-import { onPrimitiveEvaluated } from './hooks.js';
+import { hasObservers, onPrimitiveEvaluated } from './hooks.js';
 
 /** One active transformation: its level on the stack and its interpreter. */
 export class MainTrace {
@@ -125,7 +125,7 @@ export function evaluate(prim: Primitive, inputs: readonly ConcreteTensor[], par
     const fixed = t.dtype === want.dtype ? t : castTf(t, want.dtype);
     return new ConcreteTensor(fixed);
   });
-  onPrimitiveEvaluated(prim, inputs, result);
+  if (hasObservers()) onPrimitiveEvaluated(prim, inputs, result);
   return result;
 }
 

@@ -9,6 +9,7 @@ import type { MaybeZero, Params, Primitive } from '../core/primitive.js';
 import type { Releasable } from '../core/scope.js';
 import { Tensor } from '../core/tensor.js';
 import { bind, Trace, Tracer } from '../core/trace.js';
+import { hasObservers, onTangentCut } from '../core/hooks.js';
 
 export class JvpTracer extends Tracer {
   constructor(
@@ -53,6 +54,7 @@ export class JvpTrace extends Trace {
     }
     if (!prim.jvp) throw new TransformError(`no forward-mode (jvp) rule for primitive '${prim.name}'`);
     const [outs, outTangents] = prim.jvp(primals, tangents, params);
+    if (hasObservers() && outTangents.every((t) => t === null)) onTangentCut(prim, tangents);
     return outs.map((o, i) => (outTangents[i] ? new JvpTracer(this, o, outTangents[i]!) : o));
   }
 

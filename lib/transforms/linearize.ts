@@ -18,6 +18,7 @@ import { LinearInput, type MaybeZero } from '../core/primitive.js';
 import { openScope, type Releasable } from '../core/scope.js';
 import { avalOf, type AnyTensor, type Tensor } from '../core/tensor.js';
 import { withMainTrace } from '../core/trace.js';
+import { inBackwardPass } from '../core/hooks.js';
 import { add } from '../primitives/add.js';
 import { JvpTrace, JvpTracer } from './jvp.js';
 
@@ -62,6 +63,10 @@ export function linearizeFlat(f: (xs: Tensor[]) => Tensor[], primals: readonly T
  * returns cotangents of its inputs (null where structurally zero).
  */
 export function transposeIR(ir: IR, cotangents: readonly MaybeZero[]): MaybeZero[] {
+  return inBackwardPass(() => transposeInner(ir, cotangents));
+}
+
+function transposeInner(ir: IR, cotangents: readonly MaybeZero[]): MaybeZero[] {
   const cts = new Map<Var, Tensor>();
   const accumulate = (v: Var, ct: MaybeZero) => {
     if (!ct || v.aval.dtype !== 'float32') return;

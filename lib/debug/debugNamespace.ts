@@ -1,0 +1,2 @@
+/** `fx.debug`: switches for debugging modes. */
+export { nans } from './nans.js';
