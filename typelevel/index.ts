@@ -7,3 +7,4 @@
  */
 export * from './core.js';
 export * from './rules.js';
+export type { Add, Sub, Mul, Div, Compare, Product } from './arith.js';

@@ -1,6 +1,6 @@
 /** `reshape`: same elements, new shape (one dim may be -1). Linear. */
 import * as tf from '@tensorflow/tfjs-core';
-import type { Checked, Dim, Dtype, Reshape, ReshapeResult, Shape, UnknownCountOr } from '../../typelevel/index.js';
+import type { Checked, Dim, Dtype, FillMinusOne, NoMinusOne, Reshape, ReshapeResult, Shape, UnknownCountOr } from '../../typelevel/index.js';
 import { ShapeError, showShape } from '../core/errors.js';
 import { type Primitive, definePrimitive } from '../core/primitive.js';
 import { sizeOf, type Tensor } from '../core/tensor.js';
@@ -51,14 +51,16 @@ export const reshapePrimitive: Primitive<ReshapeParams> = definePrimitive({
  * ```
  * @public
  */
-export function reshape<S extends Shape, D extends Dtype, const T extends Shape>(x: Tensor<S, D>, shape: T & Checked<ReshapeResult<S, T>>): Tensor<Reshape<S, T>, D>;
-/** Keeps a (symbolic) leading dim and reshapes the rest: `[B, 28, 28] → [B, 784]`. @public */
 export function reshape<B extends Dim, R extends Shape, D extends Dtype, const T extends Shape>(
   x: Tensor<[B, ...R], D>,
   shape: [NoInfer<B>, ...T] & Checked<ReshapeResult<R, T>>,
 ): Tensor<[B, ...Reshape<R, T>], D>;
-/** A source whose element count is not known statically (a `number` dim): any target, checked at run time. @public */
-export function reshape<S extends Shape, D extends Dtype, const T extends Shape>(x: Tensor<S, D>, shape: T & UnknownCountOr<S, Checked<ReshapeResult<S, T>>>): Tensor<T, D>;
+/** A source whose element count is not known statically (a symbolic or `number` dim): any target, checked at run time. @public */
+export function reshape<S extends Shape, D extends Dtype, const T extends Shape>(x: Tensor<S, D>, shape: T & UnknownCountOr<S, never> & NoMinusOne<T>): Tensor<T, D>;
+/** @public */
+export function reshape<S extends Shape, D extends Dtype, const T extends Shape>(x: Tensor<S, D>, shape: T & UnknownCountOr<S, never>): Tensor<FillMinusOne<T, number>, D>;
+/** Literal shapes: the element counts must agree, and a `-1` is resolved. @public */
+export function reshape<S extends Shape, D extends Dtype, const T extends Shape>(x: Tensor<S, D>, shape: T & Checked<ReshapeResult<S, T>>): Tensor<Reshape<S, T>, D>;
 export function reshape<S extends Shape, D extends Dtype, const T extends Shape>(x: Tensor<S, D>, shape: T): Tensor<T, D> {
   const target = shape as readonly number[];
   if (target.length === x.rank && target.every((d, i) => d === x.shape[i])) return x as unknown as Tensor<T, D>;
