@@ -1,0 +1,80 @@
+/**
+ * `conv2dBackpropFilter`: the transpose of `conv2d` with respect to the
+ * filter — given x and dy, the `[kh, kw, Cin, Cout]` gradient of
+ * f ↦ ⟨dy, conv2d(x, f)⟩. Internal (no public function). Bilinear in
+ * (x, dy); transposes: dy ↦ conv2d(x, ct) and x ↦ conv2dBackpropInput(dy, ct).
+ *
+ * tfjs-wasm 4.22 has no Conv2DBackpropFilter kernel; there the impl gathers
+ * the input patches with strided slices and contracts them with dy in one
+ * matmul (im2col), which is also what the kernel computes.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { ShapeError, TransformError, showShape } from '../core/errors.js';
+import { type Primitive, definePrimitive } from '../core/primitive.js';
+import type { AnyTensor } from '../core/tensor.js';
+import { add } from './add.js';
+import { conv2dGeometry, conv2dPrimitive, type Conv2dParams } from './conv2d.js';
+import { conv2dBackpropInputPrimitive } from './conv2dBackpropInput.js';
+import { apply1, LinearInput, requireDtype, sameShape } from './define.js';
+
+export interface Conv2dBackpropFilterParams extends Conv2dParams {
+  /** The shape of the convolution's filter. */
+  readonly filterShape: readonly number[];
+}
+
+/** The filter gradient by im2col: patches of the padded x, contracted with dy over batch and positions. */
+function backpropFilterByPatches(x: tf.Tensor, dy: tf.Tensor, params: Conv2dBackpropFilterParams): tf.Tensor {
+  const [kh, kw, cin, cout] = params.filterShape as [number, number, number, number];
+  const { out, top, bottom, left, right } = conv2dGeometry('conv2dBackpropFilter', x.shape, params.filterShape, params);
+  const [n, oh, ow] = out as [number, number, number, number];
+  const [sh, sw] = params.strides;
+  const padded = tf.pad(x, [[0, 0], [top, bottom], [left, right], [0, 0]]);
+  const patches: tf.Tensor[] = [];
+  for (let i = 0; i < kh; i++) {
+    for (let j = 0; j < kw; j++) {
+      patches.push(tf.stridedSlice(padded, [0, i, j, 0], [n, i + (oh - 1) * sh + 1, j + (ow - 1) * sw + 1, cin], [1, sh, sw, 1]));
+    }
+  }
+  const positions = n * oh * ow;
+  const cols = tf.reshape(tf.concat(patches, -1), [positions, kh * kw * cin]);
+  // Explicit transpose + plain matMul: matMul's transposeA is slow on wasm.
+  const grad = tf.matMul(tf.transpose(cols), tf.reshape(dy, [positions, cout]));
+  return tf.reshape(grad, [kh, kw, cin, cout]);
+}
+
+export const conv2dBackpropFilterPrimitive: Primitive<Conv2dBackpropFilterParams> = definePrimitive({
+  name: 'conv2dBackpropFilter',
+  abstractEval([x, dy], params) {
+    requireDtype('conv2dBackpropFilter', 'x', x!, ['float32']);
+    requireDtype('conv2dBackpropFilter', 'dy', dy!, ['float32']);
+    const { out } = conv2dGeometry('conv2dBackpropFilter', x!.shape, params.filterShape, params);
+    if (!sameShape(out, dy!.shape)) {
+      throw new ShapeError('conv2dBackpropFilter', `dy has shape ${showShape(dy!.shape)} but a convolution of x ${showShape(x!.shape)} with a filter ${showShape(params.filterShape)} gives ${showShape(out)}`);
+    }
+    return { shape: params.filterShape, dtype: 'float32' };
+  },
+  impl([x, dy], params) {
+    if (!tf.getKernel('Conv2DBackpropFilter', tf.getBackend())) return backpropFilterByPatches(x!, dy!, params);
+    const attrs = { strides: params.strides, pad: params.padding, dataFormat: 'NHWC', filterShape: params.filterShape };
+    return tf.engine().runKernel('Conv2DBackpropFilter', { x: x!, dy: dy! }, attrs as never) as tf.Tensor;
+  },
+  jvp([x, dy], [tx, tdy], params) {
+    const y = apply1(conv2dBackpropFilterPrimitive, [x!, dy!], params);
+    const a = tx ? apply1(conv2dBackpropFilterPrimitive, [tx, dy!], params) : null;
+    const b = tdy ? apply1(conv2dBackpropFilterPrimitive, [x!, tdy], params) : null;
+    return [y, a && b ? add(a as AnyTensor, b) : (a ?? b)];
+  },
+  transpose(ct, [x, dy], { filterShape, ...conv }) {
+    if (x instanceof LinearInput && dy instanceof LinearInput) {
+      throw new TransformError('conv2dBackpropFilter: cannot transpose a product of two linear values (the program is not linear)');
+    }
+    return [
+      x instanceof LinearInput ? apply1(conv2dBackpropInputPrimitive, [dy as AnyTensor, ct], { ...conv, inputShape: x.aval.shape }) : null,
+      dy instanceof LinearInput ? apply1(conv2dPrimitive, [x as AnyTensor, ct], conv) : null,
+    ];
+  },
+  showParams: ({ strides, padding, filterShape }) => `strides=[${strides.join(',')}], padding=${padding}, filterShape=[${filterShape.join(',')}]`,
+});
+
+/** The im2col implementation, exported for tests that compare it with the tfjs kernel. @internal */
+export const conv2dBackpropFilterByPatches = backpropFilterByPatches;

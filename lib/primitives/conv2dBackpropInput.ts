@@ -1,0 +1,51 @@
+/**
+ * `conv2dBackpropInput`: the transpose of `conv2d` with respect to x —
+ * given dy `[N, outH, outW, Cout]` and the filter, the `[N, H, W, Cin]` map
+ * x ↦ ⟨dy, conv2d(x, filter)⟩ differentiates to (a transposed convolution).
+ * Internal (no public function). Bilinear in (dy, filter); transposes:
+ * dy ↦ conv2d(ct, filter) and filter ↦ conv2dBackpropFilter(ct, dy).
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { ShapeError, TransformError, showShape } from '../core/errors.js';
+import { type Primitive, definePrimitive } from '../core/primitive.js';
+import type { AnyTensor } from '../core/tensor.js';
+import { add } from './add.js';
+import { conv2dGeometry, conv2dPrimitive, type Conv2dParams } from './conv2d.js';
+import { conv2dBackpropFilterPrimitive } from './conv2dBackpropFilter.js';
+import { apply1, LinearInput, requireDtype, sameShape } from './define.js';
+
+export interface Conv2dBackpropInputParams extends Conv2dParams {
+  /** The shape of the convolution's input x. */
+  readonly inputShape: readonly number[];
+}
+
+export const conv2dBackpropInputPrimitive: Primitive<Conv2dBackpropInputParams> = definePrimitive({
+  name: 'conv2dBackpropInput',
+  abstractEval([dy, filter], params) {
+    requireDtype('conv2dBackpropInput', 'dy', dy!, ['float32']);
+    requireDtype('conv2dBackpropInput', 'filter', filter!, ['float32']);
+    const { out } = conv2dGeometry('conv2dBackpropInput', params.inputShape, filter!.shape, params);
+    if (!sameShape(out, dy!.shape)) {
+      throw new ShapeError('conv2dBackpropInput', `dy has shape ${showShape(dy!.shape)} but a convolution of ${showShape(params.inputShape)} with filter ${showShape(filter!.shape)} gives ${showShape(out)}`);
+    }
+    return { shape: params.inputShape, dtype: 'float32' };
+  },
+  impl: ([dy, filter], { inputShape, strides, padding }) =>
+    tf.conv2dTranspose(dy as tf.Tensor4D, filter as tf.Tensor4D, inputShape as [number, number, number, number], strides as [number, number], padding),
+  jvp([dy, filter], [tdy, tfilter], params) {
+    const y = apply1(conv2dBackpropInputPrimitive, [dy!, filter!], params);
+    const a = tdy ? apply1(conv2dBackpropInputPrimitive, [tdy, filter!], params) : null;
+    const b = tfilter ? apply1(conv2dBackpropInputPrimitive, [dy!, tfilter], params) : null;
+    return [y, a && b ? add(a as AnyTensor, b) : (a ?? b)];
+  },
+  transpose(ct, [dy, filter], { inputShape, ...conv }) {
+    if (dy instanceof LinearInput && filter instanceof LinearInput) {
+      throw new TransformError('conv2dBackpropInput: cannot transpose a product of two linear values (the program is not linear)');
+    }
+    return [
+      dy instanceof LinearInput ? apply1(conv2dPrimitive, [ct, filter as AnyTensor], conv) : null,
+      filter instanceof LinearInput ? apply1(conv2dBackpropFilterPrimitive, [ct, dy as AnyTensor], { ...conv, filterShape: filter.aval.shape }) : null,
+    ];
+  },
+  showParams: ({ strides, padding, inputShape }) => `strides=[${strides.join(',')}], padding=${padding}, inputShape=[${inputShape.join(',')}]`,
+});

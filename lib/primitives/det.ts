@@ -1,0 +1,46 @@
+/**
+ * `det`: the determinant (batched over leading axes: `[..., n, n]` → `[...]`).
+ * Structured derivative d det A = det A · tr(A⁻¹·dA), written as
+ * det A · Σ (A⁻ᵀ ⊙ dA): a product with constants and a sum, both linear in
+ * the tangent.
+ */
+import type { Dim } from '../../typelevel/index.js';
+import { type Primitive, definePrimitive } from '../core/primitive.js';
+import type { AnyTensor, Tensor } from '../core/tensor.js';
+import { apply1 } from './define.js';
+import { invPrimitive } from './inv.js';
+import { checkSquare, mT } from './linalgCommon.js';
+import { detKernel } from './linalgKernels.js';
+import { mul } from './mul.js';
+import { sum } from './sum.js';
+
+export const detPrimitive: Primitive = definePrimitive({
+  name: 'det',
+  abstractEval([a]) {
+    checkSquare('det', 'a', a!);
+    return { shape: a!.shape.slice(0, -2), dtype: 'float32' };
+  },
+  impl: ([a]) => detKernel(a!),
+  jvp([a], [ta]) {
+    const d = apply1(detPrimitive, [a!]) as AnyTensor;
+    if (!ta) return [d, null];
+    const trace = sum(mul(mT(apply1(invPrimitive, [a!])), ta as AnyTensor), [-2, -1]);
+    return [d, mul(d, trace)];
+  },
+});
+
+/**
+ * The determinant of a square matrix (`[n, n]` → `[]`, batches
+ * `[..., n, n]` → `[...]`), from an LU factorization with partial pivoting.
+ * A singular matrix gives exactly 0; its derivative goes through the inverse
+ * and is then non-finite. For log-determinants of SPD matrices use
+ * `fx.logdet`. Derivative: det(a) · tr(a⁻¹ · da).
+ * @example
+ * ```ts
+ * fx.det(fx.tensor([[1, 2], [3, 4]])); // -2
+ * ```
+ * @public
+ */
+export function det<Bt extends Dim[], N extends Dim>(a: Tensor<[...Bt, N, NoInfer<N>], 'float32'>): Tensor<Bt, 'float32'> {
+  return apply1(detPrimitive, [a]);
+}

@@ -1,0 +1,41 @@
+/**
+ * `inv`: the matrix inverse (batched over leading axes). Structured
+ * derivative d(A⁻¹) = −A⁻¹·dA·A⁻¹, using the primal output.
+ */
+import type { Dim } from '../../typelevel/index.js';
+import { type Primitive, definePrimitive } from '../core/primitive.js';
+import type { AnyTensor, Tensor } from '../core/tensor.js';
+import { apply1 } from './define.js';
+import { checkSquare } from './linalgCommon.js';
+import { invKernel } from './linalgKernels.js';
+import { matmul } from './matmul.js';
+import { neg } from './neg.js';
+
+export const invPrimitive: Primitive = definePrimitive({
+  name: 'inv',
+  abstractEval([a]) {
+    checkSquare('inv', 'a', a!);
+    return { shape: a!.shape, dtype: 'float32' };
+  },
+  impl: ([a]) => invKernel(a!),
+  jvp([a], [ta]) {
+    const y = apply1(invPrimitive, [a!]) as AnyTensor;
+    return [y, ta ? neg(matmul(matmul(y, ta as AnyTensor), y)) : null];
+  },
+});
+
+/**
+ * The inverse of a square matrix (`[n, n]` or a batch `[..., n, n]`), by
+ * elimination with partial pivoting (float64 on cpu/wasm, tfjs ops on
+ * webgpu). Prefer `fx.solve(a, b)` to `fx.matmul(fx.inv(a), b)`. A singular
+ * matrix gives non-finite (Inf/NaN) entries, not an error. Derivative:
+ * −a⁻¹·da·a⁻¹.
+ * @example
+ * ```ts
+ * fx.inv(fx.tensor([[2, 0], [0, 4]])); // [[0.5, 0], [0, 0.25]]
+ * ```
+ * @public
+ */
+export function inv<Bt extends Dim[], N extends Dim>(a: Tensor<[...Bt, N, NoInfer<N>], 'float32'>): Tensor<[...Bt, N, N], 'float32'> {
+  return apply1(invPrimitive, [a]);
+}

@@ -1,0 +1,119 @@
+/**
+ * `sort`: ascending sort along the last axis, with the permutation. Two
+ * outputs: the sorted values and the int32 positions they came from (NoDiff).
+ * The values are differentiable through the permutation: their tangent is the
+ * input tangent gathered at the sort indices (`takeAlongLastAxis`, built on
+ * the linear `take` primitive, whose transpose scatter-adds), so reverse mode
+ * sends each cotangent back to the position its value came from.
+ *
+ * Ties: the sort is stable, equal values keep their input order (lower index
+ * first), identically on cpu, wasm and webgpu: the kernel is tfjs `topk` on
+ * the order-reversed input, and tfjs `topk` puts the lower index first among
+ * equal values on all three backends (checked by this primitive's tests).
+ * The order of NaN values is unspecified.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { Dtype, Shape } from '../../typelevel/index.js';
+import { DtypeError, ShapeError, showShape } from '../core/errors.js';
+import type { Primitive } from '../core/primitive.js';
+import { ConcreteTensor, sizeOf, type AbstractValue, type AnyTensor, type Tensor } from '../core/tensor.js';
+import { bind } from '../core/trace.js';
+import { add } from './add.js';
+import { normalizeAxis, requireDtype } from './define.js';
+import { take } from './gather.js';
+import { reshape } from './reshape.js';
+import { transpose } from './transpose.js';
+
+/**
+ * `out[..., j] = x[..., indices[..., j]]`: picks along the last axis with a
+ * different index list per row (NumPy `take_along_axis`). Linear in `x`;
+ * built from `reshape` and `take` on the flattened rows, so its derivative
+ * rules are theirs. `indices` has `x`'s leading shape and any last dim.
+ */
+export function takeAlongLastAxis(x: AnyTensor, indices: AnyTensor): AnyTensor {
+  const n = x.shape[x.rank - 1]!;
+  const rows = sizeOf(x.shape.slice(0, -1));
+  const k = indices.shape[indices.rank - 1]!;
+  const offsets = new Int32Array(rows * k);
+  for (let r = 0; r < rows; r++) offsets.fill(r * n, r * k, (r + 1) * k);
+  const flatIndices = add(indices, new ConcreteTensor(tf.tensor(offsets, indices.shape as number[], 'int32')) as AnyTensor);
+  return take(reshape(x, [rows * n]) as AnyTensor, flatIndices);
+}
+
+/** Order-reversing map that is exact and overflow-free: −x for floats, −1 − x (bitwise not) for int32. */
+function reverseOrder(x: tf.Tensor): tf.Tensor {
+  return x.dtype === 'int32' ? tf.sub(tf.scalar(-1, 'int32'), x) : tf.neg(x);
+}
+
+function checkSortable(op: string, x: AbstractValue): void {
+  requireDtype(op, 'x', x, ['float32', 'int32']);
+  if (x.shape.length === 0) throw new ShapeError(op, `x must have at least one axis, got a scalar (shape ${showShape(x.shape)})`);
+}
+
+export const sortPrimitive: Primitive = {
+  name: 'sort',
+  abstractEval([x]) {
+    checkSortable('sort', x!);
+    return [
+      { shape: x!.shape, dtype: x!.dtype },
+      { shape: x!.shape, dtype: 'int32' },
+    ];
+  },
+  impl([x]) {
+    const n = x!.shape[x!.rank - 1]!;
+    const { values, indices } = tf.topk(reverseOrder(x!), n);
+    return [reverseOrder(values), indices];
+  },
+  jvp([x], [t]) {
+    const [values, indices] = bind(sortPrimitive, [x!]);
+    return [
+      [values!, indices!],
+      [t ? takeAlongLastAxis(t as AnyTensor, indices as AnyTensor) : null, null],
+    ];
+  },
+};
+
+/** Sorts along `axis` by moving it last; returns [values, indices] in the input's layout. */
+function sortAlong(x: AnyTensor, axis: number | undefined): [AnyTensor, AnyTensor] {
+  if (!(x.dtype === 'float32' || x.dtype === 'int32')) {
+    throw new DtypeError('sort', `x must be float32 or int32, got ${x.dtype} (shape ${showShape(x.shape)})`);
+  }
+  if (x.rank === 0) throw new ShapeError('sort', `x must have at least one axis, got a scalar (shape ${showShape(x.shape)})`);
+  const ax = normalizeAxis('sort', axis ?? -1, x.rank);
+  const last = x.rank - 1;
+  const perm = [...Array(x.rank).keys()];
+  perm[ax] = last;
+  perm[last] = ax;
+  const moved = ax === last ? x : transpose(x, perm);
+  const [values, indices] = bind(sortPrimitive, [moved]) as [AnyTensor, AnyTensor];
+  return ax === last ? [values, indices] : [transpose(values, perm), transpose(indices, perm)];
+}
+
+/**
+ * The values of `x` sorted ascending along `axis` (default the last).
+ * Differentiable: the gradient of each sorted value flows back to the
+ * position it came from. Ties keep their input order (stable sort), on every
+ * backend; NaN positions are unspecified. `float32` or `int32`.
+ * @example
+ * ```ts
+ * fx.sort(fx.tensor([3, 1, 2])); // [1, 2, 3]
+ * ```
+ * @public
+ */
+export function sort<S extends Shape, D extends 'float32' | 'int32'>(x: Tensor<S, D>, axis?: number): Tensor<S, D> {
+  return sortAlong(x, axis)[0] as Tensor<S, D>;
+}
+
+/**
+ * The positions (int32, NoDiff) that sort `x` ascending along `axis`
+ * (default the last): `fx.sort(x)` equals `x` taken at these positions.
+ * Stable: among equal values the lower index comes first.
+ * @example
+ * ```ts
+ * fx.argsort(fx.tensor([3, 1, 2])); // [1, 2, 0]
+ * ```
+ * @public
+ */
+export function argsort<S extends Shape, D extends Exclude<Dtype, 'bool'>>(x: Tensor<S, D>, axis?: number): Tensor<S, 'int32'> {
+  return sortAlong(x, axis)[1] as Tensor<S, 'int32'>;
+}

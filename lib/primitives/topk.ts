@@ -1,0 +1,82 @@
+/**
+ * `topk`: the k largest values along the last axis, in descending order, and
+ * their int32 positions (NoDiff). The values are differentiable through the
+ * selection: their tangent is the input tangent gathered at the positions
+ * (the transpose scatter-adds the cotangent back; positions not selected get
+ * zero). Ties: among equal values the lower index comes first, on cpu, wasm
+ * and webgpu alike (tfjs `topk`'s behaviour on all three, checked by the
+ * tests). The order of NaN values is unspecified.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { Dim, Shape } from '../../typelevel/index.js';
+import { ShapeError, showShape } from '../core/errors.js';
+import type { Primitive } from '../core/primitive.js';
+import type { AnyTensor, Tensor } from '../core/tensor.js';
+import { bind } from '../core/trace.js';
+import { requireDtype } from './define.js';
+import { takeAlongLastAxis } from './sort.js';
+
+export interface TopkParams extends Record<string, unknown> {
+  readonly k: number;
+}
+
+function checkK(x: readonly number[], k: number): void {
+  if (x.length === 0) throw new ShapeError('topk', `x must have at least one axis, got a scalar (shape ${showShape(x)})`);
+  const n = x[x.length - 1]!;
+  if (!Number.isInteger(k) || k < 0 || k > n) {
+    throw new ShapeError('topk', `k must be an integer in [0, ${n}] (the last axis of x ${showShape(x)}), got ${k}`);
+  }
+}
+
+export const topkPrimitive: Primitive<TopkParams> = {
+  name: 'topk',
+  abstractEval([x], { k }) {
+    requireDtype('topk', 'x', x!, ['float32', 'int32']);
+    checkK(x!.shape, k);
+    const shape = [...x!.shape.slice(0, -1), k];
+    return [
+      { shape, dtype: x!.dtype },
+      { shape, dtype: 'int32' },
+    ];
+  },
+  impl([x], { k }) {
+    const { values, indices } = tf.topk(x!, k, true);
+    return [values, indices];
+  },
+  jvp([x], [t], params) {
+    const [values, indices] = bind(topkPrimitive, [x!], params);
+    return [
+      [values!, indices!],
+      [t ? takeAlongLastAxis(t as AnyTensor, indices as AnyTensor) : null, null],
+    ];
+  },
+  showParams: ({ k }) => `k=${k}`,
+};
+
+/** The result of `topk`: values and their positions along the last axis. @public */
+export interface TopkResult<S extends Shape, D extends 'float32' | 'int32'> {
+  /** The k largest values of each row, largest first. */
+  readonly values: Tensor<S, D>;
+  /** Their positions in the last axis of the input (int32, NoDiff). */
+  readonly indices: Tensor<S, 'int32'>;
+}
+
+/**
+ * The `k` largest entries along the last axis, largest first, as
+ * `{ values, indices }` (the TensorFlow.js convention). `values` is
+ * differentiable (gradients flow back to the selected positions; the others
+ * get zero); `indices` are int32 and NoDiff. Ties: the lower index comes
+ * first, on every backend.
+ * @example
+ * ```ts
+ * const { values, indices } = fx.topk(fx.tensor([1, 3, 2, 3]), 2); // [3, 3], [1, 3]
+ * ```
+ * @public
+ */
+export function topk<P extends Dim[], N extends Dim, D extends 'float32' | 'int32', const K extends number>(
+  x: Tensor<[...P, N], D>,
+  k: K,
+): TopkResult<[...P, K], D> {
+  const [values, indices] = bind(topkPrimitive, [x], { k });
+  return { values: values as never, indices: indices as never };
+}
