@@ -35,6 +35,7 @@ export { makeIR } from './transforms/makeIR.js';
 export { checkpoint, type CheckpointOptions } from './transforms/checkpoint.js';
 export { vmap, type VmapOptions, type AxisSpec, type Vmapped, type Stacked } from './transforms/vmap.js';
 export * from './control/index.js';
+export * from './solvers/index.js';
 export { customJvp, customVjp, type CustomFunction, type Cotangents } from './transforms/custom.js';
 export { jit, type Jitted, type JitStats, type JitOptions } from './compile/jit.js';
 export type { OptimizeReport } from './compile/optimize.js';
