@@ -16,6 +16,17 @@ describeEachBackend('creating tensors', () => {
     expect(await b.array()).toEqual([1, 0]);
   });
 
+  it('takes typed arrays as flat data', async () => {
+    const f = fx.tensor(new Float32Array([1.5, 2.5, -1]));
+    expect(f.shape).toEqual([3]);
+    expect(f.dtype).toBe('float32');
+    await expectClose(f, [1.5, 2.5, -1]);
+    const i = fx.tensor(new Int32Array([4, 5]));
+    expect(i.dtype).toBe('int32');
+    expect(await i.array()).toEqual([4, 5]);
+    expect(() => fx.tensor(new Float32Array([1.5]), 'int32')).toThrow(/int32 tensor must be integers/);
+  });
+
   it('zeros, ones, full, scalar, arange, linspace, eye', async () => {
     await expectClose(fx.zeros([2, 2]), [[0, 0], [0, 0]]);
     await expectClose(fx.ones([3]), [1, 1, 1]);

@@ -35,8 +35,9 @@ function inspect(data: TensorData): { shape: number[]; flat: (number | boolean)[
   const flat: (number | boolean)[] = [];
   const shapeAt = (x: TensorData, path: string, depth: number, expect: number[] | undefined): number[] => {
     if (ArrayBuffer.isView(x)) {
-      flat.push(...Array.from(x as Float32Array));
-      return [x.length];
+      const view = x as Float32Array;
+      for (let i = 0; i < view.length; i++) flat.push(view[i]!);
+      return [view.length];
     }
     if (Array.isArray(x)) {
       const here = [x.length];
@@ -77,6 +78,12 @@ function inferDtype(flat: readonly (number | boolean)[]): Dtype {
  */
 export function tensor<const T extends TensorData, D extends Dtype = 'float32'>(data: T, dtype?: D): Tensor<ShapeOfData<T>, D> {
   if (dtype !== undefined) checkDtype('tensor', dtype);
+  // Fast path: a typed array is one flat row of known element type.
+  if (data instanceof Float32Array || data instanceof Int32Array) {
+    const dt = dtype ?? (data instanceof Int32Array ? 'int32' : 'float32');
+    if (dt === 'int32' && data instanceof Float32Array && !data.every(Number.isInteger)) throw new DtypeError('tensor', 'data for an int32 tensor must be integers');
+    return new ConcreteTensor(tf.tensor(data, [data.length], dt)) as never;
+  }
   const { shape, flat } = inspect(data);
   const dt = dtype ?? inferDtype(flat);
   if (dt !== 'bool' && flat.some((v) => typeof v !== 'number')) {
