@@ -65,6 +65,13 @@ describe('jit optimizations', () => {
     expect(optimized.simplified).toBe(2); // mul by 1, and the outer neg of neg (the inner one is then dead)
   });
 
+  it('treats commutative operands as the same subexpression, and large all-ones constants as identities', () => {
+    const g = fx.jit((x: fx.Tensor<[64, 64], 'float32'>) => fx.add(fx.mul(x, fx.ones([64, 64])), fx.mul(fx.ones([64, 64]), x)));
+    const ir = g.lower(fx.zeros([64, 64])).toString();
+    expect(ir).not.toMatch(/mul/);
+    expect(ir.match(/add/g)).toHaveLength(1);
+  });
+
   it('branching on a traced value names cond/whileLoop', () => {
     const g = fx.jit((x: S) => (x.item() > 0 ? x : fx.neg(x)));
     expect(() => g(fx.scalar(1))).toThrow(/fx\.cond/);

@@ -16,7 +16,7 @@ export interface OptimizeReport {
 
 /** A constant's value when it is small and every element equals `v`. */
 function isConstantEqualTo(value: Tensor | undefined, v: number): boolean {
-  if (!value || value.size > 64) return false;
+  if (!value || value.size > 1 << 16) return false;
   try {
     const data = value.dataSync();
     return data.length > 0 && data.every((x) => x === v);
@@ -51,7 +51,9 @@ export function optimize(ir: IR): { ir: IR; report: OptimizeReport } {
       continue;
     }
     // Params holding functions (custom rules, control flow bodies) are compared by identity.
-    const key = `${eq.prim.name}|${paramsKey(eq.params)}|${eq.inputs.map((v) => v.id).join(',')}`;
+    const ids = eq.inputs.map((v) => v.id);
+    if (COMMUTATIVE.has(eq.prim.name)) ids.sort((x, y) => x - y);
+    const key = `${eq.prim.name}|${paramsKey(eq.params)}|${ids.join(',')}`;
     const twin = seen.get(key);
     if (twin) {
       eq.outputs.forEach((v, i) => rename.set(v, twin.outputs[i]!));
@@ -88,6 +90,9 @@ export function optimize(ir: IR): { ir: IR; report: OptimizeReport } {
   );
   return { ir: optimized, report };
 }
+
+/** Binary primitives whose operands may be swapped (CSE treats `a·b` and `b·a` as one). */
+const COMMUTATIVE = new Set(['add', 'mul', 'maximum', 'minimum', 'equal', 'notEqual']);
 
 const identities = new WeakMap<object, number>();
 let nextIdentity = 0;
