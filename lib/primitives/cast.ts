@@ -21,7 +21,8 @@ export const castPrimitive: Primitive<CastParams> = definePrimitive({
     if (!dtypes.includes(dtype)) throw new DtypeError('cast', `unknown dtype ${JSON.stringify(dtype)}; expected one of ${dtypes.join(', ')}`);
     return { shape: x!.shape, dtype };
   },
-  impl: ([x], { dtype }) => tf.cast(x!, dtype),
+  // A cast to bool is `x != 0` (tfjs's Cast to bool keeps the value on some backends).
+  impl: ([x], { dtype }) => (dtype === 'bool' && x!.dtype !== 'bool' ? tf.notEqual(x!, tf.scalar(0, x!.dtype)) : tf.cast(x!, dtype)),
   jvp([x], [t], params) {
     const y = apply1(castPrimitive, [x!], params);
     return [y, t && x!.dtype === 'float32' && params.dtype === 'float32' ? t : null];
