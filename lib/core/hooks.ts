@@ -15,6 +15,8 @@ export interface Observer {
   evaluated?(prim: Primitive, inputs: readonly ConcreteTensor[], outputs: readonly ConcreteTensor[], phase: Phase, equation?: number): void;
   /** A primitive received a nonzero tangent but produced only zero tangents (a NoDiff op cut the flow). */
   tangentCut?(prim: Primitive, tangents: readonly (Tensor | null)[]): void;
+  /** A solver ran its iterations where differentiation records them (the derivative of the algorithm). */
+  unrolledSolver?(solver: string, iterations: number): void;
 }
 
 const observers: Observer[] = [];
@@ -60,4 +62,8 @@ export function onPrimitiveEvaluated(prim: Primitive, inputs: readonly ConcreteT
 
 export function onTangentCut(prim: Primitive, tangents: readonly (Tensor | null)[]): void {
   for (const o of observers) o.tangentCut?.(prim, tangents);
+}
+
+export function onUnrolledSolver(solver: string, iterations: number): void {
+  for (const o of observers) o.unrolledSolver?.(solver, iterations);
 }

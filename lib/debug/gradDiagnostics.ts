@@ -30,6 +30,8 @@ export interface LeafDiagnosis {
 /** The report of `gradDiagnostics`. @public */
 export interface GradDiagnostics {
   readonly leaves: readonly LeafDiagnosis[];
+  /** Notes on how the gradient was obtained, e.g. through a solver's unrolled iterations. */
+  readonly notes: readonly string[];
   /** One line per leaf, readable. */
   toString(): string;
 }
@@ -61,7 +63,14 @@ export function gradDiagnostics<Args extends readonly unknown[]>(f: (...args: Ar
       const [leaves, def] = flatten(args);
       const paths = leafPaths(args);
       const cuts: { prim: string; vars: Var[] }[] = [];
+      const notes: string[] = [];
       const observer = {
+        unrolledSolver(solver: string, iterations: number) {
+          notes.push(
+            `the gradient flows through ${iterations} iterations of ${solver} (diff: 'unrolled'): this is the derivative of the algorithm, ` +
+              `not of the solution; use diff: 'implicit' for the derivative of the solution`,
+          );
+        },
         tangentCut(prim: { name: string }, tangents: readonly (Tensor | null)[]) {
           const vars = tangents.filter((t): t is StagedTracer => t instanceof StagedTracer).map((t) => t.variable);
           if (vars.length) cuts.push({ prim: prim.name, vars });
@@ -98,8 +107,9 @@ export function gradDiagnostics<Args extends readonly unknown[]>(f: (...args: Ar
       });
       return {
         leaves: diagnosed,
+        notes,
         toString: () =>
-          diagnosed
+          [...notes.map((n) => `note: ${n}`), ...diagnosed
             .map((d, i) => {
               const shape = showAval(leaves[i]!);
               if (d.status === 'structural-zero') {
@@ -108,8 +118,7 @@ export function gradDiagnostics<Args extends readonly unknown[]>(f: (...args: Ar
               if (d.status === 'numerical-zero') return `${d.path} ${shape}: gradient is exactly zero here (a path exists; e.g. inactive relu, saturated clip)`;
               if (d.status === 'not-differentiable') return `${d.path} ${shape}: ${leaves[i]!.dtype} input, not differentiable`;
               return `${d.path} ${shape}: ok (norm ${d.norm.toPrecision(4)})`;
-            })
-            .join('\n'),
+            })].join('\n'),
       };
     } finally {
       close([]);
