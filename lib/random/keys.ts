@@ -1,0 +1,150 @@
+/**
+ * Splittable, counter-based PRNG keys (`fx.random`): Threefry-2x32 with 20
+ * rounds (Salmon et al., "Parallel random numbers: as easy as 1, 2, 3"), the
+ * generator JAX uses, with JAX's classic `PRNGKey`/`split`/`fold_in` layout.
+ *
+ * Keys and random bits live on the host: the hash is a few lines of 32-bit
+ * integer arithmetic (`Math.imul`-free: additions, rotations and xors with
+ * `>>> 0`), so every backend (cpu, wasm, webgpu) receives bit-identical
+ * random numbers, and drawing never needs a GPU readback. Samplers that turn
+ * bits into tensors are in `fluxion/effects` (the `Random` effect).
+ */
+
+/**
+ * A PRNG key: two 32-bit words. Immutable; the same key always gives the
+ * same numbers. Make one with {@link key}, derive new ones with
+ * {@link split} or {@link fold}.
+ * @public
+ */
+export interface Key {
+  readonly kind: 'fluxion.PRNGKey';
+  /** The two words, as unsigned 32-bit integers. */
+  readonly words: readonly [number, number];
+}
+
+function makeKey(hi: number, lo: number): Key {
+  return Object.freeze({ kind: 'fluxion.PRNGKey', words: Object.freeze([hi >>> 0, lo >>> 0]) as readonly [number, number] });
+}
+
+/** True for values made by {@link key}, {@link split} or {@link fold}. @public */
+export function isKey(x: unknown): x is Key {
+  return typeof x === 'object' && x !== null && (x as Key).kind === 'fluxion.PRNGKey' && Array.isArray((x as Key).words);
+}
+
+function checkKey(op: string, k: unknown): asserts k is Key {
+  if (!isKey(k)) throw new TypeError(`random.${op}: expected a PRNG key (made by fx.random.key(seed)), got ${k === null ? 'null' : typeof k}`);
+}
+
+const ROTATIONS = [
+  [13, 15, 26, 6],
+  [17, 29, 16, 24],
+] as const;
+
+/**
+ * Threefry-2x32 (20 rounds) applied in place to the counter pairs
+ * `(x0[i], x1[i])` under key `(k0, k1)`.
+ */
+export function threefry2x32(k0: number, k1: number, x0: Uint32Array, x1: Uint32Array): void {
+  const ks0 = k0 >>> 0;
+  const ks1 = k1 >>> 0;
+  const ks2 = (ks0 ^ ks1 ^ 0x1bd11bda) >>> 0;
+  const ks = [ks0, ks1, ks2];
+  for (let i = 0; i < x0.length; i++) {
+    let a = (x0[i]! + ks0) >>> 0;
+    let b = (x1[i]! + ks1) >>> 0;
+    for (let block = 0; block < 5; block++) {
+      const rot = ROTATIONS[block % 2]!;
+      for (let r = 0; r < 4; r++) {
+        a = (a + b) >>> 0;
+        const s = rot[r]!;
+        b = ((b << s) | (b >>> (32 - s))) >>> 0;
+        b = (b ^ a) >>> 0;
+      }
+      // Key injection after each block of four rounds.
+      a = (a + ks[(block + 1) % 3]!) >>> 0;
+      b = (b + ks[(block + 2) % 3]! + block + 1) >>> 0;
+    }
+    x0[i] = a;
+    x1[i] = b;
+  }
+}
+
+/** Hashes the counters `0 … n-1` (JAX's layout: first half paired with second half). */
+function hashCounts(k: Key, n: number): Uint32Array {
+  const half = Math.ceil(n / 2);
+  const x0 = new Uint32Array(half);
+  const x1 = new Uint32Array(half);
+  for (let i = 0; i < half; i++) {
+    x0[i] = i;
+    x1[i] = half + i < n ? half + i : 0;
+  }
+  threefry2x32(k.words[0], k.words[1], x0, x1);
+  const out = new Uint32Array(n);
+  out.set(x0.subarray(0, Math.min(half, n)));
+  out.set(x1.subarray(0, n - half), half);
+  return out;
+}
+
+/**
+ * A key from an integer seed (a safe integer; negative seeds use their
+ * two's-complement 64-bit pattern, as in JAX: `key(0)` is `[0, 0]`).
+ * @example
+ * ```ts
+ * const k = fx.random.key(42);
+ * ```
+ * @public
+ */
+export function key(seed: number): Key {
+  if (!Number.isSafeInteger(seed)) throw new TypeError(`random.key: the seed must be a safe integer, got ${seed}`);
+  const hi = Math.floor(seed / 4294967296);
+  return makeKey(hi >>> 0, seed >>> 0);
+}
+
+/**
+ * `n` new independent keys derived from `k` (default 2). `k` itself should
+ * not be used again for drawing.
+ * @example
+ * ```ts
+ * const [k1, k2] = fx.random.split(fx.random.key(0));
+ * ```
+ * @public
+ */
+export function split(k: Key, n = 2): Key[] {
+  checkKey('split', k);
+  if (!Number.isInteger(n) || n < 0) throw new TypeError(`random.split: n must be a non-negative integer, got ${n}`);
+  const words = hashCounts(k, 2 * n);
+  return Array.from({ length: n }, (_, i) => makeKey(words[2 * i]!, words[2 * i + 1]!));
+}
+
+/**
+ * A new key that mixes the 32-bit integer `data` into `k` (JAX's `fold_in`):
+ * `fold(k, i)` for i = 0, 1, 2, … gives a stream of independent keys.
+ * @example
+ * ```ts
+ * const stepKey = fx.random.fold(fx.random.key(0), 17);
+ * ```
+ * @public
+ */
+export function fold(k: Key, data: number): Key {
+  checkKey('fold', k);
+  if (!Number.isInteger(data)) throw new TypeError(`random.fold: data must be an integer, got ${data}`);
+  const x0 = new Uint32Array([0]);
+  const x1 = new Uint32Array([data >>> 0]);
+  threefry2x32(k.words[0], k.words[1], x0, x1);
+  return makeKey(x0[0]!, x1[0]!);
+}
+
+/**
+ * `n` random 32-bit words from `k` (JAX's `random_bits` layout), computed on
+ * the host: the same on every backend.
+ * @example
+ * ```ts
+ * fx.random.bits(fx.random.key(0), 4); // Uint32Array(4)
+ * ```
+ * @public
+ */
+export function bits(k: Key, n: number): Uint32Array {
+  checkKey('bits', k);
+  if (!Number.isInteger(n) || n < 0) throw new TypeError(`random.bits: n must be a non-negative integer, got ${n}`);
+  return hashCounts(k, n);
+}
