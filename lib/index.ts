@@ -43,5 +43,7 @@ export type { Scalar, GradOf, GradsOf, HasNoDiffLeaf, CheckDifferentiable, Argnu
 
 export * as optim from './optim/index.js';
 export { setBackend, getBackend, BackendError, type BackendName } from './backend/index.js';
+// PRNG keys (key, split, fold, bits): host-side Threefry, so every backend draws the same numbers; samplers are in fluxion/effects.
+export * as random from './random/keys.js';
 
 await initDefaultBackend();

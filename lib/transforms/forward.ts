@@ -11,6 +11,7 @@ import { withMainTrace } from '../core/trace.js';
 import { JvpTrace, JvpTracer } from './jvp.js';
 import { instantiate, linearizeFlat } from './linearize.js';
 import { scoped } from './reverse.js';
+import { withEffectPrograms, type CheckNoIO, type EffectProgramLike, type EffectProgramOf } from '../core/effect-hook.js';
 
 function checkTangents(op: string, primals: readonly Tensor[], tangents: readonly Tensor[]): void {
   if (primals.length !== tangents.length) {
@@ -27,6 +28,16 @@ function checkTangents(op: string, primals: readonly Tensor[], tangents: readonl
 }
 
 /**
+ * `jvp` of a function that returns an effect program (no `'IO'` in its row):
+ * gives a program of `[out, tangentOut]`, run by the effect handlers.
+ * @public
+ */
+export function jvp<Args extends readonly unknown[], E, Out>(
+  f: ((...args: Args) => EffectProgramLike<E, Out>) & CheckNoIO<E>,
+  primals: Args,
+  tangents: Args,
+): EffectProgramOf<E, [Out, Out]>;
+/**
  * Jacobian-vector product: `[f(...primals), J·tangents]`, with `primals` and
  * `tangents` given as arrays of arguments (pytrees allowed).
  * @example
@@ -35,7 +46,13 @@ function checkTangents(op: string, primals: readonly Tensor[], tangents: readonl
  * ```
  * @public
  */
-export function jvp<Args extends readonly unknown[], Out>(f: (...args: Args) => Out, primals: Args, tangents: Args): [Out, Out] {
+export function jvp<Args extends readonly unknown[], Out>(f: (...args: Args) => Out, primals: Args, tangents: Args): [Out, Out];
+export function jvp<Args extends readonly unknown[], Out>(f: (...args: Args) => Out, primals: Args, tangents: Args): unknown {
+  // An `f` that returns an effect program (`Eff`) gives an effect program of the result (see core/effect-hook.ts).
+  return withEffectPrograms(f, (g) => jvpImpl(g, primals, tangents));
+}
+
+function jvpImpl<Args extends readonly unknown[], Out>(f: (...args: Args) => Out, primals: Args, tangents: Args): [Out, Out] {
   return scoped(() => {
     const [pLeaves, inDef] = flatten(primals);
     const [tLeaves] = flatten(tangents);

@@ -9,6 +9,7 @@ import { Tensor } from '../core/tensor.js';
 import { full } from '../core/creation.js';
 import { instantiate, linearizeFlat, transposeIR } from './linearize.js';
 import type { Argnums, CheckDifferentiable, GradOptions, GradsOf, Scalar, ValueAndGradOptions } from './types.js';
+import { withEffectPrograms, type CheckEffectful, type CheckNoIO, type EffectProgramLike, type EffectProgramOf, type RowOf, type ValueOf } from '../core/effect-hook.js';
 
 /** Runs `fn` in a scope that keeps whatever the returned pytree reaches. */
 export function scoped<R>(fn: () => R): R {
@@ -32,6 +33,17 @@ export interface Pullback<Out, Args extends readonly unknown[]> {
 }
 
 /**
+ * `vjp` of a function that returns an effect program (`Eff` from
+ * `fluxion/effects`, with no `'IO'` in its row): gives a program of
+ * `[out, pullback]`; its handlers run the function's effects inside the
+ * linearization, so random draws and state updates are differentiated.
+ * @public
+ */
+export function vjp<Args extends readonly unknown[], E, Out>(
+  f: ((...args: Args) => EffectProgramLike<E, Out>) & CheckNoIO<E>,
+  ...primals: Args
+): EffectProgramOf<E, [Out, Pullback<Out, Args>]>;
+/**
  * Evaluates `f` at `primals` and returns its output with the pullback, which
  * maps a cotangent of the output to one cotangent per primal (each shaped like it).
  * @example
@@ -41,7 +53,13 @@ export interface Pullback<Out, Args extends readonly unknown[]> {
  * ```
  * @public
  */
-export function vjp<Args extends readonly unknown[], Out>(f: (...args: Args) => Out, ...primals: Args): [Out, Pullback<Out, Args>] {
+export function vjp<Args extends readonly unknown[], Out>(f: (...args: Args) => Out, ...primals: Args): [Out, Pullback<Out, Args>];
+export function vjp<Args extends readonly unknown[], Out>(f: (...args: Args) => Out, ...primals: Args): unknown {
+  // An `f` that returns an effect program (`Eff`) gives an effect program of the result (see core/effect-hook.ts).
+  return withEffectPrograms(f, (g) => vjpImpl(g, primals));
+}
+
+function vjpImpl<Args extends readonly unknown[], Out>(f: (...args: Args) => Out, primals: Args): [Out, Pullback<Out, Args>] {
   const [leaves, inDef] = flatten(primals);
   let outDef: TreeDef | undefined;
   const { outputs, linear } = linearizeFlat((xs) => {
@@ -117,6 +135,21 @@ function valueAndGradImpl(op: 'grad' | 'valueAndGrad', f: (...args: never[]) => 
 }
 
 /**
+ * `grad` of a function that returns an effect program `Eff<E, Scalar>`
+ * (`fluxion/effects`, `E` without `'IO'`): the result gives `Eff<E, grads>`,
+ * which the handlers (`runRandom`, `runState`) run. I/O in the row does not
+ * compile ("I/O cannot be differentiated").
+ * @example
+ * ```ts
+ * const g = runRandom(fx.grad((m: Scalar) => random.normal([], m))(fx.scalar(0)), fx.random.key(0)); // 1
+ * ```
+ * @public
+ */
+export function grad<F extends (...args: never[]) => EffectProgramLike, const A extends Argnums = 0>(
+  f: F & CheckEffectful<F> & CheckDifferentiable<(...args: Parameters<F>) => ValueOf<ReturnType<F>>, A, Scalar>,
+  options?: GradOptions<A>,
+): (...args: Parameters<F>) => EffectProgramOf<RowOf<ReturnType<F>>, GradsOf<Parameters<F>, A>>;
+/**
  * The gradient of a scalar function with respect to argument `argnums`
  * (default 0), shaped like that argument (a pytree gives a pytree).
  * Differentiating with respect to an int32/bool leaf does not compile.
@@ -130,8 +163,12 @@ function valueAndGradImpl(op: 'grad' | 'valueAndGrad', f: (...args: never[]) => 
 export function grad<F extends (...args: never[]) => unknown, const A extends Argnums = 0>(
   f: F & CheckDifferentiable<F, A, Scalar>,
   options?: GradOptions<A>,
+): (...args: Parameters<F>) => GradsOf<Parameters<F>, A>;
+export function grad<F extends (...args: never[]) => unknown, const A extends Argnums = 0>(
+  f: F,
+  options?: GradOptions<A>,
 ): (...args: Parameters<F>) => GradsOf<Parameters<F>, A> {
-  return (...args) => valueAndGradImpl('grad', f, options?.argnums ?? 0, false, args)[1] as never;
+  return (...args) => withEffectPrograms(f, (g) => valueAndGradImpl('grad', g, options?.argnums ?? 0, false, args)[1]) as never;
 }
 
 /** What `valueAndGrad` returns: `[value, grads]`, or `[[value, aux], grads]` with `hasAux`. @public */
@@ -139,6 +176,15 @@ export type ValueAndGrad<F extends (...args: never[]) => unknown, A extends Argn
   ? [ReturnType<F>, GradsOf<Parameters<F>, A>]
   : [Scalar, GradsOf<Parameters<F>, A>];
 
+/**
+ * `valueAndGrad` of a function that returns an effect program (no `'IO'` in
+ * its row): gives a program of `[value, grads]` (see the `grad` overload).
+ * @public
+ */
+export function valueAndGrad<F extends (...args: never[]) => EffectProgramLike, const A extends Argnums = 0, Aux extends boolean = false>(
+  f: F & CheckEffectful<F> & CheckDifferentiable<(...args: Parameters<F>) => ValueOf<ReturnType<F>>, A, Aux extends true ? [Scalar, unknown] : Scalar>,
+  options?: ValueAndGradOptions<A, Aux>,
+): (...args: Parameters<F>) => EffectProgramOf<RowOf<ReturnType<F>>, ValueAndGrad<(...args: Parameters<F>) => ValueOf<ReturnType<F>>, A, Aux>>;
 /**
  * Value and gradient together (one forward pass). With `hasAux`, `f` returns
  * `[value, aux]` and the result is `[[value, aux], grads]`.
@@ -151,6 +197,11 @@ export type ValueAndGrad<F extends (...args: never[]) => unknown, A extends Argn
 export function valueAndGrad<F extends (...args: never[]) => unknown, const A extends Argnums = 0, Aux extends boolean = false>(
   f: F & CheckDifferentiable<F, A, Aux extends true ? [Scalar, unknown] : Scalar>,
   options?: ValueAndGradOptions<A, Aux>,
-): (...args: Parameters<F>) => ValueAndGrad<F, A, Aux> {
-  return (...args) => valueAndGradImpl('valueAndGrad', f, options?.argnums ?? 0, options?.hasAux ?? false, args) as never;
+): (...args: Parameters<F>) => ValueAndGrad<F, A, Aux>;
+export function valueAndGrad<F extends (...args: never[]) => unknown, const A extends Argnums = 0, Aux extends boolean = false>(
+  f: F,
+  options?: ValueAndGradOptions<A, Aux>,
+): (...args: Parameters<F>) => unknown {
+  return (...args) =>
+    withEffectPrograms(f, (g) => valueAndGradImpl('valueAndGrad', g, options?.argnums ?? 0, options?.hasAux ?? false, args)) as never;
 }
