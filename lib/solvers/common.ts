@@ -231,10 +231,10 @@ export function resolveIterationOptions(solver: string, options: { tol?: number;
   return { tol, maxIter };
 }
 
-/** Applies stopGradient to every tensor of a pytree. */
+/** Applies stopGradient to every tracer of a pytree (concrete tensors are constants already: no copy). */
 export function stopTree<T>(tree: T): T {
   const [leaves, def] = flatten(tree);
-  return unflatten<T>(def, leaves.map((l) => stopGradient(l)));
+  return unflatten<T>(def, leaves.map((l) => (l instanceof Tracer ? stopGradient(l) : l)));
 }
 
 /** Throws when a value meant to be computed on constants carries a transformation's tracer. */

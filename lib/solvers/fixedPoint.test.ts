@@ -65,7 +65,8 @@ describeSolver(
       const derivative = fx.grad(sumSolution({ diff: 'unrolled', maxIter: 3 }))(a());
       const algorithm = as.map((v) => unrolledDerivative(v, 3));
       await expectClose(derivative, algorithm, 1e-4);
-      (await derivative.array()).forEach((d, i) => expect(Math.abs(d - implicitDerivative(as[i]!))).toBeGreaterThan(0.05));
+      // At least 10% off the derivative of the solution at every a.
+      (await derivative.array()).forEach((d, i) => expect(Math.abs(d - implicitDerivative(as[i]!))).toBeGreaterThan(0.1 * Math.abs(implicitDerivative(as[i]!))));
       // Forward mode gives the same derivative of the algorithm.
       await expectClose(fx.jvp(solution({ diff: 'unrolled', maxIter: 3 }), [a()], [fx.ones([3])])[1], algorithm, 1e-4);
     });

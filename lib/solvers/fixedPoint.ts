@@ -12,6 +12,7 @@
  *   executed, including when they stopped early (`maxIter`).
  */
 import { TransformError } from '../core/errors.js';
+import { scope } from '../core/memory.js';
 import { flatten, unflatten } from '../core/pytree.js';
 import { avalOf, type AnyTensor } from '../core/tensor.js';
 import { customJvp } from '../transforms/custom.js';
@@ -93,7 +94,7 @@ export function fixedPoint<X, P>(g: (x: X, params: P) => X, x0: X, params: P, op
   if (xLeaves.length === 0) throw new TransformError('fx.fixedPoint: x0 must contain at least one tensor');
   const map = g as unknown as PytreeMap;
 
-  if (diff === 'unrolled') return iterate(map, x0, params, opts).x as X;
+  if (diff === 'unrolled') return scope(() => iterate(map, x0, params, opts).x as X);
 
   const n = totalSize(xLeaves.map(avalOf));
   const linearSolver = options.linearSolver ?? (n <= 64 ? 'dense' : 'iterative');
@@ -122,5 +123,5 @@ export function fixedPoint<X, P>(g: (x: X, params: P) => X, x0: X, params: P, op
         : iterativeImplicitTangent(map, xStar, theta, tTheta, opts.tol, opts.maxIter);
     return [xStar, tangent];
   });
-  return solution(x0, params) as X;
+  return scope(() => solution(x0, params) as X);
 }

@@ -16,6 +16,7 @@
  */
 import { TransformError, ShapeError, showShape } from '../core/errors.js';
 import { zerosLike } from '../core/creation.js';
+import { scope } from '../core/memory.js';
 import { flatten, unflatten, type TreeDef } from '../core/pytree.js';
 import { Tensor, avalOf, type AnyTensor } from '../core/tensor.js';
 import { reshape } from '../primitives/reshape.js';
@@ -24,7 +25,7 @@ import { stack } from '../composite/stack.js';
 import { customVjp } from '../transforms/custom.js';
 import { vjp } from '../transforms/reverse.js';
 import type { Stacked } from '../transforms/vmap.js';
-import { add, floatLeaves, mul, readNumber, stopTree } from './common.js';
+import { add, checkNoClosure, floatLeaves, mul, readNumber, stopTree } from './common.js';
 import { integrate, type IntegratorOptions, type IntegratorStats } from './dormandPrince.js';
 
 /** Options of `odeint`. @public */
@@ -180,9 +181,13 @@ export function odeint<Y, P, const T extends Tensor<[number], 'float32'> | reado
   };
   const rebuild = (leaves: AnyTensor[]) => unflatten<Stacked<Y, TimeCount<T>>>(yDef, leaves);
 
-  if (!options.adjoint) return rebuild(solveStacked(problem, yLeaves as AnyTensor[], params));
+  if (!options.adjoint) return scope(() => rebuild(solveStacked(problem, yLeaves as AnyTensor[], params)));
 
-  const solve = (start: unknown, theta: unknown): AnyTensor[] => solveStacked(problem, flatten(start)[0] as AnyTensor[], theta);
+  const solve = (start: unknown, theta: unknown): AnyTensor[] => {
+    const ys = solveStacked(problem, flatten(start)[0] as AnyTensor[], theta);
+    checkNoClosure('odeint', 'with adjoint: true, f(y, t, params)', ys);
+    return ys;
+  };
   const withAdjoint = customVjp(
     solve,
     (start: unknown, theta: unknown) => {
@@ -196,7 +201,7 @@ export function odeint<Y, P, const T extends Tensor<[number], 'float32'> | reado
     },
   );
   try {
-    return rebuild(withAdjoint(y0, params));
+    return scope(() => rebuild(withAdjoint(y0, params)));
   } catch (e) {
     if (e instanceof TransformError && /customVjp function needs a forward rule/.test(e.message)) {
       throw new TransformError(

@@ -6,6 +6,7 @@
  * forward, reverse and higher orders).
  */
 import { TransformError } from '../core/errors.js';
+import { scope } from '../core/memory.js';
 import { flatten, unflatten } from '../core/pytree.js';
 import { avalOf, type AnyTensor } from '../core/tensor.js';
 import { solve } from '../primitives/solve.js';
@@ -116,5 +117,5 @@ export function root<X, P>(f: (x: X, params: P) => X, x0: X, params: P, options:
     const xStar = solution(start, theta);
     return [xStar, denseImplicitTangent('root', 'root', map, xStar, theta, tTheta)];
   });
-  return solution(x0, params) as X;
+  return scope(() => solution(x0, params) as X);
 }
