@@ -31,10 +31,14 @@ import type { Shape, ShowShape, TypeError } from './core.js';
 export type ShapeErrorType<Message extends string> = TypeError<`shape error: ${Message}`>;
 
 /**
- * The shape part of a rule result: the shape, or `never` for an error.
+ * The shape part of a rule result: the shape, or `never` for an error. (The
+ * mapped `& number` changes nothing in a result — `B & number` is `B` for a
+ * dim `B extends number` — but lets the compiler see that the type is a
+ * `Shape` where it stays generic, without the `extends Shape` test that it
+ * would defer for a tuple holding a type parameter.)
  * @public
  */
-export type OkShape<R> = R extends Shape ? R : never;
+export type OkShape<R> = R extends TypeError<string> ? never : { -readonly [K in keyof R]: R[K] & number };
 
 /**
  * The error part of a rule result: the error type, or `never` when the rule
@@ -49,7 +53,15 @@ export type ErrorPart<R> = R extends TypeError<string> ? R : never;
  * argument fails to compile with the error's text.
  * @public
  */
-export type Checked<R> = [ErrorPart<R>] extends [never] ? unknown : ErrorPart<R>;
+export type Checked<R> = IsRuleError<R> extends true ? ErrorPart<R> : unknown;
+
+/**
+ * True when a rule result is an error. The first test makes the compiler's
+ * permissive check answer `false` for a result still generic (a shape that
+ * is a type parameter), so a parameter guarded by {@link Checked} accepts the
+ * argument there instead of failing on a deferred type.
+ */
+type IsRuleError<R> = [R] extends [never] ? false : [R] extends [TypeError<string>] ? true : false;
 
 /** The marker a dim rule returns for two literal dims that do not agree. */
 interface Mismatch {
