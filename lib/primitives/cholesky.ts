@@ -14,7 +14,7 @@ import type { Dim } from '../../typelevel/index.js';
 import { type Primitive, definePrimitive } from '../core/primitive.js';
 import type { AnyTensor, Tensor } from '../core/tensor.js';
 import { apply1 } from './define.js';
-import { checkSquare, mT, symmetrize, triangleMask } from './linalgCommon.js';
+import { checkSquare, leadingBatchRule, mT, symmetrize, triangleMask } from './linalgCommon.js';
 import { choleskyKernel } from './linalgKernels.js';
 import { matmul } from './matmul.js';
 import { mul } from './mul.js';
@@ -27,6 +27,7 @@ export const choleskyPrimitive: Primitive = definePrimitive({
     return { shape: a!.shape, dtype: 'float32' };
   },
   impl: ([a]) => choleskyKernel(a!),
+  batch: (args, dims, params) => leadingBatchRule(choleskyPrimitive)(args, dims, params),
   jvp([a], [ta]) {
     const l = apply1(choleskyPrimitive, [a!]);
     if (!ta) return [l, null];

@@ -6,11 +6,15 @@ import { conv2dBackpropFilterByPatches } from './conv2dBackpropFilter.js';
 
 type T = fx.Tensor;
 const conv2d = fx.conv2d as unknown as (x: T, f: T, strides: number | [number, number], padding: fx.Conv2dPadding) => T;
+const reshape = fx.reshape as unknown as (x: T, shape: number[]) => T;
+const slice = fx.slice as unknown as (x: T, begin: number[], size: number[]) => T;
+const grad = fx.grad as unknown as (f: (...args: T[]) => T) => (...args: T[]) => T;
+const vmap = fx.vmap as unknown as (f: (...args: T[]) => T, options?: fx.VmapOptions) => (...args: T[]) => T;
 
 /** Deterministic, non-symmetric values of a given shape. */
 function values(shape: number[], phase: number): T {
   const n = shape.reduce((p, d) => p * d, 1);
-  return fx.reshape(fx.tensor(Array.from({ length: n }, (_, i) => Math.sin(1.3 * i + phase))), shape as never) as T;
+  return reshape(fx.tensor(Array.from({ length: n }, (_, i) => Math.sin(1.3 * i + phase))), shape);
 }
 
 describeEachBackend('conv2d', () => {
@@ -44,6 +48,32 @@ describeEachBackend('conv2d', () => {
   it('grad with respect to x of Σ conv2d(x, f) counts how often each pixel is used', async () => {
     const g = fx.grad((x: fx.Tensor<[1, 3, 3, 1], 'float32'>) => fx.sum(fx.conv2d(x, fx.ones([2, 2, 1, 1]), 1, 'valid')))(fx.zeros([1, 3, 3, 1]));
     await expectClose(g, [[[[1], [2], [1]], [[2], [4], [2]], [[1], [2], [1]]]]);
+  });
+
+  it('under vmap: batched images share a filter; batched filters run per example', async () => {
+    const xs = values([2, 1, 3, 3, 1], 0); // two examples of [1, 3, 3, 1]
+    const f = values([2, 2, 1, 2], 1);
+    const got = vmap((x) => conv2d(x, f, 1, 'same'))(xs);
+    await expectClose(got, await reshape(conv2d(reshape(xs, [2, 3, 3, 1]), f, 1, 'same'), [2, 1, 3, 3, 2]).array());
+    const fs = values([2, 2, 2, 1, 2], 2);
+    const x = values([1, 3, 3, 1], 3);
+    const perFilter = vmap((g) => conv2d(x, g, 1, 'valid'))(fs);
+    for (let b = 0; b < 2; b++) {
+      const g = reshape(slice(fs, [b, 0, 0, 0, 0], [1, 2, 2, 1, 2]), [2, 2, 1, 2]);
+      await expectClose(slice(perFilter, [b, 0, 0, 0, 0], [1, 1, 2, 2, 2]), await reshape(conv2d(x, g, 1, 'valid'), [1, 1, 2, 2, 2]).array());
+    }
+  });
+
+  it('per-example filter gradients: vmap(grad) over images', async () => {
+    const f = values([2, 2, 1, 1], 1);
+    const loss = (g: T, x: T) => fx.sum(fx.square(conv2d(x, g, 1, 'valid') as fx.Tensor<number[], 'float32'>)) as T;
+    const xs = values([2, 1, 3, 3, 1], 0);
+    const perExample = vmap(grad(loss), { inAxes: [null, 0] })(f, xs);
+    expect(perExample.shape).toEqual([2, 2, 2, 1, 1]);
+    for (let b = 0; b < 2; b++) {
+      const one = grad(loss)(f, reshape(slice(xs, [b, 0, 0, 0, 0], [1, 1, 3, 3, 1]), [1, 3, 3, 1]));
+      await expectClose(slice(perExample, [b, 0, 0, 0, 0], [1, 2, 2, 1, 1]), await reshape(one, [1, 2, 2, 1, 1]).array(), 1e-3);
+    }
   });
 
   it('shape errors name the op and the shapes', () => {

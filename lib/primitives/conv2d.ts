@@ -10,10 +10,14 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Dim } from '../../typelevel/index.js';
 import { ShapeError, TransformError, showShape } from '../core/errors.js';
-import { type Primitive, definePrimitive } from '../core/primitive.js';
+import { type BatchDim, type Params, type Primitive, definePrimitive } from '../core/primitive.js';
 import type { AnyTensor, Tensor } from '../core/tensor.js';
 import { add } from './add.js';
+import { moveBatchToFront } from './batching.js';
+import { concat } from './concat.js';
 import { apply1, LinearInput, requireDtype } from './define.js';
+import { reshape } from './reshape.js';
+import { slice } from './slice.js';
 import { conv2dBackpropFilterPrimitive } from './conv2dBackpropFilter.js';
 import { conv2dBackpropInputPrimitive } from './conv2dBackpropInput.js';
 
@@ -67,6 +71,49 @@ export function conv2dParams(op: string, strides: number | readonly [number, num
   return { strides: [s[0], s[1]], padding };
 }
 
+/**
+ * vmap for the convolution family when the vmapped axis can be folded into
+ * the image batch N: input `i` is the only batched one; it is reshaped to
+ * `[B·N, ...]`, the primitive applied (with `params` adjusted by `fold`), and
+ * the result unfolded to `[B, N, ...]`.
+ */
+export function foldIntoImageBatch(
+  prim: Primitive,
+  args: readonly AnyTensor[],
+  i: number,
+  dim: number,
+  params: Params,
+  fold: (size: number) => Params = () => params,
+): [AnyTensor, BatchDim] {
+  const front = moveBatchToFront(args[i]!, dim);
+  const [size, ...example] = front.shape as number[];
+  const folded = args.slice();
+  folded[i] = reshape(front, [size! * example[0]!, ...example.slice(1)]);
+  const out = apply1(prim, folded, fold(size!)) as AnyTensor;
+  return [reshape(out, [size!, out.shape[0] / size!, ...out.shape.slice(1)]), 0];
+}
+
+/**
+ * vmap by running the primitive once per example and stacking (for batched
+ * filters, which no tfjs kernel takes per example).
+ */
+export function perExample(prim: Primitive, args: readonly AnyTensor[], dims: readonly BatchDim[], params: Params): [AnyTensor, BatchDim] {
+  const fronts = args.map((x, i) => (dims[i] === null ? x : moveBatchToFront(x, dims[i]!)));
+  const at = dims.findIndex((d) => d !== null);
+  const size = fronts[at]!.shape[0]!;
+  const outs: AnyTensor[] = [];
+  for (let b = 0; b < size; b++) {
+    const example = fronts.map((x, i) => {
+      if (dims[i] === null) return x;
+      const one = slice(x, x.shape.map((_: number, j: number) => (j === 0 ? b : 0)), x.shape.map((d: number, j: number) => (j === 0 ? 1 : d)));
+      return reshape(one, x.shape.slice(1));
+    });
+    const out = apply1(prim, example, params) as AnyTensor;
+    outs.push(reshape(out, [1, ...out.shape]));
+  }
+  return [concat(outs, 0) as AnyTensor, 0];
+}
+
 export const conv2dPrimitive: Primitive<Conv2dParams> = definePrimitive({
   name: 'conv2d',
   abstractEval([x, filter], params) {
@@ -75,6 +122,8 @@ export const conv2dPrimitive: Primitive<Conv2dParams> = definePrimitive({
     return { shape: conv2dGeometry('conv2d', x!.shape, filter!.shape, params).out, dtype: 'float32' };
   },
   impl: ([x, filter], { strides, padding }) => tf.conv2d(x as tf.Tensor4D, filter as tf.Tensor4D, strides as [number, number], padding),
+  batch: (args, [dx, df], params) =>
+    df === null ? foldIntoImageBatch(conv2dPrimitive, args, 0, dx!, params) : perExample(conv2dPrimitive, args, [dx ?? null, df ?? null], params),
   jvp([x, filter], [tx, tfilter], params) {
     const y = apply1(conv2dPrimitive, [x!, filter!], params);
     const dx = tx ? apply1(conv2dPrimitive, [tx, filter!], params) : null;

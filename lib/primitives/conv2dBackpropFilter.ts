@@ -13,7 +13,7 @@ import { ShapeError, TransformError, showShape } from '../core/errors.js';
 import { type Primitive, definePrimitive } from '../core/primitive.js';
 import type { AnyTensor } from '../core/tensor.js';
 import { add } from './add.js';
-import { conv2dGeometry, conv2dPrimitive, type Conv2dParams } from './conv2d.js';
+import { conv2dGeometry, conv2dPrimitive, perExample, type Conv2dParams } from './conv2d.js';
 import { conv2dBackpropInputPrimitive } from './conv2dBackpropInput.js';
 import { apply1, LinearInput, requireDtype, sameShape } from './define.js';
 
@@ -58,6 +58,8 @@ export const conv2dBackpropFilterPrimitive: Primitive<Conv2dBackpropFilterParams
     const attrs = { strides: params.strides, pad: params.padding, dataFormat: 'NHWC', filterShape: params.filterShape };
     return tf.engine().runKernel('Conv2DBackpropFilter', { x: x!, dy: dy! }, attrs as never) as tf.Tensor;
   },
+  // vmap: the filter gradient sums over the image batch, so examples cannot be folded into it.
+  batch: (args, dims, params) => perExample(conv2dBackpropFilterPrimitive, args, dims, params),
   jvp([x, dy], [tx, tdy], params) {
     const y = apply1(conv2dBackpropFilterPrimitive, [x!, dy!], params);
     const a = tx ? apply1(conv2dBackpropFilterPrimitive, [tx, dy!], params) : null;

@@ -10,7 +10,7 @@ import { ShapeError, TransformError, showShape } from '../core/errors.js';
 import { type Primitive, definePrimitive } from '../core/primitive.js';
 import type { AnyTensor } from '../core/tensor.js';
 import { add } from './add.js';
-import { conv2dGeometry, conv2dPrimitive, type Conv2dParams } from './conv2d.js';
+import { conv2dGeometry, conv2dPrimitive, foldIntoImageBatch, perExample, type Conv2dParams } from './conv2d.js';
 import { conv2dBackpropFilterPrimitive } from './conv2dBackpropFilter.js';
 import { apply1, LinearInput, requireDtype, sameShape } from './define.js';
 
@@ -32,6 +32,13 @@ export const conv2dBackpropInputPrimitive: Primitive<Conv2dBackpropInputParams> 
   },
   impl: ([dy, filter], { inputShape, strides, padding }) =>
     tf.conv2dTranspose(dy as tf.Tensor4D, filter as tf.Tensor4D, inputShape as [number, number, number, number], strides as [number, number], padding),
+  batch: (args, [ddy, df], params) =>
+    df === null
+      ? foldIntoImageBatch(conv2dBackpropInputPrimitive, args, 0, ddy!, params, (size) => ({
+          ...params,
+          inputShape: [size * params.inputShape[0]!, ...params.inputShape.slice(1)],
+        }))
+      : perExample(conv2dBackpropInputPrimitive, args, [ddy ?? null, df ?? null], params),
   jvp([dy, filter], [tdy, tfilter], params) {
     const y = apply1(conv2dBackpropInputPrimitive, [dy!, filter!], params);
     const a = tdy ? apply1(conv2dBackpropInputPrimitive, [tdy, filter!], params) : null;

@@ -9,7 +9,7 @@ import { type Primitive, definePrimitive } from '../core/primitive.js';
 import type { AnyTensor, Tensor } from '../core/tensor.js';
 import { apply1 } from './define.js';
 import { invPrimitive } from './inv.js';
-import { checkSquare, mT } from './linalgCommon.js';
+import { checkSquare, leadingBatchRule, mT } from './linalgCommon.js';
 import { detKernel } from './linalgKernels.js';
 import { mul } from './mul.js';
 import { sum } from './sum.js';
@@ -21,6 +21,7 @@ export const detPrimitive: Primitive = definePrimitive({
     return { shape: a!.shape.slice(0, -2), dtype: 'float32' };
   },
   impl: ([a]) => detKernel(a!),
+  batch: (args, dims, params) => leadingBatchRule(detPrimitive)(args, dims, params),
   jvp([a], [ta]) {
     const d = apply1(detPrimitive, [a!]) as AnyTensor;
     if (!ta) return [d, null];

@@ -6,7 +6,7 @@ import type { Dim } from '../../typelevel/index.js';
 import { type Primitive, definePrimitive } from '../core/primitive.js';
 import type { AnyTensor, Tensor } from '../core/tensor.js';
 import { apply1 } from './define.js';
-import { checkSquare } from './linalgCommon.js';
+import { checkSquare, leadingBatchRule } from './linalgCommon.js';
 import { invKernel } from './linalgKernels.js';
 import { matmul } from './matmul.js';
 import { neg } from './neg.js';
@@ -18,6 +18,7 @@ export const invPrimitive: Primitive = definePrimitive({
     return { shape: a!.shape, dtype: 'float32' };
   },
   impl: ([a]) => invKernel(a!),
+  batch: (args, dims, params) => leadingBatchRule(invPrimitive)(args, dims, params),
   jvp([a], [ta]) {
     const y = apply1(invPrimitive, [a!]) as AnyTensor;
     return [y, ta ? neg(matmul(matmul(y, ta as AnyTensor), y)) : null];

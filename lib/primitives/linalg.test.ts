@@ -182,6 +182,50 @@ describeEachBackend('linear algebra derivatives', () => {
   });
 });
 
+describeEachBackend('linear algebra, sort and conv2d leave no tensors behind', () => {
+  it('values and gradients inside fx.scope free everything', async () => {
+    const run = () =>
+      fx.scope(() => {
+        const a = fx.tensor([[3, 1], [0.5, 2]]);
+        const f = (m: T) => add(add(add(fx.sum(solve(m, fx.tensor([1, 2])) as never), det(m)), logdet(spd(m))), fx.sum(cholesky(spd(m)) as never));
+        fx.grad(f as never as (m: fx.Tensor<[2, 2], 'float32'>) => fx.Tensor<[], 'float32'>)(a);
+        fx.grad((x: fx.Tensor<[4], 'float32'>) => fx.sum(fx.mul(fx.sort(x), fx.topk(x, 4).values)))(fx.tensor([3, 1, 2, 0]));
+        fx.grad((x: fx.Tensor<[1, 3, 3, 1], 'float32'>) => fx.sum(fx.conv2d(x, fx.ones([2, 2, 1, 1]), 1, 'same')))(fx.ones([1, 3, 3, 1]));
+        return undefined;
+      });
+    run(); // warm-up: backends allocate some tensors once
+    const before = fx.memory().tensors;
+    run();
+    expect(fx.memory().tensors).toBe(before);
+  });
+});
+
+describeEachBackend('linear algebra under vmap', () => {
+  const mats = () => fx.tensor([[[1, 2], [3, 4]], [[2, 0], [0, 3]], [[0, 1], [1, 0]]]);
+
+  it('vmap(det) and vmap(inv) map over the examples (the vmap axis becomes a batch axis)', async () => {
+    await expectClose(fx.vmap(det)(mats()), [-2, 6, -1]);
+    await expectClose(fx.vmap(inv)(mats()), [[[-2, 1], [1.5, -0.5]], [[0.5, 0], [0, 1 / 3]], [[0, 1], [1, 0]]]);
+  });
+
+  it('vmap(solve) with a shared matrix solves all right-hand sides at once', async () => {
+    const a = fx.tensor([[2, 1], [0, 4]]);
+    const bs = fx.tensor([[3, 4], [2, 0], [-1, 8]]);
+    const got = fx.vmap(solve, { inAxes: [null, 0] })(a, bs);
+    await expectClose(got, [[1, 1], [1, 0], [-1.5, 2]]);
+    const asColumns = fx.vmap((b: T) => triangularSolve(a, b, { lower: false }), { inAxes: 1 })(fx.transpose(bs));
+    await expectClose(asColumns, [[1, 1], [1, 0], [-1.5, 2]]);
+  });
+
+  it('vmap(solve) with both arguments batched', async () => {
+    await expectClose(fx.vmap(solve)(mats(), fx.tensor([[5, 11], [2, 3], [4, 7]])), [[1, 2], [1, 1], [7, 4]]);
+  });
+
+  it('vmap(grad(det)) gives per-example cofactor matrices', async () => {
+    await expectClose(fx.vmap(fx.grad((a: fx.Tensor<[2, 2], 'float32'>) => fx.det(a)))(mats() as never), [[[4, -3], [-2, 1]], [[3, 0], [0, 2]], [[0, -1], [-1, 0]]], 1e-3);
+  });
+});
+
 describe('linear algebra kernels: device (tfjs ops) and host (float64) agree', () => {
   // The device kernels run on webgpu; here they run on the current backend against the host ones.
   const seeded = (shape: number[], seed: number) => tf.randomUniform(shape, -1, 1, 'float32', seed);

@@ -5,9 +5,12 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { ShapeError, showShape } from '../core/errors.js';
+import type { BatchDim, Params, Primitive } from '../core/primitive.js';
 import { ConcreteTensor, type AbstractValue, type AnyTensor } from '../core/tensor.js';
 import { add } from './add.js';
-import { requireDtype } from './define.js';
+import { reshape } from './reshape.js';
+import { materialize, moveBatchToFront } from './batching.js';
+import { apply1, requireDtype } from './define.js';
 import { mul } from './mul.js';
 import { transpose } from './transpose.js';
 
@@ -65,4 +68,42 @@ export function triangleMask(n: number, kind: 'lower' | 'upper' | 'phi'): AnyTen
     }
   }
   return new ConcreteTensor(tf.tensor2d(v, [n, n]));
+}
+
+/**
+ * The vmap rule of the linear-algebra primitives: they already map over
+ * leading batch axes, so the vmapped axis becomes the first of them. Every
+ * input gets it (an unbatched input is broadcast along it), since `a` and `b`
+ * must have equal batch axes.
+ */
+export function leadingBatchRule(prim: Primitive) {
+  return (args: readonly AnyTensor[], dims: readonly BatchDim[], params: Params): [AnyTensor, BatchDim] => {
+    const at = dims.findIndex((d) => d !== null);
+    const size = args[at]!.shape[dims[at]!]!;
+    const moved = args.map((x, i) => (dims[i] === null ? materialize(x, null, size) : moveBatchToFront(x, dims[i]!)));
+    return [apply1(prim, moved, params), 0];
+  };
+}
+
+/**
+ * The vmap rule of `solve`/`triangularSolve`: when only the right-hand side
+ * is batched, the examples become extra columns of one solve (one
+ * factorization instead of one per example); otherwise `leadingBatchRule`.
+ */
+export function rhsBatchRule(prim: Primitive) {
+  return (args: readonly AnyTensor[], dims: readonly BatchDim[], params: Params): [AnyTensor, BatchDim] => {
+    const [a, b] = args as [AnyTensor, AnyTensor];
+    if (dims[0] !== null) return leadingBatchRule(prim)(args, dims, params);
+    const front = moveBatchToFront(b, dims[1]!); // [B, ...P, n, k]
+    const [size, ...example] = front.shape as number[];
+    const r = front.rank;
+    // [B, ...P, n, k] → [...P, n, B, k] → [...P, n, B·k]
+    const toColumns = [...Array(r - 3).keys()].map((i) => i + 1).concat([r - 2, 0, r - 1]);
+    const columns = reshape(transpose(front, toColumns), [...example.slice(0, -1), size! * example[example.length - 1]!]);
+    const x = apply1(prim, [a, columns], params) as AnyTensor;
+    // Back: [...P, n, B·k] → [...P, n, B, k] → [B, ...P, n, k]
+    const split = reshape(x, [...example.slice(0, -1), size!, example[example.length - 1]!]);
+    const fromColumns = [r - 2, ...[...Array(r - 2).keys()], r - 1];
+    return [transpose(split, fromColumns), 0];
+  };
 }

@@ -9,7 +9,7 @@ import { type Primitive, definePrimitive } from '../core/primitive.js';
 import type { AnyTensor, Tensor } from '../core/tensor.js';
 import { apply1 } from './define.js';
 import { invPrimitive } from './inv.js';
-import { checkSquare, symmetrize } from './linalgCommon.js';
+import { checkSquare, leadingBatchRule, symmetrize } from './linalgCommon.js';
 import { logdetKernel } from './linalgKernels.js';
 import { mul } from './mul.js';
 import { sum } from './sum.js';
@@ -21,6 +21,7 @@ export const logdetPrimitive: Primitive = definePrimitive({
     return { shape: a!.shape.slice(0, -2), dtype: 'float32' };
   },
   impl: ([a]) => logdetKernel(a!),
+  batch: (args, dims, params) => leadingBatchRule(logdetPrimitive)(args, dims, params),
   jvp([a], [ta]) {
     const y = apply1(logdetPrimitive, [a!]);
     if (!ta) return [y, null];

@@ -9,7 +9,7 @@ import { TransformError } from '../core/errors.js';
 import { type Primitive, definePrimitive } from '../core/primitive.js';
 import type { AnyTensor, Tensor } from '../core/tensor.js';
 import { apply1, LinearInput } from './define.js';
-import { asColumn, checkRhs, checkSquare, mT } from './linalgCommon.js';
+import { asColumn, checkRhs, checkSquare, mT, rhsBatchRule } from './linalgCommon.js';
 import { solveKernel } from './linalgKernels.js';
 import { matmul } from './matmul.js';
 import { neg } from './neg.js';
@@ -24,6 +24,7 @@ export const solvePrimitive: Primitive = definePrimitive({
     return { shape: b!.shape, dtype: 'float32' };
   },
   impl: ([a, b]) => solveKernel(a!, b!),
+  batch: (args, dims, params) => rhsBatchRule(solvePrimitive)(args, dims, params),
   jvp([a, b], [ta, tb]) {
     const x = apply1(solvePrimitive, [a!, b!]);
     if (!ta && !tb) return [x, null];

@@ -54,6 +54,13 @@ describeEachBackend('sort and argsort', () => {
     await fx.checkGradsAsync((v) => sort(v, 0), [x], { order: 2 });
   });
 
+  it('under vmap: sorts each example, wherever its axis is', async () => {
+    const cols = fx.tensor([[3, 0], [1, 5], [2, -1]]); // examples along axis 1
+    await expectClose(fx.vmap((v: T) => sort(v), { inAxes: 1 })(cols), [[1, 2, 3], [-1, 0, 5]]);
+    await expectClose(fx.vmap((v: T) => topk(v, 1).values)(fx.tensor([[3, 1, 2], [0, 5, -1]])), [[3], [5]]);
+    await expectClose(fx.vmap(fx.grad((v: fx.Tensor<[3], 'float32'>) => fx.sum(fx.mul(fx.sort(v), fx.tensor([1, 2, 3])))))(fx.tensor([[3, 1, 2], [0, 5, -1]])), [[3, 1, 2], [2, 3, 1]]);
+  });
+
   it('rejects scalars, bool tensors and bad axes', () => {
     expect(() => sort(fx.scalar(1) as T)).toThrow(/shape error in sort: x must have at least one axis/);
     expect(() => sort(fx.tensor([true, false]) as T)).toThrow(/dtype error in sort: x must be float32 or int32, got bool/);
@@ -92,5 +99,6 @@ describeEachBackend('topk', () => {
   it('k outside [0, n] is a ShapeError naming k and the shape', () => {
     expect(() => topk(fx.zeros([2, 3]) as T, 4)).toThrow(/shape error in topk: k must be an integer in \[0, 3\] \(the last axis of x \[2, 3\]\), got 4/);
     expect(() => topk(fx.zeros([3]) as T, -1)).toThrow(/got -1/);
+    expect(() => fx.vmap((v: T) => topk(v, 1).values)(fx.zeros([3]))).toThrow(/shape error in topk: x must have at least one axis/);
   });
 });

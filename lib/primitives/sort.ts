@@ -19,6 +19,7 @@ import type { Primitive } from '../core/primitive.js';
 import { ConcreteTensor, sizeOf, type AbstractValue, type AnyTensor, type Tensor } from '../core/tensor.js';
 import { bind } from '../core/trace.js';
 import { add } from './add.js';
+import { moveBatchToFront } from './batching.js';
 import { normalizeAxis, requireDtype } from './define.js';
 import { take } from './gather.js';
 import { reshape } from './reshape.js';
@@ -64,6 +65,8 @@ export const sortPrimitive: Primitive = {
     const { values, indices } = tf.topk(reverseOrder(x!), n);
     return [reverseOrder(values), indices];
   },
+  // vmap: the sorted axis is the last one, so the vmapped axis can go first.
+  batch: ([x], [d]) => [bind(sortPrimitive, [moveBatchToFront(x!, d!)]), [0, 0]],
   jvp([x], [t]) {
     const [values, indices] = bind(sortPrimitive, [x!]);
     return [

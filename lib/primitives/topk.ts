@@ -13,6 +13,7 @@ import { ShapeError, showShape } from '../core/errors.js';
 import type { Primitive } from '../core/primitive.js';
 import type { AnyTensor, Tensor } from '../core/tensor.js';
 import { bind } from '../core/trace.js';
+import { moveBatchToFront } from './batching.js';
 import { requireDtype } from './define.js';
 import { takeAlongLastAxis } from './sort.js';
 
@@ -43,6 +44,8 @@ export const topkPrimitive: Primitive<TopkParams> = {
     const { values, indices } = tf.topk(x!, k, true);
     return [values, indices];
   },
+  // vmap: the selection runs along the last axis, so the vmapped axis can go first.
+  batch: ([x], [d], params) => [bind(topkPrimitive, [moveBatchToFront(x!, d!)], params), [0, 0]],
   jvp([x], [t], params) {
     const [values, indices] = bind(topkPrimitive, [x!], params);
     return [
@@ -77,6 +80,7 @@ export function topk<P extends Dim[], N extends Dim, D extends 'float32' | 'int3
   x: Tensor<[...P, N], D>,
   k: K,
 ): TopkResult<[...P, K], D> {
+  checkK(x.shape, k); // before binding: under vmap the primitive sees the batched shape
   const [values, indices] = bind(topkPrimitive, [x], { k });
   return { values: values as never, indices: indices as never };
 }

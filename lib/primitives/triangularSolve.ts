@@ -10,7 +10,7 @@ import { TransformError } from '../core/errors.js';
 import { type Primitive, definePrimitive } from '../core/primitive.js';
 import type { AnyTensor, Tensor } from '../core/tensor.js';
 import { apply1, LinearInput } from './define.js';
-import { asColumn, checkRhs, checkSquare, mT, triangleMask } from './linalgCommon.js';
+import { asColumn, checkRhs, checkSquare, mT, rhsBatchRule, triangleMask } from './linalgCommon.js';
 import { triangularSolveKernel } from './linalgKernels.js';
 import { matmul } from './matmul.js';
 import { mul } from './mul.js';
@@ -33,6 +33,7 @@ export const triangularSolvePrimitive: Primitive<TriangularSolveParams> = define
     return { shape: b!.shape, dtype: 'float32' };
   },
   impl: ([a, b], { lower, transposeA }) => triangularSolveKernel(a!, b!, lower, transposeA),
+  batch: (args, dims, params) => rhsBatchRule(triangularSolvePrimitive)(args, dims, params),
   jvp([a, b], [ta, tb], params) {
     const x = apply1(triangularSolvePrimitive, [a!, b!], params);
     if (!ta && !tb) return [x, null];
