@@ -9,6 +9,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import * as wasm from '@tensorflow/tfjs-backend-wasm';
+import { setWebgpuUtil } from '../compile/fuse.js';
 
 /** The backends fluxion runs on. @public */
 export type BackendName = 'cpu' | 'wasm' | 'webgpu';
@@ -62,7 +63,9 @@ async function prepareWebgpu(): Promise<void> {
     if (g.navigator) Object.defineProperty(g.navigator, 'gpu', { value: gpu, configurable: true });
     else g.navigator = { gpu };
   }
-  await import('@tensorflow/tfjs-backend-webgpu');
+  const webgpu = await import('@tensorflow/tfjs-backend-webgpu');
+  // jit's fused kernels build tfjs-webgpu programs with its dispatch helpers.
+  setWebgpuUtil(webgpu.webgpu_util as never);
   webgpuLoaded = true;
 }
 

@@ -12,6 +12,8 @@ import { Tracer } from '../core/trace.js';
 import { zerosLike } from '../core/creation.js';
 import { optimize, type OptimizeReport } from './optimize.js';
 import { execute, planMemory, type Plan } from './execute.js';
+import { fuse, fusionPays } from './fuse.js';
+import { getBackend } from '@tensorflow/tfjs-core';
 
 /** Counters of a jitted function. @public */
 export interface JitStats {
@@ -21,8 +23,8 @@ export interface JitStats {
   readonly cacheHits: number;
   /** Peak bytes of intermediates during the last compiled run. */
   readonly peakBytes: number;
-  /** Equations removed by the optimizer over all traces. */
-  readonly optimized: OptimizeReport;
+  /** Equations removed by the optimizer over all traces, and fused groups formed. */
+  readonly optimized: OptimizeReport & { readonly fused: number };
 }
 
 /** A jitted function: `f` with a trace cache. @public */
@@ -40,10 +42,15 @@ export interface Jitted<F extends (...args: never[]) => unknown> {
 export interface JitOptions {
   /** Distinct signatures after which a retrace warning is printed (default 8). */
   readonly retraceWarning?: number;
+  /** Fuse elementwise chains into generated kernels where the backend gains (default true). */
+  readonly fuse?: boolean;
 }
 
 interface Compiled {
+  /** What runs on concrete inputs: optimized, fused where the backend gains, memory-planned. */
   readonly plan: Plan;
+  /** The optimized IR without fusion: replayed through the interpreters when called on tracers. */
+  readonly ir: IR;
   readonly outDef: TreeDef;
 }
 
@@ -87,11 +94,12 @@ export function jit<F extends (...args: never[]) => unknown>(f: F, options: JitO
   let cacheHits = 0;
   let peakBytes = 0;
   let warned = false;
-  const optimized: OptimizeReport = { simplified: 0, commonSubexpressions: 0, deadCode: 0 };
+  const optimized: OptimizeReport & { fused: number } = { simplified: 0, commonSubexpressions: 0, deadCode: 0, fused: 0 };
 
   const compile = (args: readonly unknown[]): [Compiled, Tensor[]] => {
     const [leaves, def] = flatten(args);
-    const key = `${treeKey(def)}|${leaves.map((t) => showAval(avalOf(t))).join(';')}`;
+    const backend = getBackend();
+    const key = `${backend}|${treeKey(def)}|${leaves.map((t) => showAval(avalOf(t))).join(';')}`;
     const hit = cache.get(key);
     if (hit) {
       cacheHits++;
@@ -115,7 +123,9 @@ export function jit<F extends (...args: never[]) => unknown>(f: F, options: JitO
     // The optimized IR holds the constants still used; the raw IR's hold moves to it.
     ir.constValues.forEach((c) => c._retain());
     raw._release();
-    const compiled = { plan: planMemory(ir), outDef: outDef! };
+    const { ir: fusedIR, fusedGroups } = options.fuse === false || !fusionPays(backend) ? { ir, fusedGroups: 0 } : fuse(ir);
+    optimized.fused += fusedGroups;
+    const compiled = { plan: planMemory(fusedIR), ir, outDef: outDef! };
     cache.set(key, compiled);
     const sig = describeLeaves(def, leaves);
     signatures.push(sig);
@@ -134,10 +144,9 @@ export function jit<F extends (...args: never[]) => unknown>(f: F, options: JitO
 
   const jitted = ((...args: Parameters<F>) => {
     const [compiled, leaves] = compile(args);
-    const { ir } = compiled.plan;
     if (leaves.some((t) => t instanceof Tracer)) {
       // Inside another transformation: replay the program through the interpreters.
-      return unflatten(compiled.outDef, evalIR(ir, leaves, zerosLike));
+      return unflatten(compiled.outDef, evalIR(compiled.ir, leaves, zerosLike));
     }
     const { outputs, peakBytes: peak } = execute(compiled.plan, leaves as ConcreteTensor[]);
     peakBytes = peak;
@@ -147,7 +156,7 @@ export function jit<F extends (...args: never[]) => unknown>(f: F, options: JitO
   jitted.stats = () => ({ traces, cacheHits, peakBytes, optimized: { ...optimized } });
   jitted.lower = (...args) => compile(args)[0].plan.ir;
   jitted.clear = () => {
-    for (const c of cache.values()) c.plan.ir._release();
+    for (const c of cache.values()) c.ir._release();
     cache.clear();
   };
   return jitted;

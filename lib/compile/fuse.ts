@@ -1,0 +1,290 @@
+/**
+ * Elementwise fusion for `jit`. Chains of elementwise float32 primitives
+ * whose intermediate values are used only inside the chain become one
+ * `fused` equation, run as one generated kernel:
+ *
+ * | backend | kernel | measured (1M-element `sin(x)·exp(−x²) + tanh(x)·x`) |
+ * | --- | --- | --- |
+ * | webgpu | one generated WGSL program through tfjs-backend-webgpu's program interface | see bench/RESULTS.md |
+ * | cpu | one generated JS loop over the inputs' typed arrays | one pass instead of one per op |
+ * | wasm | not fused: tfjs-wasm's SIMD kernels beat a JS loop that must copy data out of and into the wasm heap | — |
+ *
+ * Generated code embeds only the fixed operator table below and variable
+ * indices — never user strings or user numbers (constants are inputs).
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { IR, Var, type Equation } from '../core/ir.js';
+import type { Params, Primitive } from '../core/primitive.js';
+
+/** How to write one elementwise primitive in JS and WGSL, given operand expressions. */
+interface Formula {
+  readonly js: (a: string, b?: string) => string;
+  readonly wgsl: (a: string, b?: string) => string;
+}
+
+const FORMULAS: Readonly<Record<string, Formula>> = {
+  add: { js: (a, b) => `(${a} + ${b})`, wgsl: (a, b) => `(${a} + ${b})` },
+  sub: { js: (a, b) => `(${a} - ${b})`, wgsl: (a, b) => `(${a} - ${b})` },
+  mul: { js: (a, b) => `(${a} * ${b})`, wgsl: (a, b) => `(${a} * ${b})` },
+  div: { js: (a, b) => `(${a} / ${b})`, wgsl: (a, b) => `(${a} / ${b})` },
+  neg: { js: (a) => `(-${a})`, wgsl: (a) => `(-${a})` },
+  exp: { js: (a) => `Math.exp(${a})`, wgsl: (a) => `exp(${a})` },
+  log: { js: (a) => `Math.log(${a})`, wgsl: (a) => `log(${a})` },
+  sin: { js: (a) => `Math.sin(${a})`, wgsl: (a) => `sin(${a})` },
+  cos: { js: (a) => `Math.cos(${a})`, wgsl: (a) => `cos(${a})` },
+  // tanh as tfjs-webgpu writes it: WGSL's builtin overflows for large |x| on some drivers.
+  tanh: { js: (a) => `Math.tanh(${a})`, wgsl: (a) => `fusedTanh(${a})` },
+  sqrt: { js: (a) => `Math.sqrt(${a})`, wgsl: (a) => `sqrt(${a})` },
+  rsqrt: { js: (a) => `(1 / Math.sqrt(${a}))`, wgsl: (a) => `inverseSqrt(${a})` },
+  square: { js: (a) => `(${a} * ${a})`, wgsl: (a) => `(${a} * ${a})` },
+  abs: { js: (a) => `Math.abs(${a})`, wgsl: (a) => `abs(${a})` },
+  relu: { js: (a) => `(${a} > 0 ? ${a} : 0)`, wgsl: (a) => `select(0.0, ${a}, ${a} > 0.0)` },
+  sigmoid: { js: (a) => `(1 / (1 + Math.exp(-${a})))`, wgsl: (a) => `(1.0 / (1.0 + exp(-${a})))` },
+};
+
+/** One step of a fused program: `v[k] = op(operands)`, operands referring to inputs (`in`) or earlier steps (`v`). */
+interface Step {
+  readonly op: string;
+  readonly args: readonly { readonly kind: 'in' | 'v'; readonly index: number }[];
+}
+
+interface FusedParams extends Params {
+  readonly steps: readonly Step[];
+  readonly outShape: readonly number[];
+  /** Printed in the IR: the fused operators in order. */
+  readonly ops: string;
+}
+
+function sameShape(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((d, i) => d === b[i]);
+}
+
+function size(shape: readonly number[]): number {
+  return shape.reduce((n, d) => n * d, 1);
+}
+
+// ------------------------------------------------------------------ kernels
+
+const jsKernels = new WeakMap<FusedParams, (ins: ArrayLike<number>[], out: Float32Array, mods: number[]) => void>();
+
+/** The JS loop for a fused program (compiled once per program). */
+function jsKernel(params: FusedParams, inputCount: number) {
+  let kernel = jsKernels.get(params);
+  if (kernel) return kernel;
+  const lines: string[] = [];
+  for (let j = 0; j < inputCount; j++) lines.push(`const x${j} = ins[${j}], m${j} = mods[${j}];`);
+  lines.push('for (let i = 0; i < out.length; i++) {');
+  params.steps.forEach((s, k) => {
+    const [a, b] = s.args.map((r) => (r.kind === 'v' ? `v${r.index}` : `x${r.index}[m${r.index} === 0 ? i : i % m${r.index}]`));
+    lines.push(`  const v${k} = ${FORMULAS[s.op]!.js(a!, b)};`);
+  });
+  lines.push(`  out[i] = v${params.steps.length - 1};`, '}');
+  // Only internal identifiers and the fixed formula table reach the generated source.
+  kernel = new Function('ins', 'out', 'mods', lines.join('\n')) as (ins: ArrayLike<number>[], out: Float32Array, mods: number[]) => void;
+  jsKernels.set(params, kernel);
+  return kernel;
+}
+
+/** Inputs whose shape is not the output shape (nor a trailing suffix of it) are broadcast first. */
+function prepared(inputs: readonly tf.Tensor[], outShape: readonly number[]): { tensors: tf.Tensor[]; mods: number[] } {
+  const mods: number[] = [];
+  const tensors = inputs.map((x) => {
+    if (sameShape(x.shape, outShape)) {
+      mods.push(0);
+      return x;
+    }
+    const suffix = outShape.slice(outShape.length - x.rank);
+    const squeezed = x.shape.every((d) => d === 1) ? tf.reshape(x, []) : x;
+    if (squeezed.rank === 0 || sameShape(x.shape, suffix)) {
+      mods.push(Math.max(1, size(squeezed.shape)));
+      return squeezed;
+    }
+    mods.push(0);
+    return tf.broadcastTo(x, outShape as number[]);
+  });
+  return { tensors, mods };
+}
+
+function runJs(inputs: readonly tf.Tensor[], params: FusedParams): tf.Tensor {
+  const { tensors, mods } = prepared(inputs, params.outShape);
+  const out = new Float32Array(size(params.outShape));
+  jsKernel(params, tensors.length)(tensors.map((t) => t.dataSync() as Float32Array), out, mods);
+  return tf.tensor(out, params.outShape as number[], 'float32');
+}
+
+/** A tfjs-backend-webgpu program computing the fused chain in one dispatch. */
+class FusedWgslProgram {
+  readonly variableNames: string[];
+  readonly outputShape: number[];
+  readonly shaderKey: string;
+  readonly dispatchLayout: { x: number[] };
+  readonly dispatch: [number, number, number];
+  readonly workgroupSize: [number, number, number] = [128, 1, 1];
+  readonly size = true;
+
+  constructor(
+    private readonly params: FusedParams,
+    inputCount: number,
+    util: { flatDispatchLayout(s: number[]): { x: number[] }; computeDispatch(l: { x: number[] }, s: number[], w: number[]): [number, number, number] },
+  ) {
+    this.variableNames = Array.from({ length: inputCount }, (_, j) => `x${j}`);
+    this.outputShape = params.outShape.slice();
+    this.shaderKey = `fluxion_fused_${params.steps.map((s) => `${s.op}(${s.args.map((a) => `${a.kind}${a.index}`).join(',')})`).join('_')}`;
+    this.dispatchLayout = util.flatDispatchLayout(this.outputShape);
+    this.dispatch = util.computeDispatch(this.dispatchLayout, this.outputShape, this.workgroupSize);
+  }
+
+  getUserCode(): string {
+    const lines = this.params.steps.map((s, k) => {
+      const [a, b] = s.args.map((r) => (r.kind === 'v' ? `v${r.index}` : `getX${r.index}ByOutputIndex(index)`));
+      return `      let v${k} = ${FORMULAS[s.op]!.wgsl(a!, b)};`;
+    });
+    return [
+      'fn fusedTanh(a : f32) -> f32 {',
+      '  let e2x = exp(-2.0 * abs(a));',
+      '  return sign(a) * (1.0 - e2x) / (1.0 + e2x);',
+      '}',
+      'fn main(index : i32) {',
+      '  if (index < uniforms.size) {',
+      ...lines,
+      `      setOutputAtIndex(index, v${this.params.steps.length - 1});`,
+      '  }',
+      '}',
+    ].join('\n');
+  }
+}
+
+interface WebgpuBackendLike {
+  runWebGPUProgram(program: unknown, inputs: tf.TensorInfo[], dtype: 'float32'): tf.TensorInfo;
+}
+
+let webgpuUtil: ConstructorParameters<typeof FusedWgslProgram>[2] | undefined;
+
+/** Loaded with the webgpu backend (lib/backend); the fused kernel needs its dispatch helpers. */
+export function setWebgpuUtil(util: typeof webgpuUtil): void {
+  webgpuUtil = util;
+}
+
+function runWgsl(inputs: readonly tf.Tensor[], params: FusedParams): tf.Tensor {
+  const backend = tf.backend() as unknown as WebgpuBackendLike;
+  const program = new FusedWgslProgram(params, inputs.length, webgpuUtil!);
+  const info = backend.runWebGPUProgram(program, inputs as tf.Tensor[], 'float32');
+  return tf.engine().makeTensorFromTensorInfo(info);
+}
+
+export const fusedPrimitive: Primitive<FusedParams> = {
+  name: 'fused',
+  abstractEval: (_inputs, params) => [{ shape: params.outShape, dtype: 'float32' }],
+  impl(inputs, params) {
+    const backend = tf.getBackend();
+    if (backend === 'webgpu' && webgpuUtil) return [runWgsl(inputs, params)];
+    return [runJs(inputs, params)];
+  },
+  showParams: (p) => `ops=${p.ops}`,
+};
+
+// ------------------------------------------------------------------ the pass
+
+/** Whether this backend gains from fused elementwise kernels (measured; see the table above). */
+export function fusionPays(backend: string): boolean {
+  return backend === 'cpu' || (backend === 'webgpu' && webgpuUtil !== undefined);
+}
+
+function fusable(eq: Equation): boolean {
+  return eq.prim.name in FORMULAS && eq.outputs.length === 1 && eq.outputs[0]!.aval.dtype === 'float32' && eq.inputs.every((v) => v.aval.dtype === 'float32');
+}
+
+/**
+ * Groups elementwise chains into `fused` equations. A value may be folded into
+ * a group only when every use of it is inside the group and it is not an
+ * output of the program; each group has one result.
+ */
+export function fuse(ir: IR): { ir: IR; fusedGroups: number } {
+  const uses = new Map<Var, number>();
+  for (const eq of ir.equations) for (const v of new Set(eq.inputs)) uses.set(v, (uses.get(v) ?? 0) + 1);
+  for (const o of ir.outputs) if (o) uses.set(o, (uses.get(o) ?? 0) + 1e9);
+
+  // Each group: its equations in order; `groupOf` maps a produced var to its group.
+  const groups: Equation[][] = [];
+  const groupOf = new Map<Var, number>();
+  const mergedInto = new Map<number, number>();
+  const find = (g: number): number => (mergedInto.has(g) ? find(mergedInto.get(g)!) : g);
+
+  ir.equations.forEach((eq) => {
+    if (!fusable(eq)) return;
+    const out = eq.outputs[0]!;
+    const absorb = new Set<number>();
+    for (const v of eq.inputs) {
+      const g = groupOf.get(v);
+      if (g === undefined) continue;
+      const gid = find(g);
+      const groupShape = groups[gid]![groups[gid]!.length - 1]!.outputs[0]!.aval.shape;
+      // Only a single-use intermediate of the same shape can be folded in.
+      if (uses.get(v) === 1 && sameShape(groupShape, out.aval.shape)) absorb.add(gid);
+    }
+    let target: number;
+    if (absorb.size === 0) {
+      target = groups.push([eq]) - 1;
+    } else {
+      const ids = [...absorb].sort((a, b) => a - b);
+      target = ids[0]!;
+      for (const other of ids.slice(1)) {
+        groups[target]!.push(...groups[other]!);
+        groups[other] = [];
+        mergedInto.set(other, target);
+      }
+      groups[target]!.push(eq);
+    }
+    groupOf.set(out, target);
+  });
+
+  const position = new Map<Equation, number>();
+  ir.equations.forEach((eq, i) => position.set(eq, i));
+  const replacement = new Map<Equation, Equation>();
+  const member = new Set<Equation>();
+  let fusedGroups = 0;
+  for (const g of groups) {
+    if (g.length < 2) continue;
+    const ordered = g.slice().sort((a, b) => position.get(a)! - position.get(b)!);
+    const fused = fusedEquation(ordered);
+    if (!fused) continue;
+    fusedGroups++;
+    ordered.forEach((eq) => member.add(eq));
+    // The group runs where its last member ran: every input exists by then.
+    replacement.set(ordered[ordered.length - 1]!, fused);
+  }
+  if (fusedGroups === 0) return { ir, fusedGroups };
+
+  const equations: Equation[] = [];
+  for (const eq of ir.equations) {
+    const fused = replacement.get(eq);
+    if (fused) equations.push(fused);
+    else if (!member.has(eq)) equations.push(eq);
+  }
+  return { ir: new IR(ir.inputs, ir.constVars, ir.constValues, equations, ir.outputs, ir.outAvals), fusedGroups };
+}
+
+/** Most inputs one generated kernel takes. */
+const MAX_INPUTS = 16;
+
+/** The one equation standing for a group (members in program order), or undefined when it has too many inputs. */
+function fusedEquation(ordered: readonly Equation[]): Equation | undefined {
+  const produced = new Map<Var, number>();
+  const inputs: Var[] = [];
+  const steps: Step[] = ordered.map((eq, k) => {
+    const args = eq.inputs.map((v) => {
+      const step = produced.get(v);
+      if (step !== undefined) return { kind: 'v' as const, index: step };
+      let at = inputs.indexOf(v);
+      if (at < 0) at = inputs.push(v) - 1;
+      return { kind: 'in' as const, index: at };
+    });
+    produced.set(eq.outputs[0]!, k);
+    return { op: eq.prim.name, args };
+  });
+  const out = ordered[ordered.length - 1]!.outputs[0]!;
+  const params: FusedParams = { steps, outShape: out.aval.shape, ops: steps.map((s) => s.op).join('→') };
+  if (inputs.length > MAX_INPUTS) return undefined;
+  return { prim: fusedPrimitive as Primitive, inputs, params, outputs: [out] };
+}
+
