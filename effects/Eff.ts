@@ -147,7 +147,7 @@ function make<E extends Effect, A>(node: Node): Eff<E, A> {
  * ```
  * @public
  */
-export const of = <A, E extends Effect = never>(a: A): Eff<E, A> => make({ kind: 'pure', value: a });
+export const of = <A>(a: A): Eff<never, A> => make({ kind: 'pure', value: a });
 
 /**
  * A program whose construction is delayed until it runs (each run calls `thunk` again).

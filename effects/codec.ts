@@ -54,7 +54,13 @@ export async function prefetch(value: unknown): Promise<void> {
 }
 
 function readNested(x: Tensor): unknown {
-  return prefetched.has(x) ? prefetched.get(x) : x.arraySync();
+  const nested = prefetched.has(x) ? prefetched.get(x) : x.arraySync();
+  // Backends read bool tensors back as 0/1: JSON gets true/false.
+  return x.dtype === 'bool' ? toBooleans(nested) : nested;
+}
+
+function toBooleans(x: unknown): unknown {
+  return Array.isArray(x) ? x.map(toBooleans) : Boolean(x);
 }
 
 function describeValue(v: unknown): string {

@@ -29,7 +29,8 @@ export function scoreFunction<S extends Shape>(value: Tensor<S, 'float32'>, logP
   const v = value as AnyTensor;
   const lp = logProb as AnyTensor;
   let weight = op.stopGradient(v);
-  if (options.baseline !== undefined) weight = op.sub(weight, op.stopGradient(options.baseline as AnyTensor) as AnyTensor);
+  const b = options.baseline;
+  if (b !== undefined) weight = op.sub(weight, typeof b === 'number' ? b : op.stopGradient(b as AnyTensor));
   // logProb - stopGradient(logProb) is 0 in value and ∇logProb in gradient.
   return op.add(v, op.mul(weight, op.sub(lp, op.stopGradient(lp)))) as never;
 }
