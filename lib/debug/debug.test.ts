@@ -88,3 +88,15 @@ describe('memoryProfile: what reverse mode stores', () => {
     expect(remat.totalBytes).toBeLessThan(plain.totalBytes / 4);
   });
 });
+
+describe('gradDiagnostics: wrong derivative target', () => {
+  it("notes a gradient taken through a solver's unrolled iterations", () => {
+    type S = fx.Tensor<[], 'float32'>;
+    const solve = (a: S, diff: 'implicit' | 'unrolled') =>
+      fx.fixedPoint((x: S, p: S) => fx.cos(fx.mul(p, x)), fx.scalar(0.5) as S, a, diff === 'unrolled' ? { diff, maxIter: 5, tol: 1e-12 } : { diff });
+    const unrolled = fx.gradDiagnostics((a: S) => solve(a, 'unrolled'))(fx.scalar(0.8));
+    expect(unrolled.notes.join('\n')).toMatch(/through 5 iterations of fixedPoint \(diff: 'unrolled'\): this is the derivative of the algorithm/);
+    const implicit = fx.gradDiagnostics((a: S) => solve(a, 'implicit'))(fx.scalar(0.8));
+    expect(implicit.notes).toEqual([]);
+  });
+});

@@ -18,6 +18,8 @@ import { avalOf, type AnyTensor } from '../core/tensor.js';
 import { customJvp } from '../transforms/custom.js';
 import { checkNoClosure, checkSameAvals, floatLeaves, maxChange, resolveIterationOptions, RollingScope, SolverError, stopTree, totalSize, type Resolved } from './common.js';
 import { denseImplicitTangent, iterativeImplicitTangent, type PytreeMap } from './implicit.js';
+import { onUnrolledSolver } from '../core/hooks.js';
+import { traceDepth } from '../core/trace.js';
 
 /** Options of `fixedPoint`. @public */
 export interface FixedPointOptions {
@@ -94,7 +96,14 @@ export function fixedPoint<X, P>(g: (x: X, params: P) => X, x0: X, params: P, op
   if (xLeaves.length === 0) throw new TransformError('fx.fixedPoint: x0 must contain at least one tensor');
   const map = g as unknown as PytreeMap;
 
-  if (diff === 'unrolled') return scope(() => iterate(map, x0, params, opts).x as X);
+  if (diff === 'unrolled') {
+    return scope(() => {
+      const run = iterate(map, x0, params, opts);
+      // Tells gradDiagnostics the gradient is the algorithm's, when one is being taken.
+      if (traceDepth() > 0) onUnrolledSolver('fixedPoint', run.iterations);
+      return run.x as X;
+    });
+  }
 
   const n = totalSize(xLeaves.map(avalOf));
   const linearSolver = options.linearSolver ?? (n <= 64 ? 'dense' : 'iterative');
