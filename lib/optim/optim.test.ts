@@ -131,9 +131,9 @@ describeEachBackend('optimizers', () => {
   it('rejects grads or state whose structure differs from the params', () => {
     const opt = fx.optim.adam({ learningRate: 0.1 });
     const s = opt.init(params());
-    expect(() => opt.update({ w: fx.ones([3]), b: fx.scalar(1) } as Any as Params, s, params())).toThrow(/shape error in optim.adam.update: grads leaf 1 has shape \[3\] but the parameter has \[2\]/);
-    expect(() => opt.update({ w: fx.ones([2]) } as Any as Params, s, params())).toThrow(/grads has 1 tensors but params have 2/);
-    expect(() => opt.update(gradsA(), {} as Any, params())).toThrow();
+    expect(() => opt.update({ w: fx.ones([3]), b: fx.scalar(1) } as unknown as Params, s, params())).toThrow(/shape error in optim.adam.update: grads leaf 1 has shape \[3\] but the parameter has \[2\]/);
+    expect(() => opt.update({ w: fx.ones([2]) } as unknown as Params, s, params())).toThrow(/grads has 1 tensors but params have 2/);
+    expect(() => opt.update(gradsA(), {} as never, params())).toThrow();
   });
 });
 
