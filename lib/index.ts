@@ -41,6 +41,7 @@ export { jit, type Jitted, type JitStats, type JitOptions } from './compile/jit.
 export type { OptimizeReport } from './compile/optimize.js';
 export type { Scalar, GradOf, GradsOf, HasNoDiffLeaf, CheckDifferentiable, Argnums, GradOptions, ValueAndGradOptions } from './transforms/types.js';
 
+export * as nn from './nn/index.js';
 export * as optim from './optim/index.js';
 export { setBackend, getBackend, BackendError, type BackendName } from './backend/index.js';
 // PRNG keys (key, split, fold, bits): host-side Threefry, so every backend draws the same numbers; samplers are in fluxion/effects.
