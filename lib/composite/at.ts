@@ -17,7 +17,7 @@
  * - `mul`: read-modify-write, `x[idx] = x[idx] * v` (NumPy's `x[idx] *= v`):
  *   the row is multiplied by the last factor only.
  */
-import type { Dim, Dtype, Shape } from '../../typelevel/index.js';
+import type { Dim, Dtype, Gather, Shape } from '../../typelevel/index.js';
 import { DtypeError, ShapeError, showShape } from '../core/errors.js';
 import type { AnyTensor, Tensor } from '../core/tensor.js';
 import { add } from '../primitives/add.js';
@@ -69,7 +69,9 @@ export function at<N extends Dim, R extends Dim[], I extends Shape, D extends 'f
   idx: Tensor<I, 'int32'>,
 ): IndexedRows<[N, ...R], [...I, ...R], D>;
 /** @public */
-export function at<S extends Shape, D extends 'float32' | 'int32'>(x: Tensor<S, D>, idx: Tensor<Shape, 'int32'> | number): IndexedRows<S, number[], D>;
+export function at<S extends Shape, I extends Shape, D extends 'float32' | 'int32'>(x: Tensor<S, D>, idx: Tensor<I, 'int32'>): IndexedRows<S, Gather<S, I, 0>, D>;
+/** @public */
+export function at<S extends Shape, D extends 'float32' | 'int32'>(x: Tensor<S, D>, idx: number): IndexedRows<S, Gather<S, [], 0>, D>;
 export function at(x: AnyTensor, idx: AnyTensor | number): IndexedRows<number[], number[], 'float32' | 'int32'> {
   requireDtype('at', 'x', x, ['float32', 'int32']);
   if (x.rank === 0) throw new ShapeError('at', 'x is a scalar: there is no axis 0 to index');

@@ -1,5 +1,5 @@
 /** `squeeze`: removes size-1 axes; a composite of `reshape` that checks the axes at run time. */
-import type { Dtype, Shape } from '../../typelevel/index.js';
+import type { Dtype, Shape, Squeeze } from '../../typelevel/index.js';
 import { ShapeError, showShape } from '../core/errors.js';
 import type { AnyTensor, Tensor } from '../core/tensor.js';
 import { normalizeAxis } from '../primitives/define.js';
@@ -16,16 +16,16 @@ import { reshape } from '../primitives/reshape.js';
  * ```
  * @public
  */
-export function squeeze<S extends Shape, D extends Dtype>(x: Tensor<S, D>, axis?: number | readonly number[]): Tensor<number[], D> {
+export function squeeze<S extends Shape, D extends Dtype, const A extends number | readonly number[] | undefined = undefined>(x: Tensor<S, D>, axis?: A): Tensor<Squeeze<S, A>, D> {
   const shape = (x as AnyTensor).shape as readonly number[];
   let axes: number[];
   if (axis === undefined) {
     axes = shape.flatMap((d, i) => (d === 1 ? [i] : []));
   } else {
-    axes = (typeof axis === 'number' ? [axis] : [...axis]).map((a) => normalizeAxis('squeeze', a, shape.length));
+    axes = (typeof axis === 'number' ? [axis] : [...(axis as readonly number[])]).map((a) => normalizeAxis('squeeze', a, shape.length));
     for (const a of axes) {
       if (shape[a] !== 1) throw new ShapeError('squeeze', `cannot squeeze axis ${a} of x ${showShape(shape)}: its size is ${shape[a]}, not 1`);
     }
   }
-  return reshape(x as AnyTensor, shape.filter((_, i) => !axes.includes(i)));
+  return reshape(x as AnyTensor, shape.filter((_, i) => !axes.includes(i)) as number[]) as never;
 }

@@ -1,5 +1,5 @@
 /** `stack`: joins same-shaped tensors along a new axis; a composite of `expandDims` and `concat`. */
-import type { Dtype, Shape } from '../../typelevel/index.js';
+import type { Dtype, Shape, Stack } from '../../typelevel/index.js';
 import { ShapeError, showShape } from '../core/errors.js';
 import type { AnyTensor, Tensor } from '../core/tensor.js';
 import { concat } from '../primitives/concat.js';
@@ -16,7 +16,10 @@ import { expandDims, insertionAxis } from './expandDims.js';
  * ```
  * @public
  */
-export function stack<const T extends readonly [Tensor<Shape, Dtype>, ...Tensor<Shape, Dtype>[]]>(xs: T, axis?: 0): Tensor<[T['length'], ...T[0]['shape']], T[0]['dtype']>;
+export function stack<const T extends readonly [Tensor<Shape, Dtype>, ...Tensor<Shape, Dtype>[]], const A extends number = 0>(
+  xs: T,
+  axis?: A,
+): Tensor<Stack<{ [K in keyof T]: T[K]['shape'] }, A>, T[0]['dtype']>;
 /** @public */
 export function stack<S extends Shape, D extends Dtype>(xs: readonly Tensor<S, D>[], axis?: 0): Tensor<[number, ...S], D>;
 /** @public */

@@ -6,10 +6,11 @@
  * the flat, row-major order.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { Dtype, Reduce, Shape } from '../../typelevel/index.js';
+import type { Checked, Dtype, Reduce, ReduceResult, Shape } from '../../typelevel/index.js';
 import { ShapeError, showShape } from '../core/errors.js';
 import { type Primitive, definePrimitive } from '../core/primitive.js';
 import type { AnyTensor, Tensor } from '../core/tensor.js';
+import { moveBatchToFront } from './batching.js';
 import { apply1, normalizeAxis, requireDtype } from './define.js';
 import { reshape } from './reshape.js';
 import { reducedShape } from './sum.js';
@@ -47,6 +48,7 @@ export function argReducePrimitive(name: string, extremum: (x: tf.Tensor, axis: 
       return tf.reshape(first, reducedShape(x!.shape, [axis], keepDims));
     },
     jvp: ([x], _tangents, params) => [apply1(prim, [x!], params), null],
+    batch: ([x], [d], { axis, keepDims }) => [apply1(prim, [moveBatchToFront(x!, d!)], { axis: axis + 1, keepDims }), 0],
     showParams: ({ axis, keepDims }) => `axis=${axis}${keepDims ? ', keepDims' : ''}`,
   });
   return prim;
@@ -75,7 +77,7 @@ export const argmaxPrimitive: Primitive<ArgReduceParams> = argReducePrimitive('a
  */
 export function argmax<S extends Shape, D extends Exclude<Dtype, 'bool'>, const A extends number | undefined = undefined, K extends boolean = false>(
   x: Tensor<S, D>,
-  axis?: A,
+  axis?: A & Checked<ReduceResult<S, A, K>>,
   keepDims?: K,
 ): Tensor<Reduce<S, A, K>, 'int32'> {
   return argReduce(argmaxPrimitive, x, axis, keepDims ?? false);

@@ -9,6 +9,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Dtype, Shape } from '../../typelevel/index.js';
 import { type Primitive, definePrimitive } from '../core/primitive.js';
 import type { AnyTensor, Tensor } from '../core/tensor.js';
+import { moveBatchToFront } from './batching.js';
 import { apply1, normalizeAxis, requireDtype } from './define.js';
 import { reshape } from './reshape.js';
 
@@ -29,6 +30,7 @@ export const cumsumPrimitive: Primitive<CumsumParams> = definePrimitive({
     const y = apply1(cumsumPrimitive, [x!], params);
     return [y, t ? apply1(cumsumPrimitive, [t], params) : null];
   },
+  batch: ([x], [d], params) => [apply1(cumsumPrimitive, [moveBatchToFront(x!, d!)], { ...params, axis: params.axis + 1 }), 0],
   transpose: (ct, _inputs, params) => [apply1(cumsumPrimitive, [ct], { ...params, reverse: !params.reverse })],
   showParams: ({ axis, exclusive, reverse }) => `axis=${axis}${exclusive ? ', exclusive' : ''}${reverse ? ', reverse' : ''}`,
 });

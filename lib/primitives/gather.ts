@@ -11,12 +11,18 @@
  * read 0 (tfjs-webgpu's behaviour).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { Dim, Dtype, Shape } from '../../typelevel/index.js';
+import type { Dim, Dtype, Gather, Shape } from '../../typelevel/index.js';
 import { ConcretizationError, ShapeError, TransformError, showShape } from '../core/errors.js';
 import { type Primitive, definePrimitive, LinearInput } from '../core/primitive.js';
 import { Tensor as TensorClass, type AnyTensor, type ConcreteTensor, type Tensor } from '../core/tensor.js';
 import { apply1, constant, normalizeAxis, requireDtype, shapeOf } from './define.js';
+import { add } from './add.js';
+import { moveBatchToFront } from './batching.js';
+import { mul } from './mul.js';
+import { reshape } from './reshape.js';
 import { scatter } from './scatter.js';
+import { transpose } from './transpose.js';
+import { arange } from '../core/creation.js';
 
 export interface GatherParams extends Record<string, unknown> {
   /** The (non-negative) axis of `x` that is indexed. */
@@ -50,14 +56,16 @@ export function checkIndexRange(op: string, indices: tf.Tensor, dim: number, whe
 
 /**
  * `checkIndexRange` for a fluxion tensor, before any kernel uses it (on
- * webgpu the values are only readable until then); skipped for abstract values.
+ * webgpu the values are only readable until then). Skipped for values that
+ * have no single concrete value here (abstract under jit, batched under
+ * vmap): the kernels check those when they run.
  */
 export function checkIndexTensor(op: string, indices: AnyTensor, dim: number, where: string): void {
   let concrete: ConcreteTensor;
   try {
     concrete = indices._concrete(op);
   } catch (e) {
-    if (e instanceof ConcretizationError) return;
+    if (e instanceof ConcretizationError || e instanceof TransformError) return;
     throw e;
   }
   checkIndexRange(op, concrete._tf, dim, where);
@@ -91,6 +99,22 @@ export const gatherPrimitive: Primitive<GatherParams> = definePrimitive({
     if (indices instanceof LinearInput) throw new TransformError('take: the indices cannot be linear (they are int32)');
     return [scatter(indices as AnyTensor, ct, shapeOf(x!), axis), null];
   },
+  batch([x, indices], [dx, di], { axis }) {
+    if (di === null) return [apply1(gatherPrimitive, [moveBatchToFront(x!, dx!), indices!], { axis: axis + 1 }), 0];
+    // Only the indices are batched: their axes (batch included) land at `axis`.
+    if (dx === null) return [apply1(gatherPrimitive, [x!, indices!], { axis }), axis + di!];
+    // Both: gather from x with its batch and indexed axes merged, offsetting each example's indices.
+    const xs = moveBatchToFront(x!, dx!);
+    const idx = moveBatchToFront(indices!, di!);
+    const [size, dim] = [xs.shape[0]!, xs.shape[axis + 1]!];
+    checkIndexTensor('take', idx, dim, `axis ${axis} of each example of x ${showShape(xs.shape.slice(1))}`);
+    const rest = range(1, xs.rank).filter((i) => i !== axis + 1);
+    const merged = reshape(transpose(xs, [0, axis + 1, ...rest]), [size * dim, ...rest.map((i) => xs.shape[i]!)]);
+    const gathered = apply1(gatherPrimitive, [merged, exampleOffsets(idx, dim)], { axis: 0 });
+    // [B, ...I, ...pre, ...post] → [B, ...pre, ...I, ...post]
+    const r = idx.rank - 1;
+    return [transpose(gathered, [0, ...range(1 + r, 1 + r + axis), ...range(1, 1 + r), ...range(1 + r + axis, gathered.rank)]), 0];
+  },
   showParams: ({ axis }) => `axis=${axis}`,
 });
 
@@ -100,6 +124,17 @@ export function numberIndex(op: string, index: number, dim: number, where: strin
     throw new ShapeError(op, `index ${String(index)} is out of range [${-dim}, ${dim}) for ${where}`);
   }
   return index < 0 ? index + dim : index;
+}
+
+/** `[a, a + 1, …, b - 1]`. */
+export function range(a: number, b: number): number[] {
+  return Array.from({ length: Math.max(0, b - a) }, (_, i) => a + i);
+}
+
+/** Indices `[B, ...I]` of per-example arrays of length `dim`, shifted to address the examples stacked end to end. */
+export function exampleOffsets(indices: AnyTensor, dim: number): AnyTensor {
+  const starts = reshape(mul(arange(indices.shape[0]!), dim), [indices.shape[0]!, ...indices.shape.slice(1).map(() => 1)] as never);
+  return add(indices, starts as AnyTensor);
 }
 
 /** Turns a JS number index into an int32 scalar (see `numberIndex`); a tensor passes through. */
@@ -126,7 +161,9 @@ export function take<N extends Dim, R extends Dim[], I extends Shape, D extends 
 /** @public */
 export function take<N extends Dim, R extends Dim[], D extends Dtype>(x: Tensor<[N, ...R], D>, index: number, axis?: 0): Tensor<R, D>;
 /** @public */
-export function take<S extends Shape, D extends Dtype>(x: Tensor<S, D>, indices: Tensor<Shape, 'int32'> | number, axis?: number): Tensor<number[], D>;
+export function take<S extends Shape, I extends Shape, D extends Dtype, const A extends number = 0>(x: Tensor<S, D>, indices: Tensor<I, 'int32'>, axis?: A): Tensor<Gather<S, I, A>, D>;
+/** @public */
+export function take<S extends Shape, D extends Dtype, const A extends number = 0>(x: Tensor<S, D>, index: number, axis?: A): Tensor<Gather<S, [], A>, D>;
 export function take(x: AnyTensor, indices: AnyTensor | number, axis = 0): AnyTensor {
   const ax = normalizeAxis('take', axis, x.rank);
   const where = `axis ${ax} of x ${showShape(x.shape)}`;

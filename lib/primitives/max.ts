@@ -7,10 +7,11 @@
  * a reduced slice makes its maximum, and its tangent, NaN.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { Dtype, Reduce, Shape } from '../../typelevel/index.js';
+import type { Checked, Dtype, Reduce, ReduceResult, Shape } from '../../typelevel/index.js';
 import { type Primitive, definePrimitive } from '../core/primitive.js';
 import type { AnyTensor, Tensor } from '../core/tensor.js';
 import { apply1, requireDtype } from './define.js';
+import { moveBatchToFront } from './batching.js';
 import { broadcastTo } from './broadcastTo.js';
 import { cast } from './cast.js';
 import { div } from './div.js';
@@ -42,6 +43,7 @@ export function extremumPrimitive(name: string, kernel: (x: tf.Tensor, axes: num
       const share = div(mask, sum(mask, axes as number[], true));
       return [y, sum(mul(t, share), axes as number[], keepDims)];
     },
+    batch: ([x], [d], { axes, keepDims }) => [apply1(prim, [moveBatchToFront(x!, d!)], { axes: axes.map((a) => a + 1), keepDims }), 0],
     showParams: ({ axes, keepDims }) => `axes=[${axes.join(',')}]${keepDims ? ', keepDims' : ''}`,
   });
   return prim;
@@ -61,7 +63,7 @@ export const maxPrimitive: Primitive<ReduceParams> = extremumPrimitive('max', (x
  */
 export function max<S extends Shape, D extends Exclude<Dtype, 'bool'>, const A extends number | number[] | undefined = undefined, K extends boolean = false>(
   x: Tensor<S, D>,
-  axis?: A,
+  axis?: A & Checked<ReduceResult<S, A, K>>,
   keepDims?: K,
 ): Tensor<Reduce<S, A, K>, D> {
   return apply1(maxPrimitive, [x], { axes: reduceAxes('max', x.rank, axis), keepDims: keepDims ?? false });

@@ -20,8 +20,14 @@ export const oneHotPrimitive: Primitive<OneHotParams> = definePrimitive({
     requireDtype('oneHot', 'indices', indices!, ['int32']);
     return { shape: [...indices!.shape, depth], dtype: 'float32' };
   },
-  impl: ([indices], { depth }) => tf.reshape(tf.oneHot(tf.reshape(indices!, [indices!.size]), depth), [...indices!.shape, depth]),
+  // Not tf.oneHot: its output breaks tfjs-webgpu's transpose kernel, and tfjs-wasm ignores a float32 dtype.
+  impl([indices], { depth }) {
+    const hit = tf.equal(tf.expandDims(indices!, -1), tf.range(0, depth, 1, 'int32'));
+    return tf.where(hit, tf.scalar(1, 'float32'), tf.scalar(0, 'float32'));
+  },
   jvp: ([indices], _tangents, params) => [apply1(oneHotPrimitive, [indices!], params), null],
+  // The new axis is last, so a batch axis of the indices stays where it is.
+  batch: ([indices], [d], params) => [apply1(oneHotPrimitive, [indices!], params), d!],
   showParams: ({ depth }) => `depth=${depth}`,
 });
 

@@ -11,9 +11,10 @@
  * The scan costs O(n log n) multiplications for a reduction of length n.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { Dtype, Reduce, Shape } from '../../typelevel/index.js';
+import type { Checked, Dtype, Reduce, ReduceResult, Shape } from '../../typelevel/index.js';
 import { type Primitive, definePrimitive } from '../core/primitive.js';
 import type { AnyTensor, Tensor } from '../core/tensor.js';
+import { moveBatchToFront } from './batching.js';
 import { apply1, requireDtype } from './define.js';
 import { mul } from './mul.js';
 import { pad } from './pad.js';
@@ -69,6 +70,7 @@ export const prodPrimitive: Primitive<ReduceParams> = definePrimitive({
     if (!t) return [y, null];
     return [y, sum(mul(t, productOfOthers(x!, params.axes)), params.axes as number[], params.keepDims)];
   },
+  batch: ([x], [d], { axes, keepDims }) => [apply1(prodPrimitive, [moveBatchToFront(x!, d!)], { axes: axes.map((a) => a + 1), keepDims }), 0],
   showParams: ({ axes, keepDims }) => `axes=[${axes.join(',')}]${keepDims ? ', keepDims' : ''}`,
 });
 
@@ -84,7 +86,7 @@ export const prodPrimitive: Primitive<ReduceParams> = definePrimitive({
  */
 export function prod<S extends Shape, D extends Exclude<Dtype, 'bool'>, const A extends number | number[] | undefined = undefined, K extends boolean = false>(
   x: Tensor<S, D>,
-  axis?: A,
+  axis?: A & Checked<ReduceResult<S, A, K>>,
   keepDims?: K,
 ): Tensor<Reduce<S, A, K>, D> {
   return apply1(prodPrimitive, [x], { axes: reduceAxes('prod', x.rank, axis), keepDims: keepDims ?? false });

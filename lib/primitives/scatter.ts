@@ -12,7 +12,10 @@ import { type Primitive, definePrimitive, LinearInput } from '../core/primitive.
 import { sizeOf, type AnyTensor, type Tensor } from '../core/tensor.js';
 import { add } from './add.js';
 import { apply1, normalizeAxis, requireDtype, sameShape } from './define.js';
-import { checkIndexRange, checkIndexTensor, gatherPrimitive, gatherShape, indexTensor, numberIndex } from './gather.js';
+import { materialize, moveBatchToFront } from './batching.js';
+import { checkIndexRange, checkIndexTensor, exampleOffsets, gatherPrimitive, gatherShape, indexTensor, numberIndex, range } from './gather.js';
+import { reshape } from './reshape.js';
+import { transpose } from './transpose.js';
 
 export interface ScatterParams extends Record<string, unknown> {
   /** The shape of the result. */
@@ -63,6 +66,23 @@ export const scatterPrimitive: Primitive<ScatterParams> = definePrimitive({
   transpose(ct, [indices], { axis }) {
     if (indices instanceof LinearInput) throw new TransformError('scatterAdd: the indices cannot be linear (they are int32)');
     return [null, apply1(gatherPrimitive, [ct, indices!], { axis })];
+  },
+  batch([indices, updates], [di, du], { shape, axis }) {
+    if (di === null) {
+      const u = moveBatchToFront(updates!, du!);
+      return [apply1(scatterPrimitive, [indices!, u], { shape: [u.shape[0]!, ...shape], axis: axis + 1 }), 0];
+    }
+    // Batched indices: scatter into the examples stacked along the indexed axis, offsetting each example's indices.
+    const idx = moveBatchToFront(indices!, di!);
+    const [size, dim] = [idx.shape[0]!, shape[axis]!];
+    checkIndexTensor('scatterAdd', idx, dim, `axis ${axis} of each example of shape ${showShape(shape)}`);
+    const u = materialize(updates!, du!, size); // [B, ...pre, ...I, ...post]
+    const r = idx.rank - 1;
+    const front = transpose(u, [0, ...range(1 + axis, 1 + axis + r), ...range(1, 1 + axis), ...range(1 + axis + r, u.rank)]);
+    const rest = shape.filter((_, i) => i !== axis);
+    const stacked = apply1(scatterPrimitive, [exampleOffsets(idx, dim), front], { shape: [size * dim, ...rest], axis: 0 });
+    const split = reshape(stacked, [size, dim, ...rest]);
+    return [transpose(split, [0, ...range(2, 2 + axis), 1, ...range(2 + axis, split.rank)]), 0];
   },
   showParams: ({ shape, axis }) => `shape=[${shape.join(',')}], axis=${axis}`,
 });
