@@ -140,8 +140,9 @@ describeEachBackend('linear algebra derivatives', () => {
     await expectClose(pullback(fx.tensor([2, 3]))[0], [1, 0.5]);
   });
 
-  it('solve: derivatives in a and a vector b match finite differences to order 2 (3×3)', async () => {
-    await fx.checkGradsAsync(solve, [a3(), fx.tensor([1, -2, 0.5])], { order: 2 });
+  it('solve: derivatives in a and a vector b match finite differences to order 2 (2×2) and order 1 (3×3)', async () => {
+    await fx.checkGradsAsync(solve, [fx.tensor([[1.5, -0.5], [0.3, 2]]), fx.tensor([1, -2])], { order: 2 });
+    await fx.checkGradsAsync(solve, [a3(), fx.tensor([1, -2, 0.5])], { order: 1 });
   });
 
   it('solve: derivatives in a and a matrix b match finite differences to order 2 (2×2)', async () => {
