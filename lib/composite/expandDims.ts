@@ -1,5 +1,5 @@
 /** `expandDims`: inserts a size-1 axis; a composite of `reshape` (linear, differentiable). */
-import type { Dtype, ExpandDims, Shape } from '../../typelevel/index.js';
+import type { Checked, Dtype, ExpandDims, ExpandDimsResult, Shape } from '../../typelevel/index.js';
 import { ShapeError, showShape } from '../core/errors.js';
 import type { AnyTensor, Tensor } from '../core/tensor.js';
 import { reshape } from '../primitives/reshape.js';
@@ -26,7 +26,7 @@ export function expandDims<S extends Shape, D extends Dtype>(x: Tensor<S, D>, ax
 /** @public */
 export function expandDims<S extends Shape, D extends Dtype>(x: Tensor<S, D>, axis: -1): Tensor<[...S, 1], D>;
 /** @public */
-export function expandDims<S extends Shape, D extends Dtype, const A extends number>(x: Tensor<S, D>, axis: A): Tensor<ExpandDims<S, A>, D>;
+export function expandDims<S extends Shape, D extends Dtype, const A extends number>(x: Tensor<S, D>, axis: A & Checked<ExpandDimsResult<S, A>>): Tensor<ExpandDims<S, A>, D>;
 export function expandDims(x: AnyTensor, axis: number): AnyTensor {
   const at = insertionAxis('expandDims', axis, x.shape);
   const shape = x.shape.slice();

@@ -7,7 +7,7 @@
  * maximum is not finite are shifted by 0 instead, so an all `-Infinity`
  * slice gives `-Infinity` (not NaN) and a `+Infinity` entry gives `+Infinity`.
  */
-import type { Reduce, Shape } from '../../typelevel/index.js';
+import type { Checked, Reduce, ReduceResult, Shape } from '../../typelevel/index.js';
 import type { AnyTensor, Tensor } from '../core/tensor.js';
 import { abs } from '../primitives/abs.js';
 import { add } from '../primitives/add.js';
@@ -53,7 +53,7 @@ export function logsumexpKept(x: AnyTensor, axes: readonly number[]): AnyTensor 
  */
 export function logsumexp<S extends Shape, const A extends number | number[] | undefined = undefined, K extends boolean = false>(
   x: Tensor<S, 'float32'>,
-  axis?: A,
+  axis?: A & Checked<ReduceResult<S, A, K>>,
   keepDims?: K,
 ): Tensor<Reduce<S, A, K>, 'float32'> {
   requireDtype('logsumexp', 'x', x, ['float32']);

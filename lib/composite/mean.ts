@@ -1,5 +1,5 @@
 /** `mean`: the average over axes, a composite of `sum` and a division by the element count. */
-import type { Reduce, Shape } from '../../typelevel/index.js';
+import type { Checked, Reduce, ReduceResult, Shape } from '../../typelevel/index.js';
 import type { AnyTensor, Tensor } from '../core/tensor.js';
 import { div } from '../primitives/div.js';
 import { requireDtype } from '../primitives/define.js';
@@ -17,7 +17,7 @@ import { reduceAxes, sum } from '../primitives/sum.js';
  */
 export function mean<S extends Shape, const A extends number | number[] | undefined = undefined, K extends boolean = false>(
   x: Tensor<S, 'float32'>,
-  axis?: A,
+  axis?: A & Checked<ReduceResult<S, A, K>>,
   keepDims?: K,
 ): Tensor<Reduce<S, A, K>, 'float32'> {
   requireDtype('mean', 'x', x, ['float32']);

@@ -1,5 +1,5 @@
 /** `squeeze`: removes size-1 axes; a composite of `reshape` that checks the axes at run time. */
-import type { Dtype, Shape, Squeeze } from '../../typelevel/index.js';
+import type { Checked, Dtype, Shape, Squeeze, SqueezeResult } from '../../typelevel/index.js';
 import { ShapeError, showShape } from '../core/errors.js';
 import type { AnyTensor, Tensor } from '../core/tensor.js';
 import { normalizeAxis } from '../primitives/define.js';
@@ -16,7 +16,7 @@ import { reshape } from '../primitives/reshape.js';
  * ```
  * @public
  */
-export function squeeze<S extends Shape, D extends Dtype, const A extends number | readonly number[] | undefined = undefined>(x: Tensor<S, D>, axis?: A): Tensor<Squeeze<S, A>, D> {
+export function squeeze<S extends Shape, D extends Dtype, const A extends number | readonly number[] | undefined = undefined>(x: Tensor<S, D>, axis?: A & Checked<SqueezeResult<S, A>>): Tensor<Squeeze<S, A>, D> {
   const shape = (x as AnyTensor).shape as readonly number[];
   let axes: number[];
   if (axis === undefined) {

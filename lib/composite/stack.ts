@@ -1,5 +1,5 @@
 /** `stack`: joins same-shaped tensors along a new axis; a composite of `expandDims` and `concat`. */
-import type { Dtype, Shape, Stack } from '../../typelevel/index.js';
+import type { Checked, Dtype, Shape, Stack, StackResult } from '../../typelevel/index.js';
 import { ShapeError, showShape } from '../core/errors.js';
 import type { AnyTensor, Tensor } from '../core/tensor.js';
 import { concat } from '../primitives/concat.js';
@@ -16,9 +16,16 @@ import { expandDims, insertionAxis } from './expandDims.js';
  * ```
  * @public
  */
-export function stack<const T extends readonly [Tensor<Shape, Dtype>, ...Tensor<Shape, Dtype>[]], const A extends number = 0>(
-  xs: T,
-  axis?: A,
+export function stack<const T extends readonly [Tensor<Shape, Dtype>, ...Tensor<Shape, Dtype>[]]>(
+  xs: T & Checked<StackResult<{ [K in keyof T]: T[K]['shape'] }, 0>>,
+  axis?: 0,
+): Tensor<Stack<{ [K in keyof T]: T[K]['shape'] }, 0>, T[0]['dtype']>;
+/** @public */
+// (A separate overload for an explicit axis: an optional `axis?: A` with a default makes the
+// compiler's first, subtype-based overload pass skip this signature in favour of the next one.)
+export function stack<const T extends readonly [Tensor<Shape, Dtype>, ...Tensor<Shape, Dtype>[]], const A extends number>(
+  xs: T & Checked<StackResult<{ [K in keyof T]: T[K]['shape'] }, A>>,
+  axis: A,
 ): Tensor<Stack<{ [K in keyof T]: T[K]['shape'] }, A>, T[0]['dtype']>;
 /** @public */
 export function stack<S extends Shape, D extends Dtype>(xs: readonly Tensor<S, D>[], axis?: 0): Tensor<[number, ...S], D>;

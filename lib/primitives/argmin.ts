@@ -4,7 +4,7 @@
  * (NumPy); no axis = over the flattened tensor. Shares its rules with `argmax` (see argmax.ts).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { Dtype, Reduce, Shape } from '../../typelevel/index.js';
+import type { Checked, Dtype, Reduce, ReduceResult, Shape } from '../../typelevel/index.js';
 import type { Primitive } from '../core/primitive.js';
 import type { Tensor } from '../core/tensor.js';
 import { argReduce, argReducePrimitive, type ArgReduceParams } from './argmax.js';
@@ -23,7 +23,7 @@ export const argminPrimitive: Primitive<ArgReduceParams> = argReducePrimitive('a
  */
 export function argmin<S extends Shape, D extends Exclude<Dtype, 'bool'>, const A extends number | undefined = undefined, K extends boolean = false>(
   x: Tensor<S, D>,
-  axis?: A,
+  axis?: A & Checked<ReduceResult<S, A, K>>,
   keepDims?: K,
 ): Tensor<Reduce<S, A, K>, 'int32'> {
   return argReduce(argminPrimitive, x, axis, keepDims ?? false);

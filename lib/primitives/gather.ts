@@ -11,7 +11,7 @@
  * read 0 (tfjs-webgpu's behaviour).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { Dim, Dtype, Gather, Shape } from '../../typelevel/index.js';
+import type { Checked, Dim, Dtype, Gather, GatherResult, Shape } from '../../typelevel/index.js';
 import { ConcretizationError, ShapeError, TransformError, showShape } from '../core/errors.js';
 import { type Primitive, definePrimitive, LinearInput } from '../core/primitive.js';
 import { Tensor as TensorClass, type AnyTensor, type ConcreteTensor, type Tensor } from '../core/tensor.js';
@@ -161,9 +161,9 @@ export function take<N extends Dim, R extends Dim[], I extends Shape, D extends 
 /** @public */
 export function take<N extends Dim, R extends Dim[], D extends Dtype>(x: Tensor<[N, ...R], D>, index: number, axis?: 0): Tensor<R, D>;
 /** @public */
-export function take<S extends Shape, I extends Shape, D extends Dtype, const A extends number = 0>(x: Tensor<S, D>, indices: Tensor<I, 'int32'>, axis?: A): Tensor<Gather<S, I, A>, D>;
+export function take<S extends Shape, I extends Shape, D extends Dtype, const A extends number = 0>(x: Tensor<S, D>, indices: Tensor<I, 'int32'>, axis?: A & Checked<GatherResult<S, I, A>>): Tensor<Gather<S, I, A>, D>;
 /** @public */
-export function take<S extends Shape, D extends Dtype, const A extends number = 0>(x: Tensor<S, D>, index: number, axis?: A): Tensor<Gather<S, [], A>, D>;
+export function take<S extends Shape, D extends Dtype, const A extends number = 0>(x: Tensor<S, D>, index: number, axis?: A & Checked<GatherResult<S, [], A>>): Tensor<Gather<S, [], A>, D>;
 export function take(x: AnyTensor, indices: AnyTensor | number, axis = 0): AnyTensor {
   const ax = normalizeAxis('take', axis, x.rank);
   const where = `axis ${ax} of x ${showShape(x.shape)}`;

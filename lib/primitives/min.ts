@@ -4,7 +4,7 @@
  * `mask = (x == min)`); rules shared with `max` (see max.ts).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { Dtype, Reduce, Shape } from '../../typelevel/index.js';
+import type { Checked, Dtype, Reduce, ReduceResult, Shape } from '../../typelevel/index.js';
 import type { Primitive } from '../core/primitive.js';
 import type { Tensor } from '../core/tensor.js';
 import { apply1 } from './define.js';
@@ -25,7 +25,7 @@ export const minPrimitive: Primitive<ReduceParams> = extremumPrimitive('min', (x
  */
 export function min<S extends Shape, D extends Exclude<Dtype, 'bool'>, const A extends number | number[] | undefined = undefined, K extends boolean = false>(
   x: Tensor<S, D>,
-  axis?: A,
+  axis?: A & Checked<ReduceResult<S, A, K>>,
   keepDims?: K,
 ): Tensor<Reduce<S, A, K>, D> {
   return apply1(minPrimitive, [x], { axes: reduceAxes('min', x.rank, axis), keepDims: keepDims ?? false });
