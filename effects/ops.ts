@@ -32,3 +32,11 @@ export const reshape = fx.reshape as unknown as (a: T, shape: number[]) => T;
 export function hostTensor(data: Float32Array | Int32Array | Uint8Array, shape: readonly number[], dtype: Dtype): T {
   return new ConcreteTensor(tf.tensor(data, shape as number[], dtype)) as T;
 }
+
+export const slice = fx.slice as unknown as (a: T, begin: number[], size: number[]) => T;
+export const greater = fx.greater as unknown as (a: TL, b: TL) => T;
+export const maximum = fx.maximum as unknown as (a: TL, b: TL) => T;
+export const where = fx.where as unknown as (cond: T, a: TL, b: TL) => T;
+export const take = fx.take as unknown as (a: T, indices: T) => T;
+export const broadcastTo = fx.broadcastTo as unknown as (a: T, shape: number[]) => T;
+export const arange = fx.arange as unknown as (n: number) => T;

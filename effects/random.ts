@@ -171,9 +171,31 @@ export const keyed = {
       throw new ShapeError('random.categorical', `the sample shape ${showShape(s)} must end with the logits' batch shape ${showShape(batch)}`);
     }
     const g = floats(k, [...s, depth], (w) => -Math.log(-Math.log(openUnit(w))));
-    return op.argmax(op.add(op.stopGradient(logits), g), -1);
+    return argmaxLast(op.add(op.stopGradient(logits), g));
   },
 };
+
+/**
+ * The index of the largest entry along the last axis (the first one on
+ * ties, like argmax). For a few categories, a running comparison over the
+ * slices: reductions over a short last axis are very slow on the webgpu
+ * backend (one workgroup per row), elementwise ops are not.
+ */
+function argmaxLast(z: AnyTensor): AnyTensor {
+  const depth = z.shape[z.rank - 1]!;
+  if (depth > 32) return op.argmax(z, -1);
+  const batch = z.shape.slice(0, -1);
+  const column = (j: number) => op.reshape(op.slice(z, [...batch.map(() => 0), j], [...batch.map(() => -1), 1]), batch);
+  let best = column(0);
+  let index = op.cast(op.mul(best, 0), 'int32');
+  for (let j = 1; j < depth; j++) {
+    const c = column(j);
+    const better = op.greater(c, best);
+    index = op.where(better, j, index);
+    best = op.maximum(best, c);
+  }
+  return index;
+}
 
 // -------------------------------------------------------------------------------------
 // samplers (the Random effect)

@@ -60,6 +60,24 @@ describeEachBackend('Score-function (REINFORCE) vs reparameterization', () => {
     await expectClose(runRandom(fx.grad(f)(fx.scalar(theta)), key), s * (1 - s) * 0.4, 0.01);
   });
 
+  it('logProb.categorical is log softmax(logits)[x], for one distribution and for a batch of them', async () => {
+    const logits = [
+      [0.2, -0.1, 0.4],
+      [1, 0, -1],
+    ];
+    const x = fx.tensor([[2, 0], [1, 1]], 'int32'); // samples [2 draws, 2 distributions]
+    const logSoftmax = (row: number[]) => {
+      const z = Math.log(row.reduce((s, l) => s + Math.exp(l), 0));
+      return row.map((l) => l - z);
+    };
+    const want = [
+      [logSoftmax(logits[0]!)[2]!, logSoftmax(logits[1]!)[0]!],
+      [logSoftmax(logits[0]!)[1]!, logSoftmax(logits[1]!)[1]!],
+    ];
+    await expectClose(logProb.categorical(x, fx.tensor(logits)), want, 1e-3);
+    await expectClose(logProb.categorical(fx.tensor([2, 0], 'int32'), fx.tensor(logits[0]!)), [want[0]![0]!, logSoftmax(logits[0]!)[0]!], 1e-3);
+  });
+
   it('a categorical sampler: the score-function gradient of E[value[i]] w.r.t. the logits is softmax-weighted', async () => {
     const values = [1, -2, 0.5];
     const logits0 = [0.2, -0.1, 0.4];
@@ -67,7 +85,7 @@ describeEachBackend('Score-function (REINFORCE) vs reparameterization', () => {
     const f = (logits: F32<[3]>) =>
       Eff.gen(function* () {
         const i = yield* random.categorical(logits, [n]);
-        const value = fx.sum(fx.mul(fx.oneHot(i, 3), fx.tensor(values)), 1);
+        const value = fx.take(fx.tensor(values), i);
         return fx.mean(scoreFunction(value, logProb.categorical(i, logits)));
       });
     const z = logits0.reduce((s, l) => s + Math.exp(l), 0);

@@ -60,6 +60,12 @@ export const logProb = {
   /** log softmax(logits)[x] along the last axis: x holds category indices (int32). */
   categorical<S extends Shape>(x: Tensor<S, 'int32'>, logits: Tensor<Shape, 'float32'>): Tensor<S, 'float32'> {
     const depth = logits.shape[logits.rank - 1]!;
-    return op.sum(op.mul(op.oneHot(x as AnyTensor, depth), op.logSoftmax(logits as AnyTensor, -1)), -1) as never;
+    const table = op.logSoftmax(logits as AnyTensor, -1);
+    // A gather rather than Σ oneHot·table: reductions over a short last axis are slow on webgpu.
+    if (logits.rank === 1) return op.take(table, x as AnyTensor) as never;
+    const n = x.size;
+    const rows = op.reshape(op.broadcastTo(table, [...x.shape, depth]), [n * depth]);
+    const flat = op.add(op.mul(op.arange(n), depth), op.reshape(x as AnyTensor, [n]));
+    return op.reshape(op.take(rows, flat), x.shape as number[]) as never;
   },
 };

@@ -60,7 +60,7 @@ describeEachBackend('State', () => {
     const viaEff = runState(fx.grad(spring, { argnums: [0, 1, 2] })(k, c, x0));
     const viaPure = fx.grad(loss as (k: F32<[]>, c: F32<[]>, x0: F32<[2]>) => F32<[]>, { argnums: [0, 1, 2] })(k, c, x0);
     for (let i = 0; i < 3; i++) await expectClose(viaEff[i]!, await viaPure[i]!.array(), 1e-4);
-  });
+  }, 300_000);
 
   it('forward mode through state: jvp of the simulation agrees with the gradient', async () => {
     const k = fx.scalar(1.5);

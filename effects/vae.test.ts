@@ -49,13 +49,16 @@ describeEachBackend('VAE-style ELBO (reparameterized Gaussian)', () => {
       const q = Object.fromEntries(keys.map((k, i) => [k, leaves[i]])) as unknown as Params;
       return runRandom(elbo(q, x, 8), key);
     };
-    const report = await fx.checkGradsAsync(asFunction, keys.map((k) => p[k]), { order: 1, modes: ['rev'] });
-    expect(report.checks.length).toBe(keys.length);
+    // Finite differences w.r.t. the encoder weights (through the sample z) and the decoder weights.
+    const checked = ['wMu', 'wS', 'wD'] as const;
+    const partial = (...ws: fx.Tensor[]) => asFunction(...keys.map((k) => (checked.includes(k as never) ? ws[checked.indexOf(k as never)]! : p[k])));
+    const report = await fx.checkGradsAsync(partial, checked.map((k) => p[k]), { order: 1, modes: ['rev'] });
+    expect(report.checks.length).toBe(checked.length);
     // The effect program's gradient is the gradient of that same function.
     const g = runRandom(fx.grad((q: Params) => elbo(q, x, 8))(p), key);
     const pure = fx.grad((...leaves: fx.Tensor[]) => asFunction(...leaves) as F32<[]>, { argnums: [0, 1, 2, 3, 4, 5] })(...keys.map((k) => p[k]));
     for (const [i, k] of keys.entries()) await expectClose(g[k], await pure[i]!.array(), 1e-4);
-  });
+  }, 300_000);
 
   it('with many samples, the pathwise gradient converges to the analytic gradient of the expected ELBO', async () => {
     const p = params();
