@@ -105,3 +105,10 @@ export function withEffectPrograms<F extends (...args: never[]) => unknown, R>(f
  * @public
  */
 export type CheckEffectful<F> = F extends (...args: never[]) => infer R ? (0 extends 1 & R ? never : CheckNoIO<RowOf<R>>) : never;
+
+/**
+ * For the plain overloads of `vjp`/`jvp`: `unknown` unless `Out` is an
+ * effect program with `'IO'` in its row (then the I/O error type); `any` passes.
+ * @public
+ */
+export type CheckResultNoIO<Out> = 0 extends 1 & Out ? unknown : CheckNoIO<RowOf<Out>>;

@@ -9,7 +9,7 @@ import { Tensor } from '../core/tensor.js';
 import { full } from '../core/creation.js';
 import { instantiate, linearizeFlat, transposeIR } from './linearize.js';
 import type { Argnums, CheckDifferentiable, GradOptions, GradsOf, Scalar, ValueAndGradOptions } from './types.js';
-import { withEffectPrograms, type CheckEffectful, type CheckNoIO, type EffectProgramLike, type EffectProgramOf, type RowOf, type ValueOf } from '../core/effect-hook.js';
+import { withEffectPrograms, type CheckEffectful, type CheckNoIO, type CheckResultNoIO, type EffectProgramLike, type EffectProgramOf, type RowOf, type ValueOf } from '../core/effect-hook.js';
 
 /** Runs `fn` in a scope that keeps whatever the returned pytree reaches. */
 export function scoped<R>(fn: () => R): R {
@@ -53,7 +53,7 @@ export function vjp<Args extends readonly unknown[], E, Out>(
  * ```
  * @public
  */
-export function vjp<Args extends readonly unknown[], Out>(f: (...args: Args) => Out, ...primals: Args): [Out, Pullback<Out, Args>];
+export function vjp<Args extends readonly unknown[], Out>(f: ((...args: Args) => Out) & CheckResultNoIO<Out>, ...primals: Args): [Out, Pullback<Out, Args>];
 export function vjp<Args extends readonly unknown[], Out>(f: (...args: Args) => Out, ...primals: Args): unknown {
   // An `f` that returns an effect program (`Eff`) gives an effect program of the result (see core/effect-hook.ts).
   return withEffectPrograms(f, (g) => vjpImpl(g, primals));
