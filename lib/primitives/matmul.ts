@@ -1,11 +1,21 @@
 /**
  * `matmul`: matrix product over the last two axes, batch axes broadcast.
- * Linear in each operand. The transpose rule uses an explicit `transpose`
- * followed by a plain product: on tfjs-wasm 4.22 `matMul(…, transposeA)` is
- * ~20× slower than transpose + plain matMul (784×128×512: 87 ms vs 4 ms).
+ * Linear in each operand. The transpose rule multiplies by an explicitly
+ * transposed operand with a plain product, never with tfjs's
+ * `transposeA`/`transposeB` flags. Measured (tfjs 4.22, [128,784]ᵀ·[128,512],
+ * ms, on this 2-core machine while loaded — read the ratios):
+ *
+ * | backend | `matMul(a, b, transposeA)` | `transpose(a)` + `matMul` | choice |
+ * | --- | --- | --- | --- |
+ * | wasm | 309 (87 unloaded) | 14 (4 unloaded) | explicit (22×) |
+ * | cpu | 712 | 613 | explicit (1.2×) |
+ * | webgpu (SwiftShader, CPU-emulated) | 3417 | 4557 | flag would win 1.3×; not representative of a GPU, so explicit everywhere for now |
+ *
+ * This is most of TF.js autodiff's cost on the MLP step: its matMul gradient
+ * uses the flags.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { Dim, Shape } from '../../typelevel/index.js';
+import type { Checked, Dim, MatMul, MatMulResult, Shape } from '../../typelevel/index.js';
 import { ShapeError, TransformError, showShape } from '../core/errors.js';
 import { type Primitive, definePrimitive } from '../core/primitive.js';
 import type { AnyTensor, Tensor } from '../core/tensor.js';
@@ -76,7 +86,10 @@ export const matmulPrimitive: Primitive = definePrimitive({
  */
 export function matmul<Bt extends Dim[], M extends Dim, K extends Dim, N extends Dim>(
   a: Tensor<[...Bt, M, K], 'float32'>,
-  b: Tensor<[NoInfer<K>, N], 'float32'> | Tensor<[...NoInfer<Bt>, NoInfer<K>, N], 'float32'>,
-): Tensor<[...Bt, M, N], 'float32'> {
+  b: Tensor<[NoInfer<K>, N], 'float32'>,
+): Tensor<[...Bt, M, N], 'float32'>;
+/** Batched operands (batch dims broadcast); literal inner dims that differ are an error: `shape error: matmul inner dims 784 and 100 differ`. @public */
+export function matmul<A extends Shape, B extends Shape>(a: Tensor<A, 'float32'>, b: Tensor<B, 'float32'> & Checked<MatMulResult<A, B>>): Tensor<MatMul<A, B>, 'float32'>;
+export function matmul(a: Tensor<Shape, 'float32'>, b: Tensor<Shape, 'float32'>): Tensor<Shape, 'float32'> {
   return apply1(matmulPrimitive, [a, b as Tensor]);
 }
