@@ -261,7 +261,10 @@ function deviceGaussJordan(a: tf.Tensor, b: tf.Tensor | null): { x: tf.Tensor; d
       const col = column(m, j);
       // Rows above j are already pivots: rank them below any candidate.
       const candidates = tf.sub(tf.mul(tf.abs(col), below), tf.sub(1, below));
-      const ep = tf.reshape(tf.cast(tf.oneHot(tf.reshape(tf.argMax(candidates, -1), [-1]), n), 'float32'), candidates.shape); // [..., n]
+      // One-hot of the pivot row by comparison (tf.oneHot's output misbehaves in later webgpu kernels);
+      // the reshape fixes tfjs-webgpu's argMax of a vector, which has shape [1] instead of [].
+      const p = tf.reshape(tf.argMax(candidates, -1), [...batch, 1]);
+      const ep = tf.cast(tf.equal(p, tf.range(0, n, 1, 'int32')), 'float32'); // [..., n]
       const ej = unit(n, j);
       const rowJ = row(m, j); // [..., 1, w]
       const rowP = tf.matMul(tf.expandDims(ep, -2), m); // [..., 1, w]
