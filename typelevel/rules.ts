@@ -26,9 +26,12 @@ import type { Shape, ShowShape, TypeError } from './core.js';
 
 /**
  * A shape error: a {@link TypeError} whose message starts with `shape error:`.
+ * (Written as a resolved conditional so that the compiler prints the error
+ * type as `TypeError<"shape error: …">`, with its text, rather than by the
+ * name of an alias such as `AxisError<2, 2>`.)
  * @public
  */
-export type ShapeErrorType<Message extends string> = TypeError<`shape error: ${Message}`>;
+export type ShapeErrorType<Message extends string> = TypeError<`shape error: ${Message}`> extends infer E ? E : never;
 
 /**
  * The shape part of a rule result: the shape, or `never` for an error. (The
@@ -38,7 +41,7 @@ export type ShapeErrorType<Message extends string> = TypeError<`shape error: ${M
  * would defer for a tuple holding a type parameter.)
  * @public
  */
-export type OkShape<R> = R extends TypeError<string> ? never : { -readonly [K in keyof R]: R[K] & number };
+export type OkShape<R> = R extends TypeError<string> ? never : R extends readonly unknown[] ? { -readonly [K in keyof R]: R[K] & number } : never;
 
 /**
  * The error part of a rule result: the error type, or `never` when the rule
@@ -178,7 +181,7 @@ export type BroadcastResult<A extends Shape, B extends Shape> =
  * ```
  * @public
  */
-export type Broadcast<A extends Shape, B extends Shape> = OkShape<BroadcastResult<A, B>>;
+export type Broadcast<A extends Shape, B extends Shape> = BroadcastResult<A, B> extends infer R ? OkShape<R> : never;
 
 /**
  * The readable error for shapes that do not broadcast:
@@ -225,7 +228,7 @@ type MatMulRankError<A extends Shape, B extends Shape> = ShapeErrorType<`matmul 
  * The shape of `matmul(a, b)`, or `never` where the runtime throws.
  * @public
  */
-export type MatMul<A extends Shape, B extends Shape> = OkShape<MatMulResult<A, B>>;
+export type MatMul<A extends Shape, B extends Shape> = MatMulResult<A, B> extends infer R ? OkShape<R> : never;
 
 /**
  * The readable matmul error (`never` when the shapes are fine).
@@ -297,7 +300,7 @@ export type ReduceResult<S extends Shape, A, K = false> =
  * ```
  * @public
  */
-export type Reduce<S extends Shape, A, K = false> = OkShape<ReduceResult<S, A, K>>;
+export type Reduce<S extends Shape, A, K = false> = ReduceResult<S, A, K> extends infer R ? OkShape<R> : never;
 
 /**
  * The readable reduction error (`never` when the axes are fine).
@@ -411,7 +414,7 @@ export type UnknownCountOr<S extends Shape, Else> = _ProductRev<S> extends strin
  * ```
  * @public
  */
-export type Reshape<S extends Shape, T extends Shape> = OkShape<ReshapeResult<S, T>>;
+export type Reshape<S extends Shape, T extends Shape> = ReshapeResult<S, T> extends infer R ? OkShape<R> : never;
 
 /**
  * The readable reshape error (`never` when the target is fine).
@@ -465,7 +468,7 @@ export type TransposeResult<S extends Shape, P> =
  * ```
  * @public
  */
-export type Transpose<S extends Shape, P> = OkShape<TransposeResult<S, P>>;
+export type Transpose<S extends Shape, P> = TransposeResult<S, P> extends infer R ? OkShape<R> : never;
 
 /**
  * The readable transpose error (`never` when `P` is a permutation).
@@ -532,7 +535,7 @@ export type ConcatResult<Ss extends readonly Shape[], A = 0> = Ss extends readon
  * ```
  * @public
  */
-export type Concat<Ss extends readonly Shape[], A = 0> = OkShape<ConcatResult<Ss, A>>;
+export type Concat<Ss extends readonly Shape[], A = 0> = ConcatResult<Ss, A> extends infer R ? OkShape<R> : never;
 
 /**
  * The readable concat error (`never` when the shapes are fine).
@@ -581,7 +584,7 @@ export type StackResult<Ss extends readonly Shape[], A = 0> = Ss extends readonl
  * The shape of a stack (see {@link StackResult}), or `never`.
  * @public
  */
-export type Stack<Ss extends readonly Shape[], A = 0> = OkShape<StackResult<Ss, A>>;
+export type Stack<Ss extends readonly Shape[], A = 0> = StackResult<Ss, A> extends infer R ? OkShape<R> : never;
 
 // ---------------------------------------------------------------- slice
 
@@ -656,11 +659,35 @@ export type SliceResult<S extends Shape, B extends readonly number[], Z extends 
 
 type SliceError<S extends Shape, B extends readonly number[], Z extends readonly number[]> = ShapeErrorType<`slice begin ${ShowShape<B>} size ${ShowShape<Z>} does not fit in ${ShowShape<S>}`>;
 
+/** One dim of a slice's result, looking at the source dim only for a `-1` size from a non-zero begin. */
+type SliceDimShape<D, B, Z> = Lit<Z> extends true
+  ? { d: Z } extends { d: -1 }
+    ? { d: B } extends { d: 0 }
+      ? D
+      : Lit<D> extends true
+        ? Lit<B> extends true
+          ? Sub<D & number, B & number>
+          : number
+        : number
+    : Z
+  : number;
+
+/**
+ * The shape a slice produces, without the bounds checks of
+ * {@link SliceResult} (a signature checks those separately): `size`, with a
+ * `-1` resolved to the rest of the axis. Symbolic source dims carry through
+ * a full-axis slice (`begin` 0, `size` -1).
+ * @public
+ */
+export type SliceShape<S extends Shape, B extends readonly number[], Z extends readonly number[]> = {
+  -readonly [K in keyof S]: SliceDimShape<S[K], B[K & keyof B], Z[K & keyof Z]> & number;
+};
+
 /**
  * The shape of a slice (see {@link SliceResult}), or `never`.
  * @public
  */
-export type Slice<S extends Shape, B extends readonly number[], Z extends readonly number[]> = OkShape<SliceResult<S, B, Z>>;
+export type Slice<S extends Shape, B extends readonly number[], Z extends readonly number[]> = SliceResult<S, B, Z> extends infer R ? OkShape<R> : never;
 
 // ---------------------------------------------------------------- gather, expandDims, squeeze
 
@@ -689,7 +716,7 @@ export type GatherResult<S extends Shape, I extends Shape, A = 0> =
  * The shape of a gather (see {@link GatherResult}), or `never`.
  * @public
  */
-export type Gather<S extends Shape, I extends Shape, A = 0> = OkShape<GatherResult<S, I, A>>;
+export type Gather<S extends Shape, I extends Shape, A = 0> = GatherResult<S, I, A> extends infer R ? OkShape<R> : never;
 
 /**
  * The shape after inserting a size-1 axis at `A` (in `[-(rank+1), rank]`), or
@@ -715,7 +742,7 @@ export type ExpandDimsResult<S extends Shape, A> =
  * The shape after `expandDims` (see {@link ExpandDimsResult}), or `never`.
  * @public
  */
-export type ExpandDims<S extends Shape, A> = OkShape<ExpandDimsResult<S, A>>;
+export type ExpandDims<S extends Shape, A> = ExpandDimsResult<S, A> extends infer R ? OkShape<R> : never;
 
 type SqueezeAll<S extends readonly unknown[], Acc extends unknown[] = []> = S extends readonly [infer H, ...infer T]
   ? { d: H } extends { d: 1 }
@@ -776,4 +803,4 @@ type SqueezeListed<S extends Shape, As extends readonly unknown[]> =
  * The shape after `squeeze` (see {@link SqueezeResult}), or `never`.
  * @public
  */
-export type Squeeze<S extends Shape, A = undefined> = OkShape<SqueezeResult<S, A>>;
+export type Squeeze<S extends Shape, A = undefined> = SqueezeResult<S, A> extends infer R ? OkShape<R> : never;

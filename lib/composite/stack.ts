@@ -20,9 +20,11 @@ export function stack<const T extends readonly [Tensor<Shape, Dtype>, ...Tensor<
   xs: T & Checked<StackResult<{ [K in keyof T]: T[K]['shape'] }, 0>>,
   axis?: 0,
 ): Tensor<Stack<{ [K in keyof T]: T[K]['shape'] }, 0>, T[0]['dtype']>;
-/** @public */
-// (A separate overload for an explicit axis: an optional `axis?: A` with a default makes the
-// compiler's first, subtype-based overload pass skip this signature in favour of the next one.)
+/**
+ * Stacks along an explicit `axis` (in `[-(rank+1), rank]`). A separate overload: an optional
+ * `axis?: A` with a default would make the compiler's subtype-based first pass pick `[number, ...S]`.
+ * @public
+ */
 export function stack<const T extends readonly [Tensor<Shape, Dtype>, ...Tensor<Shape, Dtype>[]], const A extends number>(
   xs: T & Checked<StackResult<{ [K in keyof T]: T[K]['shape'] }, A>>,
   axis: A,

@@ -1,6 +1,6 @@
 /** `concat`: joins tensors along an existing axis. Linear in every operand; transpose slices. */
 import * as tf from '@tensorflow/tfjs-core';
-import type { Concat, Dtype, Shape } from '../../typelevel/index.js';
+import type { Checked, Concat, ConcatResult, Dtype, Shape } from '../../typelevel/index.js';
 import { DtypeError, ShapeError, showShape } from '../core/errors.js';
 import { type Primitive, definePrimitive, LinearInput } from '../core/primitive.js';
 import type { AnyTensor, Tensor } from '../core/tensor.js';
@@ -57,7 +57,10 @@ export const concatPrimitive: Primitive<ConcatParams> = definePrimitive({
  * ```
  * @public
  */
-export function concat<const T extends readonly Tensor<Shape, Dtype>[], const A extends number = 0>(xs: T, axis?: A): Tensor<Concat<{ [K in keyof T]: T[K]['shape'] }, A>, T[number]['dtype']> {
+export function concat<const T extends readonly Tensor<Shape, Dtype>[], const A extends number = 0>(
+  xs: T & Checked<ConcatResult<{ [K in keyof T]: T[K]['shape'] }, A>>,
+  axis?: A,
+): Tensor<Concat<{ [K in keyof T]: T[K]['shape'] }, A>, T[number]['dtype']> {
   if (xs.length === 0) throw new ShapeError('concat', 'needs at least one tensor');
   const ax = normalizeAxis('concat', axis ?? 0, xs[0]!.rank);
   if (xs.length === 1) return xs[0] as never;

@@ -1,6 +1,6 @@
 /** `slice`: a contiguous block, TensorFlow.js convention (`begin`, `size`, -1 = to the end). Linear; transpose pads. */
 import * as tf from '@tensorflow/tfjs-core';
-import type { Dtype, Shape } from '../../typelevel/index.js';
+import type { Checked, Dtype, Shape, SliceResult, SliceShape } from '../../typelevel/index.js';
 import { ShapeError, showShape } from '../core/errors.js';
 import { type Primitive, definePrimitive } from '../core/primitive.js';
 import type { AnyTensor, Tensor } from '../core/tensor.js';
@@ -52,6 +52,10 @@ export const slicePrimitive: Primitive<SliceParams> = definePrimitive({
  * ```
  * @public
  */
-export function slice<S extends Shape, D extends Dtype, const Z extends number[]>(x: Tensor<S, D>, begin: { [K in keyof S]: number }, size: Z & { [K in keyof S]: number }): Tensor<{ [K in keyof Z]: Z[K] extends -1 ? number : Z[K] }, D> {
+export function slice<S extends Shape, D extends Dtype, const B extends number[], const Z extends number[]>(
+  x: Tensor<S, D>,
+  begin: B & { [K in keyof S]: number },
+  size: Z & { [K in keyof S]: number } & Checked<SliceResult<S, B, Z>>,
+): Tensor<SliceShape<S, B, Z>, D> {
   return apply1(slicePrimitive, [x], { begin: begin as readonly number[], size: resolveSlice(x.shape, begin as readonly number[], size) });
 }

@@ -1,6 +1,6 @@
 /** `sum`: reduction by addition over axes. Linear; transpose broadcasts back. */
 import * as tf from '@tensorflow/tfjs-core';
-import type { Dtype, Reduce, Shape } from '../../typelevel/index.js';
+import type { Checked, Dtype, Reduce, ReduceResult, Shape } from '../../typelevel/index.js';
 import { type Primitive, definePrimitive } from '../core/primitive.js';
 import type { AnyTensor, Tensor } from '../core/tensor.js';
 import { apply1, normalizeAxis, requireDtype } from './define.js';
@@ -63,7 +63,7 @@ export const sumPrimitive: Primitive<ReduceParams> = definePrimitive({
  */
 export function sum<S extends Shape, D extends Exclude<Dtype, 'bool'>, const A extends number | number[] | undefined = undefined, K extends boolean = false>(
   x: Tensor<S, D>,
-  axis?: A,
+  axis?: A & Checked<ReduceResult<S, A, K>>,
   keepDims?: K,
 ): Tensor<Reduce<S, A, K>, D> {
   return apply1(sumPrimitive, [x], { axes: reduceAxes('sum', x.rank, axis), keepDims: keepDims ?? false });

@@ -1,6 +1,6 @@
 /** `transpose`: permutes axes (default: reverses them). Linear. */
 import * as tf from '@tensorflow/tfjs-core';
-import type { Dtype, Shape, Transpose } from '../../typelevel/index.js';
+import type { Checked, Dtype, Shape, Transpose, TransposeResult } from '../../typelevel/index.js';
 import { ShapeError, showShape } from '../core/errors.js';
 import { type Primitive, definePrimitive } from '../core/primitive.js';
 import type { AnyTensor, Tensor } from '../core/tensor.js';
@@ -46,7 +46,7 @@ export const transposePrimitive: Primitive<TransposeParams> = definePrimitive({
  * ```
  * @public
  */
-export function transpose<S extends Shape, D extends Dtype, const P extends number[] | undefined = undefined>(x: Tensor<S, D>, perm?: P): Tensor<Transpose<S, P>, D> {
+export function transpose<S extends Shape, D extends Dtype, const P extends number[] | undefined = undefined>(x: Tensor<S, D>, perm?: P & Checked<TransposeResult<S, P>>): Tensor<Transpose<S, P>, D> {
   const p = perm ?? [...Array(x.rank).keys()].reverse();
   if (p.every((a, i) => a === i)) return x as never;
   return apply1(transposePrimitive, [x], { perm: p });

@@ -50,7 +50,10 @@ export type GradOf<T> =
             : T;
 
 /** The error for differentiating with respect to a NoDiff leaf. @public */
-export type NoDiffError<D> = TypeError<`cannot differentiate with respect to a ${D & string} tensor: only float32 values carry derivatives (int32 and bool values, such as indices, argmax results and comparisons, are NoDiff)`>;
+export type NoDiffError<D> = Unaliased<TypeError<`cannot differentiate with respect to a ${D & string} tensor: only float32 values carry derivatives (int32 and bool values, such as indices, argmax results and comparisons, are NoDiff)`>>;
+
+/** The same type, printed by the compiler with its text instead of an alias name. */
+type Unaliased<E> = E extends infer U ? U : never;
 
 /** True when a pytree type has a leaf that cannot be differentiated. @public */
 export type HasNoDiffLeaf<T> = [NoDiffDtypeOf<T>] extends [never] ? false : true;
@@ -117,8 +120,8 @@ type OutputOk<R, Out> = [Out] extends [readonly [unknown, unknown]]
   : ScalarLike<R>;
 
 type OutputError<R, Out> = [Out] extends [readonly [unknown, unknown]]
-  ? TypeError<`valueAndGrad with hasAux needs a function that returns [value, aux] with a scalar float32 tensor value, got ${Describe<R>}`>
-  : TypeError<`grad needs a function that returns a scalar float32 tensor (Tensor<[], 'float32'>), got ${Describe<R>}`>;
+  ? Unaliased<TypeError<`valueAndGrad with hasAux needs a function that returns [value, aux] with a scalar float32 tensor value, got ${Describe<R>}`>>
+  : Unaliased<TypeError<`grad needs a function that returns a scalar float32 tensor (Tensor<[], 'float32'>), got ${Describe<R>}`>>;
 
 /** A short description of a result type for error messages. */
 type Describe<R> = R extends Tensor<Shape, Dtype> ? `a ${R['dtype'] & string} tensor of shape ${ShowShapeOf<R['shape']>}` : R extends readonly unknown[] ? 'an array' : R extends number ? 'a number' : 'a value that is not a tensor';
@@ -135,7 +138,7 @@ type OutOfRange<P extends readonly unknown[], I> = I extends number
     ? never
     : `${I}` extends `${Exclude<keyof P, keyof unknown[]> & string}`
       ? never
-      : TypeError<`argnums ${I} is out of range for a function of ${P['length']} argument(s)`>
+      : Unaliased<TypeError<`argnums ${I} is out of range for a function of ${P['length']} argument(s)`>>
   : never;
 
 /**
