@@ -22,7 +22,11 @@ import { hostTensor } from './ops.js';
 export type CodecDim = number | null;
 
 /** The tensor shape a codec shape decodes to (`null` dims become `number`). @public */
-export type DecodedShape<S extends readonly CodecDim[]> = { -readonly [K in keyof S]: S[K] extends number ? S[K] : number } & Shape;
+export type DecodedShape<S extends readonly CodecDim[]> = S extends readonly []
+  ? []
+  : S extends readonly [infer H, ...infer R extends readonly CodecDim[]]
+    ? [H extends number ? H : number, ...DecodedShape<R>]
+    : number[];
 
 /** Options of {@link TensorCodec}. @public */
 export interface TensorCodecOptions {
@@ -215,7 +219,7 @@ export function TensorCodec<const S extends readonly CodecDim[], D extends Dtype
   shape: S,
   dtype?: D,
   options: TensorCodecOptions = {},
-): TensorCodecType<DecodedShape<S>, D> {
+): TensorCodecType<Extract<DecodedShape<S>, Shape>, D> {
   if (!Array.isArray(shape) || !shape.every((d) => d === null || (Number.isInteger(d) && d >= 0))) {
     throw new globalThis.TypeError(`TensorCodec: a shape is a list of non-negative integers or null, got ${JSON.stringify(shape)}`);
   }
