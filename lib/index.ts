@@ -46,5 +46,7 @@ export * as optim from './optim/index.js';
 export { setBackend, getBackend, BackendError, type BackendName } from './backend/index.js';
 // PRNG keys (key, split, fold, bits): host-side Threefry, so every backend draws the same numbers; samplers are in fluxion/effects.
 export * as random from './random/keys.js';
+// The seam to fluxion/effects: grad/vjp/jvp overloads for effect programs mention these.
+export { EFFECT_PROGRAM, type EffectProgramLike, type EffectProgramTag, type EffectPrograms, type EffectProgramOf, type EffectRowOf, type EffectValueOf, type CheckNoIO, type CheckEffectful, type CheckResultNoIO } from './core/effect-hook.js';
 
 await initDefaultBackend();

@@ -49,10 +49,10 @@ export interface EffectPrograms<E, A> {}
 export type EffectProgramOf<E, A> = EffectPrograms<E, A> extends { readonly program: infer P } ? P : EffectProgramLike<E, A>;
 
 /** The row of an effect program type (never for other types). @public */
-export type RowOf<R> = R extends EffectProgramLike<infer E, unknown> ? E : never;
+export type EffectRowOf<R> = R extends EffectProgramLike<infer E, unknown> ? E : never;
 
 /** The value type of an effect program type (`R` itself for other types). @public */
-export type ValueOf<R> = R extends EffectProgramLike<unknown, infer A> ? A : R;
+export type EffectValueOf<R> = R extends EffectProgramLike<unknown, infer A> ? A : R;
 
 /**
  * `unknown` when an effect row may be differentiated (it has no `'IO'`);
@@ -104,11 +104,11 @@ export function withEffectPrograms<F extends (...args: never[]) => unknown, R>(f
  * type when its row has `'IO'`.
  * @public
  */
-export type CheckEffectful<F> = F extends (...args: never[]) => infer R ? (0 extends 1 & R ? never : CheckNoIO<RowOf<R>>) : never;
+export type CheckEffectful<F> = F extends (...args: never[]) => infer R ? (0 extends 1 & R ? never : CheckNoIO<EffectRowOf<R>>) : never;
 
 /**
  * For the plain overloads of `vjp`/`jvp`: `unknown` unless `Out` is an
  * effect program with `'IO'` in its row (then the I/O error type); `any` passes.
  * @public
  */
-export type CheckResultNoIO<Out> = 0 extends 1 & Out ? unknown : CheckNoIO<RowOf<Out>>;
+export type CheckResultNoIO<Out> = 0 extends 1 & Out ? unknown : CheckNoIO<EffectRowOf<Out>>;

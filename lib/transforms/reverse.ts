@@ -9,7 +9,7 @@ import { Tensor } from '../core/tensor.js';
 import { full } from '../core/creation.js';
 import { instantiate, linearizeFlat, transposeIR } from './linearize.js';
 import type { Argnums, CheckDifferentiable, GradOptions, GradsOf, Scalar, ValueAndGradOptions } from './types.js';
-import { withEffectPrograms, type CheckEffectful, type CheckNoIO, type CheckResultNoIO, type EffectProgramLike, type EffectProgramOf, type RowOf, type ValueOf } from '../core/effect-hook.js';
+import { withEffectPrograms, type CheckEffectful, type CheckNoIO, type CheckResultNoIO, type EffectProgramLike, type EffectProgramOf, type EffectRowOf, type EffectValueOf } from '../core/effect-hook.js';
 
 /** Runs `fn` in a scope that keeps whatever the returned pytree reaches. */
 export function scoped<R>(fn: () => R): R {
@@ -146,9 +146,9 @@ function valueAndGradImpl(op: 'grad' | 'valueAndGrad', f: (...args: never[]) => 
  * @public
  */
 export function grad<F extends (...args: never[]) => EffectProgramLike, const A extends Argnums = 0>(
-  f: F & CheckEffectful<F> & CheckDifferentiable<(...args: Parameters<F>) => ValueOf<ReturnType<F>>, A, Scalar>,
+  f: F & CheckEffectful<F> & CheckDifferentiable<(...args: Parameters<F>) => EffectValueOf<ReturnType<F>>, A, Scalar>,
   options?: GradOptions<A>,
-): (...args: Parameters<F>) => EffectProgramOf<RowOf<ReturnType<F>>, GradsOf<Parameters<F>, A>>;
+): (...args: Parameters<F>) => EffectProgramOf<EffectRowOf<ReturnType<F>>, GradsOf<Parameters<F>, A>>;
 /**
  * The gradient of a scalar function with respect to argument `argnums`
  * (default 0), shaped like that argument (a pytree gives a pytree).
@@ -182,9 +182,9 @@ export type ValueAndGrad<F extends (...args: never[]) => unknown, A extends Argn
  * @public
  */
 export function valueAndGrad<F extends (...args: never[]) => EffectProgramLike, const A extends Argnums = 0, Aux extends boolean = false>(
-  f: F & CheckEffectful<F> & CheckDifferentiable<(...args: Parameters<F>) => ValueOf<ReturnType<F>>, A, Aux extends true ? [Scalar, unknown] : Scalar>,
+  f: F & CheckEffectful<F> & CheckDifferentiable<(...args: Parameters<F>) => EffectValueOf<ReturnType<F>>, A, Aux extends true ? [Scalar, unknown] : Scalar>,
   options?: ValueAndGradOptions<A, Aux>,
-): (...args: Parameters<F>) => EffectProgramOf<RowOf<ReturnType<F>>, ValueAndGrad<(...args: Parameters<F>) => ValueOf<ReturnType<F>>, A, Aux>>;
+): (...args: Parameters<F>) => EffectProgramOf<EffectRowOf<ReturnType<F>>, ValueAndGrad<(...args: Parameters<F>) => EffectValueOf<ReturnType<F>>, A, Aux>>;
 /**
  * Value and gradient together (one forward pass). With `hasAux`, `f` returns
  * `[value, aux]` and the result is `[[value, aux], grads]`.
