@@ -72,8 +72,12 @@ export class Svg {
   }
 }
 
+let clipIds = 0;
+
 /** Maps data coordinates into a rectangle of the drawing, y up. */
 export class Panel {
+  private clipId: string | undefined;
+
   constructor(
     readonly svg: Svg,
     readonly x: number,
@@ -113,6 +117,17 @@ export class Panel {
 
   series(xs: readonly number[], ys: readonly number[], color: string, width = 1.5, dash?: string): this {
     this.svg.polyline(xs.map((x, i) => [this.px(x), this.py(ys[i]!)] as const), color, width, dash);
+    return this;
+  }
+
+  /** Like `series`, but cut off at the panel's edges (for curves that leave the range). */
+  clippedSeries(xs: readonly number[], ys: readonly number[], color: string, width = 1.5, dash?: string): this {
+    if (!this.clipId) {
+      this.clipId = `clip${++clipIds}`;
+      this.svg.add(`<clipPath id="${this.clipId}"><rect x="${num(this.x)}" y="${num(this.y)}" width="${num(this.w)}" height="${num(this.h)}"/></clipPath>`);
+    }
+    const pts = xs.map((x, i) => `${num(this.px(x))},${num(this.py(ys[i]!))}`).join(' ');
+    this.svg.add(`<polyline clip-path="url(#${this.clipId})" points="${pts}" fill="none" stroke="${color}" stroke-width="${width}"${dash ? ` stroke-dasharray="${dash}"` : ''}/>`);
     return this;
   }
 
