@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import * as fx from '../lib/index.js';
 import { describeEachBackend, expectClose } from '../lib/testing/backends.js';
-import { threefry2x32 } from '../lib/random/keys.js';
+import { threefry2x32 } from '../lib/random/threefry.js';
 import { Eff, keyed, random, runRandom } from './index.js';
 
 type F32<S extends number[]> = fx.Tensor<S, 'float32'>;

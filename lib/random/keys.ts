@@ -9,6 +9,7 @@
  * random numbers, and drawing never needs a GPU readback. Samplers that turn
  * bits into tensors are in `fluxion/effects` (the `Random` effect).
  */
+import { threefry2x32 } from './threefry.js';
 
 /**
  * A PRNG key: two 32-bit words. Immutable; the same key always gives the
@@ -33,40 +34,6 @@ export function isKey(x: unknown): x is Key {
 
 function checkKey(op: string, k: unknown): asserts k is Key {
   if (!isKey(k)) throw new TypeError(`random.${op}: expected a PRNG key (made by fx.random.key(seed)), got ${k === null ? 'null' : typeof k}`);
-}
-
-const ROTATIONS = [
-  [13, 15, 26, 6],
-  [17, 29, 16, 24],
-] as const;
-
-/**
- * Threefry-2x32 (20 rounds) applied in place to the counter pairs
- * `(x0[i], x1[i])` under key `(k0, k1)`.
- */
-export function threefry2x32(k0: number, k1: number, x0: Uint32Array, x1: Uint32Array): void {
-  const ks0 = k0 >>> 0;
-  const ks1 = k1 >>> 0;
-  const ks2 = (ks0 ^ ks1 ^ 0x1bd11bda) >>> 0;
-  const ks = [ks0, ks1, ks2];
-  for (let i = 0; i < x0.length; i++) {
-    let a = (x0[i]! + ks0) >>> 0;
-    let b = (x1[i]! + ks1) >>> 0;
-    for (let block = 0; block < 5; block++) {
-      const rot = ROTATIONS[block % 2]!;
-      for (let r = 0; r < 4; r++) {
-        a = (a + b) >>> 0;
-        const s = rot[r]!;
-        b = ((b << s) | (b >>> (32 - s))) >>> 0;
-        b = (b ^ a) >>> 0;
-      }
-      // Key injection after each block of four rounds.
-      a = (a + ks[(block + 1) % 3]!) >>> 0;
-      b = (b + ks[(block + 2) % 3]! + block + 1) >>> 0;
-    }
-    x0[i] = a;
-    x1[i] = b;
-  }
 }
 
 /** Hashes the counters `0 … n-1` (JAX's layout: first half paired with second half). */
