@@ -76,7 +76,7 @@ function inferDtype(flat: readonly (number | boolean)[]): Dtype {
  * ```
  * @public
  */
-export function tensor<const T extends TensorData, D extends Dtype = 'float32'>(data: T, dtype?: D): Tensor<ShapeOfData<T>, D> {
+export function tensor<const T extends TensorData, D extends Dtype = 'float32'>(data: T, dtype?: D): Tensor<ShapeOfData<T>, NoInfer<D>> {
   if (dtype !== undefined) checkDtype('tensor', dtype);
   // Fast path: a typed array is one flat row of known element type.
   if (data instanceof Float32Array || data instanceof Int32Array) {
@@ -103,7 +103,7 @@ export function tensor<const T extends TensorData, D extends Dtype = 'float32'>(
  * ```
  * @public
  */
-export function full<const S extends Shape, D extends Dtype = 'float32'>(shape: S, value: number | boolean, dtype?: D): Tensor<S, D> {
+export function full<const S extends Shape, D extends Dtype = 'float32'>(shape: S, value: number | boolean, dtype?: D): Tensor<S, NoInfer<D>> {
   checkShape('full', shape);
   const dt = dtype ?? (typeof value === 'boolean' ? 'bool' : 'float32');
   checkDtype('full', dt);
@@ -118,7 +118,7 @@ export function full<const S extends Shape, D extends Dtype = 'float32'>(shape: 
  * ```
  * @public
  */
-export function zeros<const S extends Shape, D extends Dtype = 'float32'>(shape: S, dtype?: D): Tensor<S, D> {
+export function zeros<const S extends Shape, D extends Dtype = 'float32'>(shape: S, dtype?: D): Tensor<S, NoInfer<D>> {
   return full(shape, 0, dtype ?? ('float32' as D));
 }
 
@@ -130,7 +130,7 @@ export function zeros<const S extends Shape, D extends Dtype = 'float32'>(shape:
  * ```
  * @public
  */
-export function ones<const S extends Shape, D extends Dtype = 'float32'>(shape: S, dtype?: D): Tensor<S, D> {
+export function ones<const S extends Shape, D extends Dtype = 'float32'>(shape: S, dtype?: D): Tensor<S, NoInfer<D>> {
   return full(shape, 1, dtype ?? ('float32' as D));
 }
 
@@ -142,7 +142,7 @@ export function ones<const S extends Shape, D extends Dtype = 'float32'>(shape: 
  * ```
  * @public
  */
-export function scalar<D extends Dtype = 'float32'>(value: number | boolean, dtype?: D): Tensor<[], D> {
+export function scalar<D extends Dtype = 'float32'>(value: number | boolean, dtype?: D): Tensor<[], NoInfer<D>> {
   return full([], value, dtype ?? ((typeof value === 'boolean' ? 'bool' : 'float32') as D));
 }
 
