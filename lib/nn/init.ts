@@ -140,14 +140,14 @@ export function heUniform<const S extends Shape>(key: Key, shape: S): Tensor<S, 
   return uniform(key, shape, -limit, limit);
 }
 
-/** Another name for {@link glorotUniform}. @public */
+/** Another name for `fx.nn.glorotUniform`. @public */
 export const xavierUniform: typeof glorotUniform = glorotUniform;
-/** Another name for {@link glorotNormal}. @public */
+/** Another name for `fx.nn.glorotNormal`. @public */
 export const xavierNormal: typeof glorotNormal = glorotNormal;
 
 /** Options of the layer initializers. @public */
 export interface InitOptions {
-  /** Initializer of the weights (default {@link glorotUniform}). */
+  /** Initializer of the weights (default `fx.nn.glorotUniform`). */
   readonly init?: Initializer;
 }
 

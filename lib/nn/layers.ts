@@ -77,7 +77,7 @@ export function dense(params: DenseParams, x: AnyTensor): AnyTensor {
   return add(matmul(x, w as AnyTensor) as AnyTensor, b);
 }
 
-/** Options of {@link conv2d}. @public */
+/** Options of `fx.nn.conv2d`. @public */
 export interface Conv2dOptions {
   /** Stride along height and width (default 1). */
   readonly strides?: number | readonly [number, number];

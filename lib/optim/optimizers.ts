@@ -27,20 +27,20 @@ import type { LearningRate } from './schedules.js';
 
 type Scalar = Tensor<[], 'float32'>;
 
-/** The state of {@link sgd}: the number of updates made. @public */
+/** The state of `fx.optim.sgd`: the number of updates made. @public */
 export interface SgdState {
   /** Updates made so far (float32 scalar, so a jitted step does not retrace). */
   step: Scalar;
 }
 
-/** The state of {@link momentum}: the step count and a velocity shaped like the params. @public */
+/** The state of `fx.optim.momentum`: the step count and a velocity shaped like the params. @public */
 export interface MomentumState<P> {
   step: Scalar;
   /** Exponentially weighted sum of past gradients, one tensor per parameter. */
   velocity: P;
 }
 
-/** The state of {@link adam} and {@link adamw}: step count, first and second moments. @public */
+/** The state of `fx.optim.adam` and `fx.optim.adamw`: step count, first and second moments. @public */
 export interface AdamState<P> {
   step: Scalar;
   /** First-moment (mean) estimate of the gradients. */
@@ -78,7 +78,7 @@ export interface Optimizer<K extends keyof OptimizerStates<unknown>> {
 export interface CommonOptions {
   /** A number or a schedule of the step count (see `fx.optim.cosineDecay`, …). */
   readonly learningRate: LearningRate;
-  /** Rescale the gradients first so that their global L2 norm is at most this (see {@link clipByGlobalNorm}). */
+  /** Rescale the gradients first so that their global L2 norm is at most this (see `fx.optim.clipByGlobalNorm`). */
   readonly clipNorm?: number;
 }
 
@@ -182,7 +182,7 @@ export function sgd(options: CommonOptions): Optimizer<'sgd'> {
   };
 }
 
-/** Options of {@link momentum}. @public */
+/** Options of `fx.optim.momentum`. @public */
 export interface MomentumOptions extends CommonOptions {
   /** Decay of the velocity (default 0.9). */
   readonly beta?: number;
@@ -224,7 +224,7 @@ export function momentum(options: MomentumOptions): Optimizer<'momentum'> {
   };
 }
 
-/** Options of {@link adam}. @public */
+/** Options of `fx.optim.adam`. @public */
 export interface AdamOptions extends CommonOptions {
   /** Decay of the first moment (default 0.9). */
   readonly beta1?: number;
@@ -234,7 +234,7 @@ export interface AdamOptions extends CommonOptions {
   readonly eps?: number;
 }
 
-/** Options of {@link adamw}. @public */
+/** Options of `fx.optim.adamw`. @public */
 export interface AdamWOptions extends AdamOptions {
   /** Decoupled weight decay coefficient (default 1e-2). */
   readonly weightDecay?: number;

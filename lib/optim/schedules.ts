@@ -59,7 +59,7 @@ export function constant(value: number): Schedule {
   );
 }
 
-/** Options of {@link exponentialDecay}. @public */
+/** Options of `fx.optim.exponentialDecay`. @public */
 export interface ExponentialDecayOptions {
   /** Decay in whole periods of `decaySteps` (a staircase) rather than continuously (default false). */
   readonly staircase?: boolean;
@@ -93,7 +93,7 @@ export function exponentialDecay(init: number, rate: number, decaySteps: number,
   );
 }
 
-/** Options of {@link cosineDecay}. @public */
+/** Options of `fx.optim.cosineDecay`. @public */
 export interface CosineDecayOptions {
   /** The final value as a fraction of `init` (default 0). */
   readonly alpha?: number;
