@@ -84,8 +84,8 @@ export interface HandlerSpec {
   readonly effect: Effect;
   readonly inner: EffImpl;
   make(): unknown;
-  /** Called once the inner program ended (value, or error), to release resources. */
-  finish?(state: unknown): void;
+  /** Called once the inner program ended (with its value, or `undefined` after an error), to release resources. */
+  finish?(state: unknown, result: Done | undefined): void;
   /** I/O: the handled value is a promise of the inner value (the run may be asynchronous). */
   readonly wrapInPromise?: boolean;
 }
@@ -431,8 +431,8 @@ export class Unhandled extends Error {
   }
 }
 
-/** A finished run. */
-interface Done {
+/** A finished run. @internal */
+export interface Done {
   readonly value: unknown;
 }
 
@@ -518,21 +518,30 @@ function runSync(program: EffImpl, ctx: Context | undefined, mode: Mode): unknow
 function runHandler(spec: HandlerSpec, ctx: Context | undefined, mode: Mode): Done | Promise<Done> {
   const state = spec.make();
   const inner: Context = { effect: spec.effect, state, parent: ctx };
-  const finish = () => spec.finish?.(state);
+  const finish = (result: Done | undefined) => spec.finish?.(state, result);
   let r: Done | Promise<Done>;
   try {
     r = interpret(spec.inner, inner, mode);
   } catch (e) {
-    finish();
+    finish(undefined);
     if (spec.wrapInPromise && !(e instanceof Unhandled)) return { value: Promise.reject(e) };
     throw e;
   }
   if (r instanceof Promise) {
-    const settled = r.finally(finish);
+    const settled = r.then(
+      (d) => {
+        finish(d);
+        return d;
+      },
+      (e: unknown) => {
+        finish(undefined);
+        throw e;
+      },
+    );
     if (spec.wrapInPromise) return { value: settled.then((d) => d.value) };
     return settled;
   }
-  finish();
+  finish(r);
   return spec.wrapInPromise ? { value: Promise.resolve(r.value) } : r;
 }
 

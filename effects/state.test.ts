@@ -100,6 +100,22 @@ describeEachBackend('State', () => {
     await expectClose(s, 7);
   });
 
+  it('a constant stored inside grad in a reference made outside it outlives the transformation', async () => {
+    const prog = Eff.gen(function* () {
+      const outside = yield* state.ref(fx.scalar(0) as F32<[]>, 'outside');
+      const inner = (x: F32<[]>) =>
+        Eff.gen(function* () {
+          yield* outside.set(fx.scalar(42));
+          return fx.mul(x, x);
+        });
+      const g = yield* fx.grad(inner)(fx.scalar(3));
+      return [g, yield* outside.get()] as const;
+    });
+    const [g, stored] = runState(prog);
+    await expectClose(g, 6);
+    await expectClose(stored, 42);
+  });
+
   it('a run frees nothing the result still needs, and leaks nothing else', async () => {
     const x = fx.tensor([1, 2]);
     const before = fx.memory().tensors;

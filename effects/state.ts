@@ -12,6 +12,8 @@
  */
 import { TransformError } from '../lib/core/errors.js';
 import { flatten } from '../lib/core/pytree.js';
+import { registerInScope, type Releasable } from '../lib/core/scope.js';
+import { ConcreteTensor } from '../lib/core/tensor.js';
 import { Tracer, traceDepth } from '../lib/core/trace.js';
 import { applyHandler, isEff, perform, toImpl, type Eff, type Effect, type Handled } from './Eff.js';
 
@@ -58,8 +60,20 @@ class Store {
     cell.value = value;
   }
 
-  releaseAll(): void {
-    for (const c of this.cells.values()) release(c.value);
+  /**
+   * Drops the holds on the values. A held tensor the result still reaches,
+   * whose only owner is this table (the scope that made it has ended, e.g. a
+   * transformation's), passes to the current scope instead of being freed.
+   */
+  releaseAll(result: unknown): void {
+    const reached = new Set<Releasable>();
+    for (const t of flatten(result)[0]) t._reach(reached);
+    for (const c of this.cells.values()) {
+      for (const t of flatten(c.value)[0]) {
+        if (t instanceof ConcreteTensor && t._refs === 1 && reached.has(t)) registerInScope(t);
+        else t._release();
+      }
+    }
     this.cells.clear();
   }
 }
@@ -152,6 +166,6 @@ export function runState<E extends Effect, A>(program: Eff<E, A>): Handled<E, 'S
     effect: 'State',
     inner,
     make: () => new Store(),
-    finish: (store) => (store as Store).releaseAll(),
+    finish: (store, result) => (store as Store).releaseAll(result?.value),
   }) as never;
 }
