@@ -1,14 +1,16 @@
 /**
  * Typed signatures shared by several ops, built from the `typelevel/` rules.
  */
-import type { Broadcast, BroadcastError, Dim, Dtype, Shape } from '../../typelevel/index.js';
+import type { Broadcast, BroadcastResult, Checked, Dim, Dtype, Shape } from '../../typelevel/index.js';
 import type { Tensor } from './tensor.js';
 
 /**
  * The signature of an elementwise binary op with broadcasting. Overloads cover
  * symbolic dims (same shape, scalar, trailing suffix); the last one handles
  * literal shapes with size-1 broadcasting and reports mismatches as
- * `shape error: cannot broadcast [2, 3] with [2]`.
+ * `shape error: cannot broadcast [2, 3] with [2]` (shapes that are still
+ * generic type parameters are accepted there, with a deferred result type:
+ * the runtime checks them).
  * @public
  */
 export interface BinaryOp<Allowed extends Dtype> {
@@ -22,8 +24,5 @@ export interface BinaryOp<Allowed extends Dtype> {
     a: Tensor<[...P, M, N], D>,
     b: Tensor<[NoInfer<M>, NoInfer<N>], NoInfer<D>>,
   ): Tensor<[...P, M, N], D>;
-  <A extends Shape, B extends Shape, D extends Allowed>(
-    a: Tensor<A, D>,
-    b: [Broadcast<A, B>] extends [never] ? BroadcastError<A, B> : Tensor<B, NoInfer<D>>,
-  ): Tensor<Broadcast<A, B>, D>;
+  <A extends Shape, B extends Shape, D extends Allowed>(a: Tensor<A, D>, b: Tensor<B, NoInfer<D>> & Checked<BroadcastResult<A, B>>): Tensor<Broadcast<A, B>, D>;
 }
