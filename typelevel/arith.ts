@@ -95,9 +95,11 @@ type MulDigitRev<A extends string, d extends Digit, Lo extends string = '', Hi e
   ? MulDigitRev<AR, d, `${Lo}${MulTable[a][d][0]}`, `${Hi}${MulTable[a][d][1]}`>
   : AddRev<Lo, Hi>;
 
-/** Product of two reversed digit strings (schoolbook). */
-type MulRev<A extends string, B extends string, Shift extends string = '', Acc extends string = '0'> = B extends `${infer b extends Digit}${infer BR}`
-  ? MulRev<A, BR, `${Shift}0`, AddRev<Acc, `${Shift}${MulDigitRev<A, b>}`>>
+/** Product of two reversed digit strings (schoolbook); multiplying by 1 is free. */
+type MulRev<A extends string, B extends string> = A extends '1' ? B : B extends '1' ? A : MulRevLoop<A, B>;
+
+type MulRevLoop<A extends string, B extends string, Shift extends string = '', Acc extends string = '0'> = B extends `${infer b extends Digit}${infer BR}`
+  ? MulRevLoop<A, BR, `${Shift}0`, AddRev<Acc, `${Shift}${MulDigitRev<A, b>}`>>
   : Norm<Acc>;
 
 type SubWithBorrow<P extends [string, string], C extends Bit> = C extends '0'

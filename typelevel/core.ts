@@ -34,7 +34,7 @@ export interface TypeError<Message extends string> {
 /** A tuple of dims written as `[2, 3]` inside an error message. @public */
 export type ShowShape<S extends readonly unknown[]> = `[${JoinDims<S>}]`;
 
-/** @public */
+/** The dims of a shape joined by `, ` (for error messages): `JoinDims<[2, 3]>` is `'2, 3'`. @public */
 export type JoinDims<S extends readonly unknown[]> = S extends readonly []
   ? ''
   : S extends readonly [infer H]
@@ -43,7 +43,7 @@ export type JoinDims<S extends readonly unknown[]> = S extends readonly []
       ? `${ShowDim<H>}, ${JoinDims<T>}`
       : string;
 
-/** @public */
+/** One dim as text for error messages: the literal, or `'number'` for a dim known only at run time. @public */
 export type ShowDim<D> = D extends number ? (number extends D ? 'number' : `${D}`) : '?';
 
 /** True when `N` is a number literal rather than `number` or a type parameter. @public */
