@@ -96,7 +96,7 @@ export async function run(options: RoboticsOptions = {}): Promise<RoboticsResult
 
   // ------------------------------------------------------------ inverse kinematics by gradient descent
   const ikLoss = (q: Joints, target: Point, previous: Joints) =>
-    fx.add(fx.sum(fx.square(fx.sub(endEffector(q), target))), fx.mul(fx.sum(fx.square(fx.sub(q, previous))), 1e-4));
+    fx.add(fx.sum(fx.square(fx.sub(endEffector(q), target))), fx.mul(fx.sum(fx.square(fx.sub(q, previous))), 1e-6));
   const ikStep = fx.jit((q: Joints, target: Point, previous: Joints, lr: fx.Tensor<[], 'float32'>) => {
     const [value, g] = fx.valueAndGrad(ikLoss)(q, target, previous);
     return [value, fx.sub(q, fx.mul(g, lr))] as const;
