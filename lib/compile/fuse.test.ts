@@ -45,6 +45,13 @@ describeEachBackend('elementwise fusion in jit', (backend) => {
     await expectClose(s, (await ws.array()) as number, 1e-4);
   });
 
+  it('a chain with many inputs stays within the buffer limit of the backend', async () => {
+    const many = (xs: M[]) => xs.reduce((acc, x, i) => (i % 2 ? fx.mul(acc, fx.sin(x)) : fx.add(acc, fx.tanh(x))));
+    const inputs = Array.from({ length: 12 }, (_, i) => fx.mul(x(), 0.1 * (i + 1)) as M);
+    const want = (await many(inputs).array()) as number[][];
+    await expectClose(fx.jit(many)(inputs), want, 1e-4);
+  });
+
   it('can be turned off', () => {
     const g = fx.jit(chain, { fuse: false });
     expect(g.lower(x(), b()).toString()).not.toMatch(/fused/);

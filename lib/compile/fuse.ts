@@ -199,7 +199,7 @@ function fusable(eq: Equation): boolean {
  * a group only when every use of it is inside the group and it is not an
  * output of the program; each group has one result.
  */
-export function fuse(ir: IR): { ir: IR; fusedGroups: number } {
+export function fuse(ir: IR, maxInputs = 16): { ir: IR; fusedGroups: number } {
   const uses = new Map<Var, number>();
   for (const eq of ir.equations) for (const v of new Set(eq.inputs)) uses.set(v, (uses.get(v) ?? 0) + 1);
   for (const o of ir.outputs) if (o) uses.set(o, (uses.get(o) ?? 0) + 1e9);
@@ -246,7 +246,7 @@ export function fuse(ir: IR): { ir: IR; fusedGroups: number } {
   for (const g of groups) {
     if (g.length < 2) continue;
     const ordered = g.slice().sort((a, b) => position.get(a)! - position.get(b)!);
-    const fused = fusedEquation(ordered);
+    const fused = fusedEquation(ordered, maxInputs);
     if (!fused) continue;
     fusedGroups++;
     ordered.forEach((eq) => member.add(eq));
@@ -264,11 +264,16 @@ export function fuse(ir: IR): { ir: IR; fusedGroups: number } {
   return { ir: new IR(ir.inputs, ir.constVars, ir.constValues, equations, ir.outputs, ir.outAvals), fusedGroups };
 }
 
-/** Most inputs one generated kernel takes. */
-const MAX_INPUTS = 16;
+/**
+ * Most inputs one generated kernel takes: WebGPU guarantees 8 storage buffers
+ * per shader stage, and the output takes one.
+ */
+export function maxFusedInputs(backend: string): number {
+  return backend === 'webgpu' ? 7 : 16;
+}
 
 /** The one equation standing for a group (members in program order), or undefined when it has too many inputs. */
-function fusedEquation(ordered: readonly Equation[]): Equation | undefined {
+function fusedEquation(ordered: readonly Equation[], maxInputs: number): Equation | undefined {
   const produced = new Map<Var, number>();
   const inputs: Var[] = [];
   const steps: Step[] = ordered.map((eq, k) => {
@@ -284,7 +289,7 @@ function fusedEquation(ordered: readonly Equation[]): Equation | undefined {
   });
   const out = ordered[ordered.length - 1]!.outputs[0]!;
   const params: FusedParams = { steps, outShape: out.aval.shape, ops: steps.map((s) => s.op).join('→') };
-  if (inputs.length > MAX_INPUTS) return undefined;
+  if (inputs.length > maxInputs) return undefined;
   return { prim: fusedPrimitive as Primitive, inputs, params, outputs: [out] };
 }
 

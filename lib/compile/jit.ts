@@ -12,7 +12,7 @@ import { Tracer } from '../core/trace.js';
 import { zerosLike } from '../core/creation.js';
 import { optimize, type OptimizeReport } from './optimize.js';
 import { execute, planMemory, type Plan } from './execute.js';
-import { fuse, fusionPays } from './fuse.js';
+import { fuse, fusionPays, maxFusedInputs } from './fuse.js';
 import { getBackend } from '@tensorflow/tfjs-core';
 
 /** Counters of a jitted function. @public */
@@ -123,7 +123,7 @@ export function jit<F extends (...args: never[]) => unknown>(f: F, options: JitO
     // The optimized IR holds the constants still used; the raw IR's hold moves to it.
     ir.constValues.forEach((c) => c._retain());
     raw._release();
-    const { ir: fusedIR, fusedGroups } = options.fuse === false || !fusionPays(backend) ? { ir, fusedGroups: 0 } : fuse(ir);
+    const { ir: fusedIR, fusedGroups } = options.fuse === false || !fusionPays(backend) ? { ir, fusedGroups: 0 } : fuse(ir, maxFusedInputs(backend));
     optimized.fused += fusedGroups;
     const compiled = { plan: planMemory(fusedIR), ir, outDef: outDef! };
     cache.set(key, compiled);
