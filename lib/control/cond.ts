@@ -10,10 +10,10 @@
  * derivatives).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { callAbstractEval, callImpl, flatCall, type CallParams, type Fn } from '../core/call.js';
+import { callAbstractEval, callImpl, flatCall, flatDef, type CallParams, type Fn } from '../core/call.js';
 import { ShapeError } from '../core/errors.js';
 import type { Primitive } from '../core/primitive.js';
-import { flatten, unflatten, type TreeDef } from '../core/pytree.js';
+import { flatten, unflatten } from '../core/pytree.js';
 import { avalOf, showAval, type AbstractValue, type AnyTensor, type Tensor } from '../core/tensor.js';
 import { bind } from '../core/trace.js';
 import { zerosLike } from '../core/creation.js';
@@ -100,7 +100,4 @@ export function cond<Ops, R>(pred: Tensor<[], 'bool'>, onTrue: (operands: Ops) =
   return unflatten<R>(params.outDef.def!, outs);
 }
 
-/** The structure of an argument list of `n` tensors. */
-export function flatDef(n: number): TreeDef {
-  return { kind: 'array', children: Array.from({ length: n }, () => ({ kind: 'leaf' }) as TreeDef) };
-}
+

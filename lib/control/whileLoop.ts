@@ -8,7 +8,7 @@
  * (unknown trip count) is refused with a message pointing to `fori`/`scan`
  * or to differentiating outside `jit`.
  */
-import { callAbstractEval, callImpl, flatCall, type CallParams, type Fn } from '../core/call.js';
+import { callAbstractEval, callImpl, flatCall, flatCallParams, flatDef, type CallParams, type Fn } from '../core/call.js';
 import { ShapeError, TransformError } from '../core/errors.js';
 import type { Primitive } from '../core/primitive.js';
 import { flatten, unflatten } from '../core/pytree.js';
@@ -18,7 +18,6 @@ import { zerosLike } from '../core/creation.js';
 import * as tf from '@tensorflow/tfjs-core';
 import { jvp } from '../transforms/forward.js';
 import { knownTruth } from './concrete.js';
-import { flatDef } from './cond.js';
 
 interface WhileParams extends CallParams {
   readonly condFn: Fn;
@@ -81,7 +80,7 @@ export const whileLoopPrimitive: Primitive<WhileParams> = {
 const whileTangentPrimitive: Primitive<WhileParams> = {
   name: 'whileLoopTangent',
   abstractEval: (inputs) => inputs.slice(inputs.length / 2),
-  impl: (inputs, params) => callImpl({ ...params, fn: (...xs: unknown[]) => tangentLoop(params, xs as Tensor[]), inDef: flatDef(inputs.length) }, inputs),
+  impl: (inputs, params) => callImpl(flatCallParams(inputs.length, (...xs: unknown[]) => tangentLoop(params, xs as Tensor[])), inputs),
   evalDirect: (inputs, params) => tangentLoop(params, inputs.slice()),
   transpose() {
     throw new TransformError(

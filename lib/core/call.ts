@@ -51,3 +51,13 @@ export function callImpl(params: CallParams, inputs: readonly tf.Tensor[]): tf.T
   }
 }
 
+
+/** The structure of an argument list of `n` tensors. */
+export function flatDef(n: number): TreeDef {
+  return { kind: 'array', children: Array.from({ length: n }, () => ({ kind: 'leaf' }) as TreeDef) };
+}
+
+/** Call params for a function of `n` flat tensors, with its own output record. */
+export function flatCallParams(n: number, fn: Fn): CallParams {
+  return { fn, inDef: flatDef(n), outDef: {} };
+}

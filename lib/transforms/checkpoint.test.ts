@@ -48,3 +48,19 @@ describe('checkpoint memory', () => {
     expect(remat).toBeLessThan(plain / 5);
   });
 });
+
+describe('checkpoint with pytree arguments under jit', () => {
+  it('jit of a hessian through a checkpointed step on an object state', async () => {
+    type S = fx.Tensor<[], 'float32'>;
+    type St = { x: S; v: S };
+    const step = fx.checkpoint((k: S, s: St): St => ({ x: fx.add(s.x, fx.mul(s.v, 0.1)), v: fx.sub(s.v, fx.mul(fx.mul(k, s.x), 0.1)) }));
+    const plainStep = (k: S, s: St): St => ({ x: fx.add(s.x, fx.mul(s.v, 0.1)), v: fx.sub(s.v, fx.mul(fx.mul(k, s.x), 0.1)) });
+    const rollout = (stepFn: typeof plainStep) => (k: S) => {
+      let s: St = { x: fx.scalar(1) as S, v: fx.scalar(0) as S };
+      for (let i = 0; i < 3; i++) s = stepFn(k, s);
+      return fx.square(s.x);
+    };
+    const want = (await fx.hessian(rollout(plainStep))(fx.scalar(2)).array()) as number;
+    await expectClose(fx.jit((k: S) => fx.hessian(rollout(step))(k))(fx.scalar(2)), want, 1e-4);
+  });
+});

@@ -8,7 +8,7 @@
  * and transposing it runs `vjp(f)` — both recompute `f` from the inputs.
  */
 import type { CallParams, Fn } from '../core/call.js';
-import { callAbstractEval, callImpl, flatCall } from '../core/call.js';
+import { callAbstractEval, callImpl, flatCall, flatCallParams } from '../core/call.js';
 import { StagedTracer } from '../core/ir.js';
 import { LinearInput, type Params, type Primitive } from '../core/primitive.js';
 import { flatten, unflatten } from '../core/pytree.js';
@@ -40,7 +40,7 @@ function abstractEval(inputs: readonly AbstractValue[], params: CallParams): Abs
 const checkpointLinearPrimitive: Primitive<CallParams> = {
   name: 'checkpointLinear',
   abstractEval: (inputs, params) => abstractEval(inputs.slice(0, inputs.length / 2), params),
-  impl: (inputs, params) => callImpl({ ...params, fn: (...xs: unknown[]) => tangentsOf(params, xs as Tensor[]) }, inputs),
+  impl: (inputs, params) => callImpl(flatCallParams(inputs.length, (...xs: unknown[]) => tangentsOf(params, xs as Tensor[])), inputs),
   evalDirect: (inputs, params) => tangentsOf(params, inputs.slice()),
   transpose(cts, inputs, params) {
     const n = inputs.length / 2;
