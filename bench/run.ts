@@ -1,0 +1,256 @@
+/**
+ * `npm run bench`: fluxion (eager and jit) side by side with TensorFlow.js
+ * autodiff and jax-js, in one process, per backend; writes bench/RESULTS.md.
+ *
+ *   npm run bench                     full run (≥ 20 timed iterations each)
+ *   npm run bench -- --quick          few iterations, short loops; writes temp/bench-quick.md
+ *   npm run bench -- --backends=wasm --only=W1,W5 --skip-types --out=temp/x.md
+ *
+ * Order: cpu, wasm, then the SGD loop and W8 (type-check), then webgpu, whose
+ * software adapter here is the slowest. The whole run keeps to a time budget
+ * (default 570 s, `--budget=<seconds>`) split into phases (cpu until 33% of
+ * it, wasm until 60%, webgpu what is left after SGD and W8, which run side by
+ * side): within a phase,
+ * implementations slower than 1 s per iteration share the time left (fewer
+ * iterations, shown as n=…), cheap workloads run first, and a workload that
+ * no longer fits is reported as skipped with that reason.
+ */
+import { execSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import * as fx from '../lib/index.js';
+import { FULL, QUICK, IMPLS, measure, type BackendName, type ImplName, type Measurement, type Policy, type Workload } from './harness.js';
+import { initJax, jaxWebgpuReason, probeJaxWebgpu, registerTfGradients, tf, webgpuAdapter } from './peers.js';
+import { renderReport, type BackendResult, type WorkloadResult } from './report.js';
+import { w1 } from './workloads/w1-mlp.js';
+import { w2 } from './workloads/w2-elementwise.js';
+import { w3 } from './workloads/w3-branch.js';
+import { w4 } from './workloads/w4-hessian.js';
+import { w5 } from './workloads/w5-spring.js';
+import { w6 } from './workloads/w6-matmul.js';
+import { memoryWorkload, type MemoryResult } from './workloads/w7-memory.js';
+import { sgdLoop, type SgdLoopResult } from './workloads/sgd-loop.js';
+import { typecheckCost, type TypecheckResult } from './workloads/w8-typecheck.js';
+import { kernelCounts, type KernelCounts } from './workloads/kernels.js';
+
+const args = process.argv.slice(2);
+const flag = (name: string) => args.includes(`--${name}`);
+const option = (name: string) => args.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
+
+const quick = flag('quick');
+const basePolicy = quick ? QUICK : FULL;
+const selected = (option('backends')?.split(',') ?? ['cpu', 'wasm', 'webgpu']) as BackendName[];
+const only = option('only')?.split(',').map((s) => s.toUpperCase());
+const outPath = option('out') ?? (quick ? 'temp/bench-quick.md' : 'bench/RESULTS.md');
+const budgetSeconds = Number(option('budget') ?? (quick ? 420 : 570));
+const sgdSteps = Number(option('sgd-steps') ?? (quick ? 1000 : 10000));
+
+const started = performance.now();
+const deadline = started + budgetSeconds * 1000;
+const elapsed = () => `${((performance.now() - started) / 1000).toFixed(0)}s`;
+const log = (s: string) => console.log(`[${elapsed()}] ${s}`);
+
+const ALL: Workload[] = [w1, w2, w3, w4, w5, ...w6];
+const wants = (id: string) => !only || only.some((o) => id === o || id.startsWith(`${o}-`));
+const workloads = ALL.filter((w) => wants(w.id));
+/** webgpu here is a software adapter: the per-op-overhead workloads first, the heaviest last. */
+const WEBGPU_ORDER = ['W3', 'W2', 'W6-512', 'W5', 'W6-1024', 'W1', 'W4'];
+
+/** Workloads left out on a software WebGPU adapter (SwiftShader), with what they cost there in development. */
+const SOFTWARE_WEBGPU_SKIP: Record<string, string> = {
+  W4: 'on the SwiftShader adapter one iteration took 30 s (fluxion eager) and 11 s (fluxion jit) in development: 64 Hessian columns of tiny dispatches',
+};
+
+/** Seconds kept back, inside a phase, for its W7 and kernel counts. */
+const reserve = { memory: 10, kernels: 20 };
+/** Cheap workloads first, so that a phase that runs out of time drops the heaviest. */
+const COST_ORDER = ['W3', 'W4', 'W6-512', 'W5', 'W2', 'W1', 'W6-1024'];
+const byCost = (ws: readonly Workload[]) => [...ws].sort((a, b) => COST_ORDER.indexOf(a.id) - COST_ORDER.indexOf(b.id));
+
+const uptimeAtStart = uptime();
+const gradLoadMs = registerTfGradients();
+log(`tfjs gradients registered (${gradLoadMs.toFixed(0)} ms)`);
+await initJax();
+
+const references = new Map<string, Float64Array[]>();
+const results: BackendResult[] = [];
+const memory: MemoryResult[] = [];
+const kernels: KernelCounts[] = [];
+let failures = 0;
+
+async function useBackend(backend: BackendName): Promise<string | undefined> {
+  try {
+    await fx.setBackend(backend);
+  } catch (e) {
+    return (e as Error).message;
+  }
+  // fluxion's setBackend('cpu') sets tfjs's IS_TEST flag (to silence a console banner); it also turns on
+  // tfjs's per-kernel leak check, which costs time and throws a false leak in TF.js's logSoftmax on wasm.
+  // One write first lets the cpu backend print (silently) its first-use banner while the flag is still set.
+  tf.tensor1d([0]).dispose();
+  tf.env().set('IS_TEST', false);
+  return undefined;
+}
+
+/** Time left until `end`, after `keep` seconds. */
+function remainingMs(end: number, keep = 0): number {
+  return end - performance.now() - keep * 1000;
+}
+
+async function runBackend(backend: BackendName, order: readonly Workload[], end: number): Promise<void> {
+  const unavailable = await useBackend(backend);
+  if (unavailable) {
+    results.push({ backend, unavailable, workloads: [] });
+    log(`${backend}: unavailable: ${unavailable}`);
+    return;
+  }
+  if (backend === 'webgpu') await probeJaxWebgpu();
+  const software = backend === 'webgpu' && /swiftshader|llvmpipe/i.test(webgpuAdapter());
+  const skipReason = (w: Workload) => w.skip?.[backend] ?? (software ? SOFTWARE_WEBGPU_SKIP[w.id] : undefined);
+  const ctx = { backend, quick };
+  const rows: WorkloadResult[] = [];
+  const pending = order.filter((w) => !skipReason(w));
+  let left = pending.reduce((n, w) => n + Object.keys(w.impls).length, 0);
+  for (const w of order) {
+    const skipped = skipReason(w);
+    if (skipped) {
+      rows.push({ workload: w, skipped, measurements: [] });
+      continue;
+    }
+    if (remainingMs(end, reserve.memory + reserve.kernels) < 5000) {
+      rows.push({ workload: w, skipped: `this backend's share of the ${budgetSeconds} s budget was used up before this workload (see the load average)`, measurements: [] });
+      left -= Object.keys(w.impls).length;
+      continue;
+    }
+    if (!references.has(w.id)) {
+      const t0 = performance.now();
+      references.set(w.id, w.reference());
+      log(`${w.id} float64 reference (${(performance.now() - t0).toFixed(0)} ms)`);
+    }
+    const reference = references.get(w.id)!;
+    const measurements: Measurement[] = [];
+    for (const impl of IMPLS) {
+      const factory = w.impls[impl];
+      if (!factory) {
+        measurements.push({ impl, unavailable: w.notApplicable?.[impl] ?? 'not implemented' });
+        continue;
+      }
+      // Slow implementations (> 1 s per iteration) share what is left of the budget.
+      const share = Math.max(0, remainingMs(end, reserve.memory + reserve.kernels)) / Math.max(1, left--);
+      const policy: Policy = { ...basePolicy, slowBudgetMs: Math.min(basePolicy.slowBudgetMs, Math.max(share, 1000)) };
+      const before = tf.memory().numTensors;
+      const m = await measure(impl, factory, ctx, policy, reference);
+      const leaked = tf.memory().numTensors - before;
+      measurements.push(leaked > 0 && impl.startsWith('fluxion') && !m.error ? { ...m, error: `leaked ${leaked} tensors` } : m);
+      log(`${backend} ${w.id} ${impl}: ${describe(m)}`);
+    }
+    const tolerance = w.tolerance ?? (backend === 'webgpu' ? 1e-2 : 1e-3);
+    for (const m of measurements) {
+      if (m.impl.startsWith('fluxion') && (m.error || (m.relErr !== undefined && !(m.relErr <= tolerance)))) failures++;
+    }
+    rows.push({ workload: w, measurements, tolerance });
+  }
+  if (wants('W7') && remainingMs(end, -reserve.memory) > 0) {
+    try {
+      memory.push(await memoryWorkload(backend, quick));
+      log(`${backend} W7 done`);
+    } catch (e) {
+      memory.push({ backend, error: (e as Error).message });
+    }
+  }
+  if (backend === 'wasm' && wants('KERNELS') && remainingMs(end, -reserve.kernels) > 0) {
+    const lookup = (id: string, impl: ImplName) => rows.find((r) => r.workload.id === id)?.measurements.find((m) => m.impl === impl);
+    kernels.push(...(await kernelCounts(backend, workloads.filter((w) => /^W[1-5]$/.test(w.id)), lookup)));
+    log(`${backend} kernel counts done`);
+  }
+  // Rows in the canonical order W1…W6, whatever order they ran in.
+  rows.sort((a, b) => ALL.indexOf(a.workload) - ALL.indexOf(b.workload));
+  results.push({ backend, workloads: rows, adapter: backend === 'webgpu' ? webgpuAdapter() : undefined });
+}
+
+let sgd: SgdLoopResult | undefined;
+let types: TypecheckResult | undefined;
+const phaseEnd: Record<string, number> = { cpu: started + 0.33 * budgetSeconds * 1000, wasm: started + 0.6 * budgetSeconds * 1000 };
+
+for (const backend of selected.filter((b) => b !== 'webgpu')) await runBackend(backend, byCost(workloads), phaseEnd[backend] ?? deadline);
+
+// W8 (a separate tsc process) runs while the SGD loop runs: neither is a timed comparison, and together they
+// take about as long as the slower one. The SGD loop's ms/step is therefore measured next to a compiler.
+const typesDone = wants('W8') && !flag('skip-types') ? typecheckCost() : undefined;
+if (wants('SGD')) {
+  const unavailable = await useBackend(selected.includes('wasm') ? 'wasm' : selected[0]!);
+  if (!unavailable) {
+    sgd = { ...(await sgdLoop(sgdSteps)), concurrentWithTypecheck: !!typesDone };
+    log(`SGD loop: ${sgd.steps} steps, tensors ${sgd.tensorsAfterStep1} → ${sgd.tensorsAfterLast}, ${sgd.msPerStep.toFixed(2)} ms/step`);
+  }
+}
+if (typesDone) {
+  types = await typesDone;
+  log(`W8: ${types.summary}`);
+}
+
+if (selected.includes('webgpu')) {
+  const order = WEBGPU_ORDER.map((id) => workloads.find((w) => w.id === id)).filter((w): w is Workload => !!w);
+  await runBackend('webgpu', order, deadline);
+}
+
+const report = renderReport({
+  quick,
+  policy: basePolicy,
+  machine: machine(),
+  versions: versions(),
+  date: new Date().toISOString(),
+  uptimeStart: uptimeAtStart,
+  uptimeEnd: uptime(),
+  totalSeconds: (performance.now() - started) / 1000,
+  budgetSeconds,
+  results,
+  memory,
+  kernels,
+  sgd,
+  types,
+  jaxWebgpu: jaxWebgpuReason,
+  tfGradLoadMs: gradLoadMs,
+});
+mkdirSync(outPath.replace(/\/[^/]*$/, ''), { recursive: true });
+writeFileSync(outPath, report);
+log(`wrote ${outPath}${failures ? `; ${failures} fluxion result(s) failed the reference check` : ''}`);
+process.exitCode = failures ? 1 : 0;
+// jax-js and Dawn keep handles open; the results are written.
+setTimeout(() => process.exit(process.exitCode), 100).unref();
+
+function describe(m: Measurement): string {
+  if (m.unavailable) return `n/a (${m.unavailable})`;
+  if (m.error) return `ERROR ${m.error}`;
+  return `median ${m.medianMs!.toFixed(2)} ms over ${m.iterations}, rel diff to float64 ${m.relErr!.toExponential(1)}`;
+}
+
+function uptime(): string {
+  try {
+    return execSync('uptime', { encoding: 'utf8' }).trim();
+  } catch {
+    return `load average ${os.loadavg().map((l) => l.toFixed(2)).join(', ')}`;
+  }
+}
+
+function machine(): string {
+  const cpus = os.cpus();
+  return `${cpus[0]?.model ?? 'unknown CPU'}, ${cpus.length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB RAM, ${os.type()} ${os.release()}`;
+}
+
+function versions(): Record<string, string> {
+  const v: Record<string, string> = { node: process.version };
+  for (const p of ['@tensorflow/tfjs-core', '@tensorflow/tfjs-backend-wasm', '@tensorflow/tfjs-backend-webgpu', '@jax-js/jax', 'webgpu', 'typescript']) {
+    try {
+      v[p] = (JSON.parse(readFileSync(`node_modules/${p}/package.json`, 'utf8')) as { version: string }).version;
+    } catch {
+      v[p] = '?';
+    }
+  }
+  try {
+    v.fluxion = `git ${execSync('git rev-parse --short HEAD', { encoding: 'utf8' }).trim()}`;
+  } catch {
+    v.fluxion = '?';
+  }
+  return v;
+}
