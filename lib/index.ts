@@ -39,7 +39,7 @@ export * from './solvers/index.js';
 export { customJvp, customVjp, type CustomFunction, type Cotangents } from './transforms/custom.js';
 export { jit, type Jitted, type JitStats, type JitOptions } from './compile/jit.js';
 export type { OptimizeReport } from './compile/optimize.js';
-export type { Scalar, GradOf, GradsOf, HasNoDiffLeaf, CheckDifferentiable, Argnums, GradOptions, ValueAndGradOptions } from './transforms/types.js';
+export type { Scalar, GradOf, GradsOf, HasNoDiffLeaf, CheckDifferentiable, NoDiffError, Argnums, GradOptions, ValueAndGradOptions } from './transforms/types.js';
 
 export * as nn from './nn/index.js';
 export * as optim from './optim/index.js';

@@ -36,3 +36,6 @@ fx.zeros([2, 3], 'float64');
 // @ts-expect-error Argument of type 'Tensor<[1], "float32">' is not assignable
 fx.take(fx.tensor([1, 2, 3]), fx.tensor([1]));
 expectType<fx.Tensor<[1], 'int32'>>(fx.tensor([1], 'int32'));
+
+// A typed array is one flat row of unknown length.
+expectType<fx.Tensor<[number], 'float32'>>(fx.tensor(new Float32Array(4)));

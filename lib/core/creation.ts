@@ -9,7 +9,7 @@ import { DtypeError, ShapeError, showShape } from './errors.js';
 import { ConcreteTensor, sizeOf, type Tensor } from './tensor.js';
 
 /** The shape of nested JS array data, as a type: `[[1, 2], [3, 4]]` → `[2, 2]`. @public */
-export type ShapeOfData<T> = T extends readonly unknown[] ? (number extends T['length'] ? [number, ...ShapeOfData<T[number]>] : [T['length'], ...ShapeOfData<T[0]>]) : [];
+export type ShapeOfData<T> = T extends Float32Array | Int32Array | Uint8Array ? [number] : T extends readonly unknown[] ? (number extends T['length'] ? [number, ...ShapeOfData<T[number]>] : [T['length'], ...ShapeOfData<T[0]>]) : [];
 
 /** Nested arrays of numbers or booleans. @public */
 export type TensorData = number | boolean | readonly TensorData[] | Float32Array | Int32Array | Uint8Array;

@@ -40,6 +40,7 @@ describeEachBackend('sum, reshape, broadcastTo, transpose, slice, pad, concat, m
     expect(await t3.array()).toEqual([[[0, 3]], [[1, 4]], [[2, 5]]]);
     await fx.checkGradsAsync((x) => fx.mul(fx.transpose(x), fx.transpose(x)), [m()], { order: 2 });
     expect(() => fx.transpose(m() as fx.Tensor, [0, 0] as never)).toThrow(/perm \[0, 0\] is not a permutation of the 2 axes/);
+    expect(() => fx.transpose(m() as fx.Tensor, [0] as never)).toThrow(/perm \[0\] is not a permutation of the 2 axes/);
   });
 
   it('slice with -1 sizes; its transpose pads', async () => {

@@ -48,6 +48,7 @@ export const transposePrimitive: Primitive<TransposeParams> = definePrimitive({
  */
 export function transpose<S extends Shape, D extends Dtype, const P extends number[] | undefined = undefined>(x: Tensor<S, D>, perm?: P & Checked<TransposeResult<S, P>>): Tensor<Transpose<S, P>, D> {
   const p = perm ?? [...Array(x.rank).keys()].reverse();
+  checkPerm(p, x.rank);
   if (p.every((a, i) => a === i)) return x as never;
   return apply1(transposePrimitive, [x], { perm: p });
 }
