@@ -59,7 +59,9 @@ export type EffectValueOf<R> = R extends EffectProgramLike<unknown, infer A> ? A
  * otherwise an error type whose text the compiler shows.
  * @public
  */
-export type CheckNoIO<E> = 'IO' extends E
+export type CheckNoIO<E> = unknown extends E
+  ? unknown // not an effect program (the row is unknown): nothing to say about I/O
+  : 'IO' extends E
   ? TypeError<'I/O cannot be differentiated: this program has the IO effect in its row; do the I/O outside grad/vjp/jvp (read data first, or runIO around the result)'>
   : unknown;
 
