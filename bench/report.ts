@@ -16,6 +16,17 @@ export interface WorkloadResult {
   readonly measurements: Measurement[];
   readonly tolerance?: number;
   readonly skipped?: string;
+  /** Max relative difference of each peer's outputs to fluxion eager's. */
+  readonly cross?: Partial<Record<ImplName, number>>;
+}
+
+/** Compares every implementation's outputs with fluxion eager's (before the outputs are dropped). */
+export function crossDiffs(measurements: readonly Measurement[]): Partial<Record<ImplName, number>> {
+  const base = measurements.find((m) => m.impl === 'fluxion eager')?.outputs;
+  const out: Partial<Record<ImplName, number>> = {};
+  if (!base) return out;
+  for (const m of measurements) if (m.outputs && m.impl !== 'fluxion eager') out[m.impl] = maxRelDiff(m.outputs, base);
+  return out;
 }
 
 export interface BackendResult {
@@ -133,11 +144,7 @@ function backendSection(b: BackendResult, policy: Policy): string[] {
   );
   for (const r of b.workloads) {
     if (r.skipped) continue;
-    const base = get(r, 'fluxion eager')?.outputs;
-    const cross = (impl: ImplName) => {
-      const o = get(r, impl)?.outputs;
-      return base && o ? sci(maxRelDiff(o, base)) : '—';
-    };
+    const cross = (impl: ImplName) => sci(r.cross?.[impl]);
     const tol = r.tolerance ?? 1e-3;
     const fluxionOk = (['fluxion eager', 'fluxion jit'] as const).every((i) => {
       const m = get(r, i);

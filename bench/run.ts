@@ -21,7 +21,7 @@ import os from 'node:os';
 import * as fx from '../lib/index.js';
 import { FULL, QUICK, IMPLS, measure, type BackendName, type ImplName, type Measurement, type Policy, type Workload } from './harness.js';
 import { initJax, jaxWebgpuReason, probeJaxWebgpu, registerTfGradients, tf, webgpuAdapter } from './peers.js';
-import { renderReport, type BackendResult, type WorkloadResult } from './report.js';
+import { crossDiffs, renderReport, type BackendResult, type ReportInput, type WorkloadResult } from './report.js';
 import { w1 } from './workloads/w1-mlp.js';
 import { w2 } from './workloads/w2-elementwise.js';
 import { w3 } from './workloads/w3-branch.js';
@@ -59,6 +59,7 @@ const WEBGPU_ORDER = ['W3', 'W2', 'W6-512', 'W5', 'W6-1024', 'W1', 'W4'];
 /** Workloads left out on a software WebGPU adapter (SwiftShader), with what they cost there in development. */
 const SOFTWARE_WEBGPU_SKIP: Record<string, string> = {
   W4: 'on the SwiftShader adapter one iteration took 30 s (fluxion eager) and 11 s (fluxion jit) in development: 64 Hessian columns of tiny dispatches',
+  'W6-1024': 'on the SwiftShader adapter one 1024² matmul took 17–24 s in development (about 0.1 GFLOP/s); W6-512 shows the overhead ratio',
 };
 
 /** Seconds kept back, inside a phase, for its W7 and kernel counts. */
@@ -66,6 +67,19 @@ const reserve = { memory: 10, kernels: 20 };
 /** Cheap workloads first, so that a phase that runs out of time drops the heaviest. */
 const COST_ORDER = ['W3', 'W4', 'W6-512', 'W5', 'W2', 'W1', 'W6-1024'];
 const byCost = (ws: readonly Workload[]) => [...ws].sort((a, b) => COST_ORDER.indexOf(a.id) - COST_ORDER.indexOf(b.id));
+
+const renderFrom = option('render');
+if (renderFrom) {
+  // Re-render a saved run (temp/bench-last.json) with the current report code.
+  const saved = JSON.parse(readFileSync(renderFrom, 'utf8')) as ReportInput & { results: (BackendResult & { workloads: (WorkloadResult & { workload: string })[] })[] };
+  const input: ReportInput = {
+    ...saved,
+    results: saved.results.map((b) => ({ ...b, workloads: b.workloads.map((r) => ({ ...r, workload: ALL.find((w) => w.id === (r.workload as unknown as string))! })) })),
+  };
+  writeFileSync(outPath, renderReport(input));
+  console.log(`re-rendered ${renderFrom} into ${outPath}`);
+  process.exit(0);
+}
 
 const uptimeAtStart = uptime();
 const gradLoadMs = registerTfGradients();
@@ -148,7 +162,9 @@ async function runBackend(backend: BackendName, order: readonly Workload[], end:
     for (const m of measurements) {
       if (m.impl.startsWith('fluxion') && (m.error || (m.relErr !== undefined && !(m.relErr <= tolerance)))) failures++;
     }
-    rows.push({ workload: w, measurements, tolerance });
+    // Cross-framework differences are computed now; the outputs themselves are not kept.
+    const cross = crossDiffs(measurements);
+    rows.push({ workload: w, measurements: measurements.map(({ outputs: _outputs, ...m }) => m), tolerance, cross });
   }
   if (wants('W7') && remainingMs(end, -reserve.memory) > 0) {
     try {
@@ -194,7 +210,7 @@ if (selected.includes('webgpu')) {
   await runBackend('webgpu', order, deadline);
 }
 
-const report = renderReport({
+const input: ReportInput = {
   quick,
   policy: basePolicy,
   machine: machine(),
@@ -211,9 +227,15 @@ const report = renderReport({
   types,
   jaxWebgpu: jaxWebgpuReason,
   tfGradLoadMs: gradLoadMs,
-});
+};
 mkdirSync(outPath.replace(/\/[^/]*$/, ''), { recursive: true });
-writeFileSync(outPath, report);
+writeFileSync(outPath, renderReport(input));
+// The raw numbers, so the report can be re-rendered (`--render=temp/bench-last.json`) without re-running.
+mkdirSync('temp', { recursive: true });
+writeFileSync(
+  'temp/bench-last.json',
+  JSON.stringify({ ...input, results: input.results.map((b) => ({ ...b, workloads: b.workloads.map((r) => ({ ...r, workload: r.workload.id })) })) }),
+);
 log(`wrote ${outPath}${failures ? `; ${failures} fluxion result(s) failed the reference check` : ''}`);
 process.exitCode = failures ? 1 : 0;
 // jax-js and Dawn keep handles open; the results are written.
