@@ -9,6 +9,8 @@
  * - memory that stays flat across training steps thanks to `fx.scope`.
  */
 import * as fx from '../lib/index.js';
+import { PALETTE, Panel, Svg, extent, lossPanel } from './common/svg.js';
+import { writeOut } from './common/cli.js';
 
 const line = (title: string) => console.log(`\n── ${title} ${'─'.repeat(Math.max(0, 60 - title.length))}`);
 
@@ -84,6 +86,7 @@ const lossAndGrad = fx.valueAndGrad(loss); // gradient with respect to argument 
 const memoryAtStep: number[] = [];
 const started = performance.now();
 
+const losses: number[] = [];
 for (let step = 0; step <= 50; step++) {
   // Every intermediate of the step (forward values, residuals, gradients) is
   // freed when the scope ends; only the returned pytree survives.
@@ -93,6 +96,7 @@ for (let step = 0; step <= 50; step++) {
   });
   for (const t of Object.values(params)) t.dispose();
   params = next;
+  losses.push(value.item());
   if (step % 10 === 0) {
     memoryAtStep.push(fx.memory().tensors);
     console.log(`step ${String(step).padStart(2)}  loss ${(await value.array()).toFixed(5)}  live tensors ${fx.memory().tensors}`);
@@ -100,6 +104,23 @@ for (let step = 0; step <= 50; step++) {
   value.dispose();
 }
 console.log(`50 steps in ${(performance.now() - started).toFixed(0)} ms`);
+
+// A picture of the fit: the loss curve and the fitted function against the target.
+{
+  const xs = (await x.data()) as Float32Array;
+  const target = (await y.data()) as Float32Array;
+  const fitted = fx.scope(() => predict(params, x));
+  const fit = (await fitted.data()) as Float32Array;
+  fitted.dispose();
+  const svg = new Svg(760, 300);
+  lossPanel(svg, 40, 30, 300, 220, losses);
+  const panel = new Panel(svg, 420, 30, 300, 220, [-2, 2], extent([...target, ...fit]));
+  panel.frame('fit of sin(1.5 x)', 'x', 'y');
+  panel.series(Array.from(xs), Array.from(target), PALETTE[0]!, 2);
+  panel.series(Array.from(xs), Array.from(fit), PALETTE[1]!, 2, '5 3');
+  panel.legend([['target', PALETTE[0]!], ['network', PALETTE[1]!]]);
+  console.log(`picture: ${writeOut('demo.svg', svg.toString())}`);
+}
 
 // ------------------------------------------------------------ a Hessian
 line('Hessian of the Rosenbrock function at (1, 1)');
