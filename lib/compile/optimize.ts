@@ -4,6 +4,7 @@
  * own: while staging, any primitive whose inputs are all known values is
  * evaluated on the spot and enters the IR as a constant.
  */
+import { getBackend } from '@tensorflow/tfjs-core';
 import { IR, Var, type Equation } from '../core/ir.js';
 import type { Tensor } from '../core/tensor.js';
 
@@ -17,6 +18,8 @@ export interface OptimizeReport {
 /** A constant's value when it is small and every element equals `v`. */
 function isConstantEqualTo(value: Tensor | undefined, v: number): boolean {
   if (!value || value.size > 1 << 16) return false;
+  // No synchronous GPU readback while compiling: in browsers it stalls (and can lose) the device.
+  if (getBackend() === 'webgpu') return false;
   try {
     const data = value.dataSync();
     return data.length > 0 && data.every((x) => x === v);
