@@ -80,8 +80,6 @@ async function prepareWebgpu(): Promise<void> {
  */
 export async function setBackend(name: BackendName): Promise<void> {
   if (!BACKENDS.includes(name)) throw new BackendError(`unknown backend ${JSON.stringify(name)}; choose one of ${BACKENDS.join(', ')}`);
-  // Silences tfjs's console banner suggesting tfjs-node when the cpu backend starts in Node.
-  if (name === 'cpu' && isNode) tf.env().set('IS_TEST', true);
   if (name === 'wasm') await prepareWasm();
   if (name === 'webgpu') await prepareWebgpu();
   let ok = false;
@@ -92,6 +90,13 @@ export async function setBackend(name: BackendName): Promise<void> {
   }
   if (!ok) throw new BackendError(`${name}: the backend failed to initialize (TensorFlow.js returned false); see the warnings above`);
   await tf.ready();
+  // The cpu backend prints a banner suggesting tfjs-node on its first write in Node; fluxion
+  // chooses its backends itself. Marking the banner as shown changes nothing else (tfjs's
+  // IS_TEST flag would also silence it, but turns on per-kernel leak checks everywhere).
+  if (name === 'cpu') {
+    const cpu = tf.findBackend('cpu') as { firstUse?: boolean } | undefined;
+    if (cpu) cpu.firstUse = false;
+  }
 }
 
 /**

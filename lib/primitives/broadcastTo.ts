@@ -20,7 +20,9 @@ export const broadcastToPrimitive: Primitive<BroadcastParams> = definePrimitive(
     if (!ok) throw new ShapeError('broadcastTo', `cannot broadcast ${showShape(from)} to ${showShape(shape)}`);
     return { shape, dtype: x!.dtype };
   },
-  impl: ([x], { shape }) => tf.broadcastTo(x!, shape as number[]),
+  // tfjs-wasm runs broadcastTo as Tile, ~40× slower than a broadcasting add into zeros (1M elements: 127 ms vs 3 ms).
+  impl: ([x], { shape }) =>
+    tf.getBackend() === 'wasm' && x!.dtype !== 'bool' ? tf.add(tf.zeros(shape as number[], x!.dtype), x!) : tf.broadcastTo(x!, shape as number[]),
   jvp: ([x], [t], params) => [apply1(broadcastToPrimitive, [x!], params), t ? apply1(broadcastToPrimitive, [t], params) : null],
   transpose: (ct, [x]) => [unbroadcast(ct, shapeOf(x!))],
   batch([x], [d], { shape }) {
