@@ -112,45 +112,116 @@ const now = () => performance.now();
 /** Gives the event loop (and a shared machine) a breath between implementations. */
 const pause = () => new Promise<void>((r) => setTimeout(r, 0));
 
-/** Warms up and times one implementation. */
-export async function measure(impl: ImplName, factory: Factory, ctx: Context, policy: Policy, reference: Float64Array[]): Promise<Measurement> {
-  let runner: Runner;
-  try {
-    runner = await factory(ctx);
-  } catch (e) {
-    if (e instanceof Unavailable) return { impl, unavailable: e.message };
-    return { impl, error: `setup failed: ${(e as Error).message}` };
-  }
-  try {
-    const warmupMs: number[] = [];
-    let outputs: Float32Array[] = [];
-    for (let i = 0; i < policy.warmup; i++) {
-      const t0 = now();
-      outputs = await runner.run();
-      warmupMs.push(now() - t0);
-      // A slow implementation is warm after its first call (traced, compiled, caches filled).
-      if (warmupMs[0]! > policy.slowBudgetMs / 2) break;
+/** Reads the tfjs engine's live-tensor count (fluxion and TF.js share the engine). */
+export type TensorCounter = () => number;
+
+interface Slot {
+  readonly impl: ImplName;
+  readonly runner: Runner;
+  readonly warmupMs: number[];
+  readonly samples: number[];
+  outputs: Float32Array[];
+  leaked: number;
+  error?: string;
+  done: boolean;
+}
+
+/**
+ * Warms up and times every implementation of a workload, interleaved: each
+ * round runs every implementation once, so a change in the machine's load
+ * (it is shared) hits all columns alike instead of whichever ran at the time.
+ * Each implementation gets `policy.iterations` timed runs; one whose median
+ * iteration is over 1 s stops early once it has run `minSlowIterations` times
+ * and used `slowBudgetMs`. Live tensors are counted around every run of the
+ * tfjs-based implementations (outside the timer): a run must leave none.
+ */
+export async function measureWorkload(
+  w: Workload,
+  ctx: Context,
+  policy: Policy,
+  reference: Float64Array[],
+  tensors: TensorCounter,
+  log: (m: Measurement) => void = () => {},
+): Promise<Measurement[]> {
+  const results = new Map<ImplName, Measurement>();
+  const slots: Slot[] = [];
+  for (const impl of IMPLS) {
+    const factory = w.impls[impl];
+    if (!factory) {
+      results.set(impl, { impl, unavailable: w.notApplicable?.[impl] ?? 'not implemented' });
+      continue;
     }
-    const last = warmupMs[warmupMs.length - 1]!;
-    const iterations = last > 1000 ? Math.max(policy.minSlowIterations, Math.min(policy.iterations, Math.floor(policy.slowBudgetMs / last))) : policy.iterations;
-    const samples: number[] = [];
-    for (let i = 0; i < iterations; i++) {
-      await pause();
-      const t0 = now();
-      outputs = await runner.run();
-      samples.push(now() - t0);
-    }
-    // Compared after timing: the outputs of the last timed iteration are the ones judged.
-    const relErr = maxRelDiff(outputs, reference);
-    return { impl, medianMs: median(samples), minMs: Math.min(...samples), iterations, warmupMs, relErr, outputs };
-  } catch (e) {
-    const err = e as Error;
-    return { impl, error: `${err.name}: ${err.message.split('\n')[0]}` };
-  } finally {
     try {
-      runner.dispose?.();
+      const runner = await factory(ctx);
+      slots.push({ impl, runner, warmupMs: [], samples: [], outputs: [], leaked: 0, done: false });
+    } catch (e) {
+      results.set(impl, e instanceof Unavailable ? { impl, unavailable: e.message } : { impl, error: `setup failed: ${(e as Error).message}` });
+    }
+  }
+  const tracked = (impl: ImplName) => impl !== 'jax-js jit' && impl !== 'jax-js eager';
+  // Leaks are counted on timed runs only: a first (warm-up) call may cache what it traced, e.g. jit's constants.
+  const once = async (slot: Slot, countLeaks: boolean): Promise<number> => {
+    const before = tracked(slot.impl) ? tensors() : 0;
+    const t0 = now();
+    slot.outputs = await slot.runner.run();
+    const dt = now() - t0;
+    if (countLeaks && tracked(slot.impl)) slot.leaked = Math.max(slot.leaked, tensors() - before);
+    return dt;
+  };
+  const guard = async (slot: Slot, f: () => Promise<void>) => {
+    try {
+      await f();
+    } catch (e) {
+      const err = e as Error;
+      slot.error = `${err.name}: ${err.message.split('\n')[0]}`;
+      slot.done = true;
+    }
+  };
+  // Warm-up: a slow implementation is warm after its first call (traced, compiled, caches filled).
+  for (const slot of slots) {
+    await guard(slot, async () => {
+      for (let i = 0; i < policy.warmup; i++) {
+        slot.warmupMs.push(await once(slot, false));
+        if (slot.warmupMs[0]! > policy.slowBudgetMs / 2) break;
+      }
+    });
+  }
+  const start = now();
+  for (let round = 0; slots.some((s) => !s.done); round++) {
+    for (const slot of slots) {
+      if (slot.done) continue;
+      await pause();
+      await guard(slot, async () => {
+        slot.samples.push(await once(slot, true));
+      });
+      const slow = median(slot.samples) > 1000;
+      if (slot.samples.length >= policy.iterations || (slow && slot.samples.length >= policy.minSlowIterations && now() - start > policy.slowBudgetMs)) slot.done = true;
+    }
+  }
+  for (const slot of slots) {
+    let m: Measurement;
+    if (slot.error) m = { impl: slot.impl, error: slot.error };
+    else {
+      // Judged on the outputs of the last timed iteration.
+      m = {
+        impl: slot.impl,
+        medianMs: median(slot.samples),
+        minMs: Math.min(...slot.samples),
+        iterations: slot.samples.length,
+        warmupMs: slot.warmupMs,
+        relErr: maxRelDiff(slot.outputs, reference),
+        outputs: slot.outputs,
+        ...(slot.leaked > 0 ? { error: `each run left ${slot.leaked} live tensor(s) behind` } : {}),
+      };
+    }
+    try {
+      slot.runner.dispose?.();
     } catch {
       // a failed dispose must not hide the measurement
     }
+    results.set(slot.impl, m);
   }
+  const ordered = IMPLS.map((i) => results.get(i)!);
+  ordered.forEach(log);
+  return ordered;
 }

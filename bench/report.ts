@@ -132,8 +132,13 @@ function backendSection(b: BackendResult, policy: Policy): string[] {
   }
   out.push('');
   if (notes.length) {
-    const unique = [...new Set(notes)];
-    out.push('¹ n/a and ² errors:', '', ...unique.map((n) => `- ${n}`), '');
+    // One line per distinct reason, naming every cell it applies to.
+    const byReason = new Map<string, string[]>();
+    for (const n of notes) {
+      const [cellName, reason] = n.split(/: (?=n\/a — |error — )/) as [string, string];
+      byReason.set(reason, [...(byReason.get(reason) ?? []), cellName]);
+    }
+    out.push('¹ n/a and ² errors:', '', ...[...byReason].map(([reason, cells]) => `- ${cells.join(', ')}: ${reason}`), '');
   }
   // Correctness: against the float64 reference and across frameworks.
   out.push(
@@ -229,15 +234,15 @@ function kernelSection(kernels: readonly KernelCounts[]): string[] {
   const out = [
     '## Where the time goes (wasm): kernels per iteration',
     '',
-    'One extra iteration of each implementation under `tf.profile` (fluxion and TF.js dispatch tfjs kernels; jax-js generates its own wasm and is not visible here). kernel ms is the sum of the profiled kernel times; the rest of the median is per-op overhead (tracing, rule evaluation, wrappers, dispatch) and readback.',
+    'Two extra iterations of each implementation under `tf.profile`, the faster kept (fluxion and TF.js dispatch tfjs kernels; jax-js generates its own wasm and is not visible here). "in kernels" is the sum of the profiled kernel times; the rest of that iteration\'s wall time is spent outside kernels — tracing, rule evaluation, wrappers, dispatch, readback, and tf.profile\'s own bookkeeping — shown per kernel.',
     '',
-    '| workload | implementation | kernels | kernel ms | median ms | overhead ms per kernel | top kernels (count) |',
-    '| --- | --- | ---: | ---: | ---: | ---: | --- |',
+    '| workload | implementation | kernels | ms in kernels | wall ms (profiled) | outside kernels, per kernel | median ms (timed) | top kernels (count) |',
+    '| --- | --- | ---: | ---: | ---: | ---: | ---: | --- |',
   ];
   for (const k of kernels) {
-    const over = k.medianMs !== undefined ? Math.max(0, k.medianMs - k.kernelMs) / Math.max(1, k.kernels) : undefined;
+    const over = Math.max(0, k.wallMs - k.kernelMs) / Math.max(1, k.kernels);
     out.push(
-      `| ${k.workload} | ${SHORT[k.impl]} | ${k.kernels} | ${ms(k.kernelMs)} | ${k.medianMs === undefined ? '—' : ms(k.medianMs)} | ${over === undefined ? '—' : (over * 1000).toFixed(0) + ' µs'} | ${k.top} |`,
+      `| ${k.workload} | ${SHORT[k.impl]} | ${k.kernels} | ${ms(k.kernelMs)} | ${ms(k.wallMs)} | ${(over * 1000).toFixed(0)} µs | ${k.medianMs === undefined ? '—' : ms(k.medianMs)} | ${k.top} |`,
     );
   }
   out.push('');
@@ -262,7 +267,8 @@ export function renderReport(r: ReportInput): string {
     '## Method',
     '',
     `- One process; per backend, every workload runs fluxion eager, fluxion jit (\`fx.jit\` of the transformed function), TF.js autodiff (\`tf.valueAndGrads\`/\`tf.grad\` on the same tfjs-core engine and backend) and jax-js (\`jit(valueAndGrad(f))\` and eager \`valueAndGrad(f)\`, on its matching device).`,
-    `- Warm-up: ${r.policy.warmup} calls (the first traces/compiles), then ${r.policy.iterations} timed iterations; an implementation whose iteration takes more than 1 s gets ${r.policy.minSlowIterations}–${r.policy.iterations} iterations within ${(r.policy.slowBudgetMs / 1000).toFixed(0)} s (shown as n=…). The median is reported.`,
+    `- Interleaved: per workload all implementations are set up together and each round times every one of them once, so a change in the shared machine's load hits every column alike.`,
+    `- Warm-up: ${r.policy.warmup} calls (the first traces/compiles), then ${r.policy.iterations} timed iterations; an implementation whose median iteration is over 1 s stops after at least ${r.policy.minSlowIterations} iterations once it has used its share of the run's time budget (at most ${(r.policy.slowBudgetMs / 1000).toFixed(0)} s; shown as n=…). A slow implementation's first call counts as its warm-up. The median is reported; the run keeps to a ${r.budgetSeconds} s budget, and a workload that no longer fits in its backend's share is reported as skipped.`,
     '- Every iteration reads every output (value and all gradients) back to the host with `await data()`, so no backend can defer work past the timer.',
     '- Correctness: every output is compared with a float64 host reference (max |difference| / max |reference|), and the frameworks with each other.',
     `- TF.js gradients: tfjs-core's bundle has no gradient functions; \`@tensorflow/tfjs-core/dist/register_all_gradients.js\` is loaded through \`createRequire\` (CommonJS resolution, compiled by tsx; ${ms(r.tfGradLoadMs)} ms), registering into the same global registry (see bench/peers.ts).`,

@@ -8,7 +8,7 @@
  *
  * Order: cpu, wasm, then the SGD loop and W8 (type-check), then webgpu, whose
  * software adapter here is the slowest. The whole run keeps to a time budget
- * (default 570 s, `--budget=<seconds>`) split into phases (cpu until 33% of
+ * (default 540 s, `--budget=<seconds>`) split into phases (cpu until 33% of
  * it, wasm until 60%, webgpu what is left after SGD and W8, which run side by
  * side): within a phase,
  * implementations slower than 1 s per iteration share the time left (fewer
@@ -19,7 +19,7 @@ import { execSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import * as fx from '../lib/index.js';
-import { FULL, QUICK, IMPLS, measure, type BackendName, type ImplName, type Measurement, type Policy, type Workload } from './harness.js';
+import { FULL, QUICK, measureWorkload, type BackendName, type ImplName, type Measurement, type Policy, type Workload } from './harness.js';
 import { initJax, jaxWebgpuReason, probeJaxWebgpu, registerTfGradients, tf, webgpuAdapter } from './peers.js';
 import { crossDiffs, renderReport, type BackendResult, type ReportInput, type WorkloadResult } from './report.js';
 import { w1 } from './workloads/w1-mlp.js';
@@ -42,7 +42,7 @@ const basePolicy = quick ? QUICK : FULL;
 const selected = (option('backends')?.split(',') ?? ['cpu', 'wasm', 'webgpu']) as BackendName[];
 const only = option('only')?.split(',').map((s) => s.toUpperCase());
 const outPath = option('out') ?? (quick ? 'temp/bench-quick.md' : 'bench/RESULTS.md');
-const budgetSeconds = Number(option('budget') ?? (quick ? 420 : 570));
+const budgetSeconds = Number(option('budget') ?? (quick ? 420 : 540));
 const sgdSteps = Number(option('sgd-steps') ?? (quick ? 1000 : 10000));
 
 const started = performance.now();
@@ -124,7 +124,7 @@ async function runBackend(backend: BackendName, order: readonly Workload[], end:
   const ctx = { backend, quick };
   const rows: WorkloadResult[] = [];
   const pending = order.filter((w) => !skipReason(w));
-  let left = pending.reduce((n, w) => n + Object.keys(w.impls).length, 0);
+  let left = pending.length;
   for (const w of order) {
     const skipped = skipReason(w);
     if (skipped) {
@@ -133,7 +133,7 @@ async function runBackend(backend: BackendName, order: readonly Workload[], end:
     }
     if (remainingMs(end, reserve.memory + reserve.kernels) < 5000) {
       rows.push({ workload: w, skipped: `this backend's share of the ${budgetSeconds} s budget was used up before this workload (see the load average)`, measurements: [] });
-      left -= Object.keys(w.impls).length;
+      left -= 1;
       continue;
     }
     if (!references.has(w.id)) {
@@ -142,22 +142,11 @@ async function runBackend(backend: BackendName, order: readonly Workload[], end:
       log(`${w.id} float64 reference (${(performance.now() - t0).toFixed(0)} ms)`);
     }
     const reference = references.get(w.id)!;
-    const measurements: Measurement[] = [];
-    for (const impl of IMPLS) {
-      const factory = w.impls[impl];
-      if (!factory) {
-        measurements.push({ impl, unavailable: w.notApplicable?.[impl] ?? 'not implemented' });
-        continue;
-      }
-      // Slow implementations (> 1 s per iteration) share what is left of the budget.
-      const share = Math.max(0, remainingMs(end, reserve.memory + reserve.kernels)) / Math.max(1, left--);
-      const policy: Policy = { ...basePolicy, slowBudgetMs: Math.min(basePolicy.slowBudgetMs, Math.max(share, 1000)) };
-      const before = tf.memory().numTensors;
-      const m = await measure(impl, factory, ctx, policy, reference);
-      const leaked = tf.memory().numTensors - before;
-      measurements.push(leaked > 0 && impl.startsWith('fluxion') && !m.error ? { ...m, error: `leaked ${leaked} tensors` } : m);
-      log(`${backend} ${w.id} ${impl}: ${describe(m)}`);
-    }
+    // Slow implementations (> 1 s per iteration) share what is left of this backend's time.
+    const share = Math.max(0, remainingMs(end, reserve.memory + reserve.kernels)) / Math.max(1, left);
+    left -= 1;
+    const policy: Policy = { ...basePolicy, slowBudgetMs: Math.min(basePolicy.slowBudgetMs, Math.max(share, 1000)) };
+    const measurements = await measureWorkload(w, ctx, policy, reference, () => tf.memory().numTensors, (m) => log(`${backend} ${w.id} ${m.impl}: ${describe(m)}`));
     const tolerance = w.tolerance ?? (backend === 'webgpu' ? 1e-2 : 1e-3);
     for (const m of measurements) {
       if (m.impl.startsWith('fluxion') && (m.error || (m.relErr !== undefined && !(m.relErr <= tolerance)))) failures++;

@@ -11,6 +11,8 @@ export interface KernelCounts {
   readonly impl: ImplName;
   readonly kernels: number;
   readonly kernelMs: number;
+  /** Wall time of the profiled iteration (including tf.profile's own bookkeeping). */
+  readonly wallMs: number;
   readonly medianMs?: number;
   /** The most frequent kernels, `Name×count`. */
   readonly top: string;
@@ -31,21 +33,30 @@ export async function kernelCounts(
       const runner = await factory({ backend, quick: true });
       try {
         await runner.run(); // warm (jit traces here)
-        const info = await tf.profile(() => runner.run() as unknown as tf.TensorContainer);
-        const counts = new Map<string, number>();
-        let kernelMs = 0;
-        for (const k of info.kernels) {
-          counts.set(k.name, (counts.get(k.name) ?? 0) + 1);
-          kernelMs += typeof k.kernelTimeMs === 'number' ? k.kernelTimeMs : 0;
+        // Two profiled iterations; the faster one is kept (the machine is shared).
+        let best: { info: Awaited<ReturnType<typeof tf.profile>>; wallMs: number; kernelMs: number } | undefined;
+        for (let i = 0; i < 2; i++) {
+          let wallMs = 0;
+          const info = await tf.profile(async () => {
+            const t0 = performance.now();
+            await runner.run();
+            wallMs = performance.now() - t0;
+            return [] as unknown as tf.TensorContainer;
+          });
+          const kernelMs = info.kernels.reduce((s, k) => s + (typeof k.kernelTimeMs === 'number' ? k.kernelTimeMs : 0), 0);
+          if (!best || wallMs < best.wallMs) best = { info, wallMs, kernelMs };
         }
+        const { info, wallMs, kernelMs } = best!;
+        const counts = new Map<string, number>();
+        for (const k of info.kernels) counts.set(k.name, (counts.get(k.name) ?? 0) + 1);
         const top = [...counts]
           .sort((a, b) => b[1] - a[1])
           .slice(0, 6)
           .map(([n, c]) => `${n}×${c}`)
           .join(' ');
-        out.push({ workload: w.id, impl, kernels: info.kernels.length, kernelMs, medianMs: medians(w.id, impl)?.medianMs, top });
+        out.push({ workload: w.id, impl, kernels: info.kernels.length, kernelMs, wallMs, medianMs: medians(w.id, impl)?.medianMs, top });
       } catch (e) {
-        out.push({ workload: w.id, impl, kernels: 0, kernelMs: 0, top: `failed: ${(e as Error).message}` });
+        out.push({ workload: w.id, impl, kernels: 0, kernelMs: 0, wallMs: 0, top: `failed: ${(e as Error).message}` });
       } finally {
         runner.dispose?.();
       }
