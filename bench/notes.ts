@@ -4,7 +4,7 @@
  * numbers quoted in brackets come from this run).
  */
 import type { ImplName } from './harness.js';
-import { ms, ratio, RATIOS, type BackendResult } from './report.js';
+import { ms, ratio, RATIOS, type BackendResult, type Observed } from './report.js';
 import type { KernelCounts } from './workloads/kernels.js';
 import type { MemoryResult } from './workloads/w7-memory.js';
 
@@ -33,7 +33,7 @@ function failing(results: readonly BackendResult[]): string[] {
   return out;
 }
 
-export function behindNotes(results: readonly BackendResult[], kernels: readonly KernelCounts[], memory: readonly MemoryResult[]): string[] {
+export function behindNotes(results: readonly BackendResult[], kernels: readonly KernelCounts[], memory: readonly MemoryResult[], observed: Observed): string[] {
   const med = (backend: string, id: string, impl: ImplName) =>
     results.find((r) => r.backend === backend)?.workloads.find((w) => w.workload.id === id)?.measurements.find((m) => m.impl === impl)?.medianMs;
   const fmt = (backend: string, id: string, impl: ImplName) => {
@@ -41,6 +41,11 @@ export function behindNotes(results: readonly BackendResult[], kernels: readonly
     return m === undefined ? '?' : `${ms(m)} ms`;
   };
   const k = (id: string, impl: ImplName) => kernels.find((c) => c.workload === id && c.impl === impl);
+  const first = (backend: string, id: string, impl: ImplName) => {
+    const w = results.find((r) => r.backend === backend)?.workloads.find((x) => x.workload.id === id)?.measurements.find((m) => m.impl === impl)?.warmupMs?.[0];
+    return w === undefined ? '?' : `${ms(w)} ms`;
+  };
+  const tileInW2 = k('W2', 'fluxion eager')?.counts?.Tile;
   const kn = (id: string, impl: ImplName) => k(id, impl)?.kernels ?? '?';
   const perKernel = (id: string, impl: ImplName) => {
     const c = k(id, impl);
@@ -70,20 +75,32 @@ export function behindNotes(results: readonly BackendResult[], kernels: readonly
     '',
     'Why (from profiling during development; bracketed numbers are this run\'s, kernel counts from the wasm table above):',
     '',
-    `1. **Eager per-op overhead** (W3, W5 eager, W4 eager, the SGD loop). Every eager op goes through \`bind\` → the primitive's shape rule → \`tf.tidy(impl)\` → a \`ConcreteTensor\` registered in the scope; under \`grad\` it also runs its JVP rule on a \`JvpTracer\`, stages the tangent ops as IR equations, and the backward pass runs each transpose rule as eager ops again. W3 on wasm: fluxion eager dispatches [${kn('W3', 'fluxion eager')}] kernels and spends [${perKernel('W3', 'fluxion eager')}] outside kernels per kernel, TF.js [${kn('W3', 'tfjs')}] kernels at [${perKernel('W3', 'tfjs')}]. A CPU profile of 1,000 eager \`valueAndGrad\` calls of a small MLP on wasm (3.3 s): 2.0 s in \`evaluate\` (lib/core/trace.ts), of which 1.3 s in tfjs's \`runKernelFunc\` (kernels and wasm glue) and ~0.5 s in \`tf.tidy\` scopes and tfjs op wrappers (\`convertToTensor\`, dtype and broadcast checks); ~1.3 s in fluxion's own layers (linearize, JVP trace, \`apply1\`, tensor wrappers, pytrees). Fixes: call kernels through \`tf.engine().runKernel\` without a \`tidy\` for single-kernel impls; \`take(x, i)\` with a number index costs a fresh int32 tensor, a host read for the range check, Reshape + GatherV2 + Reshape, and its transpose is ScatterNd + 3 Reshapes — lowering a constant index to \`slice\` (transpose: \`pad\`) would make it one kernel each way.`,
+    `1. **Eager per-op overhead** (W3 against TF.js; W4 and W5 against jax-js; the SGD loop). Every eager op goes through \`bind\` → the primitive's shape rule → \`tf.tidy(impl)\` → a \`ConcreteTensor\` registered in the scope; under \`grad\` it also runs its JVP rule on a \`JvpTracer\`, stages the tangent ops as IR equations, and the backward pass runs each transpose rule as eager ops again. W3 on wasm: fluxion eager dispatches [${kn('W3', 'fluxion eager')}] kernels and spends [${perKernel('W3', 'fluxion eager')}] outside kernels per kernel, TF.js [${kn('W3', 'tfjs')}] kernels at [${perKernel('W3', 'tfjs')}]. A CPU profile of 1,000 eager \`valueAndGrad\` calls of a small MLP on wasm (3.3 s): 2.0 s in \`evaluate\` (lib/core/trace.ts), of which 1.3 s in tfjs's \`runKernelFunc\` (kernels and wasm glue) and ~0.5 s in \`tf.tidy\` scopes and tfjs op wrappers (\`convertToTensor\`, dtype and broadcast checks); ~1.3 s in fluxion's own layers (linearize, JVP trace, \`apply1\`, tensor wrappers, pytrees). Fixes: call kernels through \`tf.engine().runKernel\` without a \`tidy\` for single-kernel impls; \`take(x, i)\` with a number index costs a fresh int32 tensor, a host read for the range check, Reshape + GatherV2 + Reshape, and its transpose is ScatterNd + 3 Reshapes — lowering a constant index to \`slice\` (transpose: \`pad\`) would make it one kernel each way.`,
     `2. **jit does not yet remove per-op cost on wasm** (W3: jit [${fmt('wasm', 'W3', 'fluxion jit')}] vs eager [${fmt('wasm', 'W3', 'fluxion eager')}]; W1: jit [${fmt('wasm', 'W1', 'fluxion jit')}] vs eager [${fmt('wasm', 'W1', 'fluxion eager')}]). \`execute\` (lib/compile/execute.ts) still dispatches one tfjs op per equation inside its own \`tf.tidy\`, and fusion is off on wasm (lib/compile/fuse.ts). W3's jitted program is [${kn('W3', 'fluxion jit')}] kernels against eager's [${kn('W3', 'fluxion eager')}]: \`where\` lowers to \`tf.where\`, i.e. 3 Identity (its broadcasting) + Select, and its transpose adds two more selects against zero; jax-js compiles the whole program into a few generated wasm kernels [${fmt('wasm', 'W3', 'jax-js jit')} vs ${fmt('wasm', 'W3', 'fluxion jit')}]. Fixes: \`where\`'s impl should call the Select kernel directly when shapes agree (1 kernel instead of 4); fuse small (say < 4k elements) elementwise groups on wasm too, where a JS loop beats a kernel dispatch; run \`execute\` without a per-equation \`tidy\`.`,
-    `3. **Elementwise chains on wasm** (W2). Fusion is disabled on wasm by design (tfjs-wasm's SIMD kernels beat a JS loop that copies in and out of the wasm heap), so fluxion jit runs [${kn('W2', 'fluxion jit')}] full passes over 4 MB arrays while jax-js generates one fused wasm loop [${fmt('wasm', 'W2', 'jax-js jit')} vs ${fmt('wasm', 'W2', 'fluxion jit')}]. DESIGN.md's floors (unloaded): 93 ms as tfjs-wasm ops, 47 ms as one JS loop, 36 ms jax-js. Beating jax-js needs generated wasm SIMD kernels for fused groups. On cpu the JS-loop fusion already makes jit [${fmt('cpu', 'W2', 'fluxion jit')}] several times faster than eager [${fmt('cpu', 'W2', 'fluxion eager')}]. W2 **eager** is slower than TF.js on wasm for one kernel: the transpose of \`sum\` broadcasts the scalar cotangent with \`tf.broadcastTo\`, which tfjs-wasm runs as Tile — 127 ms for 1M elements against 3 ms for Fill and 16 ms for a broadcasting Multiply (measured on the loaded machine); in a profiled W2 iteration Tile took 238 of 563 kernel-ms. Fix (lib/primitives/broadcastTo.ts): broadcast with \`tf.add(tf.zeros(shape), x)\` (or Fill for scalars) instead of \`tf.broadcastTo\`, or keep the cotangent symbolic and let the consuming mul broadcast.`,
-    `4. **Hessian** (W4). \`fx.hessian\` is \`jacfwd(jacrev(f))\` with one linearized evaluation per basis vector, 64 in sequence [${kn('W4', 'fluxion eager')} kernels eager, ${kn('W4', 'fluxion jit')} jitted]; jax-js's \`jacfwd\` vmaps the basis, so it evaluates one batched program [${fmt('wasm', 'W4', 'jax-js jit')} vs ${fmt('wasm', 'W4', 'fluxion jit')}]. Fix (lib/transforms/jacobian.ts): push the identity matrix through \`vmap\` (fluxion has batching rules for every primitive W4 uses) so the 64 columns become a handful of matmuls. TF.js is faster than nothing here only because it is wrong (✗ above).`,
-    `5. **Long unrolled loops** (W5). Against TF.js fluxion is ahead (fewer kernels: [${kn('W5', 'fluxion eager')}] vs [${kn('W5', 'tfjs')}], as TF.js adds Identity/Cast/Reshape around its gradient ops). jax-js jit compiles the unrolled 200 steps (its first call took ~15 s in development) and then runs generated kernels; fluxion jit replays [${kn('W5', 'fluxion jit')}] kernels. \`fx.scan\`/\`fx.fori\` would keep the IR small; the per-kernel cost is item 2.`,
+    `3. **Elementwise chains on wasm** (W2). Fusion is disabled on wasm by design (tfjs-wasm's SIMD kernels beat a JS loop that copies in and out of the wasm heap), so fluxion jit runs [${kn('W2', 'fluxion jit')}] full passes over 4 MB arrays while jax-js generates one fused wasm loop [${fmt('wasm', 'W2', 'jax-js jit')} vs ${fmt('wasm', 'W2', 'fluxion jit')}]. DESIGN.md's floors (unloaded): 93 ms as tfjs-wasm ops, 47 ms as one JS loop, 36 ms jax-js. Beating jax-js needs generated wasm SIMD kernels for fused groups. On cpu the JS-loop fusion already makes jit [${fmt('cpu', 'W2', 'fluxion jit')}] several times faster than eager [${fmt('cpu', 'W2', 'fluxion eager')}].`
+      + (tileInW2
+        ? ` W2 **eager** on wasm still runs ${tileInW2} Tile kernel(s): the transpose of \`sum\` broadcasts the scalar cotangent with \`tf.broadcastTo\`, which tfjs-wasm runs as Tile — 127 ms for 1M elements against 3 ms for Fill (measured in development). Fix (lib/primitives/broadcastTo.ts): a broadcasting add into zeros.`
+        : ' (W2 eager no longer runs a Tile kernel: broadcastTo on wasm is now a broadcasting add, which removed ~40% of its kernel time.)'),
+    `4. **Hessian** (W4). \`fx.hessian\` is \`jacfwd(jacrev(f))\` with one linearized evaluation per basis vector, 64 in sequence [${kn('W4', 'fluxion eager')} kernels eager, ${kn('W4', 'fluxion jit')} jitted]; jax-js's \`jacfwd\` vmaps the basis, so it evaluates one batched program [${fmt('wasm', 'W4', 'jax-js jit')} vs ${fmt('wasm', 'W4', 'fluxion jit')}]. Fix (lib/transforms/jacobian.ts): push the identity matrix through \`vmap\` (fluxion has batching rules for every primitive W4 uses) so the 64 columns become a handful of matmuls. TF.js's times are for a wrong Hessian (✗ above).`,
+    `5. **Long unrolled loops** (W5). Against TF.js fluxion is ahead (fewer kernels: [${kn('W5', 'fluxion eager')}] vs [${kn('W5', 'tfjs')}], as TF.js adds Identity/Cast/Reshape around its gradient ops). jax-js jit compiles the unrolled 200 steps (its first call: [${first('wasm', 'W5', 'jax-js jit')}], fluxion jit's: [${first('wasm', 'W5', 'fluxion jit')}]) and then runs generated kernels [${fmt('wasm', 'W5', 'jax-js jit')} vs ${fmt('wasm', 'W5', 'fluxion jit')}]; fluxion jit replays [${kn('W5', 'fluxion jit')}] kernels. \`fx.scan\`/\`fx.fori\` would keep the IR small; the per-kernel cost is item 2.`,
     `6. **Matmul** (W6): fluxion eager and TF.js call the same kernel; their ratio is fluxion's per-call overhead (shape rule, \`tidy\`, wrapper), below the noise of this machine at 512² and 1024². Differences between the two columns larger than a few percent are load noise (A/B runs alternating the two gave equal times).`,
-    `7. **Memory** (W7): \`fx.checkpoint\` cuts the residuals reverse mode keeps [${kib(plain?.residualBytes)} → ${kib(ckpt?.residualBytes)}] and the jitted program's peak [${kib(plain?.jitPeakBytes)} → ${kib(ckpt?.jitPeakBytes)}], but the eager peak moves much less [${kib(plain?.peakBytes)} → ${kib(ckpt?.peakBytes)}]: in eager mode every primal intermediate made while linearizing stays alive until \`valueAndGrad\`'s scope closes, and \`transposeIR\` (lib/transforms/linearize.ts) keeps every cotangent it has computed until the end. Fix: release primal intermediates that the linear IR did not capture as soon as linearization ends, and in \`transposeIR\` dispose each cotangent after its last use and each residual after the last equation that reads it (the plan \`planMemory\` already computes for jit).`,
-    '',
-    'Defects found while benchmarking (in files this harness does not own):',
-    '',
-    ...failing(results),
-    '- **fluxion\'s `setBackend(\'cpu\')` leaves tfjs\'s `IS_TEST` flag on** (lib/backend/index.ts, set to silence the cpu banner): it enables tfjs\'s per-kernel leak check for every later kernel on every backend, and that check throws a false "Backend \'wasm\' has an internal memory leak" in TF.js\'s `logSoftmax` on wasm. The harness turns the flag off after each `setBackend`. Fix: reset it after the cpu backend has written its first tensor.',
-    '- lib/compile/optimize.ts `isConstantEqualTo` calls `dataSync()` on small constants; on webgpu in Node that throws (after tfjs prints "synchronously reading data from GPU to CPU is poor"), the error is caught, and the algebraic simplifications are silently skipped on webgpu. Fix: keep a host copy of small constants when they are captured, and test that.',
+    `7. **Memory** (W7): \`fx.checkpoint\` cuts the residuals reverse mode keeps [${kib(plain?.residualBytes)} → ${kib(ckpt?.residualBytes)}] and the jitted program's peak [${kib(plain?.jitPeakBytes)} → ${kib(ckpt?.jitPeakBytes)}], but the eager peak moves much less [${kib(plain?.peakBytes)} → ${kib(ckpt?.peakBytes)}]: in eager mode \`linearizeFlat\` (lib/transforms/linearize.ts) keeps every primal intermediate alive until linearization ends and then frees them in one go, so the forward pass holds all of them at once, checkpoint or not; and \`transposeIR\` drops each cotangent from its map after use without disposing it, so all cotangents live until \`valueAndGrad\`'s scope closes. Fix: free an eager intermediate at its last use (reference counts, or the last-use plan \`planMemory\` already computes for jit), and in \`transposeIR\` dispose each cotangent once its equation has been transposed and each residual after the last equation that reads it.`,
     '',
   );
+  const defects = [
+    ...failing(results),
+    ...(observed.isTestLeftOn
+      ? [
+          '- **`fx.setBackend(\'cpu\')` leaves tfjs\'s `IS_TEST` flag on** (lib/backend/index.ts): it turns on tfjs\'s per-kernel leak check for every later kernel on every backend, and that check throws a false "Backend \'wasm\' has an internal memory leak" in TF.js\'s `logSoftmax` on wasm. The harness turned the flag off after each `setBackend`.',
+        ]
+      : []),
+    ...(observed.syncGpuReadWarnings
+      ? [
+          `- tfjs warned ${observed.syncGpuReadWarnings} time(s) about a synchronous GPU readback during the webgpu phase: some fluxion path (in development it was lib/compile/optimize.ts reading constants with \`dataSync()\`) reads synchronously on webgpu, which in Node throws.`,
+        ]
+      : []),
+  ];
+  if (defects.length) out.push('', 'Defects seen in this run (in files this harness does not own):', '', ...defects);
+  out.push('');
   return out;
 }

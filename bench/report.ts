@@ -54,6 +54,16 @@ export interface ReportInput {
   readonly types?: TypecheckResult;
   readonly jaxWebgpu: string;
   readonly tfGradLoadMs: number;
+  /** Observations about fluxion made while running (feed the notes). */
+  readonly observed?: Observed;
+}
+
+/** Facts noticed while running the workloads. */
+export interface Observed {
+  /** tfjs's IS_TEST flag was on after `fx.setBackend('cpu')` (it turns on per-kernel leak checks). */
+  readonly isTestLeftOn?: boolean;
+  /** tfjs's "synchronously reading data from GPU" warnings printed during the webgpu phase. */
+  readonly syncGpuReadWarnings?: number;
 }
 
 const SHORT: Record<ImplName, string> = {
@@ -310,6 +320,6 @@ export function renderReport(r: ReportInput): string {
     for (const t of r.types.runs) if (t.detail) out.push(`${t.label}:`, '', '```', t.detail, '```', '');
   }
   out.push(...kernelSection(r.kernels));
-  out.push(...behindNotes(r.results, r.kernels, r.memory));
+  out.push(...behindNotes(r.results, r.kernels, r.memory, r.observed ?? {}));
   return out.join('\n') + '\n';
 }

@@ -62,6 +62,9 @@ const SOFTWARE_WEBGPU_SKIP: Record<string, string> = {
   'W6-1024': 'on the SwiftShader adapter one 1024² matmul took 17–24 s in development (about 0.1 GFLOP/s); W6-512 shows the overhead ratio',
 };
 
+/** On a software WebGPU adapter, the time a workload needs at least (it is skipped when less is left). */
+const SOFTWARE_WEBGPU_MIN_SECONDS: Record<string, number> = { W1: 120, W5: 45, 'W6-512': 60, W2: 45 };
+
 /** Seconds kept back, inside a phase, for its W7 and kernel counts. */
 const reserve = { memory: 10, kernels: 20 };
 /** Cheap workloads first, so that a phase that runs out of time drops the heaviest. */
@@ -87,6 +90,7 @@ log(`tfjs gradients registered (${gradLoadMs.toFixed(0)} ms)`);
 await initJax();
 
 const references = new Map<string, Float64Array[]>();
+const observed: { isTestLeftOn?: boolean; syncGpuReadWarnings?: number } = {};
 const results: BackendResult[] = [];
 const memory: MemoryResult[] = [];
 const kernels: KernelCounts[] = [];
@@ -98,11 +102,14 @@ async function useBackend(backend: BackendName): Promise<string | undefined> {
   } catch (e) {
     return (e as Error).message;
   }
-  // fluxion's setBackend('cpu') sets tfjs's IS_TEST flag (to silence a console banner); it also turns on
-  // tfjs's per-kernel leak check, which costs time and throws a false leak in TF.js's logSoftmax on wasm.
-  // One write first lets the cpu backend print (silently) its first-use banner while the flag is still set.
-  tf.tensor1d([0]).dispose();
-  tf.env().set('IS_TEST', false);
+  // tfjs's IS_TEST flag turns on a per-kernel leak check, which costs time and throws a false leak in
+  // TF.js's logSoftmax on wasm. Earlier fluxion versions set it in setBackend('cpu'); turn it off if so
+  // (one write first, so the cpu backend's first-use banner stays silent).
+  if (tf.env().getBool('IS_TEST')) {
+    if (backend === 'cpu') observed.isTestLeftOn = true;
+    tf.tensor1d([0]).dispose();
+    tf.env().set('IS_TEST', false);
+  }
   return undefined;
 }
 
@@ -131,7 +138,8 @@ async function runBackend(backend: BackendName, order: readonly Workload[], end:
       rows.push({ workload: w, skipped, measurements: [] });
       continue;
     }
-    if (remainingMs(end, reserve.memory + reserve.kernels) < 5000) {
+    const needs = (software ? SOFTWARE_WEBGPU_MIN_SECONDS[w.id] : undefined) ?? 5;
+    if (remainingMs(end, reserve.memory + reserve.kernels) < needs * 1000) {
       rows.push({ workload: w, skipped: `this backend's share of the ${budgetSeconds} s budget was used up before this workload (see the load average)`, measurements: [] });
       left -= 1;
       continue;
@@ -196,7 +204,18 @@ if (typesDone) {
 
 if (selected.includes('webgpu')) {
   const order = WEBGPU_ORDER.map((id) => workloads.find((w) => w.id === id)).filter((w): w is Workload => !!w);
-  await runBackend('webgpu', order, deadline);
+  // Count tfjs's synchronous-GPU-readback warnings (a sync read on webgpu in Node throws after warning).
+  const warn = console.warn;
+  observed.syncGpuReadWarnings = 0;
+  console.warn = (...a: unknown[]) => {
+    if (/synchronously reading data from GPU/.test(String(a[0]))) observed.syncGpuReadWarnings!++;
+    warn(...a);
+  };
+  try {
+    await runBackend('webgpu', order, deadline);
+  } finally {
+    console.warn = warn;
+  }
 }
 
 const input: ReportInput = {
@@ -216,6 +235,7 @@ const input: ReportInput = {
   types,
   jaxWebgpu: jaxWebgpuReason,
   tfGradLoadMs: gradLoadMs,
+  observed,
 };
 mkdirSync(outPath.replace(/\/[^/]*$/, ''), { recursive: true });
 writeFileSync(outPath, renderReport(input));

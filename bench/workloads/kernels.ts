@@ -16,6 +16,8 @@ export interface KernelCounts {
   readonly medianMs?: number;
   /** The most frequent kernels, `Name×count`. */
   readonly top: string;
+  /** Every kernel name with its count. */
+  readonly counts?: Record<string, number>;
 }
 
 const PROFILED: readonly ImplName[] = ['fluxion eager', 'fluxion jit', 'tfjs'];
@@ -54,7 +56,7 @@ export async function kernelCounts(
           .slice(0, 6)
           .map(([n, c]) => `${n}×${c}`)
           .join(' ');
-        out.push({ workload: w.id, impl, kernels: info.kernels.length, kernelMs, wallMs, medianMs: medians(w.id, impl)?.medianMs, top });
+        out.push({ workload: w.id, impl, kernels: info.kernels.length, kernelMs, wallMs, medianMs: medians(w.id, impl)?.medianMs, top, counts: Object.fromEntries(counts) });
       } catch (e) {
         out.push({ workload: w.id, impl, kernels: 0, kernelMs: 0, wallMs: 0, top: `failed: ${(e as Error).message}` });
       } finally {
