@@ -35,6 +35,8 @@ export type Factory = (ctx: Context) => Promise<Runner> | Runner;
 export interface Workload {
   readonly id: string;
   readonly title: string;
+  /** How the implementations express it, where they differ (one or two sentences for RESULTS.md). */
+  readonly how?: string;
   /** The float64 host reference of the outputs, in `run()`'s order. */
   reference(): Float64Array[];
   /** Largest accepted relative difference to the reference (default 1e-3; webgpu gets 1e-2). */

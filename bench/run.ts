@@ -77,6 +77,7 @@ if (renderFrom) {
   const saved = JSON.parse(readFileSync(renderFrom, 'utf8')) as ReportInput & { results: (BackendResult & { workloads: (WorkloadResult & { workload: string })[] })[] };
   const input: ReportInput = {
     ...saved,
+    rerendered: new Date().toISOString(),
     results: saved.results.map((b) => ({ ...b, workloads: b.workloads.map((r) => ({ ...r, workload: ALL.find((w) => w.id === (r.workload as unknown as string))! })) })),
   };
   writeFileSync(outPath, renderReport(input));

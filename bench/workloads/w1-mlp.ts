@@ -195,6 +195,7 @@ function jaxSetup(jit: boolean) {
 export const w1: Workload = {
   id: 'W1',
   title: 'MLP 784-512-512-10, batch 128, tanh + softmax cross-entropy: value and grad',
+  how: "TF.js's matMul gradient multiplies with tfjs's `transposeA`/`transposeB` flags, which tfjs-wasm runs ~20× slower than an explicit transpose and a plain product (DESIGN.md, Kernel facts); fluxion's transpose rule uses the explicit form.",
   reference,
   impls: {
     'fluxion eager': fxSetup(false),

@@ -142,6 +142,7 @@ function jaxSetup(jit: boolean) {
 export const w3: Workload = {
   id: 'W3',
   title: "the seed's loop with a branch, 10 elements: value and grad (per-op overhead)",
+  how: 'fluxion eager and TF.js differentiate the host `if` as written (the executed path). A traced value cannot steer a host `if` under fluxion jit, and jax-js tracers cannot be read on the host at all, so fluxion jit and jax-js (eager and jit) run the same loop with the branch as a select, `where(x[i] > 0, x[i]², −x[i])`. On webgpu (no synchronous readback in Node) the host-branching versions read x once asynchronously per iteration and branch on that copy.',
   reference,
   impls: {
     'fluxion eager': fxEager,

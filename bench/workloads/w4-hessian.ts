@@ -95,6 +95,7 @@ function jaxSetup(jit: boolean) {
 export const w4: Workload = {
   id: 'W4',
   title: 'Hessian of sum(tanh(A x)) + ½|x|², x ∈ R^64',
+  how: 'fluxion `fx.hessian`, jax-js `hessian` (jacfwd of grad); TF.js has no Hessian, so 64 reverse-over-reverse rows `grad(x ↦ ⟨grad f(x), e_i⟩)`.',
   reference,
   impls: {
     'fluxion eager': fxSetup(false),

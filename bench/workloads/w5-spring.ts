@@ -202,6 +202,7 @@ function jaxSetup(jit: boolean) {
 export const w5: Workload = {
   id: 'W5',
   title: 'mass-spring chain, 100 particles × 200 Euler steps: loss and grad w.r.t. 99 stiffnesses',
+  how: 'The 200 steps are an unrolled TypeScript loop in every framework (jax-js has no `fori_loop`/`scan`); semi-implicit Euler, loss Σ(x_T − target)².',
   reference,
   impls: {
     'fluxion eager': fxSetup(false),

@@ -88,6 +88,7 @@ function make(n: number): Workload {
   return {
     id: `W6-${n}`,
     title: `matmul ${n}×${n} @ ${n}×${n} (GFLOP/s = 2n³ / median)`,
+    how: n === 512 ? '"fluxion eager" is `fx.matmul`, "TF.js" is `tf.matMul` called directly: the same kernel, so their ratio is fluxion\'s per-call overhead.' : undefined,
     reference,
     derive: (ms) => `${((2 * n ** 3) / (ms * 1e6)).toFixed(2)} GFLOP/s`,
     skip:
