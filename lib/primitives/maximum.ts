@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Primitive } from '../core/primitive.js';
 import type { BinaryOp } from '../core/signatures.js';
 import type { AnyTensor } from '../core/tensor.js';
-import { apply1, binaryPrimitive, coerce, type TensorLike } from './define.js';
+import { apply1, binaryPrimitive, coerce, type MaybeZero, type TensorLike } from './define.js';
 import { add } from './add.js';
 import { broadcastTo } from './broadcastTo.js';
 import { equal } from './equal.js';
@@ -15,16 +15,20 @@ import { mul } from './mul.js';
 import { sub } from './sub.js';
 import { where } from './where.js';
 
-export const maximumPrimitive: Primitive = binaryPrimitive('maximum', tf.maximum, {
-  jvp(a, b, ta, tb, y) {
-    // Weight of a: 1 where a alone is selected, ½ at a tie, 0 where b is selected.
-    const weightA = where(equal(a, y), where(equal(b, y), 0.5, 1), 0);
-    const da = ta ? mul(ta, weightA) : null;
-    const db = tb ? mul(tb, sub(1, weightA)) : null;
-    const t = da && db ? add(da, db) : (da ?? db)!;
-    return broadcastTo(t, y.shape);
-  },
-});
+/**
+ * The JVP of a selection between `a` and `b` (maximum, minimum): the tangent
+ * of the operand equal to the output `y`, split ½–½ at ties.
+ */
+export function selectedOperandJvp(a: AnyTensor, b: AnyTensor, ta: MaybeZero, tb: MaybeZero, y: AnyTensor): AnyTensor {
+  // Weight of a: 1 where a alone is selected, ½ at a tie, 0 where b is selected.
+  const weightA = where(equal(a, y), where(equal(b, y), 0.5, 1), 0);
+  const da = ta ? mul(ta, weightA) : null;
+  const db = tb ? mul(tb, sub(1, weightA)) : null;
+  const t = da && db ? add(da, db) : (da ?? db)!;
+  return broadcastTo(t, y.shape);
+}
+
+export const maximumPrimitive: Primitive = binaryPrimitive('maximum', tf.maximum, { jvp: selectedOperandJvp });
 
 /**
  * Elementwise larger of `a` and `b` with NumPy broadcasting (float32 or

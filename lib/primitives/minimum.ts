@@ -8,23 +8,9 @@ import type { Primitive } from '../core/primitive.js';
 import type { BinaryOp } from '../core/signatures.js';
 import type { AnyTensor } from '../core/tensor.js';
 import { apply1, binaryPrimitive, coerce, type TensorLike } from './define.js';
-import { add } from './add.js';
-import { broadcastTo } from './broadcastTo.js';
-import { equal } from './equal.js';
-import { mul } from './mul.js';
-import { sub } from './sub.js';
-import { where } from './where.js';
+import { selectedOperandJvp } from './maximum.js';
 
-export const minimumPrimitive: Primitive = binaryPrimitive('minimum', tf.minimum, {
-  jvp(a, b, ta, tb, y) {
-    // Weight of a: 1 where a alone is selected, ½ at a tie, 0 where b is selected.
-    const weightA = where(equal(a, y), where(equal(b, y), 0.5, 1), 0);
-    const da = ta ? mul(ta, weightA) : null;
-    const db = tb ? mul(tb, sub(1, weightA)) : null;
-    const t = da && db ? add(da, db) : (da ?? db)!;
-    return broadcastTo(t, y.shape);
-  },
-});
+export const minimumPrimitive: Primitive = binaryPrimitive('minimum', tf.minimum, { jvp: selectedOperandJvp });
 
 /**
  * Elementwise smaller of `a` and `b` with NumPy broadcasting (float32 or
