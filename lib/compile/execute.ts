@@ -32,16 +32,21 @@ export function planMemory(ir: IR): Plan {
 
 const bytesOf = (t: tf.Tensor) => sizeOf(t.shape) * 4;
 
-/** Executes a plan; returns the outputs and the peak bytes of intermediates. */
-export function execute(plan: Plan, inputs: readonly ConcreteTensor[]): { outputs: ConcreteTensor[]; peakBytes: number } {
-  const { ir } = plan;
-  const env = new Map<Var, tf.Tensor>();
+/** Throws when the inputs are not what the program was compiled for. */
+export function checkInputs(ir: IR, inputs: readonly ConcreteTensor[]): void {
   ir.inputs.forEach((v, i) => {
     const x = inputs[i]!;
     if (showShape(x.shape) !== showShape(v.aval.shape)) throw new ShapeError('jit', `input ${i} has shape ${showShape(x.shape)}, compiled for ${showShape(v.aval.shape)}`);
     if (x.dtype !== v.aval.dtype) throw new DtypeError('jit', `input ${i} is ${x.dtype}, compiled for ${v.aval.dtype}`);
-    env.set(v, x._concrete()._tf);
   });
+}
+
+/** Executes a plan; returns the outputs and the peak bytes of intermediates. */
+export function execute(plan: Plan, inputs: readonly ConcreteTensor[]): { outputs: ConcreteTensor[]; peakBytes: number } {
+  const { ir } = plan;
+  const env = new Map<Var, tf.Tensor>();
+  checkInputs(ir, inputs);
+  ir.inputs.forEach((v, i) => env.set(v, inputs[i]!._concrete()._tf));
   ir.constVars.forEach((v, i) => env.set(v, ir.constValues[i]!._concrete('jit')._tf));
   let live = 0;
   let peak = 0;

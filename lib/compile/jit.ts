@@ -11,7 +11,9 @@ import { ConcreteTensor, Tensor, avalOf, showAval } from '../core/tensor.js';
 import { Tracer } from '../core/trace.js';
 import { zerosLike } from '../core/creation.js';
 import { optimize, type OptimizeReport } from './optimize.js';
-import { execute, planMemory, type Plan } from './execute.js';
+import { checkInputs, execute, planMemory, type Plan } from './execute.js';
+import { hostBackend, lowerToHost, runHost, type HostProgram } from './host.js';
+import { hasObservers } from '../core/hooks.js';
 import { fuse, fusionPays, maxFusedInputs } from './fuse.js';
 import { getBackend } from '@tensorflow/tfjs-core';
 
@@ -44,11 +46,21 @@ export interface JitOptions {
   readonly retraceWarning?: number;
   /** Fuse elementwise chains into generated kernels where the backend gains (default true). */
   readonly fuse?: boolean;
+  /**
+   * On cpu and wasm, run the whole program as generated JavaScript over typed
+   * arrays when every equation has a host kernel and no matrix product is
+   * large (default true; see docs/backends.md). `false` always calls tfjs kernels.
+   */
+  readonly host?: boolean;
 }
 
 interface Compiled {
   /** What runs on concrete inputs: optimized, fused where the backend gains, memory-planned. */
   readonly plan: Plan;
+  /** The same program lowered to host steps (cpu, wasm), when every equation has a host kernel. */
+  readonly host: HostProgram | undefined;
+  /** What runs on concrete inputs: the host program's IR or the plan's. */
+  readonly lowered: IR;
   /** The optimized IR without fusion: replayed through the interpreters when called on tracers. */
   readonly ir: IR;
   readonly outDef: TreeDef;
@@ -123,9 +135,15 @@ export function jit<F extends (...args: never[]) => unknown>(f: F, options: JitO
     // The optimized IR holds the constants still used; the raw IR's hold moves to it.
     ir.constValues.forEach((c) => c._retain());
     raw._release();
-    const { ir: fusedIR, fusedGroups } = options.fuse === false || !fusionPays(backend) ? { ir, fusedGroups: 0 } : fuse(ir, maxFusedInputs(backend));
+    let host: HostProgram | undefined;
+    if (options.host !== false && hostBackend(backend)) {
+      host = lowerToHost(ir, options.fuse !== false);
+      if (host) optimized.fused += host.fusedLoops;
+    }
+    const { ir: fusedIR, fusedGroups } = host || options.fuse === false || !fusionPays(backend) ? { ir, fusedGroups: 0 } : fuse(ir, maxFusedInputs(backend));
     optimized.fused += fusedGroups;
-    const compiled = { plan: planMemory(fusedIR), ir, outDef: outDef! };
+    const plan = planMemory(fusedIR);
+    const compiled = { plan, host, lowered: host ? host.ir : plan.ir, ir, outDef: outDef! };
     cache.set(key, compiled);
     const sig = describeLeaves(def, leaves);
     signatures.push(sig);
@@ -148,13 +166,20 @@ export function jit<F extends (...args: never[]) => unknown>(f: F, options: JitO
       // Inside another transformation: replay the program through the interpreters.
       return unflatten(compiled.outDef, evalIR(compiled.ir, leaves, zerosLike));
     }
-    const { outputs, peakBytes: peak } = execute(compiled.plan, leaves as ConcreteTensor[]);
-    peakBytes = peak;
+    let outputs: ConcreteTensor[];
+    // Debugging observers (fx.debug.nans, …) watch tfjs kernels equation by equation.
+    if (compiled.host && !hasObservers()) {
+      checkInputs(compiled.ir, leaves as ConcreteTensor[]);
+      outputs = runHost(compiled.host, leaves as ConcreteTensor[]);
+      peakBytes = compiled.host.peakBytes;
+    } else {
+      ({ outputs, peakBytes } = execute(compiled.plan, leaves as ConcreteTensor[]));
+    }
     return unflatten(compiled.outDef, outputs);
   }) as Jitted<F>;
 
   jitted.stats = () => ({ traces, cacheHits, peakBytes, optimized: { ...optimized } });
-  jitted.lower = (...args) => compile(args)[0].plan.ir;
+  jitted.lower = (...args) => compile(args)[0].lowered;
   jitted.clear = () => {
     for (const c of cache.values()) c.ir._release();
     cache.clear();

@@ -1,0 +1,257 @@
+/**
+ * The host lowering of `jit` on cpu and wasm: the whole optimized program runs
+ * as JavaScript over typed arrays, one compiled step per equation (fused
+ * elementwise chains are one generated loop), with every buffer planned at
+ * compile time. Inputs are read in place (the cpu backend's arrays, views of
+ * the wasm heap); only the results become tfjs tensors.
+ *
+ * Why: a tfjs kernel call costs 5–20 µs of dispatch, tensor bookkeeping and
+ * allocation whatever its size, so programs of many small ops (a 10-element
+ * loop, a 100-particle rollout of 4,000 equations) spend nearly all their
+ * time there. A host step costs well under a microsecond plus its
+ * arithmetic. Large matrix products stay on the backend's kernel
+ * (`HOST_MATMUL_LIMIT`): a program containing one runs on tfjs kernels.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { IR, type Equation, type Var } from '../core/ir.js';
+import type { Primitive } from '../core/primitive.js';
+import { TransformError } from '../core/errors.js';
+import { ConcreteTensor, type AbstractValue } from '../core/tensor.js';
+import { allocate, ALIASES, isElementwise, lowerEquation, lowerLoop, sizeOf, type Buf, type LoopGroup, type Step } from './hostKernels.js';
+
+/** A program lowered to host steps. */
+export interface HostProgram {
+  readonly steps: readonly Step[];
+  /** Buffers bound for the whole life of the program (intermediates, constants); input slots are filled per call. */
+  readonly env: Buf[];
+  readonly inputSlots: readonly number[];
+  /** Per program output: its slot and aval, or `null` slot for a symbolic zero. */
+  readonly outputs: readonly { readonly slot: number | null; readonly aval: AbstractValue }[];
+  /** Bytes of the planned intermediate buffers (the program's peak). */
+  readonly peakBytes: number;
+  /** The program as run, for printing: generated loops appear as `fused` equations. */
+  readonly ir: IR;
+  /** Generated loops holding more than one equation. */
+  readonly fusedLoops: number;
+}
+
+/** Backends whose tensors JavaScript can read in place. */
+export function hostBackend(backend: string): boolean {
+  return backend === 'cpu' || backend === 'wasm';
+}
+
+const bytesPer = (b: Buf) => b.BYTES_PER_ELEMENT * b.length;
+
+/** Most equations one generated loop holds (keeps each generated function small enough for V8 to optimize). */
+const MAX_GROUP = 48;
+
+/** One unit of the lowered program: a loop over elementwise equations, or one other equation. */
+type Node = { readonly kind: 'loop'; readonly group: LoopGroup } | { readonly kind: 'eq'; readonly eq: Equation };
+
+/**
+ * Groups elementwise equations into loops. An elementwise equation joins the
+ * open group of its output shape; a group closes as soon as an equation
+ * outside it reads one of its values, so each group can run where its last
+ * member stood.
+ */
+function groupLoops(ir: IR, maxGroup: number): Node[] {
+  interface Open {
+    members: Equation[];
+    shape: readonly number[];
+    closed: boolean;
+  }
+  const producer = new Map<Var, Open>();
+  const open = new Map<string, Open>();
+  // Program order; a group moves to the end each time it gains a member (its old place becomes null).
+  const order: (Open | Equation | null)[] = [];
+  const placed = new Map<Open, number>();
+  const close = (g: Open) => {
+    g.closed = true;
+    const key = g.shape.join(',');
+    if (open.get(key) === g) open.delete(key);
+  };
+  for (const eq of ir.equations) {
+    const elementwise = eq.outputs.length === 1 && isElementwise(eq.prim.name);
+    const key = elementwise ? eq.outputs[0]!.aval.shape.join(',') : '';
+    const target = elementwise ? open.get(key) : undefined;
+    for (const v of eq.inputs) {
+      const g = producer.get(v);
+      if (g && g !== target && !g.closed) close(g);
+    }
+    if (!elementwise) {
+      order.push(eq);
+      continue;
+    }
+    let g = target && !target.closed && target.members.length < maxGroup ? target : undefined;
+    if (!g) {
+      if (target) close(target);
+      g = { members: [], shape: eq.outputs[0]!.aval.shape, closed: false };
+      open.set(key, g);
+    }
+    g.members.push(eq);
+    producer.set(eq.outputs[0]!, g);
+    // The group's place in the program is that of its last member.
+    const at = placed.get(g);
+    if (at !== undefined) order[at] = null;
+    placed.set(g, order.push(g) - 1);
+  }
+  const items = order.filter((item): item is Open | Equation => item !== null);
+  // Values read outside their group (or returned) are the group's outputs.
+  const readOutside = new Set<Var>(ir.outputs.filter((o): o is Var => o !== null));
+  for (const item of items) {
+    const eqs = 'members' in item ? item.members : [item];
+    for (const eq of eqs) for (const v of eq.inputs) if (producer.get(v) !== ('members' in item ? item : undefined)) readOutside.add(v);
+  }
+  return items.map((item) => {
+    if (!('members' in item)) return { kind: 'eq', eq: item };
+    const produced = new Set(item.members.map((eq) => eq.outputs[0]!));
+    const inputs = [...new Set(item.members.flatMap((eq) => eq.inputs.filter((v) => !produced.has(v))))];
+    const outputs = item.members.map((eq) => eq.outputs[0]!).filter((v) => readOutside.has(v));
+    return { kind: 'loop', group: { members: item.members, inputs, outputs, shape: item.shape } };
+  });
+}
+
+/**
+ * Lowers an optimized IR to host steps, or returns `undefined` when some
+ * equation has no host kernel.
+ */
+export function lowerToHost(ir: IR, fuse = true): HostProgram | undefined {
+  const nodes = groupLoops(ir, fuse ? MAX_GROUP : 1);
+  const nodeInputs = (n: Node) => (n.kind === 'loop' ? n.group.inputs : n.eq.inputs);
+  const nodeOutputs = (n: Node) => (n.kind === 'loop' ? n.group.outputs : n.eq.outputs);
+  const lastUse = new Map<Var, number>();
+  nodes.forEach((n, i) => nodeInputs(n).forEach((v) => lastUse.set(v, i)));
+  for (const o of ir.outputs) if (o) lastUse.set(o, Infinity);
+
+  const env: Buf[] = [];
+  const slotOf = new Map<Var, number>();
+  const slotEnd: number[] = [];
+  const pooled: boolean[] = [];
+  const free = new Map<string, number[]>();
+  let peakBytes = 0;
+  const newSlot = (buf: Buf | undefined, isPooled: boolean) => {
+    pooled.push(isPooled);
+    slotEnd.push(-1);
+    return env.push(buf as Buf) - 1;
+  };
+  const bind = (v: Var, slot: number) => {
+    slotOf.set(v, slot);
+    slotEnd[slot] = Math.max(slotEnd[slot]!, lastUse.get(v) ?? -1);
+  };
+
+  const inputSlots = ir.inputs.map((v) => {
+    const s = newSlot(undefined, false);
+    bind(v, s);
+    return s;
+  });
+  // Constants holding one repeated value (a broadcast cotangent seed) are read as scalars.
+  const uniform = new Set<Var>();
+  ir.constVars.forEach((v, i) => {
+    const buf = copyOf(ir.constValues[i]!._concrete('jit')._tf);
+    if (buf.length > 1 && buf.every((x) => x === buf[0])) uniform.add(v);
+    bind(v, newSlot(buf, false));
+  });
+
+  const steps: Step[] = [];
+  for (const [i, node] of nodes.entries()) {
+    if (node.kind === 'eq' && ALIASES.has(node.eq.prim.name)) {
+      bind(node.eq.outputs[0]!, slotOf.get(node.eq.inputs[0]!)!);
+    } else {
+      const outs = nodeOutputs(node).map((out) => {
+        const key = `${out.aval.dtype}:${sizeOf(out.aval.shape)}`;
+        let slot = free.get(key)?.pop();
+        if (slot === undefined) {
+          const buf = allocate(out.aval.dtype, sizeOf(out.aval.shape));
+          peakBytes += bytesPer(buf);
+          slot = newSlot(buf, true);
+        }
+        slotEnd[slot] = -1;
+        bind(out, slot);
+        return slot;
+      });
+      const slots = { ins: nodeInputs(node).map((v) => slotOf.get(v)!), outs };
+      const step = node.kind === 'loop' ? lowerLoop(node.group, slots, uniform) : lowerEquation(node.eq, slots);
+      if (!step) return undefined;
+      steps.push(step);
+    }
+    // Buffers whose last reader was this node go back to the pool.
+    for (const v of new Set([...nodeInputs(node), ...nodeOutputs(node)])) {
+      const s = slotOf.get(v)!;
+      if (pooled[s] && slotEnd[s] === i) {
+        const key = `${v.aval.dtype}:${env[s]!.length}`;
+        (free.get(key) ?? free.set(key, []).get(key)!).push(s);
+        slotEnd[s] = Infinity;
+      }
+    }
+  }
+  const outputs = ir.outputs.map((o, i) => ({ slot: o ? slotOf.get(o)! : null, aval: ir.outAvals[i]! }));
+  return { steps, env, inputSlots, outputs, peakBytes, ir: displayIR(ir, nodes), fusedLoops: nodes.filter((n) => n.kind === 'loop' && n.group.members.length > 1).length };
+}
+
+/** Stands for a generated loop in printed IR (`jit(f).lower()`); never evaluated. */
+const loopPrimitive: Primitive<{ ops: string }> = {
+  name: 'fused',
+  abstractEval: () => {
+    throw new TransformError('a host loop is only printed, not evaluated');
+  },
+  impl: () => {
+    throw new TransformError('a host loop is only printed, not evaluated');
+  },
+  showParams: (p) => `ops=${p.ops}`,
+};
+
+/** The program as the host runs it: each generated loop of several equations printed as one `fused` equation. */
+function displayIR(ir: IR, nodes: readonly Node[]): IR {
+  const equations = nodes.flatMap((n): Equation[] => {
+    if (n.kind === 'eq') return [n.eq];
+    const { members, inputs, outputs } = n.group;
+    if (members.length === 1) return [members[0]!];
+    return [{ prim: loopPrimitive as Primitive, inputs, params: { ops: members.map((eq) => eq.prim.name).join('→') }, outputs }];
+  });
+  return new IR(ir.inputs, ir.constVars, ir.constValues, equations, ir.outputs, ir.outAvals);
+}
+
+interface HostReadable {
+  typedArrayFromHeap?(t: tf.TensorInfo): Buf;
+  readSync(dataId: object): unknown;
+}
+
+/** The values of a cpu or wasm tensor in place (a view of the wasm heap, or the cpu backend's own array). */
+function view(t: tf.Tensor): Buf {
+  const backend = tf.backend() as unknown as HostReadable;
+  if (backend.typedArrayFromHeap) return backend.typedArrayFromHeap(t);
+  return backend.readSync(t.dataId) as Buf;
+}
+
+function copyOf(t: tf.Tensor): Buf {
+  const values = view(t);
+  const out = allocate(t.dtype as AbstractValue['dtype'], values.length);
+  out.set(values);
+  return out;
+}
+
+/** Runs a host program; inputs were checked against the IR's avals by the caller. */
+export function runHost(p: HostProgram, inputs: readonly ConcreteTensor[]): ConcreteTensor[] {
+  const { env } = p;
+  p.inputSlots.forEach((s, i) => (env[s] = view(inputs[i]!._concrete()._tf)));
+  try {
+    for (const step of p.steps) step(env);
+    // tfjs-wasm copies a new tensor's values into its heap; the cpu backend keeps the array, so it gets a copy.
+    // Inputs are views of backend memory: always copied first (a wasm heap view dies if the heap grows).
+    const keeps = tf.getBackend() !== 'wasm';
+    const values = p.outputs.map(({ slot }) => (slot === null ? null : keeps || p.inputSlots.includes(slot) ? env[slot]!.slice() : env[slot]!));
+    const made: tf.Tensor[] = [];
+    try {
+      p.outputs.forEach(({ aval }, i) => {
+        const v = values[i];
+        made.push(v ? tf.tensor(v, aval.shape as number[], aval.dtype) : tf.zeros(aval.shape as number[], aval.dtype));
+      });
+    } catch (e) {
+      made.forEach((t) => t.dispose());
+      throw e;
+    }
+    return made.map((t) => new ConcreteTensor(t));
+  } finally {
+    p.inputSlots.forEach((s) => (env[s] = undefined as unknown as Buf));
+  }
+}

@@ -1,0 +1,503 @@
+/**
+ * Host kernels: how `jit` runs one equation as JavaScript over typed arrays
+ * (the host lowering of lib/compile/host.ts, used on cpu and wasm).
+ *
+ * Each lowering gets the equation (shapes and params are known at compile
+ * time) and returns a step `(env) => void` that reads its operands from and
+ * writes its result into `env` slots, or `undefined` when it does not handle
+ * this case (the whole program then runs on tfjs kernels). Index maps for
+ * broadcasting, slicing, padding, transposing and reducing are computed once,
+ * at compile time.
+ *
+ * Elementwise equations (and `fused` chains) become generated loops. The
+ * generated source holds only the fixed formulas below, slot-free local names
+ * and the operand access modes; numbers from params (clip bounds, pad values)
+ * are passed in a `Float64Array`, never written into the source.
+ */
+import type { Equation, Var } from '../core/ir.js';
+import type { Dtype } from '../../typelevel/index.js';
+
+/** What one value is stored in. */
+export type Buf = Float32Array | Int32Array | Uint8Array;
+
+/** A compiled step: reads and writes `env` slots. */
+export type Step = (env: Buf[]) => void;
+
+/** The slots of an equation's operands and results. */
+export interface Slots {
+  readonly ins: readonly number[];
+  readonly outs: readonly number[];
+}
+
+export function allocate(dtype: Dtype, size: number): Buf {
+  return dtype === 'float32' ? new Float32Array(size) : dtype === 'int32' ? new Int32Array(size) : new Uint8Array(size);
+}
+
+// ------------------------------------------------------------------ index maps
+
+export function sizeOf(shape: readonly number[]): number {
+  let n = 1;
+  for (const d of shape) n *= d;
+  return n;
+}
+
+function stridesOf(shape: readonly number[]): number[] {
+  const s = new Array<number>(shape.length);
+  let acc = 1;
+  for (let i = shape.length - 1; i >= 0; i--) {
+    s[i] = acc;
+    acc *= shape[i]!;
+  }
+  return s;
+}
+
+/**
+ * For every output position, the flat position read from an operand of shape
+ * `inShape` viewed through per-output-axis strides (0 where broadcast).
+ */
+function gatherMap(outShape: readonly number[], strides: readonly number[], base = 0): Int32Array {
+  const n = sizeOf(outShape);
+  const map = new Int32Array(n);
+  const rank = outShape.length;
+  const idx = new Array<number>(rank).fill(0);
+  let pos = base;
+  for (let i = 0; i < n; i++) {
+    map[i] = pos;
+    for (let a = rank - 1; a >= 0; a--) {
+      idx[a]!++;
+      pos += strides[a]!;
+      if (idx[a]! < outShape[a]!) break;
+      pos -= strides[a]! * outShape[a]!;
+      idx[a] = 0;
+    }
+  }
+  return map;
+}
+
+/** How an elementwise operand is read: at `i`, as one hoisted value, or through an index map. */
+type Access = { readonly kind: 'same' } | { readonly kind: 'scalar' } | { readonly kind: 'map'; readonly map: Int32Array };
+
+function broadcastAccess(inShape: readonly number[], outShape: readonly number[]): Access {
+  if (sizeOf(inShape) === 1) return { kind: 'scalar' };
+  if (inShape.length === outShape.length && inShape.every((d, i) => d === outShape[i])) return { kind: 'same' };
+  const offset = outShape.length - inShape.length;
+  const inStrides = stridesOf(inShape);
+  const strides = outShape.map((_, a) => (a < offset || inShape[a - offset] === 1 ? 0 : inStrides[a - offset]!));
+  return { kind: 'map', map: gatherMap(outShape, strides) };
+}
+
+// ------------------------------------------------------------------ elementwise formulas
+
+/** Operand dtypes and result dtype of an elementwise equation. */
+interface Types {
+  readonly ins: readonly Dtype[];
+  readonly out: Dtype;
+}
+
+type Formula = (a: readonly string[], t: Types, k: (value: number) => string) => string | undefined;
+
+const float = (f: (a: readonly string[]) => string): Formula => (a, t) => (t.ins.every((d) => d === 'float32') ? f(a) : undefined);
+const numeric = (f: (a: readonly string[], int: boolean) => string): Formula => (a, t) =>
+  t.ins.every((d) => d === 'float32') ? f(a, false) : t.ins.every((d) => d === 'int32') ? f(a, true) : undefined;
+const compare = (op: string, dtypes: readonly Dtype[]): Formula => (a, t) =>
+  t.ins[0] === t.ins[1] && dtypes.includes(t.ins[0]!) ? `(${a[0]} ${op} ${a[1]} ? 1 : 0)` : undefined;
+
+/**
+ * The elementwise primitives, as JS expressions over operand expressions.
+ * Float math computes in float64 and rounds once when stored; int32 products
+ * use `Math.imul` so they wrap like int32 arithmetic.
+ */
+const FORMULAS: Readonly<Record<string, Formula>> = {
+  add: numeric((a) => `(${a[0]} + ${a[1]})`),
+  sub: numeric((a) => `(${a[0]} - ${a[1]})`),
+  mul: numeric((a, int) => (int ? `Math.imul(${a[0]}, ${a[1]})` : `(${a[0]} * ${a[1]})`)),
+  div: float((a) => `(${a[0]} / ${a[1]})`),
+  neg: numeric((a) => `(-${a[0]})`),
+  abs: numeric((a) => `Math.abs(${a[0]})`),
+  sign: numeric((a) => `Math.sign(${a[0]})`),
+  square: numeric((a, int) => (int ? `Math.imul(${a[0]}, ${a[0]})` : `(${a[0]} * ${a[0]})`)),
+  maximum: numeric((a) => `Math.max(${a[0]}, ${a[1]})`),
+  minimum: numeric((a) => `Math.min(${a[0]}, ${a[1]})`),
+  pow: float((a) => `Math.pow(${a[0]}, ${a[1]})`),
+  exp: float((a) => `fexp(${a[0]})`),
+  expm1: float((a) => `fexpm1(${a[0]})`),
+  log: float((a) => `flog(${a[0]})`),
+  log1p: float((a) => `flog1p(${a[0]})`),
+  sin: float((a) => `fsin(${a[0]})`),
+  cos: float((a) => `fcos(${a[0]})`),
+  tan: float((a) => `ftan(${a[0]})`),
+  tanh: float((a) => `ftanh(${a[0]})`),
+  sigmoid: float((a) => `fsigmoid(${a[0]})`),
+  softplus: float((a) => `fsoftplus(${a[0]})`),
+  sqrt: float((a) => `Math.sqrt(${a[0]})`),
+  rsqrt: float((a) => `(1 / Math.sqrt(${a[0]}))`),
+  // tfjs's relu passes NaN through; `x < 0 ? 0 : x` does too.
+  relu: float((a) => `(${a[0]} < 0 ? 0 : ${a[0]})`),
+  greater: compare('>', ['float32', 'int32']),
+  greaterEqual: compare('>=', ['float32', 'int32']),
+  less: compare('<', ['float32', 'int32']),
+  lessEqual: compare('<=', ['float32', 'int32']),
+  equal: compare('===', ['float32', 'int32', 'bool']),
+  notEqual: compare('!==', ['float32', 'int32', 'bool']),
+  where: (a, t) => (t.ins[0] === 'bool' && t.ins[1] === t.ins[2] ? `(${a[0]} ? ${a[1]} : ${a[2]})` : undefined),
+  stopGradient: (a) => a[0],
+};
+
+/** `cast` and `clip` read params; their bounds travel through the constants array. */
+function paramFormula(eq: Equation, t: Types, a: readonly string[], k: (value: number) => string): string | undefined {
+  if (eq.prim.name === 'cast') {
+    const from = t.ins[0]!;
+    const to = eq.params['dtype'] as Dtype;
+    if (to === 'bool') return from === 'bool' ? a[0] : `(${a[0]} !== 0 ? 1 : 0)`;
+    // Storing into an Int32Array truncates toward zero (NaN → 0), as tfjs's cast does.
+    return a[0];
+  }
+  if (eq.prim.name === 'clip') {
+    const lo = eq.params['lo'] as number;
+    const hi = eq.params['hi'] as number;
+    if (typeof lo !== 'number' || typeof hi !== 'number') return undefined;
+    if (t.ins[0] === 'float32') return `(${a[0]} < ${k(lo)} ? ${k(lo)} : ${a[0]} > ${k(hi)} ? ${k(hi)} : ${a[0]})`;
+    if (t.ins[0] !== 'int32') return undefined;
+    // int32 bounds round inward to the int32 range (lib/primitives/clip.ts).
+    const l = k(Math.max(Math.ceil(lo), -(2 ** 31)));
+    const h = k(Math.min(Math.floor(hi), 2 ** 31 - 1));
+    return `Math.min(Math.max(${a[0]}, ${l}), ${h})`;
+  }
+  const f = FORMULAS[eq.prim.name];
+  return f ? f(a, t, k) : undefined;
+}
+
+/** Whether `eq` is one the elementwise generator can write (used by fusion too). */
+export function isElementwise(name: string): boolean {
+  return name in FORMULAS || name === 'cast' || name === 'clip';
+}
+
+const generated = new Map<string, (...args: unknown[]) => void>();
+const MATH = {
+  fexp: Math.exp,
+  fexpm1: Math.expm1,
+  flog: Math.log,
+  flog1p: Math.log1p,
+  fsin: Math.sin,
+  fcos: Math.cos,
+  ftan: Math.tan,
+  ftanh: Math.tanh,
+  fsigmoid: (x: number) => 1 / (1 + Math.exp(-x)),
+  fsoftplus: (x: number) => Math.max(x, 0) + Math.log1p(Math.exp(-Math.abs(x))),
+};
+
+/**
+ * Compiles (once per distinct source) a loop over `n` positions reading the
+ * operands `x0…` and writing the results `o0…`.
+ */
+function loopKernel(accesses: readonly Access[], outCount: number, body: readonly string[]): (...args: unknown[]) => void {
+  const params = ['n', 'k', ...accesses.map((_, j) => `x${j}`), ...accesses.map((_, j) => `m${j}`), ...Array.from({ length: outCount }, (_, j) => `o${j}`)];
+  const head = accesses.map((a, j) => (a.kind === 'scalar' ? `const s${j} = x${j}[0];` : '')).filter(Boolean);
+  const source = [...head, 'for (let i = 0; i < n; i++) {', ...body.map((l) => `  ${l}`), '}'].join('\n');
+  const key = `${params.join(',')}\n${source}`;
+  let kernel = generated.get(key);
+  if (!kernel) {
+    const names = Object.keys(MATH);
+    // Only internal names, the fixed formula table and access modes reach this source.
+    const factory = new Function(...names, `return function kernel(${params.join(', ')}) {\n${source}\n};`) as (...fs: unknown[]) => (...args: unknown[]) => void;
+    kernel = factory(...names.map((name) => MATH[name as keyof typeof MATH]));
+    generated.set(key, kernel);
+  }
+  return kernel;
+}
+
+function operand(a: Access, j: number): string {
+  return a.kind === 'same' ? `x${j}[i]` : a.kind === 'scalar' ? `s${j}` : `x${j}[m${j}[i]]`;
+}
+
+/**
+ * A group of elementwise equations over one output shape, run as one loop:
+ * values used only inside the group stay in local variables; `outputs` are
+ * the members' results needed elsewhere. `uniform` operands hold one value
+ * repeated (a broadcast constant) and are read once.
+ */
+export interface LoopGroup {
+  readonly members: readonly Equation[];
+  readonly inputs: readonly Var[];
+  readonly outputs: readonly Var[];
+  readonly shape: readonly number[];
+}
+
+export function lowerLoop(group: LoopGroup, slots: Slots, uniform: ReadonlySet<Var>): Step | undefined {
+  const accesses = group.inputs.map((v) => (uniform.has(v) ? ({ kind: 'scalar' } as const) : broadcastAccess(v.aval.shape, group.shape)));
+  const constants: number[] = [];
+  const k = (value: number) => `k[${constants.push(value) - 1}]`;
+  const local = new Map<Var, string>();
+  group.inputs.forEach((v, j) => local.set(v, operand(accesses[j]!, j)));
+  const body: string[] = [];
+  for (const [n, eq] of group.members.entries()) {
+    const out = eq.outputs[0]!;
+    const expr = paramFormula(eq, { ins: eq.inputs.map((v) => v.aval.dtype), out: out.aval.dtype }, eq.inputs.map((v) => local.get(v)!), k);
+    if (expr === undefined) return undefined;
+    // int32 results wrap at every step, as int32 kernels do.
+    body.push(`const v${n} = ${out.aval.dtype === 'int32' ? `(${expr}) | 0` : expr};`);
+    local.set(out, `v${n}`);
+  }
+  group.outputs.forEach((v, j) => body.push(`o${j}[i] = ${local.get(v)!};`));
+  const kernel = loopKernel(accesses, group.outputs.length, body);
+  const kv = Float64Array.from(constants);
+  const maps = accesses.map((a) => (a.kind === 'map' ? a.map : null));
+  const n = sizeOf(group.shape);
+  const { ins, outs } = slots;
+  if (ins.length === 1 && outs.length === 1) return (env) => kernel(n, kv, env[ins[0]!], maps[0], env[outs[0]!]);
+  if (ins.length === 2 && outs.length === 1) return (env) => kernel(n, kv, env[ins[0]!], env[ins[1]!], maps[0], maps[1], env[outs[0]!]);
+  return (env) => kernel(n, kv, ...ins.map((s) => env[s]), ...maps, ...outs.map((s) => env[s]));
+}
+
+// ------------------------------------------------------------------ structural kernels
+
+/** `out[i] = x[map[i]]`. */
+function copyThrough(map: Int32Array, slots: Slots): Step {
+  const [a] = slots.ins;
+  const [o] = slots.outs;
+  return (env) => {
+    const x = env[a!]!;
+    const out = env[o!]!;
+    for (let i = 0; i < map.length; i++) out[i] = x[map[i]!]!;
+  };
+}
+
+function lowerBroadcast(eq: Equation, slots: Slots): Step {
+  const access = broadcastAccess(eq.inputs[0]!.aval.shape, eq.outputs[0]!.aval.shape);
+  const [a] = slots.ins;
+  const [o] = slots.outs;
+  if (access.kind === 'map') return copyThrough(access.map, slots);
+  if (access.kind === 'scalar') return (env) => env[o!]!.fill(env[a!]![0]!);
+  return (env) => env[o!]!.set(env[a!]!);
+}
+
+function lowerTranspose(eq: Equation, slots: Slots): Step {
+  const perm = eq.params['perm'] as readonly number[];
+  const inStrides = stridesOf(eq.inputs[0]!.aval.shape);
+  return copyThrough(gatherMap(eq.outputs[0]!.aval.shape, perm.map((p) => inStrides[p]!)), slots);
+}
+
+function lowerSlice(eq: Equation, slots: Slots): Step {
+  const begin = eq.params['begin'] as readonly number[];
+  const inStrides = stridesOf(eq.inputs[0]!.aval.shape);
+  const base = begin.reduce((s, b, a) => s + b * inStrides[a]!, 0);
+  const outShape = eq.outputs[0]!.aval.shape;
+  // A slice along the leading axes only is one contiguous range.
+  const contiguous = outShape.every((d, a) => a === 0 || d === eq.inputs[0]!.aval.shape[a]) && begin.every((b, a) => a === 0 || b === 0);
+  if (contiguous) {
+    const n = sizeOf(outShape);
+    const [x] = slots.ins;
+    const [o] = slots.outs;
+    return (env) => env[o!]!.set(env[x!]!.subarray(base, base + n));
+  }
+  return copyThrough(gatherMap(outShape, inStrides, base), slots);
+}
+
+/** Writes `x` into `out` at `map` positions (pad, concat). */
+function scatterMap(inShape: readonly number[], outShape: readonly number[], offsets: readonly number[]): Int32Array {
+  const outStrides = stridesOf(outShape);
+  return gatherMap(inShape, outStrides, offsets.reduce((s, b, a) => s + b * outStrides[a]!, 0));
+}
+
+function lowerPad(eq: Equation, slots: Slots): Step | undefined {
+  const paddings = eq.params['paddings'] as readonly (readonly [number, number])[];
+  const value = eq.params['value'] as number;
+  if (typeof value !== 'number') return undefined;
+  const map = scatterMap(eq.inputs[0]!.aval.shape, eq.outputs[0]!.aval.shape, paddings.map((p) => p[0]));
+  const [a] = slots.ins;
+  const [o] = slots.outs;
+  return (env) => {
+    const x = env[a!]!;
+    const out = env[o!]!;
+    out.fill(value);
+    for (let i = 0; i < map.length; i++) out[map[i]!] = x[i]!;
+  };
+}
+
+function lowerConcat(eq: Equation, slots: Slots): Step {
+  const axis = eq.params['axis'] as number;
+  const outShape = eq.outputs[0]!.aval.shape;
+  let at = 0;
+  const maps = eq.inputs.map((v) => {
+    const offsets = outShape.map((_, a) => (a === axis ? at : 0));
+    at += v.aval.shape[axis]!;
+    return scatterMap(v.aval.shape, outShape, offsets);
+  });
+  const [o] = slots.outs;
+  return (env) => {
+    const out = env[o!]!;
+    maps.forEach((map, j) => {
+      const x = env[slots.ins[j]!]!;
+      for (let i = 0; i < map.length; i++) out[map[i]!] = x[i]!;
+    });
+  };
+}
+
+/** Outer, indexed and inner extents of `x` around `axis`. */
+function around(shape: readonly number[], axis: number): [number, number, number] {
+  return [sizeOf(shape.slice(0, axis)), shape[axis]!, sizeOf(shape.slice(axis + 1))];
+}
+
+/** Gather along one axis; out-of-range indices read 0 (they are range-checked eagerly, not inside jit). */
+function lowerGather(eq: Equation, slots: Slots): Step {
+  const axis = eq.params['axis'] as number;
+  const [outer, dim, inner] = around(eq.inputs[0]!.aval.shape, axis);
+  const count = sizeOf(eq.inputs[1]!.aval.shape);
+  const [a, b] = slots.ins;
+  const [o] = slots.outs;
+  return (env) => {
+    const x = env[a!]!;
+    const idx = env[b!]!;
+    const out = env[o!]!;
+    let p = 0;
+    for (let u = 0; u < outer; u++) {
+      for (let j = 0; j < count; j++) {
+        const r = idx[j]!;
+        const ok = r >= 0 && r < dim;
+        const from = (u * dim + r) * inner;
+        for (let w = 0; w < inner; w++) out[p++] = ok ? x[from + w]! : 0;
+      }
+    }
+  };
+}
+
+/** Scatter-add along one axis into zeros (repeated indices accumulate; out-of-range ones are dropped). */
+function lowerScatter(eq: Equation, slots: Slots): Step {
+  const axis = eq.params['axis'] as number;
+  const [outer, dim, inner] = around(eq.params['shape'] as readonly number[], axis);
+  const count = sizeOf(eq.inputs[0]!.aval.shape);
+  const [b, a] = slots.ins;
+  const [o] = slots.outs;
+  return (env) => {
+    const idx = env[b!]!;
+    const upd = env[a!]!;
+    const out = env[o!]!;
+    out.fill(0);
+    let p = 0;
+    for (let u = 0; u < outer; u++) {
+      for (let j = 0; j < count; j++) {
+        const r = idx[j]!;
+        if (r < 0 || r >= dim) {
+          p += inner;
+          continue;
+        }
+        const to = (u * dim + r) * inner;
+        for (let w = 0; w < inner; w++) out[to + w] = out[to + w]! + upd[p++]!;
+      }
+    }
+  };
+}
+
+/** For every input position, the output position it reduces into. */
+function reduceMap(inShape: readonly number[], axes: readonly number[]): Int32Array {
+  const kept = inShape.map((d, a) => (axes.includes(a) ? 1 : d));
+  const keptStrides = stridesOf(kept);
+  return gatherMap(inShape, inShape.map((_, a) => (axes.includes(a) ? 0 : keptStrides[a]!)));
+}
+
+const REDUCERS = {
+  sum: { init: 0, step: (acc: number, v: number) => acc + v },
+  prod: { init: 1, step: (acc: number, v: number) => acc * v },
+  // NaN wins, as in tfjs's max/min.
+  max: { init: -Infinity, step: (acc: number, v: number) => (v > acc || v !== v ? v : acc) },
+  min: { init: Infinity, step: (acc: number, v: number) => (v < acc || v !== v ? v : acc) },
+};
+
+function lowerReduce(eq: Equation, slots: Slots): Step | undefined {
+  const reducer = REDUCERS[eq.prim.name as keyof typeof REDUCERS];
+  const dtype = eq.inputs[0]!.aval.dtype;
+  if (!reducer || dtype === 'bool') return undefined;
+  const { init, step } = reducer;
+  const inShape = eq.inputs[0]!.aval.shape;
+  const axes = eq.params['axes'] as readonly number[];
+  const [a] = slots.ins;
+  const [o] = slots.outs;
+  const outSize = sizeOf(eq.outputs[0]!.aval.shape);
+  if (outSize === 1) {
+    return (env) => {
+      const x = env[a!]!;
+      let acc = init;
+      for (let i = 0; i < x.length; i++) acc = step(acc, x[i]!);
+      env[o!]![0] = acc;
+    };
+  }
+  const map = reduceMap(inShape, axes);
+  // Accumulate in float64 and round once.
+  const acc = new Float64Array(outSize);
+  return (env) => {
+    const x = env[a!]!;
+    acc.fill(init);
+    for (let i = 0; i < map.length; i++) acc[map[i]!] = step(acc[map[i]!]!, x[i]!);
+    env[o!]!.set(acc);
+  };
+}
+
+/** Largest product (multiply-adds) run as a JS loop; larger ones use the backend's matmul. */
+export const HOST_MATMUL_LIMIT = 1 << 21;
+
+function lowerMatmul(eq: Equation, slots: Slots): Step | undefined {
+  const aShape = eq.inputs[0]!.aval.shape;
+  const bShape = eq.inputs[1]!.aval.shape;
+  const outShape = eq.outputs[0]!.aval.shape;
+  const [m, kk] = aShape.slice(-2) as [number, number];
+  const n = bShape[bShape.length - 1]!;
+  const batchShape = outShape.slice(0, -2);
+  const batches = sizeOf(batchShape);
+  if (batches * m * n * kk > HOST_MATMUL_LIMIT) return undefined;
+  // Per batch, where each operand's matrix starts (batch axes broadcast).
+  const offsets = (shape: readonly number[], matrix: number) => {
+    const b = shape.slice(0, -2);
+    const s = stridesOf(b);
+    const pad = batchShape.length - b.length;
+    return gatherMap(batchShape, batchShape.map((_, ax) => (ax < pad || b[ax - pad] === 1 ? 0 : s[ax - pad]! * matrix)));
+  };
+  const aOff = offsets(aShape, m * kk);
+  const bOff = offsets(bShape, kk * n);
+  const row = new Float64Array(n);
+  const [ia, ib] = slots.ins;
+  const [o] = slots.outs;
+  return (env) => {
+    const A = env[ia!] as Float32Array;
+    const B = env[ib!] as Float32Array;
+    const out = env[o!] as Float32Array;
+    for (let bt = 0; bt < batches; bt++) {
+      const ao = aOff[bt]!;
+      const bo = bOff[bt]!;
+      for (let i = 0; i < m; i++) {
+        row.fill(0);
+        for (let p = 0; p < kk; p++) {
+          const aip = A[ao + i * kk + p]!;
+          const br = bo + p * n;
+          for (let j = 0; j < n; j++) row[j] = row[j]! + aip * B[br + j]!;
+        }
+        out.set(row, (bt * m + i) * n);
+      }
+    }
+  };
+}
+
+/** Primitives whose result is the operand's buffer under another shape. */
+export const ALIASES: ReadonlySet<string> = new Set(['reshape', 'stopGradient']);
+
+const STRUCTURAL: Readonly<Record<string, (eq: Equation, slots: Slots) => Step | undefined>> = {
+  broadcastTo: lowerBroadcast,
+  transpose: lowerTranspose,
+  slice: lowerSlice,
+  pad: lowerPad,
+  concat: lowerConcat,
+  gather: lowerGather,
+  scatter: lowerScatter,
+  sum: lowerReduce,
+  prod: lowerReduce,
+  max: lowerReduce,
+  min: lowerReduce,
+  matmul: lowerMatmul,
+};
+
+/** The host step for `eq`, or `undefined` when it has no host kernel. */
+export function lowerEquation(eq: Equation, slots: Slots): Step | undefined {
+  if (eq.outputs.length !== 1) return undefined;
+  const structural = STRUCTURAL[eq.prim.name];
+  if (structural) return structural(eq, slots);
+  return undefined;
+}
