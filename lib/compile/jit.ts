@@ -13,6 +13,7 @@ import { zerosLike } from '../core/creation.js';
 import { optimize, type OptimizeReport } from './optimize.js';
 import { checkInputs, execute, planMemory, type Plan } from './execute.js';
 import { hostBackend, lowerToHost, runHost, type HostProgram } from './host.js';
+import { KernelCompileError } from './hostKernels.js';
 import { hasObservers } from '../core/hooks.js';
 import { fuse, fusionPays, maxFusedInputs } from './fuse.js';
 import { getBackend } from '@tensorflow/tfjs-core';
@@ -136,11 +137,18 @@ export function jit<F extends (...args: never[]) => unknown>(f: F, options: JitO
     ir.constValues.forEach((c) => c._retain());
     raw._release();
     let host: HostProgram | undefined;
+    let unfused = options.fuse === false;
     if (options.host !== false && hostBackend(backend)) {
-      host = lowerToHost(ir, options.fuse !== false);
+      try {
+        host = lowerToHost(ir, options.fuse !== false);
+      } catch (e) {
+        if (!(e instanceof KernelCompileError)) throw e;
+        console.warn(`fluxion jit: ${e.message}; this program runs on tfjs kernels instead (same results, slower).`);
+        unfused = true;
+      }
       if (host) optimized.fused += host.fusedLoops;
     }
-    const { ir: fusedIR, fusedGroups } = host || options.fuse === false || !fusionPays(backend) ? { ir, fusedGroups: 0 } : fuse(ir, maxFusedInputs(backend));
+    const { ir: fusedIR, fusedGroups } = host || unfused || !fusionPays(backend) ? { ir, fusedGroups: 0 } : fuse(ir, maxFusedInputs(backend));
     optimized.fused += fusedGroups;
     const plan = planMemory(fusedIR);
     const compiled = { plan, host, lowered: host ? host.ir : plan.ir, ir, outDef: outDef! };
