@@ -15,6 +15,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { IR, Var, type Equation } from '../core/ir.js';
 import type { Params, Primitive } from '../core/primitive.js';
+import { groupLoops, MAX_GROUP } from './group.js';
 
 /** How to write one elementwise primitive in JS and WGSL, given operand expressions. */
 interface Formula {
@@ -200,6 +201,38 @@ function fusable(eq: Equation): boolean {
  * output of the program; each group has one result.
  */
 export function fuse(ir: IR, maxInputs = 16): { ir: IR; fusedGroups: number } {
+  const whole = fuseWholeGroups(ir, maxInputs);
+  const chains = fuseChains(whole.ir, maxInputs);
+  return { ir: chains.ir, fusedGroups: whole.fusedGroups + chains.fusedGroups };
+}
+
+/**
+ * First pass: an elementwise group (lib/compile/group.ts) whose values are
+ * all consumed inside it except one becomes one kernel, even where members
+ * share intermediates (a gradient that reuses sin(x), exp(−x²) and tanh(x)
+ * several times is one kernel reading x once).
+ */
+function fuseWholeGroups(ir: IR, maxInputs: number): { ir: IR; fusedGroups: number } {
+  let fusedGroups = 0;
+  const equations = groupLoops(ir, fusable, MAX_GROUP).flatMap((node): Equation[] => {
+    if (node.kind === 'eq') return [node.eq];
+    const { members, outputs } = node.group;
+    const last = members[members.length - 1]!;
+    if (members.length > 1 && outputs.length === 1 && outputs[0] === last.outputs[0]) {
+      const fused = fusedEquation(members, maxInputs);
+      if (fused) {
+        fusedGroups++;
+        return [fused];
+      }
+    }
+    return [...members];
+  });
+  if (fusedGroups === 0) return { ir, fusedGroups };
+  return { ir: new IR(ir.inputs, ir.constVars, ir.constValues, equations, ir.outputs, ir.outAvals), fusedGroups };
+}
+
+/** Second pass: single-use chains of one shape. */
+function fuseChains(ir: IR, maxInputs: number): { ir: IR; fusedGroups: number } {
   const uses = new Map<Var, number>();
   for (const eq of ir.equations) for (const v of new Set(eq.inputs)) uses.set(v, (uses.get(v) ?? 0) + 1);
   for (const o of ir.outputs) if (o) uses.set(o, (uses.get(o) ?? 0) + 1e9);

@@ -17,7 +17,8 @@ import { IR, type Equation, type Var } from '../core/ir.js';
 import type { Primitive } from '../core/primitive.js';
 import { TransformError } from '../core/errors.js';
 import { ConcreteTensor, type AbstractValue } from '../core/tensor.js';
-import { allocate, ALIASES, isElementwise, lowerEquation, lowerLoop, sizeOf, type Buf, type LoopGroup, type Step } from './hostKernels.js';
+import { allocate, ALIASES, isElementwise, lowerEquation, lowerLoop, sizeOf, type Buf, type Step } from './hostKernels.js';
+import { groupLoops, MAX_GROUP, type Node } from './group.js';
 
 /** A program lowered to host steps. */
 export interface HostProgram {
@@ -42,81 +43,12 @@ export function hostBackend(backend: string): boolean {
 
 const bytesPer = (b: Buf) => b.BYTES_PER_ELEMENT * b.length;
 
-/** Most equations one generated loop holds (keeps each generated function small enough for V8 to optimize). */
-const MAX_GROUP = 48;
-
-/** One unit of the lowered program: a loop over elementwise equations, or one other equation. */
-type Node = { readonly kind: 'loop'; readonly group: LoopGroup } | { readonly kind: 'eq'; readonly eq: Equation };
-
-/**
- * Groups elementwise equations into loops. An elementwise equation joins the
- * open group of its output shape; a group closes as soon as an equation
- * outside it reads one of its values, so each group can run where its last
- * member stood.
- */
-function groupLoops(ir: IR, maxGroup: number): Node[] {
-  interface Open {
-    members: Equation[];
-    shape: readonly number[];
-    closed: boolean;
-  }
-  const producer = new Map<Var, Open>();
-  const open = new Map<string, Open>();
-  // Program order; a group moves to the end each time it gains a member (its old place becomes null).
-  const order: (Open | Equation | null)[] = [];
-  const placed = new Map<Open, number>();
-  const close = (g: Open) => {
-    g.closed = true;
-    const key = g.shape.join(',');
-    if (open.get(key) === g) open.delete(key);
-  };
-  for (const eq of ir.equations) {
-    const elementwise = eq.outputs.length === 1 && isElementwise(eq.prim.name);
-    const key = elementwise ? eq.outputs[0]!.aval.shape.join(',') : '';
-    const target = elementwise ? open.get(key) : undefined;
-    for (const v of eq.inputs) {
-      const g = producer.get(v);
-      if (g && g !== target && !g.closed) close(g);
-    }
-    if (!elementwise) {
-      order.push(eq);
-      continue;
-    }
-    let g = target && !target.closed && target.members.length < maxGroup ? target : undefined;
-    if (!g) {
-      if (target) close(target);
-      g = { members: [], shape: eq.outputs[0]!.aval.shape, closed: false };
-      open.set(key, g);
-    }
-    g.members.push(eq);
-    producer.set(eq.outputs[0]!, g);
-    // The group's place in the program is that of its last member.
-    const at = placed.get(g);
-    if (at !== undefined) order[at] = null;
-    placed.set(g, order.push(g) - 1);
-  }
-  const items = order.filter((item): item is Open | Equation => item !== null);
-  // Values read outside their group (or returned) are the group's outputs.
-  const readOutside = new Set<Var>(ir.outputs.filter((o): o is Var => o !== null));
-  for (const item of items) {
-    const eqs = 'members' in item ? item.members : [item];
-    for (const eq of eqs) for (const v of eq.inputs) if (producer.get(v) !== ('members' in item ? item : undefined)) readOutside.add(v);
-  }
-  return items.map((item) => {
-    if (!('members' in item)) return { kind: 'eq', eq: item };
-    const produced = new Set(item.members.map((eq) => eq.outputs[0]!));
-    const inputs = [...new Set(item.members.flatMap((eq) => eq.inputs.filter((v) => !produced.has(v))))];
-    const outputs = item.members.map((eq) => eq.outputs[0]!).filter((v) => readOutside.has(v));
-    return { kind: 'loop', group: { members: item.members, inputs, outputs, shape: item.shape } };
-  });
-}
-
 /**
  * Lowers an optimized IR to host steps, or returns `undefined` when some
  * equation has no host kernel.
  */
 export function lowerToHost(ir: IR, fuse = true): HostProgram | undefined {
-  const nodes = groupLoops(ir, fuse ? MAX_GROUP : 1);
+  const nodes = groupLoops(ir, (eq) => isElementwise(eq.prim.name), fuse ? MAX_GROUP : 1);
   const nodeInputs = (n: Node) => (n.kind === 'loop' ? n.group.inputs : n.eq.inputs);
   const nodeOutputs = (n: Node) => (n.kind === 'loop' ? n.group.outputs : n.eq.outputs);
   const lastUse = new Map<Var, number>();

@@ -15,6 +15,7 @@
  * are passed in a `Float64Array`, never written into the source.
  */
 import type { Equation, Var } from '../core/ir.js';
+import type { LoopGroup } from './group.js';
 import type { Dtype } from '../../typelevel/index.js';
 
 /** What one value is stored in. */
@@ -227,19 +228,7 @@ function operand(a: Access, j: number): string {
   return a.kind === 'same' ? `x${j}[i]` : a.kind === 'scalar' ? `s${j}` : `x${j}[m${j}[i]]`;
 }
 
-/**
- * A group of elementwise equations over one output shape, run as one loop:
- * values used only inside the group stay in local variables; `outputs` are
- * the members' results needed elsewhere. `uniform` operands hold one value
- * repeated (a broadcast constant) and are read once.
- */
-export interface LoopGroup {
-  readonly members: readonly Equation[];
-  readonly inputs: readonly Var[];
-  readonly outputs: readonly Var[];
-  readonly shape: readonly number[];
-}
-
+/** A group's loop; `uniform` operands hold one value repeated (a broadcast constant) and are read once. */
 export function lowerLoop(group: LoopGroup, slots: Slots, uniform: ReadonlySet<Var>): Step | undefined {
   const accesses = group.inputs.map((v) => (uniform.has(v) ? ({ kind: 'scalar' } as const) : broadcastAccess(v.aval.shape, group.shape)));
   const constants: number[] = [];
