@@ -3,11 +3,11 @@
  * whose intermediate values are used only inside the chain become one
  * `fused` equation, run as one generated kernel:
  *
- * | backend | kernel | measured (1M-element `sin(x)·exp(−x²) + tanh(x)·x`) |
- * | --- | --- | --- |
- * | webgpu | one generated WGSL program through tfjs-backend-webgpu's program interface | see bench/RESULTS.md |
- * | cpu | one generated JS loop over the inputs' typed arrays | one pass instead of one per op |
- * | wasm | not fused: tfjs-wasm's SIMD kernels beat a JS loop that must copy data out of and into the wasm heap | — |
+ * | backend | kernel |
+ * | --- | --- |
+ * | webgpu | one generated WGSL program through tfjs-backend-webgpu's program interface |
+ * | cpu | one generated JS loop over the inputs' typed arrays (used when the host lowering, lib/compile/host.ts, cannot take the program) |
+ * | wasm | none here: the host lowering runs elementwise groups as generated loops on views of the wasm heap; programs it cannot take run tfjs-wasm's SIMD kernels unfused (a JS loop that copies data out of and into the heap loses to them) |
  *
  * Generated code embeds only the fixed operator table below and variable
  * indices — never user strings or user numbers (constants are inputs).
