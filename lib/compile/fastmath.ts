@@ -210,6 +210,31 @@ export function fcos(x: number): number {
   return (sin + odd * (cos - sin)) * (1 - (quadrant & 2));
 }
 
+/** Where {@link fsincos} leaves cos x. */
+export const SINCOS = new Float64Array(1);
+
+/**
+ * sin x and cos x from one reduction (a loop needing both, such as the
+ * derivative of sin, pays for one): returns sin x and leaves cos x in
+ * `SINCOS[0]`. Same method and accuracy as {@link fsin} and {@link fcos}.
+ */
+export function fsincos(x: number): number {
+  const ax = Math.abs(x);
+  if (!(ax <= TRIG_LIMIT && ax > 0)) {
+    SINCOS[0] = Math.cos(x);
+    return Math.sin(x);
+  }
+  const k = x * TWO_OVER_PI + ROUND_MAGIC - ROUND_MAGIC;
+  const r = x - k * PIO2_1 - k * PIO2_2 - k * PIO2_3;
+  const z = r * r;
+  const sin = r * (1 + z * (S1 + z * (S2 + z * S3)));
+  const cos = 1 + z * (C1 + z * (C2 + z * (C3 + z * C4)));
+  const qs = k & 3;
+  const qc = (k + 1) & 3;
+  SINCOS[0] = (sin + (qc & 1) * (cos - sin)) * (1 - (qc & 2));
+  return (sin + (qs & 1) * (cos - sin)) * (1 - (qs & 2));
+}
+
 /** tan x: the reduction of {@link fsin}; sin r / cos r for even k, −cos r / sin r for odd k. */
 export function ftan(x: number): number {
   const ax = Math.abs(x);

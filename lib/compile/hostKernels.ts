@@ -16,6 +16,7 @@
  */
 import type { Equation, Var } from '../core/ir.js';
 import type { LoopGroup } from './group.js';
+import { fcos, ferf, fexp, fexpm1, flog, flog1p, fsigmoid, fsin, fsincos, fsoftplus, ftan, ftanh, SINCOS } from './fastmath.js';
 import type { Dtype } from '../../typelevel/index.js';
 
 /** What one value is stored in. */
@@ -128,6 +129,7 @@ const FORMULAS: Readonly<Record<string, Formula>> = {
   cos: float((a) => `fcos(${a[0]})`),
   tan: float((a) => `ftan(${a[0]})`),
   tanh: float((a) => `ftanh(${a[0]})`),
+  erf: float((a) => `ferf(${a[0]})`),
   sigmoid: float((a) => `fsigmoid(${a[0]})`),
   softplus: float((a) => `fsoftplus(${a[0]})`),
   sqrt: float((a) => `Math.sqrt(${a[0]})`),
@@ -185,18 +187,7 @@ export const testing = {
   breakCompiler: false,
   sources: (): string[] => [...generated.keys()],
 };
-const MATH = {
-  fexp: Math.exp,
-  fexpm1: Math.expm1,
-  flog: Math.log,
-  flog1p: Math.log1p,
-  fsin: Math.sin,
-  fcos: Math.cos,
-  ftan: Math.tan,
-  ftanh: Math.tanh,
-  fsigmoid: (x: number) => 1 / (1 + Math.exp(-x)),
-  fsoftplus: (x: number) => Math.max(x, 0) + Math.log1p(Math.exp(-Math.abs(x))),
-};
+const MATH = { fexp, fexpm1, flog, flog1p, fsin, fcos, fsincos, SINCOS, ftan, ftanh, ferf, fsigmoid, fsoftplus };
 
 /**
  * Compiles (once per distinct source) a loop over `n` positions reading the
@@ -234,10 +225,34 @@ export function lowerLoop(group: LoopGroup, slots: Slots, uniform: ReadonlySet<V
   const constants: number[] = [];
   const k = (value: number) => `k[${constants.push(value) - 1}]`;
   const local = new Map<Var, string>();
-  group.inputs.forEach((v, j) => local.set(v, operand(accesses[j]!, j)));
   const body: string[] = [];
+  // Each operand is loaded once per position (a store in between would otherwise force V8 to reload it).
+  group.inputs.forEach((v, j) => {
+    const a = accesses[j]!;
+    if (a.kind === 'scalar') local.set(v, `s${j}`);
+    else {
+      body.push(`const a${j} = ${operand(a, j)};`);
+      local.set(v, `a${j}`);
+    }
+  });
+  // sin and cos of one value share their range reduction: the first computes both.
+  const trig = new Map<Var, Set<string>>();
+  for (const eq of group.members) if (eq.prim.name === 'sin' || eq.prim.name === 'cos') (trig.get(eq.inputs[0]!) ?? trig.set(eq.inputs[0]!, new Set()).get(eq.inputs[0]!)!).add(eq.prim.name);
+  const pair = new Map<Var, string>();
   for (const [n, eq] of group.members.entries()) {
     const out = eq.outputs[0]!;
+    const x = eq.inputs[0]!;
+    if ((eq.prim.name === 'sin' || eq.prim.name === 'cos') && trig.get(x)!.size === 2 && eq.inputs[0]!.aval.dtype === 'float32') {
+      let names = pair.get(x);
+      if (!names) {
+        names = `t${n}`;
+        body.push(`const ${names}s = fsincos(${local.get(x)!}); const ${names}c = SINCOS[0];`);
+        pair.set(x, names);
+      }
+      body.push(`const v${n} = ${names}${eq.prim.name === 'sin' ? 's' : 'c'};`);
+      local.set(out, `v${n}`);
+      continue;
+    }
     const expr = paramFormula(eq, { ins: eq.inputs.map((v) => v.aval.dtype), out: out.aval.dtype }, eq.inputs.map((v) => local.get(v)!), k);
     if (expr === undefined) return undefined;
     // int32 results wrap at every step, as int32 kernels do.

@@ -17,7 +17,8 @@ export interface OptimizeReport {
 
 /** A constant's value when it is small and every element equals `v`. */
 function isConstantEqualTo(value: Tensor | undefined, v: number): boolean {
-  if (!value || value.size > 1 << 16) return false;
+  // Up to 4M elements: a broadcast cotangent seed (ones) is worth one read while compiling.
+  if (!value || value.size > 1 << 22) return false;
   // No synchronous GPU readback while compiling: in browsers it stalls (and can lose) the device.
   if (getBackend() === 'webgpu') return false;
   try {
