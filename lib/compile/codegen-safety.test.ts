@@ -37,9 +37,9 @@ describeEachBackend('generated kernels are safe', (backend) => {
     expect((globalThis as { __fluxionPwned?: number }).__fluxionPwned).toBeUndefined();
     for (const source of testing.sources()) {
       expect(source).not.toMatch(/Pwned|WGSL|globalThis/);
-      // Only the identifiers the generator writes: locals, parameters, Math and the fast-math names.
+      // Only the identifiers the generator writes: locals and parameters (a letter and a number), keywords, Math and the fast-math names.
       const identifiers = new Set(source.match(/[A-Za-z_$][\w$]*/g));
-      for (const id of identifiers) expect(id).toMatch(/^(?:[noiksvxm]\d*|const|let|for|Math|[a-z]+|f[a-z0-9]+)$/);
+      for (const id of identifiers) expect(id).toMatch(/^(?:[a-z]\d*[sc]?|const|let|for|Math|SINCOS|f[a-z0-9]+)$/);
     }
   });
 
