@@ -76,13 +76,13 @@ export function behindNotes(results: readonly BackendResult[], kernels: readonly
     'Why (from profiling during development; bracketed numbers are this run\'s, kernel counts from the wasm table above):',
     '',
     `1. **Eager per-op overhead** (W3 against TF.js; W4 and W5 against jax-js; the SGD loop). Every eager op goes through \`bind\` → the primitive's shape rule → \`tf.tidy(impl)\` → a \`ConcreteTensor\` registered in the scope; under \`grad\` it also runs its JVP rule on a \`JvpTracer\`, stages the tangent ops as IR equations, and the backward pass runs each transpose rule as eager ops again. W3 on wasm: fluxion eager dispatches [${kn('W3', 'fluxion eager')}] kernels and spends [${perKernel('W3', 'fluxion eager')}] outside kernels per kernel, TF.js [${kn('W3', 'tfjs')}] kernels at [${perKernel('W3', 'tfjs')}]. A CPU profile of 1,000 eager \`valueAndGrad\` calls of a small MLP on wasm (3.3 s): 2.0 s in \`evaluate\` (lib/core/trace.ts), of which 1.3 s in tfjs's \`runKernelFunc\` (kernels and wasm glue) and ~0.5 s in \`tf.tidy\` scopes and tfjs op wrappers (\`convertToTensor\`, dtype and broadcast checks); ~1.3 s in fluxion's own layers (linearize, JVP trace, \`apply1\`, tensor wrappers, pytrees). Fixes: call kernels through \`tf.engine().runKernel\` without a \`tidy\` for single-kernel impls; \`take(x, i)\` with a number index costs a fresh int32 tensor, a host read for the range check, Reshape + GatherV2 + Reshape, and its transpose is ScatterNd + 3 Reshapes — lowering a constant index to \`slice\` (transpose: \`pad\`) would make it one kernel each way.`,
-    `2. **jit does not yet remove per-op cost on wasm** (W3: jit [${fmt('wasm', 'W3', 'fluxion jit')}] vs eager [${fmt('wasm', 'W3', 'fluxion eager')}]; W1: jit [${fmt('wasm', 'W1', 'fluxion jit')}] vs eager [${fmt('wasm', 'W1', 'fluxion eager')}]). \`execute\` (lib/compile/execute.ts) still dispatches one tfjs op per equation inside its own \`tf.tidy\`, and fusion is off on wasm (lib/compile/fuse.ts). W3's jitted program is [${kn('W3', 'fluxion jit')}] kernels against eager's [${kn('W3', 'fluxion eager')}]: \`where\` lowers to \`tf.where\`, i.e. 3 Identity (its broadcasting) + Select, and its transpose adds two more selects against zero; jax-js compiles the whole program into a few generated wasm kernels [${fmt('wasm', 'W3', 'jax-js jit')} vs ${fmt('wasm', 'W3', 'fluxion jit')}]. Fixes: \`where\`'s impl should call the Select kernel directly when shapes agree (1 kernel instead of 4); fuse small (say < 4k elements) elementwise groups on wasm too, where a JS loop beats a kernel dispatch; run \`execute\` without a per-equation \`tidy\`.`,
-    `3. **Elementwise chains on wasm** (W2). Fusion is disabled on wasm by design (tfjs-wasm's SIMD kernels beat a JS loop that copies in and out of the wasm heap), so fluxion jit runs [${kn('W2', 'fluxion jit')}] full passes over 4 MB arrays while jax-js generates one fused wasm loop [${fmt('wasm', 'W2', 'jax-js jit')} vs ${fmt('wasm', 'W2', 'fluxion jit')}]. DESIGN.md's floors (unloaded): 93 ms as tfjs-wasm ops, 47 ms as one JS loop, 36 ms jax-js. Beating jax-js needs generated wasm SIMD kernels for fused groups. On cpu the JS-loop fusion already makes jit [${fmt('cpu', 'W2', 'fluxion jit')}] several times faster than eager [${fmt('cpu', 'W2', 'fluxion eager')}].`
+    `2. **jit on cpu and wasm runs the program as JavaScript** (lib/compile/host.ts): every buffer planned at compile time, inputs read in place (views of the wasm heap), elementwise equations of one shape grouped into generated loops, structural ops and small matmuls as hand-written loops; only the results become tfjs tensors. Per-op cost drops from a kernel dispatch (5–20 µs) to well under a microsecond: W3 jit [${fmt('wasm', 'W3', 'fluxion jit')}] vs eager [${fmt('wasm', 'W3', 'fluxion eager')}] and jax-js jit [${fmt('wasm', 'W3', 'jax-js jit')}]. Programs with a large matmul (W1) or a primitive without a host kernel (conv2d, sort, solves) stay on tfjs kernels, one per equation (W1 jit [${kn('W1', 'fluxion jit')}] kernels).`,
+    `3. **Elementwise chains** (W2). On cpu and wasm the whole gradient is one generated loop reading x once (sin and cos from one range reduction, float32-accurate polynomial exp and tanh from lib/compile/fastmath.ts): jit [${fmt('wasm', 'W2', 'fluxion jit')}] vs jax-js jit [${fmt('wasm', 'W2', 'jax-js jit')}] on wasm, [${fmt('cpu', 'W2', 'fluxion jit')}] vs TF.js [${fmt('cpu', 'W2', 'tfjs')}] on cpu. The loop is bound by its four transcendental functions (~40 ns per element in JS); jax-js's generated wasm loop is the reference. On webgpu the gradient is one generated WGSL program: jit [${fmt('webgpu', 'W2', 'fluxion jit')}] vs TF.js [${fmt('webgpu', 'W2', 'tfjs')}].`
       + (tileInW2
-        ? ` W2 **eager** on wasm still runs ${tileInW2} Tile kernel(s): the transpose of \`sum\` broadcasts the scalar cotangent with \`tf.broadcastTo\`, which tfjs-wasm runs as Tile — 127 ms for 1M elements against 3 ms for Fill (measured in development). Fix (lib/primitives/broadcastTo.ts): a broadcasting add into zeros.`
-        : ' (W2 eager no longer runs a Tile kernel: broadcastTo on wasm is now a broadcasting add, which removed ~40% of its kernel time.)'),
-    `4. **Hessian** (W4). \`fx.hessian\` is \`jacfwd(jacrev(f))\` with one linearized evaluation per basis vector, 64 in sequence [${kn('W4', 'fluxion eager')} kernels eager, ${kn('W4', 'fluxion jit')} jitted]; jax-js's \`jacfwd\` vmaps the basis, so it evaluates one batched program [${fmt('wasm', 'W4', 'jax-js jit')} vs ${fmt('wasm', 'W4', 'fluxion jit')}]. Fix (lib/transforms/jacobian.ts): push the identity matrix through \`vmap\` (fluxion has batching rules for every primitive W4 uses) so the 64 columns become a handful of matmuls. TF.js's times are for a wrong Hessian (✗ above).`,
-    `5. **Long unrolled loops** (W5). Against TF.js fluxion is ahead (fewer kernels: [${kn('W5', 'fluxion eager')}] vs [${kn('W5', 'tfjs')}], as TF.js adds Identity/Cast/Reshape around its gradient ops). jax-js jit compiles the unrolled 200 steps (its first call: [${first('wasm', 'W5', 'jax-js jit')}], fluxion jit's: [${first('wasm', 'W5', 'fluxion jit')}]) and then runs generated kernels [${fmt('wasm', 'W5', 'jax-js jit')} vs ${fmt('wasm', 'W5', 'fluxion jit')}]; fluxion jit replays [${kn('W5', 'fluxion jit')}] kernels. \`fx.scan\`/\`fx.fori\` would keep the IR small; the per-kernel cost is item 2.`,
+        ? ` W2 **eager** on wasm still runs ${tileInW2} Tile kernel(s): the transpose of \`sum\` broadcasts the scalar cotangent with \`tf.broadcastTo\`, which tfjs-wasm runs as Tile. Fix (lib/primitives/broadcastTo.ts): a broadcasting add into zeros.`
+        : ''),
+    `4. **Hessian** (W4). \`fx.hessian\` is \`jacfwd(jacrev(f))\` with one linearized evaluation per basis vector, 64 in sequence; under jit the 64 columns' matrix-vector products run as host loops [${fmt('wasm', 'W4', 'fluxion jit')}, jax-js jit ${fmt('wasm', 'W4', 'jax-js jit')}]. Eager still dispatches [${kn('W4', 'fluxion eager')}] kernels [${fmt('wasm', 'W4', 'fluxion eager')}]: pushing the identity through \`vmap\` (lib/transforms/jacobian.ts) would make them a handful of matmuls. TF.js's times are for a wrong Hessian (✗ above).`,
+    `5. **Long unrolled loops** (W5). fluxion jit traces the 200 unrolled steps once (first call [${first('wasm', 'W5', 'fluxion jit')}]; jax-js's [${first('wasm', 'W5', 'jax-js jit')}]) and runs them as host steps [${fmt('wasm', 'W5', 'fluxion jit')}] vs jax-js jit [${fmt('wasm', 'W5', 'jax-js jit')}] and TF.js [${fmt('wasm', 'W5', 'tfjs')}]; on webgpu each equation is still a dispatch [${fmt('webgpu', 'W5', 'fluxion jit')}].`,
     `6. **Matmul** (W6): fluxion eager and TF.js call the same kernel; their ratio is fluxion's per-call overhead (shape rule, \`tidy\`, wrapper), below the noise of this machine at 512² and 1024². Differences between the two columns larger than a few percent are load noise (A/B runs alternating the two gave equal times).`,
     `7. **Memory** (W7): \`fx.checkpoint\` cuts the residuals reverse mode keeps [${kib(plain?.residualBytes)} → ${kib(ckpt?.residualBytes)}] and the jitted program's peak [${kib(plain?.jitPeakBytes)} → ${kib(ckpt?.jitPeakBytes)}], but the eager peak moves much less [${kib(plain?.peakBytes)} → ${kib(ckpt?.peakBytes)}]: in eager mode \`linearizeFlat\` (lib/transforms/linearize.ts) keeps every primal intermediate alive until linearization ends and then frees them in one go, so the forward pass holds all of them at once, checkpoint or not; and \`transposeIR\` drops each cotangent from its map after use without disposing it, so all cotangents live until \`valueAndGrad\`'s scope closes. Fix: free an eager intermediate at its last use (reference counts, or the last-use plan \`planMemory\` already computes for jit), and in \`transposeIR\` dispose each cotangent once its equation has been transposed and each residual after the last equation that reads it.`,
     `8. **webgpu** (here SwiftShader, a CPU rasterizer: dispatch and shader costs, not GPU throughput). W1: fluxion [${fmt('webgpu', 'W1', 'fluxion eager')}] vs TF.js [${fmt('webgpu', 'W1', 'tfjs')}] — the matmul transpose rule uses explicit transposes everywhere, the fast form on wasm, while on this adapter tfjs's \`transposeA/B\` flags are ~1.3× faster (lib/primitives/matmul.ts's own table); choosing the form per backend would close it. W6-512: fluxion and TF.js run the same tfjs-webgpu matmul shader [${fmt('webgpu', 'W6-512', 'fluxion eager')} vs ${fmt('webgpu', 'W6-512', 'tfjs')}]; jax-js's own generated shader is faster [${fmt('webgpu', 'W6-512', 'jax-js jit')}], a kernel difference, not fluxion overhead. W2: fluxion jit's WGSL fusion gives [${fmt('webgpu', 'W2', 'fluxion eager')} → ${fmt('webgpu', 'W2', 'fluxion jit')}]; jax-js [${fmt('webgpu', 'W2', 'jax-js jit')}].`,
@@ -104,4 +104,46 @@ export function behindNotes(results: readonly BackendResult[], kernels: readonly
   if (defects.length) out.push('', 'Defects seen in this run (in files this harness does not own):', '', ...defects);
   out.push('');
   return out;
+}
+
+/** Multiply-adds of W1's step: forward, weight gradients, and input gradients of layers 2 and 3 (x is data). */
+const W1_MACS = 128 * (784 * 512 + 512 * 512 + 512 * 10) * 2 + 128 * (512 * 512 + 512 * 10);
+
+/** Issue 7's "done when" bars, checked against this run's medians. */
+export function targetSection(results: readonly BackendResult[]): string[] {
+  const med = (backend: string, id: string, impl: ImplName) =>
+    results.find((r) => r.backend === backend)?.workloads.find((w) => w.workload.id === id)?.measurements.find((m) => m.impl === impl)?.medianMs;
+  const rows: string[] = [];
+  const row = (what: string, a: number | undefined, b: number | undefined, bar: number, text: (q: number) => string) => {
+    if (a === undefined || b === undefined) {
+      rows.push(`| ${what} | not measured in this run | ≤ ${bar}× | — |`);
+      return;
+    }
+    const q = a / b;
+    rows.push(`| ${what} | ${text(q)} | ≤ ${bar}× | ${q <= bar ? 'met' : '**not met**'} |`);
+  };
+  const x = (q: number) => `${q.toFixed(2)}×`;
+  const faster = (q: number) => `${q.toFixed(3)}× (${(1 / q).toFixed(1)}× faster)`;
+  row('W1 MLP step, jit / jax-js jit (wasm)', med('wasm', 'W1', 'fluxion jit'), med('wasm', 'W1', 'jax-js jit'), 1, x);
+  // The floor: W1's FLOPs at the matmul rate tfjs-wasm reached in this run's W6-512 (same kernel, same load).
+  const w6 = med('wasm', 'W6-512', 'fluxion eager');
+  const floor = w6 === undefined ? undefined : (2 * W1_MACS) / ((2 * 512 ** 3) / w6);
+  row(`W1 MLP step, jit / matmul floor (wasm; floor = ${((2 * W1_MACS) / 1e6).toFixed(0)} MFLOP at W6-512's rate${floor ? `, ${ms(floor)} ms` : ''})`, med('wasm', 'W1', 'fluxion jit'), floor, 1.3, x);
+  row('W2 elementwise gradient, jit / jax-js jit (wasm)', med('wasm', 'W2', 'fluxion jit'), med('wasm', 'W2', 'jax-js jit'), 1, x);
+  row('W2 elementwise gradient, jit / TF.js (cpu)', med('cpu', 'W2', 'fluxion jit'), med('cpu', 'W2', 'tfjs'), 1 / 3, faster);
+  row('W2 elementwise gradient, jit / TF.js (webgpu)', med('webgpu', 'W2', 'fluxion jit'), med('webgpu', 'W2', 'tfjs'), 1 / 3, faster);
+  for (const id of ['W3', 'W4', 'W5']) {
+    row(`${id}, jit / jax-js jit (wasm)`, med('wasm', id, 'fluxion jit'), med('wasm', id, 'jax-js jit'), 1, x);
+    row(`${id}, jit / fluxion eager (wasm)`, med('wasm', id, 'fluxion jit'), med('wasm', id, 'fluxion eager'), 0.1, faster);
+  }
+  return [
+    '## Issue 7 targets in this run',
+    '',
+    'Each bar of issue 7\'s "done when", from this run\'s medians (same process, same backend, interleaved rounds).',
+    '',
+    '| bar | this run | target | |',
+    '| --- | ---: | ---: | --- |',
+    ...rows.map((r) => r.replace('≤ 0.3333333333333333×', '≤ 0.33× (3× faster)').replace('≤ 0.1×', '≤ 0.1× (10× faster)')),
+    '',
+  ];
 }

@@ -9,7 +9,7 @@ import type { MemoryResult } from './workloads/w7-memory.js';
 import type { SgdLoopResult } from './workloads/sgd-loop.js';
 import type { TypecheckResult } from './workloads/w8-typecheck.js';
 import type { KernelCounts } from './workloads/kernels.js';
-import { behindNotes } from './notes.js';
+import { behindNotes, targetSection } from './notes.js';
 
 export interface WorkloadResult {
   readonly workload: Workload;
@@ -82,6 +82,7 @@ export const RATIOS: readonly [ImplName, ImplName][] = [
   ['fluxion jit', 'tfjs'],
   ['fluxion jit', 'jax-js jit'],
   ['fluxion eager', 'jax-js eager'],
+  ['fluxion jit', 'fluxion eager'],
 ];
 
 const get = (r: WorkloadResult, impl: ImplName) => r.measurements.find((m) => m.impl === impl);
@@ -127,7 +128,7 @@ function backendSection(b: BackendResult, policy: Policy): string[] {
   out.push(
     `Medians in ms per iteration (value and gradient computed and read back to the host). Ratios are fluxion / peer: below 1× fluxion is faster, **bold** where fluxion is more than 10% slower.`,
     '',
-    `| workload | ${IMPLS.map((i) => SHORT[i]).join(' | ')} | ${RATIOS.map(([a, c]) => `${a.replace('fluxion ', '')} / ${SHORT[c]}`).join(' | ')} |`,
+    `| workload | ${IMPLS.map((i) => SHORT[i]).join(' | ')} | ${RATIOS.map(([a, c]) => `${a.replace('fluxion ', '')} / ${SHORT[c].replace('fluxion ', '')}`).join(' | ')} |`,
     `| --- | ${IMPLS.map(() => '---:').join(' | ')} | ${RATIOS.map(() => '---:').join(' | ')} |`,
   );
   const notes: string[] = [];
@@ -339,6 +340,7 @@ export function renderReport(r: ReportInput): string {
     for (const t of r.types.runs) if (t.detail) out.push(`${t.label}:`, '', '```', t.detail, '```', '');
   }
   out.push(...kernelSection(r.kernels));
+  out.push(...targetSection(r.results));
   out.push(...behindNotes(r.results, r.kernels, r.memory, r.observed ?? {}));
   return out.join('\n') + '\n';
 }

@@ -154,10 +154,8 @@ describeEachBackend('host lowering: elementwise float32', (backend) => {
     await agrees(backend, (a) => [fx.relu(a), fx.maximum(a, 0.5), fx.minimum(a, 0.5), fx.abs(a), fx.neg(a), fx.square(a)], [x]);
   });
 
-  // sign's documented contract (lib/primitives/sign.ts): NaN gives 0, as in TensorFlow.js. The host formula is
-  // Math.sign(x), which gives NaN for NaN.
-  const signNaN = hostBackend(backend) ? it.fails : it;
-  signNaN('sign of NaN is 0 as eagerly (KNOWN HOST BUG on cpu/wasm: the host gives NaN)', async () => {
+  // sign's documented contract (lib/primitives/sign.ts): NaN gives 0, as in TensorFlow.js.
+  it('sign of NaN is 0, as eagerly', async () => {
     await agrees(backend, (a) => fx.sign(a), [t([4], [NaN, -2, 0, 3])]);
   });
 
@@ -253,10 +251,10 @@ describeEachBackend('host lowering: int32 and bool', (backend) => {
     await agrees(backend, (a) => fx.clip(fx.add(a, a), -10.5, 10.5), [ints([4, 3], 28)]);
   });
 
-  // tfjs-wasm's ClipByValue maps NaN to the lower bound, tfjs-cpu keeps NaN; the host formula keeps NaN on both.
-  const clipNaN = backend === 'wasm' ? it.fails : it;
-  clipNaN('clip of NaN gives what eager gives (KNOWN HOST DIFFERENCE on wasm: eager gives lo, the host NaN)', async () => {
+  // tfjs-wasm's ClipByValue maps NaN to the lower bound; fluxion's clip keeps NaN on every backend (lib/primitives/clip.ts).
+  it('clip of NaN is NaN, eagerly and jitted', async () => {
     await agrees(backend, (a) => fx.clip(a, -0.25, 0.75), [t([3], [NaN, 2, -2])]);
+    expect(Array.from(await fx.clip(t([3], [NaN, 2, -2]), -0.25, 0.75).data())).toEqual([NaN, 0.75, -0.25]);
   });
 });
 

@@ -16,6 +16,8 @@
  */
 import type { Equation, Var } from '../core/ir.js';
 import type { LoopGroup } from './group.js';
+import { showShape } from '../core/errors.js';
+import { checkIndexValues } from '../primitives/gather.js';
 import { fcos, ferf, fexp, fexpm1, flog, flog1p, fsigmoid, fsin, fsincos, fsoftplus, ftan, ftanh, SINCOS } from './fastmath.js';
 import type { Dtype } from '../../typelevel/index.js';
 
@@ -116,7 +118,8 @@ const FORMULAS: Readonly<Record<string, Formula>> = {
   div: float((a) => `(${a[0]} / ${a[1]})`),
   neg: numeric((a) => `(-${a[0]})`),
   abs: numeric((a) => `Math.abs(${a[0]})`),
-  sign: numeric((a) => `Math.sign(${a[0]})`),
+  // NaN gives 0, as tfjs's sign does (Math.sign would give NaN).
+  sign: numeric((a) => `(${a[0]} > 0 ? 1 : ${a[0]} < 0 ? -1 : 0)`),
   square: numeric((a, int) => (int ? `Math.imul(${a[0]}, ${a[0]})` : `(${a[0]} * ${a[0]})`)),
   maximum: numeric((a) => `Math.max(${a[0]}, ${a[1]})`),
   minimum: numeric((a) => `Math.min(${a[0]}, ${a[1]})`),
@@ -359,17 +362,20 @@ function around(shape: readonly number[], axis: number): [number, number, number
   return [sizeOf(shape.slice(0, axis)), shape[axis]!, sizeOf(shape.slice(axis + 1))];
 }
 
-/** Gather along one axis; out-of-range indices read 0 (they are range-checked eagerly, not inside jit). */
+/** Gather along one axis; an out-of-range index is the same `ShapeError` as on tfjs kernels. */
 function lowerGather(eq: Equation, slots: Slots): Step {
   const axis = eq.params['axis'] as number;
-  const [outer, dim, inner] = around(eq.inputs[0]!.aval.shape, axis);
+  const xShape = eq.inputs[0]!.aval.shape;
+  const [outer, dim, inner] = around(xShape, axis);
   const count = sizeOf(eq.inputs[1]!.aval.shape);
+  const where = `axis ${axis} of x ${showShape(xShape)}`;
   const [a, b] = slots.ins;
   const [o] = slots.outs;
   return (env) => {
     const x = env[a!]!;
     const idx = env[b!]!;
     const out = env[o!]!;
+    checkIndexValues('take', idx, eq.inputs[1]!.aval.shape, dim, where);
     let p = 0;
     for (let u = 0; u < outer; u++) {
       for (let j = 0; j < count; j++) {
@@ -382,17 +388,20 @@ function lowerGather(eq: Equation, slots: Slots): Step {
   };
 }
 
-/** Scatter-add along one axis into zeros (repeated indices accumulate; out-of-range ones are dropped). */
+/** Scatter-add along one axis into zeros (repeated indices accumulate; out-of-range ones are a `ShapeError`). */
 function lowerScatter(eq: Equation, slots: Slots): Step {
   const axis = eq.params['axis'] as number;
-  const [outer, dim, inner] = around(eq.params['shape'] as readonly number[], axis);
+  const shape = eq.params['shape'] as readonly number[];
+  const [outer, dim, inner] = around(shape, axis);
   const count = sizeOf(eq.inputs[0]!.aval.shape);
+  const where = `axis ${axis} of shape ${showShape(shape)}`;
   const [b, a] = slots.ins;
   const [o] = slots.outs;
   return (env) => {
     const idx = env[b!]!;
     const upd = env[a!]!;
     const out = env[o!]!;
+    checkIndexValues('scatterAdd', idx, eq.inputs[0]!.aval.shape, dim, where);
     out.fill(0);
     let p = 0;
     for (let u = 0; u < outer; u++) {

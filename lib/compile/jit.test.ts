@@ -85,6 +85,16 @@ describe('jit optimizations', () => {
     expect(String(warn.mock.calls[0]![0])).toMatch(/argument 1: static 2 → static 3/);
     warn.mockRestore();
   });
+
+  it('an out-of-range index inside a jitted program is the ShapeError eager gives, and the program stays usable', async () => {
+    const g = fx.jit((x: V3, i: fx.Tensor<[2], 'int32'>) => fx.sum(fx.mul(fx.take(x, i), 2)));
+    const x = fx.tensor([1, 2, 3]) as V3;
+    if (fx.getBackend() !== 'webgpu') {
+      // webgpu reads indices already on the GPU as 0 (lib/primitives/gather.ts); cpu and wasm check them.
+      expect(() => g(x, fx.tensor([0, 7], 'int32') as fx.Tensor<[2], 'int32'>)).toThrow(/index 7 at position 1 .*out of range \[0, 3\)/);
+    }
+    await expectClose(g(x, fx.tensor([2, 0], 'int32') as fx.Tensor<[2], 'int32'>), 8, 1e-6);
+  });
 });
 
 describe('jit memory planning', () => {

@@ -3,6 +3,7 @@
  * Derivative: 1 for lo ≤ x ≤ hi, 0 outside. The bounds themselves count as
  * inside (PyTorch's `clamp` convention): a value sitting exactly on a bound,
  * e.g. after a projection step, still gets a gradient and can move back in.
+ * NaN stays NaN on every backend.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { Shape } from '../../typelevel/index.js';
@@ -29,7 +30,11 @@ export const clipPrimitive: Primitive<ClipParams> = definePrimitive<ClipParams>(
     return { shape: x!.shape, dtype: x!.dtype };
   },
   impl([x], { lo, hi }) {
-    if (x!.dtype === 'float32') return tf.clipByValue(x!, lo, hi);
+    if (x!.dtype === 'float32') {
+      const clipped = tf.clipByValue(x!, lo, hi);
+      // NaN stays NaN (as in NumPy, JAX and tfjs-cpu); tfjs-wasm's kernel would map it to lo.
+      return tf.getBackend() === 'wasm' ? tf.where(tf.isNaN(x!), x!, clipped) : clipped;
+    }
     // tfjs-wasm's ClipByValue returns garbage for int32, so clamp with
     // maximum/minimum; the bounds round inward to the int32 range.
     const l = tf.scalar(Math.max(Math.ceil(lo), INT32_MIN), 'int32');

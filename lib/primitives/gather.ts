@@ -45,11 +45,15 @@ export function hostIndexValues(t: tf.Tensor): ArrayLike<number> | null {
 /** Throws a `ShapeError` naming the first index outside `[0, dim)` (when the values are readable, see above). */
 export function checkIndexRange(op: string, indices: tf.Tensor, dim: number, where: string): void {
   const values = hostIndexValues(indices);
-  if (!values) return;
+  if (values) checkIndexValues(op, values, indices.shape, dim, where);
+}
+
+/** `checkIndexRange` on values already on the host (jit's host lowering reads them in place). */
+export function checkIndexValues(op: string, values: ArrayLike<number>, shape: readonly number[], dim: number, where: string): void {
   for (let i = 0; i < values.length; i++) {
     const v = values[i]!;
     if (!(v >= 0 && v < dim)) {
-      throw new ShapeError(op, `index ${v} at position ${i} of indices ${showShape(indices.shape)} is out of range [0, ${dim}) for ${where}`);
+      throw new ShapeError(op, `index ${v} at position ${i} of indices ${showShape(shape)} is out of range [0, ${dim}) for ${where}`);
     }
   }
 }

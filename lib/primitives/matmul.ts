@@ -36,6 +36,10 @@ export function matmulShape(a: readonly number[], b: readonly number[]): number[
   return [...batch, m, n];
 }
 
+function sameBatch(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((d, i) => d === b[i]);
+}
+
 /** Swaps the last two axes. */
 function mT(x: AnyTensor): AnyTensor {
   const perm = [...Array(x.rank).keys()];
@@ -50,7 +54,16 @@ export const matmulPrimitive: Primitive = definePrimitive({
     requireDtype('matmul', 'b', b!, ['float32']);
     return { shape: matmulShape(a!.shape, b!.shape), dtype: 'float32' };
   },
-  impl: ([a, b]) => tf.matMul(a!, b!),
+  impl([a, b]) {
+    // tfjs flattens each operand's batch axes before broadcasting them, which is only right when the
+    // batch shapes agree or one operand has a single batch; otherwise broadcast both explicitly first.
+    const batchA = a!.shape.slice(0, -2);
+    const batchB = b!.shape.slice(0, -2);
+    const size = (s: readonly number[]) => s.reduce((n, d) => n * d, 1);
+    if (sameBatch(batchA, batchB) || size(batchA) === 1 || size(batchB) === 1) return tf.matMul(a!, b!);
+    const batch = broadcastShapes('matmul', batchA, batchB);
+    return tf.matMul(tf.broadcastTo(a!, [...batch, ...a!.shape.slice(-2)]), tf.broadcastTo(b!, [...batch, ...b!.shape.slice(-2)]));
+  },
   jvp([a, b], [ta, tb]) {
     const y = apply1(matmulPrimitive, [a!, b!]);
     const da = ta ? apply1(matmulPrimitive, [ta, b!]) : null;
