@@ -74,6 +74,19 @@ describeEachBackend('sum, reshape, broadcastTo, transpose, slice, pad, concat, m
     await fx.checkGradsAsync((x, y) => fx.matmul(fx.tanh(x), y), [batch, a], { order: 2 });
   });
 
+  it('matmul cotangent of a short left operand against a wide right one ((b @ ctᵀ)ᵀ on wasm): analytic and finite differences', async () => {
+    // ct [2, 8] and b [8, 8]: N·(K − 2M) = 32 > K·M = 16, the shape where wasm multiplies b by ctᵀ.
+    const a = fx.reshape(fx.tensor(Array.from({ length: 16 }, (_, i) => Math.sin(i))), [2, 8]) as fx.Tensor<[2, 8], 'float32'>;
+    const b = fx.reshape(fx.tensor(Array.from({ length: 64 }, (_, i) => Math.cos(i * 0.7))), [8, 8]) as fx.Tensor<[8, 8], 'float32'>;
+    const w = fx.reshape(fx.tensor(Array.from({ length: 16 }, (_, i) => 0.1 * i - 0.5)), [2, 8]) as fx.Tensor<[2, 8], 'float32'>;
+    // d/da Σ w ⊙ (a @ b) = w @ bᵀ
+    const bv = (await b.array()) as number[][];
+    const wv = (await w.array()) as number[][];
+    const want = wv.map((row) => bv.map((brow) => row.reduce((s, x, j) => s + x * brow[j]!, 0)));
+    await expectClose(fx.grad((x: typeof a) => fx.sum(fx.mul(w, fx.matmul(x, b))))(a), want, 1e-5);
+    await fx.checkGradsAsync((x, y) => fx.matmul(x, y), [a, b], { order: 2 });
+  });
+
   it('cast to float keeps the derivative; cast to int cuts it', async () => {
     await expectClose(fx.grad((x: fx.Tensor<[], 'float32'>) => fx.mul(fx.cast(x, 'float32'), x))(fx.scalar(3)), 6);
     await expectClose(fx.grad((x: fx.Tensor<[], 'float32'>) => fx.mul(fx.cast(fx.cast(x, 'int32'), 'float32'), x))(fx.scalar(3.7)), 3);
