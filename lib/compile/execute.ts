@@ -4,30 +4,88 @@
  * intermediate right after its last use. Reports the peak bytes held.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { IR, Var } from '../core/ir.js';
+import type { Equation, IR, Var } from '../core/ir.js';
+import { allocate, isElementwise, lowerLoop, type Buf, type Step } from './hostKernels.js';
+import { groupLoops, MAX_GROUP } from './group.js';
+import { displayIR } from './host.js';
 import { ConcreteTensor, sizeOf } from '../core/tensor.js';
 import { DtypeError, ShapeError, showShape } from '../core/errors.js';
 import { hasObservers, onPrimitiveEvaluated } from '../core/hooks.js';
 import type { Primitive } from '../core/primitive.js';
 import { openScope } from '../core/scope.js';
 
-/** A compiled program: the IR plus the last-use plan. */
+/** One unit of a plan: a tfjs kernel call, or a generated host loop run on the tensors' memory in place. */
+export type PlanItem =
+  | { readonly kind: 'eq'; readonly eq: Equation }
+  | { readonly kind: 'host'; readonly step: Step; readonly inputs: readonly Var[]; readonly outputs: readonly Var[] };
+
+/** A compiled program: the IR (as printed), its items, and the last-use plan. */
 export interface Plan {
   readonly ir: IR;
-  /** For each equation, the variables whose last use it is. */
+  readonly items: readonly PlanItem[];
+  /** For each item, the variables whose last use it is. */
   readonly freeAfter: readonly Var[][];
 }
 
+const itemInputs = (item: PlanItem) => (item.kind === 'eq' ? item.eq.inputs : item.inputs);
+const itemOutputs = (item: PlanItem) => (item.kind === 'eq' ? item.eq.outputs : item.outputs);
+
 /** Computes the memory plan: which values die after each equation. */
-export function planMemory(ir: IR): Plan {
+export function planMemory(ir: IR, items: readonly PlanItem[] = ir.equations.map((eq) => ({ kind: 'eq', eq }))): Plan {
   const lastUse = new Map<Var, number>();
-  ir.equations.forEach((eq, i) => eq.inputs.forEach((v) => lastUse.set(v, i)));
+  items.forEach((item, i) => itemInputs(item).forEach((v) => lastUse.set(v, i)));
   const keep = new Set<Var>([...ir.inputs, ...ir.constVars, ...ir.outputs.filter((o): o is Var => o !== null)]);
-  const freeAfter: Var[][] = ir.equations.map(() => []);
+  const freeAfter: Var[][] = items.map(() => []);
   for (const [v, i] of lastUse) if (!keep.has(v)) freeAfter[i]!.push(v);
   // Values produced and never used (not outputs) die right away.
-  ir.equations.forEach((eq, i) => eq.outputs.forEach((v) => !lastUse.has(v) && !keep.has(v) && freeAfter[i]!.push(v)));
-  return { ir, freeAfter };
+  items.forEach((item, i) => itemOutputs(item).forEach((v) => !lastUse.has(v) && !keep.has(v) && freeAfter[i]!.push(v)));
+  return { ir, items, freeAfter };
+}
+
+/** Elementwise primitives worth a host loop even alone: tfjs-wasm runs them as scalar libm calls. */
+const TRANSCENDENTAL = new Set(['exp', 'expm1', 'log', 'log1p', 'sin', 'cos', 'tan', 'tanh', 'sigmoid', 'softplus', 'erf', 'pow']);
+
+/**
+ * A plan for cpu and wasm programs the host lowering cannot take whole (a
+ * large matmul, a primitive without a host kernel): elementwise groups of
+ * two or more equations, or with a transcendental function, run as generated
+ * loops directly on the tensors' memory; everything else calls tfjs kernels.
+ * Returns `undefined` when no group gains.
+ */
+export function planMixed(ir: IR): Plan | undefined {
+  const nodes = groupLoops(ir, (eq) => isElementwise(eq.prim.name), MAX_GROUP);
+  let loops = 0;
+  const items = nodes.flatMap((node): PlanItem[] => {
+    if (node.kind === 'eq') return [{ kind: 'eq', eq: node.eq }];
+    const { members, inputs, outputs } = node.group;
+    if (members.length < 2 && !TRANSCENDENTAL.has(members[0]!.prim.name)) return members.map((eq) => ({ kind: 'eq', eq }));
+    const slots = { ins: inputs.map((_, j) => j), outs: outputs.map((_, j) => inputs.length + j) };
+    const step = lowerLoop(node.group, slots, new Set());
+    if (!step) return members.map((eq) => ({ kind: 'eq', eq }));
+    loops++;
+    return [{ kind: 'host', step, inputs, outputs }];
+  });
+  if (loops === 0) return undefined;
+  return planMemory(displayIR(ir, nodes), items);
+}
+
+interface HostMemory {
+  typedArrayFromHeap?(t: tf.TensorInfo): Buf;
+  makeOutput?(shape: number[], dtype: tf.DataType): tf.TensorInfo;
+  readSync(dataId: object): unknown;
+}
+
+/** A tensor's values in place (wasm heap view, or the cpu backend's array). */
+function memoryOf(t: tf.Tensor): Buf {
+  const backend = tf.backend() as unknown as HostMemory;
+  return backend.typedArrayFromHeap ? backend.typedArrayFromHeap(t) : (backend.readSync(t.dataId) as Buf);
+}
+
+/** A new tensor whose values a host loop writes (uninitialized on wasm). */
+function outputTensor(shape: readonly number[], dtype: 'float32' | 'int32' | 'bool'): tf.Tensor {
+  const backend = tf.backend() as unknown as HostMemory;
+  if (backend.makeOutput) return tf.engine().makeTensorFromTensorInfo(backend.makeOutput(shape as number[], dtype));
+  return tf.tensor(allocate(dtype, sizeOf(shape)), shape as number[], dtype);
 }
 
 const bytesOf = (t: tf.Tensor) => sizeOf(t.shape) * 4;
@@ -52,18 +110,31 @@ export function execute(plan: Plan, inputs: readonly ConcreteTensor[]): { output
   let peak = 0;
   const owned = new Set<tf.Tensor>();
   try {
-    ir.equations.forEach((eq, i) => {
-      const args = eq.inputs.map((v) => env.get(v)!);
-      const outs = tf.tidy(() => eq.prim.impl(args, eq.params));
-      outs.forEach((t, j) => {
-        const want = eq.outputs[j]!.aval.dtype;
-        const fixed = t.dtype === want ? t : castAndDispose(t, want);
-        env.set(eq.outputs[j]!, fixed);
-        owned.add(fixed);
-        live += bytesOf(fixed);
-      });
+    plan.items.forEach((item, i) => {
+      if (item.kind === 'host') {
+        const outs = item.outputs.map((v) => {
+          const t = outputTensor(v.aval.shape, v.aval.dtype);
+          env.set(v, t);
+          owned.add(t);
+          live += bytesOf(t);
+          return t;
+        });
+        // Views are taken after every allocation: allocating can grow (and so detach) the wasm heap.
+        item.step([...item.inputs.map((v) => memoryOf(env.get(v)!)), ...outs.map(memoryOf)]);
+      } else {
+        const { eq } = item;
+        const args = eq.inputs.map((v) => env.get(v)!);
+        const outs = tf.tidy(() => eq.prim.impl(args, eq.params));
+        outs.forEach((t, j) => {
+          const want = eq.outputs[j]!.aval.dtype;
+          const fixed = t.dtype === want ? t : castAndDispose(t, want);
+          env.set(eq.outputs[j]!, fixed);
+          owned.add(fixed);
+          live += bytesOf(fixed);
+        });
+        if (hasObservers()) observe(eq.prim, eq.outputs.map((v) => env.get(v)!), i);
+      }
       peak = Math.max(peak, live);
-      if (hasObservers()) observe(eq.prim, eq.outputs.map((v) => env.get(v)!), i);
       for (const v of plan.freeAfter[i]!) {
         const t = env.get(v);
         if (t && owned.delete(t)) {

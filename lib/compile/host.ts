@@ -133,7 +133,7 @@ const loopPrimitive: Primitive<{ ops: string }> = {
 };
 
 /** The program as the host runs it: each generated loop of several equations printed as one `fused` equation. */
-function displayIR(ir: IR, nodes: readonly Node[]): IR {
+export function displayIR(ir: IR, nodes: readonly Node[]): IR {
   const equations = nodes.flatMap((n): Equation[] => {
     if (n.kind === 'eq') return [n.eq];
     const { members, inputs, outputs } = n.group;

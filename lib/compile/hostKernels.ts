@@ -78,16 +78,36 @@ function gatherMap(outShape: readonly number[], strides: readonly number[], base
   return map;
 }
 
-/** How an elementwise operand is read: at `i`, as one hoisted value, or through an index map. */
-type Access = { readonly kind: 'same' } | { readonly kind: 'scalar' } | { readonly kind: 'map'; readonly map: Int32Array };
+/**
+ * How an elementwise operand is read: at `i`, as one hoisted value, cycling
+ * through it (a trailing-suffix operand such as a bias: period = its size),
+ * one element per `inner` positions (a [M, 1] column against [M, N]), or
+ * through an index map (any other broadcast).
+ */
+type Access =
+  | { readonly kind: 'same' }
+  | { readonly kind: 'scalar' }
+  | { readonly kind: 'period'; readonly period: number }
+  | { readonly kind: 'rows'; readonly inner: number }
+  | { readonly kind: 'map'; readonly map: Int32Array };
+
+function broadcastMap(inShape: readonly number[], outShape: readonly number[]): Int32Array {
+  const offset = outShape.length - inShape.length;
+  const inStrides = stridesOf(inShape);
+  return gatherMap(outShape, outShape.map((_, a) => (a < offset || inShape[a - offset] === 1 ? 0 : inStrides[a - offset]!)));
+}
 
 function broadcastAccess(inShape: readonly number[], outShape: readonly number[]): Access {
   if (sizeOf(inShape) === 1) return { kind: 'scalar' };
   if (inShape.length === outShape.length && inShape.every((d, i) => d === outShape[i])) return { kind: 'same' };
-  const offset = outShape.length - inShape.length;
-  const inStrides = stridesOf(inShape);
-  const strides = outShape.map((_, a) => (a < offset || inShape[a - offset] === 1 ? 0 : inStrides[a - offset]!));
-  return { kind: 'map', map: gatherMap(outShape, strides) };
+  const aligned = [...Array<number>(outShape.length - inShape.length).fill(1), ...inShape];
+  const first = aligned.findIndex((d) => d !== 1);
+  const core = aligned.slice(first);
+  if (core.every((d, i) => d === outShape[first + i])) return { kind: 'period', period: sizeOf(core) };
+  let last = aligned.length - 1;
+  while (aligned[last] === 1) last--;
+  if (aligned.slice(0, last + 1).every((d, a) => d === outShape[a])) return { kind: 'rows', inner: sizeOf(outShape.slice(last + 1)) };
+  return { kind: 'map', map: broadcastMap(inShape, outShape) };
 }
 
 // ------------------------------------------------------------------ elementwise formulas
@@ -196,10 +216,21 @@ const MATH = { fexp, fexpm1, flog, flog1p, fsin, fcos, fsincos, SINCOS, ftan, ft
  * Compiles (once per distinct source) a loop over `n` positions reading the
  * operands `x0…` and writing the results `o0…`.
  */
-function loopKernel(accesses: readonly Access[], outCount: number, body: readonly string[]): (...args: unknown[]) => void {
+function loopKernel(accesses: readonly Access[], outCount: number, body: readonly string[], k: (value: number) => string): (...args: unknown[]) => void {
   const params = ['n', 'k', ...accesses.map((_, j) => `x${j}`), ...accesses.map((_, j) => `m${j}`), ...Array.from({ length: outCount }, (_, j) => `o${j}`)];
-  const head = accesses.map((a, j) => (a.kind === 'scalar' ? `const s${j} = x${j}[0];` : '')).filter(Boolean);
-  const source = [...head, 'for (let i = 0; i < n; i++) {', ...body.map((l) => `  ${l}`), '}'].join('\n');
+  const head: string[] = [];
+  const tail: string[] = [];
+  accesses.forEach((a, j) => {
+    if (a.kind === 'scalar') head.push(`const s${j} = x${j}[0];`);
+    else if (a.kind === 'period') {
+      head.push(`const p${j} = ${k(a.period)};`, `let c${j} = 0;`);
+      tail.push(`if (++c${j} === p${j}) c${j} = 0;`);
+    } else if (a.kind === 'rows') {
+      head.push(`const p${j} = ${k(a.inner)};`, `let c${j} = 0;`, `let r${j} = 0;`);
+      tail.push(`if (++c${j} === p${j}) {`, `  c${j} = 0;`, `  r${j}++;`, '}');
+    }
+  });
+  const source = [...head, 'for (let i = 0; i < n; i++) {', ...[...body, ...tail].map((l) => `  ${l}`), '}'].join('\n');
   const key = `${params.join(',')}\n${source}`;
   let kernel = generated.get(key);
   if (!kernel) {
@@ -219,7 +250,18 @@ function loopKernel(accesses: readonly Access[], outCount: number, body: readonl
 }
 
 function operand(a: Access, j: number): string {
-  return a.kind === 'same' ? `x${j}[i]` : a.kind === 'scalar' ? `s${j}` : `x${j}[m${j}[i]]`;
+  switch (a.kind) {
+    case 'same':
+      return `x${j}[i]`;
+    case 'scalar':
+      return `s${j}`;
+    case 'period':
+      return `x${j}[c${j}]`;
+    case 'rows':
+      return `x${j}[r${j}]`;
+    case 'map':
+      return `x${j}[m${j}[i]]`;
+  }
 }
 
 /** A group's loop; `uniform` operands hold one value repeated (a broadcast constant) and are read once. */
@@ -263,7 +305,7 @@ export function lowerLoop(group: LoopGroup, slots: Slots, uniform: ReadonlySet<V
     local.set(out, `v${n}`);
   }
   group.outputs.forEach((v, j) => body.push(`o${j}[i] = ${local.get(v)!};`));
-  const kernel = loopKernel(accesses, group.outputs.length, body);
+  const kernel = loopKernel(accesses, group.outputs.length, body, k);
   const kv = Float64Array.from(constants);
   const maps = accesses.map((a) => (a.kind === 'map' ? a.map : null));
   const n = sizeOf(group.shape);
@@ -287,12 +329,14 @@ function copyThrough(map: Int32Array, slots: Slots): Step {
 }
 
 function lowerBroadcast(eq: Equation, slots: Slots): Step {
-  const access = broadcastAccess(eq.inputs[0]!.aval.shape, eq.outputs[0]!.aval.shape);
+  const inShape = eq.inputs[0]!.aval.shape;
+  const outShape = eq.outputs[0]!.aval.shape;
+  const access = broadcastAccess(inShape, outShape);
   const [a] = slots.ins;
   const [o] = slots.outs;
-  if (access.kind === 'map') return copyThrough(access.map, slots);
   if (access.kind === 'scalar') return (env) => env[o!]!.fill(env[a!]![0]!);
-  return (env) => env[o!]!.set(env[a!]!);
+  if (access.kind === 'same') return (env) => env[o!]!.set(env[a!]!);
+  return copyThrough(broadcastMap(inShape, outShape), slots);
 }
 
 function lowerTranspose(eq: Equation, slots: Slots): Step {

@@ -86,6 +86,24 @@ describe('jit optimizations', () => {
     warn.mockRestore();
   });
 
+  it('a program with a large matmul keeps it on tfjs and runs its elementwise groups as host loops (cpu, wasm), same values and gradients', async () => {
+    type X = fx.Tensor<[64, 256], 'float32'>;
+    type W = fx.Tensor<[256, 256], 'float32'>;
+    const w = fx.mul(fx.reshape(fx.tensor(Array.from({ length: 65536 }, (_, i) => Math.sin(i))), [256, 256]), 0.05) as W;
+    const x = fx.reshape(fx.tensor(Array.from({ length: 16384 }, (_, i) => Math.cos(i * 0.3))), [64, 256]) as X;
+    const loss = (m: W, input: X) => fx.sum(fx.mul(fx.tanh(fx.add(fx.matmul(input, m), 0.1)), fx.sigmoid(input)));
+    const g = fx.jit(fx.valueAndGrad(loss));
+    const [v, dw] = g(w, x);
+    const [wantV, wantDw] = fx.valueAndGrad(loss)(w, x);
+    await expectClose(v, (await wantV.array()) as number, 1e-4);
+    await expectClose(dw, (await wantDw.array()) as number[][], 1e-4);
+    const ir = g.lower(w, x).toString();
+    expect(ir).toMatch(/matmul/);
+    if (fx.getBackend() !== 'webgpu') expect(ir).toMatch(/fused\[ops=add→tanh/);
+    const [v2] = fx.jit(fx.valueAndGrad(loss), { host: false })(w, x);
+    await expectClose(v2, (await wantV.array()) as number, 1e-4);
+  });
+
   it('an out-of-range index inside a jitted program is the ShapeError eager gives, and the program stays usable', async () => {
     const g = fx.jit((x: V3, i: fx.Tensor<[2], 'int32'>) => fx.sum(fx.mul(fx.take(x, i), 2)));
     const x = fx.tensor([1, 2, 3]) as V3;

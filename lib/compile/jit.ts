@@ -11,7 +11,7 @@ import { ConcreteTensor, Tensor, avalOf, showAval } from '../core/tensor.js';
 import { Tracer } from '../core/trace.js';
 import { zerosLike } from '../core/creation.js';
 import { optimize, type OptimizeReport } from './optimize.js';
-import { checkInputs, execute, planMemory, type Plan } from './execute.js';
+import { checkInputs, execute, planMemory, planMixed, type Plan } from './execute.js';
 import { hostBackend, lowerToHost, runHost, type HostProgram } from './host.js';
 import { KernelCompileError } from './hostKernels.js';
 import { hasObservers } from '../core/hooks.js';
@@ -60,6 +60,8 @@ interface Compiled {
   readonly plan: Plan;
   /** The same program lowered to host steps (cpu, wasm), when every equation has a host kernel. */
   readonly host: HostProgram | undefined;
+  /** Otherwise on cpu and wasm: tfjs kernels with elementwise groups as host loops, when any group gains. */
+  readonly mixed: Plan | undefined;
   /** What runs on concrete inputs: the host program's IR or the plan's. */
   readonly lowered: IR;
   /** The optimized IR without fusion: replayed through the interpreters when called on tracers. */
@@ -137,10 +139,13 @@ export function jit<F extends (...args: never[]) => unknown>(f: F, options: JitO
     ir.constValues.forEach((c) => c._retain());
     raw._release();
     let host: HostProgram | undefined;
+    let mixed: Plan | undefined;
     let unfused = options.fuse === false;
     if (options.host !== false && hostBackend(backend)) {
       try {
-        host = lowerToHost(ir, options.fuse !== false);
+        host = lowerToHost(ir, !unfused);
+        // Programs the host cannot take whole (a large matmul, conv2d, …) still run their elementwise groups as host loops.
+        if (!host && !unfused) mixed = planMixed(ir);
       } catch (e) {
         if (!(e instanceof KernelCompileError)) throw e;
         console.warn(`fluxion jit: ${e.message}; this program runs on tfjs kernels instead (same results, slower).`);
@@ -148,10 +153,10 @@ export function jit<F extends (...args: never[]) => unknown>(f: F, options: JitO
       }
       if (host) optimized.fused += host.fusedLoops;
     }
-    const { ir: fusedIR, fusedGroups } = host || unfused || !fusionPays(backend) ? { ir, fusedGroups: 0 } : fuse(ir, maxFusedInputs(backend));
-    optimized.fused += fusedGroups;
+    const { ir: fusedIR, fusedGroups } = host || mixed || unfused || !fusionPays(backend) ? { ir, fusedGroups: 0 } : fuse(ir, maxFusedInputs(backend));
+    optimized.fused += fusedGroups + (mixed ? mixed.items.filter((item) => item.kind === 'host').length : 0);
     const plan = planMemory(fusedIR);
-    const compiled = { plan, host, lowered: host ? host.ir : plan.ir, ir, outDef: outDef! };
+    const compiled = { plan, host, mixed, lowered: host ? host.ir : (mixed ?? plan).ir, ir, outDef: outDef! };
     cache.set(key, compiled);
     const sig = describeLeaves(def, leaves);
     signatures.push(sig);
@@ -181,7 +186,7 @@ export function jit<F extends (...args: never[]) => unknown>(f: F, options: JitO
       outputs = runHost(compiled.host, leaves as ConcreteTensor[]);
       peakBytes = compiled.host.peakBytes;
     } else {
-      ({ outputs, peakBytes } = execute(compiled.plan, leaves as ConcreteTensor[]));
+      ({ outputs, peakBytes } = execute(compiled.mixed && !hasObservers() ? compiled.mixed : compiled.plan, leaves as ConcreteTensor[]));
     }
     return unflatten(compiled.outDef, outputs);
   }) as Jitted<F>;
