@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { Equation, IR, Var } from '../core/ir.js';
-import { allocate, isElementwise, lowerLoop, type Buf, type Step } from './hostKernels.js';
+import { allocate, hostReduces, isElementwise, lowerLoop, type Buf, type Step } from './hostKernels.js';
 import { groupLoops, MAX_GROUP } from './group.js';
 import { displayIR } from './host.js';
 import { ConcreteTensor, sizeOf } from '../core/tensor.js';
@@ -53,7 +53,7 @@ const TRANSCENDENTAL = new Set(['exp', 'expm1', 'log', 'log1p', 'sin', 'cos', 't
  * Returns `undefined` when no group gains.
  */
 export function planMixed(ir: IR): Plan | undefined {
-  const nodes = groupLoops(ir, (eq) => isElementwise(eq.prim.name), MAX_GROUP);
+  const nodes = groupLoops(ir, (eq) => isElementwise(eq.prim.name), MAX_GROUP, hostReduces);
   let loops = 0;
   const items = nodes.flatMap((node): PlanItem[] => {
     if (node.kind === 'eq') return [{ kind: 'eq', eq: node.eq }];
@@ -84,7 +84,8 @@ function memoryOf(t: tf.Tensor): Buf {
 /** A new tensor whose values a host loop writes (uninitialized on wasm). */
 function outputTensor(shape: readonly number[], dtype: 'float32' | 'int32' | 'bool'): tf.Tensor {
   const backend = tf.backend() as unknown as HostMemory;
-  if (backend.makeOutput) return tf.engine().makeTensorFromTensorInfo(backend.makeOutput(shape as number[], dtype));
+  // tfjs-wasm's makeOutput(shape, dtype) allocates heap memory; the cpu backend's makeOutput takes values first.
+  if (backend.typedArrayFromHeap && backend.makeOutput) return tf.engine().makeTensorFromTensorInfo(backend.makeOutput(shape as number[], dtype));
   return tf.tensor(allocate(dtype, sizeOf(shape)), shape as number[], dtype);
 }
 

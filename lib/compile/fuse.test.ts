@@ -52,6 +52,25 @@ describeEachBackend('elementwise fusion in jit', (backend) => {
     await expectClose(fx.jit(many)(inputs), want, 1e-4);
   });
 
+  it('an elementwise chain feeding a reduction is one loop on cpu and wasm (sum of all, row sums, row max), same values and gradients', async () => {
+    const f = (m: M, v: V) => {
+      const e = fx.exp(fx.mul(fx.sub(m, v), 0.5));
+      return [fx.sum(fx.mul(e, m)), fx.sum(fx.tanh(e), 1), fx.max(fx.sin(fx.add(m, v)), 1)] as const;
+    };
+    const [a, r, mx] = fx.jit(f)(x(), b());
+    const [wa, wr, wm] = f(x(), b());
+    await expectClose(a, (await wa.array()) as number, 1e-5);
+    await expectClose(r, (await wr.array()) as number[], 1e-5);
+    await expectClose(mx, (await wm.array()) as number[], 1e-5);
+    const loss = (m: M, v: V) => fx.sum(fx.mul(fx.logSoftmax(fx.mul(m, v), 1), m));
+    await expectClose(fx.jit(fx.grad(loss))(x(), b()), (await fx.grad(loss)(x(), b()).array()) as number[][], 1e-5);
+    if (backend !== 'webgpu') {
+      const ir = fx.jit(f).lower(x(), b()).toString();
+      expect(ir).toMatch(/fused\[ops=[^\]]*→sum/);
+      expect(ir).not.toMatch(/= sum\[/); // every reduction accumulated inside a loop
+    }
+  });
+
   it('can be turned off', () => {
     const g = fx.jit(chain, { fuse: false });
     expect(g.lower(x(), b()).toString()).not.toMatch(/fused/);

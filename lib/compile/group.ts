@@ -26,9 +26,10 @@ export type Node = { readonly kind: 'loop'; readonly group: LoopGroup } | { read
  * Groups elementwise equations into loops. An elementwise equation joins the
  * open group of its output shape; a group closes as soon as an equation
  * outside it reads one of its values, so each group can run where its last
- * member stood.
+ * member stood. With `reduces`, a reduction (`sum`, `max`, `min`) of a value
+ * of an open group joins it as its last member: the loop accumulates it.
  */
-export function groupLoops(ir: IR, joins: (eq: Equation) => boolean, maxGroup: number): Node[] {
+export function groupLoops(ir: IR, joins: (eq: Equation) => boolean, maxGroup: number, reduces?: (eq: Equation) => boolean): Node[] {
   interface Open {
     members: Equation[];
     shape: readonly number[];
@@ -47,12 +48,15 @@ export function groupLoops(ir: IR, joins: (eq: Equation) => boolean, maxGroup: n
   for (const eq of ir.equations) {
     const elementwise = eq.outputs.length === 1 && joins(eq);
     const key = elementwise ? eq.outputs[0]!.aval.shape.join(',') : '';
-    const target = elementwise ? open.get(key) : undefined;
+    // A reduction of a value the open group computes ends that group: it accumulates inside the loop.
+    const source = !elementwise && eq.inputs.length === 1 && reduces?.(eq) ? producer.get(eq.inputs[0]!) : undefined;
+    const reduction = source && !source.closed && source.members.length < maxGroup && source.shape.join(',') === eq.inputs[0]!.aval.shape.join(',') ? source : undefined;
+    const target = elementwise ? open.get(key) : reduction;
     for (const v of eq.inputs) {
       const g = producer.get(v);
       if (g && g !== target && !g.closed) close(g);
     }
-    if (!elementwise) {
+    if (!elementwise && !reduction) {
       order.push(eq);
       continue;
     }
@@ -64,6 +68,7 @@ export function groupLoops(ir: IR, joins: (eq: Equation) => boolean, maxGroup: n
     }
     g.members.push(eq);
     producer.set(eq.outputs[0]!, g);
+    if (reduction) close(g);
     // The group's place in the program is that of its last member.
     const at = placed.get(g);
     if (at !== undefined) order[at] = null;

@@ -17,7 +17,7 @@ import { IR, type Equation, type Var } from '../core/ir.js';
 import type { Primitive } from '../core/primitive.js';
 import { TransformError } from '../core/errors.js';
 import { ConcreteTensor, type AbstractValue } from '../core/tensor.js';
-import { allocate, ALIASES, isElementwise, lowerEquation, lowerLoop, sizeOf, type Buf, type Step } from './hostKernels.js';
+import { allocate, ALIASES, hostReduces, isElementwise, lowerEquation, lowerLoop, sizeOf, type Buf, type Step } from './hostKernels.js';
 import { groupLoops, MAX_GROUP, type Node } from './group.js';
 
 /** A program lowered to host steps. */
@@ -48,7 +48,7 @@ const bytesPer = (b: Buf) => b.BYTES_PER_ELEMENT * b.length;
  * equation has no host kernel.
  */
 export function lowerToHost(ir: IR, fuse = true): HostProgram | undefined {
-  const nodes = groupLoops(ir, (eq) => isElementwise(eq.prim.name), fuse ? MAX_GROUP : 1);
+  const nodes = groupLoops(ir, (eq) => isElementwise(eq.prim.name), fuse ? MAX_GROUP : 1, fuse ? hostReduces : undefined);
   const nodeInputs = (n: Node) => (n.kind === 'loop' ? n.group.inputs : n.eq.inputs);
   const nodeOutputs = (n: Node) => (n.kind === 'loop' ? n.group.outputs : n.eq.outputs);
   const lastUse = new Map<Var, number>();

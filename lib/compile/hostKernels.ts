@@ -216,10 +216,15 @@ const MATH = { fexp, fexpm1, flog, flog1p, fsin, fcos, fsincos, SINCOS, ftan, ft
  * Compiles (once per distinct source) a loop over `n` positions reading the
  * operands `x0…` and writing the results `o0…`.
  */
-function loopKernel(accesses: readonly Access[], outCount: number, body: readonly string[], k: (value: number) => string): (...args: unknown[]) => void {
+function loopKernel(
+  accesses: readonly Access[],
+  outCount: number,
+  body: readonly string[],
+  k: (value: number) => string,
+  head: string[] = [],
+  tail: string[] = [],
+): (...args: unknown[]) => void {
   const params = ['n', 'k', ...accesses.map((_, j) => `x${j}`), ...accesses.map((_, j) => `m${j}`), ...Array.from({ length: outCount }, (_, j) => `o${j}`)];
-  const head: string[] = [];
-  const tail: string[] = [];
   accesses.forEach((a, j) => {
     if (a.kind === 'scalar') head.push(`const s${j} = x${j}[0];`);
     else if (a.kind === 'period') {
@@ -264,6 +269,23 @@ function operand(a: Access, j: number): string {
   }
 }
 
+/** Reductions a loop can accumulate: initial value and the step, as expressions. */
+const REDUCE_FORMULAS: Readonly<Record<string, { readonly init: number; readonly step: (acc: string, v: string) => string }>> = {
+  sum: { init: 0, step: (acc, v) => `${acc} + ${v}` },
+  // NaN wins, as in tfjs's max/min.
+  max: { init: -Infinity, step: (acc, v) => `(${v} > ${acc} || ${v} !== ${v} ? ${v} : ${acc})` },
+  min: { init: Infinity, step: (acc, v) => `(${v} < ${acc} || ${v} !== ${v} ? ${v} : ${acc})` },
+};
+
+/** Whether a loop can accumulate `eq`: a float32/int32 sum, max or min over trailing axes (or all of them). */
+export function hostReduces(eq: Equation): boolean {
+  if (!(eq.prim.name in REDUCE_FORMULAS) || eq.inputs.length !== 1 || eq.outputs.length !== 1) return false;
+  const x = eq.inputs[0]!.aval;
+  if (x.dtype === 'bool') return false;
+  const axes = [...(eq.params['axes'] as readonly number[])].sort((a, b) => a - b);
+  return axes.every((a, i) => a === x.shape.length - axes.length + i);
+}
+
 /** A group's loop; `uniform` operands hold one value repeated (a broadcast constant) and are read once. */
 export function lowerLoop(group: LoopGroup, slots: Slots, uniform: ReadonlySet<Var>): Step | undefined {
   const accesses = group.inputs.map((v) => (uniform.has(v) ? ({ kind: 'scalar' } as const) : broadcastAccess(v.aval.shape, group.shape)));
@@ -284,9 +306,25 @@ export function lowerLoop(group: LoopGroup, slots: Slots, uniform: ReadonlySet<V
   const trig = new Map<Var, Set<string>>();
   for (const eq of group.members) if (eq.prim.name === 'sin' || eq.prim.name === 'cos') (trig.get(eq.inputs[0]!) ?? trig.set(eq.inputs[0]!, new Set()).get(eq.inputs[0]!)!).add(eq.prim.name);
   const pair = new Map<Var, string>();
+  const head: string[] = [];
+  const tail: string[] = [];
+  const accumulated = new Set<Var>();
   for (const [n, eq] of group.members.entries()) {
     const out = eq.outputs[0]!;
     const x = eq.inputs[0]!;
+    const reducer = REDUCE_FORMULAS[eq.prim.name];
+    if (reducer) {
+      // A reduction over trailing axes: one accumulator, written out every `inner` positions.
+      const j = group.outputs.indexOf(out);
+      if (j < 0 || !hostReduces(eq)) return undefined;
+      const inner = sizeOf(group.shape) / sizeOf(out.aval.shape);
+      if (!(inner >= 1)) return undefined; // an empty reduction: the plain kernel fills its identity
+      head.push(`const q${n}p = ${k(inner)};`, `let q${n} = 0;`, `let w${n} = 0;`, `let acc${n} = ${k(reducer.init)};`);
+      body.push(`acc${n} = ${reducer.step(`acc${n}`, local.get(x)!)};`);
+      tail.push(`if (++q${n} === q${n}p) {`, `  o${j}[w${n}++] = acc${n};`, `  acc${n} = ${k(reducer.init)};`, `  q${n} = 0;`, '}');
+      accumulated.add(out);
+      continue;
+    }
     if ((eq.prim.name === 'sin' || eq.prim.name === 'cos') && trig.get(x)!.size === 2 && eq.inputs[0]!.aval.dtype === 'float32') {
       let names = pair.get(x);
       if (!names) {
@@ -304,8 +342,8 @@ export function lowerLoop(group: LoopGroup, slots: Slots, uniform: ReadonlySet<V
     body.push(`const v${n} = ${out.aval.dtype === 'int32' ? `(${expr}) | 0` : expr};`);
     local.set(out, `v${n}`);
   }
-  group.outputs.forEach((v, j) => body.push(`o${j}[i] = ${local.get(v)!};`));
-  const kernel = loopKernel(accesses, group.outputs.length, body, k);
+  group.outputs.forEach((v, j) => accumulated.has(v) || body.push(`o${j}[i] = ${local.get(v)!};`));
+  const kernel = loopKernel(accesses, group.outputs.length, body, k, head, tail);
   const kv = Float64Array.from(constants);
   const maps = accesses.map((a) => (a.kind === 'map' ? a.map : null));
   const n = sizeOf(group.shape);

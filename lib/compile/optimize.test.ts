@@ -52,8 +52,8 @@ const rules: Rule[] = [
   { rule: 'x·1 → x', op: 'mul', readsConstant: true, constant: 1, inner: (x) => fx.mul(x, 1) },
   { rule: '1·x → x', op: 'mul', readsConstant: true, constant: 1, inner: (x) => fx.mul(1, x) },
   { rule: 'x·ones (same shape) → x', op: 'mul', readsConstant: true, constant: 1, inner: (x) => fx.mul(x, fx.ones([2, 3])) },
-  { rule: 'x+0 → x', op: 'add', readsConstant: true, constant: 0, inner: (x) => fx.add(x, 0) },
-  { rule: '0+x → x', op: 'add', readsConstant: true, constant: 0, inner: (x) => fx.add(0, x) },
+  { rule: 'x+(−0) → x', op: 'add', readsConstant: true, constant: -0, inner: (x) => fx.add(x, -0) },
+  { rule: '(−0)+x → x', op: 'add', readsConstant: true, constant: -0, inner: (x) => fx.add(-0, x) },
   { rule: 'x−0 → x', op: 'sub', readsConstant: true, constant: 0, inner: (x) => fx.sub(x, 0) },
   { rule: 'x/1 → x', op: 'div', readsConstant: true, constant: 1, inner: (x) => fx.div(x, 1) },
   { rule: '−(−x) → x', op: 'neg', readsConstant: false, inner: (x) => fx.neg(fx.neg(x)) },
@@ -343,9 +343,8 @@ describeEachBackend('jit optimizer', (backend) => {
     expect(Math.abs(got[7]! - r)).toBeLessThan(backend === 'webgpu' ? 1e-3 : 1e-5);
   });
 
-  // KNOWN BUG: CSE keys params with JSON.stringify, which writes Infinity, −Infinity and NaN as null,
-  // so pad(x, …, −Infinity) and pad(x, …, Infinity) are merged and both outputs get −Infinity.
-  it.fails('KNOWN BUG: does not merge equations whose params differ only in ±Infinity (pad value)', async () => {
+  // CSE keys params by value; ±Infinity and NaN (which JSON writes as null) are spelled out.
+  it('does not merge equations whose params differ only in ±Infinity (pad value)', async () => {
     const f = (x: V) => [fx.pad(x, [[1, 0]], -Infinity), fx.pad(x, [[1, 0]], Infinity)] as const;
     const x = fx.tensor([0.5, -1, 2]) as V;
     const [lo, hi] = fx.jit(f)(x);
@@ -353,8 +352,8 @@ describeEachBackend('jit optimizer', (backend) => {
     await expectClose(hi, [Infinity, 0.5, -1, 2]);
   });
 
-  // KNOWN BUG (cpu, wasm): x + 0 → x keeps the sign of −0, but IEEE −0 + 0 = +0, so 1/(x + 0) at x = −0 is −Infinity in jit, +Infinity eagerly.
-  (constantsReadable ? it.fails : it)('x + 0 at x = −0 is +0 as in eager evaluation (1/(x + 0) = +Infinity)', async () => {
+  // x + 0 is not simplified: IEEE −0 + 0 = +0, so 1/(x + 0) at x = −0 is +Infinity (only x + (−0) → x is exact).
+  it('x + 0 at x = −0 is +0 as in eager evaluation (1/(x + 0) = +Infinity)', async () => {
     const f = (x: V) => fx.div(1, fx.add(x, 0));
     const x = fx.tensor([-0, 1, 2]) as V;
     await expectClose(f(x), [Infinity, 1, 0.5]);

@@ -15,7 +15,7 @@ export interface OptimizeReport {
   deadCode: number;
 }
 
-/** A constant's value when it is small and every element equals `v`. */
+/** Whether a constant is small enough to read and every element is `v` (0 and −0 told apart). */
 function isConstantEqualTo(value: Tensor | undefined, v: number): boolean {
   // Up to 4M elements: a broadcast cotangent seed (ones) is worth one read while compiling.
   if (!value || value.size > 1 << 22) return false;
@@ -23,7 +23,8 @@ function isConstantEqualTo(value: Tensor | undefined, v: number): boolean {
   if (getBackend() === 'webgpu') return false;
   try {
     const data = value.dataSync();
-    return data.length > 0 && data.every((x) => x === v);
+    // Object.is: 0 and −0 are different identities (see `simplify`).
+    return data.length > 0 && data.every((x) => Object.is(x, v));
   } catch {
     return false; // not readable synchronously (webgpu in Node): keep the equation
   }
@@ -102,7 +103,10 @@ const identities = new WeakMap<object, number>();
 let nextIdentity = 0;
 
 function paramsKey(params: object): string {
-  const plain = JSON.stringify(params, (_k, v: unknown) => (typeof v === 'function' ? `#fn${identity(v)}` : v));
+  // JSON writes ±Infinity and NaN as null (and −0 as 0): spell them out, or pad(x, −Infinity) would merge with pad(x, Infinity).
+  const plain = JSON.stringify(params, (_k, v: unknown) =>
+    typeof v === 'function' ? `#fn${identity(v)}` : typeof v === 'number' && (!Number.isFinite(v) || Object.is(v, -0)) ? `#num${Object.is(v, -0) ? '-0' : String(v)}` : v,
+  );
   return plain.includes('#fn') ? `${plain}#${identity(params)}` : plain;
 }
 
@@ -121,9 +125,10 @@ function simplify(eq: Equation, producer: Map<Var, Equation>, constants: Map<Var
       if (isConstantEqualTo(constants.get(b!), 1)) return a;
       if (isConstantEqualTo(constants.get(a!), 1)) return b;
       return undefined;
+    // IEEE-exact only: x + (−0) = x for every x, but x + 0 turns −0 into +0; x − 0 = x, x − (−0) does not.
     case 'add':
-      if (isConstantEqualTo(constants.get(b!), 0)) return a;
-      if (isConstantEqualTo(constants.get(a!), 0)) return b;
+      if (isConstantEqualTo(constants.get(b!), -0)) return a;
+      if (isConstantEqualTo(constants.get(a!), -0)) return b;
       return undefined;
     case 'sub':
       return isConstantEqualTo(constants.get(b!), 0) ? a : undefined;
