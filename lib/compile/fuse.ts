@@ -52,6 +52,11 @@ interface Step {
 interface FusedParams extends Params {
   readonly steps: readonly Step[];
   readonly outShape: readonly number[];
+  /**
+   * When set, the last step's values are summed over their trailing `inner`
+   * positions (webgpu only): one workgroup per output element.
+   */
+  readonly reduceInner?: number;
   /** Printed in the IR: the fused operators in order. */
   readonly ops: string;
 }
@@ -60,7 +65,7 @@ function sameShape(a: readonly number[], b: readonly number[]): boolean {
   return a.length === b.length && a.every((d, i) => d === b[i]);
 }
 
-function size(shape: readonly number[]): number {
+function sizeOf(shape: readonly number[]): number {
   return shape.reduce((n, d) => n * d, 1);
 }
 
@@ -97,7 +102,7 @@ function prepared(inputs: readonly tf.Tensor[], outShape: readonly number[]): { 
     const suffix = outShape.slice(outShape.length - x.rank);
     const squeezed = x.shape.every((d) => d === 1) ? tf.reshape(x, []) : x;
     if (squeezed.rank === 0 || sameShape(x.shape, suffix)) {
-      mods.push(Math.max(1, size(squeezed.shape)));
+      mods.push(Math.max(1, sizeOf(squeezed.shape)));
       return squeezed;
     }
     mods.push(0);
@@ -108,7 +113,7 @@ function prepared(inputs: readonly tf.Tensor[], outShape: readonly number[]): { 
 
 function runJs(inputs: readonly tf.Tensor[], params: FusedParams): tf.Tensor {
   const { tensors, mods } = prepared(inputs, params.outShape);
-  const out = new Float32Array(size(params.outShape));
+  const out = new Float32Array(sizeOf(params.outShape));
   jsKernel(params, tensors.length)(tensors.map((t) => t.dataSync() as Float32Array), out, mods);
   return tf.tensor(out, params.outShape as number[], 'float32');
 }
@@ -155,6 +160,74 @@ class FusedWgslProgram {
   }
 }
 
+/** Threads per workgroup of a fused reduction. */
+const REDUCE_THREADS = 64;
+
+/**
+ * A fused chain whose last value is summed over trailing positions: one
+ * workgroup per output element; each thread computes the chain at a strided
+ * subset of the `inner` positions, then the workgroup adds its partial sums
+ * in shared memory. Operands have the chain's full shape or one element.
+ */
+class FusedReduceWgslProgram {
+  readonly variableNames: string[];
+  readonly outputShape: number[];
+  readonly shaderKey: string;
+  readonly dispatchLayout: { x: number[] };
+  readonly dispatch: [number, number, number];
+  readonly workgroupSize: [number, number, number] = [REDUCE_THREADS, 1, 1];
+  readonly size = true;
+
+  constructor(
+    private readonly params: FusedParams,
+    private readonly scalars: readonly boolean[],
+    util: { flatDispatchLayout(s: number[]): { x: number[] }; computeDispatch(l: { x: number[] }, s: number[], w: number[]): [number, number, number] },
+  ) {
+    this.variableNames = scalars.map((_, j) => `x${j}`);
+    this.outputShape = params.outShape.length ? params.outShape.slice() : [1];
+    this.shaderKey = `fluxion_fused_sum_${params.reduceInner}_${scalars.map((b) => (b ? 's' : 'a')).join('')}_${params.steps.map((s) => `${s.op}(${s.args.map((a) => `${a.kind}${a.index}`).join(',')})`).join('_')}`;
+    this.dispatchLayout = util.flatDispatchLayout(this.outputShape);
+    // One workgroup per output element.
+    this.dispatch = util.computeDispatch(this.dispatchLayout, this.outputShape, [1, 1, 1]);
+  }
+
+  getUserCode(): string {
+    const inner = this.params.reduceInner!;
+    const read = (j: number) => (this.scalars[j] ? `x${j}[0]` : `x${j}[p]`);
+    const lines = this.params.steps.map((s, k) => {
+      const [a, b] = s.args.map((r) => (r.kind === 'v' ? `v${r.index}` : read(r.index)));
+      return `    let v${k} = ${FORMULAS[s.op]!.wgsl(a!, b)};`;
+    });
+    return [
+      'fn fusedTanh(a : f32) -> f32 {',
+      '  let e2x = exp(-2.0 * abs(a));',
+      '  return sign(a) * (1.0 - e2x) / (1.0 + e2x);',
+      '}',
+      `var<workgroup> partial : array<f32, ${REDUCE_THREADS}>;`,
+      'fn main(index : i32) {',
+      `  let row = index / ${REDUCE_THREADS};`,
+      '  var acc = 0.0;',
+      `  for (var k = i32(localId.x); k < ${inner} && row < uniforms.size; k = k + ${REDUCE_THREADS}) {`,
+      `    let p = row * ${inner} + k;`,
+      ...lines,
+      `    acc = acc + v${this.params.steps.length - 1};`,
+      '  }',
+      '  partial[localId.x] = acc;',
+      '  workgroupBarrier();',
+      `  for (var half = ${REDUCE_THREADS / 2}u; half > 0u; half = half / 2u) {`,
+      '    if (localId.x < half) {',
+      '      partial[localId.x] = partial[localId.x] + partial[localId.x + half];',
+      '    }',
+      '    workgroupBarrier();',
+      '  }',
+      '  if (localId.x == 0u && row < uniforms.size) {',
+      '    setOutputAtIndex(row, partial[0]);',
+      '  }',
+      '}',
+    ].join('\n');
+  }
+}
+
 interface WebgpuBackendLike {
   runWebGPUProgram(program: unknown, inputs: tf.TensorInfo[], dtype: 'float32'): tf.TensorInfo;
 }
@@ -168,9 +241,17 @@ export function setWebgpuUtil(util: typeof webgpuUtil): void {
 
 function runWgsl(inputs: readonly tf.Tensor[], params: FusedParams): tf.Tensor {
   const backend = tf.backend() as unknown as WebgpuBackendLike;
-  const program = new FusedWgslProgram(params, inputs.length, webgpuUtil!);
+  const program =
+    params.reduceInner !== undefined
+      ? new FusedReduceWgslProgram(params, inputs.map((x) => x.size === 1), webgpuUtil!)
+      : new FusedWgslProgram(params, inputs.length, webgpuUtil!);
   const info = backend.runWebGPUProgram(program, inputs as tf.Tensor[], 'float32');
-  return tf.engine().makeTensorFromTensorInfo(info);
+  const out = tf.engine().makeTensorFromTensorInfo(info);
+  if (out.rank === params.outShape.length) return out;
+  // A reduction to a scalar ran with output shape [1].
+  const scalar = tf.reshape(out, params.outShape as number[]);
+  out.dispose();
+  return scalar;
 }
 
 export const fusedPrimitive: Primitive<FusedParams> = {
@@ -179,9 +260,10 @@ export const fusedPrimitive: Primitive<FusedParams> = {
   impl(inputs, params) {
     const backend = tf.getBackend();
     if (backend === 'webgpu' && webgpuUtil) return [runWgsl(inputs, params)];
+    if (params.reduceInner !== undefined) throw new Error('fluxion internal error: a fused reduction runs only on webgpu');
     return [runJs(inputs, params)];
   },
-  showParams: (p) => `ops=${p.ops}`,
+  showParams: (p) => `ops=${p.ops}${p.reduceInner !== undefined ? '→sum' : ''}`,
 };
 
 // ------------------------------------------------------------------ the pass
@@ -200,8 +282,8 @@ function fusable(eq: Equation): boolean {
  * a group only when every use of it is inside the group and it is not an
  * output of the program; each group has one result.
  */
-export function fuse(ir: IR, maxInputs = 16): { ir: IR; fusedGroups: number } {
-  const whole = fuseWholeGroups(ir, maxInputs);
+export function fuse(ir: IR, maxInputs = 16, reductions = false): { ir: IR; fusedGroups: number } {
+  const whole = fuseWholeGroups(ir, maxInputs, reductions);
   const chains = fuseChains(whole.ir, maxInputs);
   return { ir: chains.ir, fusedGroups: whole.fusedGroups + chains.fusedGroups };
 }
@@ -212,12 +294,25 @@ export function fuse(ir: IR, maxInputs = 16): { ir: IR; fusedGroups: number } {
  * share intermediates (a gradient that reuses sin(x), exp(−x²) and tanh(x)
  * several times is one kernel reading x once).
  */
-function fuseWholeGroups(ir: IR, maxInputs: number): { ir: IR; fusedGroups: number } {
+function fuseWholeGroups(ir: IR, maxInputs: number, reductions: boolean): { ir: IR; fusedGroups: number } {
   let fusedGroups = 0;
-  const equations = groupLoops(ir, fusable, MAX_GROUP).flatMap((node): Equation[] => {
+  const equations = groupLoops(ir, fusable, MAX_GROUP, reductions ? reducible : undefined).flatMap((node): Equation[] => {
     if (node.kind === 'eq') return [node.eq];
-    const { members, outputs } = node.group;
+    const { members, outputs, inputs, shape } = node.group;
     const last = members[members.length - 1]!;
+    if (last.prim.name === 'sum') {
+      // A chain feeding a sum: one reduction kernel when the sum's result is all the group gives out
+      // and every operand has the chain's shape or one element.
+      const full = inputs.every((v) => sizeOf(v.aval.shape) === 1 || sameShape(v.aval.shape, shape)) && members.length > 1 && last.inputs[0] === members[members.length - 2]!.outputs[0];
+      const fused = outputs.length === 1 && outputs[0] === last.outputs[0] && members.length > 1 && full ? fusedEquation(members.slice(0, -1), maxInputs) : undefined;
+      if (fused) {
+        fusedGroups++;
+        const inner = sizeOf(shape) / sizeOf(last.outputs[0]!.aval.shape);
+        const params = { ...(fused.params as FusedParams), outShape: last.outputs[0]!.aval.shape, reduceInner: inner };
+        return [{ ...fused, params: { ...params, ops: `${params.ops}` }, outputs: last.outputs }];
+      }
+      return [...members];
+    }
     if (members.length > 1 && outputs.length === 1 && outputs[0] === last.outputs[0]) {
       const fused = fusedEquation(members, maxInputs);
       if (fused) {
@@ -229,6 +324,15 @@ function fuseWholeGroups(ir: IR, maxInputs: number): { ir: IR; fusedGroups: numb
   });
   if (fusedGroups === 0) return { ir, fusedGroups };
   return { ir: new IR(ir.inputs, ir.constVars, ir.constValues, equations, ir.outputs, ir.outAvals), fusedGroups };
+}
+
+/** A float32 sum over trailing axes (or all of them), with a safe integer extent: it can close a fused WGSL chain. */
+function reducible(eq: Equation): boolean {
+  if (eq.prim.name !== 'sum' || eq.inputs[0]!.aval.dtype !== 'float32') return false;
+  const rank = eq.inputs[0]!.aval.shape.length;
+  const axes = [...(eq.params['axes'] as readonly number[])].sort((a, b) => a - b);
+  const inner = sizeOf(eq.inputs[0]!.aval.shape) / Math.max(1, sizeOf(eq.outputs[0]!.aval.shape));
+  return axes.length > 0 && axes.every((a, i) => a === rank - axes.length + i) && Number.isSafeInteger(inner) && inner > 0 && sizeOf(eq.outputs[0]!.aval.shape) < 65535;
 }
 
 /** Second pass: single-use chains of one shape. */

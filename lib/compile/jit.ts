@@ -153,7 +153,7 @@ export function jit<F extends (...args: never[]) => unknown>(f: F, options: JitO
       }
       if (host) optimized.fused += host.fusedLoops;
     }
-    const { ir: fusedIR, fusedGroups } = host || mixed || unfused || !fusionPays(backend) ? { ir, fusedGroups: 0 } : fuse(ir, maxFusedInputs(backend));
+    const { ir: fusedIR, fusedGroups } = host || mixed || unfused || !fusionPays(backend) ? { ir, fusedGroups: 0 } : fuse(ir, maxFusedInputs(backend), backend === 'webgpu');
     optimized.fused += fusedGroups + (mixed ? mixed.items.filter((item) => item.kind === 'host').length : 0);
     const plan = planMemory(fusedIR);
     const compiled = { plan, host, mixed, lowered: host ? host.ir : (mixed ?? plan).ir, ir, outDef: outDef! };
