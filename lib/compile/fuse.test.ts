@@ -72,16 +72,16 @@ describeEachBackend('elementwise fusion in jit', (backend) => {
   });
 
   it('a chain feeding a sum over trailing axes is one kernel on every backend (WGSL reduction on webgpu), same values and gradients', async () => {
-    const all = (m: M, v: V) => fx.sum(fx.mul(fx.exp(fx.mul(m, 0.5)), fx.sin(fx.add(m, v))));
+    const all = (m: M) => fx.sum(fx.mul(fx.exp(fx.mul(m, 0.5)), fx.sin(fx.add(m, 0.3))));
     const rows = (m: M) => fx.sum(fx.tanh(fx.mul(m, 2)), 1);
     const big = (y: fx.Tensor<[300, 700], 'float32'>) => fx.sum(fx.mul(fx.sin(y), fx.sin(y)), 1);
     const y = fx.reshape(fx.tensor(Array.from({ length: 210000 }, (_, i) => Math.sin(i * 0.01))), [300, 700]) as fx.Tensor<[300, 700], 'float32'>;
     const tol = backend === 'webgpu' ? 1e-3 : 1e-5;
-    await expectClose(fx.jit(all)(x(), b()), (await all(x(), b()).array()) as number, tol);
+    await expectClose(fx.jit(all)(x()), (await all(x()).array()) as number, tol);
     await expectClose(fx.jit(rows)(x()), (await rows(x()).array()) as number[], tol);
     await expectClose(fx.jit(big)(y), (await big(y).array()) as number[], tol);
-    await expectClose(fx.jit(fx.grad(all))(x(), b()), (await fx.grad(all)(x(), b()).array()) as number[][], tol);
-    for (const ir of [fx.jit(all).lower(x(), b()), fx.jit(rows).lower(x()), fx.jit(big).lower(y)].map(String)) {
+    await expectClose(fx.jit(fx.grad(all))(x()), (await fx.grad(all)(x()).array()) as number[][], tol);
+    for (const ir of [fx.jit(all).lower(x()), fx.jit(rows).lower(x()), fx.jit(big).lower(y)].map(String)) {
       expect(ir).toMatch(/fused\[ops=[^\]]*→sum/);
       expect(ir).not.toMatch(/= sum\[/);
     }
