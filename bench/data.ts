@@ -4,18 +4,9 @@
  * helpers for the references.
  */
 import * as fx from '../lib/index.js';
+import { rng } from '../lib/testing/random.js';
 
-/** mulberry32: a small seeded generator, so every run and every peer sees the same data. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { rng };
 
 /** `n` values uniform in [lo, hi), rounded to float32. */
 export function uniform(n: number, seed: number, lo = -1, hi = 1): Float32Array {

@@ -1,17 +1,9 @@
 import { describe, it, expect } from 'vitest';
+import { rng } from '../testing/random.js';
 import { fcos, ferf, fexp, fexpm1, flog, flog1p, fsigmoid, fsin, fsoftplus, ftan, ftanh } from './fastmath.js';
 
 // Deterministic samples: mulberry32, so a failure reproduces.
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const random = rng;
 
 /** `count` float32 values with |x| log-uniform in [lo, hi], each sign with probability `negative` of being negative. */
 function samples(lo: number, hi: number, negative: number, count = 200_000, seed = 1): Float64Array {

@@ -118,6 +118,17 @@ function runJs(inputs: readonly tf.Tensor[], params: FusedParams): tf.Tensor {
   return tf.tensor(out, params.outShape as number[], 'float32');
 }
 
+/** tanh as tfjs-webgpu writes it: WGSL's builtin overflows for large |x| on some drivers. */
+const WGSL_TANH = ['fn fusedTanh(a : f32) -> f32 {', '  let e2x = exp(-2.0 * abs(a));', '  return sign(a) * (1.0 - e2x) / (1.0 + e2x);', '}'];
+
+/** `let vK = …;` for each step; `read(j)` is the WGSL expression of input j. */
+function wgslSteps(steps: readonly Step[], read: (j: number) => string, indent: string): string[] {
+  return steps.map((s, k) => {
+    const [a, b] = s.args.map((r) => (r.kind === 'v' ? `v${r.index}` : read(r.index)));
+    return `${indent}let v${k} = ${FORMULAS[s.op]!.wgsl(a!, b)};`;
+  });
+}
+
 /** A tfjs-backend-webgpu program computing the fused chain in one dispatch. */
 class FusedWgslProgram {
   readonly variableNames: string[];
@@ -141,15 +152,9 @@ class FusedWgslProgram {
   }
 
   getUserCode(): string {
-    const lines = this.params.steps.map((s, k) => {
-      const [a, b] = s.args.map((r) => (r.kind === 'v' ? `v${r.index}` : `getX${r.index}ByOutputIndex(index)`));
-      return `      let v${k} = ${FORMULAS[s.op]!.wgsl(a!, b)};`;
-    });
+    const lines = wgslSteps(this.params.steps, (j) => `getX${j}ByOutputIndex(index)`, '      ');
     return [
-      'fn fusedTanh(a : f32) -> f32 {',
-      '  let e2x = exp(-2.0 * abs(a));',
-      '  return sign(a) * (1.0 - e2x) / (1.0 + e2x);',
-      '}',
+      ...WGSL_TANH,
       'fn main(index : i32) {',
       '  if (index < uniforms.size) {',
       ...lines,
@@ -193,16 +198,9 @@ class FusedReduceWgslProgram {
 
   getUserCode(): string {
     const inner = this.params.reduceInner!;
-    const read = (j: number) => (this.scalars[j] ? `x${j}[0]` : `x${j}[p]`);
-    const lines = this.params.steps.map((s, k) => {
-      const [a, b] = s.args.map((r) => (r.kind === 'v' ? `v${r.index}` : read(r.index)));
-      return `    let v${k} = ${FORMULAS[s.op]!.wgsl(a!, b)};`;
-    });
+    const lines = wgslSteps(this.params.steps, (j) => (this.scalars[j] ? `x${j}[0]` : `x${j}[p]`), '    ');
     return [
-      'fn fusedTanh(a : f32) -> f32 {',
-      '  let e2x = exp(-2.0 * abs(a));',
-      '  return sign(a) * (1.0 - e2x) / (1.0 + e2x);',
-      '}',
+      ...WGSL_TANH,
       `var<workgroup> partial : array<f32, ${REDUCE_THREADS}>;`,
       'fn main(index : i32) {',
       `  let row = index / ${REDUCE_THREADS};`,

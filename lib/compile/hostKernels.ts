@@ -461,10 +461,8 @@ function lowerGather(eq: Equation, slots: Slots): Step {
     let p = 0;
     for (let u = 0; u < outer; u++) {
       for (let j = 0; j < count; j++) {
-        const r = idx[j]!;
-        const ok = r >= 0 && r < dim;
-        const from = (u * dim + r) * inner;
-        for (let w = 0; w < inner; w++) out[p++] = ok ? x[from + w]! : 0;
+        const from = (u * dim + idx[j]!) * inner;
+        for (let w = 0; w < inner; w++) out[p++] = x[from + w]!;
       }
     }
   };
@@ -488,12 +486,7 @@ function lowerScatter(eq: Equation, slots: Slots): Step {
     let p = 0;
     for (let u = 0; u < outer; u++) {
       for (let j = 0; j < count; j++) {
-        const r = idx[j]!;
-        if (r < 0 || r >= dim) {
-          p += inner;
-          continue;
-        }
-        const to = (u * dim + r) * inner;
+        const to = (u * dim + idx[j]!) * inner;
         for (let w = 0; w < inner; w++) out[to + w] = out[to + w]! + upd[p++]!;
       }
     }
