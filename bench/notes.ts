@@ -123,7 +123,7 @@ export function targetSection(results: readonly BackendResult[]): string[] {
     const q = a / b;
     rows.push(`| ${what} | ${text(q)} | ≤ ${bar}× | ${q <= bar ? 'met' : '**not met**'} |`);
   };
-  const x = (q: number) => `${q.toFixed(2)}×`;
+  const x = (q: number) => `${q.toFixed(3)}×`;
   const faster = (q: number) => `${q.toFixed(3)}× (${(1 / q).toFixed(1)}× faster)`;
   row('W1 MLP step, jit / jax-js jit (wasm)', med('wasm', 'W1', 'fluxion jit'), med('wasm', 'W1', 'jax-js jit'), 1, x);
   // The floor: W1's FLOPs at the best matmul rate tfjs-wasm reached in this run's W6-512 (the fastest of the
