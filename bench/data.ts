@@ -63,3 +63,15 @@ export async function readFx(tensors: readonly fx.Tensor[]): Promise<Float32Arra
   for (const t of tensors) out.push(Float32Array.from((await t.data()) as Float32Array));
   return out;
 }
+
+/** `f` as it is (eager) or `fx.jit(f)`, with a `dispose` that clears the jit cache and frees `owned`. */
+export function fxVariant<F extends (...args: never[]) => unknown>(f: F, jit: boolean, owned: readonly { dispose(): void }[]): { step: F; dispose: () => void } {
+  const jitted = jit ? fx.jit(f) : undefined;
+  return {
+    step: (jitted ?? f) as F,
+    dispose() {
+      jitted?.clear();
+      owned.forEach((t) => t.dispose());
+    },
+  };
+}

@@ -31,6 +31,11 @@ export interface Context {
 
 export type Factory = (ctx: Context) => Promise<Runner> | Runner;
 
+/** All five columns: fluxion eager and jit, TF.js, jax-js jit and eager, from one setup per framework. */
+export function everyImpl(fxSetup: (jit: boolean) => Factory, tfSetup: Factory, jaxSetup: (jit: boolean) => Factory): Record<ImplName, Factory> {
+  return { 'fluxion eager': fxSetup(false), 'fluxion jit': fxSetup(true), tfjs: tfSetup, 'jax-js jit': jaxSetup(true), 'jax-js eager': jaxSetup(false) };
+}
+
 /** A timed workload: a float64 reference and one factory per implementation. */
 export interface Workload {
   readonly id: string;

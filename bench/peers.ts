@@ -122,4 +122,16 @@ export async function readTf(tensors: readonly tf.Tensor[]): Promise<Float32Arra
   return out;
 }
 
+/** `f` as it is (eager) or `jax.jit(f)`, with a `dispose` that frees the compiled program and `owned`. */
+export function jaxVariant<F extends (...args: never[]) => unknown>(f: F, jit: boolean, owned: readonly { dispose(): void }[]): { step: F; dispose: () => void } {
+  const step = (jit ? jax.jit(f as never) : f) as F;
+  return {
+    step,
+    dispose() {
+      if ('dispose' in step) (step as { dispose(): void }).dispose();
+      owned.forEach((a) => a.dispose());
+    },
+  };
+}
+
 export { tf, jax };

@@ -4,9 +4,9 @@
  * parameters. Outputs: the loss, then the gradients w1 b1 w2 b2 w3 b3.
  */
 import * as fx from '../../lib/index.js';
-import { fxTensor, matmul64, normal, readFx, rng, transpose64, uniform } from '../data.js';
-import type { Workload } from '../harness.js';
-import { jax, readJax, readTf, tf, useJaxDevice } from '../peers.js';
+import { fxTensor, fxVariant, matmul64, normal, readFx, rng, transpose64, uniform } from '../data.js';
+import { everyImpl, type Workload } from '../harness.js';
+import { jax, jaxVariant, readJax, readTf, tf, useJaxDevice } from '../peers.js';
 
 const B = 128;
 const D = [784, 512, 512, 10] as const;
@@ -107,19 +107,14 @@ function fxSetup(jit: boolean) {
     } as unknown as Params;
     const x = fxTensor(d.x, [B, 784]) as unknown as X;
     const y = fxTensor(d.y, [B, 10]) as unknown as Y;
-    const vg = fx.valueAndGrad(fxLoss);
-    const jitted = jit ? fx.jit(vg) : undefined;
-    const step = jitted ?? vg;
+    const { step, dispose } = fxVariant(fx.valueAndGrad(fxLoss), jit, [...Object.values(p), x, y]);
     return {
       run: () =>
         fx.scope(async () => {
           const [v, g] = step(p, x, y);
           return readFx([v, g.w1, g.b1, g.w2, g.b2, g.w3, g.b3]);
         }),
-      dispose() {
-        jitted?.clear();
-        [...Object.values(p), x, y].forEach((t) => t.dispose());
-      },
+      dispose,
     };
   };
 }
@@ -176,18 +171,14 @@ function jaxSetup(jit: boolean) {
       const z = np.matmul(h2, q.w3).add(q.b3);
       return yb.mul(jax.nn.logSoftmax(z, 1)).sum(1).mean().neg();
     };
-    const vg = jax.valueAndGrad(loss);
-    const step = jit ? jax.jit(vg) : vg;
+    const { step, dispose } = jaxVariant(jax.valueAndGrad(loss), jit, [...Object.values(p), x, y]);
     const refs = (): JP => ({ w1: p.w1.ref, b1: p.b1.ref, w2: p.w2.ref, b2: p.b2.ref, w3: p.w3.ref, b3: p.b3.ref });
     return {
       run: async () => {
         const [v, g] = step(refs(), x.ref, y.ref) as [jax.numpy.Array, JP];
         return readJax([v, g.w1, g.b1, g.w2, g.b2, g.w3, g.b3]);
       },
-      dispose() {
-        if ('dispose' in step) (step as { dispose(): void }).dispose();
-        [...Object.values(p), x, y].forEach((a) => a.dispose());
-      },
+      dispose,
     };
   };
 }
@@ -197,11 +188,5 @@ export const w1: Workload = {
   title: 'MLP 784-512-512-10, batch 128, tanh + softmax cross-entropy: value and grad',
   how: "TF.js's matMul gradient multiplies with tfjs's `transposeA`/`transposeB` flags, which tfjs-wasm runs ~20× slower than an explicit transpose and a plain product (DESIGN.md, Kernel facts); fluxion's transpose rule uses the explicit form.",
   reference,
-  impls: {
-    'fluxion eager': fxSetup(false),
-    'fluxion jit': fxSetup(true),
-    tfjs: tfSetup,
-    'jax-js jit': jaxSetup(true),
-    'jax-js eager': jaxSetup(false),
-  },
+  impls: everyImpl(fxSetup, tfSetup, jaxSetup),
 };

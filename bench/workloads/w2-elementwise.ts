@@ -3,9 +3,9 @@
  * `sum(sin(x)·exp(−x²) + tanh(x)·x)`. Output: the gradient.
  */
 import * as fx from '../../lib/index.js';
-import { fxTensor, readFx, uniform } from '../data.js';
-import type { Context, Workload } from '../harness.js';
-import { jax, readJax, readTf, tf, useJaxDevice } from '../peers.js';
+import { fxTensor, fxVariant, readFx, uniform } from '../data.js';
+import { everyImpl, type Context, type Workload } from '../harness.js';
+import { jax, jaxVariant, readJax, readTf, tf, useJaxDevice } from '../peers.js';
 
 const N = 1_000_000;
 let x32: Float32Array | undefined;
@@ -29,16 +29,8 @@ const fxChain = (x: V) => fx.sum(fx.add(fx.mul(fx.sin(x), fx.exp(fx.neg(fx.mul(x
 function fxSetup(jit: boolean) {
   return () => {
     const x = fxTensor(input(), [N]) as unknown as V;
-    const g = fx.grad(fxChain);
-    const jitted = jit ? fx.jit(g) : undefined;
-    const step = jitted ?? g;
-    return {
-      run: () => fx.scope(async () => readFx([step(x)])),
-      dispose() {
-        jitted?.clear();
-        x.dispose();
-      },
-    };
+    const { step, dispose } = fxVariant(fx.grad(fxChain), jit, [x]);
+    return { run: () => fx.scope(async () => readFx([step(x)])), dispose };
   };
 }
 
@@ -54,15 +46,8 @@ function jaxSetup(jit: boolean) {
     const np = jax.numpy;
     const x = np.array(input());
     const f = (v: jax.numpy.Array) => np.sin(v.ref).mul(np.exp(v.ref.mul(v.ref).neg())).add(np.tanh(v.ref).mul(v)).sum();
-    const g = jax.grad(f);
-    const step = jit ? jax.jit(g) : g;
-    return {
-      run: async () => readJax([step(x.ref) as jax.numpy.Array]),
-      dispose() {
-        if ('dispose' in step) (step as { dispose(): void }).dispose();
-        x.dispose();
-      },
-    };
+    const { step, dispose } = jaxVariant(jax.grad(f), jit, [x]);
+    return { run: async () => readJax([step(x.ref) as jax.numpy.Array]), dispose };
   };
 }
 
@@ -70,11 +55,5 @@ export const w2: Workload = {
   id: 'W2',
   title: 'grad of sum(sin(x)·exp(−x²) + tanh(x)·x), 1,000,000 elements',
   reference,
-  impls: {
-    'fluxion eager': fxSetup(false),
-    'fluxion jit': fxSetup(true),
-    tfjs: tfSetup,
-    'jax-js jit': jaxSetup(true),
-    'jax-js eager': jaxSetup(false),
-  },
+  impls: everyImpl(fxSetup, tfSetup, jaxSetup),
 };

@@ -15,7 +15,7 @@
 import * as fx from '../../lib/index.js';
 import { readFx } from '../data.js';
 import type { Context, Workload } from '../harness.js';
-import { jax, readJax, readTf, tf, useJaxDevice } from '../peers.js';
+import { jax, jaxVariant, readJax, readTf, tf, useJaxDevice } from '../peers.js';
 
 const X = [0.5, -1.25, 2, -0.3, 0.7, 1.1, -2.2, 0.05, -0.6, 1.9];
 const x32 = Float32Array.from(X);
@@ -127,15 +127,8 @@ function jaxSetup(jit: boolean) {
       v.dispose();
       return y;
     };
-    const vg = jax.valueAndGrad(f);
-    const step = jit ? jax.jit(vg) : vg;
-    return {
-      run: async () => readJax(step(x.ref) as [jax.numpy.Array, jax.numpy.Array]),
-      dispose() {
-        if ('dispose' in step) (step as { dispose(): void }).dispose();
-        x.dispose();
-      },
-    };
+    const { step, dispose } = jaxVariant(jax.valueAndGrad(f), jit, [x]);
+    return { run: async () => readJax(step(x.ref) as [jax.numpy.Array, jax.numpy.Array]), dispose };
   };
 }
 

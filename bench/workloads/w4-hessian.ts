@@ -10,9 +10,9 @@
  * Output: H (64×64).
  */
 import * as fx from '../../lib/index.js';
-import { fxTensor, normal, readFx, uniform } from '../data.js';
-import type { Context, Workload } from '../harness.js';
-import { jax, readJax, readTf, tf, useJaxDevice } from '../peers.js';
+import { fxTensor, fxVariant, normal, readFx, uniform } from '../data.js';
+import { everyImpl, type Context, type Workload } from '../harness.js';
+import { jax, jaxVariant, readJax, readTf, tf, useJaxDevice } from '../peers.js';
 
 const N = 64;
 let cached: { a: Float32Array; x: Float32Array } | undefined;
@@ -46,17 +46,8 @@ function fxSetup(jit: boolean) {
     const a = fxTensor(data().a, [N, N]) as unknown as M;
     const x = fxTensor(data().x, [N]) as unknown as V;
     const f = (v: V) => fx.add(fx.sum(fx.tanh(fx.dot(a, v))), fx.mul(fx.sum(fx.mul(v, v)), 0.5));
-    const h = fx.hessian(f);
-    const jitted = jit ? fx.jit(h) : undefined;
-    const step = jitted ?? h;
-    return {
-      run: () => fx.scope(async () => readFx([step(x)])),
-      dispose() {
-        jitted?.clear();
-        a.dispose();
-        x.dispose();
-      },
-    };
+    const { step, dispose } = fxVariant(fx.hessian(f), jit, [a, x]);
+    return { run: () => fx.scope(async () => readFx([step(x)])), dispose };
   };
 }
 
@@ -79,16 +70,8 @@ function jaxSetup(jit: boolean) {
     const a = np.array(data().a).reshape([N, N]);
     const x = np.array(data().x);
     const f = (v: jax.numpy.Array) => np.tanh(np.matmul(a.ref, v.ref)).sum().add(v.ref.mul(v).sum().mul(0.5));
-    const h = jax.hessian(f);
-    const step = jit ? jax.jit(h) : h;
-    return {
-      run: async () => readJax([step(x.ref) as jax.numpy.Array]),
-      dispose() {
-        if ('dispose' in step) (step as { dispose(): void }).dispose();
-        a.dispose();
-        x.dispose();
-      },
-    };
+    const { step, dispose } = jaxVariant(jax.hessian(f), jit, [a, x]);
+    return { run: async () => readJax([step(x.ref) as jax.numpy.Array]), dispose };
   };
 }
 
@@ -97,13 +80,7 @@ export const w4: Workload = {
   title: 'Hessian of sum(tanh(A x)) + ½|x|², x ∈ R^64',
   how: 'fluxion `fx.hessian`, jax-js `hessian` (jacfwd of grad); TF.js has no Hessian, so 64 reverse-over-reverse rows `grad(x ↦ ⟨grad f(x), e_i⟩)`.',
   reference,
-  impls: {
-    'fluxion eager': fxSetup(false),
-    'fluxion jit': fxSetup(true),
-    tfjs: tfSetup,
-    'jax-js jit': jaxSetup(true),
-    'jax-js eager': jaxSetup(false),
-  },
+  impls: everyImpl(fxSetup, tfSetup, jaxSetup),
   expectedWrong: {
     tfjs: "TF.js 4.22's tanh gradient uses the saved output y as a constant, so grad-of-grad drops tanh's curvature (returns I)",
   },

@@ -9,9 +9,9 @@
  * Outputs: the loss, then d loss / d k. The program is also W7's subject.
  */
 import * as fx from '../../lib/index.js';
-import { fxTensor, readFx, uniform } from '../data.js';
+import { fxTensor, fxVariant, readFx, uniform } from '../data.js';
 import type { Context, Workload } from '../harness.js';
-import { jax, readJax, readTf, tf, useJaxDevice } from '../peers.js';
+import { jax, jaxVariant, readJax, readTf, tf, useJaxDevice } from '../peers.js';
 
 export const PARTICLES = 100;
 export const STEPS = 200;
@@ -114,19 +114,14 @@ function fxSetup(jit: boolean) {
     const k = fxTensor(d.k, [S]) as unknown as K;
     const x0 = fxTensor(d.x0, [PARTICLES]) as unknown as P;
     const target = fxTensor(d.target, [PARTICLES]) as unknown as P;
-    const vg = fx.valueAndGrad(fxSimulation());
-    const jitted = jit ? fx.jit(vg) : undefined;
-    const step = jitted ?? vg;
+    const { step, dispose } = fxVariant(fx.valueAndGrad(fxSimulation()), jit, [k, x0, target]);
     return {
       run: () =>
         fx.scope(async () => {
           const [value, g] = step(k, x0, target);
           return readFx([value, g]);
         }),
-      dispose() {
-        jitted?.clear();
-        [k, x0, target].forEach((t) => t.dispose());
-      },
+      dispose,
     };
   };
 }
@@ -187,15 +182,8 @@ function jaxSetup(jit: boolean) {
       const r = x.sub(tg);
       return r.ref.mul(r).sum();
     };
-    const vg = jax.valueAndGrad(loss);
-    const step = jit ? jax.jit(vg) : vg;
-    return {
-      run: async () => readJax(step(k.ref, x0.ref, target.ref) as [A, A]),
-      dispose() {
-        if ('dispose' in step) (step as { dispose(): void }).dispose();
-        [k, x0, target].forEach((a) => a.dispose());
-      },
-    };
+    const { step, dispose } = jaxVariant(jax.valueAndGrad(loss), jit, [k, x0, target]);
+    return { run: async () => readJax(step(k.ref, x0.ref, target.ref) as [A, A]), dispose };
   };
 }
 

@@ -6,9 +6,9 @@
  * rows 0, 64, 128, … are compared with a float64 reference.
  */
 import * as fx from '../../lib/index.js';
-import { fxTensor, readFx, uniform } from '../data.js';
-import type { Context, Workload } from '../harness.js';
-import { jax, tf, useJaxDevice } from '../peers.js';
+import { fxTensor, fxVariant, readFx, uniform } from '../data.js';
+import { everyImpl, type Context, type Workload } from '../harness.js';
+import { jax, jaxVariant, tf, useJaxDevice } from '../peers.js';
 
 const STRIDE = 64;
 
@@ -39,9 +39,7 @@ function make(n: number): Workload {
   const fxSetup = (jit: boolean) => () => {
     const a = fxTensor(data().a, [n, n]) as unknown as Mat;
     const b = fxTensor(data().b, [n, n]) as unknown as Mat;
-    const mm = (x: Mat, y: Mat) => fx.matmul(x, y);
-    const jitted = jit ? fx.jit(mm) : undefined;
-    const step = jitted ?? mm;
+    const { step, dispose } = fxVariant((x: Mat, y: Mat) => fx.matmul(x, y), jit, [a, b]);
     return {
       run: async () => {
         const c = step(a, b);
@@ -49,11 +47,7 @@ function make(n: number): Workload {
         c.dispose();
         return sample(flat!);
       },
-      dispose() {
-        jitted?.clear();
-        a.dispose();
-        b.dispose();
-      },
+      dispose,
     };
   };
   const tfSetup = () => {
@@ -74,16 +68,8 @@ function make(n: number): Workload {
     const np = jax.numpy;
     const a = np.array(data().a).reshape([n, n]);
     const b = np.array(data().b).reshape([n, n]);
-    const mm = (x: jax.numpy.Array, y: jax.numpy.Array) => np.matmul(x, y);
-    const step = jit ? jax.jit(mm) : mm;
-    return {
-      run: async () => sample(await (step(a.ref, b.ref) as jax.numpy.Array).data()),
-      dispose() {
-        if ('dispose' in step) (step as { dispose(): void }).dispose();
-        a.dispose();
-        b.dispose();
-      },
-    };
+    const { step, dispose } = jaxVariant((x: jax.numpy.Array, y: jax.numpy.Array) => np.matmul(x, y), jit, [a, b]);
+    return { run: async () => sample(await (step(a.ref, b.ref) as jax.numpy.Array).data()), dispose };
   };
   return {
     id: `W6-${n}`,
@@ -95,13 +81,7 @@ function make(n: number): Workload {
       n > 512
         ? { cpu: `2.1 GFLOP per iteration at tfjs-cpu's ≤ 0.9 GFLOP/s is ≥ 2.4 s per call (7 s on the loaded machine in development); fluxion's per-call overhead on cpu is measured at 512` }
         : undefined,
-    impls: {
-      'fluxion eager': fxSetup(false),
-      'fluxion jit': fxSetup(true),
-      tfjs: tfSetup,
-      'jax-js jit': jaxSetup(true),
-      'jax-js eager': jaxSetup(false),
-    },
+    impls: everyImpl(fxSetup, tfSetup, jaxSetup),
   };
 }
 
