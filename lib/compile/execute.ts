@@ -5,9 +5,9 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { Equation, IR, Var } from '../core/ir.js';
-import { allocate, hostReduces, isElementwise, lowerLoop, type Buf, type Step } from './hostKernels.js';
+import { allocate, hostReduces, isElementwise, lowerLoop, type Step } from './hostKernels.js';
 import { groupLoops, MAX_GROUP } from './group.js';
-import { displayIR } from './host.js';
+import { displayIR, view, type HostMemory } from './host.js';
 import { ConcreteTensor, sizeOf } from '../core/tensor.js';
 import { DtypeError, ShapeError, showShape } from '../core/errors.js';
 import { hasObservers, onPrimitiveEvaluated } from '../core/hooks.js';
@@ -69,18 +69,6 @@ export function planMixed(ir: IR): Plan | undefined {
   return planMemory(displayIR(ir, nodes), items);
 }
 
-interface HostMemory {
-  typedArrayFromHeap?(t: tf.TensorInfo): Buf;
-  makeOutput?(shape: number[], dtype: tf.DataType): tf.TensorInfo;
-  readSync(dataId: object): unknown;
-}
-
-/** A tensor's values in place (wasm heap view, or the cpu backend's array). */
-function memoryOf(t: tf.Tensor): Buf {
-  const backend = tf.backend() as unknown as HostMemory;
-  return backend.typedArrayFromHeap ? backend.typedArrayFromHeap(t) : (backend.readSync(t.dataId) as Buf);
-}
-
 /** A new tensor whose values a host loop writes (uninitialized on wasm). */
 function outputTensor(shape: readonly number[], dtype: 'float32' | 'int32' | 'bool'): tf.Tensor {
   const backend = tf.backend() as unknown as HostMemory;
@@ -121,7 +109,7 @@ export function execute(plan: Plan, inputs: readonly ConcreteTensor[]): { output
           return t;
         });
         // Views are taken after every allocation: allocating can grow (and so detach) the wasm heap.
-        item.step([...item.inputs.map((v) => memoryOf(env.get(v)!)), ...outs.map(memoryOf)]);
+        item.step([...item.inputs.map((v) => view(env.get(v)!)), ...outs.map(view)]);
       } else {
         const { eq } = item;
         const args = eq.inputs.map((v) => env.get(v)!);

@@ -6,8 +6,7 @@
  * | backend | kernel |
  * | --- | --- |
  * | webgpu | one generated WGSL program through tfjs-backend-webgpu's program interface |
- * | cpu | one generated JS loop over the inputs' typed arrays (used when the host lowering, lib/compile/host.ts, cannot take the program) |
- * | wasm | none here: the host lowering runs elementwise groups as generated loops on views of the wasm heap; programs it cannot take run tfjs-wasm's SIMD kernels unfused (a JS loop that copies data out of and into the heap loses to them) |
+ * | cpu, wasm | none here: the host lowering (lib/compile/host.ts) runs elementwise groups as generated JS loops, also inside programs it cannot take whole; `jit(f, { host: false })` runs tfjs kernels unfused |
  *
  * Generated code embeds only the fixed operator table below and variable
  * indices — never user strings or user numbers (constants are inputs).
@@ -17,30 +16,25 @@ import { IR, Var, type Equation } from '../core/ir.js';
 import type { Params, Primitive } from '../core/primitive.js';
 import { groupLoops, MAX_GROUP } from './group.js';
 
-/** How to write one elementwise primitive in JS and WGSL, given operand expressions. */
-interface Formula {
-  readonly js: (a: string, b?: string) => string;
-  readonly wgsl: (a: string, b?: string) => string;
-}
-
-const FORMULAS: Readonly<Record<string, Formula>> = {
-  add: { js: (a, b) => `(${a} + ${b})`, wgsl: (a, b) => `(${a} + ${b})` },
-  sub: { js: (a, b) => `(${a} - ${b})`, wgsl: (a, b) => `(${a} - ${b})` },
-  mul: { js: (a, b) => `(${a} * ${b})`, wgsl: (a, b) => `(${a} * ${b})` },
-  div: { js: (a, b) => `(${a} / ${b})`, wgsl: (a, b) => `(${a} / ${b})` },
-  neg: { js: (a) => `(-${a})`, wgsl: (a) => `(-${a})` },
-  exp: { js: (a) => `Math.exp(${a})`, wgsl: (a) => `exp(${a})` },
-  log: { js: (a) => `Math.log(${a})`, wgsl: (a) => `log(${a})` },
-  sin: { js: (a) => `Math.sin(${a})`, wgsl: (a) => `sin(${a})` },
-  cos: { js: (a) => `Math.cos(${a})`, wgsl: (a) => `cos(${a})` },
+/** How to write one elementwise primitive in WGSL, given operand expressions. */
+const FORMULAS: Readonly<Record<string, (a: string, b?: string) => string>> = {
+  add: (a, b) => `(${a} + ${b})`,
+  sub: (a, b) => `(${a} - ${b})`,
+  mul: (a, b) => `(${a} * ${b})`,
+  div: (a, b) => `(${a} / ${b})`,
+  neg: (a) => `(-${a})`,
+  exp: (a) => `exp(${a})`,
+  log: (a) => `log(${a})`,
+  sin: (a) => `sin(${a})`,
+  cos: (a) => `cos(${a})`,
   // tanh as tfjs-webgpu writes it: WGSL's builtin overflows for large |x| on some drivers.
-  tanh: { js: (a) => `Math.tanh(${a})`, wgsl: (a) => `fusedTanh(${a})` },
-  sqrt: { js: (a) => `Math.sqrt(${a})`, wgsl: (a) => `sqrt(${a})` },
-  rsqrt: { js: (a) => `(1 / Math.sqrt(${a}))`, wgsl: (a) => `inverseSqrt(${a})` },
-  square: { js: (a) => `(${a} * ${a})`, wgsl: (a) => `(${a} * ${a})` },
-  abs: { js: (a) => `Math.abs(${a})`, wgsl: (a) => `abs(${a})` },
-  relu: { js: (a) => `(${a} > 0 ? ${a} : 0)`, wgsl: (a) => `select(0.0, ${a}, ${a} > 0.0)` },
-  sigmoid: { js: (a) => `(1 / (1 + Math.exp(-${a})))`, wgsl: (a) => `(1.0 / (1.0 + exp(-${a})))` },
+  tanh: (a) => `fusedTanh(${a})`,
+  sqrt: (a) => `sqrt(${a})`,
+  rsqrt: (a) => `inverseSqrt(${a})`,
+  square: (a) => `(${a} * ${a})`,
+  abs: (a) => `abs(${a})`,
+  relu: (a) => `select(0.0, ${a}, ${a} > 0.0)`,
+  sigmoid: (a) => `(1.0 / (1.0 + exp(-${a})))`,
 };
 
 /** One step of a fused program: `v[k] = op(operands)`, operands referring to inputs (`in`) or earlier steps (`v`). */
@@ -71,53 +65,6 @@ function sizeOf(shape: readonly number[]): number {
 
 // ------------------------------------------------------------------ kernels
 
-const jsKernels = new WeakMap<FusedParams, (ins: ArrayLike<number>[], out: Float32Array, mods: number[]) => void>();
-
-/** The JS loop for a fused program (compiled once per program). */
-function jsKernel(params: FusedParams, inputCount: number) {
-  let kernel = jsKernels.get(params);
-  if (kernel) return kernel;
-  const lines: string[] = [];
-  for (let j = 0; j < inputCount; j++) lines.push(`const x${j} = ins[${j}], m${j} = mods[${j}];`);
-  lines.push('for (let i = 0; i < out.length; i++) {');
-  params.steps.forEach((s, k) => {
-    const [a, b] = s.args.map((r) => (r.kind === 'v' ? `v${r.index}` : `x${r.index}[m${r.index} === 0 ? i : i % m${r.index}]`));
-    lines.push(`  const v${k} = ${FORMULAS[s.op]!.js(a!, b)};`);
-  });
-  lines.push(`  out[i] = v${params.steps.length - 1};`, '}');
-  // Only internal identifiers and the fixed formula table reach the generated source.
-  kernel = new Function('ins', 'out', 'mods', lines.join('\n')) as (ins: ArrayLike<number>[], out: Float32Array, mods: number[]) => void;
-  jsKernels.set(params, kernel);
-  return kernel;
-}
-
-/** Inputs whose shape is not the output shape (nor a trailing suffix of it) are broadcast first. */
-function prepared(inputs: readonly tf.Tensor[], outShape: readonly number[]): { tensors: tf.Tensor[]; mods: number[] } {
-  const mods: number[] = [];
-  const tensors = inputs.map((x) => {
-    if (sameShape(x.shape, outShape)) {
-      mods.push(0);
-      return x;
-    }
-    const suffix = outShape.slice(outShape.length - x.rank);
-    const squeezed = x.shape.every((d) => d === 1) ? tf.reshape(x, []) : x;
-    if (squeezed.rank === 0 || sameShape(x.shape, suffix)) {
-      mods.push(Math.max(1, sizeOf(squeezed.shape)));
-      return squeezed;
-    }
-    mods.push(0);
-    return tf.broadcastTo(x, outShape as number[]);
-  });
-  return { tensors, mods };
-}
-
-function runJs(inputs: readonly tf.Tensor[], params: FusedParams): tf.Tensor {
-  const { tensors, mods } = prepared(inputs, params.outShape);
-  const out = new Float32Array(sizeOf(params.outShape));
-  jsKernel(params, tensors.length)(tensors.map((t) => t.dataSync() as Float32Array), out, mods);
-  return tf.tensor(out, params.outShape as number[], 'float32');
-}
-
 /** tanh as tfjs-webgpu writes it: WGSL's builtin overflows for large |x| on some drivers. */
 const WGSL_TANH = ['fn fusedTanh(a : f32) -> f32 {', '  let e2x = exp(-2.0 * abs(a));', '  return sign(a) * (1.0 - e2x) / (1.0 + e2x);', '}'];
 
@@ -125,7 +72,7 @@ const WGSL_TANH = ['fn fusedTanh(a : f32) -> f32 {', '  let e2x = exp(-2.0 * abs
 function wgslSteps(steps: readonly Step[], read: (j: number) => string, indent: string): string[] {
   return steps.map((s, k) => {
     const [a, b] = s.args.map((r) => (r.kind === 'v' ? `v${r.index}` : read(r.index)));
-    return `${indent}let v${k} = ${FORMULAS[s.op]!.wgsl(a!, b)};`;
+    return `${indent}let v${k} = ${FORMULAS[s.op]!(a!, b)};`;
   });
 }
 
@@ -258,8 +205,7 @@ export const fusedPrimitive: Primitive<FusedParams> = {
   impl(inputs, params) {
     const backend = tf.getBackend();
     if (backend === 'webgpu' && webgpuUtil) return [runWgsl(inputs, params)];
-    if (params.reduceInner !== undefined) throw new Error('fluxion internal error: a fused reduction runs only on webgpu');
-    return [runJs(inputs, params)];
+    throw new Error(`fluxion internal error: a fused WGSL kernel cannot run on ${backend}`);
   },
   showParams: (p) => `ops=${p.ops}${p.reduceInner !== undefined ? '→sum' : ''}`,
 };
@@ -268,7 +214,7 @@ export const fusedPrimitive: Primitive<FusedParams> = {
 
 /** Whether this backend gains from fused elementwise kernels (measured; see the table above). */
 export function fusionPays(backend: string): boolean {
-  return backend === 'cpu' || (backend === 'webgpu' && webgpuUtil !== undefined);
+  return backend === 'webgpu' && webgpuUtil !== undefined;
 }
 
 function fusable(eq: Equation): boolean {

@@ -143,14 +143,16 @@ export function displayIR(ir: IR, nodes: readonly Node[]): IR {
   return new IR(ir.inputs, ir.constVars, ir.constValues, equations, ir.outputs, ir.outAvals);
 }
 
-interface HostReadable {
+/** What the cpu and wasm backends offer for reading and making tensors in place. */
+export interface HostMemory {
   typedArrayFromHeap?(t: tf.TensorInfo): Buf;
+  makeOutput?(shape: number[], dtype: tf.DataType): tf.TensorInfo;
   readSync(dataId: object): unknown;
 }
 
 /** The values of a cpu or wasm tensor in place (a view of the wasm heap, or the cpu backend's own array). */
-function view(t: tf.Tensor): Buf {
-  const backend = tf.backend() as unknown as HostReadable;
+export function view(t: tf.Tensor): Buf {
+  const backend = tf.backend() as unknown as HostMemory;
   if (backend.typedArrayFromHeap) return backend.typedArrayFromHeap(t);
   return backend.readSync(t.dataId) as Buf;
 }
