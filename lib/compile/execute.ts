@@ -5,7 +5,8 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { Equation, IR, Var } from '../core/ir.js';
-import { allocate, hostReduces, isElementwise, lowerLoop, type Step } from './hostKernels.js';
+import { allocate, hostReduces, isElementwise, lowerEquation, lowerLoop, type Step } from './hostKernels.js';
+import { simdColumnSum, simdLoop, simdTranspose, wasmHeap } from './simd.js';
 import { groupLoops, MAX_GROUP } from './group.js';
 import { displayIR, view, type HostMemory } from './host.js';
 import { ConcreteTensor, sizeOf } from '../core/tensor.js';
@@ -54,19 +55,42 @@ const TRANSCENDENTAL = new Set(['exp', 'expm1', 'log', 'log1p', 'sin', 'cos', 't
  */
 export function planMixed(ir: IR): Plan | undefined {
   const nodes = groupLoops(ir, (eq) => isElementwise(eq.prim.name), MAX_GROUP, hostReduces);
+  const heap = wasmHeap();
+  const slotsOf = (inputs: readonly Var[], outputs: readonly Var[]) => ({ ins: inputs.map((_, j) => j), outs: outputs.map((_, j) => inputs.length + j) });
   let loops = 0;
   const items = nodes.flatMap((node): PlanItem[] => {
-    if (node.kind === 'eq') return [{ kind: 'eq', eq: node.eq }];
+    if (node.kind === 'eq') {
+      const { eq } = node;
+      const slots = slotsOf(eq.inputs, eq.outputs);
+      const step = heap && simdStructural(heap, eq, slots);
+      if (!step) return [{ kind: 'eq', eq }];
+      loops++;
+      return [{ kind: 'host', step, inputs: eq.inputs, outputs: eq.outputs }];
+    }
     const { members, inputs, outputs } = node.group;
-    if (members.length < 2 && !TRANSCENDENTAL.has(members[0]!.prim.name)) return members.map((eq) => ({ kind: 'eq', eq }));
-    const slots = { ins: inputs.map((_, j) => j), outs: outputs.map((_, j) => inputs.length + j) };
-    const step = lowerLoop(node.group, slots, new Set());
+    const slots = slotsOf(inputs, outputs);
+    const js = lowerLoop(node.group, slots, new Set());
+    const simd = js && heap && simdLoop(heap, node.group, slots, js);
+    // A lone cheap operation gains from a loop only in SIMD: tfjs's kernel is as fast as the JS loop.
+    const step = simd || (members.length < 2 && !TRANSCENDENTAL.has(members[0]!.prim.name) ? undefined : js);
     if (!step) return members.map((eq) => ({ kind: 'eq', eq }));
     loops++;
     return [{ kind: 'host', step, inputs, outputs }];
   });
   if (loops === 0) return undefined;
   return planMemory(displayIR(ir, nodes), items);
+}
+
+/** A SIMD step for a float32 2-D transpose or a sum over leading axes on the wasm heap, or `undefined`. */
+function simdStructural(heap: WebAssembly.Memory, eq: Equation, slots: { ins: number[]; outs: number[] }): Step | undefined {
+  if (eq.outputs[0]!.aval.dtype !== 'float32' || eq.inputs[0]!.aval.dtype !== 'float32') return undefined;
+  const shape = eq.inputs[0]!.aval.shape;
+  const transpose = eq.prim.name === 'transpose' && (eq.params['perm'] as readonly number[]).join() === '1,0';
+  if (!transpose && eq.prim.name !== 'sum') return undefined;
+  // The host kernel runs instead if a buffer is ever outside the heap.
+  const js = lowerEquation(eq, slots);
+  if (!js) return undefined;
+  return transpose ? simdTranspose(heap, shape, slots, js) : simdColumnSum(heap, shape, eq.params['axes'] as readonly number[], slots, js);
 }
 
 /** A new tensor whose values a host loop writes (uninitialized on wasm). */

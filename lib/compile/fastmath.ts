@@ -26,7 +26,7 @@
  * | fsin | 3.8e-9 | 34.5 | 15.0 |
  * | fcos | 3.8e-9 | 34.9 | 15.1 |
  * | ftan | 3.9e-9 | 38.6 | 19.5 |
- * | ftanh | 1.5e-8 | 38.5 | 16.4 |
+ * | ftanh | 7.2e-9 | 38.5 | 8.4 |
  * | fsigmoid | 5.4e-9 | 26.8 (`1/(1+Math.exp(−x))`) | 11.9 |
  * | fsoftplus | 5.8e-9 | 57.8 (`max(x,0)+Math.log1p(Math.exp(−|x|))`) | 34.3 |
  * | ferf | 1.5e-8 (vs a series / continued fraction) | no `Math.erf` | 27.5 |
@@ -247,16 +247,33 @@ export function ftan(x: number): number {
   return (k & 1) === 0 ? sin / cos : -cos / sin;
 }
 
-// Clamping |x| to 19.1, where e/(e + 2) already rounds to ±1 in float64, gives ±1 exactly for
-// large |x| and ±Infinity without a branch; NaN passes the ternaries unchanged.
-const TANH_SATURATION = 19.1;
+// tanh x ≈ x·P(x²)/Q(x²) on |x| ≤ 10 (degrees 4 and 5 in x²): near-minimax fit of the relative
+// error, 5.2e-9 (Lawson's reweighting of the linearized error (P − f·Q)/(f·Q), f = tanh(x)/x, on
+// 6,000 points against mpmath). Both polynomials have positive coefficients, so Q has no pole.
+// |x| is clamped to 10, where 1 − tanh 10 = 4e-9 is below float32's
+// resolution, so large |x| and ±Infinity give ±1 after rounding; NaN passes the ternaries unchanged
+// and ±0 keeps its sign. No exp and no branch: 2× faster than e/(e + 2) with e = expm1(2x).
+const TANH_CLAMP = 10;
+const TP0 = 0.9999999993291142;
+const TP1 = 0.13751208899706316;
+const TP2 = 0.003964942006926353;
+const TP3 = 3.0640457906658356e-5;
+const TP4 = 4.743688779978994e-8;
+const TQ1 = 0.4708454120799783;
+const TQ2 = 0.027580098666095062;
+const TQ3 = 0.0004128572656809967;
+const TQ4 = 1.5439723562498883e-6;
+const TQ5 = 6.707733812838512e-10;
 
-/** tanh x: e/(e + 2) with e = expm1(2x), relative-accurate down to denormals; |x| clamped to 19.1. */
+/** ftanh's clamp and coefficients (P from x⁰ up, Q from x² up), for kernels that compute it the same way (simd.ts). */
+export const TANH = { clamp: TANH_CLAMP, p: [TP0, TP1, TP2, TP3, TP4], q: [TQ1, TQ2, TQ3, TQ4, TQ5] } as const;
+
+/** tanh x: a rational function of x on |x| ≤ 10, relative-accurate down to denormals. */
 export function ftanh(x: number): number {
-  x = x > TANH_SATURATION ? TANH_SATURATION : x;
-  x = x < -TANH_SATURATION ? -TANH_SATURATION : x;
-  const e = fexpm1(2 * x);
-  return e / (e + 2);
+  x = x > TANH_CLAMP ? TANH_CLAMP : x;
+  x = x < -TANH_CLAMP ? -TANH_CLAMP : x;
+  const z = x * x;
+  return (x * (TP0 + z * (TP1 + z * (TP2 + z * (TP3 + z * TP4))))) / (1 + z * (TQ1 + z * (TQ2 + z * (TQ3 + z * (TQ4 + z * TQ5)))));
 }
 
 /** 1/(1 + e^−x): no overflow trouble, since e^−x = Infinity gives 0 and e^−x → 0 gives 1. */

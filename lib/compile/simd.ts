@@ -1,0 +1,427 @@
+/**
+ * WebAssembly SIMD kernels that run on tfjs-wasm's heap in place: generated
+ * elementwise loops (two float64 lanes at a time) and a blocked float32
+ * transpose. Used by the wasm backend's mixed plan (lib/compile/execute.ts),
+ * where every operand is a tensor in that heap.
+ *
+ * Why: a V8 loop over `Float32Array`s costs about 5 ns per element before any
+ * math (bounds checks, conversions), and tfjs-wasm's tanh and transpose are
+ * scalar loops; the W1 MLP step spent 2.3 ms in its two bias + tanh loops and
+ * 1.4 ms in five transposes. In SIMD the same loops take a fraction of that
+ * (bench/RESULTS.md, W1).
+ *
+ * Values: an elementwise loop computes in float64 exactly as the generated JS
+ * loop does (the same operations in the same order, rounded to float32 once
+ * when stored), so both give identical bits; `simd.test.ts` checks this.
+ *
+ * Safety: a module's bytes hold only fixed opcodes, internal local indices,
+ * the fixed tanh coefficients and integer periods taken from shapes; it
+ * imports nothing but the heap, and wasm bounds-checks every access.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { LoopGroup } from './group.js';
+import type { Buf, Slots, Step } from './hostKernels.js';
+import { sizeOf } from './hostKernels.js';
+import { TANH } from './fastmath.js';
+
+// ------------------------------------------------------------------ binary encoding
+
+const uleb = (n: number): number[] => {
+  const out: number[] = [];
+  do {
+    let b = n & 0x7f;
+    n >>>= 7;
+    if (n !== 0) b |= 0x80;
+    out.push(b);
+  } while (n !== 0);
+  return out;
+};
+
+const sleb = (n: number): number[] => {
+  const out: number[] = [];
+  for (;;) {
+    const b = n & 0x7f;
+    n >>= 7;
+    if ((n === 0 && (b & 0x40) === 0) || (n === -1 && (b & 0x40) !== 0)) return [...out, b];
+    out.push(b | 0x80);
+  }
+};
+
+const f64Bytes = (x: number): number[] => [...new Uint8Array(Float64Array.of(x).buffer)];
+const section = (id: number, body: number[]): number[] => [id, ...uleb(body.length), ...body];
+const vector = (items: number[][]): number[] => [...uleb(items.length), ...items.flat()];
+
+const I32 = 0x7f;
+const V128 = 0x7b;
+
+/** SIMD opcodes (after the 0xfd prefix). */
+const S = {
+  load: 0x00,
+  load32Splat: 0x09,
+  store: 0x0b,
+  const: 0x0c,
+  shuffle: 0x0d,
+  store64Lane: 0x5b,
+  load64Zero: 0x5d,
+  demote: 0x5e,
+  promoteLow: 0x5f,
+  abs: 0xec,
+  neg: 0xed,
+  sqrt: 0xef,
+  add: 0xf0,
+  sub: 0xf1,
+  mul: 0xf2,
+  div: 0xf3,
+  min: 0xf4,
+  max: 0xf5,
+  pmin: 0xf6,
+  pmax: 0xf7,
+} as const;
+
+/**
+ * A function body being written. Locals after the `params` are `i32s` i32
+ * locals, then v128 locals handed out one by one.
+ */
+class Code {
+  readonly bytes: number[] = [];
+  private v128s = 0;
+  constructor(
+    private readonly params: number,
+    private readonly i32s: number,
+  ) {}
+  /** The index of the `j`-th i32 local. */
+  int32(j: number): number {
+    return this.params + j;
+  }
+  /** A new v128 local. */
+  v128(): number {
+    return this.params + this.i32s + this.v128s++;
+  }
+  get(l: number): this {
+    return this.op(0x20, ...uleb(l));
+  }
+  set(l: number): this {
+    return this.op(0x21, ...uleb(l));
+  }
+  tee(l: number): this {
+    return this.op(0x22, ...uleb(l));
+  }
+  op(...b: number[]): this {
+    this.bytes.push(...b);
+    return this;
+  }
+  int(v: number): this {
+    return this.op(0x41, ...sleb(v));
+  }
+  simd(op: number, ...imm: number[]): this {
+    return this.op(0xfd, ...uleb(op), ...imm);
+  }
+  /** `f64x2` with `x` in both lanes. */
+  splat(x: number): this {
+    const b = f64Bytes(x);
+    return this.simd(S.const, ...b, ...b);
+  }
+  /** The finished body: local declarations, the code, `end`. */
+  finish(): number[] {
+    return [...vector([[...uleb(this.i32s), I32], [...uleb(this.v128s), V128]]), ...this.bytes, 0x0b];
+  }
+}
+
+// ------------------------------------------------------------------ module assembly
+
+/** Browsers compile a module synchronously on the main thread only up to 4 KB. */
+const SYNC_COMPILE_LIMIT = 4096;
+const compiled = new WeakMap<WebAssembly.Memory, Map<string, (...args: number[]) => void>>();
+
+/**
+ * Compiles (once per distinct module and heap) a module exporting
+ * `k(params: i32…)` over the imported heap `e.m`; throws when it would be
+ * larger than a browser compiles synchronously.
+ */
+function instantiate(memory: WebAssembly.Memory, params: number, body: number[]): (...args: number[]) => void {
+  const bytes = [
+    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+    ...section(1, vector([[0x60, ...vector(Array.from({ length: params }, () => [I32])), 0x00]])),
+    ...section(2, vector([[...vector([[0x65]]), ...vector([[0x6d]]), 0x02, 0x00, 0x00]])),
+    ...section(3, vector([[0x00]])),
+    ...section(7, vector([[...vector([[0x6b]]), 0x00, 0x00]])),
+    ...section(10, vector([[...uleb(body.length), ...body]])),
+  ];
+  if (bytes.length > SYNC_COMPILE_LIMIT) throw new RangeError(`a SIMD module of ${bytes.length} bytes`);
+  const cache = compiled.get(memory) ?? compiled.set(memory, new Map()).get(memory)!;
+  const key = String.fromCharCode(...bytes);
+  let k = cache.get(key);
+  if (!k) {
+    const instance = new WebAssembly.Instance(new WebAssembly.Module(Uint8Array.from(bytes)), { e: { m: memory } });
+    k = instance.exports['k'] as (...args: number[]) => void;
+    cache.set(key, k);
+  }
+  return k;
+}
+
+// ------------------------------------------------------------------ the heap
+
+let probed: boolean | undefined;
+/** Whether this engine runs wasm SIMD (checked once, with a module using its opcodes). */
+function simdSupported(): boolean {
+  if (probed === undefined) {
+    try {
+      const memory = new WebAssembly.Memory({ initial: 1 });
+      const body = new Code(1, 0).get(0).simd(S.load64Zero, 2, 0).simd(S.promoteLow).simd(S.demote).op(0x1a).finish();
+      probed = typeof instantiate(memory, 1, body) === 'function';
+    } catch {
+      probed = false;
+    }
+  }
+  return probed;
+}
+
+/** tfjs-wasm's heap, when the wasm backend is active and this engine has SIMD. */
+export function wasmHeap(): WebAssembly.Memory | undefined {
+  if (tf.getBackend() !== 'wasm') return undefined;
+  const memory = (tf.backend() as unknown as { wasm?: { asm?: { memory?: unknown } } }).wasm?.asm?.memory;
+  return memory instanceof WebAssembly.Memory && simdSupported() ? memory : undefined;
+}
+
+/** A step that runs `kernel` on the byte offsets of its buffers when all are views of `memory`, else `fallback`. */
+function onHeap(memory: WebAssembly.Memory, slots: Slots, fallback: Step, kernel: (offsets: number[]) => void): Step {
+  const all = [...slots.ins, ...slots.outs];
+  return (env) => {
+    const heap = memory.buffer;
+    const offsets: number[] = [];
+    for (const s of all) {
+      const b = env[s] as Buf;
+      if (b.buffer !== heap) return fallback(env);
+      offsets.push(b.byteOffset);
+    }
+    kernel(offsets);
+  };
+}
+
+// ------------------------------------------------------------------ elementwise loops
+
+type Emit = (c: Code, a: readonly number[]) => void;
+const binary = (op: number): Emit => (c, a) => void c.get(a[0]!).get(a[1]!).simd(op);
+const unary = (op: number): Emit => (c, a) => void c.get(a[0]!).simd(op);
+
+/** Horner's rule as fastmath writes it: c0 + z·(c1 + z·(… + z·cn)). */
+function horner(c: Code, z: number, coefficients: readonly number[]): void {
+  const n = coefficients.length - 1;
+  c.get(z).splat(coefficients[n]!).simd(S.mul);
+  for (let i = n - 1; i >= 1; i--) c.splat(coefficients[i]!).simd(S.add).get(z).simd(S.mul);
+  c.splat(coefficients[0]!).simd(S.add);
+}
+
+/** The float32 primitives a SIMD loop computes, each the same float64 operations as its JS formula. */
+const EMIT: Readonly<Record<string, Emit>> = {
+  add: binary(S.add),
+  sub: binary(S.sub),
+  mul: binary(S.mul),
+  div: binary(S.div),
+  // Math.max/Math.min: NaN wins and −0 < +0, as f64x2.max/min.
+  maximum: binary(S.max),
+  minimum: binary(S.min),
+  neg: unary(S.neg),
+  abs: unary(S.abs),
+  sqrt: unary(S.sqrt),
+  square: (c, a) => void c.get(a[0]!).get(a[0]!).simd(S.mul),
+  // `x < 0 ? 0 : x` is pmax(x, 0).
+  relu: (c, a) => void c.get(a[0]!).splat(0).simd(S.pmax),
+  stopGradient: (c, a) => void c.get(a[0]!),
+  tanh: (c, a) => {
+    // x > C ? C : x is pmin(x, C); x < −C ? −C : x is pmax(x, −C).
+    const x = c.v128();
+    const z = c.v128();
+    c.get(a[0]!).splat(TANH.clamp).simd(S.pmin).splat(-TANH.clamp).simd(S.pmax).tee(x);
+    c.get(x).simd(S.mul).set(z);
+    c.get(x);
+    horner(c, z, TANH.p);
+    c.simd(S.mul);
+    horner(c, z, [1, ...TANH.q]);
+    c.simd(S.div);
+  },
+};
+
+const MEM = [2, 0] as const; // memarg: 4-byte alignment, no offset
+/** i8x16.shuffle's 16 byte indices selecting these float32 lanes (4–7: the second operand's). */
+const lanes = (l: readonly number[]) => l.flatMap((f) => [4 * f, 4 * f + 1, 4 * f + 2, 4 * f + 3]);
+
+/**
+ * A SIMD step for an elementwise group on the wasm heap, or `undefined` when
+ * the group is not one it handles: float32 throughout, members in `EMIT`, no
+ * reductions, an even size, operands read in place, as one value or cycling
+ * through an even period (a bias). Falls back to `fallback` (the JS loop) on
+ * buffers outside the heap.
+ */
+export function simdLoop(memory: WebAssembly.Memory, group: LoopGroup, slots: Slots, fallback: Step): Step | undefined {
+  const n = sizeOf(group.shape);
+  if (n % 2 !== 0 || n === 0 || n * 4 >= 2 ** 31) return undefined;
+  const vars = [...group.inputs, ...group.members.flatMap((eq) => eq.outputs)];
+  if (!vars.every((v) => v.aval.dtype === 'float32')) return undefined;
+  if (!group.members.every((eq) => eq.prim.name in EMIT && eq.outputs.length === 1)) return undefined;
+  const modes = group.inputs.map((v) => {
+    const size = sizeOf(v.aval.shape);
+    if (size === 1) return 'scalar';
+    if (size === n && v.aval.shape.length === group.shape.length) return 'same';
+    // A trailing-suffix operand (a bias): its shape is the group shape's last axes, leading 1s aside.
+    const core = v.aval.shape.slice(v.aval.shape.findIndex((d) => d !== 1));
+    return size % 2 === 0 && core.every((d, i) => d === group.shape[group.shape.length - core.length + i]) ? size : undefined;
+  });
+  if (modes.some((m) => m === undefined)) return undefined;
+  // Four floats per iteration (two independent float64 pairs) where every length allows it, else two.
+  const width = n % 4 === 0 && modes.every((m) => typeof m !== 'number' || m % 4 === 0) ? 4 : 2;
+  let kernel: (...args: number[]) => void;
+  try {
+    kernel = instantiate(memory, 1 + group.inputs.length + group.outputs.length, loopBody(group, modes as (number | 'same' | 'scalar')[], width));
+  } catch {
+    return undefined; // too large a module for a synchronous compile: the JS loop runs it
+  }
+  const bytes = n * 4;
+  return onHeap(memory, slots, fallback, (offsets) => kernel(bytes, ...offsets));
+}
+
+/**
+ * The loop: params (end byte, input pointers…, output pointers…); `width`
+ * floats per iteration as `width / 2` float64 pairs, each computed by the
+ * members' operations on its own locals.
+ */
+function loopBody(group: LoopGroup, modes: readonly (number | 'same' | 'scalar')[], width: 2 | 4): number[] {
+  const ins = group.inputs.length;
+  const ptr = (j: number) => 1 + j;
+  const counted = modes.flatMap((m, j) => (typeof m === 'number' ? [j] : []));
+  const c = new Code(1 + ins + group.outputs.length, 1 + counted.length);
+  const offset = c.int32(0);
+  const counter = new Map(counted.map((j, i) => [j, c.int32(1 + i)] as const));
+  const halves = width / 2;
+  const locals = Array.from({ length: halves }, () => new Map(group.inputs.map((v) => [v, c.v128()] as const)));
+  const wide = c.v128();
+  // Hoisted: one value, read once and promoted.
+  modes.forEach((m, j) => {
+    if (m !== 'scalar') return;
+    c.get(ptr(j)).simd(S.load32Splat, ...MEM).simd(S.promoteLow).set(locals[0]!.get(group.inputs[j]!)!);
+    if (halves === 2) c.get(locals[0]!.get(group.inputs[j]!)!).set(locals[1]!.get(group.inputs[j]!)!);
+  });
+  c.op(0x02, 0x40, 0x03, 0x40); // block, loop
+  modes.forEach((m, j) => {
+    if (m === 'scalar') return;
+    const v = group.inputs[j]!;
+    c.get(ptr(j)).get(m === 'same' ? offset : counter.get(j)!).op(0x6a);
+    if (halves === 1) {
+      c.simd(S.load64Zero, ...MEM).simd(S.promoteLow).set(locals[0]!.get(v)!);
+      return;
+    }
+    c.simd(S.load, ...MEM).tee(wide).simd(S.promoteLow).set(locals[0]!.get(v)!);
+    c.get(wide).get(wide).simd(S.shuffle, ...lanes([2, 3, 0, 1])).simd(S.promoteLow).set(locals[1]!.get(v)!);
+  });
+  for (const local of locals) {
+    for (const eq of group.members) {
+      EMIT[eq.prim.name]!(c, eq.inputs.map((v) => local.get(v)!));
+      const out = c.v128();
+      c.set(out);
+      local.set(eq.outputs[0]!, out);
+    }
+  }
+  group.outputs.forEach((v, j) => {
+    c.get(ptr(ins + j)).get(offset).op(0x6a);
+    if (halves === 1) c.get(locals[0]!.get(v)!).simd(S.demote).simd(S.store64Lane, ...MEM, 0);
+    else c.get(locals[0]!.get(v)!).simd(S.demote).get(locals[1]!.get(v)!).simd(S.demote).simd(S.shuffle, ...lanes([0, 1, 4, 5])).simd(S.store, ...MEM);
+  });
+  // Counters step by `width` floats and wrap at their period: c = c + step; c = c === end ? 0 : c.
+  const step = width * 4;
+  for (const [j, l] of counter) c.get(l).int(step).op(0x6a).set(l).int(0).get(l).get(l).int((modes[j] as number) * 4).op(0x46, 0x1b).set(l);
+  c.get(offset).int(step).op(0x6a).tee(offset).get(0).op(0x49, 0x0d, 0x00, 0x0b, 0x0b); // offset < end: loop; end loop; end block
+  return c.finish();
+}
+
+// ------------------------------------------------------------------ transpose
+
+
+/**
+ * `o = xᵀ` for a float32 `rows × cols` matrix with both dimensions multiples
+ * of 4: 4×4 blocks loaded as four rows and written as four columns.
+ */
+function transposeKernel(memory: WebAssembly.Memory): (x: number, o: number, rows: number, cols: number) => void {
+  // params: x, o, rows, cols; i32 locals: r, col, rowBytes (cols·4), src, dst
+  const c = new Code(4, 5);
+  const [r, col, rowBytes, src, dst] = [0, 1, 2, 3, 4].map((j) => c.int32(j)) as [number, number, number, number, number];
+  const v = [c.v128(), c.v128(), c.v128(), c.v128()];
+  const t = [c.v128(), c.v128(), c.v128(), c.v128()];
+  c.get(3).int(2).op(0x74).set(rowBytes); // cols << 2
+  c.int(0).set(r);
+  c.op(0x03, 0x40); // loop over row blocks
+  c.int(0).set(col);
+  c.op(0x03, 0x40); // loop over column blocks
+  // src = x + (r·cols + col)·4; dst = o + (col·rows + r)·4
+  c.get(0).get(r).get(3).op(0x6c).get(col).op(0x6a).int(2).op(0x74).op(0x6a).set(src);
+  c.get(1).get(col).get(2).op(0x6c).get(r).op(0x6a).int(2).op(0x74).op(0x6a).set(dst);
+  for (let i = 0; i < 4; i++) {
+    c.get(src);
+    if (i > 0) c.get(rowBytes).int(i).op(0x6c).op(0x6a);
+    c.simd(S.load, ...MEM).set(v[i]!);
+  }
+  c.get(v[0]!).get(v[1]!).simd(S.shuffle, ...lanes([0, 4, 1, 5])).set(t[0]!);
+  c.get(v[0]!).get(v[1]!).simd(S.shuffle, ...lanes([2, 6, 3, 7])).set(t[1]!);
+  c.get(v[2]!).get(v[3]!).simd(S.shuffle, ...lanes([0, 4, 1, 5])).set(t[2]!);
+  c.get(v[2]!).get(v[3]!).simd(S.shuffle, ...lanes([2, 6, 3, 7])).set(t[3]!);
+  const rowsOut: [number, number, number[]][] = [
+    [0, 2, [0, 1, 4, 5]],
+    [0, 2, [2, 3, 6, 7]],
+    [1, 3, [0, 1, 4, 5]],
+    [1, 3, [2, 3, 6, 7]],
+  ];
+  rowsOut.forEach(([a, b, sel], i) => {
+    c.get(dst);
+    if (i > 0) c.get(2).int(4 * i).op(0x6c).op(0x6a);
+    c.get(t[a]!).get(t[b]!).simd(S.shuffle, ...lanes(sel)).simd(S.store, ...MEM);
+  });
+  c.get(col).int(4).op(0x6a).tee(col).get(3).op(0x49, 0x0d, 0x00, 0x0b); // col < cols: next block
+  c.get(r).int(4).op(0x6a).tee(r).get(2).op(0x49, 0x0d, 0x00, 0x0b); // r < rows: next row block
+  return instantiate(memory, 4, c.finish());
+}
+
+/** A SIMD step for a 2-D float32 transpose whose dimensions are multiples of 4, or `undefined`. */
+export function simdTranspose(memory: WebAssembly.Memory, shape: readonly number[], slots: Slots, fallback: Step): Step | undefined {
+  if (shape.length !== 2) return undefined;
+  const [rows, cols] = shape as [number, number];
+  if (rows % 4 !== 0 || cols % 4 !== 0 || rows === 0 || cols === 0 || rows * cols * 4 >= 2 ** 31) return undefined;
+  const kernel = transposeKernel(memory);
+  return onHeap(memory, slots, fallback, ([x, o]) => kernel(x!, o!, rows, cols));
+}
+
+// ------------------------------------------------------------------ column sums
+
+/**
+ * `o[j] = Σ_r x[r, j]` for a float32 `rows × cols` matrix with an even
+ * number of columns, two columns at a time, accumulated in float64 down each
+ * column pair (what the host's JS reduction does; tfjs transposes first).
+ */
+function columnSumKernel(memory: WebAssembly.Memory): (x: number, o: number, rows: number, rowBytes: number) => void {
+  // params: x, o, rows, rowBytes; i32 locals: col (bytes), p (read position), end (x + rows·rowBytes + col)
+  const c = new Code(4, 3);
+  const [col, p, end] = [0, 1, 2].map((j) => c.int32(j)) as [number, number, number];
+  const acc = c.v128();
+  c.int(0).set(col);
+  c.op(0x03, 0x40); // loop over column pairs
+  c.get(0).get(col).op(0x6a).tee(p).get(2).get(3).op(0x6c).op(0x6a).set(end);
+  c.splat(0).set(acc);
+  c.op(0x03, 0x40); // loop down the rows
+  c.get(acc).get(p).simd(S.load64Zero, ...MEM).simd(S.promoteLow).simd(S.add).set(acc);
+  c.get(p).get(3).op(0x6a).tee(p).get(end).op(0x49, 0x0d, 0x00, 0x0b);
+  c.get(1).get(col).op(0x6a).get(acc).simd(S.demote).simd(S.store64Lane, ...MEM, 0);
+  c.get(col).int(8).op(0x6a).tee(col).get(3).op(0x49, 0x0d, 0x00, 0x0b);
+  return instantiate(memory, 4, c.finish());
+}
+
+/**
+ * A SIMD step for a float32 `sum` over the leading axes of `shape` (`axes`
+ * = 0…k−1, at least one row, an even number of remaining elements), or `undefined`.
+ */
+export function simdColumnSum(memory: WebAssembly.Memory, shape: readonly number[], axes: readonly number[], slots: Slots, fallback: Step): Step | undefined {
+  const sorted = [...axes].sort((a, b) => a - b);
+  if (sorted.length === 0 || sorted.length === shape.length || !sorted.every((a, i) => a === i)) return undefined;
+  const rows = sizeOf(shape.slice(0, sorted.length));
+  const cols = sizeOf(shape.slice(sorted.length));
+  if (rows === 0 || cols === 0 || cols % 2 !== 0 || rows * cols * 4 >= 2 ** 31) return undefined;
+  const kernel = columnSumKernel(memory);
+  return onHeap(memory, slots, fallback, ([x, o]) => kernel(x!, o!, rows, cols * 4));
+}
