@@ -2,6 +2,7 @@ import { afterEach, expect, it, vi } from 'vitest';
 import * as fx from '../index.js';
 import { describeEachBackend, expectClose } from '../testing/backends.js';
 import { testing } from './hostKernels.js';
+import { simdTesting } from './simd.js';
 
 type V = fx.Tensor<[4], 'float32'>;
 
@@ -40,6 +41,26 @@ describeEachBackend('generated kernels are safe', (backend) => {
       // Only the identifiers the generator writes: locals and parameters (a letter and a number), keywords, Math and the fast-math names.
       const identifiers = new Set(source.match(/[A-Za-z_$][\w$]*/g));
       for (const id of identifiers) expect(id).toMatch(/^(?:[a-z]\d*[sc]?|acc\d+|q\d+p|const|let|for|if|Math|SINCOS|f[a-z0-9]+)$/);
+    }
+  });
+
+  it('wasm SIMD modules hold only opcodes: hostile keys and strings never reach their bytes', async () => {
+    if (backend !== 'wasm') return; // SIMD kernels run on the wasm backend's heap only
+    type M = fx.Tensor<[160, 160], 'float32'>;
+    const x = fx.mul(fx.ones([160, 160]), 0.01) as M;
+    for (const evil of HOSTILE) {
+      // A product above the host lowering's limit: the mixed plan runs, its tanh group and transposes in SIMD.
+      const f = fx.jit(fx.grad((p: Record<string, M>) => fx.sum(fx.tanh(fx.add(fx.matmul(p[evil]!, p[evil]!), 0.5)))));
+      const g = f({ [evil]: x });
+      // d/dX Σ tanh(X·X + ½) = S·Xᵀ + Xᵀ·S with S = 1 − tanh²(X·X + ½); every entry of X·X is 160·10⁻⁴.
+      const s = 1 - Math.tanh(160e-4 + 0.5) ** 2;
+      await expectClose(g[evil]!, Array.from({ length: 160 }, () => Array<number>(160).fill(2 * 160 * 0.01 * s)), 1e-5);
+    }
+    expect(simdTesting.modules().length).toBeGreaterThan(0);
+    for (const bytes of simdTesting.modules()) {
+      const text = String.fromCharCode(...bytes);
+      for (const evil of HOSTILE) expect(text).not.toContain(evil.slice(0, 8));
+      expect(text).not.toMatch(/Pwned|globalThis|WGSL/);
     }
   });
 

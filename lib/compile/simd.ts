@@ -129,6 +129,10 @@ class Code {
 
 // ------------------------------------------------------------------ module assembly
 
+/** Test hook: the bytes of every module compiled so far (for the code-generation safety test). */
+export const simdTesting = { modules: (): Uint8Array[] => [...compiledBytes] };
+const compiledBytes: Uint8Array[] = [];
+
 /** Browsers compile a module synchronously on the main thread only up to 4 KB. */
 const SYNC_COMPILE_LIMIT = 4096;
 const compiled = new WeakMap<WebAssembly.Memory, Map<string, (...args: number[]) => void>>();
@@ -152,7 +156,9 @@ function instantiate(memory: WebAssembly.Memory, params: number, body: number[])
   const key = String.fromCharCode(...bytes);
   let k = cache.get(key);
   if (!k) {
-    const instance = new WebAssembly.Instance(new WebAssembly.Module(Uint8Array.from(bytes)), { e: { m: memory } });
+    const binary = Uint8Array.from(bytes);
+    const instance = new WebAssembly.Instance(new WebAssembly.Module(binary), { e: { m: memory } });
+    compiledBytes.push(binary);
     k = instance.exports['k'] as (...args: number[]) => void;
     cache.set(key, k);
   }
