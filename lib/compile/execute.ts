@@ -62,7 +62,7 @@ export function planMixed(ir: IR): Plan | undefined {
     if (node.kind === 'eq') {
       const { eq } = node;
       const slots = slotsOf(eq.inputs, eq.outputs);
-      const step = heap && simdStructural(heap, eq, slots);
+      const step = heap && heapStructural(heap, eq, slots);
       if (!step) return [{ kind: 'eq', eq }];
       loops++;
       return [{ kind: 'host', step, inputs: eq.inputs, outputs: eq.outputs }];
@@ -81,10 +81,15 @@ export function planMixed(ir: IR): Plan | undefined {
   return planMemory(displayIR(ir, nodes), items);
 }
 
-/** A SIMD step for a float32 2-D transpose or a sum over leading axes on the wasm heap, or `undefined`. */
-function simdStructural(heap: WebAssembly.Memory, eq: Equation, slots: { ins: number[]; outs: number[] }): Step | undefined {
+/**
+ * A host step for a structural equation of the mixed plan on the wasm heap, or
+ * `undefined`: a float32 2-D transpose or sum over leading axes in SIMD, and
+ * `broadcastTo` as the host kernel (tfjs-wasm's takes 0.14 ms for [128,1] → [128,10]).
+ */
+function heapStructural(heap: WebAssembly.Memory, eq: Equation, slots: { ins: number[]; outs: number[] }): Step | undefined {
   if (eq.outputs[0]!.aval.dtype !== 'float32' || eq.inputs[0]!.aval.dtype !== 'float32') return undefined;
   const shape = eq.inputs[0]!.aval.shape;
+  if (eq.prim.name === 'broadcastTo') return lowerEquation(eq, slots);
   const transpose = eq.prim.name === 'transpose' && (eq.params['perm'] as readonly number[]).join() === '1,0';
   if (!transpose && eq.prim.name !== 'sum') return undefined;
   // The host kernel runs instead if a buffer is ever outside the heap.

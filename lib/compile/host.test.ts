@@ -335,6 +335,15 @@ describeEachBackend('host lowering: structural kernels', (backend) => {
     }
   });
 
+  it('a prod over trailing axes of a group value accumulates inside the loop: exp→prod is one loop, Π exp(x) = exp(Σ x)', async () => {
+    const f = (a: Any) => fx.prod(fx.exp(a), 1);
+    const x = floats([3, 4], 75, -1, 1);
+    await agrees(backend, f, [x]);
+    if (hostBackend(backend)) expect(fx.jit(f).lower(x).toString()).toMatch(/fused\[ops=exp→prod\]/);
+    const rows = (await x.array()) as number[][];
+    await expectClose(fx.jit(f)(x), rows.map((r) => Math.exp(r.reduce((s, v) => s + v, 0))), 1e-5);
+  });
+
   it('max and min reductions propagate NaN as eagerly', async () => {
     await agrees(backend, (a) => [fx.max(a), fx.min(a), fx.max(a, 1), fx.min(a, 0)], [t([2, 3], [1, NaN, -1, 4, 5, -6])]);
   });

@@ -272,6 +272,7 @@ function operand(a: Access, j: number): string {
 /** Reductions a loop can accumulate: initial value and the step, as expressions. */
 const REDUCE_FORMULAS: Readonly<Record<string, { readonly init: number; readonly step: (acc: string, v: string) => string }>> = {
   sum: { init: 0, step: (acc, v) => `${acc} + ${v}` },
+  prod: { init: 1, step: (acc, v) => `${acc} * ${v}` },
   // NaN wins, as in tfjs's max/min.
   max: { init: -Infinity, step: (acc, v) => `(${v} > ${acc} || ${v} !== ${v} ? ${v} : ${acc})` },
   min: { init: Infinity, step: (acc, v) => `(${v} < ${acc} || ${v} !== ${v} ? ${v} : ${acc})` },
@@ -500,19 +501,21 @@ function reduceMap(inShape: readonly number[], axes: readonly number[]): Int32Ar
   return gatherMap(inShape, inShape.map((_, a) => (axes.includes(a) ? 0 : keptStrides[a]!)));
 }
 
-const REDUCERS = {
-  sum: { init: 0, step: (acc: number, v: number) => acc + v },
-  prod: { init: 1, step: (acc: number, v: number) => acc * v },
-  // NaN wins, as in tfjs's max/min.
-  max: { init: -Infinity, step: (acc: number, v: number) => (v > acc || v !== v ? v : acc) },
-  min: { init: Infinity, step: (acc: number, v: number) => (v < acc || v !== v ? v : acc) },
-};
+/** A reduction's accumulate step as a function, compiled from its loop formula (one description per reduction). */
+const reduceSteps = new Map<string, (acc: number, v: number) => number>();
+function reduceStep(name: string): ((acc: number, v: number) => number) | undefined {
+  const formula = REDUCE_FORMULAS[name];
+  if (!formula) return undefined;
+  let step = reduceSteps.get(name);
+  if (!step) reduceSteps.set(name, (step = new Function('acc', 'v', `return ${formula.step('acc', 'v')};`) as (acc: number, v: number) => number));
+  return step;
+}
 
 function lowerReduce(eq: Equation, slots: Slots): Step | undefined {
-  const reducer = REDUCERS[eq.prim.name as keyof typeof REDUCERS];
+  const step = reduceStep(eq.prim.name);
   const dtype = eq.inputs[0]!.aval.dtype;
-  if (!reducer || dtype === 'bool') return undefined;
-  const { init, step } = reducer;
+  if (!step || dtype === 'bool') return undefined;
+  const { init } = REDUCE_FORMULAS[eq.prim.name]!;
   const inShape = eq.inputs[0]!.aval.shape;
   const axes = eq.params['axes'] as readonly number[];
   const [a] = slots.ins;

@@ -10,7 +10,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as fx from '../index.js';
 import type { IR } from '../core/ir.js';
 import { ConcreteTensor } from '../core/tensor.js';
-import { testBackends } from '../testing/backends.js';
+import { expectClose, testBackends } from '../testing/backends.js';
 import { groupLoops, MAX_GROUP, type LoopGroup } from './group.js';
 import { HOST_MATMUL_LIMIT, isElementwise, lowerEquation, lowerLoop, type Slots, type Step } from './hostKernels.js';
 import { view } from './host.js';
@@ -212,6 +212,19 @@ const slotsFor = (ins: number, outs: number): Slots => ({ ins: [...Array(ins).ke
     }
     expect(simdColumnSum(heap, [4, 6], [1], slotsFor(1, 1), () => undefined)).toBeUndefined();
     expect(simdColumnSum(heap, [4, 5], [0], slotsFor(1, 1), () => undefined)).toBeUndefined();
+  });
+
+  it('a broadcastTo in a program with a large product runs as a host step, not as tfjs-wasm kernels', async () => {
+    const x = fx.mul(fx.ones([128, 128]), 0.01) as F32;
+    // The cotangent of a sum over axis 1 is broadcast back to [128, 256] and feeds the product's transpose.
+    const f = fx.jit(fx.grad((w: F32) => fx.sum(fx.square(fx.sum(fx.matmul(x, w), 1))) as fx.Tensor<[], 'float32'>));
+    const w = fx.mul(fx.ones([128, 256]), 0.5) as F32;
+    expect(f.lower(w).toString()).toMatch(/broadcastTo/);
+    f(w);
+    const profile = await tf.profile(() => (f(w) as ConcreteTensor)._concrete()._tf);
+    expect(profile.kernels.map((k) => k.name).filter((k) => ['Fill', 'Tile', 'BroadcastTo', 'Add'].includes(k))).toEqual([]);
+    // Every row of x·w sums to 256·128·0.005 = 163.84; the gradient is xᵀ·(2·163.84) in every entry: 128·0.01·327.68.
+    await expectClose(f(w), Array.from({ length: 128 }, () => Array<number>(256).fill(128 * 0.01 * 2 * 163.84)), 1e-5);
   });
 
   it('jit of an MLP step runs its tanh, transposes and bias sums in SIMD (no tfjs Tanh, Transpose or Sum kernel) and matches eager', async () => {
