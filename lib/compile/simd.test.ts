@@ -92,33 +92,24 @@ const slotsFor = (ins: number, outs: number): Slots => ({ ins: [...Array(ins).ke
     return a;
   }
 
-  const unary: [string, (x: Any) => Any][] = [
-    ['neg', fx.neg],
-    ['abs', fx.abs],
-    ['sqrt', fx.sqrt],
-    ['square', fx.square],
-    ['relu', fx.relu],
-    ['tanh', fx.tanh],
+  // Each operation with its operand count; 64 elements run four floats per iteration, 30 run two.
+  const ops: [string, (...xs: Any[]) => Any, number][] = [
+    ['neg', fx.neg, 1],
+    ['abs', fx.abs, 1],
+    ['sqrt', fx.sqrt, 1],
+    ['square', fx.square, 1],
+    ['relu', fx.relu, 1],
+    ['tanh', fx.tanh, 1],
+    ['add', fx.add, 2],
+    ['sub', fx.sub, 2],
+    ['mul', fx.mul, 2],
+    ['div', fx.div, 2],
+    ['maximum', fx.maximum, 2],
+    ['minimum', fx.minimum, 2],
   ];
-  // 64 elements run four floats per iteration, 30 run two.
-  for (const [name, op] of unary)
+  for (const [name, op, arity] of ops)
     it(`${name} gives the JS loop's bits, NaN, ±Infinity, ±0 and denormals included`, () => {
-      checkLoop(op, [[64]]);
-      checkLoop(op, [[30]]);
-    });
-
-  const binary: [string, (x: Any, y: Any) => Any][] = [
-    ['add', fx.add],
-    ['sub', fx.sub],
-    ['mul', fx.mul],
-    ['div', fx.div],
-    ['maximum', fx.maximum],
-    ['minimum', fx.minimum],
-  ];
-  for (const [name, op] of binary)
-    it(`${name} gives the JS loop's bits on special values`, () => {
-      checkLoop(op, [[64], [64]]);
-      checkLoop(op, [[30], [30]]);
+      for (const n of [64, 30]) checkLoop(op, Array.from({ length: arity }, () => [n]));
     });
 
   it('tanh is within 2 float32 ulp of Math.tanh and exactly ±1 far out', () => {
