@@ -20,6 +20,7 @@ import { showShape } from '../core/errors.js';
 import { checkIndexValues } from '../primitives/gather.js';
 import { fcos, ferf, fexp, fexpm1, flog, flog1p, fsigmoid, fsin, fsincos, fsoftplus, ftan, ftanh, SINCOS } from './fastmath.js';
 import type { Dtype } from '../../typelevel/index.js';
+import { simdMatmul } from './simd.js';
 
 /** What one value is stored in. */
 export type Buf = Float32Array | Int32Array | Uint8Array;
@@ -559,6 +560,9 @@ function lowerMatmul(eq: Equation, slots: Slots): Step | undefined {
     const pad = batchShape.length - b.length;
     return gatherMap(batchShape, batchShape.map((_, ax) => (ax < pad || b[ax - pad] === 1 ? 0 : s[ax - pad]! * matrix)));
   };
+  // One product: wasm SIMD where the engine has it (bench W4: the 64-dim Hessian's 64×64×64 product).
+  const simd = batches === 1 && eq.inputs.every((v) => v.aval.dtype === 'float32') ? simdMatmul(m, kk, n, slots) : undefined;
+  if (simd) return simd;
   const aOff = offsets(aShape, m * kk);
   const bOff = offsets(bShape, kk * n);
   // B's matrix is copied transposed into a float64 scratch so that every dot product reads two contiguous rows.

@@ -14,7 +14,7 @@ import { expectClose, testBackends } from '../testing/backends.js';
 import { groupLoops, MAX_GROUP, type LoopGroup } from './group.js';
 import { HOST_MATMUL_LIMIT, isElementwise, lowerEquation, lowerLoop, type Slots, type Step } from './hostKernels.js';
 import { view } from './host.js';
-import { simdColumnSum, simdLoop, simdTranspose, wasmHeap } from './simd.js';
+import { simdColumnSum, simdLoop, simdMatmul, simdTranspose, wasmHeap } from './simd.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Any = fx.Tensor<any, any>;
@@ -58,6 +58,49 @@ function run(step: Step, inputs: readonly tf.Tensor[], outShapes: readonly numbe
 }
 
 const slotsFor = (ins: number, outs: number): Slots => ({ ins: [...Array(ins).keys()], outs: [...Array(outs).keys()].map((j) => ins + j) });
+
+describe('SIMD matrix products of the host lowering (any backend: they run on a heap of their own)', () => {
+  it('equal the float64 product rounded once, for several shapes; decline n not a multiple of 8 and tiny products', () => {
+    for (const [m, k, n] of [[64, 64, 64], [1, 512, 8], [3, 97, 16], [37, 129, 24], [128, 33, 8]] as [number, number, number][]) {
+      const a = values(m * k, m + k).map((v) => (Number.isFinite(v) && Math.abs(v) < 100 ? v : 0.5));
+      const b = values(k * n, k + n).map((v) => (Number.isFinite(v) && Math.abs(v) < 100 ? v : -0.25));
+      const step = simdMatmul(m, k, n, slotsFor(2, 1));
+      expect(step, `${m}×${k}×${n}`).toBeDefined();
+      const out = new Float32Array(m * n);
+      step!([a, b, out]);
+      for (let i = 0; i < m; i++)
+        for (let j = 0; j < n; j++) {
+          let want = 0;
+          let scale = 0;
+          for (let p = 0; p < k; p++) {
+            want += a[i * k + p]! * b[p * n + j]!;
+            scale += Math.abs(a[i * k + p]! * b[p * n + j]!);
+          }
+          // Float64 sums in another order than this loop's: equal up to float64 rounding, then one float32 rounding.
+          expect(Math.abs(out[i * n + j]! - want), `(${i}, ${j}) of ${m}×${k}×${n}`).toBeLessThanOrEqual(Math.abs(want) * 2 ** -23 + scale * 1e-14);
+        }
+    }
+    expect(simdMatmul(64, 64, 60, slotsFor(2, 1))).toBeUndefined();
+    expect(simdMatmul(2, 2, 8, slotsFor(2, 1))).toBeUndefined();
+  });
+
+  it('jit of a 64-dim Hessian (one 64×64×64 product) matches the analytic Aᵀ·diag(1 − tanh²(Ax))·A·… + I', async () => {
+    const n = 64;
+    const aValues = values(n * n, 3).map((v) => (Number.isFinite(v) && Math.abs(v) < 100 ? v / 64 : 0.01));
+    const A = fx.reshape(fx.tensor(aValues), [n, n]) as fx.Tensor<[64, 64], 'float32'>;
+    const x0 = Float32Array.from({ length: n }, (_, i) => Math.sin(i) / 4);
+    const f = (v: fx.Tensor<[64], 'float32'>) => fx.add(fx.sum(fx.tanh(fx.dot(A, v))), fx.mul(fx.sum(fx.mul(v, v)), 0.5));
+    const h = await fx.jit(fx.hessian(f))(fx.tensor(x0) as fx.Tensor<[64], 'float32'>).array();
+    // H = Aᵀ·diag(−2·tanh(u)·(1 − tanh²(u)))·A + I with u = A·x.
+    const u = Array.from({ length: n }, (_, r) => aValues.slice(r * n, r * n + n).reduce((s, a, c) => s + a * x0[c]!, 0));
+    const d = u.map((ui) => -2 * Math.tanh(ui) * (1 - Math.tanh(ui) ** 2));
+    for (let i = 0; i < n; i++)
+      for (let j = 0; j < n; j++) {
+        const want = d.reduce((s, dr, r) => s + aValues[r * n + i]! * dr * aValues[r * n + j]!, i === j ? 1 : 0);
+        expect(Math.abs(h[i]![j]! - want), `H[${i}][${j}]`).toBeLessThan(2e-5);
+      }
+  });
+});
 
 (onWasm ? describe : describe.skip)('SIMD kernels on the wasm heap', () => {
   let previous: string;

@@ -1,8 +1,10 @@
 /**
- * WebAssembly SIMD kernels that run on tfjs-wasm's heap in place: generated
- * elementwise loops (two float64 lanes at a time) and a blocked float32
- * transpose. Used by the wasm backend's mixed plan (lib/compile/execute.ts),
- * where every operand is a tensor in that heap.
+ * WebAssembly SIMD kernels. On tfjs-wasm's heap in place: generated
+ * elementwise loops (two float64 lanes at a time), a blocked float32
+ * transpose and leading-axis sums, used by the wasm backend's mixed plan
+ * (lib/compile/execute.ts), where every operand is a tensor in that heap.
+ * On a heap of this module's own, with operands copied in: the host
+ * lowering's matrix products (any backend whose engine has wasm SIMD).
  *
  * Why: a V8 loop over `Float32Array`s costs about 5 ns per element before any
  * math (bounds checks, conversions), and tfjs-wasm's tanh and transpose are
@@ -430,4 +432,86 @@ export function simdColumnSum(memory: WebAssembly.Memory, shape: readonly number
   if (rows === 0 || cols === 0 || cols % 2 !== 0 || rows * cols * 4 >= 2 ** 31) return undefined;
   const kernel = columnSumKernel(memory);
   return onHeap(memory, slots, fallback, ([x, o]) => kernel(x!, o!, rows, cols * 4));
+}
+
+// ------------------------------------------------------------------ small matrix products on the host
+
+/** A heap of this module's own for host-plan kernels (their buffers are JS arrays): operands are copied in. */
+let scratch: WebAssembly.Memory | undefined;
+function scratchHeap(bytes: number): WebAssembly.Memory {
+  scratch ??= new WebAssembly.Memory({ initial: 1 });
+  const missing = bytes - scratch.buffer.byteLength;
+  if (missing > 0) scratch.grow(Math.ceil(missing / 65536));
+  return scratch;
+}
+
+/**
+ * `o = a·b` for float32 `m × k` and `k × n` matrices with `n` a multiple of
+ * 8: each row of `o` eight columns at a time, four float64 pairs accumulated
+ * down `k` (one load of `a[i, p]` serves eight products).
+ */
+function matmulKernel(memory: WebAssembly.Memory): (a: number, b: number, o: number, m: number, k: number, n: number) => void {
+  // params: a, b, o, m, k, n; i32 locals: i (row), j (column bytes), pa, pb, end, rowBytes (n·4)
+  const c = new Code(6, 6);
+  const [i, j, pa, pb, end, rowBytes] = [0, 1, 2, 3, 4, 5].map((q) => c.int32(q)) as [number, number, number, number, number, number];
+  const acc = [c.v128(), c.v128(), c.v128(), c.v128()];
+  const [x, lo, hi] = [c.v128(), c.v128(), c.v128()];
+  c.get(5).int(2).op(0x74).set(rowBytes);
+  c.int(0).set(i);
+  c.op(0x03, 0x40); // rows
+  c.int(0).set(j);
+  c.op(0x03, 0x40); // blocks of eight columns
+  for (const r of acc) c.splat(0).set(r);
+  // pa = a + i·k·4; end = pa + k·4; pb = b + j
+  c.get(0).get(i).get(4).op(0x6c).int(2).op(0x74).op(0x6a).tee(pa).get(4).int(2).op(0x74).op(0x6a).set(end);
+  c.get(1).get(j).op(0x6a).set(pb);
+  c.op(0x03, 0x40); // down k
+  c.get(pa).simd(S.load32Splat, ...MEM).simd(S.promoteLow).set(x);
+  [lo, hi].forEach((v, h) => {
+    c.get(pb);
+    if (h) c.int(16).op(0x6a);
+    c.simd(S.load, ...MEM).set(v);
+  });
+  [lo, lo, hi, hi].forEach((v, q) => {
+    c.get(acc[q]!).get(x).get(v);
+    if (q % 2) c.get(v).simd(S.shuffle, ...lanes([2, 3, 0, 1]));
+    c.simd(S.promoteLow).simd(S.mul).simd(S.add).set(acc[q]!);
+  });
+  c.get(pb).get(rowBytes).op(0x6a).set(pb);
+  c.get(pa).int(4).op(0x6a).tee(pa).get(end).op(0x49, 0x0d, 0x00, 0x0b); // pa < end: next p
+  // o[i, j…j+7] from the four pairs
+  c.get(2).get(i).get(rowBytes).op(0x6c).op(0x6a).get(j).op(0x6a);
+  c.get(acc[0]!).simd(S.demote).get(acc[1]!).simd(S.demote).simd(S.shuffle, ...lanes([0, 1, 4, 5])).simd(S.store, ...MEM);
+  c.get(2).get(i).get(rowBytes).op(0x6c).op(0x6a).get(j).op(0x6a).int(16).op(0x6a);
+  c.get(acc[2]!).simd(S.demote).get(acc[3]!).simd(S.demote).simd(S.shuffle, ...lanes([0, 1, 4, 5])).simd(S.store, ...MEM);
+  c.get(j).int(32).op(0x6a).tee(j).get(rowBytes).op(0x49, 0x0d, 0x00, 0x0b); // j < n·4: next block
+  c.get(i).int(1).op(0x6a).tee(i).get(3).op(0x49, 0x0d, 0x00, 0x0b); // i < m: next row
+  return instantiate(memory, 6, c.finish());
+}
+
+/** Products below this many multiply-adds stay in JS: copying operands in costs more than SIMD saves. */
+const SIMD_MATMUL_MIN = 4096;
+
+/**
+ * A SIMD step for a 2-D float32 host matmul (`m × k` by `k × n`, `n` a
+ * multiple of 8, at least `SIMD_MATMUL_MIN` multiply-adds), or `undefined`.
+ * Operands are copied into this module's heap and the product back out;
+ * sums accumulate in float64, as the JS kernel's do.
+ */
+export function simdMatmul(m: number, k: number, n: number, slots: Slots): Step | undefined {
+  if (!simdSupported() || n % 8 !== 0 || m < 1 || k < 1 || m * k * n < SIMD_MATMUL_MIN) return undefined;
+  const bytes = (m * k + k * n + m * n) * 4;
+  if (bytes >= 2 ** 30) return undefined;
+  const memory = scratchHeap(bytes);
+  const kernel = matmulKernel(memory);
+  const [ia, ib] = slots.ins;
+  const [o] = slots.outs;
+  const [aAt, bAt, oAt] = [0, m * k * 4, (m * k + k * n) * 4];
+  return (env) => {
+    const heap = scratchHeap(bytes).buffer;
+    new Float32Array(heap, aAt, m * k).set(env[ia!] as Float32Array);
+    new Float32Array(heap, bAt, k * n).set(env[ib!] as Float32Array);
+    kernel(aAt, bAt, oAt, m, k, n);
+    (env[o!] as Float32Array).set(new Float32Array(heap, oAt, m * n));
+  };
 }

@@ -21,11 +21,12 @@ import { getBackend } from '@tensorflow/tfjs-core';
 import type { Checked, Dim, MatMul, MatMulResult, Shape } from '../../typelevel/index.js';
 import { ShapeError, TransformError, showShape } from '../core/errors.js';
 import { type Primitive, definePrimitive } from '../core/primitive.js';
-import type { AnyTensor, Tensor } from '../core/tensor.js';
+import { sizeOf, type AnyTensor, type Tensor } from '../core/tensor.js';
 import { add } from './add.js';
 import { apply1, broadcastShapes, LinearInput, requireDtype, unbroadcast } from './define.js';
 import { transpose } from './transpose.js';
-import { batchedWithRank } from './batching.js';
+import { batchedWithRank, moveBatchToFront } from './batching.js';
+import { reshape } from './reshape.js';
 
 /** The runtime twin of the `matmul` signature: `[...B, M, K] @ [...B, K, N] → [...B, M, N]`. */
 export function matmulShape(a: readonly number[], b: readonly number[]): number[] {
@@ -78,8 +79,7 @@ export const matmulPrimitive: Primitive = definePrimitive({
     // batch shapes agree or one operand has a single batch; otherwise broadcast both explicitly first.
     const batchA = a!.shape.slice(0, -2);
     const batchB = b!.shape.slice(0, -2);
-    const size = (s: readonly number[]) => s.reduce((n, d) => n * d, 1);
-    if (sameBatch(batchA, batchB) || size(batchA) === 1 || size(batchB) === 1) return tf.matMul(a!, b!);
+    if (sameBatch(batchA, batchB) || sizeOf(batchA) === 1 || sizeOf(batchB) === 1) return tf.matMul(a!, b!);
     const batch = broadcastShapes('matmul', batchA, batchB);
     return tf.matMul(tf.broadcastTo(a!, [...batch, ...a!.shape.slice(-2)]), tf.broadcastTo(b!, [...batch, ...b!.shape.slice(-2)]));
   },
@@ -90,6 +90,24 @@ export const matmulPrimitive: Primitive = definePrimitive({
     return [y, da && db ? add(da, db) : (da ?? db)];
   },
   batch([a, b], [da, db]) {
+    // One operand batched against one matrix: the batch joins the other dimension of a single product
+    // (rows of a, columns of b) instead of a product per example: vmapped Jacobians are one matmul.
+    if (db === null && da !== null && b!.rank === 2) {
+      const front = moveBatchToFront(a!, da!); // [B, …, M, K]
+      const rows: number[] = front.shape.slice(0, -1);
+      const product = apply1(matmulPrimitive, [reshape(front, [sizeOf(rows), front.shape.at(-1)!]), b!]);
+      return [reshape(product, [...rows, b!.shape[1]!]), 0];
+    }
+    if (da === null && db !== null && a!.rank === 2) {
+      const front = moveBatchToFront(b!, db!); // [B, …, K, N]
+      const r = front.rank;
+      const lead: number[] = front.shape.slice(0, -2);
+      const [k, n] = front.shape.slice(-2) as [number, number];
+      const columns = reshape(transpose(front, [r - 2, ...lead.map((_, i) => i), r - 1] as never), [k, sizeOf(lead) * n]);
+      const product = reshape(apply1(matmulPrimitive, [a!, columns]), [a!.shape[0]!, ...lead, n]); // [M, B, …, N]
+      if (lead.length === 1) return [product, 1];
+      return [transpose(product, [...lead.map((_, i) => i + 1), 0, r - 1] as never), 0];
+    }
     // Batched operands get the batch axis first and the rank of the wider example, so batch axes line up.
     const rank = Math.max(a!.rank - (da === null ? 0 : 1), b!.rank - (db === null ? 0 : 1));
     const align = (x: AnyTensor, d: number | null) => (d === null ? x : batchedWithRank(x, d, rank));

@@ -10,8 +10,10 @@ import { ConcreteTensor, Tensor, sizeOf } from '../core/tensor.js';
 import type { Shape } from '../../typelevel/index.js';
 import { concat } from '../primitives/concat.js';
 import { reshape } from '../primitives/reshape.js';
+import { transpose } from '../primitives/transpose.js';
 import { linearize } from './forward.js';
 import { scoped, vjp } from './reverse.js';
+import { vmap } from './vmap.js';
 
 /** The Jacobian's type: `Tensor<[...Out, ...In]>` for tensor input and output. @public */
 export type Jacobian<Out, In> =
@@ -23,11 +25,38 @@ export interface JacobianOptions {
   readonly argnums?: number;
 }
 
-/** A one-hot tensor: 1 at flat position `i`. */
-function basis(i: number, shape: readonly number[]): Tensor {
-  const data = new Float32Array(sizeOf(shape));
-  data[i] = 1;
-  return new ConcreteTensor(tf.tensor(data, shape as number[], 'float32'));
+/** Most basis elements (rows × row size) one batched evaluation pushes through: 16 MB of float32 (a test lowers it). */
+export const basisChunk = { elements: 1 << 22 };
+
+/** Rows `start … start + count − 1` of the identity over `shape`: `[count, ...shape]`. */
+function basisRows(shape: readonly number[], start: number, count: number): Tensor<[number, ...number[]], 'float32'> {
+  const n = sizeOf(shape);
+  const data = new Float32Array(count * n);
+  for (let i = 0; i < count; i++) data[i * n + start + i] = 1;
+  return new ConcreteTensor(tf.tensor(data, [count, ...shape], 'float32')) as Tensor<[number, ...number[]], 'float32'>;
+}
+
+/**
+ * `linear` applied to every one-hot tensor of `shape` (the rows of the
+ * identity): `[size, out]`. One batched (vmapped) evaluation per chunk of
+ * rows, chunks keeping a large input's identity (size² elements) out of
+ * memory. A map that cannot be batched, because it reads values on the host
+ * (an adaptive ODE adjoint's step control), runs once per basis vector.
+ */
+function overBasis(shape: readonly number[], out: number, linear: (t: Tensor) => Tensor): Tensor {
+  const n = sizeOf(shape);
+  const flat = (t: Tensor) => reshape(linear(t), [out]);
+  try {
+    const rows = Math.max(1, Math.floor(basisChunk.elements / Math.max(n, out, 1)));
+    const batched = vmap(flat);
+    const chunks: Tensor[] = [];
+    for (let start = 0; start < n; start += rows) chunks.push(batched(basisRows(shape, start, Math.min(rows, n - start))) as Tensor);
+    return chunks.length === 1 ? chunks[0]! : concat(chunks, 0);
+  } catch (e) {
+    if (!(e instanceof TransformError)) throw e;
+    // A genuine error in `linear` raises again here, outside vmap.
+    return concat([...Array(n).keys()].map((i) => reshape(flat(reshape(basisRows(shape, i, 1), shape as number[])), [1, out])), 0);
+  }
 }
 
 function pick(op: string, args: readonly unknown[], argnums: number): Tensor {
@@ -50,7 +79,7 @@ function checkOutput(op: string, y: unknown): Tensor {
 }
 
 /**
- * The Jacobian by forward mode (one JVP per input element): cheap for few inputs.
+ * The Jacobian by forward mode (the linearization applied to every input basis vector, batched): cheap for few inputs.
  * @example
  * ```ts
  * fx.jacfwd((x) => fx.mul(x, x))(fx.tensor([1, 2])); // [[2, 0], [0, 4]]
@@ -64,15 +93,15 @@ export function jacfwd<F extends (...args: never[]) => Tensor>(f: F, options?: J
       const x = pick('jacfwd', args, argnums);
       const g = (xi: Tensor) => checkOutput('jacfwd', (f as unknown as (...a: unknown[]) => unknown)(...withArg(args, argnums, xi)));
       const [y, df] = linearize(g, x);
-      const columns = [...Array(x.size).keys()].map((i) => reshape(df(basis(i, x.shape)), [y.size, 1]));
+      // The linear map batched over the basis tangents: columns of the Jacobian.
+      const flat = x.size ? transpose(overBasis(x.shape, y.size, df), [1, 0]) : reshape(y, [y.size, 0]);
       df.dispose();
-      const flat = columns.length ? concat(columns, 1) : reshape(y, [y.size, 0]);
       return reshape(flat, [...y.shape, ...x.shape]) as never;
     });
 }
 
 /**
- * The Jacobian by reverse mode (one VJP per output element): cheap for few outputs.
+ * The Jacobian by reverse mode (the pullback applied to every output basis vector, batched): cheap for few outputs.
  * @example
  * ```ts
  * fx.jacrev((x) => fx.mul(x, x))(fx.tensor([1, 2])); // [[2, 0], [0, 4]]
@@ -86,9 +115,9 @@ export function jacrev<F extends (...args: never[]) => Tensor>(f: F, options?: J
       const x = pick('jacrev', args, argnums);
       const g = (xi: Tensor) => checkOutput('jacrev', (f as unknown as (...a: unknown[]) => unknown)(...withArg(args, argnums, xi)));
       const [y, pullback] = vjp(g, x);
-      const rows = [...Array(y.size).keys()].map((j) => reshape(pullback(basis(j, y.shape))[0], [1, x.size]));
+      // The pullback batched over the basis cotangents: rows of the Jacobian.
+      const flat = y.size ? overBasis(y.shape, x.size, (c) => pullback(c)[0]) : reshape(x, [0, x.size]);
       pullback.dispose();
-      const flat = rows.length ? concat(rows, 0) : reshape(x, [0, x.size]);
       return reshape(flat, [...y.shape, ...x.shape]) as never;
     });
 }

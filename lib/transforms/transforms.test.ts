@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import * as fx from '../index.js';
 import { describeEachBackend, expectClose } from '../testing/backends.js';
+import { basisChunk } from './jacobian.js';
 
 type S = fx.Tensor<[], 'float32'>;
 type V3 = fx.Tensor<[3], 'float32'>;
@@ -128,6 +129,45 @@ describeEachBackend('higher order and nesting', () => {
     const want = xs.map((xi, i) => xs.map((_, j) => (i === j ? Math.cos(xi) * s : 0) + Math.sin(xi)));
     await expectClose(fx.jacfwd(f)(fx.tensor(xs)), want, 1e-3);
     await expectClose(fx.jacrev(f)(fx.tensor(xs)), want, 1e-3);
+  });
+
+  it('jacfwd and jacrev batch the basis in chunks: a 300-input Jacobian in three chunks equals diag(S) + x·1ᵀ', async () => {
+    type VN = fx.Tensor<[300], 'float32'>;
+    const n = 300;
+    const xs = Array.from({ length: n }, (_, i) => Math.sin(i) / 8);
+    const s = xs.reduce((p, q) => p + q);
+    // f(x) = x·Σx: ∂f_i/∂x_j = δ_ij·S + x_i.
+    const f = (x: VN) => fx.mul(x, fx.sum(x));
+    const saved = basisChunk.elements;
+    basisChunk.elements = 40_000; // 133 basis vectors per batched evaluation
+    try {
+      for (const jac of [fx.jacfwd(f), fx.jacrev(f)]) {
+        const got = (await jac(fx.tensor(xs) as VN).data()) as Float32Array;
+        let worst = 0;
+        for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) worst = Math.max(worst, Math.abs(got[i * n + j]! - ((i === j ? s : 0) + xs[i]!)));
+        expect(worst).toBeLessThan(1e-4);
+      }
+    } finally {
+      basisChunk.elements = saved;
+    }
+  });
+
+  it('an eager Hessian is one batched pass: a 64-dim Hessian runs a few dozen kernels, not one pass per basis vector', async () => {
+    const a = fx.mul(fx.ones([64, 64]), 0.01) as fx.Tensor<[64, 64], 'float32'>;
+    const f = (v: fx.Tensor<[64], 'float32'>) => fx.sum(fx.tanh(fx.dot(a, v)));
+    const x = fx.mul(fx.ones([64]), 0.5) as fx.Tensor<[64], 'float32'>;
+    const { kernels, result } = await import('@tensorflow/tfjs-core').then(async (tf) => {
+      let h: fx.Tensor | undefined;
+      const profile = await tf.profile(() => {
+        h = fx.hessian(f)(x);
+        return (h as unknown as { _concrete(): { _tf: import('@tensorflow/tfjs-core').Tensor } })._concrete()._tf;
+      });
+      return { kernels: profile.kernels.length, result: h! };
+    });
+    expect(kernels).toBeLessThan(200);
+    // H = Aᵀ·diag(−2·tanh(u)·(1 − tanh²(u)))·A with u = A·x = 0.32 in every row: every entry 64·10⁻⁴·d.
+    const t = Math.tanh(0.32);
+    await expectClose(result, Array.from({ length: 64 }, () => Array<number>(64).fill(64e-4 * -2 * t * (1 - t * t))), 1e-3);
   });
 
   it('hessian of sum(x³) is diag(6x)', async () => {

@@ -48,6 +48,30 @@ describeEachBackend('vmap', () => {
     await expectClose(fx.vmap(f)(fx.tensor(rows) as never), want);
   });
 
+  it('matmul with one batched operand is one product: batched rows of a, batched columns of b (at any in axis, with extra example axes), and their gradients', async () => {
+    const a = [
+      [1, 2, 0.5],
+      [-1, 0, 3],
+    ]; // [2, 3]
+    const mats = rows.map((r) => [r, r.map((v) => v * 2 - 1), r.map((v) => -v)]); // 4 × [3, 3]
+    const matmul = (x: number[][], y: number[][]) => x.map((xr) => y[0]!.map((_, j) => xr.reduce((s, v, p) => s + v * y[p]![j]!, 0)));
+    // Only b batched: a @ b_i.
+    const left = fx.vmap((b: fx.Tensor<[3, 3], 'float32'>) => fx.matmul(fx.tensor(a) as fx.Tensor<[2, 3], 'float32'>, b))(fx.tensor(mats) as never);
+    await expectClose(left, mats.map((m) => matmul(a, m)));
+    // Only b batched along axis 2, with an extra leading example axis: a @ b_i[0].
+    const stacked = fx.transpose(fx.reshape(fx.tensor(mats), [4, 1, 3, 3]), [1, 2, 0, 3]); // [1, 3, 4, 3]: examples on axis 2
+    const extra = fx.vmap((b: fx.Tensor<[1, 3, 3], 'float32'>) => fx.matmul(fx.tensor(a) as fx.Tensor<[2, 3], 'float32'>, b), { inAxes: 2 })(stacked as never);
+    expect(extra.shape).toEqual([4, 1, 2, 3]);
+    await expectClose(extra, mats.map((m) => [matmul(a, m)]));
+    // Only a batched: a_i @ m, and the gradient of Σ (a_i @ m) with respect to m.
+    const m = fx.tensor(mats[0]!) as fx.Tensor<[3, 3], 'float32'>;
+    const right = fx.vmap((x: fx.Tensor<[3, 3], 'float32'>) => fx.matmul(x, m))(fx.tensor(mats) as never);
+    await expectClose(right, mats.map((x) => matmul(x, mats[0]!)));
+    const dm = fx.grad((w: fx.Tensor<[3, 3], 'float32'>) => fx.sum(fx.vmap((x: fx.Tensor<[3, 3], 'float32'>) => fx.matmul(x, w))(fx.tensor(mats) as never)))(m);
+    // ∂/∂w_pj Σ_i Σ_r (x_i w)_rj = Σ_i Σ_r x_i[r][p].
+    await expectClose(dm, [0, 1, 2].map((p) => [0, 1, 2].map(() => mats.reduce((s, x) => s + x.reduce((t, xr) => t + xr[p]!, 0), 0))));
+  });
+
   it('per-example gradients: vmap of grad', async () => {
     const loss = (x: V3) => fx.sum(fx.mul(x, fx.mul(x, x)));
     const g = fx.vmap(fx.grad(loss))(fx.tensor(rows) as never);
