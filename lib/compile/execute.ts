@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Equation, IR, Var } from '../core/ir.js';
 import { allocate, hostReduces, isElementwise, lowerEquation, lowerLoop, type Step } from './hostKernels.js';
-import { simdColumnSum, simdLoop, simdTranspose, wasmHeap } from './simd.js';
+import { simdLoop, simdStructural, wasmHeap } from './simd.js';
 import { groupLoops, MAX_GROUP } from './group.js';
 import { displayIR, view, type HostMemory } from './host.js';
 import { ConcreteTensor, sizeOf } from '../core/tensor.js';
@@ -88,14 +88,11 @@ export function planMixed(ir: IR): Plan | undefined {
  */
 function heapStructural(heap: WebAssembly.Memory, eq: Equation, slots: { ins: number[]; outs: number[] }): Step | undefined {
   if (eq.outputs[0]!.aval.dtype !== 'float32' || eq.inputs[0]!.aval.dtype !== 'float32') return undefined;
-  const shape = eq.inputs[0]!.aval.shape;
   if (eq.prim.name === 'broadcastTo') return lowerEquation(eq, slots);
-  const transpose = eq.prim.name === 'transpose' && (eq.params['perm'] as readonly number[]).join() === '1,0';
-  if (!transpose && eq.prim.name !== 'sum') return undefined;
+  if (eq.prim.name !== 'transpose' && eq.prim.name !== 'sum') return undefined;
   // The host kernel runs instead if a buffer is ever outside the heap.
   const js = lowerEquation(eq, slots);
-  if (!js) return undefined;
-  return transpose ? simdTranspose(heap, shape, slots, js) : simdColumnSum(heap, shape, eq.params['axes'] as readonly number[], slots, js);
+  return js && simdStructural(heap, eq, slots, js);
 }
 
 /** A new tensor whose values a host loop writes (uninitialized on wasm). */

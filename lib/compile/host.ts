@@ -19,6 +19,7 @@ import { TransformError } from '../core/errors.js';
 import { ConcreteTensor, type AbstractValue } from '../core/tensor.js';
 import { allocate, ALIASES, hostReduces, isElementwise, lowerEquation, lowerLoop, sizeOf, type Buf, type Step } from './hostKernels.js';
 import { groupLoops, MAX_GROUP, type Node } from './group.js';
+import { newArena, placeInArena, simdLoop, simdStructural } from './simd.js';
 
 /** A program lowered to host steps. */
 export interface HostProgram {
@@ -56,6 +57,8 @@ export function lowerToHost(ir: IR, fuse = true): HostProgram | undefined {
   for (const o of ir.outputs) if (o) lastUse.set(o, Infinity);
 
   const env: Buf[] = [];
+  // Float32 buffers (intermediates, constants) move into a wasm memory at the end, where SIMD kernels run on them in place.
+  const arena = newArena();
   const slotOf = new Map<Var, number>();
   const slotEnd: number[] = [];
   const pooled: boolean[] = [];
@@ -102,8 +105,11 @@ export function lowerToHost(ir: IR, fuse = true): HostProgram | undefined {
         return slot;
       });
       const slots = { ins: nodeInputs(node).map((v) => slotOf.get(v)!), outs };
-      const step = node.kind === 'loop' ? lowerLoop(node.group, slots, uniform) : lowerEquation(node.eq, slots);
-      if (!step) return undefined;
+      const js = node.kind === 'loop' ? lowerLoop(node.group, slots, uniform) : lowerEquation(node.eq, slots, arena);
+      if (!js) return undefined;
+      // In SIMD where the buffers are in the arena (the JS step runs for those that are not: inputs).
+      const simd = arena && (node.kind === 'loop' ? simdLoop(arena, node.group, slots, js) : simdStructural(arena, node.eq, slots, js));
+      const step = simd || js;
       steps.push(step);
     }
     // Buffers whose last reader was this node go back to the pool.
@@ -116,6 +122,7 @@ export function lowerToHost(ir: IR, fuse = true): HostProgram | undefined {
       }
     }
   }
+  if (arena) placeInArena(arena, env, env.map((_, s) => s).filter((s) => !inputSlots.includes(s)));
   const outputs = ir.outputs.map((o, i) => ({ slot: o ? slotOf.get(o)! : null, aval: ir.outAvals[i]! }));
   return { steps, env, inputSlots, outputs, peakBytes, ir: displayIR(ir, nodes), fusedLoops: nodes.filter((n) => n.kind === 'loop' && n.group.members.length > 1).length };
 }

@@ -544,7 +544,7 @@ function lowerReduce(eq: Equation, slots: Slots): Step | undefined {
 /** Largest product (multiply-adds) run as a JS loop; larger ones use the backend's matmul. */
 export const HOST_MATMUL_LIMIT = 1 << 21;
 
-function lowerMatmul(eq: Equation, slots: Slots): Step | undefined {
+function lowerMatmul(eq: Equation, slots: Slots, heap?: WebAssembly.Memory): Step | undefined {
   const aShape = eq.inputs[0]!.aval.shape;
   const bShape = eq.inputs[1]!.aval.shape;
   const outShape = eq.outputs[0]!.aval.shape;
@@ -561,7 +561,7 @@ function lowerMatmul(eq: Equation, slots: Slots): Step | undefined {
     return gatherMap(batchShape, batchShape.map((_, ax) => (ax < pad || b[ax - pad] === 1 ? 0 : s[ax - pad]! * matrix)));
   };
   // One product: wasm SIMD where the engine has it (bench W4: the 64-dim Hessian's 64×64×64 product).
-  const simd = batches === 1 && eq.inputs.every((v) => v.aval.dtype === 'float32') ? simdMatmul(m, kk, n, slots) : undefined;
+  const simd = batches === 1 && eq.inputs.every((v) => v.aval.dtype === 'float32') ? simdMatmul(m, kk, n, slots, heap) : undefined;
   if (simd) return simd;
   const aOff = offsets(aShape, m * kk);
   const bOff = offsets(bShape, kk * n);
@@ -606,7 +606,7 @@ function lowerMatmul(eq: Equation, slots: Slots): Step | undefined {
 /** Primitives whose result is the operand's buffer under another shape. */
 export const ALIASES: ReadonlySet<string> = new Set(['reshape', 'stopGradient']);
 
-const STRUCTURAL: Readonly<Record<string, (eq: Equation, slots: Slots) => Step | undefined>> = {
+const STRUCTURAL: Readonly<Record<string, (eq: Equation, slots: Slots, heap?: WebAssembly.Memory) => Step | undefined>> = {
   broadcastTo: lowerBroadcast,
   transpose: lowerTranspose,
   slice: lowerSlice,
@@ -622,9 +622,9 @@ const STRUCTURAL: Readonly<Record<string, (eq: Equation, slots: Slots) => Step |
 };
 
 /** The host step for `eq`, or `undefined` when it has no host kernel. */
-export function lowerEquation(eq: Equation, slots: Slots): Step | undefined {
+export function lowerEquation(eq: Equation, slots: Slots, heap?: WebAssembly.Memory): Step | undefined {
   if (eq.outputs.length !== 1) return undefined;
   const structural = STRUCTURAL[eq.prim.name];
-  if (structural) return structural(eq, slots);
+  if (structural) return structural(eq, slots, heap);
   return undefined;
 }

@@ -65,6 +65,13 @@ const rules: Rule[] = [
     readsConstant: false,
     inner: (x) => fx.reshape(fx.reshape(x, [3, 2]), [2, 3]) as M,
   },
+  {
+    // A transpose that moves only a size-1 axis keeps the element order: a reshape, which then folds away.
+    rule: 'transpose(x as [2, 1, 3], [1, 0, 2]) → reshape → x',
+    op: 'transpose',
+    readsConstant: false,
+    inner: (x) => fx.reshape(fx.transpose(fx.reshape(x, [2, 1, 3]), [1, 0, 2]), [2, 3]) as M,
+  },
 ];
 
 describeEachBackend('jit optimizer', (backend) => {
@@ -103,13 +110,13 @@ describeEachBackend('jit optimizer', (backend) => {
     await expectClose(fx.jit(d2)(xM()), map((v) => -Math.sin(v)), 1e-3);
   });
 
-  it('leaves alone what no identity covers: exp(log(y)), mul by 2, mul by ones that broadcasts, reshapes to a new shape', async () => {
+  it('leaves alone what no identity covers: exp(log(y)), mul by 2, mul by ones that broadcasts, a transpose of two real axes', async () => {
     const f = (x: M) =>
-      [fx.exp(fx.log(fx.mul(x, x))), fx.mul(x, 2), fx.mul(x, fx.ones([4, 2, 3])), fx.reshape(fx.reshape(x, [3, 2]), [6])] as const;
+      [fx.exp(fx.log(fx.mul(x, x))), fx.mul(x, 2), fx.mul(x, fx.ones([4, 2, 3])), fx.reshape(fx.transpose(fx.reshape(x, [3, 2])), [6])] as const;
     const g = fx.jit(f);
     const after = g.lower(xM());
-    // exp(log(y)) = y only for y > 0; x·ones([4,2,3]) has a new shape; the two reshapes do not return to [2,3].
-    expect([countOp(after, 'exp'), countOp(after, 'log'), countOp(after, 'mul'), countOp(after, 'reshape')], `after:\n${after}`).toEqual([1, 1, 3, 2]);
+    // exp(log(y)) = y only for y > 0; x·ones([4,2,3]) has a new shape; the transpose moves data.
+    expect([countOp(after, 'exp'), countOp(after, 'log'), countOp(after, 'mul'), countOp(after, 'reshape'), countOp(after, 'transpose')], `after:\n${after}`).toEqual([1, 1, 3, 2, 1]);
     expect(g.stats().optimized.simplified).toBe(0);
     const [sq, twice, tiled, flat] = g(xM());
     const eager = f(xM());
@@ -117,7 +124,21 @@ describeEachBackend('jit optimizer', (backend) => {
     await expectClose(sq, map((v) => v * v), 1e-3);
     await expectClose(twice, map((v) => 2 * v), 1e-6);
     await expectClose(tiled, [X, X, X, X], 1e-6);
-    await expectClose(flat, X.flat(), 1e-6);
+    // x as [3, 2] transposed to [2, 3] and flattened: elements 0, 2, 4, 1, 3, 5.
+    await expectClose(flat, [0, 2, 4, 1, 3, 5].map((i) => X.flat()[i]!), 1e-6);
+  });
+
+  it('a reshape of a reshape reads the input of the first: reshape(reshape(x, [3, 2]), [6]) is one reshape, same values and gradient', async () => {
+    const f = (x: M) => fx.mul(fx.reshape(fx.reshape(x, [3, 2]), [6]), fx.tensor([1, 2, 3, 4, 5, 6]));
+    const before = fx.makeIR(f)(xM());
+    expect(countOp(before, 'reshape'), `before:\n${before}`).toBe(2);
+    const g = fx.jit(f);
+    const after = g.lower(xM());
+    expect(countOp(after, 'reshape'), `after:\n${after}`).toBe(1);
+    expect(g.stats().optimized.simplified).toBeGreaterThanOrEqual(1);
+    await expectClose(g(xM()), X.flat().map((v, i) => v * (i + 1)), 1e-6);
+    const loss = (x: M) => fx.sum(fx.square(f(x)));
+    await expectClose(fx.jit(fx.grad(loss))(xM()), (await fx.grad(loss)(xM()).array()) as Nested, 1e-6);
   });
 
   it('log(exp(x)) is exactly x in jit even where float32 exp overflows or underflows (eager gives ±Infinity and a NaN gradient)', async () => {

@@ -7,6 +7,7 @@
 import { getBackend } from '@tensorflow/tfjs-core';
 import { IR, Var, type Equation } from '../core/ir.js';
 import type { Tensor } from '../core/tensor.js';
+import { reshapePrimitive } from '../primitives/reshape.js';
 
 /** How many equations each pass removed, for `jit(f).stats()` and tests. */
 export interface OptimizeReport {
@@ -47,7 +48,9 @@ export function optimize(ir: IR): { ir: IR; report: OptimizeReport } {
   const seen = new Map<string, Equation>();
   const equations: Equation[] = [];
   for (const original of ir.equations) {
-    const eq: Equation = { ...original, inputs: original.inputs.map(resolve) };
+    const resolved: Equation = { ...original, inputs: original.inputs.map(resolve) };
+    const eq = rewrite(resolved, producer);
+    if (eq !== resolved) report.simplified++;
     const out = eq.outputs[0]!;
     const alias = simplify(eq, producer, constants);
     if (alias && eq.outputs.length === 1 && sameShape(alias.aval.shape, out.aval.shape) && alias.aval.dtype === out.aval.dtype) {
@@ -116,6 +119,27 @@ function identity(o: object): number {
   return id;
 }
 
+/**
+ * An equation computing `eq`'s output with less data movement, or `eq`: a
+ * transpose that only moves size-1 axes keeps the element order, so it is a
+ * reshape; a reshape of a reshape reads the first one's input.
+ */
+function rewrite(eq: Equation, producer: Map<Var, Equation>): Equation {
+  // Reshapes were rewritten as they came, so one reshape producer leads to a value that is not one.
+  const toReshape = (input: Var): Equation => {
+    const inner = producer.get(input);
+    const source = inner?.prim.name === 'reshape' ? inner.inputs[0]! : input;
+    return { prim: reshapePrimitive as Equation['prim'], inputs: [source], params: { shape: [...eq.outputs[0]!.aval.shape] }, outputs: eq.outputs };
+  };
+  if (eq.prim.name === 'transpose') {
+    const shape = eq.inputs[0]!.aval.shape;
+    const moved = (eq.params['perm'] as readonly number[]).filter((axis) => shape[axis] !== 1);
+    return moved.every((axis, i) => i === 0 || moved[i - 1]! < axis) ? toReshape(eq.inputs[0]!) : eq;
+  }
+  if (eq.prim.name === 'reshape' && producer.get(eq.inputs[0]!)?.prim.name === 'reshape') return toReshape(eq.inputs[0]!);
+  return eq;
+}
+
 /** An existing value equal to `eq`'s output, when an algebraic identity gives one. */
 function simplify(eq: Equation, producer: Map<Var, Equation>, constants: Map<Var, Tensor>): Var | undefined {
   const [a, b] = eq.inputs;
@@ -151,6 +175,7 @@ function simplify(eq: Equation, producer: Map<Var, Equation>, constants: Map<Var
       return q.every((axis, i) => p[axis] === i) ? inner.inputs[0] : undefined;
     }
     case 'reshape': {
+      if (sameShape(a!.aval.shape, eq.outputs[0]!.aval.shape)) return a;
       // reshape to the shape the value already had before an earlier reshape
       const inner = from(a);
       return inner?.prim.name === 'reshape' ? inner.inputs[0] : undefined;

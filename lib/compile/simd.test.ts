@@ -10,11 +10,11 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as fx from '../index.js';
 import type { IR } from '../core/ir.js';
 import { ConcreteTensor } from '../core/tensor.js';
-import { expectClose, testBackends } from '../testing/backends.js';
+import { describeEachBackend, expectClose, testBackends } from '../testing/backends.js';
+import { hostBackend, view } from './host.js';
 import { groupLoops, MAX_GROUP, type LoopGroup } from './group.js';
 import { HOST_MATMUL_LIMIT, isElementwise, lowerEquation, lowerLoop, type Slots, type Step } from './hostKernels.js';
-import { view } from './host.js';
-import { simdColumnSum, simdLoop, simdMatmul, simdTranspose, wasmHeap } from './simd.js';
+import { simdColumnSum, simdLoop, simdMatmul, simdTesting, simdTranspose, wasmHeap } from './simd.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Any = fx.Tensor<any, any>;
@@ -99,6 +99,29 @@ describe('SIMD matrix products of the host lowering (any backend: they run on a 
         const want = d.reduce((s, dr, r) => s + aValues[r * n + i]! * dr * aValues[r * n + j]!, i === j ? 1 : 0);
         expect(Math.abs(h[i]![j]! - want), `H[${i}][${j}]`).toBeLessThan(2e-5);
       }
+  });
+});
+
+describeEachBackend('SIMD kernels of a host program run in place on its arena', (backend) => {
+  it('a program of elementwise groups, a transpose, a 64×64×64 product and a column sum gives the values of tfjs kernels', async () => {
+    if (!hostBackend(backend)) return; // the host lowering runs on cpu and wasm only
+    type Sq = fx.Tensor<[64, 64], 'float32'>;
+    const x = fx.reshape(fx.tensor(values(64 * 64, 5).map((v) => (Number.isFinite(v) && Math.abs(v) < 100 ? v / 8 : 0.5))), [64, 64]) as Sq;
+    const f = (a: Sq) => {
+      const h = fx.tanh(fx.add(fx.mul(a, a), 0.5)); // an elementwise group of intermediates
+      const p = fx.matmul(h, fx.transpose(h)); // a transpose and a product of intermediates
+      return fx.sum(fx.mul(p, fx.sub(1, h)), 0); // another group and a sum over the leading axis
+    };
+    const jitted = fx.jit(f);
+    jitted(x);
+    const before = simdTesting.ran;
+    const got = jitted(x);
+    // Groups, the transpose, the product and the sum: each ran as a SIMD step on the arena.
+    expect(simdTesting.ran - before).toBeGreaterThanOrEqual(4);
+    const want = (await fx.jit(f, { host: false })(x).data()) as Float32Array;
+    const values_ = (await got.data()) as Float32Array;
+    const scale = Math.max(...Array.from(want, Math.abs));
+    for (let i = 0; i < 64; i++) expect(Math.abs(values_[i]! - want[i]!), `column ${i}`).toBeLessThanOrEqual(1e-5 * scale);
   });
 });
 

@@ -21,6 +21,7 @@
  * imports nothing but the heap, and wasm bounds-checks every access.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import type { Equation } from '../core/ir.js';
 import type { LoopGroup } from './group.js';
 import type { Buf, Slots, Step } from './hostKernels.js';
 import { sizeOf } from './hostKernels.js';
@@ -131,8 +132,8 @@ class Code {
 
 // ------------------------------------------------------------------ module assembly
 
-/** Test hook: the bytes of every module compiled so far (for the code-generation safety test). */
-export const simdTesting = { modules: (): Uint8Array[] => [...compiledBytes] };
+/** Test hooks: the bytes of every module compiled so far (for the code-generation safety test), and how many SIMD steps ran in place. */
+export const simdTesting = { modules: (): Uint8Array[] => [...compiledBytes], ran: 0 };
 const compiledBytes: Uint8Array[] = [];
 
 /** Browsers compile a module synchronously on the main thread only up to 4 KB. */
@@ -202,6 +203,7 @@ function onHeap(memory: WebAssembly.Memory, slots: Slots, fallback: Step, kernel
       if (b.buffer !== heap) return fallback(env);
       offsets.push(b.byteOffset);
     }
+    simdTesting.ran++;
     kernel(offsets);
   };
 }
@@ -446,47 +448,53 @@ function scratchHeap(bytes: number): WebAssembly.Memory {
 }
 
 /**
- * `o = a·b` for float32 `m × k` and `k × n` matrices with `n` a multiple of
- * 8: each row of `o` eight columns at a time, four float64 pairs accumulated
- * down `k` (one load of `a[i, p]` serves eight products).
+ * `o = a·b` for float32 `m × k` and `k × n` matrices, `n` a multiple of 8 and
+ * `m` of `rows` (1 or 4): blocks of `rows` rows × 8 columns, each a set of
+ * float64 pairs accumulated down `k`. One load of a row of `b` serves every
+ * row of the block, one load of `a[i, p]` eight columns. `k` and `n` are
+ * compiled in (as load offsets); the kernel takes `(a, b, o, m)`.
  */
-function matmulKernel(memory: WebAssembly.Memory): (a: number, b: number, o: number, m: number, k: number, n: number) => void {
-  // params: a, b, o, m, k, n; i32 locals: i (row), j (column bytes), pa, pb, end, rowBytes (n·4)
-  const c = new Code(6, 6);
-  const [i, j, pa, pb, end, rowBytes] = [0, 1, 2, 3, 4, 5].map((q) => c.int32(q)) as [number, number, number, number, number, number];
-  const acc = [c.v128(), c.v128(), c.v128(), c.v128()];
-  const [x, lo, hi] = [c.v128(), c.v128(), c.v128()];
-  c.get(5).int(2).op(0x74).set(rowBytes);
+function matmulKernel(memory: WebAssembly.Memory, k: number, n: number, rows: 1 | 4): (a: number, b: number, o: number, m: number) => void {
+  // params: a, b, o, m; i32 locals: i (row), j (column bytes), pa, pb, end
+  const c = new Code(4, 5);
+  const [i, j, pa, pb, end] = [0, 1, 2, 3, 4].map((q) => c.int32(q)) as [number, number, number, number, number];
+  const acc = Array.from({ length: rows }, () => [c.v128(), c.v128(), c.v128(), c.v128()]);
+  const pairs = [c.v128(), c.v128(), c.v128(), c.v128()];
+  const [lo, hi] = [c.v128(), c.v128()];
+  const offset = (bytes: number) => [2, ...uleb(bytes)]; // memarg: 4-byte alignment, constant offset
   c.int(0).set(i);
-  c.op(0x03, 0x40); // rows
+  c.op(0x03, 0x40); // row blocks
   c.int(0).set(j);
   c.op(0x03, 0x40); // blocks of eight columns
-  for (const r of acc) c.splat(0).set(r);
+  for (const r of acc.flat()) c.splat(0).set(r);
   // pa = a + i·k·4; end = pa + k·4; pb = b + j
-  c.get(0).get(i).get(4).op(0x6c).int(2).op(0x74).op(0x6a).tee(pa).get(4).int(2).op(0x74).op(0x6a).set(end);
+  c.get(0).get(i).int(k * 4).op(0x6c).op(0x6a).tee(pa).int(k * 4).op(0x6a).set(end);
   c.get(1).get(j).op(0x6a).set(pb);
   c.op(0x03, 0x40); // down k
-  c.get(pa).simd(S.load32Splat, ...MEM).simd(S.promoteLow).set(x);
-  [lo, hi].forEach((v, h) => {
-    c.get(pb);
-    if (h) c.int(16).op(0x6a);
-    c.simd(S.load, ...MEM).set(v);
-  });
+  c.get(pb).simd(S.load, ...offset(0)).set(lo);
+  c.get(pb).simd(S.load, ...offset(16)).set(hi);
   [lo, lo, hi, hi].forEach((v, q) => {
-    c.get(acc[q]!).get(x).get(v);
+    c.get(v);
     if (q % 2) c.get(v).simd(S.shuffle, ...lanes([2, 3, 0, 1]));
-    c.simd(S.promoteLow).simd(S.mul).simd(S.add).set(acc[q]!);
+    c.simd(S.promoteLow).set(pairs[q]!);
   });
-  c.get(pb).get(rowBytes).op(0x6a).set(pb);
+  acc.forEach((row, r) => {
+    const x = c.v128();
+    c.get(pa).simd(S.load32Splat, ...offset(r * k * 4)).simd(S.promoteLow).set(x);
+    row.forEach((sum, q) => c.get(sum).get(x).get(pairs[q]!).simd(S.mul).simd(S.add).set(sum));
+  });
+  c.get(pb).int(n * 4).op(0x6a).set(pb);
   c.get(pa).int(4).op(0x6a).tee(pa).get(end).op(0x49, 0x0d, 0x00, 0x0b); // pa < end: next p
-  // o[i, j…j+7] from the four pairs
-  c.get(2).get(i).get(rowBytes).op(0x6c).op(0x6a).get(j).op(0x6a);
-  c.get(acc[0]!).simd(S.demote).get(acc[1]!).simd(S.demote).simd(S.shuffle, ...lanes([0, 1, 4, 5])).simd(S.store, ...MEM);
-  c.get(2).get(i).get(rowBytes).op(0x6c).op(0x6a).get(j).op(0x6a).int(16).op(0x6a);
-  c.get(acc[2]!).simd(S.demote).get(acc[3]!).simd(S.demote).simd(S.shuffle, ...lanes([0, 1, 4, 5])).simd(S.store, ...MEM);
-  c.get(j).int(32).op(0x6a).tee(j).get(rowBytes).op(0x49, 0x0d, 0x00, 0x0b); // j < n·4: next block
-  c.get(i).int(1).op(0x6a).tee(i).get(3).op(0x49, 0x0d, 0x00, 0x0b); // i < m: next row
-  return instantiate(memory, 6, c.finish());
+  // o[i + r, j…j+7] from each row's four pairs
+  acc.forEach((row, r) => {
+    for (const h of [0, 1]) {
+      c.get(2).get(i).int(n * 4).op(0x6c).op(0x6a).get(j).op(0x6a);
+      c.get(row[2 * h]!).simd(S.demote).get(row[2 * h + 1]!).simd(S.demote).simd(S.shuffle, ...lanes([0, 1, 4, 5])).simd(S.store, ...offset(r * n * 4 + 16 * h));
+    }
+  });
+  c.get(j).int(32).op(0x6a).tee(j).int(n * 4).op(0x49, 0x0d, 0x00, 0x0b); // j < n·4: next block
+  c.get(i).int(rows).op(0x6a).tee(i).get(3).op(0x49, 0x0d, 0x00, 0x0b); // i < m: next row block
+  return instantiate(memory, 4, c.finish());
 }
 
 /** Products below this many multiply-adds stay in JS: copying operands in costs more than SIMD saves. */
@@ -498,20 +506,74 @@ const SIMD_MATMUL_MIN = 4096;
  * Operands are copied into this module's heap and the product back out;
  * sums accumulate in float64, as the JS kernel's do.
  */
-export function simdMatmul(m: number, k: number, n: number, slots: Slots): Step | undefined {
+export function simdMatmul(m: number, k: number, n: number, slots: Slots, heap?: WebAssembly.Memory): Step | undefined {
   if (!simdSupported() || n % 8 !== 0 || m < 1 || k < 1 || m * k * n < SIMD_MATMUL_MIN) return undefined;
   const bytes = (m * k + k * n + m * n) * 4;
   if (bytes >= 2 ** 30) return undefined;
   const memory = scratchHeap(bytes);
-  const kernel = matmulKernel(memory);
+  let kernel: (a: number, b: number, o: number, m: number) => void;
+  try {
+    kernel = matmulKernel(memory, k, n, m % 4 === 0 ? 4 : 1);
+  } catch {
+    return undefined; // a module too large for a synchronous compile (huge k or n offsets do not grow it much)
+  }
   const [ia, ib] = slots.ins;
   const [o] = slots.outs;
   const [aAt, bAt, oAt] = [0, m * k * 4, (m * k + k * n) * 4];
-  return (env) => {
+  const copying: Step = (env) => {
     const heap = scratchHeap(bytes).buffer;
     new Float32Array(heap, aAt, m * k).set(env[ia!] as Float32Array);
     new Float32Array(heap, bAt, k * n).set(env[ib!] as Float32Array);
-    kernel(aAt, bAt, oAt, m, k, n);
+    kernel(aAt, bAt, oAt, m);
     (env[o!] as Float32Array).set(new Float32Array(heap, oAt, m * n));
   };
+  if (!heap) return copying;
+  // Operands already in `heap` (a host program's arena) are read and written in place.
+  const inPlace = matmulKernel(heap, k, n, m % 4 === 0 ? 4 : 1);
+  return onHeap(heap, slots, copying, ([a, b, out]) => inPlace(a!, b!, out!, m));
+}
+
+// ------------------------------------------------------------------ host program arenas
+
+/** A memory for a host program's float32 buffers, so that its SIMD kernels run in place (`undefined` without SIMD). */
+export function newArena(): WebAssembly.Memory | undefined {
+  return simdSupported() ? new WebAssembly.Memory({ initial: 1 }) : undefined;
+}
+
+/** Largest arena: beyond it a program keeps JS arrays (and its kernels fall back to JS). */
+const ARENA_LIMIT = 1 << 30;
+
+/**
+ * Moves the float32 buffers of `env` at `slots` into `arena` (16-byte aligned,
+ * values copied), grown once to fit; views stay valid since it never grows again.
+ */
+export function placeInArena(arena: WebAssembly.Memory, env: Buf[], slots: readonly number[]): void {
+  const floats = [...new Set(slots)].filter((s) => env[s] instanceof Float32Array);
+  const starts: number[] = [];
+  let bytes = 0;
+  for (const s of floats) {
+    starts.push(bytes);
+    bytes += Math.ceil(env[s]!.byteLength / 16) * 16;
+  }
+  if (bytes > ARENA_LIMIT) return;
+  const missing = bytes - arena.buffer.byteLength;
+  if (missing > 0) arena.grow(Math.ceil(missing / 65536));
+  floats.forEach((s, i) => {
+    const view = new Float32Array(arena.buffer, starts[i], env[s]!.length);
+    view.set(env[s] as Float32Array);
+    env[s] = view;
+  });
+}
+
+/**
+ * A SIMD step for a float32 2-D transpose or a sum over leading axes whose
+ * buffers are in `heap`, running `js` (the host kernel) otherwise; `undefined`
+ * for other equations.
+ */
+export function simdStructural(heap: WebAssembly.Memory, eq: Equation, slots: Slots, js: Step): Step | undefined {
+  if (eq.outputs[0]!.aval.dtype !== 'float32' || eq.inputs[0]!.aval.dtype !== 'float32') return undefined;
+  const shape = eq.inputs[0]!.aval.shape;
+  if (eq.prim.name === 'transpose' && (eq.params['perm'] as readonly number[]).join() === '1,0') return simdTranspose(heap, shape, slots, js);
+  if (eq.prim.name === 'sum') return simdColumnSum(heap, shape, eq.params['axes'] as readonly number[], slots, js);
+  return undefined;
 }

@@ -103,6 +103,11 @@ export const matmulPrimitive: Primitive = definePrimitive({
       const r = front.rank;
       const lead: number[] = front.shape.slice(0, -2);
       const [k, n] = front.shape.slice(-2) as [number, number];
+      if (n === 1) {
+        // Matrix-vector products (a Jacobian's basis through A·v): the vectors are rows of one product with aᵀ.
+        const product = apply1(matmulPrimitive, [reshape(front, [sizeOf(lead), k]), transpose(a!, [1, 0] as never)]);
+        return [reshape(product, [...lead, a!.shape[0]!, 1]), 0];
+      }
       const columns = reshape(transpose(front, [r - 2, ...lead.map((_, i) => i), r - 1] as never), [k, sizeOf(lead) * n]);
       const product = reshape(apply1(matmulPrimitive, [a!, columns]), [a!.shape[0]!, ...lead, n]); // [M, B, …, N]
       if (lead.length === 1) return [product, 1];
