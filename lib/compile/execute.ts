@@ -88,12 +88,19 @@ export function planMixed(ir: IR): Plan | undefined {
  */
 function heapStructural(heap: WebAssembly.Memory, eq: Equation, slots: { ins: number[]; outs: number[] }): Step | undefined {
   if (eq.outputs[0]!.aval.dtype !== 'float32' || eq.inputs[0]!.aval.dtype !== 'float32') return undefined;
+  const shape = eq.inputs[0]!.aval.shape;
   if (eq.prim.name === 'broadcastTo') return lowerEquation(eq, slots);
   if (eq.prim.name !== 'transpose' && eq.prim.name !== 'sum') return undefined;
   // The host kernel runs instead if a buffer is ever outside the heap.
   const js = lowerEquation(eq, slots);
-  return js && simdStructural(heap, eq, slots, js);
+  const simd = js && simdStructural(heap, eq, slots, js);
+  // A small transpose SIMD does not take (a dimension not a multiple of 4) costs less as the host loop than as
+  // tfjs-wasm's kernel ([512, 10] → [10, 512]: 0.12 ms there).
+  return simd || (eq.prim.name === 'transpose' && sizeOf(shape) <= SMALL_TRANSPOSE ? js : undefined);
 }
+
+/** Elements up to which a transpose runs as the host's index-map loop rather than tfjs-wasm's kernel. */
+const SMALL_TRANSPOSE = 1 << 14;
 
 /** A new tensor whose values a host loop writes (uninitialized on wasm). */
 function outputTensor(shape: readonly number[], dtype: 'float32' | 'int32' | 'bool'): tf.Tensor {

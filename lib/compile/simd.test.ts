@@ -288,7 +288,7 @@ describeEachBackend('SIMD kernels of a host program run in place on its arena', 
     const x: F32 = new ConcreteTensor(tensor(values(128 * 128, 1).map((v) => (Number.isFinite(v) && Math.abs(v) < 100 ? v / 8 : 0.5)), [128, 128])) as F32;
     const w1: F32 = new ConcreteTensor(tensor(values(128 * 256, 2).map((v) => (Number.isFinite(v) && Math.abs(v) < 100 ? v / 64 : 0.01)), [128, 256])) as F32;
     const b1: F32 = new ConcreteTensor(tensor(values(256, 3).map((v) => (Number.isFinite(v) && Math.abs(v) < 100 ? v / 16 : 0.1)), [256])) as F32;
-    const w2: F32 = new ConcreteTensor(tensor(values(256 * 4, 4).map((v) => (Number.isFinite(v) && Math.abs(v) < 100 ? v / 64 : 0.01)), [256, 4])) as F32;
+    const w2: F32 = new ConcreteTensor(tensor(values(256 * 10, 4).map((v) => (Number.isFinite(v) && Math.abs(v) < 100 ? v / 64 : 0.01)), [256, 10])) as F32;
     const loss = (p: { w1: F32; b1: F32; w2: F32 }, x: F32) => fx.sum(fx.square(fx.matmul(fx.tanh(fx.add(fx.matmul(x, p.w1), p.b1)), p.w2))) as fx.Tensor<[], 'float32'>;
     const f = fx.jit(fx.valueAndGrad(loss));
     const p = { w1, b1, w2 };
