@@ -79,6 +79,8 @@ const S = {
   max: 0xf5,
   pmin: 0xf6,
   pmax: 0xf7,
+  add32: 0xe4,
+  mul32: 0xe6,
 } as const;
 
 /**
@@ -449,18 +451,19 @@ function scratchHeap(bytes: number): WebAssembly.Memory {
 
 /**
  * `o = a·b` for float32 `m × k` and `k × n` matrices, `n` a multiple of 8 and
- * `m` of `rows` (1 or 4): blocks of `rows` rows × 8 columns, each a set of
- * float64 pairs accumulated down `k`. One load of a row of `b` serves every
- * row of the block, one load of `a[i, p]` eight columns. `k` and `n` are
- * compiled in (as load offsets); the kernel takes `(a, b, o, m)`.
+ * `m` of `rows` (1 or 4): blocks of `rows` rows × 8 columns, each two float32
+ * quads accumulated down `k` (as tfjs's kernels accumulate: in float32). One
+ * load of a row of `b` serves every row of the block, one load of `a[i, p]`
+ * eight columns; at most 11 vectors live, so none spills from x86's 16
+ * registers. `k` and `n` are compiled in (as load offsets); the kernel takes
+ * `(a, b, o, m)`.
  */
 function matmulKernel(memory: WebAssembly.Memory, k: number, n: number, rows: 1 | 4): (a: number, b: number, o: number, m: number) => void {
   // params: a, b, o, m; i32 locals: i (row), j (column bytes), pa, pb, end
   const c = new Code(4, 5);
   const [i, j, pa, pb, end] = [0, 1, 2, 3, 4].map((q) => c.int32(q)) as [number, number, number, number, number];
-  const acc = Array.from({ length: rows }, () => [c.v128(), c.v128(), c.v128(), c.v128()]);
-  const pairs = [c.v128(), c.v128(), c.v128(), c.v128()];
-  const [lo, hi] = [c.v128(), c.v128()];
+  const acc = Array.from({ length: rows }, () => [c.v128(), c.v128()]);
+  const [lo, hi, x] = [c.v128(), c.v128(), c.v128()];
   const offset = (bytes: number) => [2, ...uleb(bytes)]; // memarg: 4-byte alignment, constant offset
   c.int(0).set(i);
   c.op(0x03, 0x40); // row blocks
@@ -473,25 +476,16 @@ function matmulKernel(memory: WebAssembly.Memory, k: number, n: number, rows: 1 
   c.op(0x03, 0x40); // down k
   c.get(pb).simd(S.load, ...offset(0)).set(lo);
   c.get(pb).simd(S.load, ...offset(16)).set(hi);
-  [lo, lo, hi, hi].forEach((v, q) => {
-    c.get(v);
-    if (q % 2) c.get(v).simd(S.shuffle, ...lanes([2, 3, 0, 1]));
-    c.simd(S.promoteLow).set(pairs[q]!);
-  });
   acc.forEach((row, r) => {
-    const x = c.v128();
-    c.get(pa).simd(S.load32Splat, ...offset(r * k * 4)).simd(S.promoteLow).set(x);
-    row.forEach((sum, q) => c.get(sum).get(x).get(pairs[q]!).simd(S.mul).simd(S.add).set(sum));
+    c.get(pa).simd(S.load32Splat, ...offset(r * k * 4)).set(x);
+    row.forEach((sum, h) => c.get(sum).get(x).get(h ? hi : lo).simd(S.mul32).simd(S.add32).set(sum));
   });
   c.get(pb).int(n * 4).op(0x6a).set(pb);
   c.get(pa).int(4).op(0x6a).tee(pa).get(end).op(0x49, 0x0d, 0x00, 0x0b); // pa < end: next p
-  // o[i + r, j…j+7] from each row's four pairs
-  acc.forEach((row, r) => {
-    for (const h of [0, 1]) {
-      c.get(2).get(i).int(n * 4).op(0x6c).op(0x6a).get(j).op(0x6a);
-      c.get(row[2 * h]!).simd(S.demote).get(row[2 * h + 1]!).simd(S.demote).simd(S.shuffle, ...lanes([0, 1, 4, 5])).simd(S.store, ...offset(r * n * 4 + 16 * h));
-    }
-  });
+  // o[i + r, j…j+7]
+  acc.forEach((row, r) =>
+    row.forEach((sum, h) => c.get(2).get(i).int(n * 4).op(0x6c).op(0x6a).get(j).op(0x6a).get(sum).simd(S.store, ...offset(r * n * 4 + 16 * h))),
+  );
   c.get(j).int(32).op(0x6a).tee(j).int(n * 4).op(0x49, 0x0d, 0x00, 0x0b); // j < n·4: next block
   c.get(i).int(rows).op(0x6a).tee(i).get(3).op(0x49, 0x0d, 0x00, 0x0b); // i < m: next row block
   return instantiate(memory, 4, c.finish());
@@ -503,8 +497,10 @@ const SIMD_MATMUL_MIN = 4096;
 /**
  * A SIMD step for a 2-D float32 host matmul (`m × k` by `k × n`, `n` a
  * multiple of 8, at least `SIMD_MATMUL_MIN` multiply-adds), or `undefined`.
- * Operands are copied into this module's heap and the product back out;
- * sums accumulate in float64, as the JS kernel's do.
+ * Sums accumulate in float32, as tfjs's kernels do (the JS kernel, used
+ * without SIMD, accumulates in float64). Operands in `heap` (a host
+ * program's arena) are read and written in place; otherwise they are copied
+ * into a heap of this module's own and the product back out.
  */
 export function simdMatmul(m: number, k: number, n: number, slots: Slots, heap?: WebAssembly.Memory): Step | undefined {
   if (!simdSupported() || n % 8 !== 0 || m < 1 || k < 1 || m * k * n < SIMD_MATMUL_MIN) return undefined;
