@@ -1,10 +1,12 @@
 /**
- * WebAssembly SIMD kernels. On tfjs-wasm's heap in place: generated
- * elementwise loops (two float64 lanes at a time), a blocked float32
- * transpose and leading-axis sums, used by the wasm backend's mixed plan
- * (lib/compile/execute.ts), where every operand is a tensor in that heap.
- * On a heap of this module's own, with operands copied in: the host
- * lowering's matrix products (any backend whose engine has wasm SIMD).
+ * WebAssembly SIMD kernels: generated elementwise loops (two float64 lanes
+ * at a time), a blocked float32 transpose, leading-axis sums and matrix
+ * products. They run in place on the memory their operands live in:
+ * tfjs-wasm's heap, for the wasm backend's mixed plan (lib/compile/execute.ts),
+ * or a host program's own arena (lib/compile/host.ts, cpu and wasm, wherever
+ * the engine has wasm SIMD). An operand outside that memory (a program
+ * input) makes a step run its JS kernel instead; a matmul copies its
+ * operands into a heap of this module's own.
  *
  * Why: a V8 loop over `Float32Array`s costs about 5 ns per element before any
  * math (bounds checks, conversions), and tfjs-wasm's tanh and transpose are
@@ -17,8 +19,9 @@
  * when stored), so both give identical bits; `simd.test.ts` checks this.
  *
  * Safety: a module's bytes hold only fixed opcodes, internal local indices,
- * the fixed tanh coefficients and integer periods taken from shapes; it
- * imports nothing but the heap, and wasm bounds-checks every access.
+ * the fixed tanh coefficients and integers taken from shapes (periods, row
+ * strides); it imports nothing but the memory, and wasm bounds-checks every
+ * access.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { Equation } from '../core/ir.js';
