@@ -5,8 +5,8 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { Equation, IR, Var } from '../core/ir.js';
-import { allocate, hostReduces, isElementwise, lowerEquation, lowerLoop, type Step } from './hostKernels.js';
-import { simdLoop, simdStructural, wasmHeap } from './simd.js';
+import { allocate, HOST_MATMUL_LIMIT, hostReduces, isElementwise, lowerEquation, lowerLoop, type Step } from './hostKernels.js';
+import { simdLoop, simdMatmul, simdStructural, wasmHeap } from './simd.js';
 import { groupLoops, MAX_GROUP } from './group.js';
 import { displayIR, view, type HostMemory } from './host.js';
 import { ConcreteTensor, sizeOf } from '../core/tensor.js';
@@ -82,14 +82,21 @@ export function planMixed(ir: IR): Plan | undefined {
 }
 
 /**
- * A host step for a structural equation of the mixed plan on the wasm heap, or
- * `undefined`: a float32 2-D transpose or sum over leading axes in SIMD, and
- * `broadcastTo` as the host kernel (tfjs-wasm's takes 0.14 ms for [128,1] → [128,10]).
+ * A host step for a structural equation or small product of the mixed plan
+ * on the wasm heap, or `undefined`: a float32 2-D transpose, sum over leading
+ * axes or small 2-D matmul in SIMD, and `broadcastTo` as the host kernel
+ * (tfjs-wasm's takes 0.14 ms for [128,1] → [128,10]).
  */
 function heapStructural(heap: WebAssembly.Memory, eq: Equation, slots: { ins: number[]; outs: number[] }): Step | undefined {
   if (eq.outputs[0]!.aval.dtype !== 'float32' || eq.inputs[0]!.aval.dtype !== 'float32') return undefined;
   const shape = eq.inputs[0]!.aval.shape;
   if (eq.prim.name === 'broadcastTo') return lowerEquation(eq, slots);
+  if (eq.prim.name === 'matmul') {
+    // A small 2-D product (within the host lowering's limit) as the SIMD kernel, in place on the heap; larger ones stay on XNNPACK.
+    const [a, b] = eq.inputs.map((v) => v.aval.shape);
+    if (a!.length !== 2 || b!.length !== 2 || a![0]! * a![1]! * b![1]! > HOST_MATMUL_LIMIT || eq.inputs[1]!.aval.dtype !== 'float32') return undefined;
+    return simdMatmul(a![0]!, a![1]!, b![1]!, slots, heap);
+  }
   if (eq.prim.name !== 'transpose' && eq.prim.name !== 'sum') return undefined;
   // The host kernel runs instead if a buffer is ever outside the heap.
   const js = lowerEquation(eq, slots);

@@ -284,7 +284,7 @@ describeEachBackend('SIMD kernels of a host program run in place on its arena', 
     await expectClose(f(w), Array.from({ length: 128 }, () => Array<number>(256).fill(128 * 0.01 * 2 * 163.84)), 1e-5);
   });
 
-  it('jit of an MLP step runs its tanh, transposes and bias sums in SIMD (no tfjs Tanh, Transpose or Sum kernel) and matches eager', async () => {
+  it('jit of an MLP step runs its tanh, transposes, bias sums and small products in SIMD (no tfjs Tanh, Transpose or Sum kernel) and matches eager', async () => {
     const x: F32 = new ConcreteTensor(tensor(values(128 * 128, 1).map((v) => (Number.isFinite(v) && Math.abs(v) < 100 ? v / 8 : 0.5)), [128, 128])) as F32;
     const w1: F32 = new ConcreteTensor(tensor(values(128 * 256, 2).map((v) => (Number.isFinite(v) && Math.abs(v) < 100 ? v / 64 : 0.01)), [128, 256])) as F32;
     const b1: F32 = new ConcreteTensor(tensor(values(256, 3).map((v) => (Number.isFinite(v) && Math.abs(v) < 100 ? v / 16 : 0.1)), [256])) as F32;
@@ -303,6 +303,13 @@ describeEachBackend('SIMD kernels of a host program run in place on its arena', 
     for (const k of profile.kernels) kernels.push(k.name);
     expect(kernels.filter((k) => ['Tanh', 'Transpose', 'Sum'].includes(k))).toEqual([]);
     expect(kernels).toContain('BatchMatMul');
+    // The large products stay on XNNPACK; a small one with n a multiple of 8 (ct [128,10] against w2ᵀ [10,256]) runs in SIMD.
+    const unfused = await tf.profile(() => {
+      const [v, g] = fx.jit(fx.valueAndGrad(loss), { host: false })(p, x);
+      return [v, g.w1, g.b1, g.w2].map((t) => (t as ConcreteTensor)._concrete()._tf);
+    });
+    const products = (names: string[]) => names.filter((k) => k === 'BatchMatMul').length;
+    expect(products(kernels)).toBeLessThan(products(unfused.kernels.map((k) => k.name)));
     const [v, g] = f(p, x);
     const [ev, eg] = fx.valueAndGrad(loss)(p, x);
     for (const [got, want] of [[v, ev], [g.w1, eg.w1], [g.b1, eg.b1], [g.w2, eg.w2]] as [Any, Any][]) {
