@@ -122,7 +122,7 @@ export function lowerToHost(ir: IR, fuse = true): HostProgram | undefined {
       }
     }
   }
-  if (arena) placeInArena(arena, env, env.map((_, s) => s).filter((s) => !inputSlots.includes(s)));
+  if (arena) placeInArena(arena, env);
   const outputs = ir.outputs.map((o, i) => ({ slot: o ? slotOf.get(o)! : null, aval: ir.outAvals[i]! }));
   return { steps, env, inputSlots, outputs, peakBytes, ir: displayIR(ir, nodes), fusedLoops: nodes.filter((n) => n.kind === 'loop' && n.group.members.length > 1).length };
 }

@@ -502,21 +502,21 @@ function reduceMap(inShape: readonly number[], axes: readonly number[]): Int32Ar
   return gatherMap(inShape, inShape.map((_, a) => (axes.includes(a) ? 0 : keptStrides[a]!)));
 }
 
-/** A reduction's accumulate step as a function, compiled from its loop formula (one description per reduction). */
-const reduceSteps = new Map<string, (acc: number, v: number) => number>();
-function reduceStep(name: string): ((acc: number, v: number) => number) | undefined {
+/** A reduction as a function, compiled from its loop formula (one description per reduction). */
+const reducers = new Map<string, { readonly init: number; readonly step: (acc: number, v: number) => number }>();
+function reducer(name: string): { readonly init: number; readonly step: (acc: number, v: number) => number } | undefined {
   const formula = REDUCE_FORMULAS[name];
   if (!formula) return undefined;
-  let step = reduceSteps.get(name);
-  if (!step) reduceSteps.set(name, (step = new Function('acc', 'v', `return ${formula.step('acc', 'v')};`) as (acc: number, v: number) => number));
-  return step;
+  let r = reducers.get(name);
+  if (!r) reducers.set(name, (r = { init: formula.init, step: new Function('acc', 'v', `return ${formula.step('acc', 'v')};`) as (acc: number, v: number) => number }));
+  return r;
 }
 
 function lowerReduce(eq: Equation, slots: Slots): Step | undefined {
-  const step = reduceStep(eq.prim.name);
+  const r = reducer(eq.prim.name);
   const dtype = eq.inputs[0]!.aval.dtype;
-  if (!step || dtype === 'bool') return undefined;
-  const { init } = REDUCE_FORMULAS[eq.prim.name]!;
+  if (!r || dtype === 'bool') return undefined;
+  const { init, step } = r;
   const inShape = eq.inputs[0]!.aval.shape;
   const axes = eq.params['axes'] as readonly number[];
   const [a] = slots.ins;

@@ -174,12 +174,9 @@ function simplify(eq: Equation, producer: Map<Var, Equation>, constants: Map<Var
       const q = eq.params.perm as number[];
       return q.every((axis, i) => p[axis] === i) ? inner.inputs[0] : undefined;
     }
-    case 'reshape': {
-      if (sameShape(a!.aval.shape, eq.outputs[0]!.aval.shape)) return a;
-      // reshape to the shape the value already had before an earlier reshape
-      const inner = from(a);
-      return inner?.prim.name === 'reshape' ? inner.inputs[0] : undefined;
-    }
+    // A reshape of a reshape was rewritten to read the first one's input (`rewrite`): reshaping back is this case too.
+    case 'reshape':
+      return sameShape(a!.aval.shape, eq.outputs[0]!.aval.shape) ? a : undefined;
     default:
       return undefined;
   }

@@ -543,11 +543,12 @@ export function newArena(): WebAssembly.Memory | undefined {
 const ARENA_LIMIT = 1 << 30;
 
 /**
- * Moves the float32 buffers of `env` at `slots` into `arena` (16-byte aligned,
- * values copied), grown once to fit; views stay valid since it never grows again.
+ * Moves the float32 buffers of `env` into `arena` (16-byte aligned, values
+ * copied), grown once to fit; views stay valid since it never grows again.
+ * Input slots hold no buffer while a program is not running, so they stay out.
  */
-export function placeInArena(arena: WebAssembly.Memory, env: Buf[], slots: readonly number[]): void {
-  const floats = [...new Set(slots)].filter((s) => env[s] instanceof Float32Array);
+export function placeInArena(arena: WebAssembly.Memory, env: Buf[]): void {
+  const floats = env.flatMap((b, s) => (b instanceof Float32Array ? [s] : []));
   const starts: number[] = [];
   let bytes = 0;
   for (const s of floats) {
