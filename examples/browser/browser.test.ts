@@ -86,10 +86,10 @@ describe.skipIf(!hasChromium)('browser example (headless Chromium)', () => {
   });
 
   /** Opens the page with `query`, waits for the training to end, returns <body>'s data-* state. */
-  async function runPage(query: string, screenshot?: string): Promise<Record<string, string | undefined>> {
+  async function runPage(query: string, screenshot?: string, initScript?: string, logs: string[] = []): Promise<Record<string, string | undefined>> {
     const started = performance.now();
     const page = await browser.newPage({ viewport: { width: 820, height: 380 } });
-    const logs: string[] = [];
+    if (initScript) await page.addInitScript(initScript);
     page.on('console', (m) => logs.push(`${m.type()}: ${m.text()}`));
     page.on('pageerror', (e) => logs.push(`pageerror: ${e.message}`));
     try {
@@ -115,6 +115,17 @@ describe.skipIf(!hasChromium)('browser example (headless Chromium)', () => {
       await page.close();
     }
   }
+
+  it('falls back from a webgpu that gives no adapter to wasm quietly: a one-line warning, no stack trace', async () => {
+    const logs: string[] = [];
+    // As on a machine whose browser has navigator.gpu but no usable adapter.
+    const state = await runPage('?steps=10', undefined, 'navigator.gpu && (navigator.gpu.requestAdapter = async () => null);', logs);
+    expect(state.backend).toBe('wasm');
+    expect(state.error).toBeUndefined();
+    const stackLines = logs.filter((l) => /\n\s+at |Initialization of backend webgpu failed/.test(l));
+    expect(stackLines).toEqual([]);
+    expect(logs.some((l) => l.includes('fluxion: webgpu unavailable: webgpu: navigator.gpu gave no adapter'))).toBe(true);
+  }, 120_000);
 
   function expectLossFell(state: Record<string, string | undefined>): void {
     expect(state.error).toBeUndefined();

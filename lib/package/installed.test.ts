@@ -53,7 +53,7 @@ afterAll(() => (process.env.FLUXION_KEEP_APP === '1' ? console.log(`kept ${app}`
 
 describe('the packed tarball', () => {
   it('holds dist/ for every entry point and nothing from tests, bench or CI', () => {
-    for (const entry of ['dist/lib/index.js', 'dist/lib/index.d.ts', 'dist/effects/index.js', 'dist/effects/index.d.ts', 'dist/typelevel/index.js', 'dist/typelevel/index.d.ts', 'lib/require.cjs', 'README.md', 'LICENSE']) {
+    for (const entry of ['dist/esm/lib/index.js', 'dist/lib/index.d.ts', 'dist/esm/effects/index.js', 'dist/effects/index.d.ts', 'dist/esm/typelevel/index.js', 'dist/typelevel/index.d.ts', 'lib/require.cjs', 'README.md', 'LICENSE']) {
       expect(files).toContain(entry);
     }
     const stray = files.filter((f) => /\.test(-d)?\.|^bench\/|^\.ci\/|^temp\/|^examples\/|^type-tests\/|\.ts$/.test(f) && !f.endsWith('.d.ts'));
