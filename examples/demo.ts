@@ -96,7 +96,7 @@ for (let step = 0; step <= 50; step++) {
   });
   for (const t of Object.values(params)) t.dispose();
   params = next;
-  losses.push(value.item());
+  losses.push((await value.data())[0]!); // asynchronous read: works on every backend, webgpu included
   if (step % 10 === 0) {
     memoryAtStep.push(fx.memory().tensors);
     console.log(`step ${String(step).padStart(2)}  loss ${(await value.array()).toFixed(5)}  live tensors ${fx.memory().tensors}`);

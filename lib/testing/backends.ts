@@ -5,7 +5,7 @@
  * Not part of the public API.
  */
 import { afterAll, beforeAll, describe, expect } from 'vitest';
-import { getBackend, setBackend, type BackendName } from '../backend/index.js';
+import { getBackend, initDefaultBackend, setBackend, type BackendName } from '../backend/index.js';
 import type { Tensor } from '../core/tensor.js';
 
 let webgpuProbe: Promise<string | null> | undefined;
@@ -13,6 +13,8 @@ let webgpuProbe: Promise<string | null> | undefined;
 /** null when webgpu can start; otherwise the reason it cannot. */
 export function webgpuUnavailable(): Promise<string | null> {
   webgpuProbe ??= (async () => {
+    // A test file that imports modules below lib/index.ts has no backend yet (each backend's package loads when chosen).
+    if (!getBackend()) await initDefaultBackend();
     const before = getBackend();
     try {
       await setBackend('webgpu');
