@@ -31,6 +31,7 @@ import { w6 } from './workloads/w6-matmul.js';
 import { memoryWorkload, type MemoryResult } from './workloads/w7-memory.js';
 import { sgdLoop, type SgdLoopResult } from './workloads/sgd-loop.js';
 import { typecheckCost, type TypecheckResult } from './workloads/w8-typecheck.js';
+import { importCost, renderImportSection } from './workloads/import.js';
 import { kernelCounts, type KernelCounts } from './workloads/kernels.js';
 
 const args = process.argv.slice(2);
@@ -239,7 +240,9 @@ const input: ReportInput = {
   observed,
 };
 mkdirSync(outPath.replace(/\/[^/]*$/, ''), { recursive: true });
-writeFileSync(outPath, renderReport(input));
+// Import cost (fresh processes, so it runs after everything else in this one).
+const importSection = wants('IMPORT') ? renderImportSection(importCost(), uptime()) : undefined;
+writeFileSync(outPath, renderReport(input) + (importSection ? `\n<!-- import-cost -->\n${importSection}\n<!-- /import-cost -->\n` : ''));
 // The raw numbers, so the report can be re-rendered (`--render=temp/bench-last.json`) without re-running.
 mkdirSync('temp', { recursive: true });
 writeFileSync(
