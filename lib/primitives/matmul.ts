@@ -75,6 +75,12 @@ export const matmulPrimitive: Primitive = definePrimitive({
     return { shape: matmulShape(a!.shape, b!.shape), dtype: 'float32' };
   },
   impl([a, b]) {
+    // `[..., M, K] @ [K, N]` is one 2-D product over the folded rows (a free reshape): tfjs-wasm's
+    // broadcasting batched kernel took 60 ms for [16, 64, 128] @ [128, 128] against 7 ms folded.
+    if (b!.rank === 2 && a!.rank > 2) {
+      const k = a!.shape.at(-1)!;
+      return tf.reshape(tf.matMul(tf.reshape(a!, [sizeOf(a!.shape) / Math.max(k, 1), k]), b!), [...a!.shape.slice(0, -1), b!.shape[1]!]);
+    }
     // tfjs flattens each operand's batch axes before broadcasting them, which is only right when the
     // batch shapes agree or one operand has a single batch; otherwise broadcast both explicitly first.
     const batchA = a!.shape.slice(0, -2);
@@ -146,5 +152,14 @@ export function matmul<Bt extends Dim[], M extends Dim, K extends Dim, N extends
 /** Batched operands (batch dims broadcast); literal inner dims that differ are an error: `shape error: matmul inner dims 784 and 100 differ`. @public */
 export function matmul<A extends Shape, B extends Shape>(a: Tensor<A, 'float32'>, b: Tensor<B, 'float32'> & Checked<MatMulResult<A, B>>): Tensor<MatMul<A, B>, 'float32'>;
 export function matmul(a: Tensor<Shape, 'float32'>, b: Tensor<Shape, 'float32'>): Tensor<Shape, 'float32'> {
+  // `[..., M, K] @ [K, N]`: fold the leading dims into the rows, so every path (eager, jit, grad's
+  // transpose rules, vmap) sees one 2-D product; its cotangents are 2-D products too (no batched
+  // product and no sum over a broadcast batch).
+  const x = a as AnyTensor;
+  const w = b as AnyTensor;
+  if (typeof x === 'object' && x !== null && typeof w === 'object' && w !== null && x.rank > 2 && w.rank === 2 && x.shape.at(-1) === w.shape[0] && x.size > 0) {
+    const rows = x.size / x.shape.at(-1)!;
+    return reshape(apply1(matmulPrimitive, [reshape(x, [rows, x.shape.at(-1)!]), w]), [...x.shape.slice(0, -1), w.shape[1]!]) as never;
+  }
   return apply1(matmulPrimitive, [a, b as Tensor]);
 }
