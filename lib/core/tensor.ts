@@ -147,7 +147,12 @@ export class ConcreteTensor<S extends Shape = Shape, D extends Dtype = Dtype> ex
   }
 
   _concrete(): ConcreteTensor {
-    if (this._tf.isDisposed) throw new Error(`${this.toString()} was disposed and cannot be used`);
+    if (this._tf.isDisposed) {
+      throw new Error(
+        `${this.toString()} was disposed and cannot be used. A tensor made inside fx.scope(...) is freed when the scope ends ` +
+          'unless the scope returns it (in its result pytree); keep a tensor by returning it, and dispose it yourself when done.',
+      );
+    }
     return this;
   }
 
