@@ -1,7 +1,9 @@
 /**
  * Splittable, counter-based PRNG keys (`fx.random`): Threefry-2x32 with 20
  * rounds (Salmon et al., "Parallel random numbers: as easy as 1, 2, 3"), the
- * generator JAX uses, with JAX's classic `PRNGKey`/`split`/`fold_in` layout.
+ * generator JAX uses, with JAX's current default layout (the partitionable
+ * one, `jax_threefry_partitionable=True`, default since JAX 0.5): `split`
+ * and `bits` match JAX and jax-js bit for bit (tested against jax-js).
  *
  * Keys and random bits live on the host: the hash is a few lines of 32-bit
  * integer arithmetic (`Math.imul`-free: additions, rotations and xors with
@@ -36,20 +38,22 @@ function checkKey(op: string, k: unknown): asserts k is Key {
   if (!isKey(k)) throw new TypeError(`random.${op}: expected a PRNG key (made by fx.random.key(seed)), got ${k === null ? 'null' : typeof k}`);
 }
 
-/** Hashes the counters `0 … n-1` (JAX's layout: first half paired with second half). */
-function hashCounts(k: Key, n: number): Uint32Array {
-  const half = Math.ceil(n / 2);
-  const x0 = new Uint32Array(half);
-  const x1 = new Uint32Array(half);
-  for (let i = 0; i < half; i++) {
-    x0[i] = i;
-    x1[i] = half + i < n ? half + i : 0;
+/**
+ * Hashes the 64-bit counters `0 … n-1`, each as (high word, low word), with
+ * `k` (JAX's partitionable layout: element i depends on i alone, so any
+ * slice of the output can be computed without the rest). Returns both output
+ * words of each counter.
+ */
+function hashCounters(k: Key, n: number): [Uint32Array, Uint32Array] {
+  if (n > 2 ** 32 * 2 ** 20) throw new RangeError(`random: ${n} values are too many to draw at once`);
+  const hi = new Uint32Array(n);
+  const lo = new Uint32Array(n);
+  for (let i = 0; i < n; i++) {
+    hi[i] = Math.floor(i / 4294967296);
+    lo[i] = i >>> 0;
   }
-  threefry2x32(k.words[0], k.words[1], x0, x1);
-  const out = new Uint32Array(n);
-  out.set(x0.subarray(0, Math.min(half, n)));
-  out.set(x1.subarray(0, n - half), half);
-  return out;
+  threefry2x32(k.words[0], k.words[1], hi, lo);
+  return [hi, lo];
 }
 
 /**
@@ -79,8 +83,9 @@ export function key(seed: number): Key {
 export function split(k: Key, n = 2): Key[] {
   checkKey('split', k);
   if (!Number.isInteger(n) || n < 0) throw new TypeError(`random.split: n must be a non-negative integer, got ${n}`);
-  const words = hashCounts(k, 2 * n);
-  return Array.from({ length: n }, (_, i) => makeKey(words[2 * i]!, words[2 * i + 1]!));
+  // JAX's partitionable split: key i is the hash of counter i.
+  const [a, b] = hashCounters(k, n);
+  return Array.from({ length: n }, (_, i) => makeKey(a[i]!, b[i]!));
 }
 
 /**
@@ -102,7 +107,7 @@ export function fold(k: Key, data: number): Key {
 }
 
 /**
- * `n` random 32-bit words from `k` (JAX's `random_bits` layout), computed on
+ * `n` random 32-bit words from `k` (JAX's partitionable `random_bits` layout), computed on
  * the host: the same on every backend.
  * @example
  * ```ts
@@ -113,5 +118,8 @@ export function fold(k: Key, data: number): Key {
 export function bits(k: Key, n: number): Uint32Array {
   checkKey('bits', k);
   if (!Number.isInteger(n) || n < 0) throw new TypeError(`random.bits: n must be a non-negative integer, got ${n}`);
-  return hashCounts(k, n);
+  // JAX's partitionable random_bits (32-bit): the xor of the two words hashed from counter i.
+  const [a, b] = hashCounters(k, n);
+  for (let i = 0; i < n; i++) a[i] = (a[i]! ^ b[i]!) >>> 0;
+  return a;
 }
