@@ -81,6 +81,7 @@ export * as random from './random.js';
 export * as state from './state.js';
 export * as io from './io.js';
 export { runRandom, keyed, type Param } from './random.js';
+export { keyedMore, type CategoricalOptions, type ChoiceOptions } from './distributions.js';
 export { runState, type Ref } from './state.js';
 export { runIO, type IOOptions, type Source, type Target } from './io.js';
 export { scoreFunction, logProb } from './score.js';

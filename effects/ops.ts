@@ -40,3 +40,4 @@ export const where = fx.where as unknown as (cond: T, a: TL, b: TL) => T;
 export const take = fx.take as unknown as (a: T, indices: T) => T;
 export const broadcastTo = fx.broadcastTo as unknown as (a: T, shape: number[]) => T;
 export const arange = fx.arange as unknown as (n: number) => T;
+export const sqrt = fx.sqrt as unknown as (a: T) => T;

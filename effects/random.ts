@@ -37,8 +37,8 @@ function nextKeyOf(h: RandomState): Key {
   return fold(h.key, h.count++);
 }
 
-/** A sampling operation: gets a fresh key when the program runs. */
-function draw<A>(sample: (k: Key) => A): Eff<'Random', A> {
+/** A sampling operation: gets a fresh key when the program runs. @internal */
+export function draw<A>(sample: (k: Key) => A): Eff<'Random', A> {
   return perform('Random', (h: RandomState) => sample(nextKeyOf(h)));
 }
 
@@ -322,3 +322,4 @@ export function runRandom<E extends Effect, A>(program: Eff<E, A>, key: Key): Ha
   return applyHandler({ effect: 'Random', inner, make: (): RandomState => ({ key, count: 0 }) }) as never;
 }
 export { scoreFunction, logProb } from './score.js';
+export * from './distributions.js';

@@ -12,17 +12,19 @@ const data = (shape: [number, number, number]) =>
 describeEachBackend('matmul [..., M, K] @ [K, N] (leading dims folded into rows)', () => {
   const a = data([3, 4, 5]);
   const w = data([1, 5, 2])[0]!;
+  const ta = () => fx.tensor(a) as fx.Tensor<[3, 4, 5], 'float32'>;
+  const tw = () => fx.tensor(w) as fx.Tensor<[5, 2], 'float32'>;
 
   it('equals the float64 product, eagerly and under jit', async () => {
     const want = reference(a, w);
     await expectClose(fx.matmul(fx.tensor(a), fx.tensor(w)), want, 1e-5);
-    await expectClose(fx.jit((x: fx.Tensor<[3, 4, 5], 'float32'>, y: fx.Tensor<[5, 2], 'float32'>) => fx.matmul(x, y))(fx.tensor(a), fx.tensor(w)), want, 1e-5);
+    await expectClose(fx.jit((x: fx.Tensor<[3, 4, 5], 'float32'>, y: fx.Tensor<[5, 2], 'float32'>) => fx.matmul(x, y))(ta(), tw()), want, 1e-5);
     await expectClose(fx.nn.dense({ w: fx.tensor(w), b: fx.zeros([2]) }, fx.tensor(a)), want, 1e-5);
   });
 
   it('is one 2-D product in the IR, and its gradients are 2-D products (no batched product, no broadcast sum)', () => {
     const f = (x: fx.Tensor<[3, 4, 5], 'float32'>, y: fx.Tensor<[5, 2], 'float32'>) => fx.sum(fx.tanh(fx.matmul(x, y)));
-    const ir = fx.makeIR(fx.grad(f, { argnums: [0, 1] }))(fx.tensor(a), fx.tensor(w)).toString();
+    const ir = fx.makeIR(fx.grad(f, { argnums: [0, 1] }))(ta(), tw()).toString();
     const products = ir.split('\n').filter((l) => /\bmatmul\b/.test(l));
     expect(products.length).toBeGreaterThan(0);
     for (const line of products) expect(line).not.toMatch(/f32\[\d+,\d+,\d+\]/);
