@@ -29,6 +29,7 @@ import type { LoopGroup } from './group.js';
 import type { Buf, Slots, Step } from './hostKernels.js';
 import { sizeOf } from './hostKernels.js';
 import { TANH } from './fastmath.js';
+import { fastKernels } from '../core/kernels.js';
 
 // ------------------------------------------------------------------ binary encoding
 
@@ -531,6 +532,59 @@ export function simdMatmul(m: number, k: number, n: number, slots: Slots, heap?:
   const inPlace = matmulKernel(heap, k, n, m % 4 === 0 ? 4 : 1);
   return onHeap(heap, slots, copying, ([a, b, out]) => inPlace(a!, b!, out!, m));
 }
+
+// ------------------------------------------------------------------ batched products on tfjs-wasm's heap
+
+/** Heap offset and size of a tfjs-wasm tensor's data (`typedArrayFromHeap` is tfjs-wasm's view of it). */
+interface WasmHeapBackend {
+  typedArrayFromHeap(t: tf.TensorInfo): Float32Array;
+  makeOutput(shape: number[], dtype: string): tf.TensorInfo;
+}
+
+/** Compiled kernels per heap (a new backend instance has a new heap) and (k, n, rows). */
+const batchedKernels = new WeakMap<WebAssembly.Memory, Map<string, (a: number, b: number, o: number, m: number) => void>>();
+
+/** Products per batch entry below this many multiply-adds are left to tfjs (a call per entry costs ~1 µs). */
+const BATCHED_MIN = 2048;
+
+/**
+ * `a @ b` for float32 `[...B, M, K] @ [...B, K, N]` (equal batch shapes, `N` a
+ * multiple of 8) on the wasm backend: the SIMD product kernel once per batch
+ * entry, in place on tfjs-wasm's heap. tfjs-wasm's batched matmul ran
+ * [64, 64, 32] @ [64, 32, 64] (attention's scores) in 36 ms, about 0.5 GFLOP/s.
+ */
+export function simdBatchedMatmul(a: tf.Tensor, b: tf.Tensor): tf.Tensor | undefined {
+  const heap = wasmHeap();
+  if (!heap || a.dtype !== 'float32' || b.dtype !== 'float32' || a.rank < 3 || a.rank !== b.rank) return undefined;
+  const [m, k] = a.shape.slice(-2) as [number, number];
+  const n = b.shape[b.rank - 1]!;
+  const batch = a.shape.slice(0, -2);
+  if (b.shape[b.rank - 2] !== k || b.shape.slice(0, -2).some((d, i) => d !== batch[i]) || n % 8 !== 0 || m * k * n < BATCHED_MIN || m < 1 || k < 1) return undefined;
+  const backend = tf.backend() as unknown as WasmHeapBackend;
+  const rows = m % 4 === 0 ? 4 : 1;
+  const id = `${k},${n},${rows}`;
+  const kernels = batchedKernels.get(heap) ?? new Map<string, (a: number, b: number, o: number, m: number) => void>();
+  batchedKernels.set(heap, kernels);
+  let kernel = kernels.get(id);
+  if (!kernel) {
+    try {
+      kernel = matmulKernel(heap, k, n, rows);
+    } catch {
+      return undefined;
+    }
+    kernels.set(id, kernel);
+  }
+  const out = tf.engine().makeTensorFromTensorInfo(backend.makeOutput([...batch, m, n], 'float32'));
+  // Offsets are read after the output is allocated (allocation may grow the heap and move nothing, but views detach).
+  const aAt = backend.typedArrayFromHeap(a).byteOffset;
+  const bAt = backend.typedArrayFromHeap(b).byteOffset;
+  const oAt = backend.typedArrayFromHeap(out).byteOffset;
+  const count = sizeOf(batch);
+  for (let i = 0; i < count; i++) kernel(aAt + i * m * k * 4, bAt + i * k * n * 4, oAt + i * m * n * 4, m);
+  simdTesting.ran++;
+  return out;
+}
+fastKernels.batchedMatmul = simdBatchedMatmul;
 
 // ------------------------------------------------------------------ host program arenas
 

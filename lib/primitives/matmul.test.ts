@@ -34,3 +34,18 @@ describeEachBackend('matmul [..., M, K] @ [K, N] (leading dims folded into rows)
     await fx.checkGradsAsync((x, y) => fx.tanh(fx.matmul(x, y)), [fx.tensor(a), fx.tensor(w)], { order: 2 });
   });
 });
+
+describeEachBackend('batched matmul [B, M, K] @ [B, K, N] (SIMD per batch entry on wasm)', () => {
+  const batched = (b: number, m: number, k: number) =>
+    Array.from({ length: b }, (_, i) => Array.from({ length: m }, (_, r) => Array.from({ length: k }, (_, c) => Math.cos(0.3 + i * 1.7 + r * 0.9 + c * 0.37))));
+  const reference3 = (x: number[][][], y: number[][][]) => x.map((m, i) => m.map((row) => y[i]![0]!.map((_, j) => row.reduce((s, v, p) => s + v * y[i]![p]![j]!, 0))));
+
+  it('equals the float64 product (n a multiple of 8, m a multiple of 4 and not), with gradients', async () => {
+    for (const [b, m, k, n] of [[6, 8, 16, 32], [3, 5, 7, 16], [2, 12, 33, 8]] as const) {
+      const x = batched(b, m, k);
+      const y = batched(b, k, n);
+      await expectClose(fx.matmul(fx.tensor(x) as fx.Tensor<number[], 'float32'>, fx.tensor(y) as never), reference3(x, y), 1e-5);
+    }
+    await fx.checkGradsAsync((x, y) => fx.matmul(x, y), [fx.tensor(batched(2, 4, 3)), fx.tensor(batched(2, 3, 8))], { order: 2 });
+  });
+});

@@ -27,6 +27,7 @@ import { apply1, broadcastShapes, LinearInput, requireDtype, unbroadcast } from 
 import { transpose } from './transpose.js';
 import { batchedWithRank, moveBatchToFront } from './batching.js';
 import { reshape } from './reshape.js';
+import { fastKernels } from '../core/kernels.js';
 
 /** The runtime twin of the `matmul` signature: `[...B, M, K] @ [...B, K, N] → [...B, M, N]`. */
 export function matmulShape(a: readonly number[], b: readonly number[]): number[] {
@@ -85,7 +86,8 @@ export const matmulPrimitive: Primitive = definePrimitive({
     // batch shapes agree or one operand has a single batch; otherwise broadcast both explicitly first.
     const batchA = a!.shape.slice(0, -2);
     const batchB = b!.shape.slice(0, -2);
-    if (sameBatch(batchA, batchB) || sizeOf(batchA) === 1 || sizeOf(batchB) === 1) return tf.matMul(a!, b!);
+    if (sameBatch(batchA, batchB)) return fastKernels.batchedMatmul?.(a!, b!) ?? tf.matMul(a!, b!);
+    if (sizeOf(batchA) === 1 || sizeOf(batchB) === 1) return tf.matMul(a!, b!);
     const batch = broadcastShapes('matmul', batchA, batchB);
     return tf.matMul(tf.broadcastTo(a!, [...batch, ...a!.shape.slice(-2)]), tf.broadcastTo(b!, [...batch, ...b!.shape.slice(-2)]));
   },
