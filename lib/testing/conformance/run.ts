@@ -7,9 +7,11 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Dtype } from '../../../typelevel/index.js';
 import { memory, scope } from '../../core/memory.js';
+import type { BackendName } from '../../backend/index.js';
 import type { Params, Primitive } from '../../core/primitive.js';
 import { ConcreteTensor, type AnyTensor } from '../../core/tensor.js';
 import { bind } from '../../core/trace.js';
+import { DtypeError, ShapeError, TransformError } from '../../core/errors.js';
 import { checkGradsAsync } from '../../debug/checkGrads.js';
 import { jit } from '../../compile/jit.js';
 import { jvp } from '../../transforms/forward.js';
@@ -69,9 +71,9 @@ function reference(spec: PrimitiveSpec, inputs: readonly HostArray[], params: Pa
 }
 
 /** Runs `f` on fresh tensors of `inputs` inside a scope; reads its (array of) outputs back; checks that nothing leaked. */
-async function evaluate(inputs: readonly HostArray[], f: (xs: AnyTensor[]) => AnyTensor[] | Promise<AnyTensor[]>, checkLeaks: boolean): Promise<{ outs: HostArray[] } | { error: string }> {
+async function evaluate(inputs: readonly HostArray[], f: (xs: AnyTensor[]) => AnyTensor[] | Promise<AnyTensor[]>, checkLeaks: boolean): Promise<{ outs: HostArray[] } | { error: string; clear?: boolean }> {
   const before = memory().tensors;
-  let result: { outs: HostArray[] } | { error: string };
+  let result: { outs: HostArray[] } | { error: string; clear?: boolean };
   try {
     const outs = await scope(async () => {
       const xs = inputs.map(toTensor);
@@ -80,11 +82,27 @@ async function evaluate(inputs: readonly HostArray[], f: (xs: AnyTensor[]) => An
     });
     result = { outs };
   } catch (e) {
-    result = { error: `${(e as Error).name}: ${(e as Error).message}` };
+    result = { error: `${(e as Error).name}: ${(e as Error).message}`, clear: e instanceof ShapeError || e instanceof DtypeError || e instanceof TransformError };
   }
+  isolate();
   const leaked = memory().tensors - before;
   if (checkLeaks && leaked !== 0 && 'outs' in result) return { error: `leaked ${leaked} tensor(s)` };
   return result;
+}
+
+/**
+ * Submits the webgpu commands still queued, so that a case whose kernels made
+ * the command buffer invalid (a zero-sized binding, say) cannot take the next
+ * case's work down with it: tfjs-webgpu batches dispatches from many ops into
+ * one command buffer, and one invalid bind group voids all of them (observed:
+ * after conv2d of a batch-0 input throws, the next conv2d filter gradient reads
+ * back as zeros). Reaches into tfjs-backend-webgpu's queue; test isolation only.
+ */
+function isolate(): void {
+  if (tf.getBackend() !== 'webgpu') return;
+  const b = tf.backend() as unknown as { endComputePassEncoder?: () => void; submitQueue?: () => void; commandEncoder?: unknown };
+  b.endComputePassEncoder?.();
+  if (b.commandEncoder) b.submitQueue?.();
 }
 
 function compareAll(what: string, actual: readonly HostArray[], expected: readonly HostArray[], rtol: number, atol: number): string | null {
@@ -99,12 +117,16 @@ function compareAll(what: string, actual: readonly HostArray[], expected: readon
 /** Both error, or both values matching; the message otherwise. */
 function verdict(
   what: string,
-  got: { outs: HostArray[] } | { error: string },
+  got: { outs: HostArray[] } | { error: string; clear?: boolean },
   want: { outs: HostArray[] } | { error: string },
   rtol: number,
   atol: number,
 ): string | null {
-  if ('error' in want) return 'error' in got ? null : `${what}: expected an error (${want.error}), got ${got.outs.map(show).join('; ')}`;
+  // Bad input must give a clear error (ShapeError, DtypeError or TransformError naming the op), not a kernel's TypeError.
+  if ('error' in want) {
+    if (!('error' in got)) return `${what}: expected an error (${want.error}), got ${got.outs.map(show).join('; ')}`;
+    return got.clear ? null : `${what}: expected a ShapeError/DtypeError/TransformError (${want.error}), got ${got.error}`;
+  }
   if ('error' in got) return `${what}: threw ${got.error}`;
   return compareAll(what, got.outs, want.outs, rtol, atol);
 }
@@ -184,11 +206,12 @@ const direction = (like: HostArray, seed: number): HostArray => uniform(like.sha
 
 // ------------------------------------------------------------------- paths
 
-/** Runs `c` of class `cls` through `path`; null = pass. */
-export async function runCase(prim: Primitive, spec: PrimitiveSpec, cls: InputClass, c: Case, path: PathName): Promise<Outcome> {
+/** Runs `c` of class `cls` through `path` on the active backend (`backend` names it). */
+export async function runCase(prim: Primitive, spec: PrimitiveSpec, cls: InputClass, c: Case, path: PathName, backend: BackendName): Promise<Outcome> {
   const params = c.params ?? {};
-  const rtol = spec.rtol ?? 1e-5;
-  const atol = spec.atol ?? 1e-6;
+  const loose = spec.backendTolerance?.[backend] ?? {};
+  const rtol = Math.max(spec.rtol ?? 1e-5, loose.rtol ?? 0);
+  const atol = Math.max(spec.atol ?? 1e-6, loose.atol ?? 0);
   const want = reference(spec, c.inputs, params);
   const f = applyPrim(prim, params);
   const eager = () => evaluate(c.inputs, (xs) => f(xs), path === 'eager');
@@ -226,8 +249,8 @@ export async function runCase(prim: Primitive, spec: PrimitiveSpec, cls: InputCl
   if (diff.length === 0) return na('no float32 input to differentiate');
   const floatOut = want.outs.map((o, i) => (o.dtype === 'float32' ? i : -1)).filter((i) => i >= 0);
   if (floatOut.length === 0) return na('no float32 output');
-  const gradRtol = spec.gradRtol ?? 1e-4;
-  const gradAtol = 1e-5;
+  const gradRtol = Math.max(spec.gradRtol ?? 1e-4, loose.rtol ?? 0);
+  const gradAtol = Math.max(1e-5, loose.atol ?? 0);
 
   /** The primitive as a function of the differentiated inputs only, returning its float outputs. */
   const partialFn = (xs: readonly AnyTensor[]) => (...ds: AnyTensor[]) => {
@@ -239,6 +262,8 @@ export async function runCase(prim: Primitive, spec: PrimitiveSpec, cls: InputCl
 
   if (path === 'grad2') {
     if (cls !== 'ordinary') return na('order 2 is checked on the ordinary class');
+    // checkGrads at order 2 reads back hundreds of small results: minutes on SwiftShader. Order 1 runs on webgpu.
+    if (backend === 'webgpu') return na('order 2 runs on cpu and wasm only (too slow on webgpu)');
     try {
       await scope(async () => {
         const xs = c.inputs.map(toTensor);
@@ -247,6 +272,7 @@ export async function runCase(prim: Primitive, spec: PrimitiveSpec, cls: InputCl
       });
       return pass;
     } catch (e) {
+      isolate();
       return fail(`checkGrads order 2: ${(e as Error).message}`);
     }
   }
