@@ -6,7 +6,7 @@
  * expected, actual). Known, tracked defects are listed in `knownFailures`
  * and must keep failing until they are fixed (then the entry must go).
  */
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 // The package entry first: it starts the default backend that the backend helpers switch away from and back to.
 import '../../index.js';
 import { describeEachBackend } from '../backends.js';
@@ -53,7 +53,16 @@ describe('conformance matrix: coverage', () => {
   });
 });
 
+/** Cells and cases run per backend (printed with FLUXION_MATRIX_STATS=1). */
+const stats = new Map<string, { cells: number; cases: number; notApplicable: number }>();
+
 describeEachBackend('conformance matrix', (backend) => {
+  if (process.env.FLUXION_MATRIX_STATS === '1') {
+    afterAll(() => {
+      const s = stats.get(backend)!;
+      console.log(`conformance matrix [${backend}]: ${covered.length} primitives, ${s.cells} primitive×class×path cells, ${s.cases} cases run (${s.notApplicable} not applicable)`);
+    });
+  }
   for (const name of covered) {
     const spec = specs[name]!;
     const { primitive } = registry.get(name)!;
@@ -70,7 +79,14 @@ describeEachBackend('conformance matrix', (backend) => {
             let ran = false;
             for (const [k, c] of cases.entries()) {
               const outcome = await runCase(primitive, spec, cls, c, path, backend);
-              if (outcome.kind === 'n/a') continue;
+              const counts = stats.get(backend) ?? { cells: 0, cases: 0, notApplicable: 0 };
+              stats.set(backend, counts);
+              if (outcome.kind === 'n/a') {
+                counts.notApplicable++;
+                continue;
+              }
+              counts.cases++;
+              if (!ran) counts.cells++;
               ran = true;
               if (outcome.kind === 'fail') messages.push(`case ${k}: ${outcome.message}`);
             }
