@@ -21,7 +21,16 @@ export const padPrimitive: Primitive<PadParams> = definePrimitive({
     }
     return { shape: x!.shape.map((d, i) => d + paddings[i]![0] + paddings[i]![1]), dtype: x!.dtype };
   },
-  impl: ([x], { paddings, value }) => tf.pad(x!, paddings as [number, number][], value),
+  impl([x], { paddings, value }) {
+    const p = paddings as [number, number][];
+    // tfjs-wasm's PadV2 mixes up constants once it has been given NaN (later pads with 0 or 1.5 come
+    // out NaN, or a NaN pad after a 0 pad comes out 0), so NaN borders are selected in, never padded.
+    if (Number.isNaN(value) && tf.getBackend() === 'wasm') {
+      const inside = tf.cast(tf.pad(tf.onesLike(x!), p, 0), 'bool');
+      return tf.where(inside, tf.pad(x!, p, 0), tf.scalar(NaN, x!.dtype));
+    }
+    return tf.pad(x!, p, value);
+  },
   jvp([x], [t], params) {
     const y = apply1(padPrimitive, [x!], params);
     return [y, t ? apply1(padPrimitive, [t], { ...params, value: 0 }) : null];
