@@ -76,6 +76,8 @@ export const matmulPrimitive: Primitive = definePrimitive({
     return { shape: matmulShape(a!.shape, b!.shape), dtype: 'float32' };
   },
   impl([a, b]) {
+    // An empty contraction (K = 0) is a product of zeros, as NumPy; tfjs-wasm and webgpu return uninitialized memory.
+    if (a!.shape.at(-1) === 0) return tf.zeros(matmulShape(a!.shape, b!.shape), 'float32');
     // `[..., M, K] @ [K, N]` is one 2-D product over the folded rows (a free reshape): tfjs-wasm's
     // broadcasting batched kernel took 60 ms for [16, 64, 128] @ [128, 128] against 7 ms folded.
     if (b!.rank === 2 && a!.rank > 2) {

@@ -924,7 +924,6 @@ const EMPTY_BUFFER_WEBGPU = 'numerics/empty tensors: on webgpu a reduction over 
 const EMPTY_LINALG_WEBGPU = 'numerics/empty tensors: on webgpu the linalg kernels read a 0×0 matrix with "TypeError: vals.subarray is not a function"';
 const EMPTY_RESHAPE_WEBGPU = 'numerics/empty tensors: on webgpu cholesky/triangularSolve of 0×0 matrices reshape to [-1, 0, 0]: "Cannot infer the missing size in [-1,0,0] when there are 0 elements"';
 const EMPTY_CONV_WEBGPU = 'numerics/empty tensors: on webgpu conv2d and its backprop kernels with batch 0 throw "Size(8) must match the product of shape 0,4,2" or return uninitialized memory';
-const EMPTY_MATMUL_WEBGPU = 'numerics/empty tensors: on webgpu matmul [2, 0] × [0, 3] returns uninitialized memory instead of zeros';
 const SIGN_NAN = 'numerics/NaN in sign: sign(NaN) is 0, should be NaN';
 const SORT_NAN = 'numerics/NaN in sort: NaN sorts first (tfjs topk of −x), should sort last';
 const MAXIMUM_NAN = 'numerics/NaN in maximum: tfjs-wasm maximum/minimum(NaN, ±Inf) gives ±Inf eagerly while the jit host kernel gives NaN';
@@ -1034,12 +1033,6 @@ export const knownFailures: Readonly<Record<string, string>> = {
   'logdet/empty/jvp/wasm': EMPTY_TRANSPOSE_WASM,
   'logdet/empty/jvp/webgpu': EMPTY_BUFFER_WEBGPU,
   'logdet/empty/vmap/webgpu': EMPTY_BUFFER_WEBGPU,
-  'matmul/empty/eager/webgpu': EMPTY_MATMUL_WEBGPU,
-  'matmul/empty/grad/webgpu': EMPTY_MATMUL_WEBGPU,
-  'matmul/empty/jit/webgpu': EMPTY_MATMUL_WEBGPU,
-  'matmul/empty/jitGrad/webgpu': EMPTY_MATMUL_WEBGPU,
-  'matmul/empty/jvp/webgpu': EMPTY_MATMUL_WEBGPU,
-  'matmul/empty/vmap/webgpu': EMPTY_MATMUL_WEBGPU,
   'max/empty/eager/*': EMPTY_MAXMIN,
   'max/empty/jit/*': EMPTY_MAXMIN,
   'max/empty/vmap/*': EMPTY_MAXMIN,
