@@ -75,6 +75,8 @@ export const matmulPrimitive: Primitive = definePrimitive({
     return { shape: matmulShape(a!.shape, b!.shape), dtype: 'float32' };
   },
   impl([a, b]) {
+    // An empty inner dimension: the product is all zeros (tfjs-wasm's kernel returns freed memory).
+    if (a!.shape.at(-1) === 0) return tf.zeros(matmulShape(a!.shape, b!.shape));
     // tfjs flattens each operand's batch axes before broadcasting them, which is only right when the
     // batch shapes agree or one operand has a single batch; otherwise broadcast both explicitly first.
     const batchA = a!.shape.slice(0, -2);

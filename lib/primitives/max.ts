@@ -8,6 +8,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { Checked, Dtype, Reduce, ReduceResult, Shape } from '../../typelevel/index.js';
+import { ShapeError, showShape } from '../core/errors.js';
 import { type Primitive, definePrimitive } from '../core/primitive.js';
 import type { AnyTensor, Tensor } from '../core/tensor.js';
 import { apply1, requireDtype } from './define.js';
@@ -29,6 +30,10 @@ export function extremumPrimitive(name: string, kernel: (x: tf.Tensor, axes: num
     name,
     abstractEval([x], { axes, keepDims }) {
       requireDtype(name, 'x', x!, ['float32', 'int32']);
+      const empty = axes.find((a) => x!.shape[a] === 0);
+      if (empty !== undefined) {
+        throw new ShapeError(name, `axis ${empty} of x ${showShape(x!.shape)} is empty: the ${name} of no elements is undefined (sum and prod have identities, ${name} has none)`);
+      }
       return { shape: reducedShape(x!.shape, axes, keepDims), dtype: x!.dtype };
     },
     // Reshape to the declared shape (tfjs-webgpu's reductions do not all honour keepDims).

@@ -38,7 +38,8 @@ export const sumPrimitive: Primitive<ReduceParams> = definePrimitive({
     requireDtype('sum', 'x', x!, ['float32', 'int32']);
     return { shape: reducedShape(x!.shape, axes, keepDims), dtype: x!.dtype };
   },
-  impl: ([x], { axes, keepDims }) => tf.sum(x!, axes as number[], keepDims),
+  // An empty sum is 0 (tfjs-wasm's kernel returns freed memory there).
+  impl: ([x], { axes, keepDims }) => (x!.size === 0 ? tf.zeros(reducedShape(x!.shape, axes, keepDims), x!.dtype) : tf.sum(x!, axes as number[], keepDims)),
   jvp: ([x], [t], params) => [apply1(sumPrimitive, [x!], params), t ? apply1(sumPrimitive, [t], params) : null],
   transpose(ct, [x], { axes, keepDims }) {
     const shape = x instanceof Object && 'aval' in x ? x.aval.shape : (x as Tensor).shape;

@@ -1,0 +1,94 @@
+/**
+ * Special values and empty tensors (docs/conventions.md, "Special values and
+ * empty tensors"): every path (eager, jit with host loops, jit with tfjs
+ * kernels) on every backend gives NumPy/JAX's answer, and they agree.
+ */
+import { expect, it } from 'vitest';
+import * as fx from '../index.js';
+import { describeEachBackend } from '../testing/backends.js';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Any = fx.Tensor<any, any>;
+type Fn = (...xs: Any[]) => Any;
+
+/** The function eagerly, jitted with host loops, and jitted on tfjs kernels. */
+function paths(f: Fn): [string, Fn][] {
+  return [
+    ['eager', f],
+    ['jit', fx.jit(f) as Fn],
+    ['jit (tfjs kernels)', fx.jit(f, { host: false }) as Fn],
+  ];
+}
+
+/** Values read back as a flat list (Object.is-comparable: NaN, −0 kept). */
+async function flat(x: Any): Promise<number[]> {
+  return Array.from(await x.data());
+}
+
+describeEachBackend('empty tensors', () => {
+  it('sum of an empty axis is 0, prod 1, on every path', async () => {
+    const cases: [string, Fn, number[], number[]][] = [
+      ['sum over an empty axis', (x) => fx.sum(x, 1), [3, 0], [0, 0, 0]],
+      ['sum of zeros([0])', (x) => fx.sum(x), [0], [0]],
+      ['prod of zeros([0])', (x) => fx.prod(x), [0], [1]],
+      ['prod over an empty axis', (x) => fx.prod(x, 1), [2, 0], [1, 1]],
+      ['sum of exp over an empty axis', (x) => fx.sum(fx.exp(x), 1), [3, 0], [0, 0, 0]],
+    ];
+    for (const [name, f, shape, want] of cases) {
+      for (const [path, g] of paths(f)) {
+        expect(await flat(g(fx.zeros(shape))), `${name}, ${path}`).toEqual(want);
+      }
+    }
+  });
+
+  it('matmul with an empty inner dimension is all zeros', async () => {
+    for (const [path, g] of paths((a, b) => fx.matmul(a, b))) {
+      const y = g(fx.zeros([3, 0]), fx.zeros([0, 2]));
+      expect(y.shape, path).toEqual([3, 2]);
+      expect(await flat(y), path).toEqual([0, 0, 0, 0, 0, 0]);
+    }
+  });
+
+  it('max, min, argmax, argmin of an empty axis are errors naming the call', () => {
+    for (const [path, g] of paths((x) => fx.max(x))) expect(() => g(fx.zeros([0])), path).toThrow(/shape error in max: axis 0 of x \[0\] is empty/);
+    for (const [path, g] of paths((x) => fx.min(x, 1))) expect(() => g(fx.zeros([2, 0])), path).toThrow(/shape error in min: axis 1 of x \[2, 0\] is empty/);
+    expect(() => fx.argmax(fx.zeros([0]))).toThrow(/argmax/);
+    expect(() => fx.argmin(fx.zeros([2, 0]), 1)).toThrow(/argmin/);
+    // An empty output is fine: nothing is reduced over an empty axis.
+    expect(fx.max(fx.zeros([0, 3]), 1).shape).toEqual([0]);
+  });
+
+  it('grad of sum at an empty tensor is an empty tensor', async () => {
+    const g = fx.grad((x: fx.Tensor<[0], 'float32'>) => fx.sum(x));
+    for (const [path, h] of paths(g as Fn)) {
+      const d = h(fx.zeros([0]));
+      expect(d.shape, path).toEqual([0]);
+      expect(await flat(d), path).toEqual([]);
+    }
+  });
+
+  it('sort, argsort and topk on an empty axis give empty results', async () => {
+    for (const [path, g] of paths((x) => fx.sort(x))) expect(g(fx.zeros([2, 0])).shape, path).toEqual([2, 0]);
+    expect(fx.argsort(fx.zeros([0])).shape).toEqual([0]);
+    expect(fx.topk(fx.zeros([2, 0]), 0).values.shape).toEqual([2, 0]);
+    expect(fx.topk(fx.tensor([1, 2]), 0).indices.shape).toEqual([0]);
+  });
+
+  it('softmax of an empty axis is empty and logsumexp is −Infinity (JAX)', async () => {
+    expect(fx.softmax(fx.zeros([0])).shape).toEqual([0]);
+    expect(await flat(fx.logsumexp(fx.zeros([2, 0]), 1))).toEqual([-Infinity, -Infinity]);
+  });
+});
+
+describeEachBackend('allocation limits', () => {
+  it('an allocation over the limit is an error naming the call, and the backend stays usable', async () => {
+    expect(() => fx.linspace(0, 1, 1e10)).toThrow(/allocation error in linspace: a float32 tensor of shape \[10000000000\]/);
+    expect(() => fx.zeros([2 ** 31])).toThrow(/allocation error in zeros/);
+    expect(() => fx.eye(100000)).toThrow(/allocation error in eye/);
+    expect(() => fx.pad(fx.zeros([2]), [[0, 2 ** 30]])).toThrow(/allocation error in pad: a float32 tensor of shape \[1073741826\]/);
+    expect(() => fx.broadcastTo(fx.zeros([1, 1]), [2 ** 20, 2 ** 12])).toThrow(/allocation error in broadcastTo/);
+    expect(() => fx.jit((x: Any) => fx.pad(x, [[0, 2 ** 30]]))(fx.zeros([2]))).toThrow(/allocation error in pad/);
+    expect(() => fx.zeros([2 ** 31])).toThrow(fx.AllocationError);
+    expect(Array.from(await fx.add(fx.tensor([1, 2]), 1).data())).toEqual([2, 3]);
+  });
+});
