@@ -129,8 +129,9 @@ const compare = (op: string, dtypes: readonly Dtype[]): Formula => (a, t) =>
 
 /**
  * The elementwise primitives, as JS expressions over operand expressions.
- * Float math computes in float64 and rounds once when stored; int32 products
- * use `Math.imul` so they wrap like int32 arithmetic.
+ * Float math computes each op in float64 and rounds its result to float32
+ * (`Math.fround`), as a float32 kernel does; int32 products use `Math.imul`
+ * so they wrap like int32 arithmetic.
  */
 const FORMULAS: Readonly<Record<string, Formula>> = {
   add: numeric((a) => `(${a[0]} + ${a[1]})`),
@@ -331,7 +332,7 @@ export function lowerLoop(group: LoopGroup, slots: Slots, uniform: ReadonlySet<V
       let names = pair.get(x);
       if (!names) {
         names = `t${n}`;
-        body.push(`const ${names}s = fsincos(${local.get(x)!}); const ${names}c = SINCOS[0];`);
+        body.push(`const ${names}s = Math.fround(fsincos(${local.get(x)!})); const ${names}c = Math.fround(SINCOS[0]);`);
         pair.set(x, names);
       }
       body.push(`const v${n} = ${names}${eq.prim.name === 'sin' ? 's' : 'c'};`);
@@ -340,8 +341,10 @@ export function lowerLoop(group: LoopGroup, slots: Slots, uniform: ReadonlySet<V
     }
     const expr = paramFormula(eq, { ins: eq.inputs.map((v) => v.aval.dtype), out: out.aval.dtype }, eq.inputs.map((v) => local.get(v)!), k);
     if (expr === undefined) return undefined;
-    // int32 results wrap at every step, as int32 kernels do.
-    body.push(`const v${n} = ${out.aval.dtype === 'int32' ? `(${expr}) | 0` : expr};`);
+    // int32 results wrap at every step, as int32 kernels do; float32 results round at every step, as
+    // float32 kernels do: without it exp overflows later than eager's (log(exp(100)) = 100, not Infinity)
+    // and tanh(10) stays below 1 (1 − tanh² = 1.4e-8, not 0).
+    body.push(`const v${n} = ${out.aval.dtype === 'int32' ? `(${expr}) | 0` : out.aval.dtype === 'float32' ? `Math.fround(${expr})` : expr};`);
     local.set(out, `v${n}`);
   }
   group.outputs.forEach((v, j) => accumulated.has(v) || body.push(`o${j}[i] = ${local.get(v)!};`));

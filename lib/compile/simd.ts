@@ -15,8 +15,9 @@
  * (bench/RESULTS.md, W1).
  *
  * Values: an elementwise loop computes in float64 exactly as the generated JS
- * loop does (the same operations in the same order, rounded to float32 once
- * when stored), so both give identical bits; `simd.test.ts` checks this.
+ * loop does (the same operations in the same order, each result rounded to
+ * float32 as a float32 kernel rounds it), so both give identical bits;
+ * `simd.test.ts` checks this.
  *
  * Safety: a module's bytes hold only fixed opcodes, internal local indices,
  * the fixed tanh coefficients and integers taken from shapes (periods, row
@@ -331,6 +332,8 @@ function loopBody(group: LoopGroup, modes: readonly (number | 'same' | 'scalar')
   for (const local of locals) {
     for (const eq of group.members) {
       EMIT[eq.prim.name]!(c, eq.inputs.map((v) => local.get(v)!));
+      // Round to float32 after every op, as the JS loop's Math.fround (and a float32 kernel) does.
+      c.simd(S.demote).simd(S.promoteLow);
       const out = c.v128();
       c.set(out);
       local.set(eq.outputs[0]!, out);
