@@ -92,3 +92,45 @@ describeEachBackend('allocation limits', () => {
     expect(Array.from(await fx.add(fx.tensor([1, 2]), 1).data())).toEqual([2, 3]);
   });
 });
+
+describeEachBackend('axis validation', () => {
+  const x = () => fx.ones([2, 3]);
+  it('every reduction rejects a repeated axis, naming the call (NumPy: duplicate value in axis)', () => {
+    const reductions: [string, (x: Any, axis: Any) => Any][] = [
+      ['sum', fx.sum],
+      ['prod', fx.prod],
+      ['max', fx.max],
+      ['min', fx.min],
+      ['mean', fx.mean],
+      ['logsumexp', fx.logsumexp],
+      ['softmax', fx.softmax],
+      ['logSoftmax', fx.logSoftmax],
+    ];
+    for (const [name, f] of reductions) {
+      expect(() => f(x(), [0, 0]), name).toThrow(new RegExp(`shape error in ${name}: axis 0 appears more than once in the axes \\[0, 0\\]`));
+      expect(() => f(x(), [1, -1]), name).toThrow(new RegExp(`shape error in ${name}: axis 1 appears more than once`));
+    }
+  });
+
+  it('a string or fractional axis is an error naming the call and the axis', () => {
+    expect(() => fx.sum(x(), '0' as Any)).toThrow(/shape error in sum: axis must be an integer or a list of integers, got the string "0"/);
+    expect(() => fx.max(x(), ['1'] as Any)).toThrow(/shape error in max: an axis must be an integer, got the string "1"/);
+    expect(() => fx.mean(x(), 0.5 as Any)).toThrow(/shape error in mean: an axis must be an integer, got 0.5/);
+    expect(() => fx.argmax(x(), 0.5 as Any)).toThrow(/shape error in argmax: an axis must be an integer, got 0.5/);
+    expect(() => fx.cumsum(x(), '1' as Any)).toThrow(/shape error in cumsum: an axis must be an integer, got the string "1"/);
+  });
+
+  it('vmap rejects an out axis outside [−rank, rank) of the output, or not an integer, instead of clamping (JAX)', async () => {
+    const f = (v: Any) => fx.mul(v, 2);
+    for (const a of [2, 99, -3, 0.5]) {
+      expect(() => fx.vmap(f, { outAxes: a })(fx.ones([3, 4])), `outAxes ${a}`).toThrow(
+        new RegExp(`shape error in vmap: outAxes ${a} is out of range for output leaf 0: with its mapped axis that output has rank 2, so an out axis is an integer in \\[-2, 1\\]`),
+      );
+    }
+    expect(fx.vmap(f, { outAxes: 1 })(fx.ones([3, 4])).shape).toEqual([4, 3]);
+    expect(fx.vmap(f, { outAxes: -2 })(fx.ones([3, 4])).shape).toEqual([3, 4]);
+    // null: only for an output that is the same for every example.
+    expect(() => fx.vmap(f, { outAxes: null })(fx.ones([3, 4]))).toThrow(/outAxes null for an output that differs between examples/);
+    expect(() => fx.vmap(f, { inAxes: 0.5 as Any })(fx.ones([3, 4]))).toThrow(/shape error in vmap: in axis 0.5/);
+  });
+});

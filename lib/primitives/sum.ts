@@ -3,6 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Checked, Dtype, Reduce, ReduceResult, Shape } from '../../typelevel/index.js';
 import { type Primitive, definePrimitive } from '../core/primitive.js';
 import type { AnyTensor, Tensor } from '../core/tensor.js';
+import { ShapeError } from '../core/errors.js';
 import { apply1, normalizeAxis, requireDtype } from './define.js';
 import { broadcastTo } from './broadcastTo.js';
 import { reshape } from './reshape.js';
@@ -14,12 +15,26 @@ export interface ReduceParams extends Record<string, unknown> {
   readonly keepDims: boolean;
 }
 
-/** Normalizes the public `axis` argument (undefined = all axes) to sorted unique axes. */
+/**
+ * Normalizes the public `axis` argument of a reduction (undefined = all axes)
+ * to sorted axes, or throws a `ShapeError` naming `op` and the bad axis: not
+ * an integer or a list of integers, out of range, or repeated (NumPy's
+ * "duplicate value in axis"; `[0, -2]` on a matrix names axis 0 twice).
+ */
 export function reduceAxes(op: string, rank: number, axis?: number | readonly number[]): number[] {
   if (axis === undefined) return [...Array(rank).keys()];
-  const list = typeof axis === 'number' ? [axis] : axis;
-  const axes = [...new Set(list.map((a) => normalizeAxis(op, a, rank)))];
+  if (typeof axis !== 'number' && !Array.isArray(axis)) {
+    throw new ShapeError(op, `axis must be an integer or a list of integers, got ${showValue(axis)}`);
+  }
+  const list: readonly number[] = typeof axis === 'number' ? [axis] : axis;
+  const axes = list.map((a) => normalizeAxis(op, a, rank));
+  const repeated = axes.find((a, i) => axes.indexOf(a) !== i);
+  if (repeated !== undefined) throw new ShapeError(op, `axis ${repeated} appears more than once in the axes ${showValue(axis)} (rank ${rank})`);
   return axes.sort((a, b) => a - b);
+}
+
+function showValue(x: unknown): string {
+  return typeof x === 'string' ? `the string ${JSON.stringify(x)}` : Array.isArray(x) ? `[${x.map(showValue).join(', ')}]` : String(x);
 }
 
 /** The shape after reducing `axes` (size-1 axes kept when `keepDims`). */
