@@ -140,8 +140,8 @@ const FORMULAS: Readonly<Record<string, Formula>> = {
   div: float((a) => `(${a[0]} / ${a[1]})`),
   neg: numeric((a) => `(-${a[0]})`),
   abs: numeric((a) => `Math.abs(${a[0]})`),
-  // NaN gives 0, as tfjs's sign does (Math.sign would give NaN).
-  sign: numeric((a) => `(${a[0]} > 0 ? 1 : ${a[0]} < 0 ? -1 : 0)`),
+  // NaN gives NaN (as eager sign, and JAX); ±0 give +0, as tfjs's sign does (Math.sign keeps −0).
+  sign: numeric((a) => `(${a[0]} > 0 ? 1 : ${a[0]} < 0 ? -1 : ${a[0]} === ${a[0]} ? 0 : ${a[0]})`),
   square: numeric((a, int) => (int ? `Math.imul(${a[0]}, ${a[0]})` : `(${a[0]} * ${a[0]})`)),
   maximum: numeric((a) => `Math.max(${a[0]}, ${a[1]})`),
   minimum: numeric((a) => `Math.min(${a[0]}, ${a[1]})`),

@@ -37,7 +37,15 @@ export function extremumPrimitive(name: string, kernel: (x: tf.Tensor, axes: num
       return { shape: reducedShape(x!.shape, axes, keepDims), dtype: x!.dtype };
     },
     // Reshape to the declared shape (tfjs-webgpu's reductions do not all honour keepDims).
-    impl: ([x], { axes, keepDims }) => tf.reshape(kernel(x!, axes as number[], false), reducedShape(x!.shape, axes, keepDims)),
+    impl([x], { axes, keepDims }) {
+      const shape = reducedShape(x!.shape, axes, keepDims);
+      const y = tf.reshape(kernel(x!, axes as number[], false), shape);
+      // A NaN in a slice makes its extremum NaN. tfjs-cpu's and tfjs-wasm's kernels do this (measured,
+      // NaN first, middle or last); WGSL's max/min leave NaN unspecified, so elsewhere it is made explicit.
+      const backend = tf.getBackend();
+      if (x!.dtype !== 'float32' || backend === 'cpu' || backend === 'wasm') return y;
+      return tf.where(tf.reshape(tf.any(tf.isNaN(x!), axes as number[]), shape), tf.fill(shape, NaN), y);
+    },
     jvp([x], [t], params) {
       const y = apply1(prim, [x!], params);
       if (!t) return [y, null];

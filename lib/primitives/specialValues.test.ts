@@ -137,3 +137,70 @@ describeEachBackend('axis validation', () => {
     expect(() => fx.vmap(f, { inAxes: 0.5 as Axis })(fx.ones([3, 4]))).toThrow(/shape error in vmap: in axis 0.5/);
   });
 });
+
+/** Reads values with NaN as the string 'NaN' and −0 as '-0', so toEqual tells them apart. */
+async function exact(x: Any): Promise<(number | string)[]> {
+  return Array.from(await x.data(), (v) => (Number.isNaN(v) ? 'NaN' : Object.is(v, -0) ? '-0' : v));
+}
+
+describeEachBackend('NaN and infinities agree on every path', () => {
+  it('maximum and minimum propagate NaN from either operand (JAX), also broadcast', async () => {
+    const a = () => fx.tensor([1, 0, NaN, -Infinity]);
+    const b = () => fx.tensor([NaN, NaN, 2, Infinity]);
+    for (const [path, g] of paths((u, v) => fx.maximum(u, v))) expect(await exact(g(a(), b())), path).toEqual(['NaN', 'NaN', 'NaN', Infinity]);
+    for (const [path, g] of paths((u, v) => fx.minimum(u, v))) expect(await exact(g(a(), b())), path).toEqual(['NaN', 'NaN', 'NaN', -Infinity]);
+    for (const [path, g] of paths((u, v) => fx.maximum(u, v))) expect(await exact(g(fx.tensor([[1], [2]]), fx.tensor([NaN, 0]))), path).toEqual(['NaN', 1, 'NaN', 2]);
+  });
+
+  it('max and min reductions are NaN where a slice holds a NaN, wherever it sits', async () => {
+    const x = () =>
+      fx.tensor([
+        [NaN, 1, 3],
+        [1, NaN, 3],
+        [1, 3, NaN],
+        [-Infinity, 2, Infinity],
+      ]);
+    for (const [path, g] of paths((v) => fx.max(v, 1))) expect(await exact(g(x())), path).toEqual(['NaN', 'NaN', 'NaN', Infinity]);
+    for (const [path, g] of paths((v) => fx.min(v, 1))) expect(await exact(g(x())), path).toEqual(['NaN', 'NaN', 'NaN', -Infinity]);
+    for (const [path, g] of paths((v) => fx.max(v, 0))) expect(await exact(g(x())), path).toEqual(['NaN', 'NaN', 'NaN']);
+  });
+
+  it('sign(NaN) is NaN (JAX, NumPy); sign(±0) is 0', async () => {
+    for (const [path, g] of paths((v) => fx.sign(v))) expect(await exact(g(fx.tensor([NaN, -2, 0, -0, Infinity, -Infinity]))), path).toEqual(['NaN', -1, 0, 0, 1, -1]);
+  });
+
+  it('sort puts NaN last, after +Infinity, stably (NumPy); argsort gives the matching positions', async () => {
+    const x = () => fx.tensor([[3, NaN, 1, Infinity, 2, NaN, -Infinity, Infinity], [NaN, Infinity, 0, -0, 5, 5, NaN, 1]]);
+    for (const [path, g] of paths((v) => fx.sort(v))) {
+      expect(await exact(g(x())), path).toEqual([-Infinity, 1, 2, 3, Infinity, Infinity, 'NaN', 'NaN', 0, '-0', 1, 5, 5, Infinity, 'NaN', 'NaN']);
+    }
+    for (const [path, g] of paths((v) => fx.argsort(v))) expect(await exact(g(x())), path).toEqual([6, 2, 4, 0, 3, 7, 1, 5, 2, 3, 7, 4, 5, 1, 0, 6]);
+    // The issue's case, and along a leading axis.
+    expect(await exact(fx.sort(fx.tensor([3, NaN, 1, 2])))).toEqual([1, 2, 3, 'NaN']);
+    expect(await exact(fx.sort(fx.tensor([[NaN, 1], [0, NaN], [2, 0]]), 0))).toEqual([0, 0, 2, 1, 'NaN', 'NaN']);
+    // The gradient still follows the permutation: d/dx Σ wᵢ·sort(x)ᵢ puts wᵢ at the position sorted to i.
+    const w = fx.tensor([1, 2, 3, 4]);
+    const grad = fx.grad((v: fx.Tensor<[4], 'float32'>) => fx.sum(fx.mul(fx.sort(v), w)))(fx.tensor([3, NaN, 1, 2]));
+    expect(await exact(grad)).toEqual([3, 4, 1, 2]);
+  });
+
+  it('topk counts NaN as the largest value, above +Infinity (JAX lax.top_k), NaNs in input order', async () => {
+    const x = () => fx.tensor([[3, NaN, 1, Infinity, 2, NaN, -Infinity, Infinity], [NaN, Infinity, 0, -0, 5, 5, NaN, 1]]);
+    const { values, indices } = fx.topk(x(), 4);
+    expect(await exact(values)).toEqual(['NaN', 'NaN', Infinity, Infinity, 'NaN', 'NaN', Infinity, 5]);
+    expect(await exact(indices)).toEqual([1, 5, 3, 7, 0, 6, 1, 4]);
+    const jitted = fx.jit((v: Any) => fx.topk(v, 4).indices)(x());
+    expect(await exact(jitted)).toEqual([1, 5, 3, 7, 0, 6, 1, 4]);
+  });
+
+  it('jit(grad(sum∘tanh)) is exactly 0 where tanh rounds to ±1, as eager (1 − tanh² with tanh = ±1)', async () => {
+    const g = fx.grad((v: fx.Tensor<[6], 'float32'>) => fx.sum(fx.tanh(v)));
+    const x = () => fx.tensor([10, 20, 1e30, Infinity, -10, -Infinity]);
+    for (const [path, h] of paths(g as Fn)) expect(await exact(h(x())), path).toEqual([0, 0, 0, 0, 0, 0]);
+    // And where it is not saturated, jit still gives 1 − tanh² (float64 reference).
+    for (const [path, h] of paths(g as Fn)) {
+      const got = Array.from(await h(fx.tensor([0.5, -1, 2, 3, 4, 8])).data());
+      [0.5, -1, 2, 3, 4, 8].forEach((v, i) => expect(Math.abs(got[i]! - (1 - Math.tanh(v) ** 2)), `${path} at ${v}`).toBeLessThan(2e-7));
+    }
+  });
+});
