@@ -195,6 +195,19 @@ function paramFormula(eq: Equation, t: Types, a: readonly string[], k: (value: n
   return f ? f(a, t, k) : undefined;
 }
 
+/**
+ * Whether a float32 result of `eq` must be rounded to float32 before other
+ * members read it: not for ops whose result is one of their float32 operands
+ * or a constant (no new value to round), nor for a value no other member
+ * reads (storing it into a Float32Array rounds it). Shared with simd.ts.
+ */
+export function roundsResult(eq: Equation, group: { readonly members: readonly Equation[] }): boolean {
+  if (EXACT_RESULTS.has(eq.prim.name) || eq.outputs[0]!.aval.dtype !== 'float32') return false;
+  const out = eq.outputs[0]!;
+  return group.members.some((m) => m.inputs.includes(out));
+}
+const EXACT_RESULTS = new Set(['neg', 'abs', 'relu', 'maximum', 'minimum', 'where', 'stopGradient', 'clip', 'sign']);
+
 /** Whether `eq` is one the elementwise generator can write (used by fusion too). */
 export function isElementwise(name: string): boolean {
   return name in FORMULAS || name === 'cast' || name === 'clip';
@@ -344,7 +357,7 @@ export function lowerLoop(group: LoopGroup, slots: Slots, uniform: ReadonlySet<V
     // int32 results wrap at every step, as int32 kernels do; float32 results round at every step, as
     // float32 kernels do: without it exp overflows later than eager's (log(exp(100)) = 100, not Infinity)
     // and tanh(10) stays below 1 (1 − tanh² = 1.4e-8, not 0).
-    body.push(`const v${n} = ${out.aval.dtype === 'int32' ? `(${expr}) | 0` : out.aval.dtype === 'float32' ? `Math.fround(${expr})` : expr};`);
+    body.push(`const v${n} = ${out.aval.dtype === 'int32' ? `(${expr}) | 0` : roundsResult(eq, group) ? `Math.fround(${expr})` : expr};`);
     local.set(out, `v${n}`);
   }
   group.outputs.forEach((v, j) => accumulated.has(v) || body.push(`o${j}[i] = ${local.get(v)!};`));

@@ -28,7 +28,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Equation } from '../core/ir.js';
 import type { LoopGroup } from './group.js';
 import type { Buf, Slots, Step } from './hostKernels.js';
-import { sizeOf } from './hostKernels.js';
+import { roundsResult, sizeOf } from './hostKernels.js';
 import { TANH } from './fastmath.js';
 
 // ------------------------------------------------------------------ binary encoding
@@ -332,8 +332,8 @@ function loopBody(group: LoopGroup, modes: readonly (number | 'same' | 'scalar')
   for (const local of locals) {
     for (const eq of group.members) {
       EMIT[eq.prim.name]!(c, eq.inputs.map((v) => local.get(v)!));
-      // Round to float32 after every op, as the JS loop's Math.fround (and a float32 kernel) does.
-      c.simd(S.demote).simd(S.promoteLow);
+      // Round to float32 after every op that needs it, as the JS loop's Math.fround (and a float32 kernel) does.
+      if (roundsResult(eq, group)) c.simd(S.demote).simd(S.promoteLow);
       const out = c.v128();
       c.set(out);
       local.set(eq.outputs[0]!, out);
