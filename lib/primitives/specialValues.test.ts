@@ -6,6 +6,7 @@
 import { expect, it } from 'vitest';
 import * as fx from '../index.js';
 import { describeEachBackend } from '../testing/backends.js';
+import { checkAllocation } from '../core/allocation.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Any = fx.Tensor<any, any>;
@@ -93,6 +94,19 @@ describeEachBackend('allocation limits', () => {
     expect(() => fx.jit((x: Any) => fx.pad(x, [[0, 2 ** 30]]))(fx.zeros([2]))).toThrow(/allocation error in pad/);
     expect(() => fx.zeros([2 ** 31])).toThrow(fx.AllocationError);
     expect(Array.from(await fx.add(fx.tensor([1, 2]), 1).data())).toEqual([2, 3]);
+  });
+
+  it('on wasm, outputs that together overflow the heap are refused before allocating; elsewhere only the per-tensor limit applies', () => {
+    // Two outputs of 2³¹ − 4 bytes each: each within the per-tensor limit, together past the 4 GiB heap.
+    const two = [
+      { shape: [2 ** 29 - 1], dtype: 'float32' },
+      { shape: [2 ** 29 - 1], dtype: 'float32' },
+    ];
+    if (fx.getBackend() === 'wasm') expect(() => checkAllocation('split', two)).toThrow(/allocation error in split: 4294967288 more bytes .* do not fit in the wasm heap/);
+    else expect(() => checkAllocation('split', two)).not.toThrow();
+    // While staging for jit nothing is allocated yet: only the per-tensor limit.
+    expect(() => checkAllocation('split', two, false)).not.toThrow();
+    expect(() => checkAllocation('split', [{ shape: [2 ** 31], dtype: 'bool' }], false)).toThrow(/2147483648 elements/);
   });
 });
 
