@@ -50,3 +50,5 @@ export * as random from './random/keys.js';
 export { EFFECT_PROGRAM, type EffectProgramLike, type EffectProgramTag, type EffectPrograms, type EffectProgramOf, type EffectRowOf, type EffectValueOf, type CheckNoIO, type CheckEffectful, type CheckResultNoIO } from './core/effect-hook.js';
 
 await initDefaultBackend();
+// Special values, empty tensors and allocation limits (docs/conventions.md).
+export { AllocationError } from './core/allocation.js';

@@ -153,7 +153,9 @@ export function execute(plan: Plan, inputs: readonly ConcreteTensor[]): { output
       } else {
         const { eq } = item;
         const args = eq.inputs.map((v) => env.get(v)!);
-        const outs = tf.tidy(() => eq.prim.impl(args, eq.params));
+        // Empty outputs need no kernel (as in eager `evaluate`): tfjs-wasm divides by zero on some.
+        const empty = eq.outputs.every((v) => v.aval.shape.includes(0));
+        const outs = empty ? eq.outputs.map((v) => tf.zeros(v.aval.shape as number[], v.aval.dtype)) : tf.tidy(() => eq.prim.impl(args, eq.params));
         outs.forEach((t, j) => {
           const want = eq.outputs[j]!.aval.dtype;
           const fixed = t.dtype === want ? t : castAndDispose(t, want);

@@ -129,8 +129,9 @@ const compare = (op: string, dtypes: readonly Dtype[]): Formula => (a, t) =>
 
 /**
  * The elementwise primitives, as JS expressions over operand expressions.
- * Float math computes in float64 and rounds once when stored; int32 products
- * use `Math.imul` so they wrap like int32 arithmetic.
+ * Float math computes each op in float64 and rounds its result to float32
+ * (`Math.fround`), as a float32 kernel does; int32 products use `Math.imul`
+ * so they wrap like int32 arithmetic.
  */
 const FORMULAS: Readonly<Record<string, Formula>> = {
   add: numeric((a) => `(${a[0]} + ${a[1]})`),
@@ -139,8 +140,8 @@ const FORMULAS: Readonly<Record<string, Formula>> = {
   div: float((a) => `(${a[0]} / ${a[1]})`),
   neg: numeric((a) => `(-${a[0]})`),
   abs: numeric((a) => `Math.abs(${a[0]})`),
-  // NaN gives 0, as tfjs's sign does (Math.sign would give NaN).
-  sign: numeric((a) => `(${a[0]} > 0 ? 1 : ${a[0]} < 0 ? -1 : 0)`),
+  // NaN gives NaN (as eager sign, and JAX); ±0 give +0, as tfjs's sign does (Math.sign keeps −0).
+  sign: numeric((a) => `(${a[0]} > 0 ? 1 : ${a[0]} < 0 ? -1 : ${a[0]} === ${a[0]} ? 0 : ${a[0]})`),
   square: numeric((a, int) => (int ? `Math.imul(${a[0]}, ${a[0]})` : `(${a[0]} * ${a[0]})`)),
   maximum: numeric((a) => `Math.max(${a[0]}, ${a[1]})`),
   minimum: numeric((a) => `Math.min(${a[0]}, ${a[1]})`),
@@ -193,6 +194,19 @@ function paramFormula(eq: Equation, t: Types, a: readonly string[], k: (value: n
   const f = FORMULAS[eq.prim.name];
   return f ? f(a, t, k) : undefined;
 }
+
+/**
+ * Whether a float32 result of `eq` must be rounded to float32 before other
+ * members read it: not for ops whose result is one of their float32 operands
+ * or a constant (no new value to round), nor for a value no other member
+ * reads (storing it into a Float32Array rounds it). Shared with simd.ts.
+ */
+export function roundsResult(eq: Equation, group: { readonly members: readonly Equation[] }): boolean {
+  if (EXACT_RESULTS.has(eq.prim.name) || eq.outputs[0]!.aval.dtype !== 'float32') return false;
+  const out = eq.outputs[0]!;
+  return group.members.some((m) => m.inputs.includes(out));
+}
+const EXACT_RESULTS = new Set(['neg', 'abs', 'relu', 'maximum', 'minimum', 'where', 'stopGradient', 'clip', 'sign']);
 
 /** Whether `eq` is one the elementwise generator can write (used by fusion too). */
 export function isElementwise(name: string): boolean {
@@ -331,7 +345,7 @@ export function lowerLoop(group: LoopGroup, slots: Slots, uniform: ReadonlySet<V
       let names = pair.get(x);
       if (!names) {
         names = `t${n}`;
-        body.push(`const ${names}s = fsincos(${local.get(x)!}); const ${names}c = SINCOS[0];`);
+        body.push(`const ${names}s = Math.fround(fsincos(${local.get(x)!})); const ${names}c = Math.fround(SINCOS[0]);`);
         pair.set(x, names);
       }
       body.push(`const v${n} = ${names}${eq.prim.name === 'sin' ? 's' : 'c'};`);
@@ -340,8 +354,10 @@ export function lowerLoop(group: LoopGroup, slots: Slots, uniform: ReadonlySet<V
     }
     const expr = paramFormula(eq, { ins: eq.inputs.map((v) => v.aval.dtype), out: out.aval.dtype }, eq.inputs.map((v) => local.get(v)!), k);
     if (expr === undefined) return undefined;
-    // int32 results wrap at every step, as int32 kernels do.
-    body.push(`const v${n} = ${out.aval.dtype === 'int32' ? `(${expr}) | 0` : expr};`);
+    // int32 results wrap at every step, as int32 kernels do; float32 results round at every step, as
+    // float32 kernels do: without it exp overflows later than eager's (log(exp(100)) = 100, not Infinity)
+    // and tanh(10) stays below 1 (1 − tanh² = 1.4e-8, not 0).
+    body.push(`const v${n} = ${out.aval.dtype === 'int32' ? `(${expr}) | 0` : roundsResult(eq, group) ? `Math.fround(${expr})` : expr};`);
     local.set(out, `v${n}`);
   }
   group.outputs.forEach((v, j) => accumulated.has(v) || body.push(`o${j}[i] = ${local.get(v)!};`));

@@ -140,7 +140,14 @@ function rewrite(eq: Equation, producer: Map<Var, Equation>): Equation {
   return eq;
 }
 
-/** An existing value equal to `eq`'s output, when an algebraic identity gives one. */
+/**
+ * An existing value equal to `eq`'s output, when an algebraic identity gives
+ * one. Every rule is IEEE-exact: bit-identical to evaluating the equation for
+ * every input, NaN, ±Infinity, ±0, denormals and overflow included (x·1,
+ * x + (−0), x − 0, x/1, −(−x), inverse transposes, reshape to the same shape).
+ * Not exact, so absent: x·0 → 0 (NaN, ±Infinity, sign of 0), x + 0 → x
+ * (−0 + 0 = +0), log(exp(x)) → x (overflow), exp(log(x)) → x (x ≤ 0).
+ */
 function simplify(eq: Equation, producer: Map<Var, Equation>, constants: Map<Var, Tensor>): Var | undefined {
   const [a, b] = eq.inputs;
   const from = (v: Var | undefined) => (v ? producer.get(v) : undefined);
@@ -162,11 +169,8 @@ function simplify(eq: Equation, producer: Map<Var, Equation>, constants: Map<Var
       const inner = from(a);
       return inner?.prim.name === 'neg' ? inner.inputs[0] : undefined;
     }
-    case 'log': {
-      // log(exp(x)) = x everywhere; exp(log(x)) only for x > 0, so it is left alone.
-      const inner = from(a);
-      return inner?.prim.name === 'exp' ? inner.inputs[0] : undefined;
-    }
+    // No log(exp(x)) → x: float32 exp overflows to +Infinity above 88.7 and underflows to 0 below −103,
+    // where eager gives ±Infinity (and a NaN gradient); every rule here must be IEEE-exact.
     case 'transpose': {
       const inner = from(a);
       if (inner?.prim.name !== 'transpose') return undefined;

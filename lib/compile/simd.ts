@@ -15,8 +15,9 @@
  * (bench/RESULTS.md, W1).
  *
  * Values: an elementwise loop computes in float64 exactly as the generated JS
- * loop does (the same operations in the same order, rounded to float32 once
- * when stored), so both give identical bits; `simd.test.ts` checks this.
+ * loop does (the same operations in the same order, each result rounded to
+ * float32 as a float32 kernel rounds it), so both give identical bits;
+ * `simd.test.ts` checks this.
  *
  * Safety: a module's bytes hold only fixed opcodes, internal local indices,
  * the fixed tanh coefficients and integers taken from shapes (periods, row
@@ -27,7 +28,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Equation } from '../core/ir.js';
 import type { LoopGroup } from './group.js';
 import type { Buf, Slots, Step } from './hostKernels.js';
-import { sizeOf } from './hostKernels.js';
+import { roundsResult, sizeOf } from './hostKernels.js';
 import { TANH } from './fastmath.js';
 import { fastKernels } from '../core/kernels.js';
 
@@ -332,6 +333,8 @@ function loopBody(group: LoopGroup, modes: readonly (number | 'same' | 'scalar')
   for (const local of locals) {
     for (const eq of group.members) {
       EMIT[eq.prim.name]!(c, eq.inputs.map((v) => local.get(v)!));
+      // Round to float32 after every op that needs it, as the JS loop's Math.fround (and a float32 kernel) does.
+      if (roundsResult(eq, group)) c.simd(S.demote).simd(S.promoteLow);
       const out = c.v128();
       c.set(out);
       local.set(eq.outputs[0]!, out);

@@ -9,6 +9,7 @@
  */
 import type { Checked, Reduce, ReduceResult, Shape } from '../../typelevel/index.js';
 import type { AnyTensor, Tensor } from '../core/tensor.js';
+import { zerosLike } from '../core/creation.js';
 import { abs } from '../primitives/abs.js';
 import { add } from '../primitives/add.js';
 import { requireDtype } from '../primitives/define.js';
@@ -28,12 +29,16 @@ import { where } from '../primitives/where.js';
  * (kept as size-1 axes) where it is finite, 0 elsewhere; never differentiated.
  */
 export function stableShift(x: AnyTensor, axes: readonly number[]): AnyTensor {
+  // An empty slice has no maximum (max throws there): no shift is needed, as there is nothing to exponentiate.
+  if (axes.some((a) => x.shape[a] === 0)) return zerosLike({ shape: reducedShape(x.shape, axes, true), dtype: 'float32' });
   const m = stopGradient(maxOf(x, axes, true));
   return where(less(abs(m), Infinity), m, 0);
 }
 
 /** `log Σ exp(x)` over `axes` (normalized), keeping them as size-1 axes. */
 export function logsumexpKept(x: AnyTensor, axes: readonly number[]): AnyTensor {
+  // Over an empty slice: log(0) = −Infinity, as JAX (max, which has no identity, is skipped).
+  if (axes.some((a) => x.shape[a] === 0)) return log(sum(exp(x), axes as number[], true));
   const m = stopGradient(maxOf(x, axes, true));
   const shift = where(less(abs(m), Infinity), m, 0);
   const y = add(log(sum(exp(sub(x, shift)), axes as number[], true)), shift);

@@ -7,6 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Dtype, Shape } from '../../typelevel/index.js';
 import { DtypeError, ShapeError, showShape } from './errors.js';
 import { ConcreteTensor, sizeOf, type Tensor } from './tensor.js';
+import { checkAllocation } from './allocation.js';
 
 /** The shape of nested JS array data, as a type: `[[1, 2], [3, 4]]` → `[2, 2]`. @public */
 export type ShapeOfData<T> = T extends Float32Array | Int32Array | Uint8Array ? [number] : T extends readonly unknown[] ? (number extends T['length'] ? [number, ...ShapeOfData<T[number]>] : [T['length'], ...ShapeOfData<T[0]>]) : [];
@@ -82,6 +83,7 @@ export function tensor<const T extends TensorData, D extends Dtype = 'float32'>(
   if (data instanceof Float32Array || data instanceof Int32Array) {
     const dt = dtype ?? (data instanceof Int32Array ? 'int32' : 'float32');
     if (dt === 'int32' && data instanceof Float32Array && !data.every(Number.isInteger)) throw new DtypeError('tensor', 'data for an int32 tensor must be integers');
+    checkAllocation('tensor', [{ shape: [data.length], dtype: dt }]);
     return new ConcreteTensor(tf.tensor(data, [data.length], dt)) as never;
   }
   const { shape, flat } = inspect(data);
@@ -92,6 +94,7 @@ export function tensor<const T extends TensorData, D extends Dtype = 'float32'>(
   if (dt === 'int32' && flat.some((v) => !Number.isInteger(v))) {
     throw new DtypeError('tensor', 'data for an int32 tensor must be integers');
   }
+  checkAllocation('tensor', [{ shape, dtype: dt }]);
   return new ConcreteTensor(tf.tensor(flat as number[], shape, dt)) as never;
 }
 
@@ -104,9 +107,15 @@ export function tensor<const T extends TensorData, D extends Dtype = 'float32'>(
  * @public
  */
 export function full<const S extends Shape, D extends Dtype = 'float32'>(shape: S, value: number | boolean, dtype?: D): Tensor<S, NoInfer<D>> {
-  checkShape('full', shape);
+  return fill('full', shape, value, dtype);
+}
+
+/** `full`, with errors naming `op` (the user's call: zeros, ones, scalar or full). */
+function fill<S extends Shape, D extends Dtype>(op: string, shape: S, value: number | boolean, dtype?: D): Tensor<S, NoInfer<D>> {
+  checkShape(op, shape);
   const dt = dtype ?? (typeof value === 'boolean' ? 'bool' : 'float32');
-  checkDtype('full', dt);
+  checkDtype(op, dt);
+  checkAllocation(op, [{ shape, dtype: dt }]);
   return new ConcreteTensor(tf.fill(shape, value as number, dt)) as never;
 }
 
@@ -119,7 +128,7 @@ export function full<const S extends Shape, D extends Dtype = 'float32'>(shape: 
  * @public
  */
 export function zeros<const S extends Shape, D extends Dtype = 'float32'>(shape: S, dtype?: D): Tensor<S, NoInfer<D>> {
-  return full(shape, 0, dtype ?? ('float32' as D));
+  return fill('zeros', shape, 0, dtype ?? ('float32' as D));
 }
 
 /**
@@ -131,7 +140,7 @@ export function zeros<const S extends Shape, D extends Dtype = 'float32'>(shape:
  * @public
  */
 export function ones<const S extends Shape, D extends Dtype = 'float32'>(shape: S, dtype?: D): Tensor<S, NoInfer<D>> {
-  return full(shape, 1, dtype ?? ('float32' as D));
+  return fill('ones', shape, 1, dtype ?? ('float32' as D));
 }
 
 /**
@@ -156,6 +165,7 @@ export function scalar<D extends Dtype = 'float32'>(value: number | boolean, dty
  */
 export function arange<const N extends number>(n: N): Tensor<[N], 'int32'> {
   if (!Number.isInteger(n) || n < 0) throw new ShapeError('arange', `n must be a non-negative integer, got ${n}`);
+  checkAllocation('arange', [{ shape: [n], dtype: 'int32' }]);
   return new ConcreteTensor(tf.range(0, n, 1, 'int32')) as never;
 }
 
@@ -169,6 +179,7 @@ export function arange<const N extends number>(n: N): Tensor<[N], 'int32'> {
  */
 export function linspace<const N extends number>(start: number, stop: number, n: N): Tensor<[N], 'float32'> {
   if (!Number.isInteger(n) || n < 0) throw new ShapeError('linspace', `n must be a non-negative integer, got ${n}`);
+  checkAllocation('linspace', [{ shape: [n], dtype: 'float32' }]);
   return new ConcreteTensor(tf.linspace(start, stop, n)) as never;
 }
 
@@ -182,11 +193,13 @@ export function linspace<const N extends number>(start: number, stop: number, n:
  */
 export function eye<const N extends number>(n: N): Tensor<[N, N], 'float32'> {
   if (!Number.isInteger(n) || n < 0) throw new ShapeError('eye', `n must be a non-negative integer, got ${n}`);
+  checkAllocation('eye', [{ shape: [n, n], dtype: 'float32' }]);
   return new ConcreteTensor(tf.eye(n)) as never;
 }
 
 /** Zeros shaped like an abstract value (used to materialize symbolic zeros). */
 export function zerosLike(aval: { shape: readonly number[]; dtype: Dtype }): Tensor {
+  checkAllocation('zeros', [aval]);
   return new ConcreteTensor(tf.zeros(aval.shape as number[], aval.dtype));
 }
 

@@ -9,6 +9,7 @@ import { Trace, Tracer, bind, withMainTrace } from './trace.js';
 import { Tensor, showAval, type AbstractValue } from './tensor.js';
 import { ConcretizationError, TransformError } from './errors.js';
 import { registerInScope, type Releasable } from './scope.js';
+import { checkAllocation } from './allocation.js';
 
 /** A variable of the IR: one value with a known shape and dtype. @public */
 export class Var {
@@ -138,6 +139,7 @@ export class StagingTrace extends Trace {
   process(prim: Primitive, inputs: Tracer[], params: Params): Tensor[] {
     const vars = inputs.map((t) => (t as StagedTracer).variable);
     const outAvals = prim.abstractEval(vars.map((v) => v.aval), params);
+    checkAllocation(prim.name, outAvals, false);
     const outs = outAvals.map((a) => new StagedTracer(this, this.newVar(a)));
     this.equations.push({ prim, inputs: vars, params, outputs: outs.map((o) => o.variable) });
     return outs;

@@ -14,6 +14,7 @@ import type { Params, Primitive } from './primitive.js';
 import { ConcreteTensor, Tensor, type AbstractValue } from './tensor.js';
 import { TransformError } from './errors.js';
 import { hasObservers, onPrimitiveEvaluated } from './hooks.js';
+import { checkAllocation } from './allocation.js';
 
 /** One active transformation: its level on the stack and its interpreter. */
 export class MainTrace {
@@ -118,7 +119,10 @@ export function bind1(prim: Primitive, inputs: readonly Tensor[], params: Params
 /** Runs a primitive's kernel on concrete tensors, after checking shapes. */
 export function evaluate(prim: Primitive, inputs: readonly ConcreteTensor[], params: Params): ConcreteTensor[] {
   const outAvals = prim.abstractEval(inputs, params);
-  const outs = tf.tidy(() => prim.impl(inputs.map((x) => x._tf), params));
+  checkAllocation(prim.name, outAvals);
+  // Empty outputs need no kernel: tfjs-wasm reads freed memory and divides by zero on some of them.
+  const empty = outAvals.every((a) => a.shape.includes(0));
+  const outs = empty ? outAvals.map((a) => tf.zeros(a.shape as number[], a.dtype)) : tf.tidy(() => prim.impl(inputs.map((x) => x._tf), params));
   const result = outs.map((t, i) => {
     const want = outAvals[i]!;
     // Kernels return float32 for some bool/int ops; cast to the declared dtype.

@@ -54,6 +54,8 @@ export const conv2dBackpropFilterPrimitive: Primitive<Conv2dBackpropFilterParams
     return { shape: params.filterShape, dtype: 'float32' };
   },
   impl([x, dy], params) {
+    // A sum over no examples or no output positions is zeros (tfjs-wasm's path read uninitialized memory).
+    if (x!.size === 0 || dy!.size === 0) return tf.zeros(params.filterShape as number[], 'float32');
     if (!tf.getKernel('Conv2DBackpropFilter', tf.getBackend())) return backpropFilterByPatches(x!, dy!, params);
     const attrs = { strides: params.strides, pad: params.padding, dataFormat: 'NHWC', filterShape: params.filterShape };
     return tf.engine().runKernel('Conv2DBackpropFilter', { x: x!, dy: dy! }, attrs as never) as tf.Tensor;

@@ -76,7 +76,10 @@ export function sameShape(a: readonly number[], b: readonly number[]): boolean {
 
 /** Normalizes one axis (negative counts from the end) or throws a `ShapeError`. */
 export function normalizeAxis(op: string, axis: number, rank: number): number {
-  if (!Number.isInteger(axis) || axis < -rank || axis >= rank) {
+  if (typeof axis !== 'number' || !Number.isInteger(axis)) {
+    throw new ShapeError(op, `an axis must be an integer, got ${typeof axis === 'string' ? `the string ${JSON.stringify(axis)}` : String(axis)}`);
+  }
+  if (axis < -rank || axis >= rank) {
     throw new ShapeError(op, `axis ${axis} is out of range for a tensor of rank ${rank}`);
   }
   return axis < 0 ? axis + rank : axis;

@@ -8,6 +8,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { Checked, Dtype, Reduce, ReduceResult, Shape } from '../../typelevel/index.js';
+import { ShapeError, showShape } from '../core/errors.js';
 import { type Primitive, definePrimitive } from '../core/primitive.js';
 import type { AnyTensor, Tensor } from '../core/tensor.js';
 import { apply1, requireDtype } from './define.js';
@@ -29,10 +30,30 @@ export function extremumPrimitive(name: string, kernel: (x: tf.Tensor, axes: num
     name,
     abstractEval([x], { axes, keepDims }) {
       requireDtype(name, 'x', x!, ['float32', 'int32']);
+      const empty = axes.find((a) => x!.shape[a] === 0);
+      if (empty !== undefined) {
+        throw new ShapeError(name, `axis ${empty} of x ${showShape(x!.shape)} is empty: the ${name} of no elements is undefined (sum and prod have identities, ${name} has none)`);
+      }
       return { shape: reducedShape(x!.shape, axes, keepDims), dtype: x!.dtype };
     },
     // Reshape to the declared shape (tfjs-webgpu's reductions do not all honour keepDims).
-    impl: ([x], { axes, keepDims }) => tf.reshape(kernel(x!, axes as number[], false), reducedShape(x!.shape, axes, keepDims)),
+    impl([x], { axes, keepDims }) {
+      const shape = reducedShape(x!.shape, axes, keepDims);
+      const y = tf.reshape(kernel(x!, axes as number[], false), shape);
+      // A NaN in a slice makes its extremum NaN. tfjs-cpu's and tfjs-wasm's kernels do this (measured,
+      // NaN first, middle or last); WGSL's max/min leave NaN unspecified, so elsewhere it is made explicit.
+      const backend = tf.getBackend();
+      if (backend === 'cpu' || backend === 'wasm') return y;
+      tf.dispose(y);
+      // Elsewhere (webgpu) reduce one trailing axis of a [kept, reduced] view: tfjs-webgpu's reductions over
+      // several non-trailing axes (e.g. [0, 2] of a [2, 2, 2] tensor) give wrong values.
+      const kept = x!.shape.map((_, i) => i).filter((i) => !axes.includes(i));
+      const rows = kept.reduce((n, i) => n * x!.shape[i]!, 1);
+      const flat = tf.reshape(tf.transpose(x!, [...kept, ...(axes as number[])]), [rows, x!.size / Math.max(rows, 1)]);
+      const reduced = tf.reshape(kernel(flat, [1], false), shape);
+      if (x!.dtype !== 'float32') return reduced;
+      return tf.where(tf.reshape(tf.any(tf.isNaN(flat), 1), shape), tf.fill(shape, NaN), reduced);
+    },
     jvp([x], [t], params) {
       const y = apply1(prim, [x!], params);
       if (!t) return [y, null];

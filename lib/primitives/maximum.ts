@@ -28,7 +28,21 @@ export function selectedOperandJvp(a: AnyTensor, b: AnyTensor, ta: MaybeZero, tb
   return broadcastTo(t, y.shape);
 }
 
-export const maximumPrimitive: Primitive = binaryPrimitive('maximum', tf.maximum, { jvp: selectedOperandJvp });
+/**
+ * `kernel` (tf.maximum or tf.minimum) with NaN propagating: a NaN operand
+ * gives NaN, as in JAX and NumPy. tfjs-cpu's kernels already do; tfjs-wasm's
+ * return the other operand (`maximum(1, NaN) = 1`) and WGSL's max/min leave
+ * NaN unspecified, so elsewhere NaN positions are selected explicitly.
+ */
+export function propagatingNaN(kernel: (a: tf.Tensor, b: tf.Tensor) => tf.Tensor): (a: tf.Tensor, b: tf.Tensor) => tf.Tensor {
+  return (a, b) => {
+    const y = kernel(a, b);
+    if (a.dtype !== 'float32' || tf.getBackend() === 'cpu') return y;
+    return tf.where(tf.isNaN(a), tf.broadcastTo(a, y.shape), tf.where(tf.isNaN(b), tf.broadcastTo(b, y.shape), y));
+  };
+}
+
+export const maximumPrimitive: Primitive = binaryPrimitive('maximum', propagatingNaN(tf.maximum), { jvp: selectedOperandJvp });
 
 /**
  * Elementwise larger of `a` and `b` with NumPy broadcasting (float32 or

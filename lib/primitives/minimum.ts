@@ -8,9 +8,9 @@ import type { Primitive } from '../core/primitive.js';
 import type { BinaryOp } from '../core/signatures.js';
 import type { AnyTensor } from '../core/tensor.js';
 import { apply1, binaryPrimitive, coerce, type TensorLike } from './define.js';
-import { selectedOperandJvp } from './maximum.js';
+import { propagatingNaN, selectedOperandJvp } from './maximum.js';
 
-export const minimumPrimitive: Primitive = binaryPrimitive('minimum', tf.minimum, { jvp: selectedOperandJvp });
+export const minimumPrimitive: Primitive = binaryPrimitive('minimum', propagatingNaN(tf.minimum), { jvp: selectedOperandJvp });
 
 /**
  * Elementwise smaller of `a` and `b` with NumPy broadcasting (float32 or

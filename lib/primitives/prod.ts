@@ -64,7 +64,9 @@ export const prodPrimitive: Primitive<ReduceParams> = definePrimitive({
     return { shape: reducedShape(x!.shape, axes, keepDims), dtype: x!.dtype };
   },
   // Reshape to the declared shape: tfjs-webgpu's prod ignores keepDims.
-  impl: ([x], { axes, keepDims }) => tf.reshape(tf.prod(x!, axes as number[]), reducedShape(x!.shape, axes, keepDims)),
+  // An empty product is 1 (tfjs-wasm's kernel returns freed memory there).
+  impl: ([x], { axes, keepDims }) =>
+    x!.size === 0 ? tf.ones(reducedShape(x!.shape, axes, keepDims), x!.dtype) : tf.reshape(tf.prod(x!, axes as number[]), reducedShape(x!.shape, axes, keepDims)),
   jvp([x], [t], params) {
     const y = apply1(prodPrimitive, [x!], params);
     if (!t) return [y, null];

@@ -5,7 +5,8 @@ import type { Shape } from '../../typelevel/index.js';
 import type { Tensor } from '../core/tensor.js';
 import { apply1, unaryPrimitive } from './define.js';
 
-export const signPrimitive: Primitive = unaryPrimitive('sign', tf.sign, null, ['float32', 'int32']);
+// sign(NaN) is NaN (JAX, NumPy); tfjs's kernel gives 0 on every backend. ±0 give +0, as tfjs's.
+export const signPrimitive: Primitive = unaryPrimitive('sign', (x) => (x.dtype === 'float32' ? tf.where(tf.isNaN(x), x, tf.sign(x)) : tf.sign(x)), null, ['float32', 'int32']);
 
 /**
  * Elementwise sign: −1 for negative, 0 for zero, 1 for positive (float32 or

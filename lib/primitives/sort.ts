@@ -10,7 +10,7 @@
  * first), identically on cpu, wasm and webgpu: the kernel is tfjs `topk` on
  * the order-reversed input, and tfjs `topk` puts the lower index first among
  * equal values on all three backends (checked by this primitive's tests).
- * The order of NaN values is unspecified.
+ * NaN sorts last, after +Infinity, NaNs in input order (NumPy's rule).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { Dtype, Shape } from '../../typelevel/index.js';
@@ -46,6 +46,27 @@ function reverseOrder(x: tf.Tensor): tf.Tensor {
   return x.dtype === 'int32' ? tf.sub(tf.scalar(-1, 'int32'), x) : tf.neg(x);
 }
 
+/**
+ * `x[..., indices[..., j]]` row by row along the last axis (tfjs tensors,
+ * same leading shape), as one gather from the flattened rows (tfjs-wasm's
+ * gather with batch dims mixes up rows).
+ */
+export function gatherLast(x: tf.Tensor, indices: tf.Tensor): tf.Tensor {
+  const n = x.shape[x.rank - 1]!;
+  const rows = x.size / Math.max(n, 1);
+  const offsets = tf.reshape(tf.mul(tf.range(0, rows, 1, 'int32'), tf.scalar(n, 'int32')), [...indices.shape.slice(0, -1), 1]);
+  return tf.reshape(tf.gather(tf.reshape(x, [x.size]), tf.add(indices, offsets)), indices.shape);
+}
+
+/**
+ * The positions of each row (last axis) with the `first` ones before the
+ * others, each group in input order: a stable partition (tfjs `topk` puts the
+ * lower index first among equal values).
+ */
+export function stablePartition(first: tf.Tensor): tf.Tensor {
+  return tf.topk(tf.cast(first, 'float32'), first.shape[first.rank - 1]!).indices;
+}
+
 function checkSortable(op: string, x: AbstractValue): void {
   requireDtype(op, 'x', x, ['float32', 'int32']);
   if (x.shape.length === 0) throw new ShapeError(op, `x must have at least one axis, got a scalar (shape ${showShape(x.shape)})`);
@@ -62,8 +83,17 @@ export const sortPrimitive: Primitive = {
   },
   impl([x]) {
     const n = x!.shape[x!.rank - 1]!;
-    const { values, indices } = tf.topk(reverseOrder(x!), n);
-    return [reverseOrder(values), indices];
+    if (x!.dtype !== 'float32') {
+      const { values, indices } = tf.topk(reverseOrder(x!), n);
+      return [reverseOrder(values), indices];
+    }
+    // NaN sorts last (NumPy), after +Infinity: first a stable partition that puts the NaNs after the
+    // numbers, then a stable sort of that row with NaN read as +Infinity.
+    const order = stablePartition(tf.logicalNot(tf.isNaN(x!)));
+    const row = gatherLast(x!, order);
+    const key = tf.where(tf.isNaN(row), tf.scalar(-Infinity), tf.neg(row));
+    const indices = gatherLast(order, tf.topk(key, n).indices);
+    return [gatherLast(x!, indices), indices];
   },
   // vmap: the sorted axis is the last one, so the vmapped axis can go first.
   batch: ([x], [d]) => [bind(sortPrimitive, [moveBatchToFront(x!, d!)]), [0, 0]],
@@ -96,7 +126,7 @@ function sortAlong(x: AnyTensor, axis: number | undefined): [AnyTensor, AnyTenso
  * The values of `x` sorted ascending along `axis` (default the last).
  * Differentiable: the gradient of each sorted value flows back to the
  * position it came from. Ties keep their input order (stable sort), on every
- * backend; NaN positions are unspecified. `float32` or `int32`.
+ * backend; NaN sorts last (NumPy). `float32` or `int32`.
  * @example
  * ```ts
  * fx.sort(fx.tensor([3, 1, 2])); // [1, 2, 3]

@@ -5,7 +5,8 @@
  * (the transpose scatter-adds the cotangent back; positions not selected get
  * zero). Ties: among equal values the lower index comes first, on cpu, wasm
  * and webgpu alike (tfjs `topk`'s behaviour on all three, checked by the
- * tests). The order of NaN values is unspecified.
+ * tests). NaN counts as larger than +Infinity (JAX's `lax.top_k`), NaNs in
+ * input order.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { Dim, Shape } from '../../typelevel/index.js';
@@ -15,7 +16,7 @@ import type { AnyTensor, Tensor } from '../core/tensor.js';
 import { bind } from '../core/trace.js';
 import { moveBatchToFront } from './batching.js';
 import { requireDtype } from './define.js';
-import { takeAlongLastAxis } from './sort.js';
+import { gatherLast, stablePartition, takeAlongLastAxis } from './sort.js';
 
 export interface TopkParams extends Record<string, unknown> {
   readonly k: number;
@@ -41,8 +42,20 @@ export const topkPrimitive: Primitive<TopkParams> = {
     ];
   },
   impl([x], { k }) {
-    const { values, indices } = tf.topk(x!, k, true);
-    return [values, indices];
+    if (x!.dtype !== 'float32') {
+      const { values, indices } = tf.topk(x!, k, true);
+      return [values, indices];
+    }
+    // NaN counts as the largest value, above +Infinity (JAX's lax.top_k; the reverse of sort's NaN-last
+    // order): a stable partition puts NaNs first, then a stable top-k reads them as +Infinity.
+    const order = stablePartition(tf.isNaN(x!));
+    const row = gatherLast(x!, order);
+    const key = tf.where(tf.isNaN(row), tf.scalar(Infinity), row);
+    // A full sort, then the first k: tfjs-cpu's partial selection misorders tied infinities.
+    const n = x!.shape[x!.rank - 1]!;
+    const all = tf.topk(key, n, true).indices;
+    const indices = gatherLast(order, k === n ? all : tf.slice(all, all.shape.map(() => 0), [...all.shape.slice(0, -1), k]));
+    return [gatherLast(x!, indices), indices];
   },
   // vmap: the selection runs along the last axis, so the vmapped axis can go first.
   batch: ([x], [d], params) => [bind(topkPrimitive, [moveBatchToFront(x!, d!)], params), [0, 0]],

@@ -138,6 +138,22 @@ function leafAxes(spec: AxisSpec | undefined, def: TreeDef, what: string): Batch
   return out;
 }
 
+/**
+ * An out axis as JAX takes it: an integer in [−rank, rank) of the output with
+ * its mapped axis (`rank` = the function's output rank + 1), or null; anything
+ * else is a `ShapeError` naming vmap, the axis and the output rank (no clamping).
+ */
+function checkOutAxis(axis: BatchDim, rank: number, leaf: number): BatchDim {
+  if (axis === null) return null;
+  if (typeof axis !== 'number' || !Number.isInteger(axis) || axis < -rank || axis >= rank) {
+    throw new ShapeError(
+      'vmap',
+      `outAxes ${typeof axis === 'string' ? JSON.stringify(axis) : String(axis)} is out of range for output leaf ${leaf}: with its mapped axis that output has rank ${rank}, so an out axis is an integer in [${-rank}, ${rank - 1}]`,
+    );
+  }
+  return axis;
+}
+
 function countLeaves(d: TreeDef): number {
   return d.kind === 'leaf' ? 1 : d.kind === 'static' ? 0 : d.children.reduce((n, c) => n + countLeaves(c), 0);
 }
@@ -162,7 +178,7 @@ export function vmap<F extends (...args: never[]) => unknown>(f: F, options: Vma
         const a = axes[i];
         if (a === null || a === undefined) return;
         const axis = a < 0 ? a + x.rank : a;
-        if (axis < 0 || axis >= x.rank) throw new ShapeError('vmap', `in axis ${a} is out of range for argument leaf ${i} of shape ${showShape(x.shape)}`);
+        if (!Number.isInteger(a) || axis < 0 || axis >= x.rank) throw new ShapeError('vmap', `in axis ${a} is out of range for argument leaf ${i} of shape ${showShape(x.shape)}`);
         const n = x.shape[axis]!;
         if (size === undefined) size = n;
         else if (size !== n) throw new ShapeError('vmap', `mapped axes have different sizes: ${size} and ${n} (leaf ${i}, shape ${showShape(x.shape)})`);
@@ -173,8 +189,8 @@ export function vmap<F extends (...args: never[]) => unknown>(f: F, options: Vma
         const inputs = leaves.map((x, i) => (axes[i] === null ? x : new BatchTracer(trace, x, axes[i]!)));
         const out = (f as unknown as (...a: unknown[]) => unknown)(...unflatten<unknown[]>(def, inputs));
         const [outLeaves, outDef] = flatten(out);
-        const outAxes = leafAxes(options.outAxes ?? 0, outDef, 'outAxes');
-        return unflatten(outDef, outLeaves.map((o, i) => trace.unpack(o, outAxes[i]!)));
+        const outAxes = leafAxes(options.outAxes === undefined ? 0 : options.outAxes, outDef, 'outAxes');
+        return unflatten(outDef, outLeaves.map((o, i) => trace.unpack(o, checkOutAxis(outAxes[i]!, (o as Tensor).rank + 1, i))));
       });
     })) as Vmapped<F>;
 }
