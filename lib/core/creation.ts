@@ -30,6 +30,21 @@ export function checkShape(op: string, shape: unknown): asserts shape is number[
   }
 }
 
+const INT32_MIN = -(2 ** 31);
+const INT32_MAX = 2 ** 31 - 1;
+
+/** Throws a `DtypeError` unless every value is an integer in the int32 range (one message for every creation op). */
+function checkInt32(op: string, values: ArrayLike<number | boolean>): void {
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    if (typeof v !== 'number') continue;
+    if (!Number.isInteger(v)) throw new DtypeError(op, `data for an int32 tensor must be integers, got ${v}${values.length > 1 ? ` at flat index ${i}` : ''}`);
+    if (v < INT32_MIN || v > INT32_MAX) {
+      throw new DtypeError(op, `${v}${values.length > 1 ? ` at flat index ${i}` : ''} is outside the int32 range [${INT32_MIN}, ${INT32_MAX}]`);
+    }
+  }
+}
+
 /** Walks nested data: its shape and flat values, or a `ShapeError` naming the ragged path. */
 function inspect(data: TensorData): { shape: number[]; flat: (number | boolean)[] } {
   const flat: (number | boolean)[] = [];
@@ -81,7 +96,7 @@ export function tensor<const T extends TensorData, D extends Dtype = 'float32'>(
   // Fast path: a typed array is one flat row of known element type.
   if (data instanceof Float32Array || data instanceof Int32Array) {
     const dt = dtype ?? (data instanceof Int32Array ? 'int32' : 'float32');
-    if (dt === 'int32' && data instanceof Float32Array && !data.every(Number.isInteger)) throw new DtypeError('tensor', 'data for an int32 tensor must be integers');
+    if (dt === 'int32' && data instanceof Float32Array) checkInt32('tensor', data);
     return new ConcreteTensor(tf.tensor(data, [data.length], dt)) as never;
   }
   const { shape, flat } = inspect(data);
@@ -89,9 +104,7 @@ export function tensor<const T extends TensorData, D extends Dtype = 'float32'>(
   if (dt !== 'bool' && flat.some((v) => typeof v !== 'number')) {
     throw new DtypeError('tensor', `data for a ${dt} tensor must be numbers`);
   }
-  if (dt === 'int32' && flat.some((v) => !Number.isInteger(v))) {
-    throw new DtypeError('tensor', 'data for an int32 tensor must be integers');
-  }
+  if (dt === 'int32') checkInt32('tensor', flat);
   return new ConcreteTensor(tf.tensor(flat as number[], shape, dt)) as never;
 }
 
@@ -104,10 +117,21 @@ export function tensor<const T extends TensorData, D extends Dtype = 'float32'>(
  * @public
  */
 export function full<const S extends Shape, D extends Dtype = 'float32'>(shape: S, value: number | boolean, dtype?: D): Tensor<S, NoInfer<D>> {
-  checkShape('full', shape);
+  return filled('full', shape, value, dtype) as never;
+}
+
+/** `full` with the user-facing op name for messages; the value is checked like `tensor`'s data. */
+function filled(op: string, shape: readonly number[], value: unknown, dtype: Dtype | undefined): Tensor {
+  checkShape(op, shape);
+  if (typeof value !== 'number' && typeof value !== 'boolean') {
+    throw new DtypeError(op, `the value must be a number or a boolean, got ${typeof value === 'string' ? `the string ${JSON.stringify(value)}` : value === null ? 'null' : typeof value}`);
+  }
   const dt = dtype ?? (typeof value === 'boolean' ? 'bool' : 'float32');
-  checkDtype('full', dt);
-  return new ConcreteTensor(tf.fill(shape, value as number, dt)) as never;
+  checkDtype(op, dt);
+  if (dt === 'int32') checkInt32(op, [value]);
+  // A bool holds 0 or 1 (a number is true unless it is 0, as in a cast to bool); a boolean counts as 0 or 1.
+  const v = dt === 'bool' ? (value === 0 || value === false ? 0 : 1) : Number(value);
+  return new ConcreteTensor(tf.fill(shape as number[], v, dt));
 }
 
 /**
@@ -143,7 +167,7 @@ export function ones<const S extends Shape, D extends Dtype = 'float32'>(shape: 
  * @public
  */
 export function scalar<D extends Dtype = 'float32'>(value: number | boolean, dtype?: D): Tensor<[], NoInfer<D>> {
-  return full([], value, dtype ?? ((typeof value === 'boolean' ? 'bool' : 'float32') as D));
+  return filled('scalar', [], value, dtype) as never;
 }
 
 /**

@@ -50,7 +50,7 @@ export class SolverError extends Error {
  */
 export function readNumber(solver: string, t: Tensor): number {
   try {
-    return t.item();
+    return Number(t.item());
   } catch (e) {
     if (e instanceof ConcretizationError) {
       throw new TransformError(

@@ -50,6 +50,7 @@ function perExample(shape: readonly number[], dim: BatchDim): number[] {
 }
 
 export class BatchTrace extends Trace {
+  readonly transformName = 'vmap';
   constructor(readonly size: number) {
     super();
   }
