@@ -13,7 +13,7 @@
 import * as t from 'io-ts';
 import { isLeft, type Either } from 'fp-ts/lib/Either.js';
 import type { Dtype, Shape } from '../typelevel/index.js';
-import { showShape } from '../lib/core/errors.js';
+import { showShape, withArticle } from '../lib/core/errors.js';
 import { Tensor, type AnyTensor, type NestedArray } from '../lib/core/tensor.js';
 import { flatten } from '../lib/core/pytree.js';
 import { hostTensor } from './ops.js';
@@ -138,7 +138,7 @@ export class TensorCodecType<S extends Shape, D extends Dtype> extends t.Type<Te
 
   private decodeAt(u: unknown, c: t.Context): t.Validation<Tensor<S, D>> {
     const where = contextPath(c) || 'value';
-    const expected = `expected a ${this.dtype} tensor of shape ${showShape(this.shape.map((d) => d ?? 'n') as never)}`;
+    const expected = `expected ${withArticle(this.dtype)} tensor of shape ${showShape(this.shape.map((d) => d ?? 'n') as never)}`;
     const fail = (detail: string) => t.failure<Tensor<S, D>>(u, c, `${where}: ${expected}, ${detail}`);
     const rank = this.shape.length;
     // Pass 1: check structure and elements; allocate nothing.

@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { Dtype, Shape } from '../../typelevel/index.js';
-import { DtypeError, ShapeError, showShape } from './errors.js';
+import { DtypeError, ShapeError, showShape, withArticle } from './errors.js';
 import { ConcreteTensor, sizeOf, type Tensor } from './tensor.js';
 
 /** The shape of nested JS array data, as a type: `[[1, 2], [3, 4]]` → `[2, 2]`. @public */
@@ -102,7 +102,7 @@ export function tensor<const T extends TensorData, D extends Dtype = 'float32'>(
   const { shape, flat } = inspect(data);
   const dt = dtype ?? inferDtype(flat);
   if (dt !== 'bool' && flat.some((v) => typeof v !== 'number')) {
-    throw new DtypeError('tensor', `data for a ${dt} tensor must be numbers`);
+    throw new DtypeError('tensor', `data for ${withArticle(dt)} tensor must be numbers`);
   }
   if (dt === 'int32') checkInt32('tensor', flat);
   return new ConcreteTensor(tf.tensor(flat as number[], shape, dt)) as never;

@@ -2,7 +2,7 @@
  * Reverse mode: `vjp`, `grad`, `valueAndGrad`, each built as linearize then
  * transpose. Arguments and results are pytrees.
  */
-import { TransformError, showShape } from '../core/errors.js';
+import { TransformError, showShape, withArticle } from '../core/errors.js';
 import { flatten, unflatten, type TreeDef } from '../core/pytree.js';
 import { openScope, type Releasable } from '../core/scope.js';
 import { Tensor } from '../core/tensor.js';
@@ -89,7 +89,7 @@ function vjpImpl<Args extends readonly unknown[], Out>(f: (...args: Args) => Out
 
 function checkScalarOutput(op: string, out: unknown): Tensor {
   if (!(out instanceof Tensor) || out.rank !== 0 || out.dtype !== 'float32') {
-    const got = out instanceof Tensor ? `a ${out.dtype} tensor of shape ${showShape(out.shape)}` : typeof out;
+    const got = out instanceof Tensor ? `${withArticle(out.dtype)} tensor of shape ${showShape(out.shape)}` : typeof out;
     throw new TransformError(`${op} needs a function that returns a scalar float32 tensor, got ${got}`);
   }
   return out;
@@ -97,7 +97,7 @@ function checkScalarOutput(op: string, out: unknown): Tensor {
 
 function checkDiffLeaves(op: string, leaves: readonly Tensor[]): void {
   const bad = leaves.find((t) => t.dtype !== 'float32');
-  if (bad) throw new TransformError(`${op}: cannot differentiate with respect to a ${bad.dtype} tensor (shape ${showShape(bad.shape)}): only float32 values carry derivatives`);
+  if (bad) throw new TransformError(`${op}: cannot differentiate with respect to ${withArticle(bad.dtype)} tensor (shape ${showShape(bad.shape)}): only float32 values carry derivatives`);
 }
 
 /** The core of `grad` and `valueAndGrad`. */
