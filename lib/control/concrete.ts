@@ -8,7 +8,7 @@ export function knownTruth(op: string, pred: Tensor): boolean | undefined {
     throw new TransformError(`${op}: the predicate must be a scalar bool tensor, got ${withArticle(pred.dtype)} tensor of shape ${showShape(pred.shape)}`);
   }
   try {
-    return pred.item() !== 0;
+    return pred.item() === true;
   } catch (e) {
     if (e instanceof ConcretizationError) return undefined;
     throw e;

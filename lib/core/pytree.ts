@@ -118,7 +118,8 @@ export function treeKey(def: TreeDef): string {
     case 'leaf':
       return '*';
     case 'static':
-      return JSON.stringify(def.value) ?? String(def.value);
+      // JSON has no bigint: `3n` keeps it apart from the number 3.
+      return typeof def.value === 'bigint' ? `${def.value}n` : (JSON.stringify(def.value) ?? String(def.value));
     case 'array':
       return `[${def.children.map(treeKey).join(',')}]`;
     case 'object':

@@ -10,6 +10,7 @@ import { DtypeError } from '../core/errors.js';
 import { type Primitive, definePrimitive } from '../core/primitive.js';
 import type { AnyTensor, Tensor } from '../core/tensor.js';
 import { apply1 } from './define.js';
+import { freshHandle } from '../core/alias.js';
 
 export interface CastParams extends Record<string, unknown> {
   readonly dtype: Dtype;
@@ -58,6 +59,7 @@ function saturatingToInt32(x: tf.Tensor): tf.Tensor {
  * @public
  */
 export function cast<S extends Shape, D extends Dtype>(x: Tensor<S>, dtype: D): Tensor<S, D> {
-  if (x.dtype === dtype) return x as Tensor<S, D>;
+  // Same dtype: a fresh handle on the same data (a result never aliases its input).
+  if (x.dtype === dtype) return freshHandle(x) as Tensor<S, D>;
   return apply1(castPrimitive, [x], { dtype });
 }
