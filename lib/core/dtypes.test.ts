@@ -135,3 +135,11 @@ describeEachBackend('reading values back', () => {
     expect(Array.from(b.dataSync())).toEqual([1, 0]);
   });
 });
+
+describeEachBackend('functional updates of int32 tensors', () => {
+  it('a fraction written into an int32 tensor is an error naming the method', () => {
+    const x = fx.tensor([1, 2, 3], 'int32');
+    expect(() => fx.at(x, 1).set(2.5)).toThrow(/dtype error in at\(\.\.\.\)\.set: v \(2\.5\) is not an integer but x is int32/);
+    expect(fx.at(x, 1).set(7).arraySync()).toEqual([1, 7, 3]);
+  });
+});
