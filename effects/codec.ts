@@ -59,7 +59,7 @@ export async function prefetch(value: unknown): Promise<void> {
 
 function readNested(x: Tensor): unknown {
   const nested = prefetched.has(x) ? prefetched.get(x) : x.arraySync();
-  // Backends read bool tensors back as 0/1: JSON gets true/false.
+  // Bool tensors read back as true/false already; this keeps JSON booleans for any 0/1 source.
   return x.dtype === 'bool' ? toBooleans(nested) : nested;
 }
 

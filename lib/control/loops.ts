@@ -85,5 +85,6 @@ export function scan<C, Xs, Y>(fn: (carry: C, x: Unstacked<Xs>) => [C, Y], init:
     ys.push(yLeaves);
   }
   const stacked = ys[0]!.map((_, j) => stack(ys.map((step) => step[j]! as AnyTensor)));
-  return [carry, unflatten<Stacked<Y, LeadingDim<Xs>>>(yDef!, stacked)];
+  // A body that returns its carry unchanged gives fresh handles: results never alias inputs.
+  return unaliased([carry, unflatten<Stacked<Y, LeadingDim<Xs>>>(yDef!, stacked)] as [C, Stacked<Y, LeadingDim<Xs>>], init);
 }

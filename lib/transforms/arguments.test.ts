@@ -132,6 +132,7 @@ describeEachBackend('results never alias inputs', () => {
     expectFresh('cond returning an operand', (v) => fx.cond(fx.scalar(true, 'bool'), id, id, v));
     expectFresh('fori(0, 0)', (v) => fx.fori(0, 0, (_i, c: V) => c, v));
     expectFresh('fori returning its carry', (v) => fx.fori(0, 2, (_i, c: V) => c, v));
+    expectFresh('scan returning its carry', (v) => fx.scan((c: V, y: V) => [c, y], v, fx.zeros([2, 3]))[0]);
     expectFresh('whileLoop with a false condition', (v) => fx.whileLoop(() => fx.less(fx.scalar(1), 0), id, v));
   });
 });
