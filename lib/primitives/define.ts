@@ -59,7 +59,8 @@ export function coerce(op: string, ...xs: TensorLike[]): Tensor[] {
         if (!promote || x.dtype !== 'int32') return x;
         const c = bind1(castPrimitive, [x], { dtype: 'float32' });
         made.push(c);
-        coercedConstants.add(c);
+        // Only a concrete cast is this call's to free; a traced one belongs to its transformation.
+        if (c instanceof ConcreteTensor) coercedConstants.add(c);
         return c;
       }
       const c = constant(x as number, dtype);

@@ -116,6 +116,7 @@ export interface VmapOptions {
   readonly outAxes?: AxisSpec;
 }
 
+/** Adds `t` to `into` and returns it (marks the scalars made from JS numbers). */
 function withNote(t: Tensor, into: Set<Tensor>): Tensor {
   into.add(t);
   return t;
