@@ -26,7 +26,7 @@ import type { Functor2 } from 'fp-ts/lib/Functor.js';
 import type { Monad2 } from 'fp-ts/lib/Monad.js';
 import type { Pointed2 } from 'fp-ts/lib/Pointed.js';
 import { EFFECT_PROGRAM, type EffectProgramTag } from '../lib/core/effect-hook.js';
-import { TransformError } from '../lib/core/errors.js';
+import { TransformError, withArticle } from '../lib/core/errors.js';
 
 // -------------------------------------------------------------------------------------
 // model
@@ -424,7 +424,7 @@ export class Unhandled extends Error {
     readonly atIO: boolean,
   ) {
     super(
-      `the program performed a ${effect} operation, but no handler for ${effect} is running it: ` +
+      `the program performed ${withArticle(effect)} operation, but no handler for ${effect} is running it: ` +
         `run it with ${effect === 'Random' ? 'runRandom(prog, key)' : effect === 'State' ? 'runState(prog)' : 'runIO(prog)'}`,
     );
     this.name = 'UnhandledEffectError';

@@ -41,7 +41,7 @@ describe('TensorCodec errors name the path, the expected shape and what was foun
   });
 
   it('wrong dtypes', () => {
-    expect(failure(TensorCodec([3], 'int32'), [1, 2.5, 3])).toBe('value: expected a int32 tensor of shape [3], but at [1]: expected an int32 (an integer in [-2^31, 2^31)), got 2.5');
+    expect(failure(TensorCodec([3], 'int32'), [1, 2.5, 3])).toBe('value: expected an int32 tensor of shape [3], but at [1]: expected an int32 (an integer in [-2^31, 2^31)), got 2.5');
     expect(failure(TensorCodec([2], 'int32'), [1, 2 ** 31])).toMatch(/at \[1\]: expected an int32 .* got 2147483648/);
     expect(failure(TensorCodec([2], 'bool'), [true, 1])).toBe('value: expected a bool tensor of shape [2], but at [1]: expected a boolean, got 1');
   });

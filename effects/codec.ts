@@ -13,9 +13,9 @@
 import * as t from 'io-ts';
 import { isLeft, type Either } from 'fp-ts/lib/Either.js';
 import type { Dtype, Shape } from '../typelevel/index.js';
-import { showShape } from '../lib/core/errors.js';
+import { showShape, withArticle } from '../lib/core/errors.js';
 import { Tensor, type AnyTensor, type NestedArray } from '../lib/core/tensor.js';
-import { flatten } from '../lib/core/pytree.js';
+import { flatten, setOwn } from '../lib/core/pytree.js';
 import { hostTensor } from './ops.js';
 
 /** A dim of a codec shape: a length, or `null` for a length read from the data. @public */
@@ -59,7 +59,7 @@ export async function prefetch(value: unknown): Promise<void> {
 
 function readNested(x: Tensor): unknown {
   const nested = prefetched.has(x) ? prefetched.get(x) : x.arraySync();
-  // Backends read bool tensors back as 0/1: JSON gets true/false.
+  // Bool tensors read back as true/false already; this keeps JSON booleans for any 0/1 source.
   return x.dtype === 'bool' ? toBooleans(nested) : nested;
 }
 
@@ -138,7 +138,7 @@ export class TensorCodecType<S extends Shape, D extends Dtype> extends t.Type<Te
 
   private decodeAt(u: unknown, c: t.Context): t.Validation<Tensor<S, D>> {
     const where = contextPath(c) || 'value';
-    const expected = `expected a ${this.dtype} tensor of shape ${showShape(this.shape.map((d) => d ?? 'n') as never)}`;
+    const expected = `expected ${withArticle(this.dtype)} tensor of shape ${showShape(this.shape.map((d) => d ?? 'n') as never)}`;
     const fail = (detail: string) => t.failure<Tensor<S, D>>(u, c, `${where}: ${expected}, ${detail}`);
     const rank = this.shape.length;
     // Pass 1: check structure and elements; allocate nothing.
@@ -252,8 +252,9 @@ function build(x: unknown, depth: number): t.Mixed {
   if (x === null) return t.null;
   if (typeof x === 'number' || typeof x === 'string' || typeof x === 'boolean') return t.literal(x);
   if (typeof x === 'object') {
-    const props: Record<string, t.Mixed> = {};
-    for (const k of Object.keys(x)) props[k] = build((x as Record<string, unknown>)[k], depth + 1);
+    // A null prototype: keys such as `__proto__` or `constructor` are plain entries here.
+    const props: Record<string, t.Mixed> = Object.create(null) as Record<string, t.Mixed>;
+    for (const k of Object.keys(x)) setOwn(props, k, build((x as Record<string, unknown>)[k], depth + 1));
     return fixedObject(props);
   }
   throw new globalThis.TypeError(`codecOf: cannot encode ${typeof x} values`);
@@ -291,20 +292,26 @@ function fixedObject(props: Record<string, t.Mixed>): t.Mixed {
   return new t.Type<Record<string, unknown>, Record<string, unknown>, unknown>(
     `{ ${keys.map((k) => `${k}: ${props[k]!.name}`).join(', ')} }`,
     (u): u is Record<string, unknown> =>
-      typeof u === 'object' && u !== null && !Array.isArray(u) && keys.every((k) => props[k]!.is((u as Record<string, unknown>)[k])),
+      typeof u === 'object' &&
+      u !== null &&
+      !Array.isArray(u) &&
+      Object.keys(u).every((k) => Object.hasOwn(props, k)) &&
+      keys.every((k) => Object.hasOwn(u, k) && props[k]!.is((u as Record<string, unknown>)[k])),
     (u, c) => {
       const where = contextPath(c) || 'value';
       if (typeof u !== 'object' || u === null || Array.isArray(u)) return t.failure(u, c, `${where}: expected an object with keys ${keys.join(', ')}, got ${describeValue(u)}`);
       const record = u as Record<string, unknown>;
-      const extra = Object.keys(record).filter((k) => !(k in props));
+      // Own properties only: `in` would accept inherited names (`constructor`, `toString`, `__proto__`).
+      const extra = Object.keys(record).filter((k) => !Object.hasOwn(props, k));
       if (extra.length > 0) return t.failure(u, c, `${where}: unexpected key(s) ${extra.join(', ')} (expected ${keys.join(', ')})`);
       const out: Record<string, unknown> = {};
       const errors: t.ValidationError[] = [];
       for (const k of keys) {
         const codec = props[k]!;
-        const r = codec.validate(record[k], t.appendContext(c, k, codec, record[k]));
+        const value = Object.hasOwn(record, k) ? record[k] : undefined;
+        const r = codec.validate(value, t.appendContext(c, k, codec, value));
         if (isLeft(r)) errors.push(...r.left);
-        else out[k] = r.right;
+        else setOwn(out, k, r.right);
       }
       if (errors.length > 0) {
         disposeDecoded(out);

@@ -127,7 +127,7 @@ fx.jvp(withIO, [fx.scalar(1)], [fx.scalar(1)]);
 fx.grad((m: Scalar) => runIO(withIO(m)));
 
 // The other checks still apply to programs: NoDiff arguments, non-scalar values.
-// @ts-expect-error cannot differentiate with respect to a int32 tensor
+// @ts-expect-error cannot differentiate with respect to an int32 tensor
 fx.grad((i: Tensor<[3], 'int32'>) => random.normal([], 0, 1));
 // @ts-expect-error grad needs a function that returns a scalar float32 tensor
 fx.grad((m: Scalar) => random.normal([3], m));

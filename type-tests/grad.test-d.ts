@@ -37,20 +37,20 @@ expectType<[[Scalar, { n: F32<[3]> }], F32<[3]>]>(fx.valueAndGrad((x: F32<[3]>):
 expectType<F32<[3]>>(fx.grad((x: F32<[3]>, i: Tensor<[2], 'int32'>) => fx.sum(fx.take(x, i)))(fx.zeros([3]), fx.tensor([0, 2], 'int32')));
 
 // Rejected: a NoDiff leaf in the differentiated argument.
-// @ts-expect-error cannot differentiate with respect to a int32 tensor
+// @ts-expect-error cannot differentiate with respect to an int32 tensor
 fx.grad((p: { w: F32<[3]>; i: Tensor<[3], 'int32'> }) => fx.sum(p.w));
 // @ts-expect-error cannot differentiate with respect to a bool tensor
 fx.grad((m: Tensor<[3], 'bool'>) => fx.sum(fx.where(m, fx.ones([3]), 0)));
-// @ts-expect-error cannot differentiate with respect to a int32 tensor
+// @ts-expect-error cannot differentiate with respect to an int32 tensor
 fx.grad((x: F32<[3]>, i: Tensor<[2], 'int32'>) => fx.sum(fx.take(x, i)), { argnums: [0, 1] });
-// @ts-expect-error cannot differentiate with respect to a int32 tensor
+// @ts-expect-error cannot differentiate with respect to an int32 tensor
 fx.valueAndGrad((i: Tensor<[], 'int32'>) => fx.scalar(1));
 
 // argmax results are int32: not differentiable, and not a loss.
 declare const logits: F32<[4, 10]>;
 const best = fx.argmax(logits, 1);
 expectType<Tensor<[4], 'int32'>>(best);
-// @ts-expect-error cannot differentiate with respect to a int32 tensor
+// @ts-expect-error cannot differentiate with respect to an int32 tensor
 fx.grad((i: typeof best) => fx.sum(fx.cast(i, 'float32')));
 // @ts-expect-error grad needs a function that returns a scalar float32 tensor
 fx.grad((x: F32<[4, 10]>) => fx.argmax(x));

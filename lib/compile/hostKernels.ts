@@ -177,7 +177,11 @@ function paramFormula(eq: Equation, t: Types, a: readonly string[], k: (value: n
     const from = t.ins[0]!;
     const to = eq.params['dtype'] as Dtype;
     if (to === 'bool') return from === 'bool' ? a[0] : `(${a[0]} !== 0 ? 1 : 0)`;
-    // Storing into an Int32Array truncates toward zero (NaN → 0), as tfjs's cast does.
+    // float32 → int32 truncates toward zero and saturates (NaN → 0), as the eager cast does
+    // (lib/primitives/cast.ts); an Int32Array store alone would wrap modulo 2³².
+    if (to === 'int32' && from === 'float32') {
+      return `(${a[0]} !== ${a[0]} ? 0 : ${a[0]} >= 2147483647 ? 2147483647 : ${a[0]} <= -2147483648 ? -2147483648 : Math.trunc(${a[0]}))`;
+    }
     return a[0];
   }
   if (eq.prim.name === 'clip') {

@@ -17,6 +17,7 @@ import { KernelCompileError } from './hostKernels.js';
 import { hasObservers } from '../core/hooks.js';
 import { fuse, fusionPays, maxFusedInputs } from './fuse.js';
 import { getBackend } from '@tensorflow/tfjs-core';
+import { unaliased } from '../core/alias.js';
 
 /** Counters of a jitted function. @public */
 export interface JitStats {
@@ -80,7 +81,7 @@ function describeLeaves(def: TreeDef, leaves: readonly Tensor[]): LeafSig[] {
   let i = 0;
   const walk = (d: TreeDef, path: string) => {
     if (d.kind === 'leaf') out.push({ path, text: showAval(avalOf(leaves[i++]!)) });
-    else if (d.kind === 'static') out.push({ path, text: `static ${JSON.stringify(d.value)}` });
+    else if (d.kind === 'static') out.push({ path, text: `static ${typeof d.value === 'bigint' ? `${d.value}n` : JSON.stringify(d.value)}` });
     else if (d.kind === 'array') d.children.forEach((c, j) => walk(c, path ? `${path}[${j}]` : `argument ${j}`));
     else d.children.forEach((c, j) => walk(c, `${path}.${d.keys[j]}`));
   };
@@ -188,7 +189,8 @@ export function jit<F extends (...args: never[]) => unknown>(f: F, options: JitO
     } else {
       ({ outputs, peakBytes } = execute(compiled.mixed && !hasObservers() ? compiled.mixed : compiled.plan, leaves as ConcreteTensor[]));
     }
-    return unflatten(compiled.outDef, outputs);
+    // Results never alias inputs (`jit((x) => x)` gives a fresh handle on every path).
+    return unaliased(unflatten(compiled.outDef, outputs), leaves);
   }) as Jitted<F>;
 
   jitted.stats = () => ({ traces, cacheHits, peakBytes, optimized: { ...optimized } });

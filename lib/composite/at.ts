@@ -98,6 +98,10 @@ export function at(x: AnyTensor, idx: AnyTensor | number): IndexedRows<number[],
         throw new ShapeError(op, `v of shape ${showShape(v.shape)} does not broadcast to the indexed shape ${showShape(target)} (x ${showShape(x.shape)}, idx ${showShape(indexShape)})`);
       }
     }
+    // The update takes x's dtype: a fraction cannot be written into an int32 tensor.
+    if (typeof v === 'number' && x.dtype === 'int32' && !Number.isInteger(v)) {
+      throw new DtypeError(op, `v (${v}) is not an integer but x is int32; cast x to float32 first`);
+    }
     const [u] = coerce(op, v, x) as [AnyTensor];
     return broadcastTo(u, target);
   };

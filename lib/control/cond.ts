@@ -20,6 +20,7 @@ import { zerosLike } from '../core/creation.js';
 import { where } from '../primitives/where.js';
 import { jvp } from '../transforms/forward.js';
 import { knownTruth } from './concrete.js';
+import { unaliased } from '../core/alias.js';
 
 interface CondParams extends CallParams {
   readonly onTrue: Fn;
@@ -85,7 +86,8 @@ export const condPrimitive: Primitive<CondParams> = {
  */
 export function cond<Ops, R>(pred: Tensor<[], 'bool'>, onTrue: (operands: Ops) => R, onFalse: (operands: Ops) => R, operands: Ops): R {
   const truth = knownTruth('cond', pred);
-  if (truth !== undefined) return truth ? onTrue(operands) : onFalse(operands);
+  // A branch that returns an operand gives a fresh handle: results never alias inputs.
+  if (truth !== undefined) return unaliased(truth ? onTrue(operands) : onFalse(operands), operands);
   const [leaves, inDef] = flatten(operands);
   const rebuild = (xs: unknown[]) => unflatten<Ops>(inDef, xs);
   const onTrueFlat = (...xs: unknown[]) => onTrue(rebuild(xs));
@@ -97,7 +99,7 @@ export function cond<Ops, R>(pred: Tensor<[], 'bool'>, onTrue: (operands: Ops) =
     outDef: {},
   };
   const outs = bind(condPrimitive as Primitive, [pred, ...leaves], params);
-  return unflatten<R>(params.outDef.def!, outs);
+  return unaliased(unflatten<R>(params.outDef.def!, outs), operands);
 }
 
 

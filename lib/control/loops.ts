@@ -12,6 +12,7 @@ import type { Stacked } from '../transforms/vmap.js';
 import { reshape } from '../primitives/reshape.js';
 import { slice } from '../primitives/slice.js';
 import { stack } from '../composite/stack.js';
+import { unaliased } from '../core/alias.js';
 
 /**
  * `for (i = lo; i < hi; i++) carry = body(i, carry)`; `i` is a JS number.
@@ -25,7 +26,8 @@ export function fori<C>(lo: number, hi: number, body: (i: number, carry: C) => C
   if (!Number.isInteger(lo) || !Number.isInteger(hi)) throw new ShapeError('fori', `lo and hi must be integers, got ${lo} and ${hi}`);
   let carry = init;
   for (let i = lo; i < hi; i++) carry = body(i, carry);
-  return carry;
+  // Zero steps (or a body that returns its carry) give fresh handles: results never alias inputs.
+  return unaliased(carry, init);
 }
 
 /** Row `i` of a tensor along axis 0. */
@@ -83,5 +85,6 @@ export function scan<C, Xs, Y>(fn: (carry: C, x: Unstacked<Xs>) => [C, Y], init:
     ys.push(yLeaves);
   }
   const stacked = ys[0]!.map((_, j) => stack(ys.map((step) => step[j]! as AnyTensor)));
-  return [carry, unflatten<Stacked<Y, LeadingDim<Xs>>>(yDef!, stacked)];
+  // A body that returns its carry unchanged gives fresh handles: results never alias inputs.
+  return unaliased([carry, unflatten<Stacked<Y, LeadingDim<Xs>>>(yDef!, stacked)] as [C, Stacked<Y, LeadingDim<Xs>>], init);
 }

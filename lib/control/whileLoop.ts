@@ -18,6 +18,7 @@ import { zerosLike } from '../core/creation.js';
 import * as tf from '@tensorflow/tfjs-core';
 import { jvp } from '../transforms/forward.js';
 import { knownTruth } from './concrete.js';
+import { unaliased } from '../core/alias.js';
 
 interface WhileParams extends CallParams {
   readonly condFn: Fn;
@@ -117,8 +118,9 @@ export function whileLoop<C>(condFn: (carry: C) => Tensor<[], 'bool'>, bodyFn: (
   let carry = init;
   for (;;) {
     const truth = knownTruth('whileLoop', condFn(carry));
-    if (truth === false) return carry;
-    if (truth === undefined) return stagedLoop(condFn, bodyFn, carry);
+    // Results never alias inputs: a loop that runs zero times gives fresh handles.
+    if (truth === false) return unaliased(carry, init);
+    if (truth === undefined) return unaliased(stagedLoop(condFn, bodyFn, carry), init);
     carry = bodyFn(carry);
   }
 }

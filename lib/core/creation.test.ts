@@ -13,7 +13,7 @@ describeEachBackend('creating tensors', () => {
     expect(await i.array()).toEqual([1, 2, 3]);
     const b = fx.tensor([true, false]);
     expect(b.dtype).toBe('bool');
-    expect(await b.array()).toEqual([1, 0]);
+    expect(await b.array()).toEqual([true, false]);
   });
 
   it('takes typed arrays as flat data', async () => {

@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { Dtype, Shape } from '../../typelevel/index.js';
-import { DtypeError, ShapeError, showShape } from './errors.js';
+import { DtypeError, ShapeError, showShape, withArticle } from './errors.js';
 import { ConcreteTensor, sizeOf, type Tensor } from './tensor.js';
 import { checkAllocation } from './allocation.js';
 
@@ -28,6 +28,21 @@ export function checkDtype(op: string, dtype: unknown): asserts dtype is Dtype {
 export function checkShape(op: string, shape: unknown): asserts shape is number[] {
   if (!Array.isArray(shape) || !shape.every((d) => Number.isInteger(d) && d >= 0)) {
     throw new ShapeError(op, `a shape is a list of non-negative integers, got ${JSON.stringify(shape)}`);
+  }
+}
+
+const INT32_MIN = -(2 ** 31);
+const INT32_MAX = 2 ** 31 - 1;
+
+/** Throws a `DtypeError` unless every value is an integer in the int32 range (one message for every creation op). */
+function checkInt32(op: string, values: ArrayLike<number | boolean>): void {
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    if (typeof v !== 'number') continue;
+    if (!Number.isInteger(v)) throw new DtypeError(op, `data for an int32 tensor must be integers, got ${v}${values.length > 1 ? ` at flat index ${i}` : ''}`);
+    if (v < INT32_MIN || v > INT32_MAX) {
+      throw new DtypeError(op, `${v}${values.length > 1 ? ` at flat index ${i}` : ''} is outside the int32 range [${INT32_MIN}, ${INT32_MAX}]`);
+    }
   }
 }
 
@@ -82,18 +97,16 @@ export function tensor<const T extends TensorData, D extends Dtype = 'float32'>(
   // Fast path: a typed array is one flat row of known element type.
   if (data instanceof Float32Array || data instanceof Int32Array) {
     const dt = dtype ?? (data instanceof Int32Array ? 'int32' : 'float32');
-    if (dt === 'int32' && data instanceof Float32Array && !data.every(Number.isInteger)) throw new DtypeError('tensor', 'data for an int32 tensor must be integers');
+    if (dt === 'int32' && data instanceof Float32Array) checkInt32('tensor', data);
     checkAllocation('tensor', [{ shape: [data.length], dtype: dt }]);
     return new ConcreteTensor(tf.tensor(data, [data.length], dt)) as never;
   }
   const { shape, flat } = inspect(data);
   const dt = dtype ?? inferDtype(flat);
   if (dt !== 'bool' && flat.some((v) => typeof v !== 'number')) {
-    throw new DtypeError('tensor', `data for a ${dt} tensor must be numbers`);
+    throw new DtypeError('tensor', `data for ${withArticle(dt)} tensor must be numbers`);
   }
-  if (dt === 'int32' && flat.some((v) => !Number.isInteger(v))) {
-    throw new DtypeError('tensor', 'data for an int32 tensor must be integers');
-  }
+  if (dt === 'int32') checkInt32('tensor', flat);
   checkAllocation('tensor', [{ shape, dtype: dt }]);
   return new ConcreteTensor(tf.tensor(flat as number[], shape, dt)) as never;
 }
@@ -107,16 +120,22 @@ export function tensor<const T extends TensorData, D extends Dtype = 'float32'>(
  * @public
  */
 export function full<const S extends Shape, D extends Dtype = 'float32'>(shape: S, value: number | boolean, dtype?: D): Tensor<S, NoInfer<D>> {
-  return fill('full', shape, value, dtype);
+  return filled('full', shape, value, dtype) as never;
 }
 
-/** `full`, with errors naming `op` (the user's call: zeros, ones, scalar or full). */
-function fill<S extends Shape, D extends Dtype>(op: string, shape: S, value: number | boolean, dtype?: D): Tensor<S, NoInfer<D>> {
+/** `full` with the user-facing op name for messages; the value is checked like `tensor`'s data. */
+function filled(op: string, shape: readonly number[], value: unknown, dtype: Dtype | undefined): Tensor {
   checkShape(op, shape);
+  if (typeof value !== 'number' && typeof value !== 'boolean') {
+    throw new DtypeError(op, `the value must be a number or a boolean, got ${typeof value === 'string' ? `the string ${JSON.stringify(value)}` : value === null ? 'null' : typeof value}`);
+  }
   const dt = dtype ?? (typeof value === 'boolean' ? 'bool' : 'float32');
   checkDtype(op, dt);
+  if (dt === 'int32') checkInt32(op, [value]);
   checkAllocation(op, [{ shape, dtype: dt }]);
-  return new ConcreteTensor(tf.fill(shape, value as number, dt)) as never;
+  // A bool holds 0 or 1 (a number is true unless it is 0, as in a cast to bool); a boolean counts as 0 or 1.
+  const v = dt === 'bool' ? (value === 0 || value === false ? 0 : 1) : Number(value);
+  return new ConcreteTensor(tf.fill(shape as number[], v, dt));
 }
 
 /**
@@ -128,7 +147,7 @@ function fill<S extends Shape, D extends Dtype>(op: string, shape: S, value: num
  * @public
  */
 export function zeros<const S extends Shape, D extends Dtype = 'float32'>(shape: S, dtype?: D): Tensor<S, NoInfer<D>> {
-  return fill('zeros', shape, 0, dtype ?? ('float32' as D));
+  return filled('zeros', shape, 0, dtype ?? 'float32') as never;
 }
 
 /**
@@ -140,7 +159,7 @@ export function zeros<const S extends Shape, D extends Dtype = 'float32'>(shape:
  * @public
  */
 export function ones<const S extends Shape, D extends Dtype = 'float32'>(shape: S, dtype?: D): Tensor<S, NoInfer<D>> {
-  return fill('ones', shape, 1, dtype ?? ('float32' as D));
+  return filled('ones', shape, 1, dtype ?? 'float32') as never;
 }
 
 /**
@@ -152,7 +171,7 @@ export function ones<const S extends Shape, D extends Dtype = 'float32'>(shape: 
  * @public
  */
 export function scalar<D extends Dtype = 'float32'>(value: number | boolean, dtype?: D): Tensor<[], NoInfer<D>> {
-  return full([], value, dtype ?? ((typeof value === 'boolean' ? 'bool' : 'float32') as D));
+  return filled('scalar', [], value, dtype) as never;
 }
 
 /**

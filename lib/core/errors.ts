@@ -65,3 +65,8 @@ export class ReadbackError extends Error {
 export function showShape(shape: readonly number[]): string {
   return `[${shape.join(', ')}]`;
 }
+
+/** `word` with its indefinite article for messages: `an int32`, `a float32`, `an IO`. */
+export function withArticle(word: string): string {
+  return `${/^[aeiouAEIOU]/.test(word) ? 'an' : 'a'} ${word}`;
+}

@@ -110,6 +110,7 @@ export class StagedTracer extends Tracer {
 
 /** The staging interpreter: records every primitive applied to its tracers. */
 export class StagingTrace extends Trace {
+  readonly transformName = 'jit/makeIR/linearize';
   private nextId = 0;
   private readonly equations: Equation[] = [];
   private readonly constVars: Var[] = [];

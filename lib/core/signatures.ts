@@ -14,6 +14,9 @@ import type { Tensor } from './tensor.js';
  * @public
  */
 export interface BinaryOp<Allowed extends Dtype> {
+  // A non-integer number literal with an int32 tensor promotes to float32 (JAX's weak typing).
+  <S extends Shape, D extends Allowed & 'int32', const N extends number>(a: Tensor<S, D>, b: NonInteger<N>): Tensor<S, 'float32'>;
+  <S extends Shape, D extends Allowed & 'int32', const N extends number>(a: NonInteger<N>, b: Tensor<S, D>): Tensor<S, 'float32'>;
   <S extends Shape, D extends Allowed>(a: Tensor<S, D>, b: Tensor<S, NoInfer<D>> | number): Tensor<S, D>;
   <S extends Shape, D extends Allowed>(a: number, b: Tensor<S, D>): Tensor<S, D>;
   <S extends Shape, D extends Allowed>(a: Tensor<S, D>, b: Tensor<[], NoInfer<D>>): Tensor<S, D>;
@@ -26,3 +29,13 @@ export interface BinaryOp<Allowed extends Dtype> {
   ): Tensor<[...P, M, N], D>;
   <A extends Shape, B extends Shape, D extends Allowed>(a: Tensor<A, D>, b: Tensor<B, NoInfer<D>> & Checked<BroadcastResult<A, B>>): Tensor<Broadcast<A, B>, D>;
 }
+
+/**
+ * `N` when it is a number literal that is not an integer (`0.5`, `1e-3`),
+ * otherwise `never`: such a number with an int32 tensor makes a float32
+ * result. A number typed `number` (not a literal) cannot be told apart, so it
+ * keeps the tensor's dtype in the types; at run time a fraction still
+ * promotes to float32.
+ * @public
+ */
+export type NonInteger<N extends number> = number extends N ? never : `${N}` extends `${string}.${string}` | `${string}e-${string}` ? N : never;

@@ -20,6 +20,9 @@ export type NestedArray<S extends Shape, D extends Dtype> = S extends []
 /** The JS element type of a dtype. @public */
 export type Elem<D extends Dtype> = D extends 'bool' ? boolean : number;
 
+/** The typed array a tensor of dtype `D` reads back as (`data()`, `dataSync()`). @public */
+export type DataOf<D extends Dtype> = D extends 'float32' ? Float32Array : D extends 'int32' ? Int32Array : Uint8Array;
+
 /** Shape and dtype without a value: what abstract evaluation computes. @public */
 export interface AbstractValue {
   readonly shape: readonly number[];
@@ -78,38 +81,43 @@ export abstract class Tensor<S extends Shape = Shape, D extends Dtype = Dtype> {
    */
   abstract _concrete(what: string): ConcreteTensor;
 
-  /** Reads the value back as nested JS arrays (synchronously). */
+  /** Reads the value back as nested JS arrays (synchronously); a bool tensor reads as `true`/`false`. */
   arraySync(): NestedArray<S, D> {
     const t = this._concrete('arraySync()')._tf;
-    return readSync('arraySync()', () => t.arraySync()) as NestedArray<S, D>;
+    return asElements(readSync('arraySync()', () => t.arraySync()), this.dtype) as NestedArray<S, D>;
   }
 
-  /** Reads the value back as nested JS arrays. */
+  /** Reads the value back as nested JS arrays; a bool tensor reads as `true`/`false`. */
   async array(): Promise<NestedArray<S, D>> {
-    return (await this._concrete('array()')._tf.array()) as NestedArray<S, D>;
+    return asElements(await this._concrete('array()')._tf.array(), this.dtype) as NestedArray<S, D>;
   }
 
-  /** Reads the flat values back (row-major). */
-  async data(): Promise<D extends 'float32' ? Float32Array : Int32Array | Uint8Array> {
-    return (await this._concrete('data()')._tf.data()) as never;
+  /**
+   * Reads the flat values back (row-major) as the typed array of the dtype,
+   * on every backend: `Float32Array` (float32), `Int32Array` (int32),
+   * `Uint8Array` of 0/1 (bool).
+   */
+  async data(): Promise<DataOf<D>> {
+    return asTypedArray(await this._concrete('data()')._tf.data(), this.dtype) as DataOf<D>;
   }
 
-  /** Reads the flat values back synchronously (row-major). */
-  dataSync(): D extends 'float32' ? Float32Array : Int32Array | Uint8Array {
+  /** Reads the flat values back synchronously (row-major); typed as `data()`. */
+  dataSync(): DataOf<D> {
     const t = this._concrete('dataSync()')._tf;
-    return readSync('dataSync()', () => t.dataSync()) as never;
+    return asTypedArray(readSync('dataSync()', () => t.dataSync()), this.dtype) as DataOf<D>;
   }
 
-  /** The value of a one-element tensor as a JS number (booleans as 0/1). */
-  item(): number {
+  /** The value of a one-element tensor as a JS number (a boolean for a bool tensor). */
+  item(): Elem<D> {
     const c = this._concrete('item()');
     if (c.size !== 1) throw new Error(`item() needs a one-element tensor, got shape ${showShape(c.shape)}`);
-    return readSync('item()', () => c._tf.dataSync())[0]!;
+    const v = readSync('item()', () => c._tf.dataSync())[0]!;
+    return (this.dtype === 'bool' ? v !== 0 : v) as Elem<D>;
   }
 
   /** `if (x)`-style truth of a one-element tensor. */
   valueOf(): number {
-    return this.item();
+    return Number(this.item());
   }
 
   /** Keeps what this value reaches alive for one more owner (a staged program). @internal */
@@ -203,6 +211,25 @@ function readSync<T>(what: string, read: () => T): T {
     }
     throw e;
   }
+}
+
+/** Nested readback values with bool elements as `true`/`false` (tfjs reads bools as 0/1). */
+function asElements(x: unknown, dtype: Dtype): unknown {
+  if (dtype !== 'bool') return x;
+  const walk = (v: unknown): unknown => (Array.isArray(v) ? v.map(walk) : v !== 0);
+  return walk(x);
+}
+
+/** Flat readback values as the typed array of the dtype (backends return other kinds for some dtypes, e.g. cpu's float32 cast of int32 data). */
+function asTypedArray(x: tf.backend_util.TypedArray | string[] | Uint8Array[], dtype: Dtype): Float32Array | Int32Array | Uint8Array {
+  const Kind = dtype === 'float32' ? Float32Array : dtype === 'int32' ? Int32Array : Uint8Array;
+  if (x instanceof Kind) return x;
+  const out = new Kind((x as ArrayLike<number>).length);
+  for (let i = 0; i < out.length; i++) {
+    const v = Number((x as ArrayLike<number>)[i]);
+    out[i] = dtype === 'bool' ? (v !== 0 ? 1 : 0) : v;
+  }
+  return out;
 }
 
 /** Wraps a TensorFlow.js tensor (dtype must be float32, int32 or bool). */

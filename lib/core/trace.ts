@@ -12,7 +12,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Params, Primitive } from './primitive.js';
 import { ConcreteTensor, Tensor, type AbstractValue } from './tensor.js';
-import { TransformError } from './errors.js';
+import { DtypeError, TransformError } from './errors.js';
 import { hasObservers, onPrimitiveEvaluated } from './hooks.js';
 import { checkAllocation } from './allocation.js';
 
@@ -27,6 +27,8 @@ export abstract class Trace {
   main!: MainTrace;
   /** Wraps a value from a lower level (or a concrete tensor) as a tracer of this trace. */
   abstract lift(x: Tensor): Tracer;
+  /** The transformation(s) this trace implements, for messages (`vmap`, `jvp/grad/vjp/linearize`). */
+  abstract readonly transformName: string;
   /** Interprets one primitive application; inputs are already this trace's tracers. */
   abstract process(prim: Primitive, inputs: Tracer[], params: Params): Tensor[];
 
@@ -96,6 +98,9 @@ function topTrace(inputs: readonly Tensor[]): Trace | undefined {
 
 /** Applies a primitive to inputs: evaluates now, or hands it to the top trace. */
 export function bind(prim: Primitive, inputs: readonly Tensor[], params: Params = {}): Tensor[] {
+  inputs.forEach((x, i) => {
+    if (!(x instanceof Tensor)) throw new DtypeError(prim.name, `argument ${i + 1} must be a Tensor, got ${x === null ? 'null' : typeof x}`);
+  });
   const live = inputs.map(outlived);
   const top = topTrace(live);
   if (!top) {
@@ -107,8 +112,25 @@ export function bind(prim: Primitive, inputs: readonly Tensor[], params: Params 
 
 /** A tracer whose transformation has ended stands for its known value. */
 function outlived(x: Tensor): Tensor {
-  while (x instanceof Tracer && !x._trace.main.active) x = x._afterTrace();
+  let trace: Trace | undefined;
+  while (x instanceof Tracer && !x._trace.main.active) {
+    trace = x._trace;
+    x = x._afterTrace();
+  }
+  if (trace && x.isDisposed) throw escapedTracerError(trace);
   return x;
+}
+
+/**
+ * The error for a tracer used after its transformation returned (JAX's
+ * `UnexpectedTracerError`): its value was freed with the transformation.
+ */
+export function escapedTracerError(trace: Trace): TransformError {
+  return new TransformError(
+    `a tracer escaped its transformation (${trace.transformName}): a value traced inside it was stored outside ` +
+      'the function and used after the transformation returned, when its value had been freed. ' +
+      'Return it from the function instead (for example as an aux output), or compute it outside the transformation.',
+  );
 }
 
 /** `bind` for one-output primitives. */

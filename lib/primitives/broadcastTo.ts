@@ -6,6 +6,7 @@ import { type Primitive, definePrimitive } from '../core/primitive.js';
 import type { AnyTensor, Tensor } from '../core/tensor.js';
 import { apply1, sameShape, shapeOf, unbroadcast } from './define.js';
 import { batchedWithRank } from './batching.js';
+import { freshHandle } from '../core/alias.js';
 
 export interface BroadcastParams extends Record<string, unknown> {
   readonly shape: readonly number[];
@@ -44,6 +45,6 @@ export function broadcastTo<S extends Shape, D extends Dtype, const T extends Sh
   x: Tensor<S, D>,
   shape: T & ([Broadcast<S, T>] extends [never] ? never : unknown),
 ): Tensor<T, D> {
-  if (sameShape(x.shape, shape)) return x as unknown as Tensor<T, D>;
+  if (sameShape(x.shape, shape)) return freshHandle(x) as unknown as Tensor<T, D>;
   return apply1(broadcastToPrimitive, [x], { shape: shape as readonly number[] });
 }

@@ -1,6 +1,8 @@
 /**
  * `cast`: converts the dtype. A cast to `float32` from `float32` is the
  * identity; any cast through `int32`/`bool` cuts the derivative (zero tangent).
+ * float32 → int32 truncates toward zero and saturates (NaN → 0, ±Inf and
+ * out-of-range values → the int32 bounds), on every backend, eager and jit.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { Dtype, Shape } from '../../typelevel/index.js';
@@ -8,6 +10,7 @@ import { DtypeError } from '../core/errors.js';
 import { type Primitive, definePrimitive } from '../core/primitive.js';
 import type { AnyTensor, Tensor } from '../core/tensor.js';
 import { apply1 } from './define.js';
+import { freshHandle } from '../core/alias.js';
 
 export interface CastParams extends Record<string, unknown> {
   readonly dtype: Dtype;
@@ -22,7 +25,8 @@ export const castPrimitive: Primitive<CastParams> = definePrimitive({
     return { shape: x!.shape, dtype };
   },
   // A cast to bool is `x != 0` (tfjs's Cast to bool keeps the value on some backends).
-  impl: ([x], { dtype }) => (dtype === 'bool' && x!.dtype !== 'bool' ? tf.notEqual(x!, tf.scalar(0, x!.dtype)) : tf.cast(x!, dtype)),
+  impl: ([x], { dtype }) =>
+    dtype === 'bool' && x!.dtype !== 'bool' ? tf.notEqual(x!, tf.scalar(0, x!.dtype)) : dtype === 'int32' && x!.dtype === 'float32' ? saturatingToInt32(x!) : tf.cast(x!, dtype),
   jvp([x], [t], params) {
     const y = apply1(castPrimitive, [x!], params);
     return [y, t && x!.dtype === 'float32' && params.dtype === 'float32' ? t : null];
@@ -31,6 +35,19 @@ export const castPrimitive: Primitive<CastParams> = definePrimitive({
   batch: ([x], [d], params) => [apply1(castPrimitive, [x!], params), d!],
   showParams: ({ dtype }) => `dtype=${dtype}`,
 });
+
+/**
+ * float32 → int32 that saturates, identically on every backend (tfjs's own
+ * cast wraps on cpu, and differs between backends for NaN and out-of-range
+ * values): NaN → 0, x ≥ 2³¹ (and +Inf) → 2147483647, x ≤ −2³¹ (and −Inf) →
+ * −2147483648, otherwise truncation toward zero. The clip bound 2147483520 is
+ * the largest float32 below 2³¹, so the kernel's cast never overflows.
+ */
+function saturatingToInt32(x: tf.Tensor): tf.Tensor {
+  const truncated = tf.cast(tf.clipByValue(x, -2147483648, 2147483520), 'int32');
+  const high = tf.where(tf.greaterEqual(x, tf.scalar(2147483648)), tf.fill(x.shape, 2147483647, 'int32'), truncated);
+  return tf.where(tf.isNaN(x), tf.zerosLike(high), high);
+}
 
 /**
  * Converts to `dtype`. Casting a float to `int32` or `bool` makes a NoDiff
@@ -42,6 +59,7 @@ export const castPrimitive: Primitive<CastParams> = definePrimitive({
  * @public
  */
 export function cast<S extends Shape, D extends Dtype>(x: Tensor<S>, dtype: D): Tensor<S, D> {
-  if (x.dtype === dtype) return x as Tensor<S, D>;
+  // Same dtype: a fresh handle on the same data (a result never aliases its input).
+  if (x.dtype === dtype) return freshHandle(x) as Tensor<S, D>;
   return apply1(castPrimitive, [x], { dtype });
 }

@@ -13,6 +13,7 @@ import { bind1 } from '../core/trace.js';
 import { sum } from './sum.js';
 import { reshape } from './reshape.js';
 import { elementwiseBatch } from './batching.js';
+import { castPrimitive } from './cast.js';
 
 export { LinearInput, type MaybeZero } from '../core/primitive.js';
 
@@ -24,27 +25,65 @@ export function constant(value: number, dtype: Dtype = 'float32'): Tensor {
   return new ConcreteTensor(tf.scalar(dtype === 'bool' ? Boolean(value) : value, dtype));
 }
 
-/** Coerces operands: numbers take the dtype of the tensor operand (float32 if none). */
+/** The int32 range: an integer JS number outside it cannot meet an int32 tensor. */
+const INT32_MIN = -(2 ** 31);
+const INT32_MAX = 2 ** 31 - 1;
+
+/**
+ * Coerces operands with JAX's weak typing of JS numbers: a number takes the
+ * dtype of the tensor operands (float32 if there is none), except that a
+ * non-integer number (0.5, NaN, Infinity) with int32 tensors promotes the op
+ * to float32 (the int32 tensors are cast). An integer outside the int32 range
+ * with an int32 tensor, and anything that is neither a tensor nor a number,
+ * is a `DtypeError` naming `op`.
+ */
 export function coerce(op: string, ...xs: TensorLike[]): Tensor[] {
-  const ref = xs.find((x): x is Tensor => x instanceof TensorClass);
-  const dtype = ref?.dtype ?? 'float32';
   xs.forEach((x, i) => {
     if (!(x instanceof TensorClass) && typeof x !== 'number') throw new DtypeError(op, `operand ${i + 1} must be a Tensor or a number, got ${describe(x)}`);
   });
-  return xs.map((x) => {
-    if (x instanceof TensorClass) return x;
-    const c = constant(x as number, dtype);
-    coercedConstants.add(c);
-    return c;
-  });
+  const ref = xs.find((x): x is Tensor => x instanceof TensorClass);
+  let dtype = ref?.dtype ?? 'float32';
+  const promote = dtype === 'int32' && xs.some((x) => typeof x === 'number' && !Number.isInteger(x));
+  if (promote) dtype = 'float32';
+  else if (dtype === 'int32') {
+    xs.forEach((x, i) => {
+      if (typeof x === 'number' && (x < INT32_MIN || x > INT32_MAX)) {
+        throw new DtypeError(op, `operand ${i + 1} (${x}) is outside the int32 range [${INT32_MIN}, ${INT32_MAX}], so it cannot combine with an int32 tensor; cast the tensor to float32 first`);
+      }
+    });
+  }
+  const made: Tensor[] = [];
+  try {
+    return xs.map((x) => {
+      if (x instanceof TensorClass) {
+        if (!promote || x.dtype !== 'int32') return x;
+        const c = bind1(castPrimitive, [x], { dtype: 'float32' });
+        made.push(c);
+        // Only a concrete cast is this call's to free; a traced one belongs to its transformation.
+        if (c instanceof ConcreteTensor) coercedConstants.add(c);
+        return c;
+      }
+      const c = constant(x as number, dtype);
+      made.push(c);
+      coercedConstants.add(c);
+      return c;
+    });
+  } catch (e) {
+    for (const c of made) c.dispose();
+    throw e;
+  }
 }
 
 /** Scalars made by `coerce`: `apply1` frees them when the op fails, so a bad call leaks nothing. */
 const coercedConstants = new WeakSet<Tensor>();
 
-function describe(x: unknown): string {
+/** `describe(x)` for messages: what a value that is not a tensor is. */
+export function describe(x: unknown): string {
   if (x === null) return 'null';
   if (Array.isArray(x)) return 'an array (wrap it with fx.tensor)';
+  if (typeof x === 'string') return `the string ${JSON.stringify(x.length > 40 ? `${x.slice(0, 40)}…` : x)}`;
+  if (typeof x === 'bigint') return `the bigint ${x}n (use a number)`;
+  if (typeof x === 'object') return `an object (${Object.prototype.toString.call(x)})`;
   return typeof x;
 }
 
@@ -87,12 +126,29 @@ export function normalizeAxis(op: string, axis: number, rank: number): number {
 
 /** Applies a one-output primitive. */
 export function apply1<T extends Tensor = Tensor>(prim: Primitive, inputs: readonly Tensor[], params: Params = {}): T {
+  // A JS number where a tensor is expected is a weakly typed float32 scalar (`fx.sin(3)`); anything else is named.
+  if (!inputs.every((x) => x instanceof TensorClass)) inputs = coerceArguments(prim.name, inputs as readonly unknown[]);
   try {
     return bind1(prim, inputs, params) as T;
   } catch (e) {
     for (const x of inputs) if (coercedConstants.has(x)) x.dispose();
     throw e;
   }
+}
+
+/** `apply1`'s inputs with JS numbers made float32 scalars, or a `DtypeError` naming the op and the argument. */
+function coerceArguments(op: string, inputs: readonly unknown[]): Tensor[] {
+  inputs.forEach((x, i) => {
+    if (!(x instanceof TensorClass) && typeof x !== 'number') {
+      throw new DtypeError(op, `argument ${i + 1} must be a Tensor or a number, got ${describe(x)}`);
+    }
+  });
+  return inputs.map((x) => {
+    if (x instanceof TensorClass) return x as Tensor;
+    const c = constant(x as number);
+    coercedConstants.add(c);
+    return c;
+  });
 }
 
 type UnaryRule = (x: Tensor, t: Tensor, y: Tensor) => Tensor;

@@ -6,6 +6,7 @@ import { type Primitive, definePrimitive } from '../core/primitive.js';
 import { sizeOf, type Tensor } from '../core/tensor.js';
 import { apply1, shapeOf } from './define.js';
 import { moveBatchToFront } from './batching.js';
+import { freshHandle } from '../core/alias.js';
 
 export interface ReshapeParams extends Record<string, unknown> {
   readonly shape: readonly number[];
@@ -63,6 +64,7 @@ export function reshape<S extends Shape, D extends Dtype, const T extends Shape>
 export function reshape<S extends Shape, D extends Dtype, const T extends Shape>(x: Tensor<S, D>, shape: T & Checked<ReshapeResult<S, T>>): Tensor<Reshape<S, T>, D>;
 export function reshape<S extends Shape, D extends Dtype, const T extends Shape>(x: Tensor<S, D>, shape: T): Tensor<T, D> {
   const target = shape as readonly number[];
-  if (target.length === x.rank && target.every((d, i) => d === x.shape[i])) return x as unknown as Tensor<T, D>;
+  // The same shape: a fresh handle on the same data (a result never aliases its input).
+  if (target.length === x.rank && target.every((d, i) => d === x.shape[i])) return freshHandle(x) as unknown as Tensor<T, D>;
   return apply1(reshapePrimitive, [x], { shape: target });
 }

@@ -6,6 +6,7 @@ import { type Primitive, definePrimitive } from '../core/primitive.js';
 import type { AnyTensor, Tensor } from '../core/tensor.js';
 import { apply1 } from './define.js';
 import { moveBatchToFront } from './batching.js';
+import { freshHandle } from '../core/alias.js';
 
 export interface TransposeParams extends Record<string, unknown> {
   readonly perm: readonly number[];
@@ -49,6 +50,6 @@ export const transposePrimitive: Primitive<TransposeParams> = definePrimitive({
 export function transpose<S extends Shape, D extends Dtype, const P extends number[] | undefined = undefined>(x: Tensor<S, D>, perm?: P & Checked<TransposeResult<S, P>>): Tensor<Transpose<S, P>, D> {
   const p = perm ?? [...Array(x.rank).keys()].reverse();
   checkPerm(p, x.rank);
-  if (p.every((a, i) => a === i)) return x as never;
+  if (p.every((a, i) => a === i)) return freshHandle(x) as never;
   return apply1(transposePrimitive, [x], { perm: p });
 }

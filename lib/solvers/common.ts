@@ -4,7 +4,7 @@
  * pytree of tensors to one vector and back, and rolling memory scopes so a
  * long iteration keeps only its current state alive.
  */
-import { ConcretizationError, ReadbackError, TransformError, showShape } from '../core/errors.js';
+import { ConcretizationError, ReadbackError, TransformError, showShape, withArticle } from '../core/errors.js';
 import { flatten, unflatten } from '../core/pytree.js';
 import { Tracer } from '../core/trace.js';
 import { openScope, type Releasable } from '../core/scope.js';
@@ -50,7 +50,7 @@ export class SolverError extends Error {
  */
 export function readNumber(solver: string, t: Tensor): number {
   try {
-    return t.item();
+    return Number(t.item());
   } catch (e) {
     if (e instanceof ConcretizationError) {
       throw new TransformError(
@@ -73,7 +73,7 @@ export function floatLeaves(solver: string, what: string, tree: unknown): Tensor
   const [leaves] = flatten(tree);
   for (const l of leaves) {
     if (l.dtype !== 'float32') {
-      throw new TransformError(`fx.${solver}: every tensor in ${what} must be float32, got a ${l.dtype} tensor of shape ${showShape(l.shape)}`);
+      throw new TransformError(`fx.${solver}: every tensor in ${what} must be float32, got ${withArticle(l.dtype)} tensor of shape ${showShape(l.shape)}`);
     }
   }
   return leaves;

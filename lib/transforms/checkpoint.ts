@@ -17,6 +17,7 @@ import { bind } from '../core/trace.js';
 import { zerosLike } from '../core/creation.js';
 import { jvp } from './forward.js';
 import { vjp } from './reverse.js';
+import { unaliased } from '../core/alias.js';
 
 /** Options of `checkpoint`. @public */
 export interface CheckpointOptions {
@@ -89,12 +90,13 @@ const checkpointPrimitive: Primitive<CallParams> = {
  * @public
  */
 export function checkpoint<F extends (...args: never[]) => unknown>(f: F, options: CheckpointOptions = {}): F {
-  if (options.policy === 'everything') return f;
+  // Results never alias arguments (an identity `f` gives fresh handles).
+  if (options.policy === 'everything') return ((...args: unknown[]) => unaliased((f as unknown as Fn)(...args), args)) as unknown as F;
   return ((...args: unknown[]) => {
     const [leaves, inDef] = flatten(args);
     const params: CallParams & Params = { fn: f as unknown as Fn, inDef, outDef: {} };
     const outs = bind(checkpointPrimitive as Primitive, leaves, params);
     // Every path through bind runs f once (plainly, under jvp, or staged), which records its output structure.
-    return unflatten(params.outDef.def!, outs);
+    return unaliased(unflatten(params.outDef.def!, outs), args);
   }) as unknown as F;
 }

@@ -9,9 +9,10 @@ import { flatten, unflatten, type TreeDef } from '../core/pytree.js';
 import type { Tensor } from '../core/tensor.js';
 import { withMainTrace } from '../core/trace.js';
 import { JvpTrace, JvpTracer } from './jvp.js';
-import { instantiate, linearizeFlat } from './linearize.js';
-import { scoped } from './reverse.js';
+import { instantiate } from './linearize.js';
+import { linearizeArguments, NUMBERS_AS_SCALARS, scoped } from './reverse.js';
 import { withEffectPrograms, type CheckNoIO, type CheckResultNoIO, type EffectProgramLike, type EffectProgramOf } from '../core/effect-hook.js';
+import { unaliased } from '../core/alias.js';
 
 function checkTangents(op: string, primals: readonly Tensor[], tangents: readonly Tensor[]): void {
   if (primals.length !== tangents.length) {
@@ -54,8 +55,8 @@ export function jvp<Args extends readonly unknown[], Out>(f: (...args: Args) => 
 
 function jvpImpl<Args extends readonly unknown[], Out>(f: (...args: Args) => Out, primals: Args, tangents: Args): [Out, Out] {
   return scoped(() => {
-    const [pLeaves, inDef] = flatten(primals);
-    const [tLeaves] = flatten(tangents);
+    const [pLeaves, inDef] = flatten(primals, NUMBERS_AS_SCALARS);
+    const [tLeaves] = flatten(tangents, NUMBERS_AS_SCALARS);
     checkTangents('jvp', pLeaves, tLeaves);
     let outDef: TreeDef | undefined;
     const pairs = withMainTrace(new JvpTrace(), (trace) => {
@@ -66,7 +67,8 @@ function jvpImpl<Args extends readonly unknown[], Out>(f: (...args: Args) => Out
     });
     const outs = pairs.map(([p]) => p);
     const touts = pairs.map(([p, t]) => instantiate(t, p));
-    return [unflatten<Out>(outDef!, outs), unflatten<Out>(outDef!, touts)];
+    // Results never alias inputs (an identity `f` returns its primal and tangent).
+    return unaliased([unflatten<Out>(outDef!, outs), unflatten<Out>(outDef!, touts)] as [Out, Out], pLeaves, tLeaves);
   });
 }
 
@@ -89,19 +91,19 @@ export interface LinearMap<Out, Args extends readonly unknown[]> {
  * @public
  */
 export function linearize<Args extends readonly unknown[], Out>(f: (...args: Args) => Out, ...primals: Args): [Out, LinearMap<Out, Args>] {
-  const [leaves, inDef] = flatten(primals);
   let outDef: TreeDef | undefined;
-  const { outputs, linear } = linearizeFlat((xs) => {
-    const [outLeaves, def] = flatten(f(...unflatten<Args>(inDef, xs)));
+  let inDef: TreeDef | undefined;
+  const { leaves, outputs, linear } = linearizeArguments(primals, (xs) => {
+    const [outLeaves, def] = flatten(f(...unflatten<Args>(inDef!, xs)));
     outDef = def;
     return outLeaves;
-  }, leaves);
+  }, (def) => (inDef = def));
   const apply = ((...tangents: Args) =>
     scoped(() => {
-      const [tLeaves] = flatten(tangents);
+      const [tLeaves] = flatten(tangents, NUMBERS_AS_SCALARS);
       checkTangents('linearize', leaves, tLeaves);
-      return unflatten<Out>(outDef!, evalIR(linear, tLeaves, zerosLike));
+      return unaliased(unflatten<Out>(outDef!, evalIR(linear, tLeaves, zerosLike)), tLeaves);
     })) as LinearMap<Out, Args>;
   apply.dispose = () => linear._release();
-  return [unflatten<Out>(outDef!, outputs), apply];
+  return [unaliased(unflatten<Out>(outDef!, outputs), primals), apply];
 }

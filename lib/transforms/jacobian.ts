@@ -7,6 +7,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { TransformError, showShape } from '../core/errors.js';
 import { ConcreteTensor, Tensor, sizeOf } from '../core/tensor.js';
+import { full } from '../core/creation.js';
 import type { Shape } from '../../typelevel/index.js';
 import { concat } from '../primitives/concat.js';
 import { reshape } from '../primitives/reshape.js';
@@ -60,7 +61,8 @@ function overBasis(shape: readonly number[], out: number, linear: (t: Tensor) =>
 }
 
 function pick(op: string, args: readonly unknown[], argnums: number): Tensor {
-  const x = args[argnums];
+  // A JS number is a float32 scalar (JAX's weak type).
+  const x = typeof args[argnums] === 'number' ? full([], args[argnums] as number) : args[argnums];
   if (!(x instanceof Tensor) || x.dtype !== 'float32') {
     throw new TransformError(`${op}: argument ${argnums} must be a float32 tensor, got ${x instanceof Tensor ? x.dtype : typeof x}`);
   }

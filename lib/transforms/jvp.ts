@@ -8,7 +8,7 @@ import { TransformError } from '../core/errors.js';
 import type { MaybeZero, Params, Primitive } from '../core/primitive.js';
 import type { Releasable } from '../core/scope.js';
 import { Tensor } from '../core/tensor.js';
-import { bind, Trace, Tracer } from '../core/trace.js';
+import { bind, escapedTracerError, Trace, Tracer } from '../core/trace.js';
 import { hasObservers, onTangentCut } from '../core/hooks.js';
 
 export class JvpTracer extends Tracer {
@@ -20,6 +20,7 @@ export class JvpTracer extends Tracer {
     super({ shape: primal.shape, dtype: primal.dtype });
   }
   _concrete(what: string) {
+    if (!this._trace.main.active && this.primal.isDisposed) throw escapedTracerError(this._trace);
     return this.primal._concrete(what);
   }
   _afterTrace(): Tensor {
@@ -40,6 +41,7 @@ export class JvpTracer extends Tracer {
 }
 
 export class JvpTrace extends Trace {
+  readonly transformName = 'grad/vjp/jvp/linearize';
   lift(x: Tensor): JvpTracer {
     return new JvpTracer(this, x, null);
   }

@@ -2,14 +2,21 @@
  * Reverse mode: `vjp`, `grad`, `valueAndGrad`, each built as linearize then
  * transpose. Arguments and results are pytrees.
  */
-import { TransformError, showShape } from '../core/errors.js';
+import { TransformError, showShape, withArticle } from '../core/errors.js';
 import { flatten, unflatten, type TreeDef } from '../core/pytree.js';
 import { openScope, type Releasable } from '../core/scope.js';
 import { Tensor } from '../core/tensor.js';
 import { full } from '../core/creation.js';
-import { instantiate, linearizeFlat, transposeIR } from './linearize.js';
+import { instantiate, linearizeFlat, transposeIR, type Linearized } from './linearize.js';
 import type { Argnums, CheckDifferentiable, GradOptions, GradsOf, Scalar, ValueAndGradOptions } from './types.js';
 import { withEffectPrograms, type CheckEffectful, type CheckNoIO, type CheckResultNoIO, type EffectProgramLike, type EffectProgramOf, type EffectRowOf, type EffectValueOf } from '../core/effect-hook.js';
+import { unaliased } from '../core/alias.js';
+
+/**
+ * A JS number where a transformation expects a tensor argument is a float32
+ * scalar (JAX's `grad(f)(3.0)`); pass to `flatten` as `{ number: weakScalar }`.
+ */
+export const NUMBERS_AS_SCALARS = { number: (x: number): Tensor => full([], x) } as const;
 
 /** Runs `fn` in a scope that keeps whatever the returned pytree reaches. */
 export function scoped<R>(fn: () => R): R {
@@ -60,17 +67,17 @@ export function vjp<Args extends readonly unknown[], Out>(f: (...args: Args) => 
 }
 
 function vjpImpl<Args extends readonly unknown[], Out>(f: (...args: Args) => Out, primals: Args): [Out, Pullback<Out, Args>] {
-  const [leaves, inDef] = flatten(primals);
   let outDef: TreeDef | undefined;
-  const { outputs, linear } = linearizeFlat((xs) => {
-    const [outLeaves, def] = flatten(f(...unflatten<Args>(inDef, xs)));
+  let inDef: TreeDef | undefined;
+  const { leaves, outputs, linear } = linearizeArguments(primals, (xs) => {
+    const [outLeaves, def] = flatten(f(...unflatten<Args>(inDef!, xs)));
     outDef = def;
     return outLeaves;
-  }, leaves);
-  const out = unflatten<Out>(outDef!, outputs);
+  }, (def) => (inDef = def));
+  const out = unaliased(unflatten<Out>(outDef!, outputs), primals);
   const pullback = ((cotangent: Out) =>
     scoped(() => {
-      const [ctLeaves] = flatten(cotangent);
+      const [ctLeaves] = flatten(cotangent, NUMBERS_AS_SCALARS);
       if (ctLeaves.length !== outputs.length) {
         throw new TransformError(`vjp: the cotangent has ${ctLeaves.length} tensors but the output has ${outputs.length}`);
       }
@@ -81,15 +88,42 @@ function vjpImpl<Args extends readonly unknown[], Out>(f: (...args: Args) => Out
         }
       });
       const cts = transposeIR(linear, ctLeaves);
-      return unflatten(inDef, cts.map((c, i) => instantiate(c, leaves[i]!)));
+      return unaliased(unflatten(inDef!, cts.map((c, i) => instantiate(c, leaves[i]!))), ctLeaves, primals);
     })) as Pullback<Out, Args>;
   pullback.dispose = () => linear._release();
   return [out, pullback];
 }
 
+/**
+ * `linearizeFlat` of a pytree of arguments whose JS numbers become float32
+ * scalars; those scalars are released when this returns unless the outputs
+ * or the linear IR (its residuals) hold them.
+ */
+export function linearizeArguments(
+  args: unknown,
+  f: (xs: Tensor[]) => Tensor[],
+  onDef: (def: TreeDef) => void,
+): { leaves: Tensor[]; outputs: Tensor[]; linear: Linearized['linear'] } {
+  const close = openScope();
+  let result: Linearized | undefined;
+  try {
+    const [leaves, def] = flatten(args, NUMBERS_AS_SCALARS);
+    onDef(def);
+    result = linearizeFlat(f, leaves);
+    return { leaves, ...result };
+  } finally {
+    const keep = new Set<Releasable>();
+    if (result) {
+      for (const o of result.outputs) o._reach(keep);
+      keep.add(result.linear);
+    }
+    close(keep);
+  }
+}
+
 function checkScalarOutput(op: string, out: unknown): Tensor {
   if (!(out instanceof Tensor) || out.rank !== 0 || out.dtype !== 'float32') {
-    const got = out instanceof Tensor ? `a ${out.dtype} tensor of shape ${showShape(out.shape)}` : typeof out;
+    const got = out instanceof Tensor ? `${withArticle(out.dtype)} tensor of shape ${showShape(out.shape)}` : typeof out;
     throw new TransformError(`${op} needs a function that returns a scalar float32 tensor, got ${got}`);
   }
   return out;
@@ -97,7 +131,7 @@ function checkScalarOutput(op: string, out: unknown): Tensor {
 
 function checkDiffLeaves(op: string, leaves: readonly Tensor[]): void {
   const bad = leaves.find((t) => t.dtype !== 'float32');
-  if (bad) throw new TransformError(`${op}: cannot differentiate with respect to a ${bad.dtype} tensor (shape ${showShape(bad.shape)}): only float32 values carry derivatives`);
+  if (bad) throw new TransformError(`${op}: cannot differentiate with respect to ${withArticle(bad.dtype)} tensor (shape ${showShape(bad.shape)}): only float32 values carry derivatives`);
 }
 
 /** The core of `grad` and `valueAndGrad`. */
@@ -107,7 +141,10 @@ function valueAndGradImpl(op: 'grad' | 'valueAndGrad', f: (...args: never[]) => 
     for (const n of nums) {
       if (!Number.isInteger(n) || n < 0 || n >= args.length) throw new TransformError(`${op}: argnums ${n} is out of range for ${args.length} argument(s)`);
     }
-    const [leaves, def] = flatten(nums.map((n) => args[n]));
+    const [leaves, def] = flatten(
+      nums.map((n) => args[n]),
+      NUMBERS_AS_SCALARS,
+    );
     checkDiffLeaves(op, leaves);
     let auxDef: TreeDef | undefined;
     const { outputs, linear } = linearizeFlat((xs) => {
@@ -128,9 +165,10 @@ function valueAndGradImpl(op: 'grad' | 'valueAndGrad', f: (...args: never[]) => 
     const grads = unflatten<unknown[]>(def, cts.map((c, i) => instantiate(c, leaves[i]!)));
     const picked = typeof argnums === 'number' ? grads[0] : grads;
     // grad drops the value: leave it out of the scope's result so it is freed.
-    if (op === 'grad') return [undefined, picked];
+    // Results never alias arguments (`valueAndGrad((x) => x)` returns its argument as the value).
+    if (op === 'grad') return [undefined, unaliased(picked, args)];
     const value = hasAux ? [outputs[0], unflatten(auxDef!, outputs.slice(1))] : outputs[0];
-    return [value, picked];
+    return unaliased([value, picked], args);
   });
 }
 

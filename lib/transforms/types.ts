@@ -3,7 +3,7 @@
  * differentiated (leaves whose dtype can be float32) and what the gradients
  * look like (the argument's own pytree). Violations are compile-time errors
  * whose text reads like a diagnostic:
- * `cannot differentiate with respect to a int32 tensor`,
+ * `cannot differentiate with respect to an int32 tensor`,
  * `grad needs a function that returns a scalar float32 tensor`.
  *
  * A leaf typed with the default dtype (`Tensor<[3]>`, dtype `Dtype`) may be
@@ -26,8 +26,9 @@ type IsNoDiff<D> = [D] extends [never] ? false : [D] extends [NoDiffDtype] ? tru
 /**
  * The gradient type of an argument: the same pytree, each tensor leaf itself
  * (gradients have the shape and dtype of their primal); a NoDiff leaf becomes
- * an error type. Non-tensor leaves (numbers, strings) are static and stay as
- * they are.
+ * an error type. A JS number is a float32 scalar (JAX's weak type), so its
+ * gradient is a `Tensor<[], 'float32'>`; other non-tensor leaves (strings,
+ * booleans) are static and stay as they are.
  * @example
  * ```ts
  * type G = GradOf<{ w: Tensor<[784, 10], 'float32'>; b: Tensor<[10], 'float32'> }>; // the same object type
@@ -41,7 +42,9 @@ export type GradOf<T> =
       ? IsNoDiff<T['dtype']> extends true
         ? NoDiffError<T['dtype']>
         : T
-      : T extends (...args: never[]) => unknown
+      : T extends number
+        ? Tensor<[], 'float32'>
+        : T extends (...args: never[]) => unknown
         ? T
         : T extends readonly unknown[]
           ? { -readonly [K in keyof T]: GradOf<T[K]> }
@@ -50,7 +53,10 @@ export type GradOf<T> =
             : T;
 
 /** The error for differentiating with respect to a NoDiff leaf. @public */
-export type NoDiffError<D> = Unaliased<TypeError<`cannot differentiate with respect to a ${D & string} tensor: only float32 values carry derivatives (int32 and bool values, such as indices, argmax results and comparisons, are NoDiff)`>>;
+export type NoDiffError<D> = Unaliased<TypeError<`cannot differentiate with respect to ${Article<D & string>} ${D & string} tensor: only float32 values carry derivatives (int32 and bool values, such as indices, argmax results and comparisons, are NoDiff)`>>;
+
+/** `an` before a vowel sound (`an int32 tensor`), `a` otherwise. */
+type Article<W extends string> = W extends `${'a' | 'e' | 'i' | 'o' | 'u'}${string}` ? 'an' : 'a';
 
 /** The same type, printed by the compiler with its text instead of an alias name. */
 type Unaliased<E> = E extends infer U ? U : never;
@@ -124,7 +130,7 @@ type OutputError<R, Out> = [Out] extends [readonly [unknown, unknown]]
   : Unaliased<TypeError<`grad needs a function that returns a scalar float32 tensor (Tensor<[], 'float32'>), got ${Describe<R>}`>>;
 
 /** A short description of a result type for error messages. */
-type Describe<R> = R extends Tensor<Shape, Dtype> ? `a ${R['dtype'] & string} tensor of shape ${ShowShapeOf<R['shape']>}` : R extends readonly unknown[] ? 'an array' : R extends number ? 'a number' : 'a value that is not a tensor';
+type Describe<R> = R extends Tensor<Shape, Dtype> ? `${Article<R['dtype'] & string>} ${R['dtype'] & string} tensor of shape ${ShowShapeOf<R['shape']>}` : R extends readonly unknown[] ? 'an array' : R extends number ? 'a number' : 'a value that is not a tensor';
 
 type ShowShapeOf<S> = S extends readonly [] ? '[]' : S extends readonly unknown[] ? (number extends S['length'] ? 'number[]' : `[${JoinDims<S>}]`) : '?';
 type JoinDims<S extends readonly unknown[]> = S extends readonly [infer H, ...infer T] ? (T extends readonly [] ? DimText<H> : `${DimText<H>}, ${JoinDims<T>}`) : '';
@@ -146,7 +152,7 @@ type OutOfRange<P extends readonly unknown[], I> = I extends number
  * and returns `Out` (`Scalar`, or `[Scalar, unknown]` with `hasAux`);
  * otherwise an error type naming the problem, so that the call fails to
  * compile with that text:
- * - `cannot differentiate with respect to a int32 tensor: …` for a NoDiff leaf;
+ * - `cannot differentiate with respect to an int32 tensor: …` for a NoDiff leaf;
  * - `grad needs a function that returns a scalar float32 tensor …`;
  * - `argnums 2 is out of range for a function of 2 argument(s)`.
  * @public

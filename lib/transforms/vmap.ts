@@ -18,7 +18,8 @@ import { reshape } from '../primitives/reshape.js';
 import { slice } from '../primitives/slice.js';
 import { transpose } from '../primitives/transpose.js';
 import type { Dtype } from '../../typelevel/index.js';
-import { scoped } from './reverse.js';
+import { NUMBERS_AS_SCALARS, scoped } from './reverse.js';
+import { unaliased } from '../core/alias.js';
 
 export class BatchTracer extends Tracer {
   constructor(
@@ -50,6 +51,7 @@ function perExample(shape: readonly number[], dim: BatchDim): number[] {
 }
 
 export class BatchTrace extends Trace {
+  readonly transformName = 'vmap';
   constructor(readonly size: number) {
     super();
   }
@@ -114,13 +116,29 @@ export interface VmapOptions {
   readonly outAxes?: AxisSpec;
 }
 
-/** Expands an axis spec (a pytree prefix) to one entry per tensor leaf of `def`. */
-function leafAxes(spec: AxisSpec | undefined, def: TreeDef, what: string): BatchDim[] {
+/** Adds `t` to `into` and returns it (marks the scalars made from JS numbers). */
+function withNote(t: Tensor, into: Set<Tensor>): Tensor {
+  into.add(t);
+  return t;
+}
+
+/**
+ * Expands an axis spec (a pytree prefix) to one entry per tensor leaf of
+ * `def`. A leaf that was a JS number (`isNumber`) is not mapped by default; an
+ * explicit axis for it is an error (a scalar has no axis to map).
+ */
+function leafAxes(spec: AxisSpec | undefined, def: TreeDef, what: string, isNumber: (leaf: number) => boolean = () => false): BatchDim[] {
   const out: BatchDim[] = [];
   const walk = (s: AxisSpec | undefined, d: TreeDef) => {
     if (s === undefined || s === null || typeof s === 'number') {
       const count = countLeaves(d);
-      for (let i = 0; i < count; i++) out.push(s === undefined ? 0 : s);
+      for (let i = 0; i < count; i++) {
+        const leaf = out.length;
+        if (isNumber(leaf) && typeof s === 'number') {
+          throw new TransformError(`vmap: ${what} maps axis ${s} of argument leaf ${leaf}, a JS number (a scalar has no axis); give it in axis null to use the same number for every example`);
+        }
+        out.push(s === undefined && !isNumber(leaf) ? 0 : s === undefined ? null : s);
+      }
       return;
     }
     if (d.kind === 'array' && Array.isArray(s)) {
@@ -129,7 +147,8 @@ function leafAxes(spec: AxisSpec | undefined, def: TreeDef, what: string): Batch
       return;
     }
     if (d.kind === 'object' && !Array.isArray(s)) {
-      d.keys.forEach((k, i) => walk((s as Record<string, AxisSpec>)[k], d.children[i]!));
+      // Own keys only: an axes object without a `constructor` key must not read Object.prototype's.
+      d.keys.forEach((k, i) => walk(Object.hasOwn(s as object, k) ? (s as Record<string, AxisSpec>)[k] : undefined, d.children[i]!));
       return;
     }
     throw new TransformError(`vmap: ${what} does not match the structure of the values`);
@@ -171,8 +190,10 @@ function countLeaves(d: TreeDef): number {
 export function vmap<F extends (...args: never[]) => unknown>(f: F, options: VmapOptions = {}): Vmapped<F> {
   return ((...args: unknown[]) =>
     scoped(() => {
-      const [leaves, def] = flatten(args);
-      const axes = leafAxes(options.inAxes === undefined ? undefined : Array.isArray(options.inAxes) ? options.inAxes : args.map(() => options.inAxes as AxisSpec), def, 'inAxes');
+      // A JS number is a float32 scalar (JAX's weak type) that is never mapped: it is the same for every example.
+      const numbers = new Set<Tensor>();
+      const [leaves, def] = flatten(args, { number: (n) => withNote(NUMBERS_AS_SCALARS.number(n), numbers) });
+      const axes = leafAxes(options.inAxes === undefined ? undefined : Array.isArray(options.inAxes) ? options.inAxes : args.map(() => options.inAxes as AxisSpec), def, 'inAxes', (i) => numbers.has(leaves[i]!));
       let size: number | undefined;
       leaves.forEach((x, i) => {
         const a = axes[i];
@@ -190,7 +211,7 @@ export function vmap<F extends (...args: never[]) => unknown>(f: F, options: Vma
         const out = (f as unknown as (...a: unknown[]) => unknown)(...unflatten<unknown[]>(def, inputs));
         const [outLeaves, outDef] = flatten(out);
         const outAxes = leafAxes(options.outAxes === undefined ? 0 : options.outAxes, outDef, 'outAxes');
-        return unflatten(outDef, outLeaves.map((o, i) => trace.unpack(o, checkOutAxis(outAxes[i]!, (o as Tensor).rank + 1, i))));
+        return unaliased(unflatten(outDef, outLeaves.map((o, i) => trace.unpack(o, checkOutAxis(outAxes[i]!, (o as Tensor).rank + 1, i)))), leaves);
       });
     })) as Vmapped<F>;
 }
