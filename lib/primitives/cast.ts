@@ -25,8 +25,17 @@ export const castPrimitive: Primitive<CastParams> = definePrimitive({
     return { shape: x!.shape, dtype };
   },
   // A cast to bool is `x != 0` (tfjs's Cast to bool keeps the value on some backends).
-  impl: ([x], { dtype }) =>
-    dtype === 'bool' && x!.dtype !== 'bool' ? tf.notEqual(x!, tf.scalar(0, x!.dtype)) : dtype === 'int32' && x!.dtype === 'float32' ? saturatingToInt32(x!) : tf.cast(x!, dtype),
+  impl([x], { dtype }) {
+    if (dtype === 'bool' && x!.dtype !== 'bool') return tf.notEqual(x!, tf.scalar(0, x!.dtype));
+    if (dtype === 'int32' && x!.dtype === 'float32') return saturatingToInt32(x!);
+    // bool → float32 on webgpu as a select: tfjs-webgpu's cast keeps the bool's i32 storage, and a later
+    // transpose of it (inside a reduction over leading axes) compiles an i32-into-f32 shader that fails and
+    // poisons tfjs's cached pipeline for every later transpose (the conformance matrix found wrong max/min/sum).
+    if (dtype === 'float32' && x!.dtype === 'bool' && tf.getBackend() === 'webgpu') {
+      return tf.where(x!, tf.ones(x!.shape, 'float32'), tf.zeros(x!.shape, 'float32'));
+    }
+    return tf.cast(x!, dtype);
+  },
   jvp([x], [t], params) {
     const y = apply1(castPrimitive, [x!], params);
     return [y, t && x!.dtype === 'float32' && params.dtype === 'float32' ? t : null];

@@ -43,16 +43,13 @@ export function extremumPrimitive(name: string, kernel: (x: tf.Tensor, axes: num
       // A NaN in a slice makes its extremum NaN. tfjs-cpu's and tfjs-wasm's kernels do this (measured,
       // NaN first, middle or last); WGSL's max/min leave NaN unspecified, so elsewhere it is made explicit.
       const backend = tf.getBackend();
-      if (backend === 'cpu' || backend === 'wasm') return y;
-      tf.dispose(y);
-      // Elsewhere (webgpu) reduce one trailing axis of a [kept, reduced] view: tfjs-webgpu's reductions over
-      // several non-trailing axes (e.g. [0, 2] of a [2, 2, 2] tensor) give wrong values.
-      const kept = x!.shape.map((_, i) => i).filter((i) => !axes.includes(i));
-      const rows = kept.reduce((n, i) => n * x!.shape[i]!, 1);
-      const flat = tf.reshape(tf.transpose(x!, [...kept, ...(axes as number[])]), [rows, x!.size / Math.max(rows, 1)]);
-      const reduced = tf.reshape(kernel(flat, [1], false), shape);
-      if (x!.dtype !== 'float32') return reduced;
-      return tf.where(tf.reshape(tf.any(tf.isNaN(flat), 1), shape), tf.fill(shape, NaN), reduced);
+      if (backend === 'cpu' || backend === 'wasm' || x!.dtype !== 'float32') return y;
+      // The NaN flag as a max of 0/1 floats, the same reduction kernel as the value's.
+      // (A float32 0/1 made by a select: reducing a cast bool tensor made tfjs-webgpu build an i32 transpose shader
+      // for f32 output, which fails and poisons its cached pipeline for every later transpose.)
+      const flags = tf.where(tf.isNaN(x!), tf.onesLike(x!), tf.zerosLike(x!));
+      const hasNaN = tf.reshape(tf.max(flags, axes as number[]), shape);
+      return tf.where(tf.greater(hasNaN, 0), tf.fill(shape, NaN), y);
     },
     jvp([x], [t], params) {
       const y = apply1(prim, [x!], params);
