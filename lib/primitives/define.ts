@@ -10,6 +10,7 @@ import { DtypeError, ShapeError, showShape } from '../core/errors.js';
 import { definePrimitive, LinearInput, type MaybeZero, type Params, type Primitive } from '../core/primitive.js';
 import { ConcreteTensor, Tensor as TensorClass, type AbstractValue, type AnyTensor as Tensor } from '../core/tensor.js';
 import { bind1 } from '../core/trace.js';
+import { disownFromScope } from '../core/scope.js';
 import { sum } from './sum.js';
 import { reshape } from './reshape.js';
 import { elementwiseBatch } from './batching.js';
@@ -84,11 +85,30 @@ export function normalizeAxis(op: string, axis: number, rank: number): number {
 
 /** Applies a one-output primitive. */
 export function apply1<T extends Tensor = Tensor>(prim: Primitive, inputs: readonly Tensor[], params: Params = {}): T {
+  let out: T;
   try {
-    return bind1(prim, inputs, params) as T;
+    out = bind1(prim, inputs, params) as T;
   } catch (e) {
     for (const x of inputs) if (coercedConstants.has(x)) x.dispose();
     throw e;
+  }
+  releaseCoerced(inputs, out);
+  return out;
+}
+
+/**
+ * Drops the hold on the scalars `coerce` made for JS numbers once the op has
+ * run: a staged program that captured one keeps its own reference, so only
+ * the creation reference goes (taken out of the scope that owns it, which
+ * would otherwise release it a second time). Outside any scope this is what
+ * keeps `mul(x, 2)` from leaking a scalar per call.
+ */
+export function releaseCoerced(inputs: readonly Tensor[], result: unknown): void {
+  for (const x of inputs) {
+    if (!coercedConstants.has(x) || x === result) continue;
+    coercedConstants.delete(x);
+    disownFromScope(x);
+    x._release();
   }
 }
 

@@ -1,0 +1,367 @@
+/**
+ * The leak matrix: every public function of `fluxion` (and of `fx.nn`,
+ * `fx.optim`, `fx.random`, `fx.debug`), called eagerly outside any scope with
+ * its result disposed, leaves `fx.memory()` as it was. The list of functions
+ * is generated from the module's exports: a new export without an entry in
+ * `SAMPLES` (or a commented reason in `EXCLUDED`) fails the first test, so no
+ * op can skip the check. Then every transformation with a throwing body, and
+ * long loops of each transformation on a small function.
+ */
+import { expect, it } from 'vitest';
+import * as tf from '@tensorflow/tfjs-core';
+import * as fx from '../index.js';
+import { describeEachBackend } from './backends.js';
+
+/* eslint-disable @typescript-eslint/no-explicit-any */
+type Any = fx.Tensor<any, any>;
+type Call = () => unknown;
+
+/** Frees a result: tensors, pullbacks and linear maps (anything with `dispose`), nested arrays and objects. */
+function release(x: unknown, seen = new Set<unknown>()): void {
+  if (x === null || typeof x !== 'object' && typeof x !== 'function') return;
+  if (seen.has(x)) return;
+  seen.add(x);
+  if (x instanceof fx.Tensor) return x.dispose();
+  if (typeof (x as { dispose?: unknown }).dispose === 'function') (x as { dispose(): void }).dispose();
+  if (typeof x === 'function') return;
+  if (Array.isArray(x)) return x.forEach((v) => release(v, seen));
+  if (Object.getPrototypeOf(x) === Object.prototype) Object.values(x).forEach((v) => release(v, seen));
+}
+
+const F = fx as unknown as Record<string, (...a: any[]) => any>;
+
+/** Inputs the samples share, made once per backend (they are not part of what is measured). */
+interface Inputs {
+  v: Any; // [4] float32, positive
+  w: Any; // [4] float32
+  m: Any; // [3, 3] float32, symmetric positive definite
+  r: Any; // [3, 2] float32
+  s: Any; // [] float32
+  i: Any; // [2] int32 indices
+  b: Any; // [4] bool
+  img: Any; // [1, 4, 4, 1] NHWC
+  filt: Any; // [2, 2, 1, 1]
+  one: Any; // [] float32 1
+  yes: Any; // [] bool true
+  z12: Any; // [1, 2] zeros
+  labels: Any; // [3] int32 class indices
+  ones4: Any; // [4] ones
+  p4: Any; // [4] probabilities
+  dense: { w: Any; b: Any };
+  conv: { w: Any; b: Any };
+  norm: { gamma: Any; beta: Any };
+}
+
+function makeInputs(): Inputs {
+  return {
+    v: fx.tensor([0.5, 1, 1.5, 2]),
+    w: fx.tensor([1, -2, 3, -4]),
+    m: fx.tensor([[4, 1, 0], [1, 3, 1], [0, 1, 2]]),
+    r: fx.tensor([[1, 2], [3, 4], [5, 6]]),
+    s: fx.scalar(0.7),
+    i: fx.tensor([2, 0], 'int32'),
+    b: fx.tensor([1, 0, 1, 0], 'bool'),
+    img: fx.tensor([[[[1], [2], [3], [4]], [[5], [6], [7], [8]], [[9], [10], [11], [12]], [[13], [14], [15], [16]]]]),
+    filt: fx.tensor([[[[1]], [[0]]], [[[0]], [[-1]]]]),
+    one: fx.scalar(1),
+    yes: fx.scalar(1, 'bool'),
+    z12: fx.zeros([1, 2]),
+    labels: fx.tensor([1, 0, 1], 'int32'),
+    ones4: fx.ones([4]),
+    p4: fx.tensor([0.1, 0.5, 0.7, 0.9]),
+    dense: { w: fx.ones([2, 3]), b: fx.zeros([3]) },
+    conv: { w: fx.tensor([[[[1]], [[0]]], [[[0]], [[-1]]]]), b: fx.zeros([1]) },
+    norm: fx.nn.layerNormInit(2) as any,
+  };
+}
+
+// The samples call through an untyped view: they exercise runtime behaviour, the types are tested elsewhere.
+const u: any = fx;
+
+const sq = (x: Any) => u.sum(u.mul(x, x));
+
+/**
+ * One eager call per public function of `fluxion`. To add an export: give it
+ * an entry here that calls it once with small arguments (or add it to
+ * `EXCLUDED` with a reason if it makes no tensors).
+ */
+const SAMPLES: Record<string, (t: Inputs) => unknown> = {
+  // creation
+  tensor: () => u.tensor([1, 2]),
+  zeros: () => u.zeros([2, 2]),
+  ones: () => u.ones([3]),
+  full: () => u.full([2], 3),
+  scalar: () => u.scalar(2),
+  arange: () => u.arange(5),
+  linspace: () => u.linspace(0, 1, 5),
+  eye: () => u.eye(3),
+  // elementwise, with a JS number operand where the op takes one
+  add: ({ v }) => u.add(v, 2),
+  sub: ({ v }) => u.sub(3, v),
+  mul: ({ v }) => u.mul(v, 2),
+  div: ({ v }) => u.div(v, 2),
+  pow: ({ v }) => u.pow(v, 2),
+  maximum: ({ v }) => u.maximum(v, 1),
+  minimum: ({ v, w }) => u.minimum(v, w),
+  neg: ({ v }) => u.neg(v),
+  exp: ({ v }) => u.exp(v),
+  expm1: ({ v }) => u.expm1(v),
+  log: ({ v }) => u.log(v),
+  log1p: ({ v }) => u.log1p(v),
+  sin: ({ v }) => u.sin(v),
+  cos: ({ v }) => u.cos(v),
+  tan: ({ v }) => u.tan(v),
+  tanh: ({ v }) => u.tanh(v),
+  sigmoid: ({ v }) => u.sigmoid(v),
+  softplus: ({ v }) => u.softplus(v),
+  relu: ({ w }) => u.relu(w),
+  abs: ({ w }) => u.abs(w),
+  sign: ({ w }) => u.sign(w),
+  sqrt: ({ v }) => u.sqrt(v),
+  rsqrt: ({ v }) => u.rsqrt(v),
+  square: ({ v }) => u.square(v),
+  erf: ({ v }) => u.erf(v),
+  clip: ({ w }) => u.clip(w, -1, 1),
+  where: ({ b, v }) => u.where(b, v, 0),
+  cast: ({ v }) => u.cast(v, 'int32'),
+  stopGradient: ({ v }) => u.stopGradient(v),
+  // comparisons
+  equal: ({ v }) => u.equal(v, 1),
+  notEqual: ({ v, w }) => u.notEqual(v, w),
+  greater: ({ v }) => u.greater(v, 1),
+  greaterEqual: ({ v }) => u.greaterEqual(v, 1),
+  less: ({ v }) => u.less(v, 1),
+  lessEqual: ({ v }) => u.lessEqual(v, 1),
+  // reductions and composites
+  sum: ({ r }) => u.sum(r, 0),
+  mean: ({ v }) => u.mean(v),
+  max: ({ r }) => u.max(r, 1),
+  min: ({ r }) => u.min(r),
+  prod: ({ v }) => u.prod(v),
+  argmax: ({ w }) => u.argmax(w),
+  argmin: ({ w }) => u.argmin(w),
+  cumsum: ({ v }) => u.cumsum(v),
+  softmax: ({ v }) => u.softmax(v),
+  logSoftmax: ({ v }) => u.logSoftmax(v),
+  logsumexp: ({ v }) => u.logsumexp(v),
+  sort: ({ w }) => u.sort(w),
+  argsort: ({ w }) => u.argsort(w),
+  topk: ({ w }) => u.topk(w, 2),
+  // shape and indexing
+  reshape: ({ r }) => u.reshape(r, [2, 3]),
+  broadcastTo: ({ v }) => u.broadcastTo(v, [2, 4]),
+  transpose: ({ r }) => u.transpose(r),
+  expandDims: ({ v }) => u.expandDims(v, 0),
+  squeeze: ({ z12 }) => u.squeeze(z12),
+  slice: ({ r }) => u.slice(r, [1, 0], [2, 2]),
+  pad: ({ v }) => u.pad(v, [[1, 1]]),
+  concat: ({ v, w }) => u.concat([v, w]),
+  stack: ({ v, w }) => u.stack([v, w]),
+  take: ({ r, i }) => u.take(r, i),
+  gather: ({ r }) => u.gather(r, 1),
+  scatterAdd: ({ r, i }) => u.scatterAdd(r, i, u.ones([2, 2])),
+  oneHot: ({ i }) => u.oneHot(i, 3),
+  at: ({ v }) => u.at(v, 0).set(1),
+  // linear algebra
+  matmul: ({ m, r }) => u.matmul(m, r),
+  dot: ({ v, w }) => u.dot(v, w),
+  outer: ({ v, w }) => u.outer(v, w),
+  conv2d: ({ img, filt }) => u.conv2d(img, filt, 1, 'same'),
+  solve: ({ m, r }) => u.solve(m, r),
+  triangularSolve: ({ m, r }) => u.triangularSolve(m, r),
+  cholesky: ({ m }) => u.cholesky(m),
+  inv: ({ m }) => u.inv(m),
+  det: ({ m }) => u.det(m),
+  logdet: ({ m }) => u.logdet(m),
+  // control flow
+  cond: ({ s, yes }) => u.cond(yes, (x: Any) => u.mul(x, 2), (x: Any) => u.neg(x), s),
+  fori: ({ s }) => u.fori(0, 10, (_i: number, c: Any) => u.add(c, 1), s),
+  scan: ({ r }) => u.scan((c: Any, x: Any) => [u.add(c, x), u.mul(x, 2)], u.zeros([2]), r),
+  whileLoop: ({ s }) => u.whileLoop((c: Any) => u.less(c, 10), (c: Any) => u.add(u.mul(c, 2), 1), s),
+  // solvers
+  fixedPoint: ({ s }) => u.fixedPoint((x: Any, p: Any) => u.mul(u.cos(x), p), s, s),
+  root: ({ s }) => u.root((x: Any, p: Any) => u.sub(u.mul(x, x), p), s, s),
+  odeint: ({ s }) => u.odeint((y: Any, _t: Any, k: Any) => u.mul(u.neg(k), y), s, [0, 0.5, 1], s),
+  // transformations (applied to a small function, called once)
+  grad: ({ v }) => u.grad(sq)(v),
+  valueAndGrad: ({ v }) => u.valueAndGrad(sq)(v),
+  vjp: ({ v }) => u.vjp((x: Any) => u.sin(x), v),
+  jvp: ({ v, w }) => u.jvp((x: Any) => u.sin(x), [v], [w]),
+  linearize: ({ v }) => u.linearize((x: Any) => u.sin(x), v),
+  jacfwd: ({ v }) => u.jacfwd((x: Any) => u.sin(x))(v),
+  jacrev: ({ v }) => u.jacrev((x: Any) => u.sin(x))(v),
+  hessian: ({ v }) => u.hessian(sq)(v),
+  vmap: ({ r }) => u.vmap((x: Any) => u.sum(u.mul(x, 2)))(r),
+  jit: ({ v }) => {
+    const f = u.jit((x: Any) => u.add(u.mul(x, 2), 1));
+    const out = f(v);
+    f.clear();
+    return out;
+  },
+  checkpoint: ({ v }) => u.grad(u.checkpoint((x: Any) => u.sum(u.sin(x))))(v),
+  customJvp: ({ v }) => u.grad(u.customJvp((x: Any) => u.sum(u.exp(x)), ([x]: Any[], [t]: Any[]) => [u.sum(u.exp(x)), u.sum(u.mul(t, u.exp(x)))]) as any)(v),
+  customVjp: ({ v, ones4 }) => u.grad(u.customVjp((x: Any) => u.sum(x), (x: Any) => [u.sum(x), null], (_res: null, g: Any) => [u.mul(ones4, g)]) as any)(v),
+  makeIR: ({ v }) => u.makeIR((x: Any) => u.add(x, 1))(v),
+  // debugging tools
+  checkGrads: ({ v }) => u.checkGrads((x: Any) => u.sum(u.sin(x)), [v]),
+  checkCustomRule: ({ v }) =>
+    u.checkCustomRule(u.customJvp((x: Any) => u.sum(u.exp(x)), ([x]: Any[], [t]: Any[]) => [u.sum(u.exp(x)), u.sum(u.mul(t, u.exp(x)))]) as any, [v]),
+  gradDiagnostics: ({ v }) => u.gradDiagnostics(sq)(v),
+  memoryProfile: ({ v }) => u.memoryProfile(sq)(v),
+  scope: ({ v }) => u.scope(() => u.mul(u.add(v, 1), 2)),
+};
+
+/** Async public functions: awaited. */
+const ASYNC_SAMPLES: Record<string, (t: Inputs) => Promise<unknown>> = {
+  checkGradsAsync: ({ v }) => u.checkGradsAsync((x: Any) => u.sum(u.sin(x)), [v]),
+  checkCustomRuleAsync: ({ v }) =>
+    u.checkCustomRuleAsync(u.customJvp((x: Any) => u.sum(u.exp(x)), ([x]: Any[], [t]: Any[]) => [u.sum(u.exp(x)), u.sum(u.mul(t, u.exp(x)))]) as any, [v]),
+};
+
+/** Functions that make no tensors, with why they need no sample. */
+const EXCLUDED: Record<string, string> = {
+  memory: 'reads the counters this test uses',
+  setBackend: 'switches the backend (the suites do that)',
+  getBackend: 'returns a name',
+};
+
+const NN: Record<string, (t: Inputs) => unknown> = {
+  fans: () => u.nn.fans([3, 4]),
+  uniform: () => u.nn.uniform(u.random.key(1), [3]),
+  normal: () => u.nn.normal(u.random.key(1), [3]),
+  glorotUniform: () => u.nn.glorotUniform(u.random.key(1), [3, 2]),
+  glorotNormal: () => u.nn.glorotNormal(u.random.key(1), [3, 2]),
+  heNormal: () => u.nn.heNormal(u.random.key(1), [3, 2]),
+  heUniform: () => u.nn.heUniform(u.random.key(1), [3, 2]),
+  xavierUniform: () => u.nn.xavierUniform(u.random.key(1), [3, 2]),
+  xavierNormal: () => u.nn.xavierNormal(u.random.key(1), [3, 2]),
+  denseInit: () => u.nn.denseInit(u.random.key(1), 3, 2),
+  conv2dInit: () => u.nn.conv2dInit(u.random.key(1), [2, 2, 1, 3]),
+  layerNormInit: () => u.nn.layerNormInit(4),
+  mlpInit: () => u.nn.mlpInit(u.random.key(1), [4, 3, 2]),
+  dense: ({ r, dense }) => u.nn.dense(dense as any, r),
+  conv2d: ({ img, conv }) => u.nn.conv2d(conv as any, img),
+  layerNorm: ({ r, norm }) => u.nn.layerNorm(norm as any, r),
+  dropout: ({ v }) => u.nn.dropout(u.random.key(2), v, 0.5),
+  mse: ({ v, w }) => u.nn.mse(v, w),
+  softmaxCrossEntropy: ({ r, labels }) => u.nn.softmaxCrossEntropy(r as any, labels as any),
+  sigmoidBinaryCrossEntropy: ({ w, p4 }) => u.nn.sigmoidBinaryCrossEntropy(w, p4),
+};
+
+const optimizerStep = (make: () => fx.optim.Optimizer<any>) => ({ v, w }: Inputs) => {
+  const opt = make();
+  const state = opt.init({ p: v });
+  const [p, s2] = opt.update({ p: w }, state, { p: v });
+  release(state);
+  return [p, s2];
+};
+
+const OPTIM: Record<string, (t: Inputs) => unknown> = {
+  sgd: optimizerStep(() => u.optim.sgd({ learningRate: 0.1 })),
+  momentum: optimizerStep(() => u.optim.momentum({ learningRate: 0.1, momentum: 0.9 })),
+  adam: optimizerStep(() => u.optim.adam({ learningRate: 0.1 })),
+  adamw: optimizerStep(() => u.optim.adamw({ learningRate: 0.1, weightDecay: 0.01 })),
+  globalNorm: ({ v, w }) => u.optim.globalNorm({ a: v, b: w }),
+  clipByGlobalNorm: ({ v, w }) => u.optim.clipByGlobalNorm({ a: v, b: w }, 1),
+  constant: ({ s }) => u.optim.constant(0.1)(s),
+  exponentialDecay: ({ s }) => u.optim.exponentialDecay(0.1, 0.5, 10)(s),
+  cosineDecay: ({ s }) => u.optim.cosineDecay(0.1, 10)(s),
+  dispose: () => u.optim.dispose([u.ones([2]), { a: u.zeros([1]) }]), // frees what it is given: the two tensors made here
+};
+
+const RANDOM: Record<string, (t: Inputs) => unknown> = {
+  key: () => u.random.key(3),
+  split: () => u.random.split(u.random.key(3)),
+  fold: () => u.random.fold(u.random.key(3), 1),
+  bits: () => u.random.bits(u.random.key(3), 4),
+  isKey: () => u.random.isKey(u.random.key(3)),
+};
+
+const DEBUG: Record<string, (t: Inputs) => unknown> = {
+  nans: ({ v }) => {
+    u.debug.nans(true);
+    try {
+      return u.exp(v);
+    } finally {
+      u.debug.nans(false);
+    }
+  },
+};
+
+/** The public functions of a namespace (error classes and other classes excluded: they make no tensors). */
+function functionsOf(ns: object): string[] {
+  return Object.entries(ns)
+    .filter(([, v]) => typeof v === 'function' && !/^class\b/.test(Function.prototype.toString.call(v)) && !(v as { prototype?: unknown }).prototype?.constructor?.name?.match(/Error$/))
+    .map(([k]) => k)
+    .sort();
+}
+
+function missing(ns: object, table: object, where: string, excluded: object = {}): string[] {
+  return functionsOf(ns)
+    .filter((k) => !(k in table) && !(k in excluded))
+    .map((k) => `${where}.${k}`);
+}
+
+it('every public function has a leak sample (add new exports to SAMPLES in lib/testing/leaks.test.ts, or to EXCLUDED with a reason)', () => {
+  const absent = [
+    ...missing(fx, { ...SAMPLES, ...ASYNC_SAMPLES, nn: 0, optim: 0, random: 0, debug: 0 }, 'fx', EXCLUDED),
+    ...missing(fx.nn, NN, 'fx.nn'),
+    ...missing(fx.optim, OPTIM, 'fx.optim'),
+    ...missing(fx.random, RANDOM, 'fx.random'),
+    ...missing(fx.debug, DEBUG, 'fx.debug'),
+  ];
+  expect(
+    absent,
+    `these exports have no entry in the leak matrix: ${absent.join(', ')}. ` +
+      'Add a one-call sample for each to SAMPLES (or NN/OPTIM/RANDOM/DEBUG) in lib/testing/leaks.test.ts, or to EXCLUDED with a reason if it makes no tensors.',
+  ).toEqual([]);
+});
+
+/** Tensors left behind by one eager call of `call` whose result is then freed. */
+function leftBehind(call: Call): number {
+  release(call()); // first call: kernels compile, caches fill
+  const before = fx.memory().tensors;
+  release(call());
+  return fx.memory().tensors - before;
+}
+
+describeEachBackend('leak matrix', () => {
+  let inputs: Inputs;
+  it('makes its inputs', () => {
+    inputs = makeInputs();
+  });
+
+  const tables: [string, Record<string, (t: Inputs) => unknown>][] = [
+    ['fx', SAMPLES],
+    ['fx.nn', NN],
+    ['fx.optim', OPTIM],
+    ['fx.random', RANDOM],
+    ['fx.debug', DEBUG],
+  ];
+  for (const [where, table] of tables) {
+    it(`${where}: one eager call outside any scope, result disposed, leaves fx.memory() unchanged`, () => {
+      const leaks: string[] = [];
+      for (const [name, sample] of Object.entries(table)) {
+        try {
+          const n = leftBehind(() => sample(inputs));
+          if (n !== 0) leaks.push(`${where}.${name} (+${n})`);
+        } catch (e) {
+          leaks.push(`${where}.${name} threw ${(e as Error).message}`);
+        }
+      }
+      expect(leaks).toEqual([]);
+    });
+  }
+
+  it('async functions: awaited, result disposed, leave fx.memory() unchanged', async () => {
+    const leaks: string[] = [];
+    for (const [name, sample] of Object.entries(ASYNC_SAMPLES)) {
+      release(await sample(inputs));
+      const before = fx.memory().tensors;
+      release(await sample(inputs));
+      const n = fx.memory().tensors - before;
+      if (n !== 0) leaks.push(`fx.${name} (+${n})`);
+    }
+    expect(leaks).toEqual([]);
+  });
+});
