@@ -12,6 +12,7 @@ import type { Stacked } from '../transforms/vmap.js';
 import { reshape } from '../primitives/reshape.js';
 import { slice } from '../primitives/slice.js';
 import { stack } from '../composite/stack.js';
+import { scoped } from '../core/memory.js';
 
 /**
  * `for (i = lo; i < hi; i++) carry = body(i, carry)`; `i` is a JS number.
@@ -22,10 +23,12 @@ import { stack } from '../composite/stack.js';
  * @public
  */
 export function fori<C>(lo: number, hi: number, body: (i: number, carry: C) => C, init: C): C {
-  if (!Number.isInteger(lo) || !Number.isInteger(hi)) throw new ShapeError('fori', `lo and hi must be integers, got ${lo} and ${hi}`);
-  let carry = init;
-  for (let i = lo; i < hi; i++) carry = body(i, carry);
-  return carry;
+  return scoped(() => {
+    if (!Number.isInteger(lo) || !Number.isInteger(hi)) throw new ShapeError('fori', `lo and hi must be integers, got ${lo} and ${hi}`);
+    let carry = init;
+    for (let i = lo; i < hi; i++) carry = body(i, carry);
+    return carry;
+  });
 }
 
 /** Row `i` of a tensor along axis 0. */
@@ -62,26 +65,28 @@ type LeadingDim<T> = T extends Tensor<[infer N extends number, ...number[]], Dty
  * @public
  */
 export function scan<C, Xs, Y>(fn: (carry: C, x: Unstacked<Xs>) => [C, Y], init: C, xs: Xs): [C, Stacked<Y, LeadingDim<Xs>>] {
-  const [xLeaves, xDef] = flatten(xs);
-  if (xLeaves.length === 0) throw new ShapeError('scan', 'xs must contain at least one tensor');
-  const n = xLeaves[0]!.shape[0];
-  xLeaves.forEach((x, i) => {
-    if (x.rank === 0 || x.shape[0] !== n) {
-      throw new ShapeError('scan', `every tensor in xs needs the same leading axis: leaf 0 has shape ${showShape(xLeaves[0]!.shape)}, leaf ${i} has ${showShape(x.shape)}`);
+  return scoped(() => {
+    const [xLeaves, xDef] = flatten(xs);
+    if (xLeaves.length === 0) throw new ShapeError('scan', 'xs must contain at least one tensor');
+    const n = xLeaves[0]!.shape[0];
+    xLeaves.forEach((x, i) => {
+      if (x.rank === 0 || x.shape[0] !== n) {
+        throw new ShapeError('scan', `every tensor in xs needs the same leading axis: leaf 0 has shape ${showShape(xLeaves[0]!.shape)}, leaf ${i} has ${showShape(x.shape)}`);
+      }
+    });
+    if (n === undefined || n === 0) throw new ShapeError('scan', 'xs must have a non-empty leading axis');
+    let carry = init;
+    const ys: Tensor[][] = [];
+    let yDef: ReturnType<typeof flatten>[1] | undefined;
+    for (let i = 0; i < n; i++) {
+      const x = unflatten<Unstacked<Xs>>(xDef, xLeaves.map((leaf) => row(leaf, i)));
+      const [next, y] = fn(carry, x);
+      carry = next;
+      const [yLeaves, def] = flatten(y);
+      yDef ??= def;
+      ys.push(yLeaves);
     }
+    const stacked = ys[0]!.map((_, j) => stack(ys.map((step) => step[j]! as AnyTensor)));
+    return [carry, unflatten<Stacked<Y, LeadingDim<Xs>>>(yDef!, stacked)];
   });
-  if (n === undefined || n === 0) throw new ShapeError('scan', 'xs must have a non-empty leading axis');
-  let carry = init;
-  const ys: Tensor[][] = [];
-  let yDef: ReturnType<typeof flatten>[1] | undefined;
-  for (let i = 0; i < n; i++) {
-    const x = unflatten<Unstacked<Xs>>(xDef, xLeaves.map((leaf) => row(leaf, i)));
-    const [next, y] = fn(carry, x);
-    carry = next;
-    const [yLeaves, def] = flatten(y);
-    yDef ??= def;
-    ys.push(yLeaves);
-  }
-  const stacked = ys[0]!.map((_, j) => stack(ys.map((step) => step[j]! as AnyTensor)));
-  return [carry, unflatten<Stacked<Y, LeadingDim<Xs>>>(yDef!, stacked)];
 }

@@ -18,6 +18,7 @@ import { zerosLike } from '../core/creation.js';
 import * as tf from '@tensorflow/tfjs-core';
 import { jvp } from '../transforms/forward.js';
 import { knownTruth } from './concrete.js';
+import { scoped } from '../core/memory.js';
 
 interface WhileParams extends CallParams {
   readonly condFn: Fn;
@@ -114,13 +115,15 @@ function tangentLoop(params: WhileParams, inputs: Tensor[]): Tensor[] {
  * @public
  */
 export function whileLoop<C>(condFn: (carry: C) => Tensor<[], 'bool'>, bodyFn: (carry: C) => C, init: C): C {
-  let carry = init;
-  for (;;) {
-    const truth = knownTruth('whileLoop', condFn(carry));
-    if (truth === false) return carry;
-    if (truth === undefined) return stagedLoop(condFn, bodyFn, carry);
-    carry = bodyFn(carry);
-  }
+  return scoped(() => {
+    let carry = init;
+    for (;;) {
+      const truth = knownTruth('whileLoop', condFn(carry));
+      if (truth === false) return carry;
+      if (truth === undefined) return stagedLoop(condFn, bodyFn, carry);
+      carry = bodyFn(carry);
+    }
+  });
 }
 
 function stagedLoop<C>(condFn: (carry: C) => Tensor<[], 'bool'>, bodyFn: (carry: C) => C, init: C): C {

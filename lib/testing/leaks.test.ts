@@ -46,6 +46,8 @@ interface Inputs {
   z12: Any; // [1, 2] zeros
   labels: Any; // [3] int32 class indices
   ones4: Any; // [4] ones
+  ones22: Any; // [2, 2] ones
+  z2: Any; // [2] zeros
   p4: Any; // [4] probabilities
   dense: { w: Any; b: Any };
   conv: { w: Any; b: Any };
@@ -68,6 +70,8 @@ function makeInputs(): Inputs {
     z12: fx.zeros([1, 2]),
     labels: fx.tensor([1, 0, 1], 'int32'),
     ones4: fx.ones([4]),
+    ones22: fx.ones([2, 2]),
+    z2: fx.zeros([2]),
     p4: fx.tensor([0.1, 0.5, 0.7, 0.9]),
     dense: { w: fx.ones([2, 3]), b: fx.zeros([3]) },
     conv: { w: fx.tensor([[[[1]], [[0]]], [[[0]], [[-1]]]]), b: fx.zeros([1]) },
@@ -159,7 +163,7 @@ const SAMPLES: Record<string, (t: Inputs) => unknown> = {
   stack: ({ v, w }) => u.stack([v, w]),
   take: ({ r, i }) => u.take(r, i),
   gather: ({ r }) => u.gather(r, 1),
-  scatterAdd: ({ r, i }) => u.scatterAdd(r, i, u.ones([2, 2])),
+  scatterAdd: ({ r, i, ones22 }) => u.scatterAdd(r, i, ones22),
   oneHot: ({ i }) => u.oneHot(i, 3),
   at: ({ v }) => u.at(v, 0).set(1),
   // linear algebra
@@ -176,7 +180,7 @@ const SAMPLES: Record<string, (t: Inputs) => unknown> = {
   // control flow
   cond: ({ s, yes }) => u.cond(yes, (x: Any) => u.mul(x, 2), (x: Any) => u.neg(x), s),
   fori: ({ s }) => u.fori(0, 10, (_i: number, c: Any) => u.add(c, 1), s),
-  scan: ({ r }) => u.scan((c: Any, x: Any) => [u.add(c, x), u.mul(x, 2)], u.zeros([2]), r),
+  scan: ({ r, z2 }) => u.scan((c: Any, x: Any) => [u.add(c, x), u.mul(x, 2)], z2, r),
   whileLoop: ({ s }) => u.whileLoop((c: Any) => u.less(c, 10), (c: Any) => u.add(u.mul(c, 2), 1), s),
   // solvers
   fixedPoint: ({ s }) => u.fixedPoint((x: Any, p: Any) => u.mul(u.cos(x), p), s, s),
