@@ -114,6 +114,7 @@ export class StagingTrace extends Trace {
   private readonly constVars: Var[] = [];
   private readonly constValues: Tensor[] = [];
   private readonly constIndex = new Map<Tensor, StagedTracer>();
+  private finished = false;
 
   newVar(aval: AbstractValue): Var {
     return new Var(this.nextId++, aval);
@@ -143,6 +144,13 @@ export class StagingTrace extends Trace {
     return outs;
   }
 
+  /** The staged function threw: drop the holds `lift` took on captured constants (no IR will own them). */
+  override abandon(): void {
+    if (this.finished) return;
+    this.finished = true;
+    for (const c of this.constValues) c._release();
+  }
+
   /**
    * Closes the program over `inputs` with `outputs` (null = symbolic zero of
    * `outAvals[i]`). The IR belongs to the current scope unless `owned` is
@@ -150,6 +158,7 @@ export class StagingTrace extends Trace {
    */
   finish(inputs: readonly StagedTracer[], outputs: readonly (Tensor | null)[], outAvals: readonly AbstractValue[], owned = true): IR {
     const outVars = outputs.map((o) => (o === null ? null : (this.raise(o) as StagedTracer).variable));
+    this.finished = true;
     const ir = new IR(
       inputs.map((t) => t.variable),
       this.constVars,

@@ -28,6 +28,8 @@ export abstract class Trace {
   abstract lift(x: Tensor): Tracer;
   /** Interprets one primitive application; inputs are already this trace's tracers. */
   abstract process(prim: Primitive, inputs: Tracer[], params: Params): Tensor[];
+  /** Called when the function under this trace throws: release what the trace holds. */
+  abandon(): void {}
 
   /** Brings `x` to this trace's level. */
   raise(x: Tensor): Tracer {
@@ -72,6 +74,9 @@ export function withMainTrace<T extends Trace, R>(trace: T, fn: (trace: T) => R)
   stack.push(main);
   try {
     return fn(trace);
+  } catch (e) {
+    trace.abandon();
+    throw e;
   } finally {
     main.active = false;
     stack.pop();
@@ -125,7 +130,15 @@ export function evaluate(prim: Primitive, inputs: readonly ConcreteTensor[], par
     const fixed = t.dtype === want.dtype ? t : castTf(t, want.dtype);
     return new ConcreteTensor(fixed);
   });
-  if (hasObservers()) onPrimitiveEvaluated(prim, inputs, result);
+  if (hasObservers()) {
+    try {
+      onPrimitiveEvaluated(prim, inputs, result);
+    } catch (e) {
+      // An observer rejected the result (fx.debug.nans): nobody will receive it, so free it.
+      for (const r of result) r.dispose();
+      throw e;
+    }
+  }
   return result;
 }
 

@@ -85,14 +85,16 @@ export function normalizeAxis(op: string, axis: number, rank: number): number {
 
 /** Applies a one-output primitive. */
 export function apply1<T extends Tensor = Tensor>(prim: Primitive, inputs: readonly Tensor[], params: Params = {}): T {
+  // Claim this call's scalars first: rules evaluated inside (jvp, transpose) may pass them on to nested ops.
+  const mine = inputs.filter((x) => coercedConstants.delete(x));
   let out: T;
   try {
     out = bind1(prim, inputs, params) as T;
   } catch (e) {
-    for (const x of inputs) if (coercedConstants.has(x)) x.dispose();
+    for (const x of mine) x.dispose();
     throw e;
   }
-  releaseCoerced(inputs, out);
+  releaseCoerced(mine, out);
   return out;
 }
 
@@ -103,10 +105,9 @@ export function apply1<T extends Tensor = Tensor>(prim: Primitive, inputs: reado
  * would otherwise release it a second time). Outside any scope this is what
  * keeps `mul(x, 2)` from leaking a scalar per call.
  */
-export function releaseCoerced(inputs: readonly Tensor[], result: unknown): void {
-  for (const x of inputs) {
-    if (!coercedConstants.has(x) || x === result) continue;
-    coercedConstants.delete(x);
+function releaseCoerced(mine: readonly Tensor[], result: unknown): void {
+  for (const x of mine) {
+    if (x === result) continue;
     disownFromScope(x);
     x._release();
   }

@@ -369,3 +369,75 @@ describeEachBackend('leak matrix', () => {
     expect(leaks).toEqual([]);
   });
 });
+
+class UserError extends Error {}
+
+/** A body that computes (residuals, JS-number constants, a captured tensor) and then throws. */
+const throwing = (x: Any): Any => {
+  const y = u.mul(u.sin(x), 2);
+  u.sum(u.mul(y, y));
+  throw new UserError('thrown by the user');
+};
+
+/** Every transformation applied to the throwing body, called on `v`. */
+const THROWING: Record<string, (v: Any) => unknown> = {
+  grad: (v) => u.grad(throwing)(v),
+  valueAndGrad: (v) => u.valueAndGrad(throwing)(v),
+  vjp: (v) => u.vjp(throwing, v),
+  jvp: (v) => u.jvp(throwing, [v], [v]),
+  linearize: (v) => u.linearize(throwing, v),
+  jacfwd: (v) => u.jacfwd(throwing)(v),
+  jacrev: (v) => u.jacrev(throwing)(v),
+  hessian: (v) => u.hessian(throwing)(v),
+  vmap: (v) => u.vmap(throwing)(v),
+  jit: (v) => u.jit(throwing)(v),
+  checkpoint: (v) => u.grad((x: Any) => u.sum(u.checkpoint(throwing)(x)))(v),
+  customJvp: (v) => u.grad(u.customJvp(throwing, ([x]: Any[]) => [throwing(x!), x]))(v),
+  customJvpRule: (v) => u.jvp(u.customJvp((x: Any) => u.sum(u.sin(x)), ([x]: Any[]) => [throwing(x!), x]), [v], [v]),
+  customVjp: (v) => u.grad(u.customVjp(throwing, (x: Any) => [throwing(x), null], (_r: null, g: Any) => [g]))(v),
+  customVjpBackward: (v) => u.grad(u.customVjp((x: Any) => u.sum(u.sin(x)), (x: Any) => [u.sum(u.sin(x)), x], (r: Any) => [throwing(r)]))(v),
+  makeIR: (v) => u.makeIR(throwing)(v),
+  'grad of grad': (v) => u.grad((x: Any) => u.sum(u.grad(throwing)(x)))(v),
+};
+
+describeEachBackend('leaks: a throwing body', () => {
+  let v: Any;
+  it('makes its input', () => {
+    v = fx.tensor([0.5, 1, 1.5, 2]);
+  });
+
+  it('every transformation with a throwing body leaves fx.memory() unchanged, and the error reaches the caller', () => {
+    const leaks: string[] = [];
+    for (const [name, call] of Object.entries(THROWING)) {
+      const attempt = () => {
+        try {
+          release(call(v));
+        } catch (e) {
+          if (!(e instanceof UserError)) throw new Error(`${name}: expected the user's error, got ${(e as Error).message}`);
+          return;
+        }
+        throw new Error(`${name}: the user's error did not reach the caller`);
+      };
+      attempt();
+      const before = fx.memory().tensors;
+      attempt();
+      const n = fx.memory().tensors - before;
+      if (n !== 0) leaks.push(`${name} (+${n})`);
+    }
+    expect(leaks).toEqual([]);
+  });
+
+  it('an eager NaNError (fx.debug.nans) leaves fx.memory() unchanged', () => {
+    fx.debug.nans(true);
+    try {
+      const neg = fx.neg(v);
+      expect(() => fx.log(neg)).toThrow(fx.NaNError);
+      const before = fx.memory().tensors;
+      expect(() => fx.log(neg)).toThrow(fx.NaNError);
+      expect(fx.memory().tensors - before).toBe(0);
+      neg.dispose();
+    } finally {
+      fx.debug.nans(false);
+    }
+  });
+});
