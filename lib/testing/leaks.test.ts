@@ -441,3 +441,55 @@ describeEachBackend('leaks: a throwing body', () => {
     }
   });
 });
+
+/** Each transformation applied once to a tiny function (result freed by the caller). */
+const tiny = (x: Any): Any => u.sum(u.mul(u.sin(x), x));
+const LOOPED: Record<string, (x: Any) => unknown> = {
+  grad: (x) => u.grad(tiny)(x),
+  valueAndGrad: (x) => u.valueAndGrad(tiny)(x),
+  vjp: (x) => {
+    const [y, pullback] = u.vjp(tiny, x);
+    const ct = pullback(y);
+    pullback.dispose();
+    return [y, ct];
+  },
+  jvp: (x) => u.jvp(tiny, [x], [x]),
+  linearize: (x) => {
+    const [y, lin] = u.linearize(tiny, x);
+    const t = lin(x);
+    lin.dispose();
+    return [y, t];
+  },
+  jacfwd: (x) => u.jacfwd(tiny)(x),
+  jacrev: (x) => u.jacrev(tiny)(x),
+  hessian: (x) => u.hessian(tiny)(x),
+  vmap: (x) => u.vmap(tiny)(x),
+  jit: (() => {
+    const f = fx.jit(tiny);
+    return (x: Any) => f(x);
+  })(),
+  checkpoint: (x) => u.grad(u.checkpoint(tiny))(x),
+  customJvp: (x) => u.grad(u.customJvp(tiny, ([p]: Any[], [t]: Any[]) => [tiny(p!), u.sum(u.mul(t, u.add(u.sin(p), u.mul(p, u.cos(p)))))]))(x),
+  customVjp: (x) => u.grad(u.customVjp(tiny, (p: Any) => [tiny(p), p], (p: Any, g: Any) => [u.mul(g, u.add(u.sin(p), u.mul(p, u.cos(p))))]))(x),
+};
+
+describeEachBackend('leaks: long loops of each transformation', () => {
+  let x: Any;
+  it('makes its input', () => {
+    x = fx.tensor([0.3, -0.8]);
+  });
+
+  for (const [name, call] of Object.entries(LOOPED)) {
+    it(`10,000 eager calls of ${name} stay flat (checked at 1,000 and 10,000)`, () => {
+      release(call(x));
+      const start = fx.memory();
+      const seen: Record<number, number> = {};
+      for (let i = 1; i <= 10_000; i++) {
+        release(call(x));
+        if (i === 1000 || i === 10_000) seen[i] = fx.memory().tensors - start.tensors;
+      }
+      expect(seen).toEqual({ 1000: 0, 10000: 0 });
+      expect(fx.memory().bytes).toBe(start.bytes);
+    });
+  }
+});
