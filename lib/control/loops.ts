@@ -13,6 +13,7 @@ import { reshape } from '../primitives/reshape.js';
 import { slice } from '../primitives/slice.js';
 import { stack } from '../composite/stack.js';
 import { scoped } from '../core/memory.js';
+import { RollingScope } from '../solvers/common.js';
 
 /**
  * `for (i = lo; i < hi; i++) carry = body(i, carry)`; `i` is a JS number.
@@ -25,9 +26,16 @@ import { scoped } from '../core/memory.js';
 export function fori<C>(lo: number, hi: number, body: (i: number, carry: C) => C, init: C): C {
   return scoped(() => {
     if (!Number.isInteger(lo) || !Number.isInteger(hi)) throw new ShapeError('fori', `lo and hi must be integers, got ${lo} and ${hi}`);
+    // Each step's intermediates (and the carry it replaced) are freed once the next carry exists.
+    const roll = new RollingScope();
     let carry = init;
-    for (let i = lo; i < hi; i++) carry = body(i, carry);
-    return carry;
+    try {
+      for (let i = lo; i < hi; i++) carry = roll.step(() => body(i, carry));
+    } catch (e) {
+      roll.abort();
+      throw e;
+    }
+    return roll.finish(carry);
   });
 }
 

@@ -19,6 +19,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { jvp } from '../transforms/forward.js';
 import { knownTruth } from './concrete.js';
 import { scoped } from '../core/memory.js';
+import { RollingScope } from '../solvers/common.js';
 
 interface WhileParams extends CallParams {
   readonly condFn: Fn;
@@ -116,12 +117,19 @@ function tangentLoop(params: WhileParams, inputs: Tensor[]): Tensor[] {
  */
 export function whileLoop<C>(condFn: (carry: C) => Tensor<[], 'bool'>, bodyFn: (carry: C) => C, init: C): C {
   return scoped(() => {
+    // Each step's intermediates (and the carry it replaced) are freed once the next carry exists.
+    const roll = new RollingScope();
     let carry = init;
-    for (;;) {
-      const truth = knownTruth('whileLoop', condFn(carry));
-      if (truth === false) return carry;
-      if (truth === undefined) return stagedLoop(condFn, bodyFn, carry);
-      carry = bodyFn(carry);
+    try {
+      for (;;) {
+        const truth = knownTruth('whileLoop', condFn(carry));
+        if (truth === false) return roll.finish(carry);
+        if (truth === undefined) return roll.finish(stagedLoop(condFn, bodyFn, carry));
+        carry = roll.step(() => bodyFn(carry));
+      }
+    } catch (e) {
+      roll.abort();
+      throw e;
     }
   });
 }
