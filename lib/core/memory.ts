@@ -3,7 +3,7 @@
  * too) and `memory()` (live tensors and bytes).
  */
 import { flatten } from './pytree.js';
-import { runInScope, type Releasable } from './scope.js';
+import { openScope, runInScope, type Releasable } from './scope.js';
 import { liveTensors, Tensor } from './tensor.js';
 
 function reachable(result: unknown): Set<Releasable> {
@@ -40,7 +40,17 @@ export function scope<R>(fn: () => R): R {
  * (how eager composites and loops avoid leaking intermediates). @internal
  */
 export function scoped<R>(fn: () => R): R {
-  return runInScope(fn, reachable);
+  // Synchronous only (no AsyncLocalStorage round trip): composites never return promises.
+  const close = openScope();
+  let result: R;
+  try {
+    result = fn();
+  } catch (e) {
+    close([]);
+    throw e;
+  }
+  close(reachable(result));
+  return result;
 }
 
 /** Live memory on the current backend. @public */
