@@ -189,3 +189,27 @@ describeEachBackend('fx.memory()', () => {
     expect(fx.memory()).toEqual(before);
   });
 });
+
+describeEachBackend('scopes that ended', () => {
+  it('code resumed after its async scope ended (a promise nobody awaited) belongs to the enclosing scope, not the ended one', async () => {
+    const x = fx.tensor([1, 2]);
+    let late: Promise<Any> | undefined;
+    const before = fx.memory().tensors;
+    const outer = await fx.scope(async () => {
+      await fx.scope(async () => {
+        late = (async () => {
+          await tick(5);
+          return fx.mul(x, 2); // made after the inner scope ended, while the outer is still open
+        })();
+        await tick();
+      });
+      const made = await late!;
+      expect(made.isDisposed).toBe(false);
+      return fx.add(made, 1);
+    });
+    expect(await late!.then((t) => t.isDisposed)).toBe(true); // the outer scope owned it and freed it
+    await expectClose(outer, [3, 5]);
+    expect(fx.memory().tensors).toBe(before + 1);
+    outer.dispose();
+  });
+});

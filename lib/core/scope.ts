@@ -54,7 +54,8 @@ const syncStack: Scope[] = [];
 const pendingAsync: Scope[] = [];
 
 function current(): Scope | undefined {
-  return syncStack[syncStack.length - 1] ?? asyncStore?.getStore() ?? pendingAsync[pendingAsync.length - 1];
+  // A continuation can outlive its scope (a promise nobody awaited): it then belongs to the nearest scope still open.
+  return openAncestor(syncStack[syncStack.length - 1] ?? asyncStore?.getStore() ?? pendingAsync[pendingAsync.length - 1]);
 }
 
 /** The nearest scope at or above `s` that is still open. */
