@@ -15,7 +15,6 @@ import { checkInputs, execute, planMemory, planMixed, type Plan } from './execut
 import { hostBackend, lowerToHost, runHost, type HostProgram } from './host.js';
 import { KernelCompileError } from './hostKernels.js';
 import { hasObservers } from '../core/hooks.js';
-import { openScope } from '../core/scope.js';
 import { fuse, fusionPays, maxFusedInputs } from './fuse.js';
 import { getBackend } from '@tensorflow/tfjs-core';
 
@@ -223,22 +222,15 @@ export function jit<F extends (...args: never[]) => unknown>(f: F, options: JitO
     }
     traces++;
     let outDef: TreeDef | undefined;
-    // Tensors made while tracing belong to a scope that ends with the trace: the program keeps its own hold on those it captured.
-    const close = openScope();
-    let raw: IR;
-    try {
-      raw = stage(
+    const raw = stage(
       (inputs) => {
         const [outLeaves, d] = flatten((f as unknown as (...a: unknown[]) => unknown)(...unflatten<unknown[]>(def, inputs)));
         outDef = d;
         return outLeaves;
       },
-        leaves.map(avalOf),
-        false,
-      );
-    } finally {
-      close([]);
-    }
+      leaves.map(avalOf),
+      false,
+    );
     const { ir, report } = optimize(raw);
     optimized.simplified += report.simplified;
     optimized.commonSubexpressions += report.commonSubexpressions;

@@ -8,7 +8,7 @@ import type { Params, Primitive } from './primitive.js';
 import { Trace, Tracer, bind, withMainTrace } from './trace.js';
 import { Tensor, showAval, type AbstractValue } from './tensor.js';
 import { ConcretizationError, TransformError } from './errors.js';
-import { registerInScope, type Releasable } from './scope.js';
+import { openScope, registerInScope, type Releasable } from './scope.js';
 
 /** A variable of the IR: one value with a known shape and dtype. @public */
 export class Var {
@@ -177,11 +177,19 @@ export class StagingTrace extends Trace {
  * Concrete values `f` closes over become constants of the IR.
  */
 export function stage(f: (inputs: Tensor[]) => Tensor[], inAvals: readonly AbstractValue[], owned = true): IR {
-  return withMainTrace(new StagingTrace(), (trace) => {
-    const inputs = inAvals.map((a) => trace.newInput(a));
-    const outputs = f(inputs);
-    return trace.finish(inputs, outputs, outputs.map((o) => ({ shape: o.shape, dtype: o.dtype })), owned);
-  });
+  // Concrete tensors made while staging are garbage once it ends: the IR holds its own reference to those it captured.
+  const close = openScope();
+  let ir: IR | undefined;
+  try {
+    ir = withMainTrace(new StagingTrace(), (trace) => {
+      const inputs = inAvals.map((a) => trace.newInput(a));
+      const outputs = f(inputs);
+      return trace.finish(inputs, outputs, outputs.map((o) => ({ shape: o.shape, dtype: o.dtype })), owned);
+    });
+    return ir;
+  } finally {
+    close(ir && owned ? [ir] : []);
+  }
 }
 
 /** Runs an IR on actual inputs through `bind` (so the run can itself be traced or differentiated). */

@@ -14,6 +14,7 @@ import type { Params, Primitive } from './primitive.js';
 import { ConcreteTensor, Tensor, type AbstractValue } from './tensor.js';
 import { TransformError } from './errors.js';
 import { hasObservers, onPrimitiveEvaluated } from './hooks.js';
+import { openScope, type Releasable } from './scope.js';
 
 /** One active transformation: its level on the stack and its interpreter. */
 export class MainTrace {
@@ -103,10 +104,28 @@ export function bind(prim: Primitive, inputs: readonly Tensor[], params: Params 
   const live = inputs.map(outlived);
   const top = topTrace(live);
   if (!top) {
-    if (prim.evalDirect) return prim.evalDirect(live, params);
+    if (prim.evalDirect) return evalDirectScoped(prim, live, params);
     return evaluate(prim, live.map((x) => x._concrete(`evaluating ${prim.name}`)), params);
   }
   return top.process(prim, live.map((x) => top.raise(x)), params);
+}
+
+/**
+ * Runs a primitive that evaluates by calling user code (a custom rule's
+ * function, a branch, a loop body) in a scope: what that code made besides
+ * the outputs is freed.
+ */
+function evalDirectScoped(prim: Primitive, inputs: readonly Tensor[], params: Params): Tensor[] {
+  const close = openScope();
+  let outs: Tensor[] | undefined;
+  try {
+    outs = prim.evalDirect!(inputs, params);
+    return outs;
+  } finally {
+    const keep = new Set<Releasable>();
+    outs?.forEach((o) => o._reach(keep));
+    close(keep);
+  }
 }
 
 /** A tracer whose transformation has ended stands for its known value. */

@@ -506,3 +506,50 @@ describeEachBackend('leaks: long loops of each transformation', (backend) => {
     });
   }
 });
+
+/** A body that makes tensors of its own (a fresh constant and a JS-number scalar) besides its result. */
+const making = (x: Any): Any => u.add(u.mul(x, 2), u.tensor([1, 2, 3, 4]));
+let yes: Any; // [] bool true
+let rows: Any; // [2, 2]
+const MAKING: Record<string, (v: Any) => unknown> = {
+  grad: (v) => u.grad((x: Any) => u.sum(making(x)))(v),
+  vjp: (v) => u.vjp(making, v),
+  jvp: (v) => u.jvp(making, [v], [v]),
+  linearize: (v) => u.linearize(making, v),
+  jacfwd: (v) => u.jacfwd(making)(v),
+  jacrev: (v) => u.jacrev(making)(v),
+  hessian: (v) => u.hessian((x: Any) => u.sum(making(x)))(v),
+  vmap: (v) => u.vmap((x: Any) => u.sum(u.mul(making(x), x)))(v),
+  jit: (v) => {
+    const f = u.jit(making);
+    const out = f(v);
+    f.clear();
+    return out;
+  },
+  checkpoint: (v) => u.checkpoint(making)(v),
+  customJvp: (v) => u.customJvp(making, ([x]: Any[], [t]: Any[]) => [making(x!), t])(v),
+  customVjp: (v) => u.customVjp(making, (x: Any) => [making(x), null], (_r: null, g: Any) => [g])(v),
+  cond: (v) => u.cond(yes, making, making, v),
+  fori: (v) => u.fori(0, 3, (_i: number, c: Any) => making(c), v),
+  whileLoop: (v) => u.whileLoop((c: Any) => u.less(u.sum(c), 100), making, v),
+  scan: (v) => u.scan((c: Any, row: Any) => [making(c), u.sum(row)], v, rows),
+  makeIR: (v) => u.makeIR(making)(v),
+};
+
+describeEachBackend('leaks: a body that makes tensors of its own', () => {
+  let v: Any;
+  beforeAll(() => {
+    v = fx.tensor([0.5, 1, 1.5, 2]);
+    yes = fx.scalar(1, 'bool');
+    rows = fx.tensor([[1, 2], [3, 4]]);
+  });
+
+  it('every transformation and control-flow op, called eagerly on it, frees what the body made besides the result', () => {
+    const leaks: string[] = [];
+    for (const [name, call] of Object.entries(MAKING)) {
+      const n = leftBehind(() => call(v));
+      if (n !== 0) leaks.push(`${name} (+${n})`);
+    }
+    expect(leaks).toEqual([]);
+  });
+});
