@@ -9,7 +9,10 @@ import { describeEachBackend, expectClose } from '../testing/backends.js';
 
 type S = fx.Tensor<[], 'float32'>;
 
-describeEachBackend('eager loop memory', () => {
+describeEachBackend('eager loop memory', (backend) => {
+  // An eager whileLoop reads its condition synchronously, which webgpu cannot do in Node.
+  const syncReads = backend !== 'webgpu';
+
   it('fori: 1,000 steps hold a bounded number of tensors while running, and none after', async () => {
     const x = fx.scalar(0.5);
     const start = fx.memory().tensors;
@@ -24,7 +27,7 @@ describeEachBackend('eager loop memory', () => {
     out.dispose();
   });
 
-  it('whileLoop: 1,000 steps hold a bounded number of tensors while running', async () => {
+  it.runIf(syncReads)('whileLoop: 1,000 steps hold a bounded number of tensors while running', async () => {
     const x = fx.scalar(0);
     const start = fx.memory().tensors;
     let peak = 0;
@@ -61,6 +64,7 @@ describeEachBackend('eager loop memory', () => {
 
   it('derivatives through the rolling loops are unchanged: d/dx of x·2⁵ and of the doubling while loop', async () => {
     await expectClose(fx.grad((x: S) => fx.fori(0, 5, (_i, c: S) => fx.mul(c, 2), x))(fx.scalar(0.3)), 32);
+    if (!syncReads) return;
     await expectClose(fx.grad((x: S) => fx.whileLoop((c: S) => fx.less(c, 10), (c: S) => fx.mul(c, 2), x))(fx.scalar(0.3)), 64);
   });
 });
