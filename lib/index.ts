@@ -49,6 +49,9 @@ export * as random from './random/keys.js';
 // The seam to fluxion/effects: grad/vjp/jvp overloads for effect programs mention these.
 export { EFFECT_PROGRAM, type EffectProgramLike, type EffectProgramTag, type EffectPrograms, type EffectProgramOf, type EffectRowOf, type EffectValueOf, type CheckNoIO, type CheckEffectful, type CheckResultNoIO } from './core/effect-hook.js';
 
+// Memory (branch memory): the error for async scopes a platform cannot isolate.
+export { ScopeError } from './core/scope.js';
+
 await initDefaultBackend();
 // Special values, empty tensors and allocation limits (docs/conventions.md).
 export { AllocationError } from './core/allocation.js';

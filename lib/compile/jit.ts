@@ -6,7 +6,7 @@
  * functions compose with every transformation.
  */
 import { stage, evalIR, type IR } from '../core/ir.js';
-import { flatten, treeKey, unflatten, type TreeDef } from '../core/pytree.js';
+import { flatten, unflatten, type TreeDef } from '../core/pytree.js';
 import { ConcreteTensor, Tensor, avalOf, showAval } from '../core/tensor.js';
 import { Tracer } from '../core/trace.js';
 import { zerosLike } from '../core/creation.js';
@@ -25,6 +25,8 @@ export interface JitStats {
   readonly traces: number;
   /** Calls answered from the cache. */
   readonly cacheHits: number;
+  /** Programs dropped from the cache (least recently used first) to stay within `cacheSize`. */
+  readonly evictions: number;
   /** Peak bytes of intermediates during the last compiled run. */
   readonly peakBytes: number;
   /** Equations removed by the optimizer over all traces, and fused groups formed. */
@@ -38,7 +40,7 @@ export interface Jitted<F extends (...args: never[]) => unknown> {
   stats(): JitStats;
   /** The optimized IR for these arguments (tracing if needed). */
   lower(...args: Parameters<F>): IR;
-  /** Frees every cached program and the constants it holds. */
+  /** Frees every cached program and the constants it holds (tensors captured while tracing). */
   clear(): void;
 }
 
@@ -54,7 +56,98 @@ export interface JitOptions {
    * large (default true; see docs/backends.md). `false` always calls tfjs kernels.
    */
   readonly host?: boolean;
+  /**
+   * Compiled programs kept per jitted function (default 64); beyond it the
+   * least recently used is dropped and its constants freed (counted in
+   * `stats().evictions`).
+   */
+  readonly cacheSize?: number;
 }
+
+/** Default of `JitOptions.cacheSize`. */
+export const DEFAULT_JIT_CACHE_SIZE = 64;
+
+/** Ids for values keyed by identity (functions, class instances, Maps): weak, so keying retains nothing. */
+const identityIds = new WeakMap<object, number>();
+let nextIdentityId = 0;
+
+function identityId(x: object): number {
+  let id = identityIds.get(x);
+  if (id === undefined) {
+    id = nextIdentityId++;
+    identityIds.set(x, id);
+  }
+  return id;
+}
+
+/** A length-prefixed string: no choice of characters inside can imitate the text around it. */
+function quoted(s: string): string {
+  return `${s.length}:${s}`;
+}
+
+/**
+ * The cache key of a static (non-tensor) argument leaf. Numbers are told
+ * apart as `Object.is` does (NaN, 0, −0, ±Infinity each their own key);
+ * strings are length-prefixed; functions, symbols and objects other than
+ * plain objects and arrays (which the pytree already walked) are keyed by
+ * identity, never by their text or contents.
+ */
+function staticKey(value: unknown, symbols: Map<symbol, number>): string {
+  switch (typeof value) {
+    case 'number':
+      return Object.is(value, -0) ? 'n-0' : `n${String(value)}`;
+    case 'string':
+      return `s${quoted(value)}`;
+    case 'boolean':
+      return value ? 'T' : 'F';
+    case 'undefined':
+      return 'u';
+    case 'bigint':
+      return `b${value.toString()}`;
+    case 'symbol': {
+      // Symbols cannot be weak keys here; their ids live with this jitted function only.
+      let id = symbols.get(value);
+      if (id === undefined) symbols.set(value, (id = symbols.size));
+      return `y${id}`;
+    }
+    case 'function':
+    case 'object':
+      return value === null ? 'N' : `o${identityId(value)}`;
+  }
+}
+
+/** The cache key of an argument structure: length-prefixed object keys, so `{a:1,b:x}` and `{'a:1,b':x}` differ. */
+function structureKey(def: TreeDef, symbols: Map<symbol, number>): string {
+  switch (def.kind) {
+    case 'leaf':
+      return '*';
+    case 'static':
+      return staticKey(def.value, symbols);
+    case 'array':
+      return `[${def.children.length}${def.children.map((c) => structureKey(c, symbols)).join('')}]`;
+    case 'object':
+      return `{${def.keys.length}${def.keys.map((k, i) => quoted(k) + structureKey(def.children[i]!, symbols)).join('')}}`;
+  }
+}
+
+/** A static value for messages (JSON where it can, never throwing). */
+function showStatic(value: unknown): string {
+  if (typeof value === 'number') return Object.is(value, -0) ? '-0' : String(value);
+  if (typeof value === 'bigint') return `${value}n`;
+  if (typeof value === 'function') return `function ${value.name || '(anonymous)'}`;
+  if (typeof value === 'symbol') return value.toString();
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return Object.prototype.toString.call(value);
+  }
+}
+
+/** Frees what a dropped jitted function's cache still holds, once the function is garbage-collected. */
+const dropped = new FinalizationRegistry<Map<string, Compiled>>((cache) => {
+  for (const c of cache.values()) c.ir._release();
+  cache.clear();
+});
 
 interface Compiled {
   /** What runs on concrete inputs: optimized, fused where the backend gains, memory-planned. */
@@ -81,7 +174,7 @@ function describeLeaves(def: TreeDef, leaves: readonly Tensor[]): LeafSig[] {
   let i = 0;
   const walk = (d: TreeDef, path: string) => {
     if (d.kind === 'leaf') out.push({ path, text: showAval(avalOf(leaves[i++]!)) });
-    else if (d.kind === 'static') out.push({ path, text: `static ${typeof d.value === 'bigint' ? `${d.value}n` : JSON.stringify(d.value)}` });
+    else if (d.kind === 'static') out.push({ path, text: `static ${showStatic(d.value)}` });
     else if (d.kind === 'array') d.children.forEach((c, j) => walk(c, path ? `${path}[${j}]` : `argument ${j}`));
     else d.children.forEach((c, j) => walk(c, `${path}.${d.keys[j]}`));
   };
@@ -104,10 +197,14 @@ function describeLeaves(def: TreeDef, leaves: readonly Tensor[]): LeafSig[] {
  */
 export function jit<F extends (...args: never[]) => unknown>(f: F, options: JitOptions = {}): Jitted<F> {
   const cache = new Map<string, Compiled>();
+  const symbols = new Map<symbol, number>();
   const signatures: LeafSig[][] = [];
   const threshold = options.retraceWarning ?? 8;
+  const cacheSize = options.cacheSize ?? DEFAULT_JIT_CACHE_SIZE;
+  if (!Number.isInteger(cacheSize) || cacheSize < 1) throw new RangeError(`jit: cacheSize must be a positive integer, got ${cacheSize}`);
   let traces = 0;
   let cacheHits = 0;
+  let evictions = 0;
   let peakBytes = 0;
   let warned = false;
   const optimized: OptimizeReport & { fused: number } = { simplified: 0, commonSubexpressions: 0, deadCode: 0, fused: 0 };
@@ -115,10 +212,13 @@ export function jit<F extends (...args: never[]) => unknown>(f: F, options: JitO
   const compile = (args: readonly unknown[]): [Compiled, Tensor[]] => {
     const [leaves, def] = flatten(args);
     const backend = getBackend();
-    const key = `${backend}|${treeKey(def)}|${leaves.map((t) => showAval(avalOf(t))).join(';')}`;
+    const key = `${backend}|${structureKey(def, symbols)}|${leaves.map((t) => showAval(avalOf(t))).join(';')}`;
     const hit = cache.get(key);
     if (hit) {
       cacheHits++;
+      // Least recently used order: a hit moves to the end.
+      cache.delete(key);
+      cache.set(key, hit);
       return [hit, leaves];
     }
     traces++;
@@ -159,6 +259,12 @@ export function jit<F extends (...args: never[]) => unknown>(f: F, options: JitO
     const plan = planMemory(fusedIR);
     const compiled = { plan, host, mixed, lowered: host ? host.ir : (mixed ?? plan).ir, ir, outDef: outDef! };
     cache.set(key, compiled);
+    while (cache.size > cacheSize) {
+      const [oldest, evicted] = cache.entries().next().value!;
+      cache.delete(oldest);
+      evicted.ir._release();
+      evictions++;
+    }
     const sig = describeLeaves(def, leaves);
     signatures.push(sig);
     if (signatures.length > threshold && !warned) {
@@ -193,11 +299,12 @@ export function jit<F extends (...args: never[]) => unknown>(f: F, options: JitO
     return unaliased(unflatten(compiled.outDef, outputs), leaves);
   }) as Jitted<F>;
 
-  jitted.stats = () => ({ traces, cacheHits, peakBytes, optimized: { ...optimized } });
+  jitted.stats = () => ({ traces, cacheHits, evictions, peakBytes, optimized: { ...optimized } });
   jitted.lower = (...args) => compile(args)[0].lowered;
   jitted.clear = () => {
     for (const c of cache.values()) c.ir._release();
     cache.clear();
   };
+  dropped.register(jitted, cache);
   return jitted;
 }

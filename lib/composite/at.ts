@@ -30,6 +30,7 @@ import { mul } from '../primitives/mul.js';
 import { reshape } from '../primitives/reshape.js';
 import { scatter } from '../primitives/scatter.js';
 import { sub } from '../primitives/sub.js';
+import { scoped } from '../core/memory.js';
 
 /**
  * Indexed rows of a tensor, ready for a functional update (see {@link at}).
@@ -115,20 +116,24 @@ export function at(x: AnyTensor, idx: AnyTensor | number): IndexedRows<number[],
     const surviving = mul(u, cast(reshape(survives, [...indexShape, ...ones]), x.dtype));
     return add(kept, scatter(i, surviving, x.shape, 0));
   };
+  // Each method scopes its intermediates (index tensors, masks, coerced numbers): only its result survives.
   return {
-    get: () => get(index()),
-    set: (v) => {
-      const u = updates('set', v);
-      return set(index(), u);
-    },
-    add: (v) => {
-      const u = updates('add', v);
-      return add(x, scatter(index(), u, x.shape, 0));
-    },
-    mul: (v) => {
-      const u = updates('mul', v);
-      const i = index();
-      return set(i, mul(get(i), u));
-    },
+    get: () => scoped(() => get(index())),
+    set: (v) =>
+      scoped(() => {
+        const u = updates('set', v);
+        return set(index(), u);
+      }),
+    add: (v) =>
+      scoped(() => {
+        const u = updates('add', v);
+        return add(x, scatter(index(), u, x.shape, 0));
+      }),
+    mul: (v) =>
+      scoped(() => {
+        const u = updates('mul', v);
+        const i = index();
+        return set(i, mul(get(i), u));
+      }),
   };
 }

@@ -10,6 +10,7 @@ import { matmul } from '../primitives/matmul.js';
 import { mul } from '../primitives/mul.js';
 import { reshape } from '../primitives/reshape.js';
 import { sum } from '../primitives/sum.js';
+import { scoped } from '../core/memory.js';
 
 /**
  * `a · b` for float32 vectors and matrices: vector·vector → scalar (the inner
@@ -30,16 +31,18 @@ export function dot<K extends Dim, N extends Dim>(a: Tensor<[K], 'float32'>, b: 
 /** @public */
 export function dot<M extends Dim, K extends Dim, N extends Dim>(a: Tensor<[M, K], 'float32'>, b: Tensor<[NoInfer<K>, N], 'float32'>): Tensor<[M, N], 'float32'>;
 export function dot(a: AnyTensor, b: AnyTensor): AnyTensor {
-  requireDtype('dot', 'a', a, ['float32']);
-  requireDtype('dot', 'b', b, ['float32']);
-  if (a.rank < 1 || a.rank > 2 || b.rank < 1 || b.rank > 2) {
-    throw new ShapeError('dot', `expects vectors or matrices, got a ${showShape(a.shape)} and b ${showShape(b.shape)} (use fx.matmul for batches)`);
-  }
-  const k = a.shape[a.rank - 1]!;
-  const k2 = b.shape[0]!;
-  if (k !== k2) throw new ShapeError('dot', `inner dims ${k} and ${k2} differ (a ${showShape(a.shape)}, b ${showShape(b.shape)})`);
-  if (a.rank === 1 && b.rank === 1) return sum(mul(a, b));
-  if (a.rank === 2 && b.rank === 2) return matmul(a, b);
-  if (a.rank === 2) return reshape(matmul(a, reshape(b, [k, 1])), [a.shape[0]!]);
-  return reshape(matmul(reshape(a, [1, k]), b), [b.shape[1]!]);
+  return scoped(() => {
+    requireDtype('dot', 'a', a, ['float32']);
+    requireDtype('dot', 'b', b, ['float32']);
+    if (a.rank < 1 || a.rank > 2 || b.rank < 1 || b.rank > 2) {
+      throw new ShapeError('dot', `expects vectors or matrices, got a ${showShape(a.shape)} and b ${showShape(b.shape)} (use fx.matmul for batches)`);
+    }
+    const k = a.shape[a.rank - 1]!;
+    const k2 = b.shape[0]!;
+    if (k !== k2) throw new ShapeError('dot', `inner dims ${k} and ${k2} differ (a ${showShape(a.shape)}, b ${showShape(b.shape)})`);
+    if (a.rank === 1 && b.rank === 1) return sum(mul(a, b));
+    if (a.rank === 2 && b.rank === 2) return matmul(a, b);
+    if (a.rank === 2) return reshape(matmul(a, reshape(b, [k, 1])), [a.shape[0]!]);
+    return reshape(matmul(reshape(a, [1, k]), b), [b.shape[1]!]);
+  });
 }

@@ -12,6 +12,7 @@ import { log } from '../primitives/log.js';
 import { sub } from '../primitives/sub.js';
 import { reduceAxes, sum } from '../primitives/sum.js';
 import { stableShift } from './logsumexp.js';
+import { scoped } from '../core/memory.js';
 
 /**
  * The logarithm of `softmax(x, axis)`, computed stably (default axis -1; a
@@ -24,8 +25,10 @@ import { stableShift } from './logsumexp.js';
  * @public
  */
 export function logSoftmax<S extends Shape>(x: Tensor<S, 'float32'>, axis: number | number[] = -1): Tensor<S, 'float32'> {
-  requireDtype('logSoftmax', 'x', x, ['float32']);
-  const axes = reduceAxes('logSoftmax', x.rank, axis);
-  const shifted = sub(x as AnyTensor, stableShift(x, axes));
-  return sub(shifted, log(sum(exp(shifted), axes, true))) as never;
+  return scoped(() => {
+    requireDtype('logSoftmax', 'x', x, ['float32']);
+    const axes = reduceAxes('logSoftmax', x.rank, axis);
+    const shifted = sub(x as AnyTensor, stableShift(x, axes));
+    return sub(shifted, log(sum(exp(shifted), axes, true))) as never;
+  });
 }

@@ -23,6 +23,7 @@ import { stopGradient } from '../primitives/stopGradient.js';
 import { sub } from '../primitives/sub.js';
 import { reduceAxes, reducedShape, sum } from '../primitives/sum.js';
 import { where } from '../primitives/where.js';
+import { scoped } from '../core/memory.js';
 
 /**
  * The constant shift used by the stable reductions: the maximum over `axes`
@@ -61,8 +62,10 @@ export function logsumexp<S extends Shape, const A extends number | number[] | u
   axis?: A & Checked<ReduceResult<S, A, K>>,
   keepDims?: K,
 ): Tensor<Reduce<S, A, K>, 'float32'> {
-  requireDtype('logsumexp', 'x', x, ['float32']);
-  const axes = reduceAxes('logsumexp', x.rank, axis);
-  const kept = logsumexpKept(x, axes);
-  return (keepDims ? kept : reshape(kept, reducedShape(x.shape, axes, false))) as never;
+  return scoped(() => {
+    requireDtype('logsumexp', 'x', x, ['float32']);
+    const axes = reduceAxes('logsumexp', x.rank, axis);
+    const kept = logsumexpKept(x, axes);
+    return (keepDims ? kept : reshape(kept, reducedShape(x.shape, axes, false))) as never;
+  });
 }

@@ -4,6 +4,7 @@ import type { AnyTensor, Tensor } from '../core/tensor.js';
 import { div } from '../primitives/div.js';
 import { requireDtype } from '../primitives/define.js';
 import { reduceAxes, sum } from '../primitives/sum.js';
+import { scoped } from '../core/memory.js';
 
 /**
  * The average over `axis` (a number, a list, or all axes when omitted),
@@ -20,8 +21,10 @@ export function mean<S extends Shape, const A extends number | number[] | undefi
   axis?: A & Checked<ReduceResult<S, A, K>>,
   keepDims?: K,
 ): Tensor<Reduce<S, A, K>, 'float32'> {
-  requireDtype('mean', 'x', x, ['float32']);
-  const axes = reduceAxes('mean', x.rank, axis);
-  const count = axes.reduce((n, a) => n * x.shape[a]!, 1);
-  return div(sum(x as AnyTensor, axes, keepDims ?? false), count) as never;
+  return scoped(() => {
+    requireDtype('mean', 'x', x, ['float32']);
+    const axes = reduceAxes('mean', x.rank, axis);
+    const count = axes.reduce((n, a) => n * x.shape[a]!, 1);
+    return div(sum(x as AnyTensor, axes, keepDims ?? false), count) as never;
+  });
 }

@@ -11,6 +11,7 @@ import { exp } from '../primitives/exp.js';
 import { sub } from '../primitives/sub.js';
 import { reduceAxes, sum } from '../primitives/sum.js';
 import { stableShift } from './logsumexp.js';
+import { scoped } from '../core/memory.js';
 
 /**
  * Normalized exponentials over `axis` (default -1, the last axis; a list
@@ -23,8 +24,10 @@ import { stableShift } from './logsumexp.js';
  * @public
  */
 export function softmax<S extends Shape>(x: Tensor<S, 'float32'>, axis: number | number[] = -1): Tensor<S, 'float32'> {
-  requireDtype('softmax', 'x', x, ['float32']);
-  const axes = reduceAxes('softmax', x.rank, axis);
-  const e = exp(sub(x as AnyTensor, stableShift(x, axes)));
-  return div(e, sum(e, axes, true)) as never;
+  return scoped(() => {
+    requireDtype('softmax', 'x', x, ['float32']);
+    const axes = reduceAxes('softmax', x.rank, axis);
+    const e = exp(sub(x as AnyTensor, stableShift(x, axes)));
+    return div(e, sum(e, axes, true)) as never;
+  });
 }

@@ -5,6 +5,7 @@ import type { AnyTensor, Tensor } from '../core/tensor.js';
 import { concat } from '../primitives/concat.js';
 import { sameShape } from '../primitives/define.js';
 import { expandDims, insertionAxis } from './expandDims.js';
+import { scoped } from '../core/memory.js';
 
 /**
  * Stacks tensors of one shape along a new axis `axis` (default 0): stacking
@@ -34,13 +35,15 @@ export function stack<S extends Shape, D extends Dtype>(xs: readonly Tensor<S, D
 /** @public */
 export function stack<S extends Shape, D extends Dtype>(xs: readonly Tensor<S, D>[], axis: number): Tensor<number[], D>;
 export function stack(xs: readonly AnyTensor[], axis = 0): AnyTensor {
-  if (xs.length === 0) throw new ShapeError('stack', 'needs at least one tensor');
-  const first = xs[0]!;
-  xs.forEach((x, i) => {
-    if (!sameShape(x.shape, first.shape)) {
-      throw new ShapeError('stack', `tensor ${i} has shape ${showShape(x.shape)} but tensor 0 has shape ${showShape(first.shape)}; stacked tensors must have one shape`);
-    }
+  return scoped(() => {
+    if (xs.length === 0) throw new ShapeError('stack', 'needs at least one tensor');
+    const first = xs[0]!;
+    xs.forEach((x, i) => {
+      if (!sameShape(x.shape, first.shape)) {
+        throw new ShapeError('stack', `tensor ${i} has shape ${showShape(x.shape)} but tensor 0 has shape ${showShape(first.shape)}; stacked tensors must have one shape`);
+      }
+    });
+    const at = insertionAxis('stack', axis, first.shape);
+    return concat(xs.map((x) => expandDims(x, at)), at);
   });
-  const at = insertionAxis('stack', axis, first.shape);
-  return concat(xs.map((x) => expandDims(x, at)), at);
 }

@@ -21,6 +21,7 @@ import { where } from '../primitives/where.js';
 import { jvp } from '../transforms/forward.js';
 import { knownTruth } from './concrete.js';
 import { unaliased } from '../core/alias.js';
+import { scoped } from '../core/memory.js';
 
 interface CondParams extends CallParams {
   readonly onTrue: Fn;
@@ -85,21 +86,26 @@ export const condPrimitive: Primitive<CondParams> = {
  * @public
  */
 export function cond<Ops, R>(pred: Tensor<[], 'bool'>, onTrue: (operands: Ops) => R, onFalse: (operands: Ops) => R, operands: Ops): R {
-  const truth = knownTruth('cond', pred);
   // A branch that returns an operand gives a fresh handle: results never alias inputs.
-  if (truth !== undefined) return unaliased(truth ? onTrue(operands) : onFalse(operands), operands);
-  const [leaves, inDef] = flatten(operands);
-  const rebuild = (xs: unknown[]) => unflatten<Ops>(inDef, xs);
-  const onTrueFlat = (...xs: unknown[]) => onTrue(rebuild(xs));
-  const params: CondParams = {
-    fn: onTrueFlat,
-    onTrue: onTrueFlat,
-    onFalse: (...xs: unknown[]) => onFalse(rebuild(xs)),
-    inDef: flatDef(leaves.length),
-    outDef: {},
-  };
-  const outs = bind(condPrimitive as Primitive, [pred, ...leaves], params);
-  return unaliased(unflatten<R>(params.outDef.def!, outs), operands);
+  return unaliased(
+    scoped(() => {
+    const truth = knownTruth('cond', pred);
+    if (truth !== undefined) return truth ? onTrue(operands) : onFalse(operands);
+    const [leaves, inDef] = flatten(operands);
+    const rebuild = (xs: unknown[]) => unflatten<Ops>(inDef, xs);
+    const onTrueFlat = (...xs: unknown[]) => onTrue(rebuild(xs));
+    const params: CondParams = {
+      fn: onTrueFlat,
+      onTrue: onTrueFlat,
+      onFalse: (...xs: unknown[]) => onFalse(rebuild(xs)),
+      inDef: flatDef(leaves.length),
+      outDef: {},
+    };
+    const outs = bind(condPrimitive as Primitive, [pred, ...leaves], params);
+    return unflatten<R>(params.outDef.def!, outs);
+    }),
+    operands,
+  );
 }
 
 

@@ -13,6 +13,8 @@ import { reshape } from '../primitives/reshape.js';
 import { slice } from '../primitives/slice.js';
 import { stack } from '../composite/stack.js';
 import { unaliased } from '../core/alias.js';
+import { scoped } from '../core/memory.js';
+import { RollingScope } from '../solvers/common.js';
 
 /**
  * `for (i = lo; i < hi; i++) carry = body(i, carry)`; `i` is a JS number.
@@ -23,11 +25,23 @@ import { unaliased } from '../core/alias.js';
  * @public
  */
 export function fori<C>(lo: number, hi: number, body: (i: number, carry: C) => C, init: C): C {
-  if (!Number.isInteger(lo) || !Number.isInteger(hi)) throw new ShapeError('fori', `lo and hi must be integers, got ${lo} and ${hi}`);
-  let carry = init;
-  for (let i = lo; i < hi; i++) carry = body(i, carry);
   // Zero steps (or a body that returns its carry) give fresh handles: results never alias inputs.
-  return unaliased(carry, init);
+  return unaliased(
+    scoped(() => {
+    if (!Number.isInteger(lo) || !Number.isInteger(hi)) throw new ShapeError('fori', `lo and hi must be integers, got ${lo} and ${hi}`);
+    // Each step's intermediates (and the carry it replaced) are freed once the next carry exists.
+    const roll = new RollingScope();
+    let carry = init;
+    try {
+      for (let i = lo; i < hi; i++) carry = roll.step(() => body(i, carry));
+    } catch (e) {
+      roll.abort();
+      throw e;
+    }
+    return roll.finish(carry);
+    }),
+    init,
+  );
 }
 
 /** Row `i` of a tensor along axis 0. */
@@ -64,27 +78,29 @@ type LeadingDim<T> = T extends Tensor<[infer N extends number, ...number[]], Dty
  * @public
  */
 export function scan<C, Xs, Y>(fn: (carry: C, x: Unstacked<Xs>) => [C, Y], init: C, xs: Xs): [C, Stacked<Y, LeadingDim<Xs>>] {
-  const [xLeaves, xDef] = flatten(xs);
-  if (xLeaves.length === 0) throw new ShapeError('scan', 'xs must contain at least one tensor');
-  const n = xLeaves[0]!.shape[0];
-  xLeaves.forEach((x, i) => {
-    if (x.rank === 0 || x.shape[0] !== n) {
-      throw new ShapeError('scan', `every tensor in xs needs the same leading axis: leaf 0 has shape ${showShape(xLeaves[0]!.shape)}, leaf ${i} has ${showShape(x.shape)}`);
+  return scoped(() => {
+    const [xLeaves, xDef] = flatten(xs);
+    if (xLeaves.length === 0) throw new ShapeError('scan', 'xs must contain at least one tensor');
+    const n = xLeaves[0]!.shape[0];
+    xLeaves.forEach((x, i) => {
+      if (x.rank === 0 || x.shape[0] !== n) {
+        throw new ShapeError('scan', `every tensor in xs needs the same leading axis: leaf 0 has shape ${showShape(xLeaves[0]!.shape)}, leaf ${i} has ${showShape(x.shape)}`);
+      }
+    });
+    if (n === undefined || n === 0) throw new ShapeError('scan', 'xs must have a non-empty leading axis');
+    let carry = init;
+    const ys: Tensor[][] = [];
+    let yDef: ReturnType<typeof flatten>[1] | undefined;
+    for (let i = 0; i < n; i++) {
+      const x = unflatten<Unstacked<Xs>>(xDef, xLeaves.map((leaf) => row(leaf, i)));
+      const [next, y] = fn(carry, x);
+      carry = next;
+      const [yLeaves, def] = flatten(y);
+      yDef ??= def;
+      ys.push(yLeaves);
     }
+    const stacked = ys[0]!.map((_, j) => stack(ys.map((step) => step[j]! as AnyTensor)));
+    // A body that returns its carry unchanged gives fresh handles: results never alias inputs.
+    return unaliased([carry, unflatten<Stacked<Y, LeadingDim<Xs>>>(yDef!, stacked)] as [C, Stacked<Y, LeadingDim<Xs>>], init);
   });
-  if (n === undefined || n === 0) throw new ShapeError('scan', 'xs must have a non-empty leading axis');
-  let carry = init;
-  const ys: Tensor[][] = [];
-  let yDef: ReturnType<typeof flatten>[1] | undefined;
-  for (let i = 0; i < n; i++) {
-    const x = unflatten<Unstacked<Xs>>(xDef, xLeaves.map((leaf) => row(leaf, i)));
-    const [next, y] = fn(carry, x);
-    carry = next;
-    const [yLeaves, def] = flatten(y);
-    yDef ??= def;
-    ys.push(yLeaves);
-  }
-  const stacked = ys[0]!.map((_, j) => stack(ys.map((step) => step[j]! as AnyTensor)));
-  // A body that returns its carry unchanged gives fresh handles: results never alias inputs.
-  return unaliased([carry, unflatten<Stacked<Y, LeadingDim<Xs>>>(yDef!, stacked)] as [C, Stacked<Y, LeadingDim<Xs>>], init);
 }

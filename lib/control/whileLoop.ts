@@ -19,6 +19,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { jvp } from '../transforms/forward.js';
 import { knownTruth } from './concrete.js';
 import { unaliased } from '../core/alias.js';
+import { scoped } from '../core/memory.js';
+import { RollingScope } from '../solvers/common.js';
 
 interface WhileParams extends CallParams {
   readonly condFn: Fn;
@@ -115,14 +117,26 @@ function tangentLoop(params: WhileParams, inputs: Tensor[]): Tensor[] {
  * @public
  */
 export function whileLoop<C>(condFn: (carry: C) => Tensor<[], 'bool'>, bodyFn: (carry: C) => C, init: C): C {
-  let carry = init;
-  for (;;) {
-    const truth = knownTruth('whileLoop', condFn(carry));
-    // Results never alias inputs: a loop that runs zero times gives fresh handles.
-    if (truth === false) return unaliased(carry, init);
-    if (truth === undefined) return unaliased(stagedLoop(condFn, bodyFn, carry), init);
-    carry = bodyFn(carry);
-  }
+  // Results never alias inputs: a loop that runs zero times gives fresh handles.
+  return unaliased(
+    scoped(() => {
+    // Each step's intermediates (and the carry it replaced) are freed once the next carry exists.
+    const roll = new RollingScope();
+    let carry = init;
+    try {
+      for (;;) {
+        const truth = knownTruth('whileLoop', condFn(carry));
+        if (truth === false) return roll.finish(carry);
+        if (truth === undefined) return roll.finish(stagedLoop(condFn, bodyFn, carry));
+        carry = roll.step(() => bodyFn(carry));
+      }
+    } catch (e) {
+      roll.abort();
+      throw e;
+    }
+    }),
+    init,
+  );
 }
 
 function stagedLoop<C>(condFn: (carry: C) => Tensor<[], 'bool'>, bodyFn: (carry: C) => C, init: C): C {

@@ -8,7 +8,7 @@ import type { Params, Primitive } from './primitive.js';
 import { Trace, Tracer, bind, withMainTrace } from './trace.js';
 import { Tensor, showAval, type AbstractValue } from './tensor.js';
 import { ConcretizationError, TransformError } from './errors.js';
-import { registerInScope, type Releasable } from './scope.js';
+import { openScope, registerInScope, type Releasable } from './scope.js';
 import { checkAllocation } from './allocation.js';
 
 /** A variable of the IR: one value with a known shape and dtype. @public */
@@ -116,6 +116,7 @@ export class StagingTrace extends Trace {
   private readonly constVars: Var[] = [];
   private readonly constValues: Tensor[] = [];
   private readonly constIndex = new Map<Tensor, StagedTracer>();
+  private finished = false;
 
   newVar(aval: AbstractValue): Var {
     return new Var(this.nextId++, aval);
@@ -146,6 +147,13 @@ export class StagingTrace extends Trace {
     return outs;
   }
 
+  /** The staged function threw: drop the holds `lift` took on captured constants (no IR will own them). */
+  override abandon(): void {
+    if (this.finished) return;
+    this.finished = true;
+    for (const c of this.constValues) c._release();
+  }
+
   /**
    * Closes the program over `inputs` with `outputs` (null = symbolic zero of
    * `outAvals[i]`). The IR belongs to the current scope unless `owned` is
@@ -153,6 +161,7 @@ export class StagingTrace extends Trace {
    */
   finish(inputs: readonly StagedTracer[], outputs: readonly (Tensor | null)[], outAvals: readonly AbstractValue[], owned = true): IR {
     const outVars = outputs.map((o) => (o === null ? null : (this.raise(o) as StagedTracer).variable));
+    this.finished = true;
     const ir = new IR(
       inputs.map((t) => t.variable),
       this.constVars,
@@ -171,11 +180,19 @@ export class StagingTrace extends Trace {
  * Concrete values `f` closes over become constants of the IR.
  */
 export function stage(f: (inputs: Tensor[]) => Tensor[], inAvals: readonly AbstractValue[], owned = true): IR {
-  return withMainTrace(new StagingTrace(), (trace) => {
-    const inputs = inAvals.map((a) => trace.newInput(a));
-    const outputs = f(inputs);
-    return trace.finish(inputs, outputs, outputs.map((o) => ({ shape: o.shape, dtype: o.dtype })), owned);
-  });
+  // Concrete tensors made while staging are garbage once it ends: the IR holds its own reference to those it captured.
+  const close = openScope();
+  let ir: IR | undefined;
+  try {
+    ir = withMainTrace(new StagingTrace(), (trace) => {
+      const inputs = inAvals.map((a) => trace.newInput(a));
+      const outputs = f(inputs);
+      return trace.finish(inputs, outputs, outputs.map((o) => ({ shape: o.shape, dtype: o.dtype })), owned);
+    });
+    return ir;
+  } finally {
+    close(ir && owned ? [ir] : []);
+  }
 }
 
 /** Runs an IR on actual inputs through `bind` (so the run can itself be traced or differentiated). */

@@ -151,6 +151,7 @@ export class ConcreteTensor<S extends Shape = Shape, D extends Dtype = Dtype> ex
   constructor(t: tf.Tensor) {
     super(t.shape, t.dtype as D);
     this._tf = t;
+    live.add(this);
     registerInScope(this);
   }
 
@@ -167,6 +168,7 @@ export class ConcreteTensor<S extends Shape = Shape, D extends Dtype = Dtype> ex
   dispose(): void {
     this._refs = 0;
     this._tf.dispose();
+    live.delete(this);
   }
 
   get isDisposed(): boolean {
@@ -178,12 +180,40 @@ export class ConcreteTensor<S extends Shape = Shape, D extends Dtype = Dtype> ex
   }
 
   override _release(): void {
-    if (this._refs > 0 && --this._refs === 0) this._tf.dispose();
+    if (this._refs > 0 && --this._refs === 0) {
+      this._tf.dispose();
+      live.delete(this);
+    }
   }
 
   override _reach(into: Set<Releasable>): void {
     into.add(this);
   }
+}
+
+/**
+ * Every concrete tensor fluxion made that is not yet disposed: what
+ * `fx.memory()` counts (TensorFlow.js tensors made by other code in the
+ * process are not fluxion's). Entries whose TensorFlow.js tensor was disposed
+ * by other means are dropped when counted.
+ */
+const live = new Set<ConcreteTensor>();
+
+/** Live fluxion tensors and the bytes of their distinct data buffers. */
+export function liveTensors(): { tensors: number; bytes: number } {
+  const buffers = new Set<object>();
+  let bytes = 0;
+  for (const t of live) {
+    if (t._tf.isDisposed) {
+      live.delete(t);
+      continue;
+    }
+    const id = t._tf.dataId;
+    if (buffers.has(id)) continue;
+    buffers.add(id);
+    bytes += t.size * (t.dtype === 'bool' ? 1 : 4);
+  }
+  return { tensors: live.size, bytes };
 }
 
 /**

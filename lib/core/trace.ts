@@ -15,6 +15,7 @@ import { ConcreteTensor, Tensor, type AbstractValue } from './tensor.js';
 import { DtypeError, TransformError } from './errors.js';
 import { hasObservers, onPrimitiveEvaluated } from './hooks.js';
 import { checkAllocation } from './allocation.js';
+import { openScope, type Releasable } from './scope.js';
 
 /** One active transformation: its level on the stack and its interpreter. */
 export class MainTrace {
@@ -31,6 +32,8 @@ export abstract class Trace {
   abstract readonly transformName: string;
   /** Interprets one primitive application; inputs are already this trace's tracers. */
   abstract process(prim: Primitive, inputs: Tracer[], params: Params): Tensor[];
+  /** Called when the function under this trace throws: release what the trace holds. */
+  abandon(): void {}
 
   /** Brings `x` to this trace's level. */
   raise(x: Tensor): Tracer {
@@ -75,6 +78,9 @@ export function withMainTrace<T extends Trace, R>(trace: T, fn: (trace: T) => R)
   stack.push(main);
   try {
     return fn(trace);
+  } catch (e) {
+    trace.abandon();
+    throw e;
   } finally {
     main.active = false;
     stack.pop();
@@ -104,10 +110,28 @@ export function bind(prim: Primitive, inputs: readonly Tensor[], params: Params 
   const live = inputs.map(outlived);
   const top = topTrace(live);
   if (!top) {
-    if (prim.evalDirect) return prim.evalDirect(live, params);
+    if (prim.evalDirect) return evalDirectScoped(prim, live, params);
     return evaluate(prim, live.map((x) => x._concrete(`evaluating ${prim.name}`)), params);
   }
   return top.process(prim, live.map((x) => top.raise(x)), params);
+}
+
+/**
+ * Runs a primitive that evaluates by calling user code (a custom rule's
+ * function, a branch, a loop body) in a scope: what that code made besides
+ * the outputs is freed.
+ */
+function evalDirectScoped(prim: Primitive, inputs: readonly Tensor[], params: Params): Tensor[] {
+  const close = openScope();
+  let outs: Tensor[] | undefined;
+  try {
+    outs = prim.evalDirect!(inputs, params);
+    return outs;
+  } finally {
+    const keep = new Set<Releasable>();
+    outs?.forEach((o) => o._reach(keep));
+    close(keep);
+  }
 }
 
 /** A tracer whose transformation has ended stands for its known value. */
@@ -151,7 +175,15 @@ export function evaluate(prim: Primitive, inputs: readonly ConcreteTensor[], par
     const fixed = t.dtype === want.dtype ? t : castTf(t, want.dtype);
     return new ConcreteTensor(fixed);
   });
-  if (hasObservers()) onPrimitiveEvaluated(prim, inputs, result);
+  if (hasObservers()) {
+    try {
+      onPrimitiveEvaluated(prim, inputs, result);
+    } catch (e) {
+      // An observer rejected the result (fx.debug.nans): nobody will receive it, so free it.
+      for (const r of result) r.dispose();
+      throw e;
+    }
+  }
   return result;
 }
 

@@ -20,6 +20,7 @@ import { conv2d as conv2dOp, type Conv2dPadding } from '../primitives/conv2d.js'
 import { mean } from '../composite/mean.js';
 import type { Key } from '../random/keys.js';
 import { uniformValues } from './sample.js';
+import { scoped } from '../core/memory.js';
 
 /** Parameters of a dense layer: `y = x·w + b`. @public */
 export interface DenseParams<I extends Dim = number, O extends Dim = number> {
@@ -64,17 +65,19 @@ export function dense<B extends Dim, I extends Dim, O extends Dim>(params: Dense
 /** @public */
 export function dense<L extends Dim[], I extends Dim, O extends Dim>(params: DenseParams<I, O>, x: Tensor<[...L, NoInfer<I>], 'float32'>): Tensor<[...L, O], 'float32'>;
 export function dense(params: DenseParams, x: AnyTensor): AnyTensor {
-  const { w, b } = (params ?? {}) as Partial<DenseParams>;
-  requireTensor('nn.dense', 'params.w', w);
-  requireTensor('nn.dense', 'params.b', b);
-  requireTensor('nn.dense', 'x', x);
-  if (w.rank !== 2) throw new ShapeError('nn.dense', `params.w must be [inputs, outputs], got ${showShape(w.shape)}`);
-  if (b.rank !== 1 || b.shape[0] !== w.shape[1]) throw new ShapeError('nn.dense', `params.b must be [${w.shape[1]}] to match w ${showShape(w.shape)}, got ${showShape(b.shape)}`);
-  if (x.rank === 0 || x.shape[x.rank - 1] !== w.shape[0]) {
-    throw new ShapeError('nn.dense', `the last axis of x ${showShape(x.shape)} must be w's input size ${w.shape[0]} (w ${showShape(w.shape)})`);
-  }
-  if (x.rank === 1) return add(reshape(matmul(reshape(x, [1, x.shape[0]]) as AnyTensor, w as AnyTensor), [w.shape[1]]) as AnyTensor, b);
-  return add(matmul(x, w as AnyTensor) as AnyTensor, b);
+  return scoped(() => {
+    const { w, b } = (params ?? {}) as Partial<DenseParams>;
+    requireTensor('nn.dense', 'params.w', w);
+    requireTensor('nn.dense', 'params.b', b);
+    requireTensor('nn.dense', 'x', x);
+    if (w.rank !== 2) throw new ShapeError('nn.dense', `params.w must be [inputs, outputs], got ${showShape(w.shape)}`);
+    if (b.rank !== 1 || b.shape[0] !== w.shape[1]) throw new ShapeError('nn.dense', `params.b must be [${w.shape[1]}] to match w ${showShape(w.shape)}, got ${showShape(b.shape)}`);
+    if (x.rank === 0 || x.shape[x.rank - 1] !== w.shape[0]) {
+      throw new ShapeError('nn.dense', `the last axis of x ${showShape(x.shape)} must be w's input size ${w.shape[0]} (w ${showShape(w.shape)})`);
+    }
+    if (x.rank === 1) return add(reshape(matmul(reshape(x, [1, x.shape[0]]) as AnyTensor, w as AnyTensor), [w.shape[1]]) as AnyTensor, b);
+    return add(matmul(x, w as AnyTensor) as AnyTensor, b);
+  });
 }
 
 /** Options of `fx.nn.conv2d`. @public */
@@ -98,14 +101,16 @@ export function conv2d<N extends Dim, H extends Dim, W extends Dim, C extends Di
   x: Tensor<[N, H, W, NoInfer<C>], 'float32'>,
   options: Conv2dOptions = {},
 ): Tensor<[N, number, number, CO], 'float32'> {
-  const { w, b } = (params ?? {}) as Partial<Conv2dParams>;
-  requireTensor('nn.conv2d', 'params.w', w);
-  requireTensor('nn.conv2d', 'params.b', b);
-  requireTensor('nn.conv2d', 'x', x);
-  if (w.rank !== 4) throw new ShapeError('nn.conv2d', `params.w must be [height, width, inChannels, outChannels], got ${showShape(w.shape)}`);
-  if (b.rank !== 1 || b.shape[0] !== w.shape[3]) throw new ShapeError('nn.conv2d', `params.b must be [${w.shape[3]}] to match w ${showShape(w.shape)}, got ${showShape(b.shape)}`);
-  const y = conv2dOp(x as AnyTensor, w as AnyTensor, options.strides ?? 1, options.padding ?? 'same');
-  return add(y as AnyTensor, b as AnyTensor) as never;
+  return scoped(() => {
+    const { w, b } = (params ?? {}) as Partial<Conv2dParams>;
+    requireTensor('nn.conv2d', 'params.w', w);
+    requireTensor('nn.conv2d', 'params.b', b);
+    requireTensor('nn.conv2d', 'x', x);
+    if (w.rank !== 4) throw new ShapeError('nn.conv2d', `params.w must be [height, width, inChannels, outChannels], got ${showShape(w.shape)}`);
+    if (b.rank !== 1 || b.shape[0] !== w.shape[3]) throw new ShapeError('nn.conv2d', `params.b must be [${w.shape[3]}] to match w ${showShape(w.shape)}, got ${showShape(b.shape)}`);
+    const y = conv2dOp(x as AnyTensor, w as AnyTensor, options.strides ?? 1, options.padding ?? 'same');
+    return add(y as AnyTensor, b as AnyTensor) as never;
+  });
 }
 
 /**
@@ -118,18 +123,20 @@ export function conv2d<N extends Dim, H extends Dim, W extends Dim, C extends Di
  * @public
  */
 export function layerNorm<L extends Dim[], F extends Dim>(params: LayerNormParams<F>, x: Tensor<[...L, NoInfer<F>], 'float32'>, eps = 1e-5): Tensor<[...L, F], 'float32'> {
-  const { scale, bias } = (params ?? {}) as Partial<LayerNormParams>;
-  requireTensor('nn.layerNorm', 'params.scale', scale);
-  requireTensor('nn.layerNorm', 'params.bias', bias);
-  requireTensor('nn.layerNorm', 'x', x);
-  const f = x.shape[x.rank - 1];
-  if (x.rank === 0 || scale.rank !== 1 || bias.rank !== 1 || scale.shape[0] !== f || bias.shape[0] !== f) {
-    throw new ShapeError('nn.layerNorm', `scale ${showShape(scale.shape)} and bias ${showShape(bias.shape)} must both be [${f ?? '?'}], the last axis of x ${showShape(x.shape)}`);
-  }
-  const centered = sub(x as AnyTensor, mean(x as AnyTensor, -1, true) as AnyTensor) as AnyTensor;
-  const variance = mean(square(centered) as AnyTensor, -1, true) as AnyTensor;
-  const normalized = mul(centered, rsqrt(add(variance, eps) as AnyTensor) as AnyTensor) as AnyTensor;
-  return add(mul(normalized, scale as AnyTensor) as AnyTensor, bias as AnyTensor) as never;
+  return scoped(() => {
+    const { scale, bias } = (params ?? {}) as Partial<LayerNormParams>;
+    requireTensor('nn.layerNorm', 'params.scale', scale);
+    requireTensor('nn.layerNorm', 'params.bias', bias);
+    requireTensor('nn.layerNorm', 'x', x);
+    const f = x.shape[x.rank - 1];
+    if (x.rank === 0 || scale.rank !== 1 || bias.rank !== 1 || scale.shape[0] !== f || bias.shape[0] !== f) {
+      throw new ShapeError('nn.layerNorm', `scale ${showShape(scale.shape)} and bias ${showShape(bias.shape)} must both be [${f ?? '?'}], the last axis of x ${showShape(x.shape)}`);
+    }
+    const centered = sub(x as AnyTensor, mean(x as AnyTensor, -1, true) as AnyTensor) as AnyTensor;
+    const variance = mean(square(centered) as AnyTensor, -1, true) as AnyTensor;
+    const normalized = mul(centered, rsqrt(add(variance, eps) as AnyTensor) as AnyTensor) as AnyTensor;
+    return add(mul(normalized, scale as AnyTensor) as AnyTensor, bias as AnyTensor) as never;
+  });
 }
 
 /**
@@ -145,13 +152,15 @@ export function layerNorm<L extends Dim[], F extends Dim>(params: LayerNormParam
  * @public
  */
 export function dropout<S extends Shape>(key: Key, x: Tensor<S, 'float32'>, rate: number): Tensor<S, 'float32'> {
-  requireTensor('nn.dropout', 'x', x);
-  if (!(rate >= 0 && rate < 1)) throw new RangeError(`nn.dropout: rate must be in [0, 1), got ${rate}`);
-  if (rate === 0) return x;
-  const u = uniformValues(key, x.size);
-  const keep = 1 / (1 - rate);
-  const mask = new Float32Array(x.size);
-  for (let i = 0; i < mask.length; i++) mask[i] = u[i]! >= rate ? keep : 0;
-  const m = scope(() => reshape(tensor(mask), x.shape as never)) as AnyTensor;
-  return mul(x as AnyTensor, m) as never;
+  return scoped(() => {
+    requireTensor('nn.dropout', 'x', x);
+    if (!(rate >= 0 && rate < 1)) throw new RangeError(`nn.dropout: rate must be in [0, 1), got ${rate}`);
+    if (rate === 0) return x;
+    const u = uniformValues(key, x.size);
+    const keep = 1 / (1 - rate);
+    const mask = new Float32Array(x.size);
+    for (let i = 0; i < mask.length; i++) mask[i] = u[i]! >= rate ? keep : 0;
+    const m = scope(() => reshape(tensor(mask), x.shape as never)) as AnyTensor;
+    return mul(x as AnyTensor, m) as never;
+  });
 }

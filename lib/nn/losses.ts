@@ -15,6 +15,7 @@ import { softplus } from '../primitives/softplus.js';
 import { oneHot } from '../primitives/oneHot.js';
 import { mean } from '../composite/mean.js';
 import { logSoftmax } from '../composite/logSoftmax.js';
+import { scoped } from '../core/memory.js';
 
 type Scalar = Tensor<[], 'float32'>;
 
@@ -38,8 +39,10 @@ function sameShapes(op: string, a: unknown, b: unknown, names: [string, string])
  * @public
  */
 export function mse<S extends Shape>(prediction: Tensor<S, 'float32'>, target: Tensor<NoInfer<S>, 'float32'>): Scalar {
-  sameShapes('nn.mse', prediction, target, ['prediction', 'target']);
-  return mean(square(sub(prediction as AnyTensor, target as AnyTensor) as AnyTensor) as AnyTensor) as Scalar;
+  return scoped(() => {
+    sameShapes('nn.mse', prediction, target, ['prediction', 'target']);
+    return mean(square(sub(prediction as AnyTensor, target as AnyTensor) as AnyTensor) as AnyTensor) as Scalar;
+  });
 }
 
 /**
@@ -60,25 +63,27 @@ export function softmaxCrossEntropy<L extends Dim[], C extends Dim>(logits: Tens
 /** @public */
 export function softmaxCrossEntropy<L extends Dim[], C extends Dim>(logits: Tensor<[...L, C], 'float32'>, labels: Tensor<NoInfer<L>, 'int32'>): Scalar;
 export function softmaxCrossEntropy(logits: AnyTensor, labels: AnyTensor): Scalar {
-  const op = 'nn.softmaxCrossEntropy';
-  if (!(logits instanceof Tensor) || logits.dtype !== 'float32') throw new DtypeError(op, 'logits must be a float32 Tensor');
-  if (logits.rank === 0) throw new ShapeError(op, 'logits need a class axis (the last), got a scalar');
-  if (!(labels instanceof Tensor)) throw new DtypeError(op, `labels must be a Tensor, got ${labels === null ? 'null' : typeof labels}`);
-  const classes = logits.shape[logits.rank - 1]!;
-  const examples = logits.size / Math.max(1, classes);
-  let probabilities: AnyTensor;
-  if (labels.dtype === 'int32') {
-    const lead = logits.shape.slice(0, -1);
-    if (labels.rank !== lead.length || labels.shape.some((d: number, i: number) => d !== lead[i])) {
-      throw new ShapeError(op, `int32 labels must have the logits' shape without the class axis, ${showShape(lead)}; got ${showShape(labels.shape)} for logits ${showShape(logits.shape)}`);
+  return scoped(() => {
+    const op = 'nn.softmaxCrossEntropy';
+    if (!(logits instanceof Tensor) || logits.dtype !== 'float32') throw new DtypeError(op, 'logits must be a float32 Tensor');
+    if (logits.rank === 0) throw new ShapeError(op, 'logits need a class axis (the last), got a scalar');
+    if (!(labels instanceof Tensor)) throw new DtypeError(op, `labels must be a Tensor, got ${labels === null ? 'null' : typeof labels}`);
+    const classes = logits.shape[logits.rank - 1]!;
+    const examples = logits.size / Math.max(1, classes);
+    let probabilities: AnyTensor;
+    if (labels.dtype === 'int32') {
+      const lead = logits.shape.slice(0, -1);
+      if (labels.rank !== lead.length || labels.shape.some((d: number, i: number) => d !== lead[i])) {
+        throw new ShapeError(op, `int32 labels must have the logits' shape without the class axis, ${showShape(lead)}; got ${showShape(labels.shape)} for logits ${showShape(logits.shape)}`);
+      }
+      probabilities = oneHot(labels, classes) as AnyTensor;
+    } else {
+      sameShapes(op, logits, labels, ['logits', 'labels']);
+      probabilities = labels;
     }
-    probabilities = oneHot(labels, classes) as AnyTensor;
-  } else {
-    sameShapes(op, logits, labels, ['logits', 'labels']);
-    probabilities = labels;
-  }
-  const total = sum(mul(probabilities, logSoftmax(logits)) as AnyTensor) as AnyTensor;
-  return mul(neg(total) as AnyTensor, 1 / examples) as Scalar;
+    const total = sum(mul(probabilities, logSoftmax(logits)) as AnyTensor) as AnyTensor;
+    return mul(neg(total) as AnyTensor, 1 / examples) as Scalar;
+  });
 }
 
 /**
@@ -95,7 +100,9 @@ export function softmaxCrossEntropy(logits: AnyTensor, labels: AnyTensor): Scala
  * @public
  */
 export function sigmoidBinaryCrossEntropy<S extends Shape>(logits: Tensor<S, 'float32'>, targets: Tensor<NoInfer<S>, 'float32'>): Scalar {
-  sameShapes('nn.sigmoidBinaryCrossEntropy', logits, targets, ['logits', 'targets']);
-  const x = logits as AnyTensor;
-  return mean(sub(softplus(x) as AnyTensor, mul(x, targets as AnyTensor) as AnyTensor) as AnyTensor) as Scalar;
+  return scoped(() => {
+    sameShapes('nn.sigmoidBinaryCrossEntropy', logits, targets, ['logits', 'targets']);
+    const x = logits as AnyTensor;
+    return mean(sub(softplus(x) as AnyTensor, mul(x, targets as AnyTensor) as AnyTensor) as AnyTensor) as Scalar;
+  });
 }

@@ -24,6 +24,8 @@ import { square } from '../primitives/square.js';
 import { maximum } from '../primitives/maximum.js';
 import { sum } from '../primitives/sum.js';
 import type { LearningRate } from './schedules.js';
+import { scoped } from '../core/memory.js';
+
 
 type Scalar = Tensor<[], 'float32'>;
 
@@ -125,11 +127,13 @@ function learningRateAt(lr: LearningRate, step: Scalar): number | Scalar {
  * @public
  */
 export function globalNorm(tree: unknown): Scalar {
-  const [leaves] = flatten(tree);
-  if (leaves.length === 0) return zeros([]) as Scalar;
-  let total = sum(square(leaves[0] as AnyTensor) as AnyTensor) as AnyTensor;
-  for (const t of leaves.slice(1)) total = add(total, sum(square(t as AnyTensor) as AnyTensor) as AnyTensor) as AnyTensor;
-  return sqrt(total) as Scalar;
+  return scoped(() => {
+    const [leaves] = flatten(tree);
+    if (leaves.length === 0) return zeros([]) as Scalar;
+    let total = sum(square(leaves[0] as AnyTensor) as AnyTensor) as AnyTensor;
+    for (const t of leaves.slice(1)) total = add(total, sum(square(t as AnyTensor) as AnyTensor) as AnyTensor) as AnyTensor;
+    return sqrt(total) as Scalar;
+  });
 }
 
 /**
@@ -143,16 +147,24 @@ export function globalNorm(tree: unknown): Scalar {
  * @public
  */
 export function clipByGlobalNorm<G>(grads: G, maxNorm: number): [G, Scalar] {
-  if (!(maxNorm > 0)) throw new RangeError(`optim.clipByGlobalNorm: maxNorm must be positive, got ${maxNorm}`);
-  const [leaves, def] = flatten(grads);
-  const norm = globalNorm(grads);
-  const factor = div(maxNorm, maximum(norm, maxNorm)) as AnyTensor;
-  return [unflatten<G>(def, leaves.map((g) => mul(g as AnyTensor, factor))), norm];
+  return scoped(() => {
+    if (!(maxNorm > 0)) throw new RangeError(`optim.clipByGlobalNorm: maxNorm must be positive, got ${maxNorm}`);
+    const [leaves, def] = flatten(grads);
+    const norm = globalNorm(grads);
+    const factor = div(maxNorm, maximum(norm, maxNorm)) as AnyTensor;
+    return [unflatten<G>(def, leaves.map((g) => mul(g as AnyTensor, factor))), norm];
+  });
 }
 
 function clipped(grads: AnyTensor[], clipNorm: number | undefined): AnyTensor[] {
   if (clipNorm === undefined) return grads;
   return clipByGlobalNorm(grads, clipNorm)[0];
+}
+
+/** Runs each `update` in a scope, so its intermediates are freed and only the new params and state survive. */
+function withScopedUpdate<K extends keyof OptimizerStates<unknown>>(opt: Optimizer<K>): Optimizer<K> {
+  const update = opt.update.bind(opt);
+  return { ...opt, update: (grads, state, params) => scoped(() => update(grads, state, params)) };
 }
 
 /**
@@ -167,7 +179,7 @@ function clipped(grads: AnyTensor[], clipNorm: number | undefined): AnyTensor[] 
  */
 export function sgd(options: CommonOptions): Optimizer<'sgd'> {
   const op = 'optim.sgd.update';
-  return {
+  return withScopedUpdate<'sgd'>({
     name: 'sgd',
     init: () => ({ step: zeros([]) as Scalar }),
     update(grads, state, params) {
@@ -179,7 +191,7 @@ export function sgd(options: CommonOptions): Optimizer<'sgd'> {
       const next = p.map((pi, i) => sub(pi, mul(gc[i]!, lr as AnyTensor) as AnyTensor) as AnyTensor);
       return [unflatten(def, next), { step: add(step, 1) as Scalar }];
     },
-  };
+  });
 }
 
 /** Options of `fx.optim.momentum`. @public */
@@ -202,7 +214,7 @@ export interface MomentumOptions extends CommonOptions {
 export function momentum(options: MomentumOptions): Optimizer<'momentum'> {
   const op = 'optim.momentum.update';
   const beta = options.beta ?? 0.9;
-  return {
+  return withScopedUpdate<'momentum'>({
     name: 'momentum',
     init(params) {
       const [p, def] = paramLeaves('optim.momentum.init', params);
@@ -221,7 +233,7 @@ export function momentum(options: MomentumOptions): Optimizer<'momentum'> {
       });
       return [unflatten(def, next), { step: add(step, 1) as Scalar, velocity: unflatten(def, velocity) }];
     },
-  };
+  });
 }
 
 /** Options of `fx.optim.adam`. @public */
@@ -246,7 +258,7 @@ function adamFamily(name: 'adam' | 'adamw', options: AdamWOptions, weightDecay: 
   const beta2 = options.beta2 ?? 0.999;
   const eps = options.eps ?? 1e-8;
   const [logBeta1, logBeta2] = [Math.log(beta1), Math.log(beta2)];
-  return {
+  return withScopedUpdate<'adam'>({
     name,
     init(params) {
       const [p, def] = paramLeaves(`optim.${name}.init`, params);
@@ -275,7 +287,7 @@ function adamFamily(name: 'adam' | 'adamw', options: AdamWOptions, weightDecay: 
       });
       return [unflatten(def, next), { step: t, mu: unflatten(def, mu), nu: unflatten(def, nu) }];
     },
-  };
+  });
 }
 
 /**

@@ -15,6 +15,7 @@ import { cos } from '../primitives/cos.js';
 import { cast } from '../primitives/cast.js';
 import { minimum } from '../primitives/minimum.js';
 import { maximum } from '../primitives/maximum.js';
+import { scoped } from '../core/memory.js';
 
 type Scalar = Tensor<[], 'float32'>;
 
@@ -35,7 +36,8 @@ export type LearningRate = number | Schedule;
 function schedule(host: (step: number) => number, traced: (step: Scalar) => Scalar): Schedule {
   return ((step: number | Scalar) => {
     if (typeof step === 'number') return host(step);
-    if (step instanceof TensorClass) return traced(step);
+    // The traced form's intermediates are scoped: only the rate survives.
+    if (step instanceof TensorClass) return scoped(() => traced(step));
     throw new TypeError(`schedule: the step must be a number or a scalar tensor, got ${step === null ? 'null' : typeof step}`);
   }) as Schedule;
 }

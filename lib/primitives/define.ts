@@ -10,6 +10,7 @@ import { DtypeError, ShapeError, showShape } from '../core/errors.js';
 import { definePrimitive, LinearInput, type MaybeZero, type Params, type Primitive } from '../core/primitive.js';
 import { ConcreteTensor, Tensor as TensorClass, type AbstractValue, type AnyTensor as Tensor } from '../core/tensor.js';
 import { bind1 } from '../core/trace.js';
+import { disownFromScope } from '../core/scope.js';
 import { sum } from './sum.js';
 import { reshape } from './reshape.js';
 import { elementwiseBatch } from './batching.js';
@@ -128,11 +129,31 @@ export function normalizeAxis(op: string, axis: number, rank: number): number {
 export function apply1<T extends Tensor = Tensor>(prim: Primitive, inputs: readonly Tensor[], params: Params = {}): T {
   // A JS number where a tensor is expected is a weakly typed float32 scalar (`fx.sin(3)`); anything else is named.
   if (!inputs.every((x) => x instanceof TensorClass)) inputs = coerceArguments(prim.name, inputs as readonly unknown[]);
+  // Claim this call's scalars first: rules evaluated inside (jvp, transpose) may pass them on to nested ops.
+  const mine = inputs.filter((x) => coercedConstants.delete(x));
+  let out: T;
   try {
-    return bind1(prim, inputs, params) as T;
+    out = bind1(prim, inputs, params) as T;
   } catch (e) {
-    for (const x of inputs) if (coercedConstants.has(x)) x.dispose();
+    for (const x of mine) x.dispose();
     throw e;
+  }
+  releaseCoerced(mine, out);
+  return out;
+}
+
+/**
+ * Drops the hold on the scalars `coerce` made for JS numbers once the op has
+ * run: a staged program that captured one keeps its own reference, so only
+ * the creation reference goes (taken out of the scope that owns it, which
+ * would otherwise release it a second time). Outside any scope this is what
+ * keeps `mul(x, 2)` from leaking a scalar per call.
+ */
+function releaseCoerced(mine: readonly Tensor[], result: unknown): void {
+  for (const x of mine) {
+    if (x === result) continue;
+    disownFromScope(x);
+    x._release();
   }
 }
 

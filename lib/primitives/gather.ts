@@ -23,6 +23,7 @@ import { reshape } from './reshape.js';
 import { scatter } from './scatter.js';
 import { transpose } from './transpose.js';
 import { arange } from '../core/creation.js';
+import { scoped } from '../core/memory.js';
 
 export interface GatherParams extends Record<string, unknown> {
   /** The (non-negative) axis of `x` that is indexed. */
@@ -169,14 +170,16 @@ export function take<S extends Shape, I extends Shape, D extends Dtype, const A 
 /** @public */
 export function take<S extends Shape, D extends Dtype, const A extends number = 0>(x: Tensor<S, D>, index: number, axis?: A & Checked<GatherResult<S, [], A>>): Tensor<Gather<S, [], A>, D>;
 export function take(x: AnyTensor, indices: AnyTensor | number, axis = 0): AnyTensor {
-  const ax = normalizeAxis('take', axis, x.rank);
-  const where = `axis ${ax} of x ${showShape(x.shape)}`;
-  if (typeof indices !== 'number') {
-    requireDtype('take', 'indices', indices, ['int32']);
-    checkIndexTensor('take', indices, x.shape[ax]!, where);
-  }
-  const idx = indexTensor('take', indices, x.shape[ax]!, where);
-  return apply1(gatherPrimitive, [x, idx], { axis: ax });
+  return scoped(() => {
+    const ax = normalizeAxis('take', axis, x.rank);
+    const where = `axis ${ax} of x ${showShape(x.shape)}`;
+    if (typeof indices !== 'number') {
+      requireDtype('take', 'indices', indices, ['int32']);
+      checkIndexTensor('take', indices, x.shape[ax]!, where);
+    }
+    const idx = indexTensor('take', indices, x.shape[ax]!, where);
+    return apply1(gatherPrimitive, [x, idx], { axis: ax });
+  });
 }
 
 /**

@@ -16,6 +16,7 @@ import { materialize, moveBatchToFront } from './batching.js';
 import { checkIndexRange, checkIndexTensor, exampleOffsets, gatherPrimitive, gatherShape, indexTensor, numberIndex, range } from './gather.js';
 import { reshape } from './reshape.js';
 import { transpose } from './transpose.js';
+import { scoped } from '../core/memory.js';
 
 export interface ScatterParams extends Record<string, unknown> {
   /** The shape of the result. */
@@ -113,13 +114,15 @@ export function scatterAdd<S extends Shape, D extends 'float32' | 'int32'>(
   updates: Tensor<Shape, NoInfer<D>>,
   axis = 0,
 ): Tensor<S, D> {
-  const ax = normalizeAxis('scatterAdd', axis, x.rank);
-  const where = `axis ${ax} of x ${showShape(x.shape)}`;
-  if (updates.dtype !== x.dtype) throw new DtypeError('scatterAdd', `updates are ${updates.dtype} but x is ${x.dtype}`);
-  // Every check before the index tensor is made, so nothing leaks on error.
-  if (typeof indices === 'number') numberIndex('scatterAdd', indices, x.shape[ax]!, where);
-  else checkIndexTensor('scatterAdd', indices, x.shape[ax]!, where);
-  checkUpdates('scatterAdd', x.shape, typeof indices === 'number' ? [] : indices.shape, updates.shape, ax);
-  const idx = indexTensor('scatterAdd', indices, x.shape[ax]!, where);
-  return add(x as AnyTensor, scatter(idx, updates, x.shape, ax)) as Tensor<S, D>;
+  return scoped(() => {
+    const ax = normalizeAxis('scatterAdd', axis, x.rank);
+    const where = `axis ${ax} of x ${showShape(x.shape)}`;
+    if (updates.dtype !== x.dtype) throw new DtypeError('scatterAdd', `updates are ${updates.dtype} but x is ${x.dtype}`);
+    // Every check before the index tensor is made, so nothing leaks on error.
+    if (typeof indices === 'number') numberIndex('scatterAdd', indices, x.shape[ax]!, where);
+    else checkIndexTensor('scatterAdd', indices, x.shape[ax]!, where);
+    checkUpdates('scatterAdd', x.shape, typeof indices === 'number' ? [] : indices.shape, updates.shape, ax);
+    const idx = indexTensor('scatterAdd', indices, x.shape[ax]!, where);
+    return add(x as AnyTensor, scatter(idx, updates, x.shape, ax)) as Tensor<S, D>;
+  });
 }

@@ -24,6 +24,7 @@ import { normalizeAxis, requireDtype } from './define.js';
 import { take } from './gather.js';
 import { reshape } from './reshape.js';
 import { transpose } from './transpose.js';
+import { scoped } from '../core/memory.js';
 
 /**
  * `out[..., j] = x[..., indices[..., j]]`: picks along the last axis with a
@@ -134,7 +135,9 @@ function sortAlong(x: AnyTensor, axis: number | undefined): [AnyTensor, AnyTenso
  * @public
  */
 export function sort<S extends Shape, D extends 'float32' | 'int32'>(x: Tensor<S, D>, axis?: number): Tensor<S, D> {
-  return sortAlong(x, axis)[0] as Tensor<S, D>;
+  return scoped(() => {
+    return sortAlong(x, axis)[0] as Tensor<S, D>;
+  });
 }
 
 /**
@@ -148,5 +151,7 @@ export function sort<S extends Shape, D extends 'float32' | 'int32'>(x: Tensor<S
  * @public
  */
 export function argsort<S extends Shape, D extends Exclude<Dtype, 'bool'>>(x: Tensor<S, D>, axis?: number): Tensor<S, 'int32'> {
-  return sortAlong(x, axis)[1] as Tensor<S, 'int32'>;
+  return scoped(() => {
+    return sortAlong(x, axis)[1] as Tensor<S, 'int32'>;
+  });
 }
