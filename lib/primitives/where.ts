@@ -5,7 +5,7 @@
  * it, and reverse mode transposes those selections.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { Broadcast, Dtype, Shape } from '../../typelevel/index.js';
+import type { Broadcast, BroadcastResult, Checked, Dtype, Shape } from '../../typelevel/index.js';
 import { DtypeError, TransformError } from '../core/errors.js';
 import { definePrimitive, type Primitive } from '../core/primitive.js';
 import { Tensor as TensorClass, type AbstractValue, type AnyTensor, type Tensor } from '../core/tensor.js';
@@ -68,13 +68,13 @@ export function where<S extends Shape, D extends Dtype>(cond: Tensor<S, 'bool'>,
 /** @public */
 export function where<C extends Shape, A extends Shape, B extends Shape, D extends Dtype>(
   cond: Tensor<C, 'bool'>,
-  a: Tensor<A, D>,
-  b: Tensor<B, NoInfer<D>>,
+  a: Tensor<A, D> & Checked<BroadcastResult<C, A>>,
+  b: Tensor<B, NoInfer<D>> & Checked<BroadcastResult<A, B>> & Checked<BroadcastResult<C, B>>,
 ): Tensor<Extract<Broadcast<C, Extract<Broadcast<A, B>, Shape>>, Shape>, D>;
 /** @public */
-export function where<C extends Shape, A extends Shape, D extends Dtype>(cond: Tensor<C, 'bool'>, a: Tensor<A, D>, b: number): Tensor<Extract<Broadcast<C, A>, Shape>, D>;
+export function where<C extends Shape, A extends Shape, D extends Dtype>(cond: Tensor<C, 'bool'>, a: Tensor<A, D> & Checked<BroadcastResult<C, A>>, b: number): Tensor<Extract<Broadcast<C, A>, Shape>, D>;
 /** @public */
-export function where<C extends Shape, B extends Shape, D extends Dtype>(cond: Tensor<C, 'bool'>, a: number, b: Tensor<B, D>): Tensor<Extract<Broadcast<C, B>, Shape>, D>;
+export function where<C extends Shape, B extends Shape, D extends Dtype>(cond: Tensor<C, 'bool'>, a: number, b: Tensor<B, D> & Checked<BroadcastResult<C, B>>): Tensor<Extract<Broadcast<C, B>, Shape>, D>;
 /** @public */
 export function where<C extends Shape>(cond: Tensor<C, 'bool'>, a: number, b: number): Tensor<C, 'float32'>;
 export function where(cond: AnyTensor, a: TensorLike, b: TensorLike): AnyTensor {
