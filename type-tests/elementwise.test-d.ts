@@ -71,3 +71,6 @@ fx.where(b23, a23, a4);
 fx.where(b4, a23, 0);
 // @ts-expect-error shape error: cannot broadcast [4] with [3]
 fx.where(b4, a3, a3);
+// @ts-expect-error dtype error: where needs a and b of one dtype, got float32 and int32
+fx.where(b23, a23, i23);
+expectType<I32<[2, 3]>>(fx.where(b23, i23, 0));
