@@ -33,11 +33,11 @@ export { vjp, grad, valueAndGrad, type Pullback, type ValueAndGrad } from './tra
 export { jacfwd, jacrev, hessian, type Jacobian, type JacobianOptions, type CheckJacobian } from './transforms/jacobian.js';
 export { makeIR } from './transforms/makeIR.js';
 export { checkpoint, type CheckpointOptions } from './transforms/checkpoint.js';
-export { vmap, type VmapOptions, type AxisSpec, type Vmapped, type Stacked } from './transforms/vmap.js';
+export { vmap, type VmapOptions, type AxisSpec, type Vmapped, type Stacked, type StackedAt } from './transforms/vmap.js';
 export * from './control/index.js';
 export * from './solvers/index.js';
 export { customJvp, customVjp, type CustomFunction, type Cotangents } from './transforms/custom.js';
-export { jit, type Jitted, type JitStats, type JitOptions } from './compile/jit.js';
+export { jit, type Jitted, type JitStats, type JitOptions, type JitControls } from './compile/jit.js';
 export type { OptimizeReport } from './compile/optimize.js';
 export type { Scalar, GradOf, GradsOf, HasNoDiffLeaf, CheckDifferentiable, NoDiffError, Argnums, GradOptions, ValueAndGradOptions } from './transforms/types.js';
 

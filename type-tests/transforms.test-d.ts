@@ -35,3 +35,24 @@ fx.hessian((x: F32<[3]>) => x);
 fx.jacfwd(f2, { argnums: 2 });
 // @ts-expect-error jacfwd needs a function that returns one float32 tensor
 fx.jacfwd((x: F32<[3]>) => fx.cast(x, 'int32'));
+
+// vmap follows inAxes and outAxes in the type, as at run time.
+const addRow = (a: F32<[3]>, b: F32<[3]>) => fx.add(a, b);
+expectType<F32<[5, 3]>>(fx.vmap(addRow)(fx.zeros([5, 3]), fx.zeros([5, 3])));
+expectType<F32<[5, 3]>>(fx.vmap(addRow, { inAxes: [0, null] })(fx.zeros([5, 3]), fx.zeros([3])));
+expectType<F32<[5, 3]>>(fx.vmap(addRow, { inAxes: [1, null] })(fx.zeros([3, 5]), fx.zeros([3])));
+expectType<F32<[3, 5]>>(fx.vmap((a: F32<[3]>) => a, { outAxes: 1 })(fx.zeros([5, 3])));
+expectNotAssignable<F32<[5, 3]>>(fx.vmap((a: F32<[3]>) => a, { outAxes: 1 })(fx.zeros([5, 3])));
+expectType<F32<[7]>>(fx.vmap((p: { w: F32<[3]>; b: F32<[]> }) => p.b, { inAxes: [{ w: 1, b: 0 }] })({ w: fx.zeros([3, 7]), b: fx.zeros([7]) }));
+expectType<F32<[2, 4]>>(fx.vmap((x: F32<[2]>) => x, { inAxes: -1, outAxes: -1 })(fx.zeros([2, 4])));
+// An argument that is not mapped keeps its type: passing a batched one is an error.
+// @ts-expect-error Argument of type 'Tensor<[5, 3], "float32">' is not assignable to parameter of type 'Tensor<[3], "float32">'
+fx.vmap(addRow, { inAxes: [0, null] })(fx.zeros([5, 3]), fx.zeros([5, 3]));
+
+// The transformed functions have the resulting signature (what an editor shows).
+expectType<<N extends number = number>(a: Tensor<[N, 3], 'float32'>, b: F32<[3]>) => Tensor<[N, 3], 'float32'>>(fx.vmap(addRow, { inAxes: [0, null] }));
+const sq = (x: F32<[3]>) => fx.sum(fx.mul(x, x));
+expectType<F32<[]>>(fx.jit(sq)(fx.zeros([3])));
+expectType<fx.Jitted<typeof sq>>(fx.jit(sq) as fx.Jitted<typeof sq>);
+const jitted: fx.Jitted<typeof sq> = fx.jit(sq);
+jitted.stats();

@@ -739,6 +739,20 @@ export type ExpandDimsResult<S extends Shape, A> =
       : never;
 
 /**
+ * The shape after inserting a dim `D` at axis `A` (in `[-(rank+1), rank]`,
+ * negative counting from the end of the result), as `vmap` places its batch
+ * axis (`inAxes`, `outAxes`); `never` for an axis out of range, `number[]`
+ * for a non-literal one.
+ * @example
+ * ```ts
+ * type R = InsertDim<[2, 3], 1, 5>; // [2, 5, 3]
+ * ```
+ * @public
+ */
+export type InsertDim<S extends Shape, A, D> =
+  IsOpen<S> extends true ? number[] : NormAxis<A, [...S, unknown]> extends infer Ax ? ([Ax] extends [Mismatch] ? never : number extends Ax ? number[] : InsertAt<S, Ax & number, D>) : never;
+
+/**
  * The shape after `expandDims` (see {@link ExpandDimsResult}), or `never`.
  * @public
  */
