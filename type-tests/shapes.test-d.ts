@@ -30,7 +30,9 @@ fx.reshape(images, [60000, 785]);
 
 export function flatten<B extends number>(x: F32<[B, 28, 28]>) {
   expectType<F32<[B, 784]>>(fx.reshape(x, [x.shape[0], 784]));
-  expectType<F32<[number, 784]>>(fx.reshape(x, [-1, 784]));
+  // A leading -1 that takes exactly the leading dim keeps it (issue #22).
+  expectType<F32<[B, 784]>>(fx.reshape(x, [-1, 784]));
+  expectType<F32<[number, 392]>>(fx.reshape(x, [-1, 392]));
 }
 
 // reductions

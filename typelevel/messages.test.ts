@@ -16,7 +16,7 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const testsDir = path.join(root, 'type-tests');
 
 /** The type-test files whose `@ts-expect-error` comments carry the expected message. */
-const FILES = ['tensors', 'elementwise', 'dense', 'shapes', 'grad', 'transforms'].map((f) => path.join(testsDir, `${f}.test-d.ts`));
+const FILES = ['tensors', 'elementwise', 'dense', 'shapes', 'grad', 'transforms', 'symbolic'].map((f) => path.join(testsDir, `${f}.test-d.ts`));
 
 const DIRECTIVE = /\/\/ @ts-expect-error(?: (.*))?$/;
 

@@ -143,6 +143,11 @@ export function matmul<Bt extends Dim[], M extends Dim, K extends Dim, N extends
   a: Tensor<[...Bt, M, K], 'float32'>,
   b: Tensor<[NoInfer<K>, N], 'float32'>,
 ): Tensor<[...Bt, M, N], 'float32'>;
+/** Batched operands with the same batch dims (symbolic ones included): `[...B, M, K] @ [...B, K, N] → [...B, M, N]`. @public */
+export function matmul<Bt extends Dim[], M extends Dim, K extends Dim, N extends Dim>(
+  a: Tensor<[...Bt, M, K], 'float32'>,
+  b: Tensor<[...Bt, NoInfer<K>, N], 'float32'>,
+): Tensor<[...Bt, M, N], 'float32'>;
 /** Batched operands (batch dims broadcast); literal inner dims that differ are an error: `shape error: matmul inner dims 784 and 100 differ`. @public */
 export function matmul<A extends Shape, B extends Shape>(a: Tensor<A, 'float32'>, b: Tensor<B, 'float32'> & Checked<MatMulResult<A, B>>): Tensor<MatMul<A, B>, 'float32'>;
 export function matmul(a: Tensor<Shape, 'float32'>, b: Tensor<Shape, 'float32'>): Tensor<Shape, 'float32'> {
