@@ -73,3 +73,20 @@ expectType<F32<[1, 3]>>(fx.squeeze(fx.zeros([1, 3, 1]), -1));
 fx.squeeze(a23, 0);
 expectType<F32<[5, 3]>>(fx.take(a23, idx));
 expectType<F32<[2, 5]>>(fx.take(a23, idx, 1));
+
+// Literal axes out of range are errors for softmax, logSoftmax, cumsum, sort, argsort too (issue #22).
+expectType<F32<[2, 3]>>(fx.softmax(a23, 1));
+expectType<F32<[2, 3]>>(fx.logSoftmax(a23, -2));
+expectType<F32<[2, 3]>>(fx.sort(a23, 0));
+expectType<Tensor<[2, 3], 'int32'>>(fx.argsort(a23));
+expectType<F32<[2, 3]>>(fx.cumsum(a23, 1));
+// @ts-expect-error shape error: axis 2 is out of range for a tensor of rank 2
+fx.softmax(a23, 2);
+// @ts-expect-error shape error: axis -3 is out of range for a tensor of rank 2
+fx.logSoftmax(a23, -3);
+// @ts-expect-error shape error: axis 2 is out of range for a tensor of rank 2
+fx.cumsum(a23, 2);
+// @ts-expect-error shape error: axis 5 is out of range for a tensor of rank 2
+fx.sort(a23, 5);
+// @ts-expect-error shape error: axis -3 is out of range for a tensor of rank 2
+fx.argsort(a23, -3);
