@@ -90,3 +90,10 @@ fx.cumsum(a23, 2);
 fx.sort(a23, 5);
 // @ts-expect-error shape error: axis -3 is out of range for a tensor of rank 2
 fx.argsort(a23, -3);
+
+// topk: k must fit in the last axis.
+expectType<F32<[2, 3]>>(fx.topk(a23, 3).values);
+// @ts-expect-error shape error: topk k 4 is larger than the last axis (3)
+fx.topk(a23, 4);
+// @ts-expect-error shape error: topk k must be a non-negative integer, got -1
+fx.topk(a23, -1);

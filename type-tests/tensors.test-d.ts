@@ -65,3 +65,22 @@ fx.tensor([true, 1]);
 fx.tensor([true, false], 'float32');
 // @ts-expect-error dtype error: data for an int32 tensor must be integers
 fx.tensor([1, 2.5], 'int32');
+
+// Negative or fractional literal dims and counts are errors, as at run time.
+// @ts-expect-error shape error: a shape is a list of non-negative integers, got [2, -1]
+fx.zeros([2, -1]);
+// @ts-expect-error shape error: a shape is a list of non-negative integers, got [1.5]
+fx.ones([1.5]);
+// @ts-expect-error shape error: a shape is a list of non-negative integers, got [3, -2]
+fx.full([3, -2], 0);
+// @ts-expect-error shape error: n must be a non-negative integer, got -3
+fx.arange(-3);
+// @ts-expect-error shape error: n must be a non-negative integer, got 2.5
+fx.eye(2.5);
+// @ts-expect-error shape error: n must be a non-negative integer, got -2
+fx.linspace(0, 1, -2);
+expectType<F32<[0, 2]>>(fx.zeros([0, 2]));
+export function symbolicCreation<B extends number>(b: B) {
+  expectType<F32<[B, 3]>>(fx.zeros([b, 3]));
+  expectType<Tensor<[B], 'int32'>>(fx.arange(b));
+}

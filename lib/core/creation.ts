@@ -4,7 +4,7 @@
  * clear error and leak nothing.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { Dtype, Shape, TypeError } from '../../typelevel/index.js';
+import type { CheckCount, CheckDims, Dtype, Shape, TypeError } from '../../typelevel/index.js';
 import { DtypeError, ShapeError, showShape } from './errors.js';
 import { ConcreteTensor, sizeOf, type Tensor } from './tensor.js';
 
@@ -201,7 +201,7 @@ export function tensor<const T extends TensorData, D extends Dtype = DtypeOfData
  * ```
  * @public
  */
-export function full<const S extends Shape, D extends Dtype = 'float32'>(shape: S, value: number | boolean, dtype?: D): Tensor<S, NoInfer<D>> {
+export function full<const S extends Shape, D extends Dtype = 'float32'>(shape: S & CheckDims<S>, value: number | boolean, dtype?: D): Tensor<S, NoInfer<D>> {
   checkShape('full', shape);
   const dt = dtype ?? (typeof value === 'boolean' ? 'bool' : 'float32');
   checkDtype('full', dt);
@@ -216,7 +216,7 @@ export function full<const S extends Shape, D extends Dtype = 'float32'>(shape: 
  * ```
  * @public
  */
-export function zeros<const S extends Shape, D extends Dtype = 'float32'>(shape: S, dtype?: D): Tensor<S, NoInfer<D>> {
+export function zeros<const S extends Shape, D extends Dtype = 'float32'>(shape: S & CheckDims<S>, dtype?: D): Tensor<S, NoInfer<D>> {
   return full(shape, 0, dtype ?? ('float32' as D));
 }
 
@@ -228,7 +228,7 @@ export function zeros<const S extends Shape, D extends Dtype = 'float32'>(shape:
  * ```
  * @public
  */
-export function ones<const S extends Shape, D extends Dtype = 'float32'>(shape: S, dtype?: D): Tensor<S, NoInfer<D>> {
+export function ones<const S extends Shape, D extends Dtype = 'float32'>(shape: S & CheckDims<S>, dtype?: D): Tensor<S, NoInfer<D>> {
   return full(shape, 1, dtype ?? ('float32' as D));
 }
 
@@ -252,7 +252,7 @@ export function scalar<D extends Dtype = 'float32'>(value: number | boolean, dty
  * ```
  * @public
  */
-export function arange<const N extends number>(n: N): Tensor<[N], 'int32'> {
+export function arange<const N extends number>(n: N & CheckCount<N>): Tensor<[N], 'int32'> {
   if (!Number.isInteger(n) || n < 0) throw new ShapeError('arange', `n must be a non-negative integer, got ${n}`);
   return new ConcreteTensor(tf.range(0, n, 1, 'int32')) as never;
 }
@@ -265,7 +265,7 @@ export function arange<const N extends number>(n: N): Tensor<[N], 'int32'> {
  * ```
  * @public
  */
-export function linspace<const N extends number>(start: number, stop: number, n: N): Tensor<[N], 'float32'> {
+export function linspace<const N extends number>(start: number, stop: number, n: N & CheckCount<N>): Tensor<[N], 'float32'> {
   if (!Number.isInteger(n) || n < 0) throw new ShapeError('linspace', `n must be a non-negative integer, got ${n}`);
   return new ConcreteTensor(tf.linspace(start, stop, n)) as never;
 }
@@ -278,7 +278,7 @@ export function linspace<const N extends number>(start: number, stop: number, n:
  * ```
  * @public
  */
-export function eye<const N extends number>(n: N): Tensor<[N, N], 'float32'> {
+export function eye<const N extends number>(n: N & CheckCount<N>): Tensor<[N, N], 'float32'> {
   if (!Number.isInteger(n) || n < 0) throw new ShapeError('eye', `n must be a non-negative integer, got ${n}`);
   return new ConcreteTensor(tf.eye(n)) as never;
 }
