@@ -4,7 +4,7 @@
  * suffixes and outer products, batched matmuls, reshapes with `-1`, and
  * gradients, which have the parameters' own types (issue #22).
  */
-import { expectNotAssignable, expectType } from 'tsd';
+import { expectAssignable, expectNotAssignable, expectType } from 'tsd';
 import * as fx from '../dist/lib/index.js';
 import type { Tensor } from '../dist/lib/index.js';
 
@@ -32,6 +32,18 @@ function reshapes<B extends number, T extends number>(x: F32<[B, 784]>, z: F32<[
   expectType<F32<[T, 2, 3, B, 4, 5]>>(fx.transpose(z, [3, 1, 2, 0, 4, 5]));
 }
 reshapes(fx.zeros([2, 784]), fx.zeros([2, 2, 3, 5, 4, 5]), 2);
+
+// Concatenating along a symbolic axis gives a dim `Add<B, B> & number`: usable
+// as a dim known only at run time (later ops keep it), and not claimed to be `B`.
+function concatenated<B extends number>(a: F32<[B, 3]>, w: F32<[3, 4]>) {
+  const c = fx.concat([a, a], 0);
+  expectAssignable<F32<[number, 3]>>(c);
+  expectNotAssignable<F32<[B, 3]>>(c);
+  expectAssignable<F32<[number, 4]>>(fx.matmul(c, w));
+  expectType<F32<[3]>>(fx.sum(fx.sub(c, fx.mean(c, 0, true)), 0));
+  expectType<F32<[B, 6]>>(fx.concat([a, a], 1));
+}
+concatenated(fx.zeros([2, 3]), fx.zeros([3, 4]));
 
 // grad with respect to a symbolic-shaped input has that input's type: an
 // update `x - 0.1 g` keeps `[B, 784]`.
