@@ -132,8 +132,8 @@ type FirstBadDim<S extends readonly unknown[]> = S extends readonly [infer H, ..
 
 /**
  * `unknown` when every literal dim of `S` is a non-negative integer;
- * otherwise the error (`shape error: a shape is a list of non-negative
- * integers, got [2, -1]`) that makes a creation call fail to compile.
+ * otherwise the error that makes a creation call fail to compile:
+ * `shape error: a shape is a list of non-negative integers, got [2, -1]`.
  * Runtime twin: `checkShape`.
  * @public
  */
