@@ -142,3 +142,12 @@ expectType<Either<t.Errors, { images: F32<[number, 784]>; labels: Tensor<[number
 declare const params: { w: F32<[2, 3]>; b: F32<[3]> };
 expectType<t.Type<{ w: F32<[2, 3]>; b: F32<[3]> }, unknown, unknown>>(codecOf(params));
 expectType<Eff<'IO', { w: F32<[2, 3]>; b: F32<[3]> }>>(io.load('params.json', params));
+
+// A row erased by an annotation may hide IO: differentiating it does not compile (issue #22).
+const hidden = (m: Scalar): fx.EffectProgramLike<unknown, Scalar> => withIO(m);
+// @ts-expect-error cannot differentiate an effect program whose row is unknown
+fx.grad(hidden);
+// @ts-expect-error cannot differentiate an effect program whose row is unknown
+fx.valueAndGrad(hidden);
+// @ts-expect-error cannot differentiate an effect program whose row is unknown
+fx.vjp(hidden, fx.scalar(1));

@@ -57,3 +57,20 @@ fx.tanh(i23);
 fx.add(b23, b23);
 // @ts-expect-error is not assignable to parameter of type 'Tensor<[2, 3], "bool">'
 fx.where(a23, a23, a23);
+
+// where broadcasts its three operands; shapes that do not broadcast are errors
+// at the call, not a `never` result that assigns to anything (issue #22).
+declare const a4: F32<[4]>;
+declare const b4: Tensor<[4], 'bool'>;
+expectType<F32<[2, 3]>>(fx.where(b23, a23, a3));
+expectType<F32<[2, 3]>>(fx.where(b23, a3, 0));
+expectType<F32<[2, 3]>>(fx.where(b23, 1, a21));
+// @ts-expect-error shape error: cannot broadcast [2, 3] with [4]
+fx.where(b23, a23, a4);
+// @ts-expect-error shape error: cannot broadcast [4] with [2, 3]
+fx.where(b4, a23, 0);
+// @ts-expect-error shape error: cannot broadcast [4] with [3]
+fx.where(b4, a3, a3);
+// @ts-expect-error dtype error: where needs a and b of one dtype, got float32 and int32
+fx.where(b23, a23, i23);
+expectType<I32<[2, 3]>>(fx.where(b23, i23, 0));

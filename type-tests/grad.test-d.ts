@@ -64,3 +64,13 @@ fx.grad((x: F32<[3]>) => fx.sum(fx.cast(x, 'int32')));
 fx.grad((x: F32<[3]>) => 3);
 // @ts-expect-error argnums 2 is out of range for a function of 2 argument(s)
 fx.grad(f2, { argnums: 2 });
+
+// optim.update takes grads with the params' structure: extra or missing tensors are errors (issue #22).
+const opt = fx.optim.adam({ learningRate: 0.1 });
+const state0 = opt.init(params);
+expectType<{ w: Tensor<[784, 10]>; b: Tensor<[10]> }>(opt.update(fx.grad(loss)(params, batch), state0, params)[0]);
+const extra = { w: params.w, b: params.b, c: params.b };
+// @ts-expect-error optimizer update: grads have tensors under c that params lack
+opt.update(extra, state0, params);
+// @ts-expect-error is not assignable to parameter of type
+opt.update({ w: params.w }, state0, params);

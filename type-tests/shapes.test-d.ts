@@ -30,7 +30,9 @@ fx.reshape(images, [60000, 785]);
 
 export function flatten<B extends number>(x: F32<[B, 28, 28]>) {
   expectType<F32<[B, 784]>>(fx.reshape(x, [x.shape[0], 784]));
-  expectType<F32<[number, 784]>>(fx.reshape(x, [-1, 784]));
+  // A leading -1 that takes exactly the leading dim keeps it (issue #22).
+  expectType<F32<[B, 784]>>(fx.reshape(x, [-1, 784]));
+  expectType<F32<[number, 392]>>(fx.reshape(x, [-1, 392]));
 }
 
 // reductions
@@ -71,3 +73,27 @@ expectType<F32<[1, 3]>>(fx.squeeze(fx.zeros([1, 3, 1]), -1));
 fx.squeeze(a23, 0);
 expectType<F32<[5, 3]>>(fx.take(a23, idx));
 expectType<F32<[2, 5]>>(fx.take(a23, idx, 1));
+
+// Literal axes out of range are errors for softmax, logSoftmax, cumsum, sort, argsort too (issue #22).
+expectType<F32<[2, 3]>>(fx.softmax(a23, 1));
+expectType<F32<[2, 3]>>(fx.logSoftmax(a23, -2));
+expectType<F32<[2, 3]>>(fx.sort(a23, 0));
+expectType<Tensor<[2, 3], 'int32'>>(fx.argsort(a23));
+expectType<F32<[2, 3]>>(fx.cumsum(a23, 1));
+// @ts-expect-error shape error: axis 2 is out of range for a tensor of rank 2
+fx.softmax(a23, 2);
+// @ts-expect-error shape error: axis -3 is out of range for a tensor of rank 2
+fx.logSoftmax(a23, -3);
+// @ts-expect-error shape error: axis 2 is out of range for a tensor of rank 2
+fx.cumsum(a23, 2);
+// @ts-expect-error shape error: axis 5 is out of range for a tensor of rank 2
+fx.sort(a23, 5);
+// @ts-expect-error shape error: axis -3 is out of range for a tensor of rank 2
+fx.argsort(a23, -3);
+
+// topk: k must fit in the last axis.
+expectType<F32<[2, 3]>>(fx.topk(a23, 3).values);
+// @ts-expect-error shape error: topk k 4 is larger than the last axis (3)
+fx.topk(a23, 4);
+// @ts-expect-error shape error: topk k must be a non-negative integer, got -1
+fx.topk(a23, -1);

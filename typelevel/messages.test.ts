@@ -16,7 +16,7 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const testsDir = path.join(root, 'type-tests');
 
 /** The type-test files whose `@ts-expect-error` comments carry the expected message. */
-const FILES = ['tensors', 'elementwise', 'dense', 'shapes', 'grad'].map((f) => path.join(testsDir, `${f}.test-d.ts`));
+const FILES = ['tensors', 'elementwise', 'dense', 'shapes', 'grad', 'transforms', 'symbolic'].map((f) => path.join(testsDir, `${f}.test-d.ts`));
 
 const DIRECTIVE = /\/\/ @ts-expect-error(?: (.*))?$/;
 
@@ -94,5 +94,79 @@ describe('compile-time error messages', () => {
       [...byLine].filter(([line]) => !marked.has(`${file}:${line}`)).map(([line, ms]) => `${path.basename(file)}:${line + 1}: ${ms.join(' | ').slice(0, 400)}`),
     );
     expect(stray).toEqual([]);
+  });
+});
+
+/**
+ * The first line the compiler prints for a rejected call is the one most
+ * users read (an editor's hover, a CI log): it must carry fluxion's sentence,
+ * not an unrelated overload's complaint. And a transformed function shows its
+ * resulting signature, not the name of a type alias (issue #22).
+ */
+describe('first lines and hovers', () => {
+  const SNIPPET = path.join(root, 'typelevel', '__first_lines__.ts');
+  const source = `import * as fx from '../lib/index.js';
+import { Eff, io } from '../effects/index.js';
+type F32<S extends fx.Shape> = fx.Tensor<S, 'float32'>;
+declare const x: F32<[32, 100]>;
+declare const w: F32<[784, 10]>;
+/*nonScalar*/ fx.grad((v: F32<[3]>) => fx.exp(v));
+/*int32*/ fx.grad((i: fx.Tensor<[3], 'int32'>) => fx.sum(fx.cast(i, 'float32')));
+/*matmul*/ fx.matmul(x, w);
+/*io*/ fx.grad((m: F32<[]>) => Eff.gen(function* () { yield* io.log('m', m); return fx.mul(m, m); }));
+/*jacobian*/ fx.jacfwd((p: { w: F32<[3]> }) => p.w);
+/*ragged*/ fx.tensor([[1, 2], [3]]);
+export const vmapped = fx.vmap((a: F32<[3]>, b: F32<[3]>) => fx.add(a, b), { inAxes: [0, null] });
+export const jitted = fx.jit((a: F32<[3]>) => fx.sum(a));
+`;
+  const expected: Record<string, string> = {
+    nonScalar: 'grad needs a function that returns a scalar float32 tensor',
+    int32: 'cannot differentiate with respect to a int32 tensor',
+    matmul: 'shape error: matmul inner dims 100 and 784 differ',
+    io: 'I/O cannot be differentiated',
+    jacobian: 'jacfwd differentiates with respect to one float32 tensor',
+    ragged: 'shape error: tensor data is ragged',
+  };
+  let firstLines = new Map<string, string>();
+  let hovers = new Map<string, string>();
+
+  beforeAll(() => {
+    const config = ts.getParsedCommandLineOfConfigFile(path.join(root, 'tsconfig.json'), {}, { ...ts.sys, onUnRecoverableConfigFileDiagnostic: () => {} })!;
+    const options = { ...config.options, noEmit: true, skipLibCheck: true };
+    const host = ts.createCompilerHost(options);
+    const read = host.getSourceFile.bind(host);
+    host.getSourceFile = (name, lang, ...rest) => (path.resolve(name) === SNIPPET ? ts.createSourceFile(name, source, lang) : read(name, lang, ...rest));
+    const exists = host.fileExists.bind(host);
+    host.fileExists = (name) => path.resolve(name) === SNIPPET || exists(name);
+    const program = ts.createProgram([SNIPPET], options, host);
+    const sf = program.getSourceFile(SNIPPET)!;
+    const lines = source.split('\n');
+    for (const d of program.getSemanticDiagnostics(sf)) {
+      const line = lines[sf.getLineAndCharacterOfPosition(d.start ?? 0).line]!;
+      const tag = /\/\*(\w+)\*\//.exec(line)?.[1] ?? line;
+      firstLines.set(tag, ts.flattenDiagnosticMessageText(d.messageText, '\n').split('\n')[0]!);
+    }
+    const checker = program.getTypeChecker();
+    sf.forEachChild(function visit(node): void {
+      if (ts.isVariableDeclaration(node) && ts.isIdentifier(node.name)) {
+        hovers.set(node.name.text, checker.typeToString(checker.getTypeAtLocation(node.name), undefined, ts.TypeFormatFlags.NoTruncation));
+      }
+      node.forEachChild(visit);
+    });
+  }, 180_000);
+
+  it('each rejected call fails with fluxion\'s sentence on the first line', () => {
+    const wrong = Object.entries(expected).flatMap(([tag, text]) => (firstLines.get(tag)?.includes(text) ? [] : [`${tag}: expected "${text}" on the first line, got ${JSON.stringify(firstLines.get(tag) ?? 'no error')}`]));
+    expect(wrong).toEqual([]);
+    expect([...firstLines.keys()].sort()).toEqual(Object.keys(expected).sort());
+  });
+
+  it('vmap and jit results show their resulting signatures', () => {
+    const vmapped = hovers.get('vmapped')!;
+    expect(vmapped).not.toMatch(/Vmapped|StackedAt/);
+    expect(vmapped).toMatch(/^<N extends number = number>\(a: (fx\.)?Tensor<\[N, 3\], "float32">, b: F32<\[3\]>\) => (fx\.)?Tensor<\[N, 3\], "float32">$/);
+    const jitted = hovers.get('jitted')!;
+    expect(jitted).not.toMatch(/Jitted</);
+    expect(jitted).toMatch(/^\(\(a: F32<\[3\]>\) => (fx\.)?Tensor<\[\], "float32">\) & (fx\.)?JitControls</);
   });
 });

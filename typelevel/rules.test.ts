@@ -259,6 +259,18 @@ function expandDimsCases(n: number): Case[] {
   });
 }
 
+function insertDimCases(n: number): Case[] {
+  const arb = shapeOf(smallDim, 0, 5).chain((s) => fc.tuple(fc.constant(s), axisFor(s.length + 1)));
+  return sample(arb, n, 12).map(([s, axis]) => {
+    // vmap's batch axis (inAxes/outAxes): inserted where expandDims would put a 1.
+    const runtime = run(() => {
+      const at = insertionAxis('vmap', axis, s);
+      return [...s.slice(0, at), 9, ...s.slice(at)];
+    });
+    return { rule: 'InsertDim', expr: `InsertDim<${show(s)}, ${axis}, 9>`, resultExpr: `ExpandDimsResult<${show(s)}, ${axis}>`, runtime, open: false };
+  });
+}
+
 function squeezeCases(n: number): Case[] {
   const arb = shapeOf(fc.constantFrom(1, 1, 2, 3), 0, 4).chain((s) =>
     fc.tuple(fc.constant(s), fc.oneof(fc.constant(undefined), axisFor(s.length), fc.array(axisFor(s.length, 0), { minLength: 1, maxLength: 2 }))),
@@ -274,7 +286,7 @@ function squeezeCases(n: number): Case[] {
 // ---------------------------------------------------------------- the generated file
 
 const PRELUDE = `import type { Broadcast, BroadcastResult, MatMul, MatMulResult, Reduce, ReduceResult, Reshape, ReshapeResult, Transpose, TransposeResult,
-  Concat, ConcatResult, Stack, StackResult, Slice, SliceResult, Gather, GatherResult, ExpandDims, ExpandDimsResult, Squeeze, SqueezeResult, TypeError } from './index.js';
+  Concat, ConcatResult, Stack, StackResult, Slice, SliceResult, Gather, GatherResult, ExpandDims, ExpandDimsResult, Squeeze, SqueezeResult, InsertDim, TypeError } from './index.js';
 type Equal<X, Y> = (<T>() => T extends X ? 1 : 2) extends <T>() => T extends Y ? 1 : 2 ? true : false;
 type Expect<T extends true> = T;
 type Contains<Wide, Narrow> = [Narrow] extends [never] ? false : [Narrow] extends [Wide] ? true : false;
@@ -336,6 +348,7 @@ const generators: Record<string, (n: number) => Case[]> = {
   Gather: gatherCases,
   ExpandDims: expandDimsCases,
   Squeeze: squeezeCases,
+  InsertDim: insertDimCases,
 };
 
 const COUNTS: Record<string, number> = {
@@ -350,6 +363,7 @@ const COUNTS: Record<string, number> = {
   Gather: 150,
   ExpandDims: 150,
   Squeeze: 200,
+  InsertDim: 150,
 };
 
 describe('type-level shape rules agree with their runtime twins', () => {

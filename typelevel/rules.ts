@@ -123,6 +123,31 @@ type AxisError<A, Rank extends number> = ShapeErrorType<`axis ${A & number} is o
 /** Replaces every dim by `number` (rank known, dims not). */
 type Unknowns<S extends readonly unknown[]> = { -readonly [K in keyof S]: number };
 
+// ---------------------------------------------------------------- creation dims
+
+/** True for a literal dim that is negative or not an integer (`-1`, `2.5`, `1e21`). */
+type BadDim<D> = Lit<D> extends true ? (`${D & number}` extends `-${string}` ? true : `${D & number}` extends `${bigint}` ? false : true) : false;
+
+type FirstBadDim<S extends readonly unknown[]> = S extends readonly [infer H, ...infer R] ? (BadDim<H> extends true ? [H] : FirstBadDim<R>) : never;
+
+/**
+ * `unknown` when every literal dim of `S` is a non-negative integer;
+ * otherwise the error that makes a creation call fail to compile:
+ * `shape error: a shape is a list of non-negative integers, got [2, -1]`.
+ * Runtime twin: `checkShape`.
+ * @public
+ */
+export type CheckDims<S extends readonly unknown[]> = Checked<
+  [FirstBadDim<S>] extends [never] ? S : ShapeErrorType<`a shape is a list of non-negative integers, got ${ShowShape<S>}`>
+>;
+
+/**
+ * `unknown` when `N` is a non-negative integer (or not a literal), otherwise
+ * the error: `shape error: n must be a non-negative integer, got -3`.
+ * @public
+ */
+export type CheckCount<N> = Checked<BadDim<N> extends true ? ShapeErrorType<`n must be a non-negative integer, got ${N & number}`> : [N]>;
+
 // ---------------------------------------------------------------- broadcast
 
 /**
@@ -737,6 +762,20 @@ export type ExpandDimsResult<S extends Shape, A> =
           ? number[]
           : InsertAt<S, Ax & number, 1>
       : never;
+
+/**
+ * The shape after inserting a dim `D` at axis `A` (in `[-(rank+1), rank]`,
+ * negative counting from the end of the result), as `vmap` places its batch
+ * axis (`inAxes`, `outAxes`); `never` for an axis out of range, `number[]`
+ * for a non-literal one.
+ * @example
+ * ```ts
+ * type R = InsertDim<[2, 3], 1, 5>; // [2, 5, 3]
+ * ```
+ * @public
+ */
+export type InsertDim<S extends Shape, A, D> =
+  IsOpen<S> extends true ? number[] : NormAxis<A, [...S, unknown]> extends infer Ax ? ([Ax] extends [Mismatch] ? never : number extends Ax ? number[] : InsertAt<S, Ax & number, D>) : never;
 
 /**
  * The shape after `expandDims` (see {@link ExpandDimsResult}), or `never`.

@@ -44,6 +44,22 @@ export interface Jitted<F extends (...args: never[]) => unknown> {
   clear(): void;
 }
 
+/**
+ * What `jit` adds to the function: its cache controls. (`jit(f)` is typed
+ * `F & JitControls<Parameters<F>>`, so an editor shows it as `f`'s own
+ * signature, generics and overloads included; it is assignable to
+ * {@link Jitted}.)
+ * @public
+ */
+export interface JitControls<P extends readonly unknown[]> {
+  /** Trace and cache counters. */
+  stats(): JitStats;
+  /** The optimized IR for these arguments (tracing if needed). */
+  lower(...args: P): IR;
+  /** Frees every cached program and the constants it holds. */
+  clear(): void;
+}
+
 /** Options of `jit`. @public */
 export interface JitOptions {
   /** Distinct signatures after which a retrace warning is printed (default 8). */
@@ -195,6 +211,7 @@ function describeLeaves(def: TreeDef, leaves: readonly Tensor[]): LeafSig[] {
  * ```
  * @public
  */
+export function jit<F extends (...args: never[]) => unknown>(f: F, options?: JitOptions): F & JitControls<Parameters<F>>;
 export function jit<F extends (...args: never[]) => unknown>(f: F, options: JitOptions = {}): Jitted<F> {
   const cache = new Map<string, Compiled>();
   const symbols = new Map<symbol, number>();

@@ -4,7 +4,7 @@
  * finite where `log(softmax(x))` would underflow to `-Infinity`
  * (`[-1000, 0]` → `[-1000, 0]`).
  */
-import type { Shape } from '../../typelevel/index.js';
+import type { Checked, ReduceResult, Shape } from '../../typelevel/index.js';
 import type { AnyTensor, Tensor } from '../core/tensor.js';
 import { requireDtype } from '../primitives/define.js';
 import { exp } from '../primitives/exp.js';
@@ -24,10 +24,10 @@ import { scoped } from '../core/memory.js';
  * ```
  * @public
  */
-export function logSoftmax<S extends Shape>(x: Tensor<S, 'float32'>, axis: number | number[] = -1): Tensor<S, 'float32'> {
+export function logSoftmax<S extends Shape, const A extends number | readonly number[] = -1>(x: Tensor<S, 'float32'>, axis?: A & Checked<ReduceResult<S, A>>): Tensor<S, 'float32'> {
   return scoped(() => {
     requireDtype('logSoftmax', 'x', x, ['float32']);
-    const axes = reduceAxes('logSoftmax', x.rank, axis);
+    const axes = reduceAxes('logSoftmax', x.rank, (axis ?? -1) as number | number[]);
     const shifted = sub(x as AnyTensor, stableShift(x, axes));
     return sub(shifted, log(sum(exp(shifted), axes, true))) as never;
   });

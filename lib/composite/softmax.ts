@@ -3,7 +3,7 @@
  * stably by subtracting the (gradient-stopped) maximum first, which changes
  * nothing in value or derivative but keeps `exp` from overflowing.
  */
-import type { Shape } from '../../typelevel/index.js';
+import type { Checked, ReduceResult, Shape } from '../../typelevel/index.js';
 import type { AnyTensor, Tensor } from '../core/tensor.js';
 import { requireDtype } from '../primitives/define.js';
 import { div } from '../primitives/div.js';
@@ -23,10 +23,10 @@ import { scoped } from '../core/memory.js';
  * ```
  * @public
  */
-export function softmax<S extends Shape>(x: Tensor<S, 'float32'>, axis: number | number[] = -1): Tensor<S, 'float32'> {
+export function softmax<S extends Shape, const A extends number | readonly number[] = -1>(x: Tensor<S, 'float32'>, axis?: A & Checked<ReduceResult<S, A>>): Tensor<S, 'float32'> {
   return scoped(() => {
     requireDtype('softmax', 'x', x, ['float32']);
-    const axes = reduceAxes('softmax', x.rank, axis);
+    const axes = reduceAxes('softmax', x.rank, (axis ?? -1) as number | number[]);
     const e = exp(sub(x as AnyTensor, stableShift(x, axes)));
     return div(e, sum(e, axes, true)) as never;
   });

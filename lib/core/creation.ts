@@ -4,13 +4,109 @@
  * clear error and leak nothing.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { Dtype, Shape } from '../../typelevel/index.js';
+import type { CheckCount, CheckDims, Dtype, Shape, TypeError } from '../../typelevel/index.js';
 import { DtypeError, ShapeError, showShape, withArticle } from './errors.js';
 import { ConcreteTensor, sizeOf, type Tensor } from './tensor.js';
 import { checkAllocation } from './allocation.js';
 
-/** The shape of nested JS array data, as a type: `[[1, 2], [3, 4]]` → `[2, 2]`. @public */
-export type ShapeOfData<T> = T extends Float32Array | Int32Array | Uint8Array ? [number] : T extends readonly unknown[] ? (number extends T['length'] ? [number, ...ShapeOfData<T[number]>] : [T['length'], ...ShapeOfData<T[0]>]) : [];
+/** The marker for nested data whose rows differ in shape. */
+interface Ragged {
+  readonly __ragged: true;
+}
+
+/** The shape of nested data, or `Ragged`: rows are checked against the first where both are known. */
+type DataShape<T, Depth extends unknown[] = []> = Depth['length'] extends 12
+  ? number[]
+  : T extends Float32Array | Int32Array | Uint8Array
+  ? [number]
+  : T extends readonly unknown[]
+    ? number extends T['length']
+      ? DataShape<T[number], [...Depth, 0]> extends infer R
+        ? [R] extends [Ragged]
+          ? Ragged
+          : Prepend<number, R>
+        : never
+      : T extends readonly []
+        ? [0]
+        : T extends readonly (number | boolean)[]
+          ? [T['length']]
+          : DataShape<T[0], [...Depth, 0]> extends infer F
+            ? [F] extends [Ragged]
+              ? Ragged
+              : false extends { [K in keyof T]: RowFits<DataShape<T[K], [...Depth, 0]>, F> }[number]
+                ? Ragged
+                : Prepend<T['length'], F>
+            : never
+    : [];
+
+/** `[N, ...S]`. */
+type Prepend<N, S> = S extends readonly unknown[] ? [N, ...S] : never;
+
+/** A row's shape fits the first row's unless one of them is ragged or both are known and differ. */
+type RowFits<S, F> = [S] extends [Ragged] ? false : [S] extends [F] ? true : [F] extends [S] ? true : false;
+
+/**
+ * The shape of nested JS array data, as a type: `[[1, 2], [3, 4]]` → `[2, 2]`
+ * (`never` for ragged data such as `[[1, 2], [3]]`, which `tensor` rejects).
+ * A typed array is one flat row of unknown length, `[number]`.
+ * @public
+ */
+export type ShapeOfData<T> = DataShape<T> extends infer R extends Shape ? R : never;
+
+/** The scalar leaves of nested data (`never` for empty arrays). */
+type DataLeaves<T, Depth extends unknown[] = []> = Depth['length'] extends 12 ? number | boolean : T extends readonly unknown[] ? DataLeaves<T[number], [...Depth, 0]> : T;
+
+/**
+ * The dtype `tensor(data)` infers from data: `'int32'` for an `Int32Array`,
+ * `'bool'` for boolean leaves, otherwise `'float32'` (numbers, a
+ * `Float32Array`, empty data). Mixed boolean and number leaves have none
+ * (`never`): the runtime rejects them.
+ * @example
+ * ```ts
+ * type D = DtypeOfData<[true, false]>; // 'bool'
+ * ```
+ * @public
+ */
+export type DtypeOfData<T> = T extends Int32Array
+  ? 'int32'
+  : T extends Float32Array | Uint8Array
+    ? 'float32'
+    : DataLeaves<T> extends infer L
+      ? [L] extends [never]
+        ? 'float32'
+        : [L] extends [boolean]
+          ? 'bool'
+          : [L] extends [number]
+            ? 'float32'
+            : never
+      : never;
+
+/** A number literal written with a fraction or an exponent (not an integer as int32 data must be). */
+type Fractional<L> = L extends number ? (number extends L ? false : `${L}` extends `${string}.${string}` | `${string}e-${string}` ? true : false) : false;
+
+/**
+ * `unknown` when `tensor(data, dtype)` is valid as far as the types can
+ * tell; otherwise the error that makes the call fail to compile (runtime
+ * twins: the ragged, dtype and integer checks of `tensor`).
+ * @public
+ */
+export type TensorDataCheck<T, D> = [DataShape<T>] extends [Ragged]
+  ? TypeError<'shape error: tensor data is ragged: its rows have different shapes'>
+  : T extends Float32Array | Int32Array | Uint8Array
+    ? unknown
+    : DataLeaves<T> extends infer L
+      ? [Extract<L, boolean>] extends [never]
+        ? [D] extends ['int32']
+          ? true extends Fractional<L>
+            ? TypeError<'dtype error: data for an int32 tensor must be integers'>
+            : unknown
+          : unknown
+        : [Extract<L, number>] extends [never]
+          ? 'bool' extends D
+            ? unknown
+            : TypeError<`dtype error: boolean data makes a bool tensor, not a ${D & string} one`>
+          : TypeError<'dtype error: tensor data mixes booleans and numbers'>
+      : never;
 
 /** Nested arrays of numbers or booleans. @public */
 export type TensorData = number | boolean | readonly TensorData[] | Float32Array | Int32Array | Uint8Array;
@@ -84,7 +180,9 @@ function inferDtype(flat: readonly (number | boolean)[]): Dtype {
 
 /**
  * A tensor from nested JS arrays; the shape is inferred, and typed when the
- * data is a literal. The dtype defaults to `float32` (`bool` for booleans).
+ * data is a literal. The dtype defaults to `float32` (`bool` for booleans,
+ * `int32` for an `Int32Array`), in the type as at run time. Ragged literal
+ * data, and booleans mixed with numbers, do not compile.
  * @example
  * ```ts
  * const a = fx.tensor([[1, 2], [3, 4]]);        // Tensor<[2, 2], 'float32'>
@@ -92,7 +190,7 @@ function inferDtype(flat: readonly (number | boolean)[]): Dtype {
  * ```
  * @public
  */
-export function tensor<const T extends TensorData, D extends Dtype = 'float32'>(data: T, dtype?: D): Tensor<ShapeOfData<T>, NoInfer<D>> {
+export function tensor<const T extends TensorData, D extends Dtype = DtypeOfData<T>>(data: T & TensorDataCheck<T, D>, dtype?: D): Tensor<ShapeOfData<T>, NoInfer<D>> {
   if (dtype !== undefined) checkDtype('tensor', dtype);
   // Fast path: a typed array is one flat row of known element type.
   if (data instanceof Float32Array || data instanceof Int32Array) {
@@ -119,7 +217,7 @@ export function tensor<const T extends TensorData, D extends Dtype = 'float32'>(
  * ```
  * @public
  */
-export function full<const S extends Shape, D extends Dtype = 'float32'>(shape: S, value: number | boolean, dtype?: D): Tensor<S, NoInfer<D>> {
+export function full<const S extends Shape, D extends Dtype = 'float32'>(shape: S & CheckDims<S>, value: number | boolean, dtype?: D): Tensor<S, NoInfer<D>> {
   return filled('full', shape, value, dtype) as never;
 }
 
@@ -146,7 +244,7 @@ function filled(op: string, shape: readonly number[], value: unknown, dtype: Dty
  * ```
  * @public
  */
-export function zeros<const S extends Shape, D extends Dtype = 'float32'>(shape: S, dtype?: D): Tensor<S, NoInfer<D>> {
+export function zeros<const S extends Shape, D extends Dtype = 'float32'>(shape: S & CheckDims<S>, dtype?: D): Tensor<S, NoInfer<D>> {
   return filled('zeros', shape, 0, dtype ?? 'float32') as never;
 }
 
@@ -158,7 +256,7 @@ export function zeros<const S extends Shape, D extends Dtype = 'float32'>(shape:
  * ```
  * @public
  */
-export function ones<const S extends Shape, D extends Dtype = 'float32'>(shape: S, dtype?: D): Tensor<S, NoInfer<D>> {
+export function ones<const S extends Shape, D extends Dtype = 'float32'>(shape: S & CheckDims<S>, dtype?: D): Tensor<S, NoInfer<D>> {
   return filled('ones', shape, 1, dtype ?? 'float32') as never;
 }
 
@@ -182,7 +280,7 @@ export function scalar<D extends Dtype = 'float32'>(value: number | boolean, dty
  * ```
  * @public
  */
-export function arange<const N extends number>(n: N): Tensor<[N], 'int32'> {
+export function arange<const N extends number>(n: N & CheckCount<N>): Tensor<[N], 'int32'> {
   if (!Number.isInteger(n) || n < 0) throw new ShapeError('arange', `n must be a non-negative integer, got ${n}`);
   checkAllocation('arange', [{ shape: [n], dtype: 'int32' }]);
   return new ConcreteTensor(tf.range(0, n, 1, 'int32')) as never;
@@ -196,7 +294,7 @@ export function arange<const N extends number>(n: N): Tensor<[N], 'int32'> {
  * ```
  * @public
  */
-export function linspace<const N extends number>(start: number, stop: number, n: N): Tensor<[N], 'float32'> {
+export function linspace<const N extends number>(start: number, stop: number, n: N & CheckCount<N>): Tensor<[N], 'float32'> {
   if (!Number.isInteger(n) || n < 0) throw new ShapeError('linspace', `n must be a non-negative integer, got ${n}`);
   checkAllocation('linspace', [{ shape: [n], dtype: 'float32' }]);
   return new ConcreteTensor(tf.linspace(start, stop, n)) as never;
@@ -210,7 +308,7 @@ export function linspace<const N extends number>(start: number, stop: number, n:
  * ```
  * @public
  */
-export function eye<const N extends number>(n: N): Tensor<[N, N], 'float32'> {
+export function eye<const N extends number>(n: N & CheckCount<N>): Tensor<[N, N], 'float32'> {
   if (!Number.isInteger(n) || n < 0) throw new ShapeError('eye', `n must be a non-negative integer, got ${n}`);
   checkAllocation('eye', [{ shape: [n, n], dtype: 'float32' }]);
   return new ConcreteTensor(tf.eye(n)) as never;

@@ -68,6 +68,7 @@ describeEachBackend('creating tensors checks JS values', () => {
   it('scalar, full and tensor reject a fraction for int32 alike', () => {
     expect(() => fx.scalar(2.5, 'int32')).toThrow(/dtype error in scalar: data for an int32 tensor must be integers, got 2.5/);
     expect(() => fx.full([2], 2.5, 'int32')).toThrow(/dtype error in full: data for an int32 tensor must be integers, got 2.5/);
+    // @ts-expect-error: a fraction as int32 data is also a compile-time error (the runtime twin is checked here)
     expect(() => fx.tensor([2.5], 'int32')).toThrow(/dtype error in tensor: data for an int32 tensor must be integers/);
   });
 

@@ -56,11 +56,13 @@ export type EffectValueOf<R> = R extends EffectProgramLike<unknown, infer A> ? A
 
 /**
  * `unknown` when an effect row may be differentiated (it has no `'IO'`);
- * otherwise an error type whose text the compiler shows.
+ * otherwise an error type whose text the compiler shows. A row erased to
+ * `unknown` (a program annotated `EffectProgramLike<unknown, …>`) is an
+ * error too: it may hide `'IO'`.
  * @public
  */
 export type CheckNoIO<E> = unknown extends E
-  ? unknown // not an effect program (the row is unknown): nothing to say about I/O
+  ? TypeError<'cannot differentiate an effect program whose row is unknown (EffectProgramLike<unknown, …>): it may hide IO; type it with its row, such as Eff<"Random", …>'>
   : 'IO' extends E
   ? TypeError<'I/O cannot be differentiated: this program has the IO effect in its row; do the I/O outside grad/vjp/jvp (read data first, or runIO around the result)'>
   : unknown;

@@ -6,7 +6,8 @@ import type { Tensor } from './tensor.js';
 
 /**
  * The signature of an elementwise binary op with broadcasting. Overloads cover
- * symbolic dims (same shape, scalar, trailing suffix); the last one handles
+ * symbolic dims (same shape, scalar, trailing suffix, a size-1 axis from a
+ * `keepDims` reduction, an outer product `[M, 1] * [1, N]`); the last one handles
  * literal shapes with size-1 broadcasting and reports mismatches as
  * `shape error: cannot broadcast [2, 3] with [2]` (shapes that are still
  * generic type parameters are accepted there, with a deferred result type:
@@ -27,6 +28,12 @@ export interface BinaryOp<Allowed extends Dtype> {
     a: Tensor<[...P, M, N], D>,
     b: Tensor<[NoInfer<M>, NoInfer<N>], NoInfer<D>>,
   ): Tensor<[...P, M, N], D>;
+  <P extends Dim[], N extends Dim, D extends Allowed>(a: Tensor<[...P, N], D>, b: Tensor<[...P, 1], NoInfer<D>>): Tensor<[...P, N], D>;
+  <P extends Dim[], N extends Dim, D extends Allowed>(a: Tensor<[...P, 1], D>, b: Tensor<[...P, N], NoInfer<D>>): Tensor<[...P, N], D>;
+  <P extends Dim[], M extends Dim, N extends Dim, D extends Allowed>(a: Tensor<[...P, M, N], D>, b: Tensor<[1, NoInfer<N>], NoInfer<D>>): Tensor<[...P, M, N], D>;
+  <P extends Dim[], M extends Dim, N extends Dim, D extends Allowed>(a: Tensor<[1, N], D>, b: Tensor<[...P, M, NoInfer<N>], NoInfer<D>>): Tensor<[...P, M, N], D>;
+  <P extends Dim[], M extends Dim, N extends Dim, D extends Allowed>(a: Tensor<[...P, M, 1], D>, b: Tensor<[1, N], NoInfer<D>>): Tensor<[...P, M, N], D>;
+  <P extends Dim[], M extends Dim, N extends Dim, D extends Allowed>(a: Tensor<[1, N], D>, b: Tensor<[...P, M, 1], NoInfer<D>>): Tensor<[...P, M, N], D>;
   <A extends Shape, B extends Shape, D extends Allowed>(a: Tensor<A, D>, b: Tensor<B, NoInfer<D>> & Checked<BroadcastResult<A, B>>): Tensor<Broadcast<A, B>, D>;
 }
 

@@ -21,5 +21,6 @@ export {
   type MomentumOptions,
   type AdamOptions,
   type AdamWOptions,
+  type CheckGradsStructure,
 } from './optimizers.js';
 export { constant, exponentialDecay, cosineDecay, type Schedule, type LearningRate, type ExponentialDecayOptions, type CosineDecayOptions } from './schedules.js';

@@ -14,6 +14,7 @@ import { zeros, zerosLike } from '../core/creation.js';
 import { flatten, unflatten, type TreeDef } from '../core/pytree.js';
 import { Tensor, type AnyTensor } from '../core/tensor.js';
 import type { GradOf } from '../transforms/types.js';
+import type { TypeError } from '../../typelevel/index.js';
 import { add } from '../primitives/add.js';
 import { sub } from '../primitives/sub.js';
 import { mul } from '../primitives/mul.js';
@@ -61,6 +62,28 @@ export interface OptimizerStates<P> {
 /** The state an optimizer of kind `K` keeps for params `P`. @public */
 export type OptimizerState<K extends keyof OptimizerStates<unknown>, P> = OptimizerStates<P>[K];
 
+/** The keys of `G` (grads) that `P` (params) lacks and that hold tensors, recursively (`never` when none). */
+type ExtraLeafKeys<G, P> = G extends Tensor
+  ? never
+  : G extends (...args: never[]) => unknown
+    ? never
+    : G extends object
+      ? { [K in keyof G]-?: K extends keyof P ? ExtraLeafKeys<G[K], P[K]> : HoldsTensor<G[K]> extends true ? K : never }[keyof G]
+      : never;
+
+/** True when a value type is a tensor or a pytree that may hold one. */
+type HoldsTensor<T> = T extends Tensor ? true : T extends (...args: never[]) => unknown ? false : T extends object ? true : false;
+
+/**
+ * `unknown` when a grads pytree has no tensor leaves beyond the params'
+ * (the runtime requires the same leaves), otherwise the error that makes
+ * `update` fail to compile.
+ * @public
+ */
+export type CheckGradsStructure<G, P> = [ExtraLeafKeys<G, P>] extends [never]
+  ? unknown
+  : TypeError<`optimizer update: grads have tensors under ${ExtraLeafKeys<G, P> & string} that params lack; grads must have the structure of params`>;
+
 /**
  * An optimizer: `init` makes the state for a params pytree, `update` takes
  * one step. Both are pure: `update` returns new tensors and leaves its inputs
@@ -73,7 +96,7 @@ export interface Optimizer<K extends keyof OptimizerStates<unknown>> {
   /** The initial state for `params` (zero moments, step 0). */
   init<P>(params: P): OptimizerState<K, P>;
   /** One step: the new params and the new state. */
-  update<P>(grads: NoInfer<P> | GradOf<P>, state: OptimizerState<K, NoInfer<P>>, params: P): [P, OptimizerState<K, P>];
+  update<P, G extends NoInfer<P> | GradOf<NoInfer<P>>>(grads: G & CheckGradsStructure<G, P>, state: OptimizerState<K, NoInfer<P>>, params: P): [P, OptimizerState<K, P>];
 }
 
 /** Options every optimizer takes. @public */
@@ -163,8 +186,9 @@ function clipped(grads: AnyTensor[], clipNorm: number | undefined): AnyTensor[] 
 
 /** Runs each `update` in a scope, so its intermediates are freed and only the new params and state survive. */
 function withScopedUpdate<K extends keyof OptimizerStates<unknown>>(opt: Optimizer<K>): Optimizer<K> {
-  const update = opt.update.bind(opt);
-  return { ...opt, update: (grads, state, params) => scoped(() => update(grads, state, params)) };
+  // Untyped inside: re-checking update's generic signature here instantiates the pytree checks without bound.
+  const update = opt.update.bind(opt) as (grads: unknown, state: unknown, params: unknown) => never;
+  return { ...opt, update: ((grads: unknown, state: unknown, params: unknown) => scoped(() => update(grads, state, params))) as Optimizer<K>['update'] };
 }
 
 /**

@@ -6,7 +6,7 @@
  * inclusive forward sum `y_i = Σ_{j ≤ i} x_j`.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { Dtype, Shape } from '../../typelevel/index.js';
+import type { Checked, Dtype, ReduceResult, Shape } from '../../typelevel/index.js';
 import { type Primitive, definePrimitive } from '../core/primitive.js';
 import type { AnyTensor, Tensor } from '../core/tensor.js';
 import { moveBatchToFront } from './batching.js';
@@ -49,7 +49,7 @@ export const cumsumPrimitive: Primitive<CumsumParams> = definePrimitive({
  */
 export function cumsum<S extends Shape, D extends Exclude<Dtype, 'bool'>>(x: Tensor<S, D>, axis?: undefined, exclusive?: boolean, reverse?: boolean): Tensor<[number], D>;
 /** @public */
-export function cumsum<S extends Shape, D extends Exclude<Dtype, 'bool'>>(x: Tensor<S, D>, axis: number, exclusive?: boolean, reverse?: boolean): Tensor<S, D>;
+export function cumsum<S extends Shape, D extends Exclude<Dtype, 'bool'>, const A extends number = number>(x: Tensor<S, D>, axis: A & Checked<ReduceResult<S, A>>, exclusive?: boolean, reverse?: boolean): Tensor<S, D>;
 export function cumsum(x: AnyTensor, axis?: number, exclusive = false, reverse = false): AnyTensor {
   if (axis === undefined) {
     return apply1(cumsumPrimitive, [reshape(x, [x.size])], { axis: 0, exclusive, reverse });

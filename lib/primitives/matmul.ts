@@ -140,6 +140,26 @@ export const matmulPrimitive: Primitive = definePrimitive({
 });
 
 /**
+ * The shape of `matmul(a, b)`, found by matching patterns first, so that
+ * symbolic dims resolve: a rank-2 `b` maps `[...P, M, K]` to `[...P, M, N]`,
+ * and equal batch dims carry through; otherwise the {@link MatMul} rule.
+ * (The bad cases are reported by the `Checked` parameter.)
+ */
+type MatMulShape<A extends Shape, B extends Shape> = B extends readonly [unknown, infer N extends number]
+  ? A extends readonly [...infer P extends number[], infer M extends number, unknown]
+    ? [...P, M, N]
+    : MatMul<A, B>
+  : A extends readonly [...infer P extends number[], infer M extends number, unknown]
+    ? B extends readonly [...infer P2 extends number[], unknown, infer N extends number]
+      ? { p: P2 } extends { p: P }
+        ? { p: P } extends { p: P2 }
+          ? [...P, M, N]
+          : MatMul<A, B>
+        : MatMul<A, B>
+      : MatMul<A, B>
+    : MatMul<A, B>;
+
+/**
  * Matrix product over the last two axes; leading (batch) axes of `a` carry
  * through. The inner dims must agree: `[B, 784] @ [100, 10]` is a compile-time
  * error when the dims are literals.
@@ -147,14 +167,11 @@ export const matmulPrimitive: Primitive = definePrimitive({
  * ```ts
  * fx.matmul(fx.zeros([5, 784]), fx.zeros([784, 10])); // Tensor<[5, 10], 'float32'>
  * ```
+ * One signature (batch dims broadcast; literal inner dims that differ are an
+ * error: `shape error: matmul inner dims 784 and 100 differ`).
  * @public
  */
-export function matmul<Bt extends Dim[], M extends Dim, K extends Dim, N extends Dim>(
-  a: Tensor<[...Bt, M, K], 'float32'>,
-  b: Tensor<[NoInfer<K>, N], 'float32'>,
-): Tensor<[...Bt, M, N], 'float32'>;
-/** Batched operands (batch dims broadcast); literal inner dims that differ are an error: `shape error: matmul inner dims 784 and 100 differ`. @public */
-export function matmul<A extends Shape, B extends Shape>(a: Tensor<A, 'float32'>, b: Tensor<B, 'float32'> & Checked<MatMulResult<A, B>>): Tensor<MatMul<A, B>, 'float32'>;
+export function matmul<A extends Shape, B extends Shape>(a: Tensor<A, 'float32'>, b: Tensor<B, 'float32'> & Checked<MatMulResult<A, B>>): Tensor<MatMulShape<A, B>, 'float32'>;
 export function matmul(a: Tensor<Shape, 'float32'>, b: Tensor<Shape, 'float32'>): Tensor<Shape, 'float32'> {
   // `[..., M, K] @ [K, N]`: fold the leading dims into the rows, so every path (eager, jit, grad's
   // transpose rules, vmap) sees one 2-D product; its cotangents are 2-D products too (no batched

@@ -1,6 +1,7 @@
 /** `reshape`: same elements, new shape (one dim may be -1). Linear. */
 import * as tf from '@tensorflow/tfjs-core';
 import type { Checked, Dim, Dtype, FillMinusOne, NoMinusOne, Reshape, ReshapeResult, Shape, UnknownCountOr } from '../../typelevel/index.js';
+import type { _ProductRev } from '../../typelevel/arith.js';
 import { ShapeError, showShape } from '../core/errors.js';
 import { type Primitive, definePrimitive } from '../core/primitive.js';
 import { sizeOf, type Tensor } from '../core/tensor.js';
@@ -43,6 +44,9 @@ export const reshapePrimitive: Primitive<ReshapeParams> = definePrimitive({
   showParams: ({ shape }) => `shape=[${shape.join(',')}]`,
 });
 
+/** `unknown` when two shapes of literal dims hold the same number of elements, else `never`. */
+type SameCount<R extends Shape, T extends Shape> = [_ProductRev<R>, _ProductRev<T>] extends [infer N extends string, infer M extends string] ? (N extends M ? unknown : never) : never;
+
 /**
  * Same elements in a new shape; the element counts must agree (checked at
  * compile time when the dims are literals). One dim may be `-1`.
@@ -56,6 +60,12 @@ export function reshape<B extends Dim, R extends Shape, D extends Dtype, const T
   x: Tensor<[B, ...R], D>,
   shape: [NoInfer<B>, ...T] & Checked<ReshapeResult<R, T>>,
 ): Tensor<[B, ...Reshape<R, T>], D>;
+/**
+ * A leading `-1` that takes exactly the leading dim: the other dims hold as
+ * many elements as the source's rest (`[B, 784]` to `[-1, 28, 28]` is
+ * `[B, 28, 28]`, for a symbolic `B` too). @public
+ */
+export function reshape<B extends Dim, R extends Shape, D extends Dtype, const T extends Shape>(x: Tensor<[B, ...R], D>, shape: [-1, ...T] & SameCount<R, T>): Tensor<[B, ...T], D>;
 /** A source whose element count is not known statically (a symbolic or `number` dim): any target, checked at run time. @public */
 export function reshape<S extends Shape, D extends Dtype, const T extends Shape>(x: Tensor<S, D>, shape: T & UnknownCountOr<S, never> & NoMinusOne<T>): Tensor<T, D>;
 /** @public */

@@ -13,7 +13,7 @@
  * NaN sorts last, after +Infinity, NaNs in input order (NumPy's rule).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { Dtype, Shape } from '../../typelevel/index.js';
+import type { Checked, Dtype, ReduceResult, Shape } from '../../typelevel/index.js';
 import { DtypeError, ShapeError, showShape } from '../core/errors.js';
 import type { Primitive } from '../core/primitive.js';
 import { ConcreteTensor, sizeOf, type AbstractValue, type AnyTensor, type Tensor } from '../core/tensor.js';
@@ -134,9 +134,9 @@ function sortAlong(x: AnyTensor, axis: number | undefined): [AnyTensor, AnyTenso
  * ```
  * @public
  */
-export function sort<S extends Shape, D extends 'float32' | 'int32'>(x: Tensor<S, D>, axis?: number): Tensor<S, D> {
+export function sort<S extends Shape, D extends 'float32' | 'int32', const A extends number = -1>(x: Tensor<S, D>, axis?: A & Checked<ReduceResult<S, A>>): Tensor<S, D> {
   return scoped(() => {
-    return sortAlong(x, axis)[0] as Tensor<S, D>;
+    return sortAlong(x, axis as number | undefined)[0] as Tensor<S, D>;
   });
 }
 
@@ -150,8 +150,8 @@ export function sort<S extends Shape, D extends 'float32' | 'int32'>(x: Tensor<S
  * ```
  * @public
  */
-export function argsort<S extends Shape, D extends Exclude<Dtype, 'bool'>>(x: Tensor<S, D>, axis?: number): Tensor<S, 'int32'> {
+export function argsort<S extends Shape, D extends Exclude<Dtype, 'bool'>, const A extends number = -1>(x: Tensor<S, D>, axis?: A & Checked<ReduceResult<S, A>>): Tensor<S, 'int32'> {
   return scoped(() => {
-    return sortAlong(x, axis)[1] as Tensor<S, 'int32'>;
+    return sortAlong(x, axis as number | undefined)[1] as Tensor<S, 'int32'>;
   });
 }

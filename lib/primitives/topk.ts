@@ -9,7 +9,7 @@
  * input order.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { Dim, Shape } from '../../typelevel/index.js';
+import type { Checked, Compare, Dim, Shape, ShapeErrorType } from '../../typelevel/index.js';
 import { ShapeError, showShape } from '../core/errors.js';
 import type { Primitive } from '../core/primitive.js';
 import type { AnyTensor, Tensor } from '../core/tensor.js';
@@ -29,6 +29,19 @@ function checkK(x: readonly number[], k: number): void {
     throw new ShapeError('topk', `k must be an integer in [0, ${n}] (the last axis of x ${showShape(x)}), got ${k}`);
   }
 }
+
+/** `unknown` unless `k` is a literal that is negative, fractional, or larger than a literal last axis `N`. */
+type CheckK<N, K> = Checked<KResult<N, K>>;
+
+type KResult<N, K> = number extends K
+  ? [K]
+  : `${K & number}` extends `-${string}`
+    ? ShapeErrorType<`topk k must be a non-negative integer, got ${K & number}`>
+    : `${K & number}` extends `${bigint}`
+      ? Compare<K & number, N & number> extends 'gt'
+        ? ShapeErrorType<`topk k ${K & number} is larger than the last axis (${N & number})`>
+        : [K]
+      : ShapeErrorType<`topk k must be a non-negative integer, got ${K & number}`>;
 
 export const topkPrimitive: Primitive<TopkParams> = {
   name: 'topk',
@@ -91,7 +104,7 @@ export interface TopkResult<S extends Shape, D extends 'float32' | 'int32'> {
  */
 export function topk<P extends Dim[], N extends Dim, D extends 'float32' | 'int32', const K extends number>(
   x: Tensor<[...P, N], D>,
-  k: K,
+  k: K & CheckK<N, K>,
 ): TopkResult<[...P, K], D> {
   checkK(x.shape, k); // before binding: under vmap the primitive sees the batched shape
   const [values, indices] = bind(topkPrimitive, [x], { k });

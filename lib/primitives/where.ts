@@ -5,13 +5,25 @@
  * it, and reverse mode transposes those selections.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { Broadcast, Dtype, Shape } from '../../typelevel/index.js';
+import type { Broadcast, BroadcastResult, Checked, Dtype, Shape, TypeError } from '../../typelevel/index.js';
 import { DtypeError, TransformError } from '../core/errors.js';
 import { definePrimitive, type Primitive } from '../core/primitive.js';
 import { Tensor as TensorClass, type AbstractValue, type AnyTensor, type Tensor } from '../core/tensor.js';
 import { apply1, broadcastShapes, coerce, LinearInput, requireDtype, sameShape, unbroadcast, type MaybeZero, type TensorLike } from './define.js';
 import { broadcastTo } from './broadcastTo.js';
 import { elementwiseBatch } from './batching.js';
+
+/** The broadcast of `a` and `b`, then with `cond`: the result shape of `where`, or the first error. */
+type WhereResult<C extends Shape, A extends Shape, B extends Shape> = BroadcastResult<A, B> extends infer R ? (R extends Shape ? BroadcastResult<C, R> : R) : never;
+
+/** `unknown` unless `a` and `b` are tensors of different dtypes (a JS number takes the other's). */
+type WhereDtypeCheck<DA, DB> = [DA] extends [never]
+  ? unknown
+  : [DB] extends [never]
+    ? unknown
+    : [DB] extends [DA]
+      ? unknown
+      : TypeError<`dtype error: where needs a and b of one dtype, got ${DA & string} and ${DB & string}`>;
 
 export const wherePrimitive: Primitive = definePrimitive({
   name: 'where',
@@ -66,17 +78,11 @@ export function where<S extends Shape, D extends Dtype>(cond: Tensor<S, 'bool'>,
 /** @public */
 export function where<S extends Shape, D extends Dtype>(cond: Tensor<S, 'bool'>, a: number, b: Tensor<S, D>): Tensor<S, D>;
 /** @public */
-export function where<C extends Shape, A extends Shape, B extends Shape, D extends Dtype>(
+export function where<C extends Shape, A extends Shape = [], B extends Shape = [], DA extends Dtype = never, DB extends Dtype = never>(
   cond: Tensor<C, 'bool'>,
-  a: Tensor<A, D>,
-  b: Tensor<B, NoInfer<D>>,
-): Tensor<Extract<Broadcast<C, Extract<Broadcast<A, B>, Shape>>, Shape>, D>;
-/** @public */
-export function where<C extends Shape, A extends Shape, D extends Dtype>(cond: Tensor<C, 'bool'>, a: Tensor<A, D>, b: number): Tensor<Extract<Broadcast<C, A>, Shape>, D>;
-/** @public */
-export function where<C extends Shape, B extends Shape, D extends Dtype>(cond: Tensor<C, 'bool'>, a: number, b: Tensor<B, D>): Tensor<Extract<Broadcast<C, B>, Shape>, D>;
-/** @public */
-export function where<C extends Shape>(cond: Tensor<C, 'bool'>, a: number, b: number): Tensor<C, 'float32'>;
+  a: (Tensor<A, DA> | number) & Checked<BroadcastResult<C, A>>,
+  b: (Tensor<B, DB> | number) & Checked<WhereResult<C, A, B>> & WhereDtypeCheck<DA, DB>,
+): Tensor<Extract<Broadcast<C, Extract<Broadcast<A, B>, Shape>>, Shape>, [DA] extends [never] ? ([DB] extends [never] ? 'float32' : DB) : DA>;
 export function where(cond: AnyTensor, a: TensorLike, b: TensorLike): AnyTensor {
   // Check everything before JS numbers become tensors, so a failed call allocates nothing.
   const ref = a instanceof TensorClass ? a.dtype : b instanceof TensorClass ? b.dtype : 'float32';

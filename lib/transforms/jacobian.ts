@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { TransformError, showShape } from '../core/errors.js';
 import { ConcreteTensor, Tensor, sizeOf } from '../core/tensor.js';
 import { full } from '../core/creation.js';
-import type { Shape } from '../../typelevel/index.js';
+import type { Dtype, Shape, ShowShape, TypeError } from '../../typelevel/index.js';
 import { concat } from '../primitives/concat.js';
 import { reshape } from '../primitives/reshape.js';
 import { transpose } from '../primitives/transpose.js';
@@ -16,15 +16,55 @@ import { linearize } from './forward.js';
 import { scoped, vjp } from './reverse.js';
 import { vmap } from './vmap.js';
 
-/** The Jacobian's type: `Tensor<[...Out, ...In]>` for tensor input and output. @public */
+/**
+ * The Jacobian's type: `Tensor<[...Out, ...In], 'float32'>` for tensor
+ * input and output (`never` for anything else, which the signatures reject
+ * at the call site).
+ * @public
+ */
 export type Jacobian<Out, In> =
-  Out extends Tensor<infer SO extends Shape, 'float32'> ? (In extends Tensor<infer SI extends Shape, 'float32'> ? Tensor<[...SO, ...SI], 'float32'> : never) : never;
+  Out extends Tensor<infer SO extends Shape, Dtype> ? (In extends Tensor<infer SI extends Shape, Dtype> ? Tensor<[...SO, ...SI], 'float32'> : never) : never;
 
 /** Options of the Jacobian transformations. @public */
-export interface JacobianOptions {
+export interface JacobianOptions<A extends number = number> {
   /** Which argument to differentiate with respect to (default 0). */
-  readonly argnums?: number;
+  readonly argnums?: A;
 }
+
+/** True when a tensor type's dtype may be float32 (`Tensor<[3]>`, dtype `Dtype`, may be). */
+type MayBeFloat<T> = T extends Tensor<Shape, infer D> ? ('float32' extends D ? true : false) : false;
+
+type Unaliased<E> = E extends infer U ? U : never;
+
+/**
+ * `unknown` when `op(f, { argnums: A })` is valid as far as the types can
+ * tell, otherwise the error that makes the call fail to compile: the
+ * argument at `A` must be one float32 tensor (a pytree is not supported),
+ * the result one float32 tensor (a scalar for `hessian`). Runtime twins:
+ * the checks of `jacfwd`, `jacrev` and `hessian`.
+ * @public
+ */
+export type CheckJacobian<F, A extends number, Op extends string> = F extends (...args: infer P) => infer R
+  ? number extends A
+    ? unknown
+    : number extends P['length']
+      ? unknown
+      : `${A}` extends `${Exclude<keyof P, keyof unknown[]> & string}`
+        ? MayBeFloat<P[A]> extends true
+          ? MayBeFloat<R> extends true
+            ? Op extends 'hessian'
+              ? R extends Tensor<infer S, Dtype>
+                ? S extends readonly []
+                  ? unknown
+                  : number extends S['length']
+                    ? unknown
+                    : Unaliased<TypeError<`hessian needs a function that returns a scalar float32 tensor, got shape ${ShowShape<S>}`>>
+                : unknown
+              : unknown
+            : Unaliased<TypeError<`${Op} needs a function that returns one float32 tensor`>>
+          : Unaliased<TypeError<`${Op} differentiates with respect to one float32 tensor: argument ${A} is not one (use vmap, ravel or grad for pytrees)`>>
+        : Unaliased<TypeError<`argnums ${A} is out of range for a function of ${P['length']} argument(s)`>>
+  : unknown;
 
 /** Most basis elements (rows × row size) one batched evaluation pushes through: 16 MB of float32 (a test lowers it). */
 export const basisChunk = { elements: 1 << 22 };
@@ -88,7 +128,10 @@ function checkOutput(op: string, y: unknown): Tensor {
  * ```
  * @public
  */
-export function jacfwd<F extends (...args: never[]) => Tensor>(f: F, options?: JacobianOptions): (...args: Parameters<F>) => Jacobian<ReturnType<F>, Parameters<F>[0]> {
+export function jacfwd<F extends (...args: never[]) => Tensor, const A extends number = 0>(
+  f: F & CheckJacobian<F, A, 'jacfwd'>,
+  options?: JacobianOptions<A>,
+): (...args: Parameters<F>) => Jacobian<ReturnType<F>, Parameters<F>[A]> {
   const argnums = options?.argnums ?? 0;
   return (...args) =>
     scoped(() => {
@@ -110,7 +153,10 @@ export function jacfwd<F extends (...args: never[]) => Tensor>(f: F, options?: J
  * ```
  * @public
  */
-export function jacrev<F extends (...args: never[]) => Tensor>(f: F, options?: JacobianOptions): (...args: Parameters<F>) => Jacobian<ReturnType<F>, Parameters<F>[0]> {
+export function jacrev<F extends (...args: never[]) => Tensor, const A extends number = 0>(
+  f: F & CheckJacobian<F, A, 'jacrev'>,
+  options?: JacobianOptions<A>,
+): (...args: Parameters<F>) => Jacobian<ReturnType<F>, Parameters<F>[A]> {
   const argnums = options?.argnums ?? 0;
   return (...args) =>
     scoped(() => {
@@ -132,7 +178,10 @@ export function jacrev<F extends (...args: never[]) => Tensor>(f: F, options?: J
  * ```
  * @public
  */
-export function hessian<F extends (...args: never[]) => Tensor<[], 'float32'>>(f: F, options?: JacobianOptions): (...args: Parameters<F>) => Jacobian<Parameters<F>[0], Parameters<F>[0]> {
+export function hessian<F extends (...args: never[]) => Tensor, const A extends number = 0>(
+  f: F & CheckJacobian<F, A, 'hessian'>,
+  options?: JacobianOptions<A>,
+): (...args: Parameters<F>) => Jacobian<Parameters<F>[A], Parameters<F>[A]> {
   const check = (...args: unknown[]) => {
     const y = (f as unknown as (...a: unknown[]) => Tensor)(...args);
     if (y.rank !== 0) throw new TransformError(`hessian needs a scalar function, got output shape ${showShape(y.shape)}`);

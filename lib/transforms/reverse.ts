@@ -172,36 +172,48 @@ function valueAndGradImpl(op: 'grad' | 'valueAndGrad', f: (...args: never[]) => 
   });
 }
 
+/** True when a result type is an effect program (`any` is not). */
+type IsProgram<R> = 0 extends 1 & R ? false : [R] extends [EffectProgramLike] ? true : false;
+
 /**
- * `grad` of a function that returns an effect program `Eff<E, Scalar>`
- * (`fluxion/effects`, `E` without `'IO'`): the result gives `Eff<E, grads>`,
- * which the handlers (`runRandom`, `runState`) run. I/O in the row does not
- * compile ("I/O cannot be differentiated").
- * @example
- * ```ts
- * const g = runRandom(fx.grad((m: Scalar) => random.normal([], m))(fx.scalar(0)), fx.random.key(0)); // 1
- * ```
- * @public
+ * The checks of `grad`/`valueAndGrad` on `f`: for an effect program, no
+ * `'IO'` in its row, then the checks of {@link CheckDifferentiable} on its value.
  */
-export function grad<F extends (...args: never[]) => EffectProgramLike, const A extends Argnums = 0>(
-  f: F & CheckEffectful<F> & CheckDifferentiable<(...args: Parameters<F>) => EffectValueOf<ReturnType<F>>, A, Scalar>,
-  options?: GradOptions<A>,
-): (...args: Parameters<F>) => EffectProgramOf<EffectRowOf<ReturnType<F>>, GradsOf<Parameters<F>, A>>;
+type CheckGrad<F, A extends Argnums, Out> = F extends (...args: infer P) => infer R
+  ? IsProgram<R> extends true
+    ? CheckEffectful<F> extends infer E
+      ? unknown extends E
+        ? CheckDifferentiable<(...args: P) => EffectValueOf<R>, A, Out>
+        : E
+      : never
+    : CheckDifferentiable<F, A, Out>
+  : unknown;
+
+/** `V`, or a program of `V` with the row of `R` when `f` returns an effect program `R`. */
+type MaybeProgram<R, V> = IsProgram<R> extends true ? EffectProgramOf<EffectRowOf<R>, V> : V;
+
 /**
  * The gradient of a scalar function with respect to argument `argnums`
  * (default 0), shaped like that argument (a pytree gives a pytree).
  * Differentiating with respect to an int32/bool leaf does not compile.
+ *
+ * A function that returns an effect program `Eff<E, Scalar>`
+ * (`fluxion/effects`, `E` without `'IO'`) gives `Eff<E, grads>`, which the
+ * handlers (`runRandom`, `runState`) run. I/O in the row does not compile
+ * ("I/O cannot be differentiated"). (One signature, so that a call that does
+ * not compile fails with fluxion's sentence on the first line.)
  * @example
  * ```ts
  * const df = fx.grad((x: fx.Tensor<[], 'float32'>) => fx.mul(x, x));
  * df(fx.scalar(3)); // 6
+ * const g = runRandom(fx.grad((m: Scalar) => random.normal([], m))(fx.scalar(0)), fx.random.key(0)); // 1
  * ```
  * @public
  */
 export function grad<F extends (...args: never[]) => unknown, const A extends Argnums = 0>(
-  f: F & CheckDifferentiable<F, A, Scalar>,
+  f: F & CheckGrad<F, A, Scalar>,
   options?: GradOptions<A>,
-): (...args: Parameters<F>) => GradsOf<Parameters<F>, A>;
+): (...args: Parameters<F>) => MaybeProgram<ReturnType<F>, GradsOf<Parameters<F>, A>>;
 export function grad<F extends (...args: never[]) => unknown, const A extends Argnums = 0>(
   f: F,
   options?: GradOptions<A>,
@@ -215,27 +227,20 @@ export type ValueAndGrad<F extends (...args: never[]) => unknown, A extends Argn
   : [Scalar, GradsOf<Parameters<F>, A>];
 
 /**
- * `valueAndGrad` of a function that returns an effect program (no `'IO'` in
- * its row): gives a program of `[value, grads]` (see the `grad` overload).
- * @public
- */
-export function valueAndGrad<F extends (...args: never[]) => EffectProgramLike, const A extends Argnums = 0, Aux extends boolean = false>(
-  f: F & CheckEffectful<F> & CheckDifferentiable<(...args: Parameters<F>) => EffectValueOf<ReturnType<F>>, A, Aux extends true ? [Scalar, unknown] : Scalar>,
-  options?: ValueAndGradOptions<A, Aux>,
-): (...args: Parameters<F>) => EffectProgramOf<EffectRowOf<ReturnType<F>>, ValueAndGrad<(...args: Parameters<F>) => EffectValueOf<ReturnType<F>>, A, Aux>>;
-/**
  * Value and gradient together (one forward pass). With `hasAux`, `f` returns
  * `[value, aux]` and the result is `[[value, aux], grads]`.
  * @example
  * ```ts
  * const [v, g] = fx.valueAndGrad((x: fx.Tensor<[], 'float32'>) => fx.mul(x, x))(fx.scalar(3)); // 9, 6
  * ```
+ * A function returning an effect program (no `'IO'` in its row) gives a
+ * program of `[value, grads]`, as for `grad`.
  * @public
  */
 export function valueAndGrad<F extends (...args: never[]) => unknown, const A extends Argnums = 0, Aux extends boolean = false>(
-  f: F & CheckDifferentiable<F, A, Aux extends true ? [Scalar, unknown] : Scalar>,
+  f: F & CheckGrad<F, A, Aux extends true ? [Scalar, unknown] : Scalar>,
   options?: ValueAndGradOptions<A, Aux>,
-): (...args: Parameters<F>) => ValueAndGrad<F, A, Aux>;
+): (...args: Parameters<F>) => MaybeProgram<ReturnType<F>, ValueAndGrad<(...args: Parameters<F>) => EffectValueOf<ReturnType<F>>, A, Aux>>;
 export function valueAndGrad<F extends (...args: never[]) => unknown, const A extends Argnums = 0, Aux extends boolean = false>(
   f: F,
   options?: ValueAndGradOptions<A, Aux>,

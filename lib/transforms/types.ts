@@ -38,9 +38,9 @@ type IsNoDiff<D> = [D] extends [never] ? false : [D] extends [NoDiffDtype] ? tru
 export type GradOf<T> =
   IsAny<T> extends true
     ? T
-    : T extends Tensor<Shape, Dtype>
-      ? IsNoDiff<T['dtype']> extends true
-        ? NoDiffError<T['dtype']>
+    : T extends Tensor<infer _S, infer D>
+      ? IsNoDiff<D> extends true
+        ? NoDiffError<D>
         : T
       : T extends number
         ? Tensor<[], 'float32'>
@@ -68,9 +68,9 @@ export type HasNoDiffLeaf<T> = [NoDiffDtypeOf<T>] extends [never] ? false : true
 type NoDiffDtypeOf<T> =
   IsAny<T> extends true
     ? never
-    : T extends Tensor<Shape, Dtype>
-      ? IsNoDiff<T['dtype']> extends true
-        ? T['dtype']
+    : T extends Tensor<infer _S, infer D>
+      ? IsNoDiff<D> extends true
+        ? D
         : never
       : T extends (...args: never[]) => unknown
         ? never

@@ -17,7 +17,7 @@ import { materialize, moveBatchToFront } from '../primitives/batching.js';
 import { reshape } from '../primitives/reshape.js';
 import { slice } from '../primitives/slice.js';
 import { transpose } from '../primitives/transpose.js';
-import type { Dtype } from '../../typelevel/index.js';
+import type { Dtype, InsertDim } from '../../typelevel/index.js';
 import { NUMBERS_AS_SCALARS, scoped } from './reverse.js';
 import { unaliased } from '../core/alias.js';
 
@@ -187,6 +187,10 @@ function countLeaves(d: TreeDef): number {
  * ```
  * @public
  */
+export function vmap<F extends (...args: never[]) => unknown, const O extends VmapOptions = {}>(
+  f: F,
+  options?: O,
+): <N extends number = number>(...args: StackedAt<Parameters<F>, ArgsSpec<Parameters<F>, OptionOf<O, 'inAxes'>>, N>) => StackedAt<ReturnType<F>, OptionOf<O, 'outAxes'>, N>;
 export function vmap<F extends (...args: never[]) => unknown>(f: F, options: VmapOptions = {}): Vmapped<F> {
   return ((...args: unknown[]) =>
     scoped(() => {
@@ -230,8 +234,47 @@ export type Stacked<T, N extends number = number> =
 
 /**
  * The type of `vmap(f)` with the default axes: every tensor argument and
- * result gains a leading batch axis. With other `inAxes`/`outAxes` the
- * runtime follows them and the types are best given by the caller.
+ * result gains a leading batch axis.
  * @public
  */
 export type Vmapped<F extends (...args: never[]) => unknown> = <N extends number = number>(...args: Stacked<Parameters<F>, N>) => Stacked<ReturnType<F>, N>;
+
+/**
+ * A pytree type with a batch axis of length `N` inserted at the axes `Spec`
+ * gives (a pytree prefix of `T`, as `vmap`'s `inAxes`/`outAxes`): a number
+ * for every leaf below, `null` for none, `undefined` for 0.
+ * @example
+ * ```ts
+ * type T = StackedAt<[Tensor<[3]>, Tensor<[3]>], [1, null], 5>; // [Tensor<[3, 5]>, Tensor<[3]>]
+ * ```
+ * @public
+ */
+export type StackedAt<T, Spec, N extends number> = [Spec] extends [null]
+  ? T
+  : [Spec] extends [undefined]
+    ? StackedAt<T, 0, N>
+    : T extends Tensor<infer S extends number[], infer D extends Dtype>
+      ? Spec extends number
+        ? Tensor<InsertDim<S, Spec, N>, D>
+        : never
+      : T extends (...args: never[]) => unknown
+        ? T
+        : T extends readonly unknown[]
+          ? Spec extends readonly unknown[]
+            ? { -readonly [K in keyof T]: StackedAt<T[K], K extends keyof Spec ? Spec[K] : never, N> }
+            : Spec extends number
+              ? { -readonly [K in keyof T]: StackedAt<T[K], Spec, N> }
+              : never
+          : T extends object
+            ? Spec extends readonly unknown[]
+              ? never
+              : Spec extends number
+                ? { -readonly [K in keyof T]: StackedAt<T[K], Spec, N> }
+                : { -readonly [K in keyof T]: StackedAt<T[K], K extends keyof Spec ? Spec[K] : undefined, N> }
+            : T;
+
+/** An option's type as given, `undefined` when it is left out. */
+type OptionOf<O, K extends string> = K extends keyof O ? O[K] : undefined;
+
+/** The per-argument in-axes spec: a list is one entry per argument, anything else applies to each. */
+type ArgsSpec<P extends readonly unknown[], Spec> = [Spec] extends [undefined] ? 0 : Spec extends readonly unknown[] ? Spec : { [K in keyof P]: Spec };

@@ -1,0 +1,83 @@
+/**
+ * Symbolic dims (type parameters such as a batch dim `B`) survive the layers
+ * of a model written generically: broadcasting against keepDims reductions,
+ * suffixes and outer products, batched matmuls, reshapes with `-1`, and
+ * gradients, which have the parameters' own types (issue #22).
+ */
+import { expectAssignable, expectNotAssignable, expectType } from 'tsd';
+import * as fx from '../dist/lib/index.js';
+import type { Tensor } from '../dist/lib/index.js';
+
+type F32<S extends fx.Shape> = Tensor<S, 'float32'>;
+
+function centered<B extends number>(x: F32<[B, 10]>, w: F32<[10, 5]>) {
+  const c = fx.sub(x, fx.mean(x, 0, true));
+  expectType<F32<[B, 10]>>(c);
+  expectType<F32<[B, 5]>>(fx.matmul(c, w));
+  return c;
+}
+expectType<F32<[32, 10]>>(centered(fx.zeros([32, 10]), fx.zeros([10, 5])));
+
+function suffixes<B extends number, T extends number, D extends number>(x: F32<[B, T, D]>, d: F32<[D]>, col: F32<[B, 1]>, row: F32<[1, D]>) {
+  expectType<F32<[B, T, D]>>(fx.add(x, d));
+  expectType<F32<[B, D]>>(fx.mul(col, row));
+  expectType<F32<[B, D]>>(fx.mul(row, col));
+  expectType<F32<[B, T, D]>>(fx.div(x, fx.mean(x, -1, true)));
+}
+suffixes(fx.zeros([2, 3, 4]), fx.zeros([4]), fx.zeros([2, 1]), fx.zeros([1, 4]));
+
+function reshapes<B extends number, T extends number>(x: F32<[B, 784]>, z: F32<[B, 2, 3, T, 4, 5]>, b: B) {
+  expectType<F32<[B, 28, 28]>>(fx.reshape(x, [-1, 28, 28]));
+  expectType<F32<[B, 28, 28]>>(fx.reshape(x, [b, -1, 28]));
+  expectType<F32<[T, 2, 3, B, 4, 5]>>(fx.transpose(z, [3, 1, 2, 0, 4, 5]));
+}
+reshapes(fx.zeros([2, 784]), fx.zeros([2, 2, 3, 5, 4, 5]), 2);
+
+// Concatenating along a symbolic axis gives a dim `Add<B, B> & number`: usable
+// as a dim known only at run time (later ops keep it), and not claimed to be `B`.
+function concatenated<B extends number>(a: F32<[B, 3]>, w: F32<[3, 4]>) {
+  const c = fx.concat([a, a], 0);
+  expectAssignable<F32<[number, 3]>>(c);
+  expectNotAssignable<F32<[B, 3]>>(c);
+  expectAssignable<F32<[number, 4]>>(fx.matmul(c, w));
+  expectType<F32<[3]>>(fx.sum(fx.sub(c, fx.mean(c, 0, true)), 0));
+  expectType<F32<[B, 6]>>(fx.concat([a, a], 1));
+}
+concatenated(fx.zeros([2, 3]), fx.zeros([3, 4]));
+
+// grad with respect to a symbolic-shaped input has that input's type: an
+// update `x - 0.1 g` keeps `[B, 784]`.
+function step<B extends number>(x: F32<[B, 784]>) {
+  const g = fx.grad((y: F32<[B, 784]>) => fx.sum(fx.square(y)))(x);
+  expectType<F32<[B, 784]>>(g);
+  expectType<F32<[B, 784]>>(fx.sub(x, fx.mul(g, 0.1)));
+  expectNotAssignable<F32<[B, 785]>>(g);
+}
+step(fx.zeros([3, 784]));
+
+// A transformer-ish block, generic over batch and sequence length: every layer keeps [B, T, D].
+const D = 16;
+type Params = { w: F32<[typeof D, typeof D]>; b: F32<[typeof D]>; g: F32<[typeof D]> };
+function block<B extends number, T extends number>(x: F32<[B, T, 16]>, p: Params): F32<[B, T, 16]> {
+  const h = fx.add(fx.matmul(x, p.w), p.b);
+  expectType<F32<[B, T, 16]>>(h);
+  const c = fx.sub(h, fx.mean(h, -1, true));
+  const v = fx.mean(fx.square(c), -1, true);
+  expectType<F32<[B, T, 1]>>(v);
+  const ln = fx.mul(fx.div(c, fx.sqrt(fx.add(v, 1e-5))), p.g);
+  expectType<F32<[B, T, 16]>>(ln);
+  const scores = fx.matmul(ln, fx.transpose(ln, [0, 2, 1]));
+  expectType<F32<[B, T, T]>>(scores);
+  const att = fx.softmax(scores, -1);
+  expectType<F32<[B, T, T]>>(att);
+  return fx.matmul(att, ln);
+}
+function loss<B extends number, T extends number>(p: Params, x: F32<[B, T, 16]>) {
+  return fx.mean(fx.square(block(x, p)));
+}
+declare const params: Params;
+expectType<Params>(fx.grad(loss)(params, fx.zeros([2, 5, 16])));
+function gradInside<B extends number, T extends number>(x: F32<[B, T, 16]>) {
+  expectType<Params>(fx.grad((p: Params) => loss(p, x))(params));
+}
+gradInside(fx.zeros([2, 5, 16]));
