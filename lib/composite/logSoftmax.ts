@@ -23,9 +23,9 @@ import { stableShift } from './logsumexp.js';
  * ```
  * @public
  */
-export function logSoftmax<S extends Shape>(x: Tensor<S, 'float32'>, axis: number | number[] = -1): Tensor<S, 'float32'> {
+export function logSoftmax<S extends Shape>(x: Tensor<S, 'float32'>, axis: number | number[] | null = -1): Tensor<S, 'float32'> {
   requireDtype('logSoftmax', 'x', x, ['float32']);
-  const axes = reduceAxes('logSoftmax', x.rank, axis);
+  const axes = reduceAxes('logSoftmax', x.rank, axis ?? undefined);
   const shifted = sub(x as AnyTensor, stableShift(x, axes));
   return sub(shifted, log(sum(exp(shifted), axes, true))) as never;
 }

@@ -14,7 +14,7 @@ import { stableShift } from './logsumexp.js';
 
 /**
  * Normalized exponentials over `axis` (default -1, the last axis; a list
- * normalizes over several axes jointly). The result has `x`'s shape and sums
+ * normalizes over several axes jointly; `null` normalizes over all axes, as JAX's `axis=None`). The result has `x`'s shape and sums
  * to 1 over `axis`. Stable for large inputs (`[1000, 1000]` → `[0.5, 0.5]`).
  * @example
  * ```ts
@@ -22,9 +22,9 @@ import { stableShift } from './logsumexp.js';
  * ```
  * @public
  */
-export function softmax<S extends Shape>(x: Tensor<S, 'float32'>, axis: number | number[] = -1): Tensor<S, 'float32'> {
+export function softmax<S extends Shape>(x: Tensor<S, 'float32'>, axis: number | number[] | null = -1): Tensor<S, 'float32'> {
   requireDtype('softmax', 'x', x, ['float32']);
-  const axes = reduceAxes('softmax', x.rank, axis);
+  const axes = reduceAxes('softmax', x.rank, axis ?? undefined);
   const e = exp(sub(x as AnyTensor, stableShift(x, axes)));
   return div(e, sum(e, axes, true)) as never;
 }

@@ -132,10 +132,13 @@ export const matmulPrimitive: Primitive = definePrimitive({
 /**
  * Matrix product over the last two axes; leading (batch) axes of `a` carry
  * through. The inner dims must agree: `[B, 784] @ [100, 10]` is a compile-time
- * error when the dims are literals.
+ * error when the dims are literals. As NumPy's `matmul`, a 1-D operand is a
+ * vector: `[K] @ [..., K, N]` → `[..., N]`, `[..., M, K] @ [K]` → `[..., M]`,
+ * `[K] @ [K]` → `[]`.
  * @example
  * ```ts
  * fx.matmul(fx.zeros([5, 784]), fx.zeros([784, 10])); // Tensor<[5, 10], 'float32'>
+ * fx.matmul(fx.zeros([3, 4]), fx.zeros([4]));         // Tensor<[3], 'float32'>
  * ```
  * @public
  */
@@ -143,8 +146,28 @@ export function matmul<Bt extends Dim[], M extends Dim, K extends Dim, N extends
   a: Tensor<[...Bt, M, K], 'float32'>,
   b: Tensor<[NoInfer<K>, N], 'float32'>,
 ): Tensor<[...Bt, M, N], 'float32'>;
+/** Vector · vector: the inner product. @public */
+export function matmul<K extends Dim>(a: Tensor<[K], 'float32'>, b: Tensor<[NoInfer<K>], 'float32'>): Tensor<[], 'float32'>;
+/** Matrix (or batch of matrices) · vector. @public */
+export function matmul<Bt extends Dim[], M extends Dim, K extends Dim>(a: Tensor<[...Bt, M, K], 'float32'>, b: Tensor<[NoInfer<K>], 'float32'>): Tensor<[...Bt, M], 'float32'>;
+/** Vector · matrix (or batch of matrices). @public */
+export function matmul<Bt extends Dim[], K extends Dim, N extends Dim>(a: Tensor<[K], 'float32'>, b: Tensor<[...Bt, NoInfer<K>, N], 'float32'>): Tensor<[...Bt, N], 'float32'>;
 /** Batched operands (batch dims broadcast); literal inner dims that differ are an error: `shape error: matmul inner dims 784 and 100 differ`. @public */
 export function matmul<A extends Shape, B extends Shape>(a: Tensor<A, 'float32'>, b: Tensor<B, 'float32'> & Checked<MatMulResult<A, B>>): Tensor<MatMul<A, B>, 'float32'>;
 export function matmul(a: Tensor<Shape, 'float32'>, b: Tensor<Shape, 'float32'>): Tensor<Shape, 'float32'> {
-  return apply1(matmulPrimitive, [a, b as Tensor]);
+  if (a.rank === 0 || b.rank === 0) {
+    throw new ShapeError('matmul', `operands need rank >= 1, got a ${showShape(a.shape)} and b ${showShape(b.shape)} (use fx.mul for scalars)`);
+  }
+  if (a.rank >= 2 && b.rank >= 2) return apply1(matmulPrimitive, [a, b as Tensor]);
+  const k = a.shape[a.rank - 1]!;
+  const k2 = b.shape[b.rank === 1 ? 0 : b.rank - 2]!;
+  if (k !== k2) throw new ShapeError('matmul', `inner dims ${k} and ${k2} differ (a ${showShape(a.shape)}, b ${showShape(b.shape)})`);
+  // NumPy: a 1-D operand gains a size-1 axis (rows for a, columns for b) that the result drops.
+  const a2 = a.rank === 1 ? reshape(a, [1, a.shape[0]!]) : a;
+  const b2 = b.rank === 1 ? reshape(b, [b.shape[0]!, 1]) : b;
+  const out = apply1<Tensor<Shape, 'float32'>>(matmulPrimitive, [a2, b2 as Tensor]);
+  const shape = out.shape.slice();
+  if (b.rank === 1) shape.splice(shape.length - 1, 1);
+  if (a.rank === 1) shape.splice(shape.length - (b.rank === 1 ? 1 : 2), 1);
+  return reshape(out, shape) as never;
 }
