@@ -179,7 +179,7 @@ export function repeat<S extends Shape, D extends Dtype>(x: Tensor<S, D>, repeat
     const spread = broadcastTo(reshape(x as AnyTensor, withAxis), withAxis.map((d, i) => (i === a + 1 ? repeats : d)));
     return reshape(spread, x.shape.map((d, i) => (i === a ? d * repeats : d)));
   }
-  if (repeats.length !== n || !repeats.every((v) => Number.isInteger(v) && v >= 0)) {
+  if (!Array.isArray(repeats) || repeats.length !== n || !repeats.every((v) => Number.isInteger(v) && v >= 0)) {
     throw new ShapeError('repeat', `repeats must be ${n} non-negative integers (one per element of axis ${a} of x ${showShape(x.shape)}), got ${JSON.stringify(repeats)}`);
   }
   const idx = repeats.flatMap((c, i) => Array<number>(c).fill(i));

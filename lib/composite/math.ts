@@ -38,7 +38,8 @@ import { reshape } from '../primitives/reshape.js';
 import { sign } from '../primitives/sign.js';
 import { stopGradient } from '../primitives/stopGradient.js';
 import { sub } from '../primitives/sub.js';
-import { reduceAxes, sum } from '../primitives/sum.js';
+import { reduceAxes, reducedShape, sum } from '../primitives/sum.js';
+import { full } from '../core/creation.js';
 import { transpose } from '../primitives/transpose.js';
 import { where } from '../primitives/where.js';
 import { mean, toFloat } from './mean.js';
@@ -348,6 +349,8 @@ export function all<S extends Shape, const A extends number | number[] | undefin
 ): Tensor<Reduce<S, A, K>, 'bool'> {
   const axes = reduceAxes('all', x.rank, axis);
   const count = axes.reduce((n, a) => n * x.shape[a]!, 1);
+  // Over zero elements the answer is known from shapes alone (and empty sums differ between backends).
+  if (count === 0) return full(reducedShape(x.shape, axes, keepDims ?? false), true, 'bool') as never;
   return equal(truthCount('all', x as AnyTensor, axes, keepDims ?? false), count) as never;
 }
 
@@ -366,6 +369,7 @@ export function any<S extends Shape, const A extends number | number[] | undefin
   keepDims?: K,
 ): Tensor<Reduce<S, A, K>, 'bool'> {
   const axes = reduceAxes('any', x.rank, axis);
+  if (axes.some((a) => x.shape[a] === 0)) return full(reducedShape(x.shape, axes, keepDims ?? false), false, 'bool') as never;
   return greater(truthCount('any', x as AnyTensor, axes, keepDims ?? false), 0) as never;
 }
 
