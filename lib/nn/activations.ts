@@ -1,7 +1,9 @@
 /**
  * Activation functions of `jax.nn`, as composites of primitives (so every
  * transformation applies): `gelu`, `leakyRelu`, `elu`, `selu`, `silu`
- * (= `swish`), `softSign`, `log1mexp`, `standardize`. Where a branch could
+ * (= `swish`), `softSign`, `log1mexp`, `standardize`, `relu6`, `hardTanh`,
+ * `hardSigmoid`, `hardSilu`, `logSigmoid`, `celu`, `glu`, `mish`,
+ * `squareplus`, `sparsePlus`. Where a branch could
  * produce Inf/NaN for inputs it does not select, the input is masked first
  * ("double where"), so derivatives stay finite.
  */
@@ -16,6 +18,12 @@ import { exp } from '../primitives/exp.js';
 import { expm1 } from '../primitives/expm1.js';
 import { greater } from '../primitives/greater.js';
 import { greaterEqual } from '../primitives/greaterEqual.js';
+import { less } from '../primitives/less.js';
+import { lessEqual } from '../primitives/lessEqual.js';
+import { relu } from '../primitives/relu.js';
+import { softplus } from '../primitives/softplus.js';
+import { sqrt } from '../primitives/sqrt.js';
+import { square } from '../primitives/square.js';
 import { log } from '../primitives/log.js';
 import { log1p } from '../primitives/log1p.js';
 import { mul } from '../primitives/mul.js';
@@ -27,6 +35,7 @@ import { reduceAxes } from '../primitives/sum.js';
 import { tanh } from '../primitives/tanh.js';
 import { where } from '../primitives/where.js';
 import { mean } from '../composite/mean.js';
+import { split } from '../composite/arrays.js';
 
 /** Options of `gelu`. @public */
 export interface GeluOptions {
@@ -187,4 +196,138 @@ export function standardize<S extends Shape>(x: Tensor<S, 'float32'>, axis: numb
   const centered = sub(x as AnyTensor, m);
   const v = (options?.variance ?? mean(mul(centered, centered), axes, true)) as AnyTensor;
   return mul(centered, rsqrt(add(v, options?.epsilon ?? 1e-5))) as never;
+}
+
+/**
+ * ReLU capped at 6 (`jax.nn.relu6`): `min(max(x, 0), 6)`; derivative 0 at 0
+ * and at 6 (as JAX).
+ * @example
+ * ```ts
+ * fx.nn.relu6(fx.tensor([-1, 3, 9])); // [0, 3, 6]
+ * ```
+ * @public
+ */
+export function relu6<S extends Shape>(x: Tensor<S, 'float32'>): Tensor<S, 'float32'> {
+  requireDtype('nn.relu6', 'x', x, ['float32']);
+  return where(less(x, 6), relu(x), 6);
+}
+
+/**
+ * Hard tanh (`jax.nn.hard_tanh`): `x` clipped to [-1, 1].
+ * @example
+ * ```ts
+ * fx.nn.hardTanh(fx.tensor([-2, 0.5, 2])); // [-1, 0.5, 1]
+ * ```
+ * @public
+ */
+export function hardTanh<S extends Shape>(x: Tensor<S, 'float32'>): Tensor<S, 'float32'> {
+  requireDtype('nn.hardTanh', 'x', x, ['float32']);
+  return where(greater(x, 1), 1, where(less(x, -1), -1, x));
+}
+
+/**
+ * Hard sigmoid (`jax.nn.hard_sigmoid`): `relu6(x + 3) / 6`.
+ * @example
+ * ```ts
+ * fx.nn.hardSigmoid(fx.tensor([-4, 0, 4])); // [0, 0.5, 1]
+ * ```
+ * @public
+ */
+export function hardSigmoid<S extends Shape>(x: Tensor<S, 'float32'>): Tensor<S, 'float32'> {
+  return div(relu6(add(x, 3)), 6);
+}
+
+/**
+ * Hard SiLU, also hard swish (`jax.nn.hard_silu`): `x · hardSigmoid(x)`.
+ * @example
+ * ```ts
+ * fx.nn.hardSilu(fx.tensor([-4, 1, 4])); // [0, 0.6667, 4]
+ * ```
+ * @public
+ */
+export function hardSilu<S extends Shape>(x: Tensor<S, 'float32'>): Tensor<S, 'float32'> {
+  return mul(x, hardSigmoid(x));
+}
+
+/**
+ * `log(sigmoid(x))`, stably (`jax.nn.log_sigmoid`): `−softplus(−x)`.
+ * @example
+ * ```ts
+ * fx.nn.logSigmoid(fx.tensor([-1000, 0])); // [-1000, -0.6931]
+ * ```
+ * @public
+ */
+export function logSigmoid<S extends Shape>(x: Tensor<S, 'float32'>): Tensor<S, 'float32'> {
+  requireDtype('nn.logSigmoid', 'x', x, ['float32']);
+  return neg(softplus(neg(x)));
+}
+
+/**
+ * Continuously differentiable ELU (`jax.nn.celu`): `x` for x > 0,
+ * `alpha · (e^(x/alpha) − 1)` otherwise (default alpha 1).
+ * @example
+ * ```ts
+ * fx.nn.celu(fx.tensor([-1, 2]), 2); // [-0.7869, 2]
+ * ```
+ * @public
+ */
+export function celu<S extends Shape>(x: Tensor<S, 'float32'>, alpha = 1): Tensor<S, 'float32'> {
+  requireDtype('nn.celu', 'x', x, ['float32']);
+  return mul(negativeExpm1(div(x, alpha), 1), alpha) as never;
+}
+
+/**
+ * Gated linear unit (`jax.nn.glu`): splits `x` in two halves `a`, `b`
+ * along `axis` (default -1, of even size) and returns `a · sigmoid(b)`.
+ * @example
+ * ```ts
+ * fx.nn.glu(fx.tensor([1, 2, 0, 0])); // [0.5, 1]
+ * ```
+ * @public
+ */
+export function glu<S extends Shape>(x: Tensor<S, 'float32'>, axis = -1): Tensor<number[], 'float32'> {
+  requireDtype('nn.glu', 'x', x, ['float32']);
+  const [a, b] = split(x as AnyTensor, 2, axis) as [AnyTensor, AnyTensor];
+  return mul(a, sigmoid(b));
+}
+
+/**
+ * Mish (`jax.nn.mish`): `x · tanh(softplus(x))`.
+ * @example
+ * ```ts
+ * fx.nn.mish(fx.tensor([0, 1])); // [0, 0.8651]
+ * ```
+ * @public
+ */
+export function mish<S extends Shape>(x: Tensor<S, 'float32'>): Tensor<S, 'float32'> {
+  requireDtype('nn.mish', 'x', x, ['float32']);
+  return mul(x, tanh(softplus(x)));
+}
+
+/**
+ * Squareplus (`jax.nn.squareplus`): `(x + √(x² + b)) / 2`, a smooth ReLU (default b = 4).
+ * @example
+ * ```ts
+ * fx.nn.squareplus(fx.tensor([0])); // [1]
+ * ```
+ * @public
+ */
+export function squareplus<S extends Shape>(x: Tensor<S, 'float32'>, b = 4): Tensor<S, 'float32'> {
+  requireDtype('nn.squareplus', 'x', x, ['float32']);
+  return mul(add(x, sqrt(add(mul(x, x), b))), 0.5);
+}
+
+/**
+ * Sparse plus (`jax.nn.sparse_plus`): 0 for x ≤ −1, `(x + 1)² / 4` on
+ * (−1, 1), `x` for x ≥ 1 (continuously differentiable).
+ * @example
+ * ```ts
+ * fx.nn.sparsePlus(fx.tensor([-2, 0, 2])); // [0, 0.25, 2]
+ * ```
+ * @public
+ */
+export function sparsePlus<S extends Shape>(x: Tensor<S, 'float32'>): Tensor<S, 'float32'> {
+  requireDtype('nn.sparsePlus', 'x', x, ['float32']);
+  const middle = mul(square(add(x, 1)), 0.25);
+  return where(lessEqual(x, -1), 0, where(greaterEqual(x, 1), x, middle));
 }

@@ -12,3 +12,9 @@ export {
 } from '../composite/math.js';
 export { flip, roll, split, tile, repeat, append, vstack, hstack, dstack, takeAlongAxis, meshgrid, tril, triu, diagonal, diag, trace, diff } from '../composite/arrays.js';
 export { tensordot, matvec, vecmat, einsum } from '../composite/contract.js';
+export {
+  moveaxis, swapaxes, ravel, rot90, atleast1d, atleast2d, atleast3d, zerosLike, onesLike, fullLike,
+  logicalAnd, logicalOr, logicalXor, logicalNot, round, hypot, copysign, heaviside, fmax, fmin, nanToNum,
+  isclose, allclose, deg2rad, rad2deg, reciprocal, cross, kron, inner, average, ptp, countNonzero,
+  nansum, nanmean, quantile, median, type NanToNumOptions, type CloseOptions,
+} from '../composite/extras.js';
