@@ -38,7 +38,7 @@ import { take } from '../primitives/gather.js';
 import { transpose } from '../primitives/transpose.js';
 import { where } from '../primitives/where.js';
 import { flip } from './arrays.js';
-import { all, floor, isnan, remainder } from './math.js';
+import { all, floor, isfinite, isnan, remainder } from './math.js';
 import { tensordot } from './contract.js';
 
 // ---------------------------------------------------------------- axes
@@ -386,7 +386,9 @@ export function isclose(a: Tensor<Shape, 'float32'>, b: Tensor<Shape, 'float32'>
   const [x, y] = [a as AnyTensor, b as AnyTensor];
   const within = lessEqual(abs(sub(x, y)), add(mul(abs(y), options.rtol ?? 1e-5), options.atol ?? 1e-8));
   const same = equal(x, y); // covers equal infinities
-  const close = where(same, same, within);
+  // An infinity is close only to itself (the tolerance would be infinite too).
+  const finite = logicalAnd(isfinite(x), isfinite(y));
+  const close = where(finite, logicalOr(same, within), same);
   return options.equalNan ? where(isnan(x), isnan(y), close) : close;
 }
 

@@ -44,6 +44,15 @@ describeEachBackend('nn activations', () => {
     ['silu', (x) => fx.nn.silu(x), (x) => x * sigmoid(x)],
     ['swish', (x) => fx.nn.swish(x), (x) => x * sigmoid(x)],
     ['softSign', (x) => fx.nn.softSign(x), (x) => x / (Math.abs(x) + 1)],
+    ['relu6', (x) => fx.nn.relu6(fx.mul(x, 3)), (x) => Math.min(Math.max(3 * x, 0), 6)],
+    ['hardTanh', (x) => fx.nn.hardTanh(x), (x) => Math.min(Math.max(x, -1), 1)],
+    ['hardSigmoid', (x) => fx.nn.hardSigmoid(x), (x) => Math.min(Math.max(x + 3, 0), 6) / 6],
+    ['hardSilu', (x) => fx.nn.hardSilu(x), (x) => (x * Math.min(Math.max(x + 3, 0), 6)) / 6],
+    ['logSigmoid', (x) => fx.nn.logSigmoid(x), (x) => -Math.log1p(Math.exp(-x))],
+    ['celu', (x) => fx.nn.celu(x, 2), (x) => (x > 0 ? x : 2 * Math.expm1(x / 2))],
+    ['mish', (x) => fx.nn.mish(x), (x) => x * Math.tanh(Math.log1p(Math.exp(x)))],
+    ['squareplus', (x) => fx.nn.squareplus(x), (x) => (x + Math.sqrt(x * x + 4)) / 2],
+    ['sparsePlus', (x) => fx.nn.sparsePlus(x), (x) => (x <= -1 ? 0 : x >= 1 ? x : (x + 1) ** 2 / 4)],
   ];
   for (const [name, f, ref] of cases) {
     it(`${name} matches its float64 formula; derivatives to order 2; vmap`, async () => {
@@ -57,6 +66,16 @@ describeEachBackend('nn activations', () => {
     await expectClose(fx.nn.elu(t([1000, -1000])), [1000, -1]);
     await expectClose(fx.grad((x: fx.Tensor<[2], 'float32'>) => fx.sum(fx.nn.selu(x)))(t([1000, -1000]) as fx.Tensor<[2], 'float32'>), [SELU_S, 0]);
     await expectClose(fx.grad((x: fx.Tensor<[1], 'float32'>) => fx.sum(fx.nn.leakyRelu(x)))(t([0]) as fx.Tensor<[1], 'float32'>), [1]);
+  });
+
+  it('glu gates the first half with the sigmoid of the second; relu6 has derivative 0 at 0 and 6', async () => {
+    const v = [[0.5, -1, 2, -0.3], [1.5, 0.2, -2, 0.8]];
+    await expectClose(fx.nn.glu(t(v)), v.map((r) => [r[0]! * sigmoid(r[2]!), r[1]! * sigmoid(r[3]!)]), 1e-6);
+    await expectClose(fx.nn.glu(t(v), 0), [v[0]!.map((a, i) => a * sigmoid(v[1]![i]!))], 1e-6);
+    await fx.checkGradsAsync((x) => fx.nn.glu(x), [t(v)], { order: 2 });
+    await expectVmapMatches((x) => fx.nn.glu(x), t(v));
+    await expectClose(fx.grad((x: fx.Tensor<[3], 'float32'>) => fx.sum(fx.nn.relu6(x)))(t([0, 6, 3]) as fx.Tensor<[3], 'float32'>), [0, 0, 1]);
+    expect(() => fx.nn.glu(t([1, 2, 3]))).toThrow(/split: cannot split axis 0 of size 3/);
   });
 
   it('log1mexp is accurate on both sides of log 2 and has finite derivatives', async () => {
