@@ -31,13 +31,14 @@ import { neg } from '../primitives/neg.js';
 import { notEqual } from '../primitives/notEqual.js';
 import { reshape } from '../primitives/reshape.js';
 import { sort } from '../primitives/sort.js';
+import { log1p } from '../primitives/log1p.js';
 import { sqrt } from '../primitives/sqrt.js';
 import { sub } from '../primitives/sub.js';
 import { reduceAxes, sum } from '../primitives/sum.js';
 import { take } from '../primitives/gather.js';
 import { transpose } from '../primitives/transpose.js';
 import { where } from '../primitives/where.js';
-import { flip } from './arrays.js';
+import { flip, split } from './arrays.js';
 import { all, floor, isfinite, isnan, remainder } from './math.js';
 import { tensordot } from './contract.js';
 
@@ -625,3 +626,154 @@ export function median(x: Tensor<Shape, 'float32'>, axis?: number, keepDims = fa
   return quantile(x, 0.5, axis, keepDims);
 }
 
+
+// ---------------------------------------------------------------- inverse hyperbolic
+
+/**
+ * Inverse hyperbolic sine (`jnp.arcsinh`, `asinh`):
+ * `log(x + √(x² + 1))`, computed for x ≥ 0 as `log1p(x + x²/(1 + √(x² + 1)))`
+ * (accurate near 0 and for large x) and by oddness for x < 0.
+ * Derivative: `1 / √(x² + 1)`.
+ * @example
+ * ```ts
+ * fx.asinh(fx.tensor([0, 1])); // [0, 0.8814]
+ * ```
+ * @public
+ */
+export function asinh<S extends Shape>(x: Tensor<S, 'float32'>): Tensor<S, 'float32'> {
+  requireDtype('asinh', 'x', x, ['float32']);
+  // f(v) = log1p(v + v²/(1 + √(v² + 1))) is accurate for v ≥ 0 (no cancellation); asinh is odd.
+  const f = (v: AnyTensor) => log1p(add(v, div(mul(v, v), add(sqrt(add(mul(v, v), 1)), 1))));
+  const t = x as AnyTensor;
+  return where(less(t, 0), neg(f(neg(t))), f(t)) as never;
+}
+
+/**
+ * Inverse hyperbolic cosine (`jnp.arccosh`, `acosh`) for x ≥ 1 (NaN below):
+ * `log(x + √(x² − 1))`, computed as `log1p(t + √(t·(t + 2)))` with
+ * `t = x − 1` for accuracy near 1. Derivative `1 / √(x² − 1)` (+Inf at 1).
+ * @example
+ * ```ts
+ * fx.acosh(fx.tensor([1, 2])); // [0, 1.3170]
+ * ```
+ * @public
+ */
+export function acosh<S extends Shape>(x: Tensor<S, 'float32'>): Tensor<S, 'float32'> {
+  requireDtype('acosh', 'x', x, ['float32']);
+  const t = sub(x as AnyTensor, 1);
+  return log1p(add(t, sqrt(mul(t, add(t, 2))))) as never;
+}
+
+/**
+ * Inverse hyperbolic tangent (`jnp.arctanh`, `atanh`) on (−1, 1):
+ * `½ · log1p(2x / (1 − x))`; ±Infinity at ±1, NaN outside. Derivative `1 / (1 − x²)`.
+ * @example
+ * ```ts
+ * fx.atanh(fx.tensor([0, 0.5])); // [0, 0.5493]
+ * ```
+ * @public
+ */
+export function atanh<S extends Shape>(x: Tensor<S, 'float32'>): Tensor<S, 'float32'> {
+  requireDtype('atanh', 'x', x, ['float32']);
+  return mul(log1p(div(mul(x as AnyTensor, 2), sub(1, x as AnyTensor))), 0.5) as never;
+}
+
+
+// ---------------------------------------------------------------- NaN-ignoring extrema, percentile, vdot, splits
+
+/**
+ * The maximum over `axis` ignoring NaN (`jnp.nanmax`); NaN where every element is NaN.
+ * @example
+ * ```ts
+ * fx.nanmax(fx.tensor([1, NaN, 3])); // 3
+ * ```
+ * @public
+ */
+export function nanmax(x: Tensor<Shape, 'float32'>, axis?: number | readonly number[], keepDims = false): Tensor<number[], 'float32'> {
+  const t = x as AnyTensor;
+  const axes = reduceAxes('nanmax', t.rank, axis as number | number[] | undefined);
+  const nan = isnan(t);
+  const m = max(where(nan, -Infinity, t), axes as never, keepDims) as AnyTensor;
+  return where(all(nan, axes as never, keepDims) as AnyTensor, NaN, m);
+}
+
+/**
+ * The minimum over `axis` ignoring NaN (`jnp.nanmin`); NaN where every element is NaN.
+ * @example
+ * ```ts
+ * fx.nanmin(fx.tensor([1, NaN, 3])); // 1
+ * ```
+ * @public
+ */
+export function nanmin(x: Tensor<Shape, 'float32'>, axis?: number | readonly number[], keepDims = false): Tensor<number[], 'float32'> {
+  const t = x as AnyTensor;
+  const axes = reduceAxes('nanmin', t.rank, axis as number | number[] | undefined);
+  const nan = isnan(t);
+  const m = min(where(nan, Infinity, t), axes as never, keepDims) as AnyTensor;
+  return where(all(nan, axes as never, keepDims) as AnyTensor, NaN, m);
+}
+
+/**
+ * The `q`-th percentile, q in [0, 100] (`jnp.percentile`): `quantile(x, q / 100, axis)`.
+ * @example
+ * ```ts
+ * fx.percentile(fx.tensor([1, 2, 3, 4]), 50); // 2.5
+ * ```
+ * @public
+ */
+export function percentile(x: Tensor<Shape, 'float32'>, q: number, axis?: number, keepDims = false): Tensor<number[], 'float32'> {
+  if (!(q >= 0 && q <= 100)) throw new ShapeError('percentile', `q must be in [0, 100], got ${q}`);
+  return quantile(x, q / 100, axis, keepDims);
+}
+
+/**
+ * The dot product of the flattened operands (`jnp.vdot`; real values, so no conjugation).
+ * @example
+ * ```ts
+ * fx.vdot(fx.tensor([[1, 2], [3, 4]]), fx.tensor([[1, 1], [1, 1]])); // 10
+ * ```
+ * @public
+ */
+export function vdot(a: Tensor<Shape, 'float32'>, b: Tensor<Shape, 'float32'>): Tensor<[], 'float32'> {
+  if (a.size !== b.size) throw new ShapeError('vdot', `operands have ${a.size} and ${b.size} elements (a ${showShape(a.shape)}, b ${showShape(b.shape)})`);
+  return sum(mul(reshape(a as AnyTensor, [a.size]), reshape(b as AnyTensor, [b.size]))) as never;
+}
+
+/**
+ * Splits into `n` nearly equal parts along `axis` (`jnp.array_split`): the
+ * first `size % n` parts get one extra element.
+ * @example
+ * ```ts
+ * fx.arraySplit(fx.tensor([1, 2, 3, 4, 5]), 3); // [[1, 2], [3, 4], [5]]
+ * ```
+ * @public
+ */
+export function arraySplit<S extends Shape, D extends Dtype>(x: Tensor<S, D>, sections: number | readonly number[], axis = 0): Tensor<number[], D>[] {
+  if (typeof sections !== 'number') return split(x, sections, axis);
+  const a = normalizeAxis('arraySplit', axis, x.rank);
+  if (!Number.isInteger(sections) || sections <= 0) throw new ShapeError('arraySplit', `sections must be a positive integer, got ${sections}`);
+  const n = x.shape[a]!;
+  const base = Math.floor(n / sections);
+  const extra = n % sections;
+  const cuts: number[] = [];
+  let at = 0;
+  for (let i = 0; i < sections - 1; i++) {
+    at += base + (i < extra ? 1 : 0);
+    cuts.push(at);
+  }
+  return split(x, cuts, a);
+}
+
+/**
+ * Stacks 1-D inputs as columns of a matrix (2-D inputs are joined along
+ * axis 1), as `jnp.column_stack`.
+ * @example
+ * ```ts
+ * fx.columnStack([fx.tensor([1, 2]), fx.tensor([3, 4])]); // [[1, 3], [2, 4]]
+ * ```
+ * @public
+ */
+export function columnStack<D extends Dtype>(xs: readonly Tensor<Shape, D>[]): Tensor<number[], D> {
+  if (xs.length === 0) throw new ShapeError('columnStack', 'needs at least one tensor');
+  return concat(xs.map((x) => (x.rank < 2 ? reshape(x as AnyTensor, [x.size, 1]) : (x as AnyTensor))), 1 as never) as never;
+}

@@ -180,3 +180,40 @@ describeEachBackend('statistics', () => {
     await expectVmapMatches((x) => fx.nansum(x), t(M23));
   });
 });
+
+describeEachBackend('inverse hyperbolic, NaN-ignoring extrema, percentile, vdot, arraySplit, columnStack', () => {
+  const cases: [string, (x: Any) => Any, (x: number) => number, number[]][] = [
+    ['asinh', (x) => fx.asinh(x), Math.asinh, [-30, -1.2, -1e-4, 0, 0.3, 250]],
+    ['acosh', (x) => fx.acosh(x), Math.acosh, [1.0001, 1.2, 2, 3.5, 10, 300]],
+    ['atanh', (x) => fx.atanh(x), Math.atanh, [-0.9, -0.3, -1e-4, 0, 0.5, 0.95]],
+  ];
+  for (const [name, f, ref, v] of cases) {
+    it(`${name} matches Math.${name} (relative 1e-6, also near 0/1 and far out); derivatives to order 2; vmap`, async () => {
+      await expectClose(f(t(v)), v.map((x) => ref(Math.fround(x))), 1e-6);
+      const inner = name === 'acosh' ? [[1.3, 2, 4]] : [[-0.6, 0.2, 0.7]];
+      await fx.checkGradsAsync((x) => f(x), [t(inner)], { order: 2 });
+      await expectVmapMatches(f, t(name === 'acosh' ? [[1.3, 2, 4], [5, 1.1, 2.2]] : M23.map((r) => r.map((x) => x / 3))));
+    });
+  }
+
+  it('asinh has derivative 1 at 0; atanh is ±Infinity at ±1', async () => {
+    await expectClose(fx.grad((x: fx.Tensor<[], 'float32'>) => fx.asinh(x))(fx.scalar(0)), 1);
+    await expectClose(fx.atanh(t([1, -1])), [Infinity, -Infinity]);
+  });
+
+  it('nanmax, nanmin, percentile, vdot, arraySplit, columnStack', async () => {
+    await expectClose(fx.nanmax(t([[1, NaN, 3], [NaN, NaN, NaN]]), 1), [3, NaN]);
+    await expectClose(fx.nanmin(t([[1, NaN, 3], [NaN, -2, NaN]]), 1), [1, -2]);
+    await expectClose(fx.percentile(t([1, 2, 3, 4]), 50), 2.5);
+    await expectClose(fx.percentile(t([[1, 2, 3, 4]]), 25, 1), [1.75]);
+    await expectClose(fx.vdot(t([[1, 2], [3, 4]]), t([[1, 0.5], [2, -1]])), 1 + 1 + 6 - 4);
+    const parts = fx.arraySplit(t([1, 2, 3, 4, 5]), 3);
+    expect(parts.map((p) => p.shape)).toEqual([[2], [2], [1]]);
+    await expectClose(parts[2]!, [5]);
+    await expectClose(fx.columnStack([t([1, 2]), t([3, 4])]), [[1, 3], [2, 4]]);
+    await fx.checkGradsAsync((x) => fx.nanmax(x, 1), [t(M23)], { order: 2 });
+    await fx.checkGradsAsync((x, y) => fx.vdot(x, y), [t(M23), t(M23.map((r) => r.map((v) => v * 2 - 1)))], { order: 2 });
+    await expectVmapMatches((x) => fx.nanmin(x), t(M23));
+    await expectVmapMatches((x) => fx.columnStack([x, x]), t(M23));
+  });
+});

@@ -17,4 +17,5 @@ export {
   logicalAnd, logicalOr, logicalXor, logicalNot, round, hypot, copysign, heaviside, fmax, fmin, nanToNum,
   isclose, allclose, deg2rad, rad2deg, reciprocal, cross, kron, inner, average, ptp, countNonzero,
   nansum, nanmean, quantile, median, type NanToNumOptions, type CloseOptions,
+  asinh, acosh, atanh, nanmax, nanmin, percentile, vdot, arraySplit, columnStack,
 } from '../composite/extras.js';
