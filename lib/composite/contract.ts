@@ -8,6 +8,7 @@ import type { Dim, Shape } from '../../typelevel/index.js';
 import { ShapeError, showShape } from '../core/errors.js';
 import { sizeOf, type AnyTensor, type Tensor } from '../core/tensor.js';
 import { normalizeAxis, requireDtype } from '../primitives/define.js';
+import { broadcastTo } from '../primitives/broadcastTo.js';
 import { matmul } from '../primitives/matmul.js';
 import { reshape } from '../primitives/reshape.js';
 import { sum } from '../primitives/sum.js';
@@ -143,27 +144,41 @@ function arrange(t: Term, labels: readonly string[]): AnyTensor {
  * in both operands and the output are batch axes, labels in both operands
  * but not the output are contracted, a label repeated within one operand
  * takes its diagonal. Without `->` the output is the labels that appear
- * once, in alphabetical order. Ellipsis (`...`) is not supported yet.
+ * once, in alphabetical order (after the `...` axes). `...` stands for the
+ * remaining axes of an operand, broadcast between operands as NumPy.
  * @example
  * ```ts
  * fx.einsum('ij,jk->ik', a, b);  // matmul
  * fx.einsum('bij,bjk->bik', a, b); // batched matmul
  * fx.einsum('ii->', m);           // trace
  * fx.einsum('ij->ji', m);         // transpose
+ * fx.einsum('...ij,...jk->...ik', a, b); // batched matmul, any batch rank
  * ```
  * @public
  */
 export function einsum(spec: string, ...operands: Tensor<Shape, 'float32'>[]): Tensor<number[], 'float32'> {
   const compact = spec.replace(/\s+/g, '');
-  if (compact.includes('.')) throw new ShapeError('einsum', `ellipsis ('...') is not supported yet: ${JSON.stringify(spec)}`);
   const [lhs, rhs] = compact.split('->') as [string, string | undefined];
   const inputs = lhs.split(',');
   if (inputs.length !== operands.length) throw new ShapeError('einsum', `${JSON.stringify(spec)} names ${inputs.length} operand(s) but ${operands.length} were given`);
   if (operands.length < 1 || operands.length > 2) throw new ShapeError('einsum', `supports one or two operands, got ${operands.length}`);
+  // Ellipsis: each '...' stands for the operand's leftover axes, aligned from the right (NumPy
+  // broadcasting) and named by letters the spec does not use.
+  const used = new Set(compact.replace(/[^a-zA-Z]/g, ''));
+  const spare = [...'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz'].filter((c) => !used.has(c));
+  const ellipsisRank = Math.max(0, ...inputs.map((text, i) => (text.includes('...') ? operands[i]!.rank - text.replace('...', '').length : 0)));
+  if (ellipsisRank > spare.length) throw new ShapeError('einsum', `too many axes under '...' in ${JSON.stringify(spec)}`);
+  const ellipsisLabels = spare.slice(0, ellipsisRank);
+  const expand = (text: string, rank: number): string => {
+    if (!text.includes('...')) return text;
+    const r = rank - text.replace('...', '').length;
+    if (r < 0) throw new ShapeError('einsum', `${JSON.stringify(text)} names more axes than the operand's ${rank}`);
+    return text.replace('...', ellipsisLabels.slice(ellipsisRank - r).join(''));
+  };
   const terms: Term[] = inputs.map((text, i) => {
     const x = operands[i]! as AnyTensor;
     requireDtype('einsum', `operand ${i}`, x, ['float32']);
-    const labels = parseLabels('einsum', text);
+    const labels = parseLabels('einsum', expand(text, x.rank));
     if (labels.length !== x.rank) throw new ShapeError('einsum', `operand ${i} has shape ${showShape(x.shape)} but ${JSON.stringify(text)} names ${labels.length} axes`);
     return { labels, x };
   });
@@ -172,13 +187,22 @@ export function einsum(spec: string, ...operands: Tensor<Shape, 'float32'>[]): T
     t.labels.forEach((l, j) => {
       const d = t.x.shape[j]!;
       const seen = sizes.get(l);
-      if (seen !== undefined && seen !== d) throw new ShapeError('einsum', `label ${l} has size ${seen} and ${d} (operand ${i})`);
-      sizes.set(l, d);
+      const broadcastable = ellipsisLabels.includes(l) && (seen === 1 || d === 1);
+      if (seen !== undefined && seen !== d && !broadcastable) throw new ShapeError('einsum', `label ${l} has size ${seen} and ${d} (operand ${i})`);
+      sizes.set(l, seen === undefined || seen === 1 ? d : seen);
     }),
   );
+  // Size-1 ellipsis axes broadcast against the other operand.
+  for (const t of terms) {
+    const want = t.labels.map((l) => sizes.get(l)!);
+    if (want.some((d, j) => d !== t.x.shape[j])) t.x = broadcastTo(t.x, want);
+  }
   const counts = new Map<string, number>();
   terms.forEach((t) => t.labels.forEach((l) => counts.set(l, (counts.get(l) ?? 0) + 1)));
-  const out = rhs === undefined ? [...counts.keys()].filter((l) => counts.get(l) === 1).sort() : parseLabels('einsum', rhs);
+  const out =
+    rhs === undefined
+      ? [...ellipsisLabels, ...[...counts.keys()].filter((l) => counts.get(l) === 1 && !ellipsisLabels.includes(l)).sort()]
+      : parseLabels('einsum', rhs.includes('...') ? rhs.replace('...', ellipsisLabels.join('')) : rhs);
   out.forEach((l) => {
     if (!sizes.has(l)) throw new ShapeError('einsum', `output label ${l} appears in no operand`);
   });

@@ -217,7 +217,14 @@ describeEachBackend('tensordot, matvec, vecmat, einsum', () => {
     // a label only in one operand and not in the output is summed out first
     await expectClose(fx.einsum('ij,k->k', A, t([1, 2])), [1, 2].map((k) => k * M23.flat().reduce((s, v) => s + v, 0)), 1e-5);
     expect(() => fx.einsum('ij,jk->ik', A, A)).toThrow(/einsum: label j has size 3 and 2 \(operand 1\)/);
-    expect(() => fx.einsum('...ij->ij', A)).toThrow(/einsum: ellipsis/);
+    // ellipsis: any batch rank, broadcast between operands, implicit output puts '...' first
+    const a3 = fx.stack([A, fx.neg(A)]); // [2, 2, 3]
+    await expectClose(fx.einsum('...ij,...jk->...ik', a3, t(Bm)), [p, p.map((r) => r.map((x) => -x))], 1e-5);
+    await expectClose(fx.einsum('...ij,jk', a3, t(Bm)), [p, p.map((r) => r.map((x) => -x))], 1e-5);
+    await expectClose(fx.einsum('...ij,...jk->...ik', a3, fx.reshape(t(Bm), [1, 3, 2])), [p, p.map((r) => r.map((x) => -x))], 1e-5);
+    await expectClose(fx.einsum('i...->...', A), M23[0]!.map((v, j) => v + M23[1]![j]!), 1e-6);
+    expect(() => fx.einsum('...ij,...jk->...ik', a3, fx.stack([t(Bm), t(Bm), t(Bm)]))).toThrow(/einsum: label [A-Z] has size 2 and 3/);
+    await fx.checkGradsAsync((x, y) => fx.einsum('...ij,...jk->...ik', x, y), [a3, fx.reshape(t(Bm), [1, 3, 2])], { order: 2 });
     expect(() => fx.einsum('ij->iz', A)).toThrow(/einsum: output label z appears in no operand/);
     await fx.checkGradsAsync((x, y) => fx.einsum('ij,kj->ik', x, y), [A, t(M33)], { order: 2 });
     await fx.checkGradsAsync((x) => fx.mul(fx.einsum('ii->i', x), fx.einsum('ij->i', x)), [t(M33)], { order: 2 });
