@@ -139,12 +139,13 @@ function arrange(t: Term, labels: readonly string[]): AnyTensor {
 }
 
 /**
- * Einstein summation (`jnp.einsum`) for one or two operands, lowered to
+ * Einstein summation (`jnp.einsum`), lowered to
  * diagonals, sums, transposes, reshapes and one batched `matmul`: labels
  * in both operands and the output are batch axes, labels in both operands
  * but not the output are contracted, a label repeated within one operand
  * takes its diagonal. Without `->` the output is the labels that appear
- * once, in alphabetical order (after the `...` axes). `...` stands for the
+ * once, in alphabetical order (after the `...` axes). Three or more operands
+ * are contracted pairwise from the left. `...` stands for the
  * remaining axes of an operand, broadcast between operands as NumPy.
  * @example
  * ```ts
@@ -161,7 +162,7 @@ export function einsum(spec: string, ...operands: Tensor<Shape, 'float32'>[]): T
   const [lhs, rhs] = compact.split('->') as [string, string | undefined];
   const inputs = lhs.split(',');
   if (inputs.length !== operands.length) throw new ShapeError('einsum', `${JSON.stringify(spec)} names ${inputs.length} operand(s) but ${operands.length} were given`);
-  if (operands.length < 1 || operands.length > 2) throw new ShapeError('einsum', `supports one or two operands, got ${operands.length}`);
+  if (operands.length < 1) throw new ShapeError('einsum', 'needs at least one operand');
   // Ellipsis: each '...' stands for the operand's leftover axes, aligned from the right (NumPy
   // broadcasting) and named by letters the spec does not use.
   const used = new Set(compact.replace(/[^a-zA-Z]/g, ''));
@@ -208,8 +209,22 @@ export function einsum(spec: string, ...operands: Tensor<Shape, 'float32'>[]): T
   });
   if (new Set(out).size !== out.length) throw new ShapeError('einsum', `output labels repeat in ${JSON.stringify(rhs)}`);
 
-  let [t0, t1] = terms.map(collapseRepeats) as [Term, Term | undefined];
+  const collapsed = terms.map(collapseRepeats);
+  // Three or more operands: contract left to right, keeping the labels that the output or a later operand needs.
+  while (collapsed.length > 2) {
+    const [first, second, ...rest] = collapsed as [Term, Term, ...Term[]];
+    const needed = new Set([...out, ...rest.flatMap((r) => r.labels)]);
+    const keep = [...new Set([...first.labels, ...second.labels])].filter((l) => needed.has(l));
+    collapsed.splice(0, 2, { labels: keep, x: contractPair(first, second, keep, sizes) });
+  }
+  const [t0, t1] = collapsed as [Term, Term | undefined];
   if (!t1) return arrange(sumOut(t0, (l) => !out.includes(l)), out) as never;
+  return contractPair(t0, t1, out, sizes) as never;
+}
+
+/** Contracts two terms (each label at most once per term) into the labels `out`, via one batched matmul. */
+function contractPair(first: Term, second: Term, out: readonly string[], sizes: ReadonlyMap<string, number>): AnyTensor {
+  let [t0, t1] = [first, second];
   // Labels only in one operand and not in the output are summed out first.
   t0 = sumOut(t0, (l) => !out.includes(l) && !t1!.labels.includes(l));
   t1 = sumOut(t1, (l) => !out.includes(l) && !t0.labels.includes(l));
@@ -221,6 +236,6 @@ export function einsum(spec: string, ...operands: Tensor<Shape, 'float32'>[]): T
   const a = reshape(arrange(t0, [...batch, ...free0, ...contract]), [size(batch), size(free0), size(contract)]);
   const b = reshape(arrange(t1, [...batch, ...contract, ...free1]), [size(batch), size(contract), size(free1)]);
   const product = reshape(matmul(a, b), [...batch, ...free0, ...free1].map((l) => sizes.get(l)!));
-  return arrange({ labels: [...batch, ...free0, ...free1], x: product }, out) as never;
+  return arrange({ labels: [...batch, ...free0, ...free1], x: product }, out);
 }
 

@@ -217,6 +217,12 @@ describeEachBackend('tensordot, matvec, vecmat, einsum', () => {
     // a label only in one operand and not in the output is summed out first
     await expectClose(fx.einsum('ij,k->k', A, t([1, 2])), [1, 2].map((k) => k * M23.flat().reduce((s, v) => s + v, 0)), 1e-5);
     expect(() => fx.einsum('ij,jk->ik', A, A)).toThrow(/einsum: label j has size 3 and 2 \(operand 1\)/);
+    // three operands, contracted pairwise: x·A·y for x [2], A [2, 3], y [3]; and a chain A·Aᵀ·A
+    const xv = [0.5, -2];
+    const yv = [1, 0.25, -1];
+    await expectClose(fx.einsum('i,ij,j->', t(xv), A, t(yv)), xv.reduce((s, xi, i) => s + xi * M23[i]!.reduce((r, aij, j) => r + aij * yv[j]!, 0), 0), 1e-5);
+    await expectClose(fx.einsum('ij,kj,kl->il', A, A, A), ref.matmul(ref.matmul(M23, Bm), M23), 1e-5);
+    await fx.checkGradsAsync((x, a, y) => fx.einsum('i,ij,j', x, a, y), [t(xv), A, t(yv)], { order: 2 });
     // ellipsis: any batch rank, broadcast between operands, implicit output puts '...' first
     const a3 = fx.stack([A, fx.neg(A)]); // [2, 2, 3]
     await expectClose(fx.einsum('...ij,...jk->...ik', a3, t(Bm)), [p, p.map((r) => r.map((x) => -x))], 1e-5);
