@@ -217,3 +217,80 @@ describeEachBackend('inverse hyperbolic, NaN-ignoring extrema, percentile, vdot,
     await expectVmapMatches((x) => fx.columnStack([x, x]), t(M23));
   });
 });
+
+describeEachBackend('searching, binning, interpolation, covariance and friends', () => {
+  it('searchsorted and digitize match NumPy', async () => {
+    const a = [1, 2, 2, 3, 5];
+    const v = [0, 1, 2, 2.5, 5, 9];
+    const left = v.map((x) => a.filter((y) => y < x).length);
+    const right = v.map((x) => a.filter((y) => y <= x).length);
+    await expectClose(fx.searchsorted(t(a), t(v)), left);
+    await expectClose(fx.searchsorted(t(a), t(v), 'right'), right);
+    await expectClose(fx.searchsorted(t([1, 3], 'int32'), t([[2, 4]], 'int32')), [[1, 2]]);
+    const bins = [1, 2, 3];
+    await expectClose(fx.digitize(t([0.5, 1, 2.5, 3, 4]), t(bins)), [0, 1, 2, 3, 3]);
+    await expectClose(fx.digitize(t([0.5, 1, 2.5, 3, 4]), t(bins), true), [0, 0, 2, 2, 3]);
+    await expectVmapMatches((x) => fx.cast(fx.searchsorted(t(a), x), 'float32'), t(M23));
+  });
+
+  it('interp is piecewise linear, constant outside, differentiable in x, xp, fp', async () => {
+    const xp = [0, 1, 3, 4];
+    const fp = [0, 10, 30, -2];
+    const ref = (x: number) => {
+      if (x <= xp[0]!) return fp[0]!;
+      if (x >= xp[3]!) return fp[3]!;
+      const i = xp.findIndex((p) => p > x);
+      return fp[i - 1]! + ((x - xp[i - 1]!) * (fp[i]! - fp[i - 1]!)) / (xp[i]! - xp[i - 1]!);
+    };
+    const x = [-1, 0, 0.5, 1, 2, 3.5, 4, 7];
+    await expectClose(fx.interp(t(x), t(xp), t(fp)), x.map(ref), 1e-6);
+    await expectClose(fx.interp(t([-1, 7]), t(xp), t(fp), { left: -5, right: 50 }), [-5, 50]);
+    await expectClose(fx.interp(t([-1, 7]), t([2]), t([3])), [3, 3]);
+    await fx.checkGradsAsync((a, b, c) => fx.interp(a, b, c), [t([0.5, 2.2, 3.7]), t(xp), t(fp)], { order: 2 });
+    await expectVmapMatches((v) => fx.interp(v, t(xp), t(fp)), t(M23));
+  });
+
+  it('bincount with length and weights', async () => {
+    const x = t([0, 2, 2, 5, 1], 'int32');
+    const c = fx.bincount(x, 4);
+    expect(c.dtype).toBe('int32');
+    await expectClose(c, [1, 1, 2, 0]);
+    await expectClose(fx.bincount(x, 6, t([1, 0.5, 0.25, 2, 3])), [1, 3, 0.75, 0, 0, 2]);
+    await fx.checkGradsAsync((w) => fx.bincount(x, 3, w), [t([1, 0.5, 0.25, 2, 3])], { order: 2 });
+    await expectVmapMatches((w) => fx.bincount(t([0, 2, 2], 'int32'), 3, w), t(M23));
+  });
+
+  it('cov and corrcoef', async () => {
+    const m = [[0, 1, 2, 4], [2, 1, 0.5, -1], [1, 3, 2, 0]];
+    const mean = (r: number[]) => r.reduce((s, v) => s + v, 0) / r.length;
+    const covRef = m.map((r) => m.map((q) => r.reduce((s, v, k) => s + (v - mean(r)) * (q[k]! - mean(q)), 0) / (r.length - 1)));
+    await expectClose(fx.cov(t(m)), covRef, 1e-5);
+    await expectClose(fx.cov(t(m), { ddof: 0 }), covRef.map((r) => r.map((v) => (v * 3) / 4)), 1e-5);
+    const mt = m[0]!.map((_, j) => m.map((r) => r[j]!));
+    await expectClose(fx.cov(t(mt), { rowVar: false }), covRef, 1e-5);
+    await expectClose(fx.corrcoef(t(m)), covRef.map((r, i) => r.map((v, j) => v / Math.sqrt(covRef[i]![i]! * covRef[j]![j]!))), 1e-5);
+    await expectClose(fx.cov(t([1, 2, 3])), 1);
+    await fx.checkGradsAsync((a) => fx.corrcoef(a), [t(m)], { order: 2, rtol: 0.05 });
+    await expectVmapMatches((a) => fx.cov(a), t([m, m.map((r) => r.map((v) => v * v))]));
+  });
+
+  it('tri, logspace, geomspace, signbit, select, hsplit, vsplit', async () => {
+    await expectClose(fx.tri(3), [[1, 0, 0], [1, 1, 0], [1, 1, 1]]);
+    await expectClose(fx.tri(2, 3, 1), [[1, 1, 0], [1, 1, 1]]);
+    await expectClose(fx.logspace(0, 2, 3), [1, 10, 100]);
+    expect(fx.logspace(0, 1).shape).toEqual([50]);
+    await expectClose(fx.logspace(0, 3, 3, false, 2), [1, 2, 4]);
+    await expectClose(fx.geomspace(1, 1000, 4), [1, 10, 100, 1000], 1e-6);
+    await expectClose(fx.geomspace(-1, -16, 5), [-1, -2, -4, -8, -16], 1e-6);
+    expect(() => fx.geomspace(0, 1)).toThrow(/geomspace: start and stop must be non-zero/);
+    await expectClose(i32(fx.signbit(t([-1, -0, 0, 2, -Infinity]))), [1, 1, 0, 0, 1]);
+    const x = t([-1, 0, 2]);
+    await expectClose(fx.select([fx.less(x, 0), fx.greater(x, 0)], [fx.neg(x), fx.mul(x, 10)], 5), [1, 5, 20]);
+    await fx.checkGradsAsync((v) => fx.select([fx.less(v, 0)], [fx.mul(v, v)], 0), [t([-1.5, 0.5, -0.2])], { order: 2 });
+    const h = fx.hsplit(t([[1, 2, 3, 4]]), 2);
+    await expectClose(h[1]!, [[3, 4]]);
+    const vs = fx.vsplit(t([[1], [2]]), 2);
+    await expectClose(vs[1]!, [[2]]);
+    await expectVmapMatches((v) => fx.hsplit(v, [1])[1]!, t(M23));
+  });
+});

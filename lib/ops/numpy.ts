@@ -19,3 +19,4 @@ export {
   nansum, nanmean, quantile, median, type NanToNumOptions, type CloseOptions,
   asinh, acosh, atanh, nanmax, nanmin, percentile, vdot, arraySplit, columnStack,
 } from '../composite/extras.js';
+export { searchsorted, digitize, interp, bincount, cov, corrcoef, tri, logspace, geomspace, signbit, select, hsplit, vsplit, type InterpOptions } from '../composite/search.js';
