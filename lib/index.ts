@@ -14,7 +14,7 @@ export type { Dim, Shape, Dtype, DiffDtype, NoDiffDtype } from '../typelevel/ind
 export type * from '../typelevel/index.js';
 export { Tensor, type AbstractValue, type NestedArray, type Elem } from './core/tensor.js';
 export { ShapeError, DtypeError, ConcretizationError, TransformError, ReadbackError } from './core/errors.js';
-export { tensor, zeros, ones, full, scalar, arange, linspace, eye, type ShapeOfData, type TensorData, type DtypeOfData, type TensorDataCheck } from './core/creation.js';
+export { tensor, zeros, ones, full, scalar, arange, linspace, eye, type ShapeOfData, type TensorData, type DtypeOfData, type TensorDataCheck, type ArangeDtype, type TensorFactory } from './core/creation.js';
 export { scope, memory, type MemoryInfo } from './core/memory.js';
 export type { Pytree } from './core/pytree.js';
 export type { BinaryOp } from './core/signatures.js';
@@ -30,6 +30,7 @@ export * from './ops.js';
 
 export { jvp, linearize, type LinearMap } from './transforms/forward.js';
 export { vjp, grad, valueAndGrad, type Pullback, type ValueAndGrad } from './transforms/reverse.js';
+export { vjpWithAux, type AuxOf } from './transforms/reverse.js';
 export { jacfwd, jacrev, hessian, type Jacobian, type JacobianOptions, type CheckJacobian } from './transforms/jacobian.js';
 export { makeIR } from './transforms/makeIR.js';
 export { checkpoint, type CheckpointOptions } from './transforms/checkpoint.js';

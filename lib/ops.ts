@@ -23,3 +23,4 @@ export * from './ops/elementwise.js';
 export * from './ops/shape.js';
 export * from './ops/linalg.js';
 export * from './debug/index.js';
+export * from './ops/numpy.js';

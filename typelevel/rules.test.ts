@@ -24,7 +24,7 @@ import { squeeze } from '../lib/composite/squeeze.js';
 import { concatPrimitive } from '../lib/primitives/concat.js';
 import { broadcastShapes, normalizeAxis, sameShape } from '../lib/primitives/define.js';
 import { gatherShape } from '../lib/primitives/gather.js';
-import { matmulShape } from '../lib/primitives/matmul.js';
+import { matmulResultShape } from '../lib/primitives/matmul.js';
 import { resolveReshape } from '../lib/primitives/reshape.js';
 import { resolveSlice } from '../lib/primitives/slice.js';
 import { reduceAxes, reducedShape } from '../lib/primitives/sum.js';
@@ -102,7 +102,7 @@ function matmulCases(n: number): Case[] {
     const aa = a.length >= 2 ? [...a.slice(0, -1), k1] : a;
     const bb = b.length >= 2 ? [...b.slice(0, -2), sameK ? k1 : k2, b[b.length - 1]!] : b;
     const args = `${show(aa)}, ${show(bb)}`;
-    return { rule: 'MatMul', expr: `MatMul<${args}>`, resultExpr: `MatMulResult<${args}>`, runtime: run(() => matmulShape(aa, bb)), open: false };
+    return { rule: 'MatMul', expr: `MatMul<${args}>`, resultExpr: `MatMulResult<${args}>`, runtime: run(() => matmulResultShape(aa, bb)), open: false };
   });
 }
 

@@ -223,7 +223,8 @@ type DimsAgree<A, B> = SameDim<A, B> extends true ? true : Lit<A> extends true ?
 /**
  * The shape of `matmul(a, b)` (`[...batch, M, K] @ [...batch, K, N] →
  * [...batch, M, N]`, batch dims broadcast), or the error:
- * `shape error: matmul inner dims 784 and 100 differ`. Runtime twin: `matmulShape`.
+ * `shape error: matmul inner dims 784 and 100 differ`. A 1-D operand follows
+ * NumPy (`[K] @ [K] → []`, `[M, K] @ [K] → [M]`). Runtime twin: `matmulResultShape`.
  * @example
  * ```ts
  * type R = MatMulResult<[32, 784], [784, 10]>; // [32, 10]
@@ -235,7 +236,33 @@ export type MatMulResult<A extends Shape, B extends Shape> =
     ? number[]
     : IsOpen<B> extends true
       ? number[]
-      : A extends readonly [...infer AB extends Shape, infer M, infer K]
+      : A extends readonly [infer K]
+        ? MatMulVectorA<K, B>
+        : B extends readonly [infer K2]
+          ? MatMulVectorB<A, K2>
+          : MatMulMatrices<A, B>;
+
+/** NumPy's 1-D left operand: it gains a size-1 row axis that the result drops (`[K] @ [K] → []`, `[K] @ [..., K, N] → [..., N]`). */
+type MatMulVectorA<K, B extends Shape> = B extends readonly [infer K2]
+  ? DimsAgree<K, K2> extends true
+    ? []
+    : ShapeErrorType<`matmul inner dims ${K & number} and ${K2 & number} differ`>
+  : B extends readonly [...infer BB extends Shape, infer K2, infer N]
+    ? DimsAgree<K, K2> extends true
+      ? [...BB, N]
+      : ShapeErrorType<`matmul inner dims ${K & number} and ${K2 & number} differ`>
+    : MatMulRankError<[K & number], B>;
+
+/** NumPy's 1-D right operand: it gains a size-1 column axis that the result drops (`[..., M, K] @ [K] → [..., M]`). */
+type MatMulVectorB<A extends Shape, K2> = A extends readonly [...infer AB extends Shape, infer M, infer K]
+  ? DimsAgree<K, K2> extends true
+    ? [...AB, M]
+    : ShapeErrorType<`matmul inner dims ${K & number} and ${K2 & number} differ`>
+  : MatMulRankError<A, [K2 & number]>;
+
+/** Both operands of rank >= 2: `[...A, M, K] @ [...B, K, N] → [...broadcast(A, B), M, N]`. */
+type MatMulMatrices<A extends Shape, B extends Shape> =
+      A extends readonly [...infer AB extends Shape, infer M, infer K]
         ? B extends readonly [...infer BB extends Shape, infer K2, infer N]
           ? DimsAgree<K, K2> extends true
             ? BroadcastResult<AB, BB> extends infer R
@@ -247,7 +274,7 @@ export type MatMulResult<A extends Shape, B extends Shape> =
           : MatMulRankError<A, B>
         : MatMulRankError<A, B>;
 
-type MatMulRankError<A extends Shape, B extends Shape> = ShapeErrorType<`matmul needs operands of rank >= 2, got ${ShowShape<A>} and ${ShowShape<B>}`>;
+type MatMulRankError<A extends Shape, B extends Shape> = ShapeErrorType<`matmul needs operands of rank >= 1, got ${ShowShape<A>} and ${ShowShape<B>}`>;
 
 /**
  * The shape of `matmul(a, b)`, or `never` where the runtime throws.

@@ -24,10 +24,10 @@ import { scoped } from '../core/memory.js';
  * ```
  * @public
  */
-export function logSoftmax<S extends Shape, const A extends number | readonly number[] = -1>(x: Tensor<S, 'float32'>, axis?: A & Checked<ReduceResult<S, A>>): Tensor<S, 'float32'> {
+export function logSoftmax<S extends Shape, const A extends number | readonly number[] = -1>(x: Tensor<S, 'float32'>, axis?: (A & Checked<ReduceResult<S, A>>) | null): Tensor<S, 'float32'> {
   return scoped(() => {
     requireDtype('logSoftmax', 'x', x, ['float32']);
-    const axes = reduceAxes('logSoftmax', x.rank, (axis ?? -1) as number | number[]);
+    const axes = reduceAxes('logSoftmax', x.rank, axis === null ? undefined : ((axis ?? -1) as number | number[]));
     const shifted = sub(x as AnyTensor, stableShift(x, axes));
     return sub(shifted, log(sum(exp(shifted), axes, true))) as never;
   });

@@ -27,8 +27,11 @@ describeEachBackend('mean', () => {
     await fx.checkGradsAsync((a) => fx.mean(fx.mul(a, a), 1), [fx.tensor([[0.5, -1, 2], [1.5, 0.3, -0.7]])], { order: 2 });
   });
 
-  it('rejects int32 input', () => {
-    expect(() => fx.mean(fx.tensor([1, 2], 'int32') as Any)).toThrow(/dtype error in mean: x must be float32, got int32/);
+  it('promotes int32 and bool input to a float32 mean (as jnp.mean)', async () => {
+    const m = fx.mean(fx.tensor([1, 2], 'int32') as Any);
+    expect(m.dtype).toBe('float32');
+    await expectClose(m, 1.5);
+    await expectClose(fx.mean(fx.tensor([true, false, true, true])), 0.75);
   });
 });
 

@@ -15,7 +15,7 @@ import { scoped } from '../core/memory.js';
 
 /**
  * Normalized exponentials over `axis` (default -1, the last axis; a list
- * normalizes over several axes jointly). The result has `x`'s shape and sums
+ * normalizes over several axes jointly; `null` normalizes over all axes, as JAX's `axis=None`). The result has `x`'s shape and sums
  * to 1 over `axis`. Stable for large inputs (`[1000, 1000]` → `[0.5, 0.5]`).
  * @example
  * ```ts
@@ -23,10 +23,10 @@ import { scoped } from '../core/memory.js';
  * ```
  * @public
  */
-export function softmax<S extends Shape, const A extends number | readonly number[] = -1>(x: Tensor<S, 'float32'>, axis?: A & Checked<ReduceResult<S, A>>): Tensor<S, 'float32'> {
+export function softmax<S extends Shape, const A extends number | readonly number[] = -1>(x: Tensor<S, 'float32'>, axis?: (A & Checked<ReduceResult<S, A>>) | null): Tensor<S, 'float32'> {
   return scoped(() => {
     requireDtype('softmax', 'x', x, ['float32']);
-    const axes = reduceAxes('softmax', x.rank, (axis ?? -1) as number | number[]);
+    const axes = reduceAxes('softmax', x.rank, axis === null ? undefined : ((axis ?? -1) as number | number[]));
     const e = exp(sub(x as AnyTensor, stableShift(x, axes)));
     return div(e, sum(e, axes, true)) as never;
   });

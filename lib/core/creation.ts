@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { CheckCount, CheckDims, Dtype, Shape, TypeError } from '../../typelevel/index.js';
 import { DtypeError, ShapeError, showShape, withArticle } from './errors.js';
-import { ConcreteTensor, sizeOf, type Tensor } from './tensor.js';
+import { ConcreteTensor, sizeOf, type AnyTensor, type Tensor } from './tensor.js';
 import { checkAllocation } from './allocation.js';
 
 /** The marker for nested data whose rows differ in shape. */
@@ -179,18 +179,57 @@ function inferDtype(flat: readonly (number | boolean)[]): Dtype {
 }
 
 /**
- * A tensor from nested JS arrays; the shape is inferred, and typed when the
- * data is a literal. The dtype defaults to `float32` (`bool` for booleans,
- * `int32` for an `Int32Array`), in the type as at run time. Ragged literal
- * data, and booleans mixed with numbers, do not compile.
+ * The signatures of {@link tensor}: nested data (shape inferred), or flat data with a shape.
+ * @public
+ */
+export interface TensorFactory {
+  /**
+   * A tensor from nested JS arrays; the shape is inferred, and typed when the
+   * data is a literal. The dtype defaults to `float32` (`bool` for booleans,
+   * `int32` for an `Int32Array`), in the type as at run time. Ragged literal
+   * data, and booleans mixed with numbers, do not compile.
+   * @example
+   * ```ts
+   * const a = fx.tensor([[1, 2], [3, 4]]);        // Tensor<[2, 2], 'float32'>
+   * const i = fx.tensor([1, 2, 3], 'int32');       // Tensor<[3], 'int32'>
+   * ```
+   * @public
+   */
+  <const T extends TensorData, D extends Dtype = DtypeOfData<T>>(data: T & TensorDataCheck<T, D>, dtype?: D): Tensor<ShapeOfData<T>, NoInfer<D>>;
+  /**
+   * A tensor of `shape` from flat data in row-major order: a typed array or a
+   * flat array of numbers/booleans whose length is the shape's element count.
+   * An `Int32Array` gives int32 and a `Uint8Array` bool unless `dtype` says otherwise.
+   * @example
+   * ```ts
+   * fx.tensor(new Float32Array([1, 2, 3, 4, 5, 6]), [2, 3]); // Tensor<[2, 3], 'float32'>
+   * fx.tensor([1, 2, 3, 4], [2, 2], 'int32');                 // Tensor<[2, 2], 'int32'>
+   * ```
+   * @public
+   */
+  <const S extends Shape, D extends Dtype = 'float32'>(data: Float32Array | readonly number[] | readonly boolean[], shape: S, dtype?: D): Tensor<S, NoInfer<D>>;
+  /** @public */
+  <const S extends Shape, D extends Dtype = 'int32'>(data: Int32Array, shape: S, dtype?: D): Tensor<S, NoInfer<D>>;
+  /** @public */
+  <const S extends Shape, D extends Dtype = 'bool'>(data: Uint8Array, shape: S, dtype?: D): Tensor<S, NoInfer<D>>;
+}
+
+/**
+ * A tensor from JS data: `fx.tensor(nested, dtype?)` infers the shape from
+ * nested arrays; `fx.tensor(flat, shape, dtype?)` takes row-major flat data
+ * (a typed array or a flat array) and a shape.
  * @example
  * ```ts
- * const a = fx.tensor([[1, 2], [3, 4]]);        // Tensor<[2, 2], 'float32'>
- * const i = fx.tensor([1, 2, 3], 'int32');       // Tensor<[3], 'int32'>
+ * fx.tensor([[1, 2], [3, 4]]);                  // Tensor<[2, 2], 'float32'>
+ * fx.tensor(new Float32Array(6), [2, 3]);       // Tensor<[2, 3], 'float32'>
  * ```
  * @public
  */
-export function tensor<const T extends TensorData, D extends Dtype = DtypeOfData<T>>(data: T & TensorDataCheck<T, D>, dtype?: D): Tensor<ShapeOfData<T>, NoInfer<D>> {
+export const tensor: TensorFactory = tensorImpl as unknown as TensorFactory;
+
+function tensorImpl(data: TensorData, shapeOrDtype?: Shape | Dtype, maybeDtype?: Dtype): Tensor {
+  if (Array.isArray(shapeOrDtype)) return fromFlat(data, shapeOrDtype, maybeDtype);
+  const dtype = shapeOrDtype as Dtype | undefined;
   if (dtype !== undefined) checkDtype('tensor', dtype);
   // Fast path: a typed array is one flat row of known element type.
   if (data instanceof Float32Array || data instanceof Int32Array) {
@@ -207,6 +246,26 @@ export function tensor<const T extends TensorData, D extends Dtype = DtypeOfData
   if (dt === 'int32') checkInt32('tensor', flat);
   checkAllocation('tensor', [{ shape, dtype: dt }]);
   return new ConcreteTensor(tf.tensor(flat as number[], shape, dt)) as never;
+}
+
+/** `tensor(data, shape, dtype?)`: flat data checked against the shape's element count before allocating. */
+function fromFlat(data: TensorData, shape: readonly number[], dtype: Dtype | undefined): Tensor {
+  checkShape('tensor', shape);
+  if (dtype !== undefined) checkDtype('tensor', dtype);
+  const isTyped = data instanceof Float32Array || data instanceof Int32Array || data instanceof Uint8Array;
+  if (!isTyped && !(Array.isArray(data) && data.every((v) => typeof v === 'number' || typeof v === 'boolean'))) {
+    throw new ShapeError('tensor', `with a shape, data must be a typed array or a flat array of numbers or booleans (got ${Array.isArray(data) ? 'a nested array' : typeof data})`);
+  }
+  const flat = data as ArrayLike<number | boolean>;
+  const count = sizeOf(shape);
+  if (flat.length !== count) throw new ShapeError('tensor', `data has ${flat.length} elements but shape ${showShape(shape)} needs ${count}`);
+  const dt: Dtype = dtype ?? (data instanceof Int32Array ? 'int32' : data instanceof Uint8Array ? 'bool' : isTyped ? 'float32' : inferDtype(Array.from(flat)));
+  const values = Array.from(flat);
+  if (dt !== 'bool' && values.some((v) => typeof v !== 'number')) throw new DtypeError('tensor', `data for a ${dt} tensor must be numbers`);
+  if (dt === 'int32') checkInt32('tensor', values as number[]);
+  checkAllocation('tensor', [{ shape, dtype: dt }]);
+  const typed = isTyped && !(data instanceof Uint8Array) ? (data as Float32Array | Int32Array) : (values.map(Number) as number[]);
+  return new ConcreteTensor(tf.tensor(typed, shape as number[], dt));
 }
 
 /**
@@ -272,46 +331,96 @@ export function scalar<D extends Dtype = 'float32'>(value: number | boolean, dty
   return filled('scalar', [], value, dtype) as never;
 }
 
+/** `true` for a number literal type written without a fraction or exponent; `boolean` when not a literal. */
+type IsIntegerLiteral<N extends number> = number extends N ? boolean : `${N}` extends `${string}.${string}` | `${string}e${string}` ? false : true;
+
+/** The dtype of `arange(start, stop, step)`: int32 when every argument is an integer (JAX's rule), else float32. @public */
+export type ArangeDtype<A extends number, B extends number, C extends number> = [IsIntegerLiteral<A> | IsIntegerLiteral<B> | IsIntegerLiteral<C>] extends [true]
+  ? 'int32'
+  : [IsIntegerLiteral<A> | IsIntegerLiteral<B> | IsIntegerLiteral<C>] extends [false]
+    ? 'float32'
+    : 'int32' | 'float32';
+
 /**
- * `[0, 1, …, n-1]` as `int32`.
+ * `[0, 1, …, n-1]` as `int32`; a negative `n` gives an empty tensor (as `jnp.arange`).
  * @example
  * ```ts
  * fx.arange(3); // Tensor<[3], 'int32'>: [0, 1, 2]
  * ```
  * @public
  */
-export function arange<const N extends number>(n: N & CheckCount<N>): Tensor<[N], 'int32'> {
-  if (!Number.isInteger(n) || n < 0) throw new ShapeError('arange', `n must be a non-negative integer, got ${n}`);
-  checkAllocation('arange', [{ shape: [n], dtype: 'int32' }]);
-  return new ConcreteTensor(tf.range(0, n, 1, 'int32')) as never;
-}
-
+export function arange<const N extends number>(n: N): Tensor<[N], 'int32'>;
 /**
- * `n` evenly spaced float32 values from `start` to `stop` inclusive.
+ * Values from `start` (inclusive) to `stop` (exclusive) in steps of `step`
+ * (default 1; negative steps count down), as `jnp.arange`: the length is
+ * `max(0, ceil((stop - start) / step))`; the dtype is int32 when all three
+ * are integers, float32 otherwise (also at the type level, for literals).
  * @example
  * ```ts
- * fx.linspace(0, 1, 3); // [0, 0.5, 1]
+ * fx.arange(50, 60, 5);   // [50, 55]  (int32)
+ * fx.arange(0, 1, 0.25);  // [0, 0.25, 0.5, 0.75]  (float32)
+ * fx.arange(3, 0, -1);    // [3, 2, 1]
  * ```
  * @public
  */
-export function linspace<const N extends number>(start: number, stop: number, n: N & CheckCount<N>): Tensor<[N], 'float32'> {
-  if (!Number.isInteger(n) || n < 0) throw new ShapeError('linspace', `n must be a non-negative integer, got ${n}`);
+export function arange<const A extends number, const B extends number, const C extends number = 1>(start: A, stop: B, step?: C): Tensor<[number], ArangeDtype<A, B, C>>;
+export function arange(start: number, stop?: number, step = 1): Tensor {
+  const args = stop === undefined ? [start] : [start, stop, step];
+  if (!args.every(Number.isFinite)) throw new ShapeError('arange', `start, stop and step must be finite numbers, got ${args.join(', ')}`);
+  if (stop === undefined) [start, stop] = [0, start];
+  if (step === 0) throw new ShapeError('arange', 'step must not be 0');
+  const n = Math.max(0, Math.ceil((stop - start) / step));
+  const dtype = args.every(Number.isInteger) ? 'int32' : 'float32';
+  checkAllocation('arange', [{ shape: [n], dtype }]);
+  // Computed in float64 on the host, as start + i·step (not by accumulation), then rounded once.
+  const data = dtype === 'int32' ? new Int32Array(n) : new Float32Array(n);
+  for (let i = 0; i < n; i++) data[i] = start + i * step;
+  return new ConcreteTensor(tf.tensor(data, [n], dtype));
+}
+
+/**
+ * `num` (default 50, as `jnp.linspace`) evenly spaced float32 values from
+ * `start` to `stop`, inclusive unless `endpoint` is false.
+ * @example
+ * ```ts
+ * fx.linspace(0, 1, 3);         // [0, 0.5, 1]
+ * fx.linspace(0, 1, 4, false);  // [0, 0.25, 0.5, 0.75]
+ * fx.linspace(0, 1);            // Tensor<[50], 'float32'>
+ * ```
+ * @public
+ */
+export function linspace<const N extends number = 50>(start: number, stop: number, num?: N & CheckCount<N>, endpoint = true): Tensor<[N], 'float32'> {
+  const n = num ?? 50;
+  if (!Number.isInteger(n) || n < 0) throw new ShapeError('linspace', `num must be a non-negative integer, got ${n}`);
+  if (!Number.isFinite(start) || !Number.isFinite(stop)) throw new ShapeError('linspace', `start and stop must be finite numbers, got ${start}, ${stop}`);
   checkAllocation('linspace', [{ shape: [n], dtype: 'float32' }]);
-  return new ConcreteTensor(tf.linspace(start, stop, n)) as never;
+  const div = endpoint ? n - 1 : n;
+  const step = div > 0 ? (stop - start) / div : 0;
+  const data = new Float32Array(n);
+  for (let i = 0; i < n; i++) data[i] = start + i * step;
+  if (endpoint && n > 1) data[n - 1] = stop;
+  return new ConcreteTensor(tf.tensor(data, [n], 'float32')) as never;
 }
 
 /**
- * The `n × n` identity matrix.
+ * The `n × m` matrix (default `m = n`) with ones on diagonal `k` (default 0;
+ * `k > 0` above the main diagonal, `k < 0` below) and zeros elsewhere, as `jnp.eye`.
  * @example
  * ```ts
- * fx.eye(2); // [[1, 0], [0, 1]]
+ * fx.eye(2);        // [[1, 0], [0, 1]]
+ * fx.eye(2, 3, 1);  // [[0, 1, 0], [0, 0, 1]]
  * ```
  * @public
  */
-export function eye<const N extends number>(n: N & CheckCount<N>): Tensor<[N, N], 'float32'> {
+export function eye<const N extends number, const M extends number = N>(n: N & CheckCount<N>, m?: M & CheckCount<M>, k = 0): Tensor<[N, M], 'float32'> {
+  const cols = m ?? n;
   if (!Number.isInteger(n) || n < 0) throw new ShapeError('eye', `n must be a non-negative integer, got ${n}`);
-  checkAllocation('eye', [{ shape: [n, n], dtype: 'float32' }]);
-  return new ConcreteTensor(tf.eye(n)) as never;
+  if (!Number.isInteger(cols) || cols < 0) throw new ShapeError('eye', `m must be a non-negative integer, got ${cols}`);
+  if (!Number.isInteger(k)) throw new ShapeError('eye', `k must be an integer, got ${k}`);
+  checkAllocation('eye', [{ shape: [n, cols], dtype: 'float32' }]);
+  const data = new Float32Array(n * cols);
+  for (let i = 0; i < n; i++) if (i + k >= 0 && i + k < cols) data[i * cols + i + k] = 1;
+  return new ConcreteTensor(tf.tensor(data, [n, cols], 'float32')) as never;
 }
 
 /** Zeros shaped like an abstract value (used to materialize symbolic zeros). */

@@ -41,6 +41,15 @@ export function matmulShape(a: readonly number[], b: readonly number[]): number[
   return [...batch, m, n];
 }
 
+/** The runtime twin of `MatMulResult` (the public `matmul`): `matmulShape`, with NumPy's 1-D operands. */
+export function matmulResultShape(a: readonly number[], b: readonly number[]): number[] {
+  if (a.length === 0 || b.length === 0) throw new ShapeError('matmul', `operands need rank >= 1, got a ${showShape(a)} and b ${showShape(b)} (use fx.mul for scalars)`);
+  const out = matmulShape(a.length === 1 ? [1, a[0]!] : a, b.length === 1 ? [b[0]!, 1] : b);
+  if (b.length === 1) out.splice(out.length - 1, 1);
+  if (a.length === 1) out.splice(out.length - (b.length === 1 ? 1 : 2), 1);
+  return out;
+}
+
 function sameBatch(a: readonly number[], b: readonly number[]): boolean {
   return a.length === b.length && a.every((d, i) => d === b[i]);
 }
@@ -162,7 +171,9 @@ type MatMulShape<A extends Shape, B extends Shape> = B extends readonly [unknown
 /**
  * Matrix product over the last two axes; leading (batch) axes of `a` carry
  * through. The inner dims must agree: `[B, 784] @ [100, 10]` is a compile-time
- * error when the dims are literals.
+ * error when the dims are literals. As NumPy's `matmul`, a 1-D operand is a
+ * vector: `[K] @ [..., K, N]` → `[..., N]`, `[..., M, K] @ [K]` → `[..., M]`,
+ * `[K] @ [K]` → `[]`.
  * @example
  * ```ts
  * fx.matmul(fx.zeros([5, 784]), fx.zeros([784, 10])); // Tensor<[5, 10], 'float32'>
@@ -173,6 +184,11 @@ type MatMulShape<A extends Shape, B extends Shape> = B extends readonly [unknown
  */
 export function matmul<A extends Shape, B extends Shape>(a: Tensor<A, 'float32'>, b: Tensor<B, 'float32'> & Checked<MatMulResult<A, B>>): Tensor<MatMulShape<A, B>, 'float32'>;
 export function matmul(a: Tensor<Shape, 'float32'>, b: Tensor<Shape, 'float32'>): Tensor<Shape, 'float32'> {
+  // Not tensors: the primitive names the bad argument.
+  if (typeof a !== 'object' || a === null || typeof b !== 'object' || b === null) return apply1(matmulPrimitive, [a, b as Tensor]);
+  if (a.rank === 0 || b.rank === 0) {
+    throw new ShapeError('matmul', `operands need rank >= 1, got a ${showShape(a.shape)} and b ${showShape(b.shape)} (use fx.mul for scalars)`);
+  }
   // `[..., M, K] @ [K, N]`: fold the leading dims into the rows, so every path (eager, jit, grad's
   // transpose rules, vmap) sees one 2-D product; its cotangents are 2-D products too (no batched
   // product and no sum over a broadcast batch).
@@ -182,5 +198,16 @@ export function matmul(a: Tensor<Shape, 'float32'>, b: Tensor<Shape, 'float32'>)
     const rows = x.size / x.shape.at(-1)!;
     return reshape(apply1(matmulPrimitive, [reshape(x, [rows, x.shape.at(-1)!]), w]), [...x.shape.slice(0, -1), w.shape[1]!]) as never;
   }
-  return apply1(matmulPrimitive, [a, b as Tensor]);
+  if (a.rank >= 2 && b.rank >= 2) return apply1(matmulPrimitive, [a, b as Tensor]);
+  const k = a.shape[a.rank - 1]!;
+  const k2 = b.shape[b.rank === 1 ? 0 : b.rank - 2]!;
+  if (k !== k2) throw new ShapeError('matmul', `inner dims ${k} and ${k2} differ (a ${showShape(a.shape)}, b ${showShape(b.shape)})`);
+  // NumPy: a 1-D operand gains a size-1 axis (rows for a, columns for b) that the result drops.
+  const a2 = a.rank === 1 ? reshape(a, [1, a.shape[0]!]) : a;
+  const b2 = b.rank === 1 ? reshape(b, [b.shape[0]!, 1]) : b;
+  const out = apply1<Tensor<Shape, 'float32'>>(matmulPrimitive, [a2, b2 as Tensor]);
+  const shape = out.shape.slice();
+  if (b.rank === 1) shape.splice(shape.length - 1, 1);
+  if (a.rank === 1) shape.splice(shape.length - (b.rank === 1 ? 1 : 2), 1);
+  return reshape(out, shape) as never;
 }

@@ -45,12 +45,25 @@ export const padPrimitive: Primitive<PadParams> = definePrimitive({
 
 /**
  * Pads each axis with `[before, after]` elements of `value` (default 0).
+ * As `jnp.pad`, one pair `[before, after]` pads every axis alike, and one
+ * number `n` pads every axis by `n` on both sides.
  * @example
  * ```ts
- * fx.pad(fx.tensor([1, 2]), [[1, 0]]); // [0, 1, 2]
+ * fx.pad(fx.tensor([1, 2]), [[1, 0]]);        // [0, 1, 2]
+ * fx.pad(fx.tensor([[1]]), [1, 0]);           // [[0, 0], [0, 1]]
+ * fx.pad(fx.tensor([1]), 1, 9);               // [9, 1, 9]
  * ```
  * @public
  */
-export function pad<S extends Shape, D extends Dtype>(x: Tensor<S, D>, paddings: { [K in keyof S]: readonly [number, number] }, value = 0): Tensor<{ [K in keyof S]: number }, D> {
-  return apply1(padPrimitive, [x], { paddings: paddings as unknown as readonly (readonly [number, number])[], value });
+export function pad<S extends Shape, D extends Dtype>(x: Tensor<S, D>, paddings: { [K in keyof S]: readonly [number, number] }, value?: number): Tensor<{ [K in keyof S]: number }, D>;
+/** One pair for every axis, or one number for both sides of every axis. @public */
+export function pad<S extends Shape, D extends Dtype>(x: Tensor<S, D>, paddings: readonly [number, number] | number, value?: number): Tensor<{ [K in keyof S]: number }, D>;
+export function pad(x: AnyTensor, paddings: readonly (readonly [number, number])[] | readonly [number, number] | number, value = 0): AnyTensor {
+  let pairs: readonly (readonly [number, number])[];
+  if (typeof paddings === 'number') pairs = x.shape.map(() => [paddings, paddings] as const);
+  else if (paddings.length === 2 && typeof paddings[0] === 'number' && typeof paddings[1] === 'number') {
+    const pair = paddings as readonly [number, number];
+    pairs = x.shape.map(() => pair);
+  } else pairs = paddings as readonly (readonly [number, number])[];
+  return apply1(padPrimitive, [x], { paddings: pairs, value });
 }

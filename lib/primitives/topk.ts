@@ -15,7 +15,8 @@ import type { Primitive } from '../core/primitive.js';
 import type { AnyTensor, Tensor } from '../core/tensor.js';
 import { bind } from '../core/trace.js';
 import { moveBatchToFront } from './batching.js';
-import { requireDtype } from './define.js';
+import { normalizeAxis, requireDtype } from './define.js';
+import { transpose } from './transpose.js';
 import { gatherLast, stablePartition, takeAlongLastAxis } from './sort.js';
 
 export interface TopkParams extends Record<string, unknown> {
@@ -91,22 +92,35 @@ export interface TopkResult<S extends Shape, D extends 'float32' | 'int32'> {
 }
 
 /**
- * The `k` largest entries along the last axis, largest first, as
- * `{ values, indices }` (the TensorFlow.js convention). `values` is
+ * The `k` largest entries along the last axis (or along `axis`), largest
+ * first, as `{ values, indices }` (the TensorFlow.js convention). `values` is
  * differentiable (gradients flow back to the selected positions; the others
- * get zero); `indices` are int32 and NoDiff. Ties: the lower index comes
- * first, on every backend.
+ * get zero); `indices` are int32 and NoDiff, positions along that axis.
+ * Ties: the lower index comes first, on every backend.
  * @example
  * ```ts
  * const { values, indices } = fx.topk(fx.tensor([1, 3, 2, 3]), 2); // [3, 3], [1, 3]
+ * fx.topk(fx.tensor([[1, 5], [3, 2]]), 1, 0).values;                // [[3, 5]]
  * ```
  * @public
  */
 export function topk<P extends Dim[], N extends Dim, D extends 'float32' | 'int32', const K extends number>(
   x: Tensor<[...P, N], D>,
   k: K & CheckK<N, K>,
-): TopkResult<[...P, K], D> {
-  checkK(x.shape, k); // before binding: under vmap the primitive sees the batched shape
-  const [values, indices] = bind(topkPrimitive, [x], { k });
-  return { values: values as never, indices: indices as never };
+  axis?: -1,
+): TopkResult<[...P, K], D>;
+/** Along an explicit `axis` (negative counts from the end): that axis of the result has size `k`. @public */
+export function topk<S extends Shape, D extends 'float32' | 'int32', const K extends number>(x: Tensor<S, D>, k: K, axis: number): TopkResult<number[], D>;
+export function topk(x: AnyTensor, k: number, axis = -1): TopkResult<number[], 'float32' | 'int32'> {
+  if (x.rank === 0) checkK(x.shape, k);
+  const ax = normalizeAxis('topk', axis, x.rank);
+  const last = x.rank - 1;
+  // Along another axis: swap it with the last (a permutation that is its own inverse), select, swap back.
+  const perm = [...Array(x.rank).keys()];
+  [perm[ax], perm[last]] = [perm[last]!, perm[ax]!];
+  const moved = ax === last ? x : transpose(x, perm);
+  checkK(moved.shape, k); // before binding: under vmap the primitive sees the batched shape
+  const [values, indices] = bind(topkPrimitive, [moved], { k });
+  if (ax === last) return { values: values as never, indices: indices as never };
+  return { values: transpose(values as AnyTensor, perm) as never, indices: transpose(indices as AnyTensor, perm) as never };
 }

@@ -66,14 +66,46 @@ export function vjp<Args extends readonly unknown[], Out>(f: (...args: Args) => 
   return withEffectPrograms(f, (g) => vjpImpl(g, primals));
 }
 
-function vjpImpl<Args extends readonly unknown[], Out>(f: (...args: Args) => Out, primals: Args): [Out, Pullback<Out, Args>] {
+/**
+ * `vjp` of a function that returns `[out, aux]`: the result is
+ * `[out, pullback, aux]` (as JAX's `vjp(f, *primals, has_aux=True)`); the
+ * pullback takes a cotangent of `out` only, and `aux` (a pytree of tensors)
+ * is passed through undifferentiated. A separate function rather than an
+ * option, so that no primal can be mistaken for options.
+ * @example
+ * ```ts
+ * const [y, pullback, aux] = fx.vjpWithAux((x) => [fx.mul(x, x), { x2: fx.mul(x, 2) }], fx.tensor([3]));
+ * pullback(fx.tensor([1])); // [[6]]; aux.x2 is [6]
+ * ```
+ * @public
+ */
+export function vjpWithAux<Args extends readonly unknown[], Out, Aux>(
+  f: ((...args: Args) => readonly [Out, Aux]) & CheckResultNoIO<readonly [Out, Aux]>,
+  ...primals: Args
+): [Out, Pullback<Out, Args>, Aux];
+export function vjpWithAux<Args extends readonly unknown[], Out, Aux>(f: (...args: Args) => readonly [Out, Aux], ...primals: Args): unknown {
+  return withEffectPrograms(f, (g) => vjpImpl(g as never, primals, true));
+}
+
+function vjpImpl<Args extends readonly unknown[], Out>(f: (...args: Args) => Out, primals: Args, hasAux = false): [Out, Pullback<Out, Args>] | [Out, Pullback<Out, Args>, unknown] {
   let outDef: TreeDef | undefined;
   let inDef: TreeDef | undefined;
-  const { leaves, outputs, linear } = linearizeArguments(primals, (xs) => {
-    const [outLeaves, def] = flatten(f(...unflatten<Args>(inDef!, xs)));
+  let auxDef: TreeDef | undefined;
+  let auxCount = 0;
+  const { leaves, outputs: all, linear } = linearizeArguments(primals, (xs) => {
+    let result: unknown = f(...unflatten<Args>(inDef!, xs));
+    let auxLeaves: Tensor[] = [];
+    if (hasAux) {
+      if (!Array.isArray(result) || result.length !== 2) throw new TransformError('vjpWithAux: the function must return [out, aux]');
+      [auxLeaves, auxDef] = flatten(result[1]);
+      auxCount = auxLeaves.length;
+      result = result[0];
+    }
+    const [outLeaves, def] = flatten(result);
     outDef = def;
-    return outLeaves;
+    return [...outLeaves, ...auxLeaves];
   }, (def) => (inDef = def));
+  const outputs = all.slice(0, all.length - auxCount);
   const out = unaliased(unflatten<Out>(outDef!, outputs), primals);
   const pullback = ((cotangent: Out) =>
     scoped(() => {
@@ -87,10 +119,11 @@ function vjpImpl<Args extends readonly unknown[], Out>(f: (...args: Args) => Out
           throw new TransformError(`vjp: cotangent ${i} has shape ${showShape(c.shape)}, the output has shape ${showShape(o.shape)}`);
         }
       });
-      const cts = transposeIR(linear, ctLeaves);
+      const cts = transposeIR(linear, [...ctLeaves, ...Array<null>(auxCount).fill(null)]);
       return unaliased(unflatten(inDef!, cts.map((c, i) => instantiate(c, leaves[i]!))), ctLeaves, primals);
     })) as Pullback<Out, Args>;
   pullback.dispose = () => linear._release();
+  if (hasAux) return [out, pullback, unflatten(auxDef!, all.slice(outputs.length))];
   return [out, pullback];
 }
 
@@ -164,9 +197,9 @@ function valueAndGradImpl(op: 'grad' | 'valueAndGrad', f: (...args: never[]) => 
     linear._release();
     const grads = unflatten<unknown[]>(def, cts.map((c, i) => instantiate(c, leaves[i]!)));
     const picked = typeof argnums === 'number' ? grads[0] : grads;
-    // grad drops the value: leave it out of the scope's result so it is freed.
+    // grad drops the value: leave it out of the scope's result so it is freed (aux stays, with hasAux).
     // Results never alias arguments (`valueAndGrad((x) => x)` returns its argument as the value).
-    if (op === 'grad') return [undefined, unaliased(picked, args)];
+    if (op === 'grad') return [hasAux ? unflatten(auxDef!, outputs.slice(1)) : undefined, unaliased(picked, args)];
     const value = hasAux ? [outputs[0], unflatten(auxDef!, outputs.slice(1))] : outputs[0];
     return unaliased([value, picked], args);
   });
@@ -202,24 +235,36 @@ type MaybeProgram<R, V> = IsProgram<R> extends true ? EffectProgramOf<EffectRowO
  * handlers (`runRandom`, `runState`) run. I/O in the row does not compile
  * ("I/O cannot be differentiated"). (One signature, so that a call that does
  * not compile fails with fluxion's sentence on the first line.)
+ *
+ * With `{ hasAux: true }`, `f` returns `[value, aux]` and the result is
+ * `[grads, aux]` (JAX's order).
  * @example
  * ```ts
  * const df = fx.grad((x: fx.Tensor<[], 'float32'>) => fx.mul(x, x));
  * df(fx.scalar(3)); // 6
  * const g = runRandom(fx.grad((m: Scalar) => random.normal([], m))(fx.scalar(0)), fx.random.key(0)); // 1
+ * const [g, aux] = fx.grad((x: fx.Tensor<[], 'float32'>) => [fx.mul(x, x), x] as const, { hasAux: true })(fx.scalar(3)); // 6, 3
  * ```
  * @public
  */
-export function grad<F extends (...args: never[]) => unknown, const A extends Argnums = 0>(
-  f: F & CheckGrad<F, A, Scalar>,
-  options?: GradOptions<A>,
-): (...args: Parameters<F>) => MaybeProgram<ReturnType<F>, GradsOf<Parameters<F>, A>>;
+export function grad<F extends (...args: never[]) => unknown, const A extends Argnums = 0, const H extends boolean = false>(
+  f: F & (H extends true ? CheckDifferentiable<F, A, [Scalar, unknown]> : CheckGrad<F, A, Scalar>),
+  options?: GradOptions<A> & { readonly hasAux?: H },
+): (...args: Parameters<F>) => H extends true ? [GradsOf<Parameters<F>, A>, AuxOf<ReturnType<F>>] : MaybeProgram<ReturnType<F>, GradsOf<Parameters<F>, A>>;
 export function grad<F extends (...args: never[]) => unknown, const A extends Argnums = 0>(
   f: F,
-  options?: GradOptions<A>,
-): (...args: Parameters<F>) => GradsOf<Parameters<F>, A> {
-  return (...args) => withEffectPrograms(f, (g) => valueAndGradImpl('grad', g, options?.argnums ?? 0, false, args)[1]) as never;
+  options?: GradOptions<A> & { readonly hasAux?: boolean },
+): (...args: Parameters<F>) => unknown {
+  const hasAux = options?.hasAux ?? false;
+  return (...args) =>
+    withEffectPrograms(f, (g) => {
+      const [aux, grads] = valueAndGradImpl('grad', g, options?.argnums ?? 0, hasAux, args);
+      return hasAux ? [grads, aux] : grads;
+    }) as never;
 }
+
+/** The aux part of a `[value, aux]` result. @public */
+export type AuxOf<R> = R extends readonly [unknown, infer X] ? X : unknown;
 
 /** What `valueAndGrad` returns: `[value, grads]`, or `[[value, aux], grads]` with `hasAux`. @public */
 export type ValueAndGrad<F extends (...args: never[]) => unknown, A extends Argnums, Aux extends boolean> = Aux extends true
