@@ -12,3 +12,4 @@ export { inv } from '../primitives/inv.js';
 export { det } from '../primitives/det.js';
 export { logdet } from '../primitives/logdet.js';
 export { eigh, eigvalsh } from '../primitives/eigh.js';
+export { svd, svdvals, type SvdOptions, type MinDim } from '../primitives/svd.js';
