@@ -13,3 +13,4 @@ export { det } from '../primitives/det.js';
 export { logdet } from '../primitives/logdet.js';
 export { eigh, eigvalsh } from '../primitives/eigh.js';
 export { svd, svdvals, type SvdOptions, type MinDim } from '../primitives/svd.js';
+export { qr, type QrOptions } from '../primitives/qr.js';
