@@ -20,6 +20,9 @@ import { reshape } from './reshape.js';
 import { sub } from './sub.js';
 import { sum } from './sum.js';
 import { where } from './where.js';
+import { slice } from './slice.js';
+import { pad } from './pad.js';
+import { oneHot } from './oneHot.js';
 
 type T = AnyTensor;
 
@@ -101,4 +104,20 @@ export function leadingBatchRuleMulti(prim: Primitive) {
     const outs = bind(prim, [moveBatchToFront(args[0]!, dims[0]!)], params);
     return [outs, outs.map(() => 0)];
   };
+}
+
+/** The block of the last two axes starting at (r0, c0) with `rows`×`cols` entries (−1: to the end). */
+export function block(x: T, r0: number, c0: number, rows: number, cols: number): T {
+  const lead = x.shape.slice(0, -2);
+  return slice(x as never, [...lead.map(() => 0), r0, c0] as never, [...lead, rows, cols] as never) as T;
+}
+
+/** Pads the last two axes with zeros: `rows` = [before, after], `cols` = [before, after]. */
+export function padMatrix(x: T, rows: readonly [number, number], cols: readonly [number, number]): T {
+  return pad(x as never, [...x.shape.slice(0, -2).map(() => [0, 0] as const), rows, cols] as never) as T;
+}
+
+/** The float32 permutation matrix P with (P·A)[i] = A[perm[i]], from int32 `perm` `[..., m]`. */
+export function permutationMatrix(perm: T): T {
+  return oneHot(perm as never, perm.shape[perm.rank - 1]!) as T;
 }

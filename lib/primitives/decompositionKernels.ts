@@ -369,3 +369,90 @@ export function qrKernel(a: tf.Tensor, complete: boolean): [tf.Tensor, tf.Tensor
   }
   return [write(q, [...batch, m, qcols]), write(r, [...batch, qcols, n])];
 }
+
+// ---------------------------------------------------------------------------
+// lu: partial pivoting (getrf)
+// ---------------------------------------------------------------------------
+
+/**
+ * LU with partial pivoting of one row-major m×n matrix, as LAPACK's getrf:
+ * `lu` holds unit-lower L below the diagonal and U on and above it; row j was
+ * swapped with row `pivots[j]` at step j; row i of P·A is row `perm[i]` of A.
+ * A zero pivot column is skipped (U gets a zero on the diagonal).
+ */
+export function luFactorRect(a: Float64Array, m: number, n: number): { lu: Float64Array; pivots: Int32Array; perm: Int32Array } {
+  const k = Math.min(m, n);
+  const lu = Float64Array.from(a);
+  const pivots = new Int32Array(k);
+  const perm = Int32Array.from({ length: m }, (_, i) => i);
+  for (let j = 0; j < k; j++) {
+    let p = j;
+    let best = Math.abs(lu[j * n + j]!);
+    for (let i = j + 1; i < m; i++) {
+      const x = Math.abs(lu[i * n + j]!);
+      if (x > best) {
+        best = x;
+        p = i;
+      }
+    }
+    pivots[j] = p;
+    if (p !== j) {
+      for (let c = 0; c < n; c++) {
+        const t = lu[j * n + c]!;
+        lu[j * n + c] = lu[p * n + c]!;
+        lu[p * n + c] = t;
+      }
+      const t = perm[j]!;
+      perm[j] = perm[p]!;
+      perm[p] = t;
+    }
+    const pivot = lu[j * n + j]!;
+    if (pivot === 0) continue;
+    for (let i = j + 1; i < m; i++) {
+      const f = (lu[i * n + j]! /= pivot);
+      if (f === 0) continue;
+      for (let c = j + 1; c < n; c++) lu[i * n + c]! -= f * lu[j * n + c]!;
+    }
+  }
+  return { lu, pivots, perm };
+}
+
+/** Batched LU of `a` `[..., m, n]`: `[lu [..., m, n], pivots [..., k] int32, permutation [..., m] int32]`. */
+export function luKernel(a: tf.Tensor): [tf.Tensor, tf.Tensor, tf.Tensor] {
+  const [m, n] = a.shape.slice(-2) as [number, number];
+  const k = Math.min(m, n);
+  const batch = a.shape.slice(0, -2);
+  const count = batchOf(a.shape);
+  const av = read('lu', a);
+  const lu = new Float64Array(count * m * n);
+  const pivots = new Int32Array(count * k);
+  const perm = new Int32Array(count * m);
+  for (let b = 0; b < count; b++) {
+    const r = luFactorRect(av.subarray(b * m * n, (b + 1) * m * n), m, n);
+    lu.set(r.lu, b * m * n);
+    pivots.set(r.pivots, b * k);
+    perm.set(r.perm, b * m);
+  }
+  return [write(lu, a.shape), tf.tensor(pivots, [...batch, k], 'int32'), tf.tensor(perm, [...batch, m], 'int32')];
+}
+
+/** The permutation (row i of P·A is row perm[i] of A) of LAPACK row interchanges `pivots` `[..., k]`, for m rows. */
+export function pivotsToPermutationKernel(pivots: tf.Tensor, m: number): tf.Tensor {
+  const k = pivots.shape[pivots.rank - 1]!;
+  const count = pivots.shape.slice(0, -1).reduce((p, d) => p * d, 1);
+  if (tf.getBackend() === 'webgpu') throw new BackendError('luSolve has no webgpu kernel yet; use the cpu or wasm backend');
+  const pv = pivots.dataSync() as Int32Array;
+  const out = new Int32Array(count * m);
+  for (let b = 0; b < count; b++) {
+    const perm = Int32Array.from({ length: m }, (_, i) => i);
+    for (let j = 0; j < k; j++) {
+      const p = pv[b * k + j]!;
+      if (p < 0 || p >= m) throw new RangeError(`luSolve: pivot ${p} at position ${j} is outside [0, ${m})`);
+      const t = perm[j]!;
+      perm[j] = perm[p]!;
+      perm[p] = t;
+    }
+    out.set(perm, b * m);
+  }
+  return tf.tensor(out, [...pivots.shape.slice(0, -1), m], 'int32');
+}
