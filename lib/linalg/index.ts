@@ -15,3 +15,4 @@ export { eigh, eigvalsh } from '../primitives/eigh.js';
 export { svd, svdvals, type SvdOptions, type MinDim } from '../primitives/svd.js';
 export { qr, type QrOptions } from '../primitives/qr.js';
 export { lu, luFactor, luSolve, slogdet, norm, matrixPower, multiDot, pinv, lstsq, type NormOrd, type PinvOptions, type LstsqOptions } from './functions.js';
+export { expm, expmFrechet } from '../primitives/expm.js';

@@ -456,3 +456,151 @@ export function pivotsToPermutationKernel(pivots: tf.Tensor, m: number): tf.Tens
   }
   return tf.tensor(out, [...pivots.shape.slice(0, -1), m], 'int32');
 }
+
+// ---------------------------------------------------------------------------
+// expm: Padé approximation with scaling and squaring (Higham 2005, as SciPy)
+// ---------------------------------------------------------------------------
+
+const PADE: Record<number, number[]> = {
+  3: [120, 60, 12, 1],
+  5: [30240, 15120, 3360, 420, 30, 1],
+  7: [17297280, 8648640, 1995840, 277200, 25200, 1512, 56, 1],
+  9: [17643225600, 8821612800, 2075673600, 302702400, 30270240, 2162160, 110880, 3960, 90, 1],
+  13: [
+    64764752532480000, 32382376266240000, 7771770303897600, 1187353796428800, 129060195264000, 10559470521600, 670442572800, 33522128640, 1323241920,
+    40840800, 960960, 16380, 182, 1,
+  ],
+};
+/** Higham's θ_m: the largest ‖A‖₁ for which the [m/m] Padé approximant is accurate to float64 unit roundoff. */
+const THETA: [number, number][] = [
+  [3, 1.495585217958292e-2],
+  [5, 2.539398330063230e-1],
+  [7, 9.504178996162932e-1],
+  [9, 2.097847961257068],
+];
+const THETA13 = 5.371920351148152;
+
+function matmul64(a: Float64Array, b: Float64Array, n: number): Float64Array {
+  const c = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) {
+    for (let k = 0; k < n; k++) {
+      const x = a[i * n + k]!;
+      if (x === 0) continue;
+      for (let j = 0; j < n; j++) c[i * n + j]! += x * b[k * n + j]!;
+    }
+  }
+  return c;
+}
+
+function norm1(a: Float64Array, n: number): number {
+  let best = 0;
+  for (let j = 0; j < n; j++) {
+    let s = 0;
+    for (let i = 0; i < n; i++) s += Math.abs(a[i * n + j]!);
+    best = Math.max(best, s);
+  }
+  return best;
+}
+
+/** Σ c_k·M_k + c·I for n×n matrices. */
+function combine(n: number, terms: [number, Float64Array][], identity: number): Float64Array {
+  const out = new Float64Array(n * n);
+  for (const [c, m] of terms) for (let i = 0; i < n * n; i++) out[i]! += c * m[i]!;
+  for (let i = 0; i < n; i++) out[i * n + i]! += identity;
+  return out;
+}
+
+/** Solves P X = Q (n×n) by LU with partial pivoting. */
+function solve64(p: Float64Array, q: Float64Array, n: number): Float64Array {
+  const { lu, perm } = luFactorRect(p, n, n);
+  const x = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) for (let c = 0; c < n; c++) x[i * n + c] = q[perm[i]! * n + c]!;
+  for (let i = 0; i < n; i++) for (let j = 0; j < i; j++) for (let c = 0; c < n; c++) x[i * n + c]! -= lu[i * n + j]! * x[j * n + c]!;
+  for (let i = n - 1; i >= 0; i--) {
+    for (let j = i + 1; j < n; j++) for (let c = 0; c < n; c++) x[i * n + c]! -= lu[i * n + j]! * x[j * n + c]!;
+    for (let c = 0; c < n; c++) x[i * n + c]! /= lu[i * n + i]!;
+  }
+  return x;
+}
+
+/** exp(A) of one row-major n×n float64 matrix (Higham 2005: Padé 3…13, then squaring). */
+export function expm64(a: Float64Array, n: number): Float64Array {
+  const nrm = norm1(a, n);
+  if (!Number.isFinite(nrm)) return new Float64Array(n * n).fill(NaN);
+  let degree = 13;
+  let s = 0;
+  for (const [m, theta] of THETA) {
+    if (nrm <= theta) {
+      degree = m;
+      break;
+    }
+  }
+  let x = a;
+  if (degree === 13) {
+    s = Math.max(0, Math.ceil(Math.log2(nrm / THETA13)));
+    const scale = 2 ** -s;
+    x = a.map((v) => v * scale);
+  }
+  const b = PADE[degree]!;
+  const a2 = matmul64(x, x, n);
+  let u: Float64Array;
+  let v: Float64Array;
+  if (degree === 13) {
+    const a4 = matmul64(a2, a2, n);
+    const a6 = matmul64(a4, a2, n);
+    const inner = combine(n, [[b[13]!, a6], [b[11]!, a4], [b[9]!, a2]], 0);
+    u = matmul64(x, combine(n, [[1, matmul64(a6, inner, n)], [b[7]!, a6], [b[5]!, a4], [b[3]!, a2]], b[1]!), n);
+    const innerV = combine(n, [[b[12]!, a6], [b[10]!, a4], [b[8]!, a2]], 0);
+    v = combine(n, [[1, matmul64(a6, innerV, n)], [b[6]!, a6], [b[4]!, a4], [b[2]!, a2]], b[0]!);
+  } else {
+    const powers = [a2];
+    for (let k = 2; 2 * k <= degree; k++) powers.push(matmul64(powers[powers.length - 1]!, a2, n));
+    u = matmul64(x, combine(n, powers.map((p, k) => [b[2 * k + 3]!, p] as [number, Float64Array]), b[1]!), n);
+    v = combine(n, powers.map((p, k) => [b[2 * k + 2]!, p] as [number, Float64Array]), b[0]!);
+  }
+  let r = solve64(combine(n, [[1, v], [-1, u]], 0), combine(n, [[1, v], [1, u]], 0), n);
+  for (let k = 0; k < s; k++) r = matmul64(r, r, n);
+  return r;
+}
+
+/** The Fréchet derivative L(A, E) of exp at A in direction E: the upper-right block of exp([[A, E], [0, A]]). */
+export function expmFrechet64(a: Float64Array, e: Float64Array, n: number): Float64Array {
+  // L is linear in E: scale E to the size of A so it does not change the scaling of the block matrix.
+  const ne = norm1(e, n);
+  if (ne === 0) return new Float64Array(n * n);
+  const c = Math.max(norm1(a, n), 1) / ne;
+  const m = 2 * n;
+  const big = new Float64Array(m * m);
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < n; j++) {
+      big[i * m + j] = a[i * n + j]!;
+      big[(i + n) * m + j + n] = a[i * n + j]!;
+      big[i * m + j + n] = c * e[i * n + j]!;
+    }
+  }
+  const r = expm64(big, m);
+  const out = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) out[i * n + j] = r[i * m + j + n]! / c;
+  return out;
+}
+
+/** Batched exp(A) (`[..., n, n]`). */
+export function expmKernel(a: tf.Tensor): tf.Tensor {
+  const n = a.shape[a.rank - 1]!;
+  const count = batchOf(a.shape);
+  const av = read('expm', a);
+  const out = new Float64Array(count * n * n);
+  for (let b = 0; b < count; b++) out.set(expm64(av.subarray(b * n * n, (b + 1) * n * n), n), b * n * n);
+  return write(out, a.shape);
+}
+
+/** Batched Fréchet derivative L(A, E) (`[..., n, n]` each). */
+export function expmFrechetKernel(a: tf.Tensor, e: tf.Tensor): tf.Tensor {
+  const n = a.shape[a.rank - 1]!;
+  const count = batchOf(a.shape);
+  const av = read('expm', a);
+  const ev = read('expm', e);
+  const out = new Float64Array(count * n * n);
+  for (let b = 0; b < count; b++) out.set(expmFrechet64(av.subarray(b * n * n, (b + 1) * n * n), ev.subarray(b * n * n, (b + 1) * n * n), n), b * n * n);
+  return write(out, a.shape);
+}
