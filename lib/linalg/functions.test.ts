@@ -1,6 +1,7 @@
 import { expect, it } from 'vitest';
 import * as fx from '../index.js';
-import { describeEachBackend, expectClose } from '../testing/backends.js';
+import { expectClose } from '../testing/backends.js';
+import { describeHostBackends } from '../primitives/decompositionTesting.js';
 
 type T = fx.Tensor;
 const L = fx.linalg as unknown as {
@@ -19,7 +20,7 @@ const a3 = () => fx.tensor([[2, 0.5, -0.3], [0.4, 1, 0.2], [-0.3, 0.7, -1]]);
 const tall = () => fx.tensor([[1, 2], [3, -1], [0.5, 4], [-2, 1]]);
 const wide = () => fx.tensor([[1, 3, 0.5], [2, -1, 4]]);
 
-describeEachBackend('lu, luFactor, luSolve', () => {
+describeHostBackends('lu, luFactor, luSolve', () => {
   it('lu of [[1, 2], [3, 4]] by hand (a = p·l·u, SciPy convention)', async () => {
     const [p, l, u] = L.lu(fx.tensor([[1, 2], [3, 4]]));
     await expectClose(p, [[0, 1], [1, 0]]);
@@ -69,7 +70,7 @@ describeEachBackend('lu, luFactor, luSolve', () => {
   });
 });
 
-describeEachBackend('slogdet', () => {
+describeHostBackends('slogdet', () => {
   it('sign and log|det| by hand; a singular matrix gives 0 and −∞', async () => {
     const [s, l] = L.slogdet(fx.tensor([[0, 2], [3, 0]]));
     await expectClose(s, -1);
@@ -96,7 +97,7 @@ describeEachBackend('slogdet', () => {
   });
 });
 
-describeEachBackend('norm', () => {
+describeHostBackends('norm', () => {
   const v = () => fx.tensor([3, -4, 0, 1]);
   const m = () => fx.tensor([[1, -2], [3, 4]]);
 
@@ -147,7 +148,7 @@ describeEachBackend('norm', () => {
   });
 });
 
-describeEachBackend('matrixPower and multiDot', () => {
+describeHostBackends('matrixPower and multiDot', () => {
   it('matrixPower: n = 3, 0, 1, −2 by hand', async () => {
     const a = fx.tensor([[1, 1], [0, 1]]);
     await expectClose(L.matrixPower(a, 3), [[1, 3], [0, 1]]);
@@ -176,7 +177,7 @@ describeEachBackend('matrixPower and multiDot', () => {
   });
 });
 
-describeEachBackend('pinv and lstsq', () => {
+describeHostBackends('pinv and lstsq', () => {
   /** (AᵀA)⁻¹Aᵀ in float64 for a full-column-rank m×2 matrix. */
   const pinvRef = (a: number[][]) => {
     let [p, q, r] = [0, 0, 0];

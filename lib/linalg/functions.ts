@@ -12,6 +12,7 @@ import type { AnyTensor, Tensor } from '../core/tensor.js';
 import { bind } from '../core/trace.js';
 import * as ops from '../ops.js';
 import { arange } from '../core/creation.js';
+import { scope } from '../core/memory.js';
 import { block, diagPart, eyeOf, mm, mT, permutationMatrix, tril, triu } from '../primitives/decompositionCommon.js';
 import { checkMatrix, luPrimitive, unpackLu } from '../primitives/lu.js';
 import { pivotsToPermutation } from '../primitives/luPivotsToPermutation.js';
@@ -58,13 +59,16 @@ const triSolve = (a: T, b: T, lower: boolean, transposeA: boolean): T => bind(tr
 export function lu<Bt extends Dim[], M extends Dim, N extends Dim>(
   a: Tensor<[...Bt, M, N], 'float32'>,
 ): [Tensor<[...Bt, M, M], 'float32'>, Tensor<[...Bt, M, MinDim<M, N>], 'float32'>, Tensor<[...Bt, MinDim<M, N>, N], 'float32'>] {
-  checkMatrix('lu', a);
-  const [packed, , perm] = bind(luPrimitive, [a]) as [T, T, T];
-  const [m, n] = a.shape.slice(-2) as [number, number];
-  const k = Math.min(m, n);
-  const l = add(tril(block(packed, 0, 0, m, k), -1), eyeOf(m, k));
-  const u = triu(block(packed, 0, 0, k, n));
-  return [mT(permutationMatrix(perm)) as never, l as never, u as never];
+  // Intermediates (e.g. the unused outputs of a primitive) are freed; the result is kept.
+  return scope(() => {
+    checkMatrix('lu', a);
+    const [packed, , perm] = bind(luPrimitive, [a]) as [T, T, T];
+    const [m, n] = a.shape.slice(-2) as [number, number];
+    const k = Math.min(m, n);
+    const l = add(tril(block(packed, 0, 0, m, k), -1), eyeOf(m, k));
+    const u = triu(block(packed, 0, 0, k, n));
+    return [mT(permutationMatrix(perm)) as never, l as never, u as never];
+  });
 }
 
 /**
@@ -82,9 +86,12 @@ export function lu<Bt extends Dim[], M extends Dim, N extends Dim>(
 export function luFactor<Bt extends Dim[], M extends Dim, N extends Dim>(
   a: Tensor<[...Bt, M, N], 'float32'>,
 ): [Tensor<[...Bt, M, N], 'float32'>, Tensor<[...Bt, MinDim<M, N>], 'int32'>] {
-  checkMatrix('luFactor', a);
-  const [packed, piv] = bind(luPrimitive, [a]);
-  return [packed as never, piv as never];
+  // Intermediates (e.g. the unused outputs of a primitive) are freed; the result is kept.
+  return scope(() => {
+    checkMatrix('luFactor', a);
+    const [packed, piv] = bind(luPrimitive, [a]);
+    return [packed as never, piv as never];
+  });
 }
 
 /**
@@ -99,24 +106,28 @@ export function luFactor<Bt extends Dim[], M extends Dim, N extends Dim>(
  * @public
  */
 export function luSolve<S extends Shape>(factor: readonly [Tensor<Shape, 'float32'>, Tensor<Shape, 'int32'>], b: Tensor<S, 'float32'>, options: { readonly trans?: 0 | 1 } = {}): Tensor<S, 'float32'> {
-  const [packed, piv] = factor as unknown as [T, T];
-  const n = checkSquare('luSolve', 'lu', packed);
-  const vector = b.rank === packed.rank - 1;
-  const rhs = vector ? reshape(b, [...b.shape, 1]) : (b as T);
-  if (rhs.rank !== packed.rank || rhs.shape[rhs.rank - 2] !== n || !packed.shape.slice(0, -2).every((d: number, i: number) => d === rhs.shape[i])) {
-    throw new ShapeError('luSolve', `b must be [${[...packed.shape.slice(0, -2), n].join(', ')}] or [${[...packed.shape.slice(0, -2), n].join(', ')}, k] to match lu ${showShape(packed.shape)}, got ${showShape(b.shape)}`);
-  }
-  const p = permutationMatrix(pivotsToPermutation(piv, n));
-  const { l, u } = unpackLu(packed);
-  let x: T;
-  if ((options.trans ?? 0) === 0) {
-    // a = pᵀ·l·u: x = u⁻¹·l⁻¹·(p·b)
-    x = triSolve(u, triSolve(l, mm(p, rhs), true, false), false, false);
-  } else {
-    // aᵀ = uᵀ·lᵀ·p: x = pᵀ·l⁻ᵀ·u⁻ᵀ·b
-    x = mm(mT(p), triSolve(l, triSolve(u, rhs, false, true), true, true));
-  }
-  return (vector ? reshape(x, b.shape) : x) as never;
+  // Intermediates (e.g. the unused outputs of a primitive) are freed; the result is kept.
+  return scope(() => {
+    const [packed, piv] = factor as unknown as [T, T];
+    const n = checkSquare('luSolve', 'lu', packed);
+    const vector = b.rank === packed.rank - 1;
+    const rhsShape = vector ? [...b.shape, 1] : b.shape;
+    if (rhsShape.length !== packed.rank || rhsShape[rhsShape.length - 2] !== n || !packed.shape.slice(0, -2).every((d: number, i: number) => d === rhsShape[i])) {
+      throw new ShapeError('luSolve', `b must be [${[...packed.shape.slice(0, -2), n].join(', ')}] or [${[...packed.shape.slice(0, -2), n].join(', ')}, k] to match lu ${showShape(packed.shape)}, got ${showShape(b.shape)}`);
+    }
+    const rhs = vector ? reshape(b, rhsShape) : (b as T);
+    const p = permutationMatrix(pivotsToPermutation(piv, n));
+    const { l, u } = unpackLu(packed);
+    let x: T;
+    if ((options.trans ?? 0) === 0) {
+      // a = pᵀ·l·u: x = u⁻¹·l⁻¹·(p·b)
+      x = triSolve(u, triSolve(l, mm(p, rhs), true, false), false, false);
+    } else {
+      // aᵀ = uᵀ·lᵀ·p: x = pᵀ·l⁻ᵀ·u⁻ᵀ·b
+      x = mm(mT(p), triSolve(l, triSolve(u, rhs, false, true), true, true));
+    }
+    return (vector ? reshape(x, b.shape) : x) as never;
+  });
 }
 
 /**
@@ -132,13 +143,16 @@ export function luSolve<S extends Shape>(factor: readonly [Tensor<Shape, 'float3
  * @public
  */
 export function slogdet<Bt extends Dim[], N extends Dim>(a: Tensor<[...Bt, N, NoInfer<N>], 'float32'>): [Tensor<Bt, 'float32'>, Tensor<Bt, 'float32'>] {
-  const n = checkSquare('slogdet', 'a', a);
-  const [packed, piv] = bind(luPrimitive, [a]) as [T, T];
-  const d = diagPart(packed);
-  const swaps = ops.cast(ops.notEqual(piv as never, arange(n) as never) as never, 'float32') as T;
-  const parity = prod(sub(1, mul(swaps, 2)) as never, -1 as never) as T;
-  const sign = mul(prod(ops.sign(d as never) as never, -1 as never) as T, parity);
-  return [ops.stopGradient(sign as never) as never, sum(ops.log(abs(d) as never) as T, -1) as never];
+  // Intermediates (e.g. the unused outputs of a primitive) are freed; the result is kept.
+  return scope(() => {
+    const n = checkSquare('slogdet', 'a', a);
+    const [packed, piv] = bind(luPrimitive, [a]) as [T, T];
+    const d = diagPart(packed);
+    const swaps = ops.cast(ops.notEqual(piv as never, arange(n) as never) as never, 'float32') as T;
+    const parity = prod(sub(1, mul(swaps, 2)) as never, -1 as never) as T;
+    const sign = mul(prod(ops.sign(d as never) as never, -1 as never) as T, parity);
+    return [ops.stopGradient(sign as never) as never, sum(ops.log(abs(d) as never) as T, -1) as never];
+  });
 }
 
 // ---------------------------------------------------------------------------
@@ -166,25 +180,28 @@ export type NormOrd = number | 'fro' | 'nuc';
  * @public
  */
 export function norm(x: Tensor<Shape, 'float32'>, ord?: NormOrd, axis?: number | readonly [number, number], keepDims = false): Tensor<Shape, 'float32'> {
-  const t = x as T;
-  const r = t.rank;
-  const normAxis = (ax: number) => {
-    if (!Number.isInteger(ax) || ax < -r || ax >= r) throw new ShapeError('norm', `axis ${ax} is out of range for x ${showShape(t.shape)}`);
-    return ax < 0 ? ax + r : ax;
-  };
-  if (axis === undefined) {
-    if (ord === undefined) {
-      const all = [...Array(r).keys()];
-      return ops.sqrt(sum(mul(t, t), all, keepDims) as never) as never;
+  // Intermediates (e.g. the unused outputs of a primitive) are freed; the result is kept.
+  return scope(() => {
+    const t = x as T;
+    const r = t.rank;
+    const normAxis = (ax: number) => {
+      if (!Number.isInteger(ax) || ax < -r || ax >= r) throw new ShapeError('norm', `axis ${ax} is out of range for x ${showShape(t.shape)}`);
+      return ax < 0 ? ax + r : ax;
+    };
+    if (axis === undefined) {
+      if (ord === undefined) {
+        const all = [...Array(r).keys()];
+        return ops.sqrt(sum(mul(t, t), all, keepDims) as never) as never;
+      }
+      if (r === 1) return vectorNorm(t, ord, 0, keepDims) as never;
+      if (r === 2) return matrixNorm(t, ord, 0, 1, keepDims) as never;
+      throw new ShapeError('norm', `x ${showShape(t.shape)} has ${r} axes: give an axis (a number for a vector norm, a pair for a matrix norm) with ord ${String(ord)}`);
     }
-    if (r === 1) return vectorNorm(t, ord, 0, keepDims) as never;
-    if (r === 2) return matrixNorm(t, ord, 0, 1, keepDims) as never;
-    throw new ShapeError('norm', `x ${showShape(t.shape)} has ${r} axes: give an axis (a number for a vector norm, a pair for a matrix norm) with ord ${String(ord)}`);
-  }
-  if (typeof axis === 'number') return vectorNorm(t, ord ?? 2, normAxis(axis), keepDims) as never;
-  const [a0, a1] = [normAxis(axis[0]), normAxis(axis[1])];
-  if (a0 === a1) throw new ShapeError('norm', `the two axes of a matrix norm must differ, got [${axis.join(', ')}]`);
-  return matrixNorm(t, ord ?? 'fro', a0, a1, keepDims) as never;
+    if (typeof axis === 'number') return vectorNorm(t, ord ?? 2, normAxis(axis), keepDims) as never;
+    const [a0, a1] = [normAxis(axis[0]), normAxis(axis[1])];
+    if (a0 === a1) throw new ShapeError('norm', `the two axes of a matrix norm must differ, got [${axis.join(', ')}]`);
+    return matrixNorm(t, ord ?? 'fro', a0, a1, keepDims) as never;
+  });
 }
 
 function vectorNorm(x: T, ord: NormOrd, axis: number, keep: boolean): T {
@@ -236,18 +253,21 @@ function svdValues(m: T): T {
  * @public
  */
 export function matrixPower<Bt extends Dim[], N extends Dim>(a: Tensor<[...Bt, N, NoInfer<N>], 'float32'>, n: number): Tensor<[...Bt, N, N], 'float32'> {
-  const size = checkSquare('matrixPower', 'a', a);
-  if (!Number.isInteger(n)) throw new ShapeError('matrixPower', `the exponent must be an integer, got ${n}`);
-  if (n === 0) return ops.broadcastTo(eyeOf(size) as never, a.shape as never) as never;
-  let base: T = n < 0 ? (ops.inv(a as never) as T) : a;
-  let k = Math.abs(n);
-  let result: T | null = null;
-  while (k > 0) {
-    if (k & 1) result = result ? mm(result, base) : base;
-    k >>= 1;
-    if (k > 0) base = mm(base, base);
-  }
-  return result as never;
+  // Intermediates (e.g. the unused outputs of a primitive) are freed; the result is kept.
+  return scope(() => {
+    const size = checkSquare('matrixPower', 'a', a);
+    if (!Number.isInteger(n)) throw new ShapeError('matrixPower', `the exponent must be an integer, got ${n}`);
+    if (n === 0) return ops.broadcastTo(eyeOf(size) as never, a.shape as never) as never;
+    let base: T = n < 0 ? (ops.inv(a as never) as T) : a;
+    let k = Math.abs(n);
+    let result: T | null = null;
+    while (k > 0) {
+      if (k & 1) result = result ? mm(result, base) : base;
+      k >>= 1;
+      if (k > 0) base = mm(base, base);
+    }
+    return result as never;
+  });
 }
 
 /**
@@ -262,42 +282,45 @@ export function matrixPower<Bt extends Dim[], N extends Dim>(a: Tensor<[...Bt, N
  * @public
  */
 export function multiDot(arrays: readonly Tensor<Shape, 'float32'>[]): Tensor<Shape, 'float32'> {
-  const xs = arrays as readonly T[];
-  if (xs.length < 2) throw new ShapeError('multiDot', `expects at least 2 arrays, got ${xs.length}`);
-  const firstVector = xs[0]!.rank === 1;
-  const lastVector = xs[xs.length - 1]!.rank === 1;
-  const mats = xs.map((x, i) => {
-    if (i === 0 && firstVector) return reshape(x, [1, x.shape[0]!]);
-    if (i === xs.length - 1 && lastVector) return reshape(x, [x.shape[0]!, 1]);
-    if (x.rank !== 2) throw new ShapeError('multiDot', `argument ${i} must be a matrix (the first and last may be vectors), got ${showShape(x.shape)}`);
-    return x;
-  });
-  for (let i = 0; i + 1 < mats.length; i++) {
-    if (mats[i]!.shape[1] !== mats[i + 1]!.shape[0]) {
-      throw new ShapeError('multiDot', `arguments ${i} ${showShape(xs[i]!.shape)} and ${i + 1} ${showShape(xs[i + 1]!.shape)} do not chain (inner dims ${mats[i]!.shape[1]} and ${mats[i + 1]!.shape[0]} differ)`);
+  // Intermediates (e.g. the unused outputs of a primitive) are freed; the result is kept.
+  return scope(() => {
+    const xs = arrays as readonly T[];
+    if (xs.length < 2) throw new ShapeError('multiDot', `expects at least 2 arrays, got ${xs.length}`);
+    const firstVector = xs[0]!.rank === 1;
+    const lastVector = xs[xs.length - 1]!.rank === 1;
+    const mats = xs.map((x, i) => {
+      if (i === 0 && firstVector) return reshape(x, [1, x.shape[0]!]);
+      if (i === xs.length - 1 && lastVector) return reshape(x, [x.shape[0]!, 1]);
+      if (x.rank !== 2) throw new ShapeError('multiDot', `argument ${i} must be a matrix (the first and last may be vectors), got ${showShape(x.shape)}`);
+      return x;
+    });
+    for (let i = 0; i + 1 < mats.length; i++) {
+      if (mats[i]!.shape[1] !== mats[i + 1]!.shape[0]) {
+        throw new ShapeError('multiDot', `arguments ${i} ${showShape(xs[i]!.shape)} and ${i + 1} ${showShape(xs[i + 1]!.shape)} do not chain (inner dims ${mats[i]!.shape[1]} and ${mats[i + 1]!.shape[0]} differ)`);
+      }
     }
-  }
-  const dims = [mats[0]!.shape[0]!, ...mats.map((x) => x.shape[1]!)];
-  const count = mats.length;
-  const cost = Array.from({ length: count }, () => new Array<number>(count).fill(0));
-  const split = Array.from({ length: count }, () => new Array<number>(count).fill(0));
-  for (let len = 1; len < count; len++) {
-    for (let i = 0; i + len < count; i++) {
-      const j = i + len;
-      cost[i]![j] = Infinity;
-      for (let k = i; k < j; k++) {
-        const c = cost[i]![k]! + cost[k + 1]![j]! + dims[i]! * dims[k + 1]! * dims[j + 1]!;
-        if (c < cost[i]![j]!) {
-          cost[i]![j] = c;
-          split[i]![j] = k;
+    const dims = [mats[0]!.shape[0]!, ...mats.map((x) => x.shape[1]!)];
+    const count = mats.length;
+    const cost = Array.from({ length: count }, () => new Array<number>(count).fill(0));
+    const split = Array.from({ length: count }, () => new Array<number>(count).fill(0));
+    for (let len = 1; len < count; len++) {
+      for (let i = 0; i + len < count; i++) {
+        const j = i + len;
+        cost[i]![j] = Infinity;
+        for (let k = i; k < j; k++) {
+          const c = cost[i]![k]! + cost[k + 1]![j]! + dims[i]! * dims[k + 1]! * dims[j + 1]!;
+          if (c < cost[i]![j]!) {
+            cost[i]![j] = c;
+            split[i]![j] = k;
+          }
         }
       }
     }
-  }
-  const chain = (i: number, j: number): T => (i === j ? mats[i]! : mm(chain(i, split[i]![j]!), chain(split[i]![j]! + 1, j)));
-  const out = chain(0, count - 1);
-  const shape = [...(firstVector ? [] : [dims[0]!]), ...(lastVector ? [] : [dims[count]!])];
-  return (firstVector || lastVector ? reshape(out, shape) : out) as never;
+    const chain = (i: number, j: number): T => (i === j ? mats[i]! : mm(chain(i, split[i]![j]!), chain(split[i]![j]! + 1, j)));
+    const out = chain(0, count - 1);
+    const shape = [...(firstVector ? [] : [dims[0]!]), ...(lastVector ? [] : [dims[count]!])];
+    return (firstVector || lastVector ? reshape(out, shape) : out) as never;
+  });
 }
 
 // ---------------------------------------------------------------------------
@@ -355,9 +378,12 @@ export interface PinvOptions {
  * @public
  */
 export function pinv<Bt extends Dim[], M extends Dim, N extends Dim>(a: Tensor<[...Bt, M, N], 'float32'>, options: PinvOptions = {}): Tensor<[...Bt, N, M], 'float32'> {
-  checkMatrix('pinv', a);
-  const [m, n] = a.shape.slice(-2) as [number, number];
-  return pinvWithRule(options.rtol ?? 10 * Math.max(m, n) * EPS32)(a) as never;
+  // Intermediates (e.g. the unused outputs of a primitive) are freed; the result is kept.
+  return scope(() => {
+    checkMatrix('pinv', a);
+    const [m, n] = a.shape.slice(-2) as [number, number];
+    return pinvWithRule(options.rtol ?? 10 * Math.max(m, n) * EPS32)(a) as never;
+  });
 }
 
 /** Options of `lstsq`. @public */
@@ -386,21 +412,24 @@ export function lstsq<M extends Dim, N extends Dim, K extends Dim[]>(
   b: Tensor<[NoInfer<M>, ...K], 'float32'>,
   options: LstsqOptions = {},
 ): [Tensor<[N, ...K], 'float32'>, Tensor<K, 'float32'>, Tensor<[], 'int32'>, Tensor<[MinDim<M, N>], 'float32'>] {
-  const at = a as T;
-  const bt = b as T;
-  checkMatrix('lstsq', at);
-  if (at.rank !== 2) throw new ShapeError('lstsq', `a must be a matrix [m, n], got ${showShape(at.shape)}`);
-  const [m, n] = at.shape as [number, number];
-  if ((bt.rank !== 1 && bt.rank !== 2) || bt.shape[0] !== m) {
-    throw new ShapeError('lstsq', `b must be [${m}] or [${m}, k] to match a ${showShape(at.shape)}, got ${showShape(bt.shape)}`);
-  }
-  const rcond = options.rcond ?? EPS32 * Math.max(m, n);
-  const x = mm(pinvWithRule(rcond)(at), bt.rank === 1 ? reshape(bt, [m, 1]) : bt);
-  const xOut = bt.rank === 1 ? reshape(x, [n]) : x;
-  const fit = bt.rank === 1 ? reshape(mm(at, x), [m]) : mm(at, x);
-  const resid = sub(bt, fit);
-  const residuals = sum(mul(resid, resid), 0);
-  const s = ops.stopGradient(svdValues(at) as never) as T;
-  const rank = sum(ops.cast(greater(s, mul(amax(s, -1, true), rcond)) as never, 'int32') as T);
-  return [xOut as never, residuals as never, rank as never, s as never];
+  // Intermediates (e.g. the unused outputs of a primitive) are freed; the result is kept.
+  return scope(() => {
+    const at = a as T;
+    const bt = b as T;
+    checkMatrix('lstsq', at);
+    if (at.rank !== 2) throw new ShapeError('lstsq', `a must be a matrix [m, n], got ${showShape(at.shape)}`);
+    const [m, n] = at.shape as [number, number];
+    if ((bt.rank !== 1 && bt.rank !== 2) || bt.shape[0] !== m) {
+      throw new ShapeError('lstsq', `b must be [${m}] or [${m}, k] to match a ${showShape(at.shape)}, got ${showShape(bt.shape)}`);
+    }
+    const rcond = options.rcond ?? EPS32 * Math.max(m, n);
+    const x = mm(pinvWithRule(rcond)(at), bt.rank === 1 ? reshape(bt, [m, 1]) : bt);
+    const xOut = bt.rank === 1 ? reshape(x, [n]) : x;
+    const fit = bt.rank === 1 ? reshape(mm(at, x), [m]) : mm(at, x);
+    const resid = sub(bt, fit);
+    const residuals = sum(mul(resid, resid), 0);
+    const s = ops.stopGradient(svdValues(at) as never) as T;
+    const rank = sum(ops.cast(greater(s, mul(amax(s, -1, true), rcond)) as never, 'int32') as T);
+    return [xOut as never, residuals as never, rank as never, s as never];
+  });
 }

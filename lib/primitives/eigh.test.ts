@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import * as fx from '../index.js';
-import { describeEachBackend, expectClose } from '../testing/backends.js';
+import { expectClose } from '../testing/backends.js';
+import { describeHostBackends } from './decompositionTesting.js';
 import { jacobiEigh } from './decompositionKernels.js';
 
 type T = fx.Tensor;
@@ -37,7 +38,7 @@ function residuals(a: Float64Array, w: Float64Array, v: Float64Array, n: number)
   return { eig, orth };
 }
 
-describeEachBackend('eigh values', () => {
+describeHostBackends('eigh values', () => {
   it('2×2 by hand: [[2, 1], [1, 2]] has eigenvalues 1, 3 with vectors (1, −1)/√2, (1, 1)/√2 (largest component positive)', async () => {
     const [w, v] = eigh(fx.tensor([[2, 1], [1, 2]]));
     await expectClose(w, [1, 3]);
@@ -96,7 +97,7 @@ describeEachBackend('eigh values', () => {
   });
 });
 
-describeEachBackend('eigh derivatives', () => {
+describeHostBackends('eigh derivatives', () => {
   const a3 = () => fx.tensor([[2, 0.5, -0.3], [0.5, 1, 0.2], [-0.3, 0.2, -1]]);
 
   it('grad of an eigenvalue is v·vᵀ (its eigenvector’s outer product)', async () => {
@@ -152,7 +153,7 @@ describeEachBackend('eigh derivatives', () => {
   });
 });
 
-describeEachBackend('eigh under vmap', () => {
+describeHostBackends('eigh under vmap', () => {
   it('vmap(eigh) equals eigh of each matrix', async () => {
     const mats = fx.tensor([[[2, 1], [1, 2]], [[4, 0], [0, 1]], [[0, 1], [1, 0]]]);
     const [w, v] = fx.vmap((a: T) => eigh(a))(mats) as unknown as [T, T];

@@ -16,6 +16,7 @@ import type { Dim } from '../../typelevel/index.js';
 import type { Primitive } from '../core/primitive.js';
 import type { AnyTensor, Tensor } from '../core/tensor.js';
 import { bind } from '../core/trace.js';
+import { scope } from '../core/memory.js';
 import { diagPart, leadingBatchRuleMulti, mm, mT, mulT, reciprocalGaps } from './decompositionCommon.js';
 import { eighKernel } from './decompositionKernels.js';
 import { checkSquare, symmetrize } from './linalgCommon.js';
@@ -75,5 +76,6 @@ export function eigh<Bt extends Dim[], N extends Dim>(
  * @public
  */
 export function eigvalsh<Bt extends Dim[], N extends Dim>(a: Tensor<[...Bt, N, NoInfer<N>], 'float32'>): Tensor<[...Bt, N], 'float32'> {
-  return bind(eighPrimitive, [a])[0] as never;
+  // The eigenvectors are computed too; free them (only w is returned).
+  return scope(() => bind(eighPrimitive, [a])[0]) as never;
 }

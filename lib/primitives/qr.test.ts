@@ -1,6 +1,7 @@
 import { expect, it } from 'vitest';
 import * as fx from '../index.js';
-import { describeEachBackend, expectClose } from '../testing/backends.js';
+import { expectClose } from '../testing/backends.js';
+import { describeHostBackends } from './decompositionTesting.js';
 
 type T = fx.Tensor;
 const qr = fx.linalg.qr as unknown as (a: T, o?: fx.linalg.QrOptions) => [T, T];
@@ -35,7 +36,7 @@ async function residuals(a: T, q: T, r: T) {
 const tall = () => fx.tensor([[1, 2], [3, -1], [0.5, 4], [-2, 1]]);
 const wide = () => fx.tensor([[1, 3, 0.5], [2, -1, 4]]);
 
-describeEachBackend('qr values', () => {
+describeHostBackends('qr values', () => {
   it('2×2 by hand, with LAPACK/NumPy signs: [[3, 1], [4, 2]] → r = [[−5, −2.2], [0, 0.4]]', async () => {
     const [q, r] = qr(fx.tensor([[3, 1], [4, 2]]));
     await expectClose(q, [[-0.6, -0.8], [-0.8, 0.6]]);
@@ -72,7 +73,7 @@ describeEachBackend('qr values', () => {
   });
 });
 
-describeEachBackend('qr derivatives', () => {
+describeHostBackends('qr derivatives', () => {
   const a3 = () => fx.tensor([[2, 0.5, -0.3], [0.4, 1, 0.2], [-0.3, 0.7, -1]]);
 
   it('q and r: order 2 on a square input, order 1 on a tall one', async () => {
@@ -88,7 +89,7 @@ describeEachBackend('qr derivatives', () => {
   });
 });
 
-describeEachBackend('qr under vmap', () => {
+describeHostBackends('qr under vmap', () => {
   it('vmap(qr) equals qr per example', async () => {
     const mats = fx.tensor([[[3, 1], [4, 2]], [[1, 0], [0, 2]]]);
     const [q, r] = fx.vmap((a: T) => qr(a))(mats) as unknown as [T, T];

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import * as fx from '../index.js';
-import { describeEachBackend, expectClose } from '../testing/backends.js';
+import { expectClose } from '../testing/backends.js';
+import { describeHostBackends } from './decompositionTesting.js';
 import { jacobiSvd } from './decompositionKernels.js';
 
 type T = fx.Tensor;
@@ -57,7 +58,7 @@ function graded(): number[][] {
   return h.map((hi) => h.map((hj) => hi.reduce((acc, x, k) => acc + (x * hj[k]! * sigma[k]!) / 4, 0)));
 }
 
-describeEachBackend('svd values', () => {
+describeHostBackends('svd values', () => {
   it('diag(3, −2): s = [3, 2], and the sign convention (largest component of each row of vh positive)', async () => {
     const [u, s, vh] = svd(fx.tensor([[3, 0], [0, -2]]));
     await expectClose(s, [3, 2]);
@@ -107,7 +108,7 @@ describeEachBackend('svd values', () => {
   });
 });
 
-describeEachBackend('svd derivatives', () => {
+describeHostBackends('svd derivatives', () => {
   const a3 = () => fx.tensor([[2, 0.5, -0.3], [0.4, 1, 0.2], [-0.3, 0.7, -1]]);
 
   it('grad of the largest singular value is u₀·v₀ᵀ', async () => {
@@ -145,7 +146,7 @@ describeEachBackend('svd derivatives', () => {
   });
 });
 
-describeEachBackend('svd under vmap', () => {
+describeHostBackends('svd under vmap', () => {
   it('vmap(svdvals) and vmap of the reconstruction', async () => {
     const mats = fx.tensor([[[3, 0], [0, 4]], [[0, 2], [1, 0]], [[1, 1], [1, 1]]]);
     await expectClose(fx.vmap(svdvals)(mats), [[4, 3], [2, 1], [2, 0]], 1e-6);
