@@ -136,12 +136,12 @@ describeEachBackend('conv (general, JAX conv_general_dilated semantics)', () => 
   it('vmap over images and over filters', async () => {
     const xs = make(vals([3, 1, 5, 2], 0), [3, 1, 5, 2]);
     const f = make(vals([2, 2, 3], 1), [2, 2, 3]);
-    const got = fx.vmap((x: T) => conv(x, f, { rhsDilation: 2 }))(xs);
+    const got = fx.vmap((x: T) => conv(x, f, { rhsDilation: 2 }))(xs as never) as T;
     const want = conv(fx.reshape(xs as never, [3, 5, 2]) as T, f, { rhsDilation: 2 });
     await expectClose(got, await fx.reshape(want as never, [3, 1, 3, 3]).array(), 1e-5);
     const fs = make(vals([2, 2, 2, 3], 2), [2, 2, 2, 3]);
     const x = make(vals([1, 5, 2], 3), [1, 5, 2]);
-    const perFilter = fx.vmap((g: T) => conv(x, g, { padding: 'SAME_LOWER' }))(fs);
+    const perFilter = fx.vmap((g: T) => conv(x, g, { padding: 'SAME_LOWER' }))(fs as never) as T;
     expect(perFilter.shape).toEqual([2, 1, 5, 3]);
     const second = conv(x, fx.reshape(fx.slice(fs as never, [1, 0, 0, 0], [1, 2, 2, 3]) as never, [2, 2, 3]) as T, { padding: 'SAME_LOWER' });
     await expectClose(fx.slice(perFilter as never, [1, 0, 0, 0], [1, 1, 5, 3]), [await second.array()], 1e-5);
@@ -170,7 +170,7 @@ describeEachBackend('convTranspose (JAX conv_transpose)', () => {
     const x = make(vals([1, 3, 2], 0), [1, 3, 2]);
     const f = make(vals([3, 2, 2], 1), [3, 2, 2]);
     await fx.checkGradsAsync((a, b) => convTranspose(a, b, 2), [x, f], { order: 1 });
-    const got = fx.vmap((a: T) => convTranspose(a, f, 2))(make(vals([2, 1, 3, 2], 3), [2, 1, 3, 2]));
+    const got = fx.vmap((a: T) => convTranspose(a, f, 2))(make(vals([2, 1, 3, 2], 3), [2, 1, 3, 2]) as never) as T;
     expect(got.shape).toEqual([2, 1, 6, 2]);
   });
 });

@@ -28,6 +28,10 @@ describeHostBackends('fx.linalg leaves no tensors behind', () => {
             fx.sum(L.lstsq(m, fx.tensor([1, 2, 3]))[0]),
             fx.sum(L.expm(m)),
             fx.sum(fx.triangularSolve(m, fx.eye(3), { leftSide: false })),
+            fx.sum(fx.conv(fx.reshape(m, [1, 3, 3, 1]), fx.ones([2, 2, 1, 2]), { lhsDilation: 2, padding: 'SAME' })),
+            fx.sum(fx.convTranspose(fx.reshape(m, [1, 9, 1]), fx.ones([3, 1, 1]), 2)),
+            fx.sum(fx.maxPool(fx.reshape(m, [1, 3, 3, 1]), [2, 2], { padding: 'SAME' })),
+            fx.sum(fx.avgPool(fx.reshape(m, [1, 3, 3, 1]), [2, 2], { padding: 'SAME', countIncludePad: false })),
           ];
           return parts.reduce((x, y) => fx.add(x as never, y as never) as T) as fx.Tensor<[], 'float32'>;
         };
@@ -53,6 +57,8 @@ describeHostBackends('fx.linalg leaves no tensors behind', () => {
     const m = fx.tensor([[2, 0.5, -0.3], [0.4, 1, 0.2], [-0.3, 0.7, -1]]);
     const b = fx.tensor([1, 2, 3]);
     const L = fx.linalg;
+    const img = fx.reshape(m, [1, 3, 3, 1]);
+    const w = fx.ones([2, 2, 1, 2]);
     const calls: (() => unknown)[] = [
       () => L.eigh(m),
       () => L.eigvalsh(m),
@@ -69,6 +75,10 @@ describeHostBackends('fx.linalg leaves no tensors behind', () => {
       () => L.pinv(m),
       () => L.lstsq(m, b),
       () => L.expm(m),
+      () => fx.conv(img, w, { rhsDilation: 2, padding: 'SAME' }),
+      () => fx.convTranspose(img, w, 2),
+      () => fx.maxPool(img, [2, 2]),
+      () => fx.avgPool(img, [2, 2], { countIncludePad: false, padding: 'SAME' }),
     ];
     for (const call of calls) call(); // warm-up
     for (const [i, call] of calls.entries()) {
