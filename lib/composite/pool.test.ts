@@ -33,11 +33,16 @@ describeEachBackend('reduceWindow, maxPool, avgPool', () => {
     await expectClose(avgPool(ones, [2, 2], { padding: 'SAME', countIncludePad: false }), fx.ones([1, 3, 3, 1]).arraySync());
   });
 
-  it('the gradient of maxPool goes to each window maximum (select-and-scatter); ties share it', async () => {
+  it('the gradient of maxPool goes to each window maximum (select-and-scatter); on ties, to the first in window order', async () => {
     const g = fx.grad((a: fx.Tensor<[1, 4, 4, 1], 'float32'>) => fx.sum(fx.maxPool(a, [2, 2], { strides: 2 })))(x() as never);
     await expectClose(g, [[[[0], [1], [0], [0]], [[0], [0], [1], [0]], [[0], [0], [0], [1]], [[1], [0], [0], [0]]]], 1e-6);
     const tie = fx.grad((a: fx.Tensor<[1, 2, 2, 1], 'float32'>) => fx.sum(fx.maxPool(a, [2, 2])))(fx.ones([1, 2, 2, 1]));
-    await expectClose(tie, [[[[0.25], [0.25]], [[0.25], [0.25]]]], 1e-6);
+    await expectClose(tie, [[[[1], [0]], [[0], [0]]]], 1e-6);
+    // Overlapping windows accumulate: [2, 2, 1] with windows of 2 (stride 1) sends both cotangents to index 0.
+    const over = fx.grad((a: fx.Tensor<[3], 'float32'>) => fx.sum(fx.reduceWindow(a, 'max', [2])))(fx.tensor([2, 2, 1]));
+    await expectClose(over, [1, 1, 0], 1e-6);
+    const lowest = fx.grad((a: fx.Tensor<[3], 'float32'>) => fx.sum(fx.reduceWindow(a, 'min', [3])))(fx.tensor([1, 0, 0]));
+    await expectClose(lowest, [0, 1, 0], 1e-6);
   });
 
   it('derivatives against finite differences: maxPool (distinct values, overlapping windows) order 1, avgPool order 2', async () => {

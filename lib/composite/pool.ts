@@ -3,10 +3,10 @@
  * and min), and the pooling layers `maxPool` and `avgPool` built on it
  * (Flax's `nn.max_pool` / `nn.avg_pool` conventions: channels-last, window
  * over the spatial axes). The windows are strided slices of the padded input
- * (see windows.ts), stacked on a new axis and reduced, so the adjoint of a
- * max window is the `max` reduction's: the cotangent goes to the maximal
- * element (shared equally among ties, fluxion's `max` convention; XLA's
- * select-and-scatter gives it all to the first).
+ * (see windows.ts), stacked on a new last axis and reduced. A max (min)
+ * window takes the value at the first maximal (minimal) offset, so its
+ * adjoint is XLA's select-and-scatter: the whole cotangent goes to that one
+ * element (the first in window order on ties).
  */
 import { ShapeError, showShape } from '../core/errors.js';
 import { scope } from '../core/memory.js';
@@ -15,9 +15,11 @@ import type { Dim } from '../../typelevel/index.js';
 import { concat } from '../primitives/concat.js';
 import { requireDtype } from '../primitives/define.js';
 import { div } from '../primitives/div.js';
-import { maxOf } from '../primitives/max.js';
-import { min } from '../primitives/min.js';
-import { ones } from '../core/creation.js';
+import { argmax } from '../primitives/argmax.js';
+import { argmin } from '../primitives/argmin.js';
+import { equal } from '../primitives/equal.js';
+import { where } from '../primitives/where.js';
+import { arange, ones } from '../core/creation.js';
 import { reshape } from '../primitives/reshape.js';
 import { sum } from '../primitives/sum.js';
 import { padAxes, perAxis, resolvePadding, windowCount, windowSlices, type WindowPadding } from './windows.js';
@@ -41,8 +43,8 @@ const identity = { sum: 0, max: -Infinity, min: Infinity } as const;
  * Reduces every window of `x` with `op` (`'sum'`, `'max'` or `'min'`), JAX's
  * `lax.reduce_window` with the monoid's identity as init: `windowDimensions`
  * gives the window size along every axis of `x` (1 for axes not pooled).
- * Differentiable to any order (sum: linear; max/min: through the selected
- * elements, ties shared equally).
+ * Differentiable to any order (sum: linear; max/min: select-and-scatter,
+ * the cotangent goes to the first extremal element of each window).
  * @example
  * ```ts
  * fx.reduceWindow(fx.tensor([1, 3, 2, 5]), 'max', [2]); // [3, 3, 5]
@@ -63,11 +65,14 @@ export function reduceWindow<S extends Dim[]>(x: Tensor<S, 'float32'>, op: 'sum'
   return scope(() => {
     const axes = [...Array(r).keys()];
     const padded = padAxes(x, axes, pads, identity[op]);
-    const parts = windowSlices(padded, axes, window, strides, dil, outs).map((p) => reshape(p, [1, ...outs]));
-    const stacked = concat(parts as never, 0 as never) as T;
-    if (op === 'sum') return sum(stacked as never, 0 as never) as T;
-    if (op === 'max') return maxOf(stacked, 0);
-    return min(stacked as never, 0 as never) as T;
+    const parts = windowSlices(padded, axes, window, strides, dil, outs).map((p) => reshape(p, [...outs, 1]));
+    const stacked = concat(parts as never, -1 as never) as T; // [...outs, K], K the window offsets in row-major order
+    if (op === 'sum') return sum(stacked as never, -1 as never) as T;
+    // Select-and-scatter: the value at the first extremal offset (XLA's select with ≥ / ≤ keeps the first),
+    // so the cotangent goes to that one element only.
+    const at = (op === 'max' ? argmax : argmin)(stacked as never, -1 as never, true as never) as T;
+    const chosen = equal(arange(parts.length) as never, at as never) as T;
+    return sum(where(chosen as never, stacked as never, 0 as never) as never, -1 as never) as T;
   }) as never;
 }
 
@@ -98,7 +103,8 @@ function spatialWindow(op: string, x: T, windowShape: readonly number[], options
  * Max pooling over the spatial axes of a channels-last `x`
  * `[N, ...spatial, C]` (Flax's `max_pool`): windows of `windowShape`,
  * `strides` (default 1), `padding` (default `'VALID'`; padded elements are
- * −∞). The gradient goes to each window's maximum (ties share it equally).
+ * −∞). The gradient goes to each window's maximum (the first one on ties, as
+ * XLA's select-and-scatter).
  * @example
  * ```ts
  * fx.maxPool(fx.ones([1, 4, 4, 3]), [2, 2], { strides: 2 }); // [1, 2, 2, 3]
