@@ -65,14 +65,21 @@ export function reduceWindow<S extends Dim[]>(x: Tensor<S, 'float32'>, op: 'sum'
   return scope(() => {
     const axes = [...Array(r).keys()];
     const padded = padAxes(x, axes, pads, identity[op]);
-    const parts = windowSlices(padded, axes, window, strides, dil, outs).map((p) => reshape(p, [...outs, 1]));
-    const stacked = concat(parts as never, -1 as never) as T; // [...outs, K], K the window offsets in row-major order
-    if (op === 'sum') return sum(stacked as never, -1 as never) as T;
-    // Select-and-scatter: the value at the first extremal offset (XLA's select with ≥ / ≤ keeps the first),
-    // so the cotangent goes to that one element only.
-    const at = (op === 'max' ? argmax : argmin)(stacked as never, -1 as never, true as never) as T;
-    const chosen = equal(arange(parts.length) as never, at as never) as T;
-    return sum(where(chosen as never, stacked as never, 0 as never) as never, -1 as never) as T;
+    // [P, K]: every output position by the window offsets (row-major). Two axes keep every backend's kernels
+    // within their rank limits (tfjs-webgpu has no rank-5 where/argmax).
+    const positions = outs.reduce((p, v) => p * v, 1);
+    const parts = windowSlices(padded, axes, window, strides, dil, outs).map((p) => reshape(p, [positions, 1]));
+    const stacked = concat(parts as never, -1 as never) as T;
+    let reduced: T;
+    if (op === 'sum') reduced = sum(stacked as never, -1 as never) as T;
+    else {
+      // Select-and-scatter: the value at the first extremal offset (XLA's select with ≥ / ≤ keeps the first),
+      // so the cotangent goes to that one element only.
+      const at = (op === 'max' ? argmax : argmin)(stacked as never, -1 as never, true as never) as T;
+      const chosen = equal(arange(parts.length) as never, at as never) as T;
+      reduced = sum(where(chosen as never, stacked as never, 0 as never) as never, -1 as never) as T;
+    }
+    return reshape(reduced, outs);
   }) as never;
 }
 

@@ -47,35 +47,56 @@ export function perAxis(op: string, name: string, value: number | readonly numbe
   return list;
 }
 
+/**
+ * `x` viewed as `[outer, n, inner]` around `axis`, `f` applied, and the
+ * result viewed back with the new length of `axis`. Keeping every pad and
+ * slice at rank ≤ 4 (also their transposes, and under vmap) stays inside
+ * what every tfjs backend supports, also with a vmap batch axis added
+ * (tfjs-webgpu's pad fails above rank 4).
+ */
+function alongAxis(x: T, axis: number, f: (view: T) => T): T {
+  const shape = shapeOf(x);
+  const outer = shape.slice(0, axis).reduce((p, v) => p * v, 1);
+  const inner = shape.slice(axis + 1).reduce((p, v) => p * v, 1);
+  const y = f(reshape(x, [outer, shape[axis]!, inner]) as T);
+  return reshape(y, [...shape.slice(0, axis), y.shape[1]!, ...shape.slice(axis + 1)]) as T;
+}
+
 /** Inserts `factor − 1` zeros between neighbours along `axis` (XLA's interior padding, for lhs dilation). */
 export function dilate(x: T, axis: number, factor: number): T {
   if (factor === 1) return x;
-  const n = x.shape[axis]!;
-  const split = [...x.shape.slice(0, axis + 1), 1, ...x.shape.slice(axis + 1)];
-  const padded = pad(reshape(x, split) as never, split.map((_, i) => (i === axis + 1 ? [0, factor - 1] : [0, 0])) as never) as T;
-  const merged = reshape(padded, [...x.shape.slice(0, axis), n * factor, ...x.shape.slice(axis + 1)]);
-  return slice(merged, shapeOf(x).map(() => 0) as never, shapeOf(x).map((d, i) => (i === axis ? (n - 1) * factor + 1 : d)) as never) as T;
+  return alongAxis(x, axis, (v) => {
+    const [outer, n, inner] = shapeOf(v) as [number, number, number];
+    // Rows of [outer·n, inner] padded with (factor − 1)·inner zeros are, read as [outer, n·factor, inner],
+    // each element followed by factor − 1 zero elements.
+    const padded = pad(reshape(v, [outer * n, inner]) as never, [[0, 0], [0, (factor - 1) * inner]] as never) as T;
+    return slice(reshape(padded, [outer, n * factor, inner]) as never, [0, 0, 0] as never, [outer, (n - 1) * factor + 1, inner] as never) as T;
+  });
 }
 
 /** Pads the listed axes with `[low, high]` of `value`. */
 export function padAxes(x: T, axes: readonly number[], pads: readonly (readonly [number, number])[], value = 0): T {
-  if (pads.every(([lo, hi]) => lo === 0 && hi === 0)) return x;
-  const all = shapeOf(x).map(() => [0, 0] as [number, number]);
-  axes.forEach((a, i) => (all[a] = [pads[i]![0], pads[i]![1]]));
-  return pad(x as never, all as never, value) as T;
+  let y = x;
+  axes.forEach((a, i) => {
+    const [lo, hi] = pads[i]!;
+    if (lo === 0 && hi === 0) return;
+    y = alongAxis(y, a, (v) => pad(v as never, [[0, 0], [lo, hi], [0, 0]] as never, value) as T);
+  });
+  return y;
 }
 
 /** Elements start, start + s, …, start + (count − 1)·s along `axis`. */
 function strided(x: T, axis: number, start: number, count: number, stride: number): T {
-  const begin = shapeOf(x).map((_, i) => (i === axis ? start : 0));
-  const size = shapeOf(x).map((d, i) => (i === axis ? (count - 1) * stride + 1 : d));
-  let y = slice(x, begin as never, size as never) as T;
-  if (stride === 1) return y;
-  // Pad to count·stride, fold the axis into [count, stride], keep index 0 of the stride axis.
-  y = padAxes(y, [axis], [[0, stride - 1]]);
-  const folded = reshape(y, [...y.shape.slice(0, axis), count, stride, ...y.shape.slice(axis + 1)]);
-  const first = slice(folded, folded.shape.map(() => 0) as never, folded.shape.map((d, i) => (i === axis + 1 ? 1 : d)) as never) as T;
-  return reshape(first, [...y.shape.slice(0, axis), count, ...y.shape.slice(axis + 1)]);
+  return alongAxis(x, axis, (v) => {
+    const [outer, , inner] = shapeOf(v) as [number, number, number];
+    const y = slice(v as never, [0, start, 0] as never, [outer, (count - 1) * stride + 1, inner] as never) as T;
+    if (stride === 1) return y;
+    // Pad to count·stride, fold the axis into [count, stride], keep index 0 of the stride axis.
+    const padded = pad(y as never, [[0, 0], [0, stride - 1], [0, 0]] as never) as T;
+    // Read as [outer·count, stride·inner], the first inner columns of each row are the kept elements.
+    const first = slice(reshape(padded, [outer * count, stride * inner]) as never, [0, 0] as never, [outer * count, inner] as never) as T;
+    return reshape(first, [outer, count, inner]) as T;
+  });
 }
 
 /**

@@ -25,7 +25,7 @@ describeHostBackends('accuracy on ill-conditioned inputs (float64 references)', 
     const b32 = Float32Array.from(ts.map((t) => Math.cos(3 * t)));
     const a = fx.reshape(fx.tensor(Array.from(a32)), [8, 5]) as T;
     const b = fx.tensor(Array.from(b32)) as T;
-    const [x] = (fx.linalg.lstsq as unknown as (a: T, b: T) => T[])(a, b);
+    const x = (fx.linalg.lstsq as unknown as (a: T, b: T) => T[])(a, b)[0]!;
     // float64 reference: R x = Qᵀ b from Householder QR of the float32 values.
     const { q, r } = householderQr(Float64Array.from(a32), 8, 5, false);
     const qtb = Array.from({ length: 5 }, (_, i) => ts.reduce((s, _t, k) => s + q[k * 5 + i]! * b32[k]!, 0));
