@@ -25,6 +25,7 @@ const [uf, , vhf] = fx.linalg.svd(wide, { fullMatrices: true });
 expectType<F32<[2, 2]>>(uf);
 expectType<F32<[7, 7]>>(vhf);
 expectType<F32<[2]>>(fx.linalg.svdvals(wide));
+expectType<F32<[2]>>(fx.linalg.svd(wide, { computeUv: false }));
 
 const [q, r] = fx.linalg.qr(tall);
 expectType<F32<[4, 2]>>(q);

@@ -97,6 +97,12 @@ describeHostBackends('svd values', () => {
     expect(rel).toBeLessThan(2e-7);
   });
 
+  it('computeUv: false returns the singular values only (as svdvals)', async () => {
+    const s = (fx.linalg.svd as unknown as (a: T, o: fx.linalg.SvdOptions) => T)(wide(), { computeUv: false });
+    expect(s.shape).toEqual([2]);
+    await expectClose(s, await svdvals(wide()).array());
+  });
+
   it('a batch [2, 3, 2]', async () => {
     const s = svdvals(fx.tensor([[[3, 0], [0, 4], [0, 0]], [[1, 0], [0, 1], [0, 0]]]));
     await expectClose(s, [[4, 3], [1, 1]]);

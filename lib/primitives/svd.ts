@@ -94,6 +94,8 @@ export type MinDim<M extends Dim, N extends Dim> = [M] extends [N] ? M : Compare
 export interface SvdOptions {
   /** `u` is `[m, m]` and `vh` `[n, n]` (default `false`: `[m, k]` and `[k, n]`, k = min(m, n)). Not differentiable when m ≠ n. */
   readonly fullMatrices?: boolean;
+  /** `false`: return only the singular values (as `svdvals`; JAX's `compute_uv=False`). Default `true`. */
+  readonly computeUv?: boolean;
 }
 
 /**
@@ -108,7 +110,8 @@ export interface SvdOptions {
  * component positive, and `u[:, i] = a · vh[i]ᵀ / s[i]`. Derivative: JAX's
  * rule (docs/linalg.md); repeated singular values give a finite derivative
  * that omits the rotation inside the repeated block, a zero singular value of
- * a non-square matrix gives a non-finite one (as JAX).
+ * a non-square matrix gives a non-finite one (as JAX). `computeUv: false`
+ * returns only `s`.
  * @example
  * ```ts
  * const [u, s, vh] = fx.linalg.svd(fx.tensor([[3, 0], [0, -2]])); // s = [3, 2]
@@ -117,15 +120,21 @@ export interface SvdOptions {
  */
 export function svd<Bt extends Dim[], M extends Dim, N extends Dim>(
   a: Tensor<[...Bt, M, N], 'float32'>,
-  options?: SvdOptions & { readonly fullMatrices?: false },
+  options: SvdOptions & { readonly computeUv: false },
+): Tensor<[...Bt, MinDim<M, N>], 'float32'>;
+/** @public */
+export function svd<Bt extends Dim[], M extends Dim, N extends Dim>(
+  a: Tensor<[...Bt, M, N], 'float32'>,
+  options?: SvdOptions & { readonly fullMatrices?: false; readonly computeUv?: true },
 ): [Tensor<[...Bt, M, MinDim<M, N>], 'float32'>, Tensor<[...Bt, MinDim<M, N>], 'float32'>, Tensor<[...Bt, MinDim<M, N>, N], 'float32'>];
 /** @public */
 export function svd<Bt extends Dim[], M extends Dim, N extends Dim>(
   a: Tensor<[...Bt, M, N], 'float32'>,
-  options: SvdOptions & { readonly fullMatrices: true },
+  options: SvdOptions & { readonly fullMatrices: true; readonly computeUv?: true },
 ): [Tensor<[...Bt, M, M], 'float32'>, Tensor<[...Bt, MinDim<M, N>], 'float32'>, Tensor<[...Bt, N, N], 'float32'>];
-export function svd(a: AnyTensor, options: SvdOptions = {}): AnyTensor[] {
+export function svd(a: AnyTensor, options: SvdOptions = {}): AnyTensor[] | AnyTensor {
   checkMatrix('svd', a);
+  if (options.computeUv === false) return bind(svdPrimitive, [a], { fullMatrices: false, computeUv: false })[0]!;
   return bind(svdPrimitive, [a], { fullMatrices: options.fullMatrices ?? false, computeUv: true });
 }
 
