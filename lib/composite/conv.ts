@@ -142,7 +142,42 @@ function toChannelsFirst(x: T): T {
  * ```
  * @public
  */
-export function conv<S extends Dim[]>(x: Tensor<S, 'float32'>, filter: Tensor<Dim[], 'float32'>, options: ConvOptions = {}): Tensor<Dim[], 'float32'> {
+export function conv<N extends Dim, W extends Dim, C extends Dim, K extends Dim, CI extends Dim, CO extends Dim>(
+  x: Tensor<[N, W, C], 'float32'>,
+  filter: Tensor<[K, CI, CO], 'float32'>,
+  options?: ConvOptions & { readonly dataFormat?: 'channelsLast' },
+): Tensor<[N, number, CO], 'float32'>;
+/** @public */
+export function conv<N extends Dim, H extends Dim, W extends Dim, C extends Dim, KH extends Dim, KW extends Dim, CI extends Dim, CO extends Dim>(
+  x: Tensor<[N, H, W, C], 'float32'>,
+  filter: Tensor<[KH, KW, CI, CO], 'float32'>,
+  options?: ConvOptions & { readonly dataFormat?: 'channelsLast' },
+): Tensor<[N, number, number, CO], 'float32'>;
+/** @public */
+export function conv<N extends Dim, D extends Dim, H extends Dim, W extends Dim, C extends Dim, KD extends Dim, KH extends Dim, KW extends Dim, CI extends Dim, CO extends Dim>(
+  x: Tensor<[N, D, H, W, C], 'float32'>,
+  filter: Tensor<[KD, KH, KW, CI, CO], 'float32'>,
+  options?: ConvOptions & { readonly dataFormat?: 'channelsLast' },
+): Tensor<[N, number, number, number, CO], 'float32'>;
+/** @public */
+export function conv<N extends Dim, C extends Dim, W extends Dim, K extends Dim, CI extends Dim, CO extends Dim>(
+  x: Tensor<[N, C, W], 'float32'>,
+  filter: Tensor<[K, CI, CO], 'float32'>,
+  options: ConvOptions & { readonly dataFormat: 'channelsFirst' },
+): Tensor<[N, CO, number], 'float32'>;
+/** @public */
+export function conv<N extends Dim, C extends Dim, H extends Dim, W extends Dim, KH extends Dim, KW extends Dim, CI extends Dim, CO extends Dim>(
+  x: Tensor<[N, C, H, W], 'float32'>,
+  filter: Tensor<[KH, KW, CI, CO], 'float32'>,
+  options: ConvOptions & { readonly dataFormat: 'channelsFirst' },
+): Tensor<[N, CO, number, number], 'float32'>;
+/** @public */
+export function conv<N extends Dim, C extends Dim, D extends Dim, H extends Dim, W extends Dim, KD extends Dim, KH extends Dim, KW extends Dim, CI extends Dim, CO extends Dim>(
+  x: Tensor<[N, C, D, H, W], 'float32'>,
+  filter: Tensor<[KD, KH, KW, CI, CO], 'float32'>,
+  options: ConvOptions & { readonly dataFormat: 'channelsFirst' },
+): Tensor<[N, CO, number, number, number], 'float32'>;
+export function conv(x: T, filter: T, options: ConvOptions = {}): T {
   requireDtype('conv', 'x', x, ['float32']);
   requireDtype('conv', 'filter', filter, ['float32']);
   const first = options.dataFormat === 'channelsFirst';
@@ -196,12 +231,29 @@ function transposePadding(k: number, s: number, padding: string): [number, numbe
  * ```
  * @public
  */
-export function convTranspose<S extends Dim[]>(
-  x: Tensor<S, 'float32'>,
-  filter: Tensor<Dim[], 'float32'>,
+export function convTranspose<N extends Dim, W extends Dim, C extends Dim, K extends Dim, CI extends Dim, CO extends Dim>(
+  x: Tensor<[N, W, C], 'float32'>,
+  filter: Tensor<[K, CI, CO], 'float32'>,
   strides: number | readonly number[],
-  options: ConvTransposeOptions = {},
-): Tensor<Dim[], 'float32'> {
+  options?: ConvTransposeOptions & { readonly dataFormat?: 'channelsLast' },
+): Tensor<[N, number, number], 'float32'>;
+/** @public */
+export function convTranspose<N extends Dim, H extends Dim, W extends Dim, C extends Dim, KH extends Dim, KW extends Dim, CI extends Dim, CO extends Dim>(
+  x: Tensor<[N, H, W, C], 'float32'>,
+  filter: Tensor<[KH, KW, CI, CO], 'float32'>,
+  strides: number | readonly number[],
+  options?: ConvTransposeOptions & { readonly dataFormat?: 'channelsLast' },
+): Tensor<[N, number, number, number], 'float32'>;
+/** @public */
+export function convTranspose<N extends Dim, D extends Dim, H extends Dim, W extends Dim, C extends Dim, KD extends Dim, KH extends Dim, KW extends Dim, CI extends Dim, CO extends Dim>(
+  x: Tensor<[N, D, H, W, C], 'float32'>,
+  filter: Tensor<[KD, KH, KW, CI, CO], 'float32'>,
+  strides: number | readonly number[],
+  options?: ConvTransposeOptions & { readonly dataFormat?: 'channelsLast' },
+): Tensor<[N, number, number, number, number], 'float32'>;
+/** @public */
+export function convTranspose(x: Tensor<Dim[], 'float32'>, filter: Tensor<Dim[], 'float32'>, strides: number | readonly number[], options: ConvTransposeOptions & { readonly dataFormat: 'channelsFirst' }): Tensor<number[], 'float32'>;
+export function convTranspose(x: T, filter: T, strides: number | readonly number[], options: ConvTransposeOptions = {}): T {
   const d = x.rank - 2;
   const f0 = filter as T;
   if (f0.rank !== d + 2) throw new ShapeError('convTranspose', `filter must have rank ${d + 2} for x ${showShape(x.shape)}, got ${showShape(f0.shape)}`);
@@ -223,7 +275,7 @@ export function convTranspose<S extends Dim[]>(
       const perm = [...Array(d).keys(), d + 1, d];
       f = transpose(f, perm);
     }
-    return conv(x, f as never, { strides: 1, padding: pads, lhsDilation: s, rhsDilation: rhsDil, ...(options.dataFormat ? { dataFormat: options.dataFormat } : {}) });
+    return (conv as unknown as (x: T, f: T, o: ConvOptions) => T)(x, f, { strides: 1, padding: pads, lhsDilation: s, rhsDilation: rhsDil, ...(options.dataFormat ? { dataFormat: options.dataFormat } : {}) });
   }) as never;
 }
 

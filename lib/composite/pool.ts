@@ -27,6 +27,9 @@ import { padAxes, perAxis, resolvePadding, windowCount, windowSlices, type Windo
 type T = AnyTensor;
 const shapeOf = (t: T): number[] => [...t.shape] as number[];
 
+/** A shape with every dim replaced by `number` (window counts depend on sizes, strides and padding). @public */
+export type WindowedShape<S extends readonly Dim[]> = { [K in keyof S]: number };
+
 /** Options of `reduceWindow`. @public */
 export interface ReduceWindowOptions {
   /** Strides per axis (default 1). */
@@ -51,7 +54,7 @@ const identity = { sum: 0, max: -Infinity, min: Infinity } as const;
  * ```
  * @public
  */
-export function reduceWindow<S extends Dim[]>(x: Tensor<S, 'float32'>, op: 'sum' | 'max' | 'min', windowDimensions: readonly number[], options: ReduceWindowOptions = {}): Tensor<Dim[], 'float32'> {
+export function reduceWindow<S extends Dim[]>(x: Tensor<S, 'float32'>, op: 'sum' | 'max' | 'min', windowDimensions: readonly number[], options: ReduceWindowOptions = {}): Tensor<WindowedShape<S>, 'float32'> {
   requireDtype('reduceWindow', 'x', x, ['float32']);
   if (op !== 'sum' && op !== 'max' && op !== 'min') throw new ShapeError('reduceWindow', `op must be 'sum', 'max' or 'min', got ${JSON.stringify(op)}`);
   const r = x.rank;
@@ -118,9 +121,9 @@ function spatialWindow(op: string, x: T, windowShape: readonly number[], options
  * ```
  * @public
  */
-export function maxPool<S extends Dim[]>(x: Tensor<S, 'float32'>, windowShape: readonly number[], options: PoolOptions = {}): Tensor<Dim[], 'float32'> {
+export function maxPool<N extends Dim, Sp extends Dim[], C extends Dim>(x: Tensor<[N, ...Sp, C], 'float32'>, windowShape: readonly number[], options: PoolOptions = {}): Tensor<[N, ...WindowedShape<Sp>, C], 'float32'> {
   const { window, reduce } = spatialWindow('maxPool', x, windowShape, options);
-  return reduceWindow(x, 'max', window, reduce);
+  return reduceWindow(x, 'max', window, reduce) as never;
 }
 
 /**
@@ -134,7 +137,11 @@ export function maxPool<S extends Dim[]>(x: Tensor<S, 'float32'>, windowShape: r
  * ```
  * @public
  */
-export function avgPool<S extends Dim[]>(x: Tensor<S, 'float32'>, windowShape: readonly number[], options: PoolOptions & { readonly countIncludePad?: boolean } = {}): Tensor<Dim[], 'float32'> {
+export function avgPool<N extends Dim, Sp extends Dim[], C extends Dim>(
+  x: Tensor<[N, ...Sp, C], 'float32'>,
+  windowShape: readonly number[],
+  options: PoolOptions & { readonly countIncludePad?: boolean } = {},
+): Tensor<[N, ...WindowedShape<Sp>, C], 'float32'> {
   const { window, reduce } = spatialWindow('avgPool', x, windowShape, options);
   return scope(() => {
     const total = reduceWindow(x, 'sum', window, reduce) as T;
