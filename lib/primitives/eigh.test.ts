@@ -91,6 +91,13 @@ describeHostBackends('eigh values', () => {
     expect(r.orth).toBeLessThan(5e-7);
   });
 
+  it('a NaN input gives NaN eigenvalues (no hang, no error); svd and qr likewise', async () => {
+    const bad = fx.tensor([[1, NaN], [NaN, 2]]) as T;
+    expect(Array.from(await eigvalsh(bad).data()).every(Number.isNaN)).toBe(true);
+    expect(Array.from(await fx.linalg.svdvals(bad as never).data()).some(Number.isNaN)).toBe(true);
+    expect(Array.from(await fx.linalg.qr(bad as never)[1].data()).some(Number.isNaN)).toBe(true);
+  });
+
   it('int32 and non-square inputs are errors naming eigh', () => {
     expect(() => eigh(fx.zeros([2, 3]) as T)).toThrow(/shape error in eigh: a must be a square matrix .* got \[2, 3\]/);
     expect(() => eigh(fx.tensor([[1, 0], [0, 1]], 'int32') as T)).toThrow(/dtype error in eigh: a must be float32/);
