@@ -57,6 +57,10 @@ describeEachBackend('reduceWindow, maxPool, avgPool', (backend) => {
     const xs = fx.stack([x(), fx.neg(x() as never) as T] as never) as T;
     const got = fx.vmap((a: T) => maxPool(a, [2, 2], { strides: 2 }))(xs as never) as T;
     await expectClose(got, [[[[[5], [8]], [[9], [7]]]], [[[[-1], [0]], [[0], [-2]]]]]);
+    const avg = fx.vmap((a: T) => avgPool(a, [2, 2], { strides: 2 }))(xs as never) as T;
+    await expectClose(avg, [[[[[13 / 4], [11 / 4]], [[12 / 4], [18 / 4]]]], [[[[-13 / 4], [-11 / 4]], [[-12 / 4], [-18 / 4]]]]]);
+    const sums = fx.vmap((v: T) => reduceWindow(v, 'sum', [2]))(fx.tensor([[1, 2, 3], [4, 5, 6]]) as never) as T;
+    await expectClose(sums, [[3, 5], [9, 11]]);
     expect(() => maxPool(x(), [2])).toThrow(/shape error in maxPool: windowShape must have 2 sizes/);
     expect(() => reduceWindow(fx.tensor([1, 2]), 'prod' as never, [1])).toThrow(/op must be 'sum', 'max' or 'min'/);
   });

@@ -65,6 +65,11 @@ describeHostBackends('lu, luFactor, luSolve', () => {
     await expectClose(L.luSolve(L.luFactor(mats), fx.tensor([[5, 11], [2, 4]])), [[1, 2], [1, 1]]);
   });
 
+  it('vmap(luSolve) with a shared factorization and batched right-hand sides', async () => {
+    const f = L.luFactor(fx.tensor([[1, 2], [3, 4]]));
+    await expectClose(fx.vmap((b: T) => L.luSolve(f, b))(fx.tensor([[5, 11], [3, 7]]) as never) as T, [[1, 2], [1, 1]]);
+  });
+
   it('a right-hand side of the wrong size is a ShapeError naming luSolve', () => {
     expect(() => L.luSolve(L.luFactor(fx.eye(3) as T), fx.zeros([2]) as T)).toThrow(/shape error in luSolve: b must be \[3\] or \[3, k\]/);
   });
@@ -173,6 +178,8 @@ describeHostBackends('matrixPower and multiDot', () => {
     await expectClose(L.multiDot([a, b, c, d]), await fx.reshape(mm(mm(mm(a, b), c), fx.reshape(d, [3, 1]) as T) as never, [2]).array());
     await expectClose(L.multiDot([fx.tensor([1, 1]), a, b]), [7, 0]);
     await fx.checkGradsAsync((x, y, z) => L.multiDot([x, y, z]), [a, b, c], { order: 1 });
+    const cs = fx.stack([c, fx.mul(c, 2)] as never) as T;
+    await expectClose(fx.vmap((z: T) => L.multiDot([a, b, z]))(cs as never) as T, [await mm(mm(a, b), c).array(), await fx.mul(mm(mm(a, b), c) as never, 2).array()]);
     expect(() => L.multiDot([a, a])).toThrow(/shape error in multiDot: arguments 0 \[2, 3\] and 1 \[2, 3\] do not chain/);
   });
 });
@@ -224,6 +231,14 @@ describeHostBackends('pinv and lstsq', () => {
   it('lstsq: derivatives of x in a and b to order 1; bad b is a ShapeError', async () => {
     await fx.checkGradsAsync((a, b) => L.lstsq(a, b)[0], [tall(), fx.tensor([1, 0.5, -1, 2])], { order: 1 });
     expect(() => L.lstsq(tall(), fx.zeros([3]) as T)).toThrow(/shape error in lstsq: b must be \[4\] or \[4, k\]/);
+  });
+
+  it('vmap(lstsq) over right-hand sides and over matrices', async () => {
+    const a = fx.tensor([[1, 0], [0, 1], [1, 1]]);
+    const xs = fx.vmap((b: T) => L.lstsq(a, b)[0])(fx.tensor([[1, 1, 3], [1, 0, 1]]) as never) as T;
+    await expectClose(xs, [[4 / 3, 4 / 3], [1, 0]], 1e-5);
+    const ranks = fx.vmap((m: T) => L.lstsq(m, fx.tensor([1, 2, 3]))[2])(fx.stack([a, fx.ones([3, 2])] as never) as never) as T;
+    expect(await ranks.array()).toEqual([2, 1]);
   });
 
   it('vmap(pinv)', async () => {
