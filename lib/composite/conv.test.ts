@@ -126,13 +126,16 @@ describeEachBackend('conv (general, JAX conv_general_dilated semantics)', (backe
     expect(() => conv(fx.zeros([1, 4, 4, 3]) as T, fx.zeros([2, 2, 3, 1]) as T, { padding: 'FULL' as never })).toThrow(/padding must be/);
   });
 
-  it('derivatives in x and filter against finite differences: general path to order 2, fast and grouped paths to order 1', async () => {
+  it('derivatives in x and filter against finite differences: conv2d path with dilations to order 2, grouped patches to order 2, others to order 1', async () => {
     const x = make(vals([1, 4, 3, 2], 0), [1, 4, 3, 2]);
     const f = make(vals([2, 2, 2, 2], 1), [2, 2, 2, 2]);
     await fx.checkGradsAsync((a, b) => conv(a, b, { lhsDilation: 2, rhsDilation: [1, 2], padding: [[1, 0], [0, 1]], strides: [2, 1] }), [x, f], { order: order2 });
     await fx.checkGradsAsync((a, b) => conv(a, b, { padding: 'SAME' }), [x, f], { order: 1 });
     await fx.checkGradsAsync((a, b) => conv(a, b, { featureGroupCount: 2 }), [x, make(vals([2, 2, 1, 4], 2), [2, 2, 1, 4])], { order: 1 });
     await fx.checkGradsAsync((a, b) => conv(a, b, { padding: 'SAME', strides: 2 }), [make(vals([1, 7, 2], 3), [1, 7, 2]), make(vals([3, 2, 2], 4), [3, 2, 2])], { order: 1 });
+    // The patches path (feature groups, 3-D) to order 2 and 1.
+    await fx.checkGradsAsync((a, b) => conv(a, b, { featureGroupCount: 2, lhsDilation: 2, rhsDilation: 2, padding: [[1, 2]], strides: 2 }), [make(vals([1, 5, 2], 5), [1, 5, 2]), make(vals([2, 1, 2], 6), [2, 1, 2])], { order: order2 });
+    await fx.checkGradsAsync((a, b) => conv(a, b, { padding: 'SAME' }), [make(vals([1, 3, 2, 2, 1], 7), [1, 3, 2, 2, 1]), make(vals([2, 2, 1, 1, 2], 8), [2, 2, 1, 1, 2])], { order: 1 });
   });
 
   it('vmap over images and over filters', async () => {

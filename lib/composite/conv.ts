@@ -1,12 +1,13 @@
 /**
  * General convolutions (JAX's `lax.conv_general_dilated` and
  * `lax.conv_transpose`) over 1, 2 or 3 spatial axes, as plain functions of
- * primitives. The common case (2-D or 1-D, no dilation, one feature group,
- * TensorFlow's SAME/VALID padding) runs as the `conv2d` primitive (1-D with a
- * unit axis); everything else runs as patches (pad, interior pad for lhs
- * dilation, strided slices for each window offset) contracted with the
- * filter in one (group-batched) matmul. Both forms are made of linear
- * primitives with transposes, so derivatives of any order and `vmap` follow.
+ * primitives. 1-D and 2-D convolutions with one feature group run as the
+ * `conv2d` primitive (1-D with a unit axis; dilations as explicit zeros in
+ * the input or the filter, explicit padding as a pad). Grouped and 3-D
+ * convolutions run as patches (pad, interior pad for lhs dilation, strided
+ * slices for each window offset) contracted with the filter in one
+ * group-batched matmul. Both forms are made of linear primitives with
+ * transposes, so derivatives of any order and `vmap` follow.
  */
 import type { Dim } from '../../typelevel/index.js';
 import { ShapeError, showShape } from '../core/errors.js';
@@ -85,12 +86,22 @@ function convChannelsLast(x: T, f: T, g: Geometry): T {
   const { d } = g;
   const spatial = x.shape.slice(1, d + 1);
   const kernel = f.shape.slice(0, d);
-  const simple = (d === 1 || d === 2) && g.groups === 1 && g.lhsDil.every((v) => v === 1) && g.rhsDil.every((v) => v === 1);
-  const tfPad = simple ? tfPadding(spatial, kernel, g) : null;
-  if (simple && tfPad) {
-    if (d === 2) return apply1(conv2dPrimitive, [x, f], { strides: [g.strides[0]!, g.strides[1]!], padding: tfPad });
-    const [n, w, c] = x.shape as [number, number, number];
-    const y = apply1(conv2dPrimitive, [reshape(x, [n, 1, w, c]), reshape(f, [1, ...f.shape])], { strides: [1, g.strides[0]!], padding: tfPad });
+  if ((d === 1 || d === 2) && g.groups === 1) {
+    // The conv2d primitive (tfjs's kernel and its backprops): dilations become explicit zeros (interior padding
+    // of x and of the filter), explicit padding an explicit pad, unless it is TensorFlow's SAME.
+    const plain = g.lhsDil.every((v) => v === 1) && g.rhsDil.every((v) => v === 1);
+    const tfPad = plain ? tfPadding(spatial, kernel, g) : null;
+    let xp = x;
+    let fp = f;
+    for (let i = 0; i < d; i++) {
+      xp = dilate(xp, i + 1, g.lhsDil[i]!);
+      fp = dilate(fp, i, g.rhsDil[i]!);
+    }
+    if (!tfPad) xp = padAxes(xp, [...Array(d).keys()].map((i) => i + 1), g.pads);
+    const padding = tfPad ?? 'valid';
+    if (d === 2) return apply1(conv2dPrimitive, [xp, fp], { strides: [g.strides[0]!, g.strides[1]!], padding });
+    const [n, w, c] = xp.shape as [number, number, number];
+    const y = apply1(conv2dPrimitive, [reshape(xp, [n, 1, w, c]), reshape(fp, [1, ...fp.shape])], { strides: [1, g.strides[0]!], padding });
     return reshape(y, [n, y.shape[2]!, y.shape[3]!]);
   }
   // Patches: dilate the input, pad, take one strided slice per window offset.
