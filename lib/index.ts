@@ -44,6 +44,8 @@ export type { Scalar, GradOf, GradsOf, HasNoDiffLeaf, CheckDifferentiable, NoDif
 
 export * as nn from './nn/index.js';
 export * as optim from './optim/index.js';
+// Linear algebra as jax.numpy.linalg: decompositions (eigh, svd, qr, lu) and what is built on them.
+export * as linalg from './linalg/index.js';
 export { setBackend, getBackend, BackendError, type BackendName } from './backend/index.js';
 // PRNG keys (key, split, fold, bits): host-side Threefry, so every backend draws the same numbers; samplers are in fluxion/effects.
 export * as random from './random/keys.js';

@@ -24,3 +24,7 @@ export * from './ops/shape.js';
 export * from './ops/linalg.js';
 export * from './debug/index.js';
 export * from './ops/numpy.js';
+// General convolutions and window reductions (JAX's conv_general_dilated, conv_transpose, reduce_window; Flax's pools).
+export { conv, convTranspose, type ConvOptions, type ConvTransposeOptions } from './composite/conv.js';
+export { reduceWindow, maxPool, avgPool, type ReduceWindowOptions, type PoolOptions, type WindowedShape } from './composite/pool.js';
+export type { WindowPadding } from './composite/windows.js';

@@ -17,6 +17,8 @@ import { mul } from './mul.js';
 import { neg } from './neg.js';
 import { reshape } from './reshape.js';
 import { sub } from './sub.js';
+import { add } from './add.js';
+import { ShapeError, showShape } from '../core/errors.js';
 
 export interface TriangularSolveParams extends Record<string, unknown> {
   /** A is lower triangular (else upper). */
@@ -61,6 +63,14 @@ export interface TriangularSolveOptions {
   readonly lower?: boolean;
   /** Solve `aᵀ · x = b` instead of `a · x = b` (default `false`). */
   readonly transposeA?: boolean;
+  /**
+   * `true` (default): solve `op(a) · x = b`, `b` `[n, k]` or `[n]`. `false`:
+   * solve `x · op(a) = b` (JAX's `left_side=False`), `b` `[k, n]` or `[n]`
+   * (a row); computed as `op(a)ᵀ · xᵀ = bᵀ`.
+   */
+  readonly leftSide?: boolean;
+  /** Take the diagonal of `a` as all ones without reading it (default `false`); the diagonal then gets no gradient. */
+  readonly unitDiagonal?: boolean;
 }
 
 /**
@@ -87,7 +97,26 @@ export function triangularSolve<Bt extends Dim[], N extends Dim>(
 ): Tensor<[...Bt, N], 'float32'>;
 export function triangularSolve(a: AnyTensor, b: AnyTensor, options: TriangularSolveOptions = {}): AnyTensor {
   const params = { lower: options.lower ?? true, transposeA: options.transposeA ?? false };
-  checkSquare('triangularSolve', 'a', a);
+  const n = checkSquare('triangularSolve', 'a', a);
+  if (options.unitDiagonal) {
+    const diag = mul(triangleMask(n, 'lower'), triangleMask(n, 'upper')); // the identity
+    a = add(sub(a, mul(a, diag)), diag);
+  }
+  if (options.leftSide === false) {
+    // x · op(a) = b  ⇔  op(a)ᵀ · xᵀ = bᵀ
+    const flipped = { ...params, transposeA: !params.transposeA };
+    if (b.rank === a.rank - 1) {
+      checkRhs('triangularSolve', a, { shape: asColumn(b.shape), dtype: b.dtype }, b.shape);
+      const x = apply1(triangularSolvePrimitive, [a, reshape(b, asColumn(b.shape))], flipped);
+      return reshape(x as AnyTensor, b.shape as number[] as never);
+    }
+    const bt = mT(b);
+    const batch = a.shape.slice(0, -2);
+    if (bt.rank !== a.rank || bt.shape[bt.rank - 2] !== n || !batch.every((d: number, i: number) => d === bt.shape[i])) {
+      throw new ShapeError('triangularSolve', `with leftSide: false, b must have shape [${[...batch, 'k', n].join(', ')}] (or [${[...batch, n].join(', ')}]) to match a ${showShape(a.shape)}, got ${showShape(b.shape)}`);
+    }
+    return mT(apply1(triangularSolvePrimitive, [a, bt], flipped));
+  }
   if (b.rank === a.rank - 1) {
     checkRhs('triangularSolve', a, { shape: asColumn(b.shape), dtype: b.dtype }, b.shape);
     const x = apply1(triangularSolvePrimitive, [a, reshape(b, asColumn(b.shape))], params);

@@ -1,0 +1,36 @@
+/**
+ * `luPivotsToPermutation`: LAPACK row interchanges (row j swapped with row
+ * `pivots[j]` at step j) to the permutation they make (row i of P·A is row
+ * `perm[i]` of A), as JAX's `lax.linalg.lu_pivots_to_permutation`. int32 in,
+ * int32 out: NoDiff. Runs on the host (cpu, wasm).
+ */
+import { ShapeError, showShape } from '../core/errors.js';
+import { type Primitive, definePrimitive } from '../core/primitive.js';
+import { apply1, requireDtype } from './define.js';
+import { moveBatchToFront } from './batching.js';
+import { pivotsToPermutationKernel } from './decompositionKernels.js';
+import type { AnyTensor } from '../core/tensor.js';
+
+export interface PivotsParams extends Record<string, unknown> {
+  /** The number of rows m (the permutation's length, ≥ the number of pivots). */
+  readonly size: number;
+}
+
+export const luPivotsToPermutationPrimitive: Primitive<PivotsParams> = definePrimitive({
+  name: 'luPivotsToPermutation',
+  abstractEval([p], { size }) {
+    requireDtype('luPivotsToPermutation', 'pivots', p!, ['int32']);
+    if (p!.shape.length < 1 || p!.shape[p!.shape.length - 1]! > size) {
+      throw new ShapeError('luPivotsToPermutation', `pivots must be [..., k] with k ≤ ${size}, got ${showShape(p!.shape)}`);
+    }
+    return { shape: [...p!.shape.slice(0, -1), size], dtype: 'int32' };
+  },
+  impl: ([p], { size }) => pivotsToPermutationKernel(p!, size),
+  batch: ([p], [d], params) => [apply1(luPivotsToPermutationPrimitive, [moveBatchToFront(p!, d!)], params), 0],
+  showParams: ({ size }) => `size=${size}`,
+});
+
+/** Internal: the permutation of `pivots` `[..., k]` over `size` rows. */
+export function pivotsToPermutation(pivots: AnyTensor, size: number): AnyTensor {
+  return apply1(luPivotsToPermutationPrimitive, [pivots], { size });
+}
