@@ -1,20 +1,85 @@
 /**
- * Loops with a trip count known in JavaScript: `fori` and `scan`. They run
- * (and, under `jit`, are traced) iteration by iteration, so every
- * transformation sees the unrolled computation: forward and reverse mode work
- * everywhere, and reverse mode stores each iteration's residuals.
+ * Loops with a trip count known in JavaScript: `fori` and `scan`.
+ *
+ * On concrete values (eager code, including inside `grad`/`jvp`/`vmap`) they
+ * run iteration by iteration in JavaScript: `fori`'s body gets a JS number,
+ * plain `if` on values differentiates the executed path, and reverse mode
+ * stores each iteration's residuals.
+ *
+ * When the carry or the sequences are abstract (traced by `jit`/`makeIR`),
+ * the body is traced ONCE on abstract values into a sub-program and the loop
+ * is one `scan` equation (`scanPrimitive.ts`): the program does not grow with
+ * the trip count, and every transformation (jvp, reverse mode, vmap, nesting)
+ * has a rule for it. There `fori`'s index is a traced int32 scalar; a body
+ * that needs it (or anything else) as a JS value — `i * dt`, `arr[i]`,
+ * `if (i === 0)` — or whose carry changes shape is unrolled as before.
  */
 import { ShapeError, showShape } from '../core/errors.js';
-import { flatten, unflatten } from '../core/pytree.js';
-import type { AnyTensor, Tensor } from '../core/tensor.js';
+import { ConcretizationError } from '../core/errors.js';
+import { StagedTracer } from '../core/ir.js';
+import { flatten, treeKey, unflatten } from '../core/pytree.js';
+import { avalOf, showAval, type AbstractValue, type AnyTensor, type Tensor } from '../core/tensor.js';
+import { scalar } from '../core/creation.js';
+import { JvpTracer } from '../transforms/jvp.js';
+import { BatchTracer } from '../transforms/vmap.js';
+import { add } from '../primitives/add.js';
+import { bindScan, closeOver, type ClosedBody } from './scanPrimitive.js';
 import type { Dtype } from '../../typelevel/index.js';
 import type { Stacked } from '../transforms/vmap.js';
 import { reshape } from '../primitives/reshape.js';
 import { slice } from '../primitives/slice.js';
 import { stack } from '../composite/stack.js';
 
+/** True when `x` is abstract: traced by a staging transformation (jit/makeIR), below any jvp/vmap wrapping. */
+function isAbstract(x: Tensor): boolean {
+  for (;;) {
+    if (x instanceof StagedTracer) return x._trace.main.active;
+    if (x instanceof JvpTracer) x = x.primal;
+    else if (x instanceof BatchTracer) x = x.value;
+    else return false;
+  }
+}
+
 /**
- * `for (i = lo; i < hi; i++) carry = body(i, carry)`; `i` is a JS number.
+ * Traces a loop body once; `undefined` when it cannot be staged (it needs a
+ * concrete value, or its carry changes structure or shape), so the caller
+ * unrolls it as before.
+ */
+function tryClose(body: (xs: Tensor[]) => Tensor[], avals: readonly AbstractValue[]): ClosedBody | undefined {
+  try {
+    return closeOver(body, avals);
+  } catch (e) {
+    if (e instanceof ConcretizationError || e instanceof NotLoopable) return undefined;
+    throw e;
+  }
+}
+
+/** The staged body's carry does not match the loop's: unroll instead. */
+class NotLoopable extends Error {}
+
+/** Checks a body's returned carry against the one it was given (structure, shapes and dtypes). */
+function sameCarry(def: ReturnType<typeof flatten>[1], avals: readonly AbstractValue[], next: unknown): Tensor[] {
+  const [leaves, nextDef] = flatten(next);
+  if (treeKey(nextDef) !== treeKey(def) || leaves.length !== avals.length || leaves.some((l, i) => showAval(avalOf(l)) !== showAval(avals[i]!))) {
+    throw new NotLoopable();
+  }
+  return leaves;
+}
+
+/** Makes a traced loop index throw `ConcretizationError` when used as a JS number or key. */
+function poisonIndex(i: Tensor): void {
+  Object.defineProperty(i, Symbol.toPrimitive, {
+    value: () => {
+      throw new ConcretizationError('using the fori index as a JS number');
+    },
+  });
+}
+
+/**
+ * `for (i = lo; i < hi; i++) carry = body(i, carry)`. In eager code `i` is a
+ * JS number; when the carry is traced by `jit`/`makeIR`, the body is traced
+ * once and `i` is a traced int32 scalar (use it through fx ops; a body that
+ * reads it as a JS number is unrolled instead, see docs/language-boundary.md).
  * @example
  * ```ts
  * fx.fori(0, 3, (i, x) => fx.add(x, i), fx.scalar(0)); // 3
@@ -23,6 +88,20 @@ import { stack } from '../composite/stack.js';
  */
 export function fori<C>(lo: number, hi: number, body: (i: number, carry: C) => C, init: C): C {
   if (!Number.isInteger(lo) || !Number.isInteger(hi)) throw new ShapeError('fori', `lo and hi must be integers, got ${lo} and ${hi}`);
+  if (hi <= lo) return init;
+  const [leaves, def] = flatten(init);
+  if (leaves.some(isAbstract)) {
+    const avals = leaves.map(avalOf);
+    const closed = tryClose(
+      ([i, ...carry]) => {
+        poisonIndex(i!);
+        const next = sameCarry(def, avals, body(i as unknown as number, unflatten<C>(def, carry)));
+        return [add(i as Tensor<[], 'int32'>, 1), ...next];
+      },
+      [{ shape: [], dtype: 'int32' }, ...avals],
+    );
+    if (closed) return unflatten<C>(def, bindScan(closed, [], [scalar(lo, 'int32'), ...leaves], [], hi - lo).slice(1));
+  }
   let carry = init;
   for (let i = lo; i < hi; i++) carry = body(i, carry);
   return carry;
@@ -71,6 +150,27 @@ export function scan<C, Xs, Y>(fn: (carry: C, x: Unstacked<Xs>) => [C, Y], init:
     }
   });
   if (n === undefined || n === 0) throw new ShapeError('scan', 'xs must have a non-empty leading axis');
+  const [cLeaves, cDef] = flatten(init);
+  if (cLeaves.some(isAbstract) || xLeaves.some(isAbstract)) {
+    const avals = cLeaves.map(avalOf);
+    const nk = avals.length;
+    let yDef: ReturnType<typeof flatten>[1] | undefined;
+    const closed = tryClose(
+      (inputs) => {
+        const x = unflatten<Unstacked<Xs>>(xDef, inputs.slice(nk));
+        const [next, y] = fn(unflatten<C>(cDef, inputs.slice(0, nk)), x);
+        const carry = sameCarry(cDef, avals, next);
+        const [yLeaves, def] = flatten(y);
+        yDef = def;
+        return [...carry, ...yLeaves];
+      },
+      [...avals, ...xLeaves.map((x) => ({ shape: x.shape.slice(1), dtype: x.dtype }))],
+    );
+    if (closed) {
+      const outs = bindScan(closed, [], cLeaves, xLeaves, n);
+      return [unflatten<C>(cDef, outs.slice(0, nk)), unflatten<Stacked<Y, LeadingDim<Xs>>>(yDef!, outs.slice(nk))];
+    }
+  }
   let carry = init;
   const ys: Tensor[][] = [];
   let yDef: ReturnType<typeof flatten>[1] | undefined;

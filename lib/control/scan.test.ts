@@ -1,0 +1,114 @@
+import { describe, expect, it } from 'vitest';
+import * as fx from '../index.js';
+import { describeEachBackend, expectClose } from '../testing/backends.js';
+
+type S = fx.Tensor<[], 'float32'>;
+type V = fx.Tensor<[3], 'float32'>;
+
+/** Counts the equations of an IR listing named `name` at the top level (lines starting with the equation). */
+const countEq = (ir: string, name: string) => ir.split('\n').filter((l) => new RegExp(`= ${name}\\[`).test(l)).length;
+
+// A damped oscillator rollout: x'' = -k x - c x', semi-implicit Euler, n steps.
+const dt = 0.01;
+function rollout(n: number) {
+  return (p: V) => {
+    const [k, c] = [fx.slice(p, [0], [1]), fx.slice(p, [1], [1])];
+    const init = { x: fx.slice(p, [2], [1]), v: fx.zeros([1]) };
+    const end = fx.fori(0, n, (_i, s: { x: fx.Tensor<[1], 'float32'>; v: fx.Tensor<[1], 'float32'> }) => {
+      const a = fx.sub(fx.mul(fx.neg(k), s.x), fx.mul(c, s.v));
+      const v = fx.add(s.v, fx.mul(a, dt));
+      return { x: fx.add(s.x, fx.mul(v, dt)), v };
+    }, init);
+    return fx.sum(fx.mul(end.x, end.x)) as S;
+  };
+}
+
+/** The same rollout in float64 plain JS. */
+function rolloutJs(p: number[], n: number): number {
+  const [k, c, x0] = p as [number, number, number];
+  let x = x0;
+  let v = 0;
+  for (let i = 0; i < n; i++) {
+    const a = -k * x - c * v;
+    v += a * dt;
+    x += v * dt;
+  }
+  return x * x;
+}
+
+describe('scan primitive: staging', () => {
+  it('makeIR of fori prints one scan equation with its body, whatever the trip count', () => {
+    const ir10 = fx.makeIR(rollout(10))(fx.zeros([3])).toString();
+    const ir1000 = fx.makeIR(rollout(1000))(fx.zeros([3])).toString();
+    expect(countEq(ir1000, 'scan')).toBe(1);
+    expect(ir1000).toMatch(/scan\[length=1000, consts=\d+, carry=3, body=/);
+    expect(ir1000.split('\n').length).toBe(ir10.split('\n').length);
+  });
+
+  it('makeIR of scan: one equation, per-step slices in the body', () => {
+    const ir = fx.makeIR((xs: fx.Tensor<[50, 3], 'float32'>) => fx.scan((c: V, x: V) => [fx.add(c, x), fx.sum(x)] as [V, S], fx.zeros([3]) as V, xs)[1])(fx.zeros([50, 3])).toString();
+    expect(countEq(ir, 'scan')).toBe(1);
+    expect(ir).toMatch(/c:f32\[3\] d:f32\[50\] = scan\[length=50/);
+  });
+
+  it('fori whose body reads the index as a JS number is unrolled as before', () => {
+    const f = (x: S) => fx.fori(0, 3, (i, c: S) => fx.mul(c, 1 + i), x);
+    const ir = fx.makeIR(f)(fx.scalar(1)).toString();
+    expect(countEq(ir, 'scan')).toBe(0);
+    expect(ir.split('\n').filter((l) => / = mul/.test(l)).length).toBe(3);
+  });
+});
+
+describeEachBackend('scan primitive', () => {
+  const p0 = [4, 0.3, 1.5];
+  it('jit: value of a 500-step fori equals the float64 rollout; traced once', async () => {
+    const f = fx.jit(rollout(500));
+    await expectClose(f(fx.tensor(p0) as V), rolloutJs(p0, 500), 1e-4);
+    await expectClose(f(fx.tensor([2, 0.1, -1]) as V), rolloutJs([2, 0.1, -1], 500), 1e-4);
+    expect(f.stats().traces).toBe(1);
+  });
+
+  it('jit(grad) through a staged fori matches central differences of the float64 rollout', async () => {
+    const n = 300;
+    const g = fx.jit(fx.grad(rollout(n)));
+    const h = 1e-6;
+    const fd = p0.map((_, j) => {
+      const up = p0.slice();
+      const dn = p0.slice();
+      up[j]! += h;
+      dn[j]! -= h;
+      return (rolloutJs(up, n) - rolloutJs(dn, n)) / (2 * h);
+    });
+    await expectClose(g(fx.tensor(p0) as V), fd, 2e-4);
+    expect(countEq(fx.makeIR(fx.grad(rollout(n)))(fx.zeros([3])).toString(), 'scan')).toBe(2);
+  });
+
+  it('jit(jvp) through a staged fori', async () => {
+    const f = rollout(200);
+    const jv = fx.jit((p: V, t: V) => fx.jvp(f, [p], [t])[1]);
+    const g = fx.grad(f)(fx.tensor(p0) as V);
+    const t = [0.3, -1, 2];
+    const want = (g.arraySync() as number[]).reduce((s, gi, i) => s + gi * t[i]!, 0);
+    await expectClose(jv(fx.tensor(p0) as V, fx.tensor(t) as V), want, 1e-4);
+  });
+
+  it('scan: cumulative products, values and gradients under jit', async () => {
+    const f = (xs: V) => fx.scan((c: S, x: S) => [fx.mul(c, x), fx.mul(c, x)] as [S, S], fx.scalar(1) as S, xs);
+    const xs = fx.tensor([2, 3, 4]) as V;
+    const [last, partial] = fx.jit(f)(xs);
+    await expectClose(last, 24);
+    await expectClose(partial, [2, 6, 24]);
+    await expectClose(fx.jit(fx.grad((v: V) => f(v)[0]))(xs), [12, 8, 6]);
+    await expectClose(fx.jit(fx.grad((v: V) => fx.sum(f(v)[1])))(xs), [1 + 3 + 12, 2 + 8, 6]);
+  });
+
+  it('checkGrads order 2 under jit: scan with a closed-over parameter', () => {
+    const f = (w: V, xs: fx.Tensor<[4, 3], 'float32'>) =>
+      fx.sum(fx.scan((c: V, x: V) => [fx.tanh(fx.add(fx.mul(c, w), x)), fx.sum(fx.mul(c, c))] as [V, S], fx.ones([3]) as V, xs)[1]) as S;
+    const w = fx.tensor([0.5, -0.3, 0.8]) as V;
+    const xs = fx.tensor([[0.1, 0.2, 0.3], [-0.2, 0.1, 0.0], [0.3, -0.1, 0.2], [0.0, 0.4, -0.3]]) as fx.Tensor<[4, 3], 'float32'>;
+    const report = fx.checkGrads(fx.jit(f) as never, [w, xs], { order: 2 });
+    expect(report.checks.length).toBeGreaterThan(3);
+    expect(report.worstRatio).toBeLessThanOrEqual(1);
+  });
+});
