@@ -6,7 +6,8 @@
  * plain `if` on values differentiates the executed path, and reverse mode
  * stores each iteration's residuals.
  *
- * When the carry or the sequences are abstract (traced by `jit`/`makeIR`),
+ * While a program is staged (inside `jit`/`makeIR`, or when the carry or
+ * the sequences are abstract),
  * the body is traced ONCE on abstract values into a sub-program and the loop
  * is one `scan` equation (`scanPrimitive.ts`): the program does not grow with
  * the trip count, and every transformation (jvp, reverse mode, vmap, nesting)
@@ -16,7 +17,7 @@
  */
 import { ShapeError, showShape } from '../core/errors.js';
 import { ConcretizationError } from '../core/errors.js';
-import { StagedTracer } from '../core/ir.js';
+import { StagedTracer, stagingProgram } from '../core/ir.js';
 import { flatten, treeKey, unflatten } from '../core/pytree.js';
 import { avalOf, showAval, type AbstractValue, type AnyTensor, type Tensor } from '../core/tensor.js';
 import { scalar } from '../core/creation.js';
@@ -90,7 +91,7 @@ export function fori<C>(lo: number, hi: number, body: (i: number, carry: C) => C
   if (!Number.isInteger(lo) || !Number.isInteger(hi)) throw new ShapeError('fori', `lo and hi must be integers, got ${lo} and ${hi}`);
   if (hi <= lo) return init;
   const [leaves, def] = flatten(init);
-  if (leaves.some(isAbstract)) {
+  if (stagingProgram() || leaves.some(isAbstract)) {
     const avals = leaves.map(avalOf);
     const closed = tryClose(
       ([i, ...carry]) => {
@@ -151,7 +152,7 @@ export function scan<C, Xs, Y>(fn: (carry: C, x: Unstacked<Xs>) => [C, Y], init:
   });
   if (n === undefined || n === 0) throw new ShapeError('scan', 'xs must have a non-empty leading axis');
   const [cLeaves, cDef] = flatten(init);
-  if (cLeaves.some(isAbstract) || xLeaves.some(isAbstract)) {
+  if (stagingProgram() || cLeaves.some(isAbstract) || xLeaves.some(isAbstract)) {
     const avals = cLeaves.map(avalOf);
     const nk = avals.length;
     let yDef: ReturnType<typeof flatten>[1] | undefined;

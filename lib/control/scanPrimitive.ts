@@ -130,27 +130,24 @@ function compiledBody(ir: IR): Run {
   return run;
 }
 
-/** Row `i` of a tfjs tensor along axis 0. */
-function rowTf(x: tf.Tensor, i: number): tf.Tensor {
-  return tf.tidy(() => tf.reshape(tf.slice(x, [i, ...x.shape.slice(1).map(() => 0)], [1, ...x.shape.slice(1)]), x.shape.slice(1)));
-}
-
 /** Runs the loop on tfjs tensors: the compiled body once per step, each step's carry freed after the next. */
 function runScan(inputs: readonly tf.Tensor[], p: ScanParams): tf.Tensor[] {
   const { numConsts: nc, numCarry: nk, length: n } = p;
   const run = compiledBody(p.body.ir);
   const close = openScope();
   const ys: tf.Tensor[][] = [];
+  let rows: tf.Tensor[][] = [];
   try {
     const consts = inputs.slice(0, nc).map((t) => new ConcreteTensor(tf.clone(t)));
     let carry: ConcreteTensor[] = inputs.slice(nc, nc + nk).map((t) => new ConcreteTensor(tf.clone(t)));
-    const xs = inputs.slice(nc + nk);
+    // Each sequence split into its rows once (one kernel call each), each row freed after its step.
+    rows = inputs.slice(nc + nk).map((t) => tf.unstack(t));
     for (let step = 0; step < n; step++) {
       const i = p.reverse ? n - 1 - step : step;
       const inner = openScope();
       let outs: ConcreteTensor[];
       try {
-        const x = xs.map((t) => new ConcreteTensor(rowTf(t, i)));
+        const x = rows.map((r) => new ConcreteTensor(r[i]!));
         outs = run(...consts, ...carry, ...x) as ConcreteTensor[];
         // Out of every scope: this loop frees them itself.
         outs.forEach((o) => o._retain());
@@ -166,6 +163,7 @@ function runScan(inputs: readonly tf.Tensor[], p: ScanParams): tf.Tensor[] {
     return [...carry.map((c) => c._tf), ...stacked];
   } finally {
     for (const step of ys) for (const t of step) t.dispose();
+    for (const r of rows) for (const t of r) t.dispose();
     close([]);
   }
 }

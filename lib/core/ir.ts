@@ -168,11 +168,23 @@ export class StagingTrace extends Trace {
  * Concrete values `f` closes over become constants of the IR.
  */
 export function stage(f: (inputs: Tensor[]) => Tensor[], inAvals: readonly AbstractValue[], owned = true): IR {
-  return withMainTrace(new StagingTrace(), (trace) => {
-    const inputs = inAvals.map((a) => trace.newInput(a));
-    const outputs = f(inputs);
-    return trace.finish(inputs, outputs, outputs.map((o) => ({ shape: o.shape, dtype: o.dtype })), owned);
-  });
+  stagingPrograms++;
+  try {
+    return withMainTrace(new StagingTrace(), (trace) => {
+      const inputs = inAvals.map((a) => trace.newInput(a));
+      const outputs = f(inputs);
+      return trace.finish(inputs, outputs, outputs.map((o) => ({ shape: o.shape, dtype: o.dtype })), owned);
+    });
+  } finally {
+    stagingPrograms--;
+  }
+}
+
+let stagingPrograms = 0;
+
+/** True while a program is being staged (jit, makeIR, a loop body): loops found there are staged too. */
+export function stagingProgram(): boolean {
+  return stagingPrograms > 0;
 }
 
 /** Runs an IR on actual inputs through `bind` (so the run can itself be traced or differentiated). */
