@@ -112,3 +112,25 @@ describeEachBackend('scan primitive', () => {
     expect(report.worstRatio).toBeLessThanOrEqual(1);
   });
 });
+
+describeEachBackend('whileLoop: reverse mode under jit', () => {
+  // Newton's method for √a, to |x² − a| < 1e-6: d√a/da = 1/(2√a).
+  const newton = (a: S) =>
+    fx.whileLoop(
+      (x: S) => fx.greater(fx.abs(fx.sub(fx.mul(x, x), a)), 1e-6),
+      (x: S) => fx.mul(fx.add(x, fx.div(a, x)), 0.5),
+      fx.scalar(1) as S,
+    );
+
+  it('jit(grad(newton)) returns 1/(2√a)', async () => {
+    const g = fx.jit(fx.grad(newton));
+    for (const a of [2, 9, 0.25]) await expectClose(g(fx.scalar(a) as S), 1 / (2 * Math.sqrt(a)), 1e-5);
+    await expectClose(fx.jit(newton)(fx.scalar(2) as S), Math.SQRT2, 1e-6);
+  });
+
+  it('a loop longer than maxIterations is an error under jit(grad)', () => {
+    const slow = (x: S) => fx.whileLoop((v: S) => fx.greater(v, 1), (v: S) => fx.mul(v, 0.5), x, { maxIterations: 3 });
+    expect(() => fx.jit(fx.grad(slow))(fx.scalar(100) as S)).toThrow(/whileLoop: the loop was still running after maxIterations = 3 steps/);
+    return expectClose(fx.jit(fx.grad(slow))(fx.scalar(6) as S), 1 / 8);
+  });
+});

@@ -48,6 +48,8 @@ export interface ScanParams {
   readonly length: number;
   /** Iterate from the last slice to the first (ys stay in slice order). */
   readonly reverse: boolean;
+  /** Set for `whileLoop`'s masked scan: carry 0 is its "still running" flag, an error if still set at the end. */
+  readonly whileLimit?: string;
 }
 
 /** A closed body: the staged IR with its captured values turned into leading inputs. */
@@ -70,8 +72,8 @@ export function closeOver(f: (xs: Tensor[]) => Tensor[], inAvals: readonly Abstr
 }
 
 /** Binds one scan equation (or evaluates it now on concrete inputs). */
-export function bindScan(closed: ClosedBody, consts: readonly Tensor[], carry: readonly Tensor[], xs: readonly Tensor[], length: number, reverse = false): Tensor[] {
-  const params: ScanParams = { body: closed.body, numConsts: closed.captured.length + consts.length, numCarry: carry.length, length, reverse };
+export function bindScan(closed: ClosedBody, consts: readonly Tensor[], carry: readonly Tensor[], xs: readonly Tensor[], length: number, reverse = false, whileLimit?: string): Tensor[] {
+  const params: ScanParams = { body: closed.body, numConsts: closed.captured.length + consts.length, numCarry: carry.length, length, reverse, ...(whileLimit ? { whileLimit } : {}) };
   try {
     return bind(scanPrimitive as Primitive, [...closed.captured, ...consts, ...carry, ...xs], params);
   } finally {
@@ -157,6 +159,11 @@ function runScan(inputs: readonly tf.Tensor[], p: ScanParams): tf.Tensor[] {
       carry.forEach((c) => c.dispose());
       carry = outs.slice(0, nk);
       ys[i] = outs.slice(nk).map((o) => o._tf);
+    }
+    if (p.whileLimit && nk > 0 && carry[0]!.dataSync().some((b) => b !== 0)) {
+      throw new TransformError(
+        `${p.whileLimit}: the loop was still running after maxIterations = ${n} steps (reverse mode under jit runs it as a scan of that many steps); pass a larger { maxIterations }`,
+      );
     }
     const ny = p.body.ir.outputs.length - nk;
     const stacked = Array.from({ length: ny }, (_, j) => tf.stack(ys.map((step) => step[j]!)));
@@ -270,7 +277,7 @@ function jointJvpScan(primals: readonly Tensor[], tangents: readonly MaybeZero[]
   const [pc, pk, px] = parts(primals, p);
   const [tc, tk, tx] = parts(tangents, p);
   const nn = (t: MaybeZero[]) => t.filter((v): v is Tensor => v !== null);
-  const outs = bindScan(closed, [...pc, ...nn(tc)], [...pk, ...nn(tk)], [...px, ...nn(tx)], p.length, p.reverse);
+  const outs = bindScan(closed, [...pc, ...nn(tc)], [...pk, ...nn(tk)], [...px, ...nn(tx)], p.length, p.reverse, p.whileLimit);
   const ndk = count(mk);
   const ny = ir.outputs.length - nk;
   const carryOut = outs.slice(0, nk);
@@ -352,7 +359,7 @@ function linearizedScan(primals: readonly Tensor[], tangents: readonly MaybeZero
     lin.outAvals,
   );
   const [pc, pk, px] = parts(primals, p);
-  const outs = bindScan(primal, pc, pk, px, p.length, p.reverse);
+  const outs = bindScan(primal, pc, pk, px, p.length, p.reverse, p.whileLimit);
   const ny = ir.outputs.length - nk;
   const stackedVals = outs.slice(nk + ny);
   if (stackedVals.length !== nStacked) throw new TransformError('scan: internal error (residual count)');
@@ -477,6 +484,6 @@ function scanBatch(args: readonly Tensor[], dims: readonly BatchDim[], p: ScanPa
     return isX ? moveAxis(x as AnyTensor, d, 1) : moveBatchToFront(x as AnyTensor, d);
   });
   const [mc, mk, mx] = parts(moved, p);
-  const outs = bindScan(closed, mc, mk, mx, p.length, p.reverse);
+  const outs = bindScan(closed, mc, mk, mx, p.length, p.reverse, p.whileLimit);
   return [outs, outB.map((b, i) => (b ? (i < nk ? 0 : 1) : null))];
 }

@@ -12,9 +12,12 @@ import { callAbstractEval, callImpl, flatCall, flatCallParams, flatDef, type Cal
 import { ShapeError, TransformError } from '../core/errors.js';
 import type { Primitive } from '../core/primitive.js';
 import { flatten, unflatten } from '../core/pytree.js';
-import { avalOf, showAval, type AbstractValue, type Tensor } from '../core/tensor.js';
-import { bind } from '../core/trace.js';
-import { zerosLike } from '../core/creation.js';
+import { avalOf, showAval, type AbstractValue, type AnyTensor, type Tensor } from '../core/tensor.js';
+import { Tracer, bind } from '../core/trace.js';
+import { scalar, zerosLike } from '../core/creation.js';
+import { where } from '../primitives/where.js';
+import { bindScan, closeOver } from './scanPrimitive.js';
+import { evalIR } from '../core/ir.js';
 import * as tf from '@tensorflow/tfjs-core';
 import { jvp } from '../transforms/forward.js';
 import { knownTruth } from './concrete.js';
@@ -22,6 +25,21 @@ import { knownTruth } from './concrete.js';
 interface WhileParams extends CallParams {
   readonly condFn: Fn;
   readonly bodyFn: Fn;
+  /** Reverse mode through the staged loop runs this many masked steps at most (see `WhileOptions`). */
+  readonly maxIterations: number;
+  /** Leading carries that are values cond/body close over (passed through unchanged; left out of messages). */
+  readonly numCaptured: number;
+}
+
+/** Options of `whileLoop`. @public */
+export interface WhileOptions {
+  /**
+   * Reverse mode through a loop staged by `jit` runs it as a scan of this many
+   * steps whose steps after the condition fails keep the carry (the adjoint
+   * then walks back over the executed steps); a loop still running after it
+   * throws. Default 1000. Eager loops and forward mode ignore it.
+   */
+  readonly maxIterations?: number;
 }
 
 /** Runs the loop on tensors (eager); `condFn`/`bodyFn` take and return flat carries. */
@@ -37,7 +55,8 @@ function checkCarry(params: WhileParams, inputs: readonly AbstractValue[]): void
   const body = callAbstractEval({ ...params, fn: params.bodyFn }, inputs, new Map());
   const same = body.length === inputs.length && body.every((a, i) => showAval(a) === showAval(inputs[i]!));
   if (!same) {
-    throw new ShapeError('whileLoop', `the body must return a carry of the same shapes: it takes (${inputs.map(showAval).join(', ')}) and returns (${body.map(showAval).join(', ')})`);
+    const show = (xs: readonly AbstractValue[]) => xs.slice(params.numCaptured).map(showAval).join(', ');
+    throw new ShapeError('whileLoop', `the body must return a carry of the same shapes: it takes (${show(inputs)}) and returns (${show(body)})`);
   }
   const pred = callAbstractEval({ ...params, fn: params.condFn }, inputs, new Map());
   if (pred.length !== 1 || pred[0]!.dtype !== 'bool' || pred[0]!.shape.length !== 0) {
@@ -65,8 +84,12 @@ export const whileLoopPrimitive: Primitive<WhileParams> = {
   },
   evalDirect: (inputs, params) => runLoop(params, inputs.slice()),
   jvp(primals, tangents, params) {
-    const out = bind(whileLoopPrimitive as Primitive, primals, params);
     const filled = tangents.map((t, i) => t ?? zerosLike(avalOf(primals[i]!)));
+    if (levelOf(filled) > levelOf(primals)) {
+      // Reverse mode (linearize stages the tangents): a masked scan, which has a transpose.
+      return jvp((...xs: Tensor[]) => maskedScan(params, xs), primals.slice(), filled) as unknown as [Tensor[], Tensor[]];
+    }
+    const out = bind(whileLoopPrimitive as Primitive, primals, params);
     const tangentOut = bind(whileTangentPrimitive as Primitive, [...primals, ...filled], params);
     return [out, tangentOut];
   },
@@ -89,6 +112,34 @@ const whileTangentPrimitive: Primitive<WhileParams> = {
     );
   },
 };
+
+/** The highest trace level among tensors (0 for concrete ones). */
+function levelOf(xs: readonly Tensor[]): number {
+  let level = 0;
+  for (const x of xs) if (x instanceof Tracer && x._trace.main.active) level = Math.max(level, x._trace.main.level);
+  return level;
+}
+
+/**
+ * The loop as a scan of `maxIterations` steps carrying an "active" flag:
+ * a step whose condition fails (or follows one that did) keeps the carry.
+ * The scan throws after its last step if the flag is still set.
+ */
+function maskedScan(params: WhileParams, carry: Tensor[]): Tensor[] {
+  const avals = carry.map(avalOf);
+  const cond = (xs: Tensor[]) => flatCall({ ...params, fn: params.condFn }, xs)[0] as AnyTensor;
+  const closed = closeOver(
+    ([active, ...c]) => {
+      const go = where(active as AnyTensor, cond(c), active as AnyTensor);
+      const next = flatCall({ ...params, fn: params.bodyFn }, c);
+      const kept = c.map((ci, j) => where(go, next[j] as AnyTensor, ci as AnyTensor));
+      return [where(go, cond(kept), go), ...kept];
+    },
+    [{ shape: [], dtype: 'bool' }, ...avals],
+  );
+  const outs = bindScan(closed, [], [scalar(true, 'bool'), ...carry], [], params.maxIterations, false, 'whileLoop');
+  return outs.slice(1);
+}
 
 function tangentLoop(params: WhileParams, inputs: Tensor[]): Tensor[] {
   const n = inputs.length / 2;
@@ -113,25 +164,42 @@ function tangentLoop(params: WhileParams, inputs: Tensor[]): Tensor[] {
  * ```
  * @public
  */
-export function whileLoop<C>(condFn: (carry: C) => Tensor<[], 'bool'>, bodyFn: (carry: C) => C, init: C): C {
+export function whileLoop<C>(condFn: (carry: C) => Tensor<[], 'bool'>, bodyFn: (carry: C) => C, init: C, options: WhileOptions = {}): C {
+  const maxIterations = options.maxIterations ?? 1000;
+  if (!Number.isInteger(maxIterations) || maxIterations < 1) throw new ShapeError('whileLoop', `maxIterations must be a positive integer, got ${maxIterations}`);
   let carry = init;
   for (;;) {
     const truth = knownTruth('whileLoop', condFn(carry));
     if (truth === false) return carry;
-    if (truth === undefined) return stagedLoop(condFn, bodyFn, carry);
+    if (truth === undefined) return stagedLoop(condFn, bodyFn, carry, maxIterations);
     carry = bodyFn(carry);
   }
 }
 
-function stagedLoop<C>(condFn: (carry: C) => Tensor<[], 'bool'>, bodyFn: (carry: C) => C, init: C): C {
+function stagedLoop<C>(condFn: (carry: C) => Tensor<[], 'bool'>, bodyFn: (carry: C) => C, init: C, maxIterations: number): C {
   const [leaves, def] = flatten(init);
   const rebuild = (xs: unknown[]) => unflatten<C>(def, xs);
+  // Trace cond and body once to find what they close over (values of jit's trace, say): those become
+  // leading carries that the body passes through unchanged, so every rule sees them as inputs.
+  const avals = leaves.map(avalOf);
+  const cond = closeOver((xs) => [condFn(rebuild(xs))], avals);
+  const body = closeOver((xs) => flatten(bodyFn(rebuild(xs)))[0], avals);
+  const nc = cond.captured.length;
+  const nb = body.captured.length;
+  const n = nc + nb;
   const params: WhileParams = {
     fn: (...xs: unknown[]) => xs,
-    condFn: (...xs: unknown[]) => condFn(rebuild(xs)),
-    bodyFn: (...xs: unknown[]) => bodyFn(rebuild(xs)),
-    inDef: flatDef(leaves.length),
+    condFn: (...xs: unknown[]) => evalIR(cond.body.ir, [...(xs.slice(0, nc) as Tensor[]), ...(xs.slice(n) as Tensor[])], zerosLike)[0],
+    bodyFn: (...xs: unknown[]) => [...xs.slice(0, n), ...evalIR(body.body.ir, [...(xs.slice(nc, n) as Tensor[]), ...(xs.slice(n) as Tensor[])], zerosLike)],
+    inDef: flatDef(n + leaves.length),
     outDef: {},
+    maxIterations,
+    numCaptured: n,
   };
-  return rebuild(bind(whileLoopPrimitive as Primitive, leaves, params));
+  try {
+    return rebuild(bind(whileLoopPrimitive as Primitive, [...cond.captured, ...body.captured, ...leaves], params).slice(n));
+  } finally {
+    cond.release();
+    body.release();
+  }
 }
