@@ -134,3 +134,65 @@ describeEachBackend('whileLoop: reverse mode under jit', () => {
     return expectClose(fx.jit(fx.grad(slow))(fx.scalar(6) as S), 1 / 8);
   });
 });
+
+describeEachBackend('scan primitive: vmap and nesting', () => {
+  type M = fx.Tensor<[4, 3], 'float32'>;
+  // Per-example: a recurrence over 4 steps with a closed-over weight.
+  const rnn = (w: V, xs: M) =>
+    fx.scan((h: V, x: V) => {
+      const next = fx.tanh(fx.add(fx.mul(h, w), x));
+      return [next, fx.sum(next)] as [V, S];
+    }, fx.zeros([3]) as V, xs);
+  const xsBatch = fx.tensor([
+    [[0.1, 0.2, 0.3], [-0.2, 0.1, 0.0], [0.3, -0.1, 0.2], [0.0, 0.4, -0.3]],
+    [[0.5, -0.2, 0.1], [0.2, 0.2, 0.2], [-0.3, 0.1, 0.4], [0.1, 0.0, -0.1]],
+  ]) as fx.Tensor<[2, 4, 3], 'float32'>;
+  const w = fx.tensor([0.5, -0.3, 0.8]) as V;
+
+  it('jit(vmap(scan)) equals the per-example loop; one scan equation', async () => {
+    const batched = fx.jit(fx.vmap((xs: M) => rnn(w, xs)));
+    const [h, ys] = batched(xsBatch as never) as unknown as [fx.Tensor, fx.Tensor];
+    for (let b = 0; b < 2; b++) {
+      const xb = fx.reshape(fx.slice(xsBatch, [b, 0, 0], [1, 4, 3]), [4, 3]) as M;
+      const [hb, yb] = rnn(w, xb);
+      await expectClose(fx.reshape(fx.slice(h, [b, 0], [1, 3]), [3]), hb.arraySync(), 1e-5);
+      await expectClose(fx.reshape(fx.slice(ys, [b, 0], [1, 4]), [4]), yb.arraySync(), 1e-5);
+    }
+    const ir = fx.makeIR(fx.vmap((xs: M) => rnn(w, xs)))(xsBatch as never).toString();
+    expect(countEq(ir, 'scan')).toBe(1);
+  });
+
+  it('vmap over the weight (a batched loop constant) and jit(grad) of a vmapped scan', async () => {
+    const ws = fx.tensor([[0.5, -0.3, 0.8], [0.1, 0.2, -0.4]]) as fx.Tensor<[2, 3], 'float32'>;
+    const xs = fx.reshape(fx.slice(xsBatch, [0, 0, 0], [1, 4, 3]), [4, 3]) as M;
+    const per = fx.jit(fx.vmap((wi: V) => fx.sum(rnn(wi, xs)[1])))(ws as never) as fx.Tensor;
+    const want = [0, 1].map((b) => fx.sum(rnn(fx.reshape(fx.slice(ws, [b, 0], [1, 3]), [3]) as V, xs)[1]).item());
+    await expectClose(per, want, 1e-5);
+    const total = (wv: fx.Tensor<[2, 3], 'float32'>) => fx.sum(fx.vmap((wi: V) => fx.sum(rnn(wi, xs)[1]))(wv as never) as fx.Tensor) as S;
+    const eager = (await fx.grad(total)(ws).array()) as number[][];
+    await expectClose(fx.jit(fx.grad(total))(ws), eager, 1e-4);
+  });
+
+  it('grad of grad through a staged scan (jit): d²/dw² matches the eager unrolled loop', async () => {
+    const f = (a: S) => {
+      const [c] = fx.scan((h: S, x: S) => [fx.sin(fx.add(fx.mul(h, a), x)), h] as [S, S], fx.scalar(0.3) as S, fx.tensor([0.1, 0.5, -0.2, 0.7, 0.4]));
+      return c;
+    };
+    const eager = fx.grad(fx.grad(f))(fx.scalar(0.8) as S).item();
+    await expectClose(fx.jit(fx.grad(fx.grad(f)))(fx.scalar(0.8) as S), eager, 1e-4);
+    expect(countEq(fx.makeIR(fx.grad(fx.grad(f)))(fx.scalar(0.8)).toString(), 'scan')).toBeGreaterThan(0);
+    fx.checkGrads(fx.jit(fx.grad(f)) as never, [fx.scalar(0.8)], { order: 2 });
+  });
+
+  it('scan inside scan under jit: values and gradient match the eager loops', async () => {
+    const f = (a: S) =>
+      fx.fori(0, 3, (_i, c: S) => fx.fori(0, 4, (_j, d: S) => fx.add(fx.mul(d, a), 0.1), c), fx.scalar(1) as S);
+    const ir = fx.makeIR(f)(fx.scalar(0.9)).toString();
+    // One outer scan whose body holds the inner one.
+    expect((ir.match(/= scan\[/g) ?? []).length).toBe(2);
+    expect(ir).toMatch(/scan\[length=3[^]*scan\[length=4/);
+    await expectClose(fx.jit(f)(fx.scalar(0.9) as S), f(fx.scalar(0.9) as S).item(), 1e-5);
+    await expectClose(fx.jit(fx.grad(f))(fx.scalar(0.9) as S), fx.grad(f)(fx.scalar(0.9) as S).item(), 1e-4);
+    fx.checkGrads(fx.jit(f) as never, [fx.scalar(0.9)], { order: 2 });
+  });
+});
