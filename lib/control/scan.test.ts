@@ -168,7 +168,7 @@ describeEachBackend('scan primitive: vmap and nesting', () => {
     const per = fx.jit(fx.vmap((wi: V) => fx.sum(rnn(wi, xs)[1])))(ws as never) as fx.Tensor;
     const want = [0, 1].map((b) => fx.sum(rnn(fx.reshape(fx.slice(ws, [b, 0], [1, 3]), [3]) as V, xs)[1]).item());
     await expectClose(per, want, 1e-5);
-    const total = (wv: fx.Tensor<[2, 3], 'float32'>) => fx.sum(fx.vmap((wi: V) => fx.sum(rnn(wi, xs)[1]))(wv as never) as fx.Tensor) as S;
+    const total = (wv: fx.Tensor<[2, 3], 'float32'>) => fx.sum(fx.vmap((wi: V) => fx.sum(rnn(wi, xs)[1]))(wv as never) as fx.Tensor<[2], 'float32'>) as S;
     const eager = (await fx.grad(total)(ws).array()) as number[][];
     await expectClose(fx.jit(fx.grad(total))(ws), eager, 1e-4);
   });

@@ -30,6 +30,10 @@ import { materialize, moveBatchToFront } from '../primitives/batching.js';
 import { transpose as transposeOp } from '../primitives/transpose.js';
 import { add } from '../primitives/add.js';
 import { jit } from '../compile/jit.js';
+import { optimize } from '../compile/optimize.js';
+import { hostBackend, lowerToHost, view, type HostProgram } from '../compile/host.js';
+import { KernelCompileError, allocate, sizeOf, type Buf } from '../compile/hostKernels.js';
+import { hasObservers } from '../core/hooks.js';
 
 /** A loop body: a closed IR. `toJSON` keeps the optimizer's parameter keys short (one identity per loop). */
 export class ScanBody {
@@ -132,8 +136,98 @@ function compiledBody(ir: IR): Run {
   return run;
 }
 
-/** Runs the loop on tfjs tensors: the compiled body once per step, each step's carry freed after the next. */
+const hostBodies = new WeakMap<IR, Map<string, HostProgram | null>>();
+
+/** The body lowered to host steps (cpu, wasm), or `null` when some equation has no host kernel. */
+function hostBody(ir: IR, backend: string): HostProgram | null {
+  let perBackend = hostBodies.get(ir);
+  if (!perBackend) hostBodies.set(ir, (perBackend = new Map()));
+  let host = perBackend.get(backend);
+  if (host === undefined) {
+    try {
+      host = lowerToHost(optimize(ir).ir) ?? null;
+    } catch (e) {
+      if (!(e instanceof KernelCompileError)) throw e;
+      host = null;
+    }
+    perBackend.set(backend, host);
+  }
+  return host;
+}
+
+/** A copy of a tfjs tensor's values in a JS typed array. */
+function copyTf(t: tf.Tensor): Buf {
+  const values = view(t);
+  const out = allocate(t.dtype as AbstractValue['dtype'], values.length);
+  out.set(values);
+  return out;
+}
+
+/**
+ * The loop entirely on typed arrays (cpu, wasm): the body's host steps run
+ * once per step over the carry buffers (two, swapped), the step's slice of
+ * each sequence (a view) and the loop constants; each `y` is written into its
+ * stacked result in place. Only the final carry and the stacked `ys` become
+ * tensors.
+ */
+function runScanHost(host: HostProgram, inputs: readonly tf.Tensor[], p: ScanParams): tf.Tensor[] {
+  const { numConsts: nc, numCarry: nk, length: n } = p;
+  const ir = p.body.ir;
+  const { env, steps, inputSlots, outputs } = host;
+  const consts = inputs.slice(0, nc).map(copyTf);
+  let carry = inputs.slice(nc, nc + nk).map(copyTf);
+  let spare = ir.outAvals.slice(0, nk).map((a) => allocate(a.dtype, sizeOf(a.shape)));
+  const xs = inputs.slice(nc + nk).map(copyTf);
+  const xSize = ir.inputs.slice(nc + nk).map((v) => sizeOf(v.aval.shape));
+  const yAvals = ir.outAvals.slice(nk);
+  const ys = yAvals.map((a) => allocate(a.dtype, n * sizeOf(a.shape)));
+  const ySize = yAvals.map((a) => sizeOf(a.shape));
+  try {
+    for (let step = 0; step < n; step++) {
+      const i = p.reverse ? n - 1 - step : step;
+      for (let j = 0; j < nc; j++) env[inputSlots[j]!] = consts[j]!;
+      for (let j = 0; j < nk; j++) env[inputSlots[nc + j]!] = carry[j]!;
+      for (let j = 0; j < xs.length; j++) env[inputSlots[nc + nk + j]!] = xs[j]!.subarray(i * xSize[j]!, (i + 1) * xSize[j]!);
+      for (const s of steps) s(env);
+      for (let j = 0; j < nk; j++) {
+        const slot = outputs[j]!.slot;
+        if (slot === null) spare[j]!.fill(0);
+        else spare[j]!.set(env[slot]!);
+      }
+      for (let j = 0; j < ys.length; j++) {
+        const slot = outputs[nk + j]!.slot;
+        if (slot !== null) ys[j]!.set(env[slot]!, i * ySize[j]!);
+      }
+      [carry, spare] = [spare, carry];
+    }
+  } finally {
+    inputSlots.forEach((s) => (env[s] = undefined as unknown as Buf));
+  }
+  if (p.whileLimit && nk > 0 && carry[0]!.some((b) => b !== 0)) throw whileLimitError(p);
+  return [
+    ...carry.map((c, j) => tf.tensor(c, ir.outAvals[j]!.shape as number[], ir.outAvals[j]!.dtype)),
+    ...ys.map((y, j) => tf.tensor(y, [n, ...yAvals[j]!.shape], yAvals[j]!.dtype)),
+  ];
+}
+
+function whileLimitError(p: ScanParams): TransformError {
+  return new TransformError(
+    `${p.whileLimit}: the loop was still running after maxIterations = ${p.length} steps (reverse mode under jit runs it as a scan of that many steps); pass a larger { maxIterations }`,
+  );
+}
+
+/** Runs the loop on tfjs tensors: on cpu/wasm as host code when the body allows, else the body compiled by jit once per step. */
 function runScan(inputs: readonly tf.Tensor[], p: ScanParams): tf.Tensor[] {
+  const backend = tf.getBackend();
+  if (hostBackend(backend) && !hasObservers()) {
+    const host = hostBody(p.body.ir, backend);
+    if (host) return runScanHost(host, inputs, p);
+  }
+  return runScanJit(inputs, p);
+}
+
+/** The loop on tfjs tensors: the compiled body once per step, each step's carry freed after the next. */
+function runScanJit(inputs: readonly tf.Tensor[], p: ScanParams): tf.Tensor[] {
   const { numConsts: nc, numCarry: nk, length: n } = p;
   const run = compiledBody(p.body.ir);
   const close = openScope();
@@ -160,11 +254,7 @@ function runScan(inputs: readonly tf.Tensor[], p: ScanParams): tf.Tensor[] {
       carry = outs.slice(0, nk);
       ys[i] = outs.slice(nk).map((o) => o._tf);
     }
-    if (p.whileLimit && nk > 0 && carry[0]!.dataSync().some((b) => b !== 0)) {
-      throw new TransformError(
-        `${p.whileLimit}: the loop was still running after maxIterations = ${n} steps (reverse mode under jit runs it as a scan of that many steps); pass a larger { maxIterations }`,
-      );
-    }
+    if (p.whileLimit && nk > 0 && carry[0]!.dataSync().some((b) => b !== 0)) throw whileLimitError(p);
     const ny = p.body.ir.outputs.length - nk;
     const stacked = Array.from({ length: ny }, (_, j) => tf.stack(ys.map((step) => step[j]!)));
     return [...carry.map((c) => c._tf), ...stacked];
