@@ -196,3 +196,30 @@ describeEachBackend('scan primitive: vmap and nesting', () => {
     fx.checkGrads(fx.jit(f) as never, [fx.scalar(0.9)], { order: 2 });
   });
 });
+
+describeEachBackend('scan primitive: memory', () => {
+  it('repeated jit(grad) and jit(jvp) calls through staged loops hold no tensors between calls', () => {
+    const p = fx.tensor([4, 0.3, 1.5]) as V;
+    const g = fx.jit(fx.grad(rollout(50)));
+    const jv = fx.jit((q: V, t: V) => fx.jvp(rollout(50), [q], [t])[1]);
+    // Also the loop through the interpreters: grad of a jitted function on concrete values.
+    const h = fx.grad(fx.jit(rollout(50)));
+    const run = () => {
+      g(p).dispose();
+      jv(p, p).dispose();
+      h(p).dispose();
+    };
+    run();
+    const before = fx.memory().tensors;
+    for (let i = 0; i < 3; i++) run();
+    expect(fx.memory().tensors).toBe(before);
+  });
+
+  it('an error inside a staged body leaves no tensors behind', () => {
+    const bad = fx.jit((x: V) => fx.fori(0, 5, (_i, c: V) => fx.matmul(c as never, c as never) as never, x));
+    const x = fx.ones([3]) as V;
+    const before = fx.memory().tensors;
+    expect(() => bad(x)).toThrow(/matmul/);
+    expect(fx.memory().tensors).toBe(before);
+  });
+});
