@@ -17,13 +17,14 @@
  */
 import { ShapeError, showShape } from '../core/errors.js';
 import { ConcretizationError } from '../core/errors.js';
-import { StagedTracer, stagingProgram } from '../core/ir.js';
+import { StagedTracer, evalIR, stagingProgram } from '../core/ir.js';
 import { flatten, treeKey, unflatten } from '../core/pytree.js';
 import { avalOf, showAval, type AbstractValue, type AnyTensor, type Tensor } from '../core/tensor.js';
-import { scalar } from '../core/creation.js';
+import { scalar, zerosLike } from '../core/creation.js';
 import { JvpTracer } from '../transforms/jvp.js';
 import { BatchTracer } from '../transforms/vmap.js';
 import { add } from '../primitives/add.js';
+import { checkpoint } from '../transforms/checkpoint.js';
 import { bindScan, closeOver, type ClosedBody } from './scanPrimitive.js';
 import type { Dtype } from '../../typelevel/index.js';
 import type { Stacked } from '../transforms/vmap.js';
@@ -130,6 +131,57 @@ export type Unstacked<T> =
 /** The leading dim of the first tensor in a pytree of sequences. */
 type LeadingDim<T> = T extends Tensor<[infer N extends number, ...number[]], Dtype> ? N : T extends readonly [infer H, ...unknown[]] ? LeadingDim<H> : number;
 
+/** Options of `scan`. @public */
+export interface ScanOptions {
+  /**
+   * What reverse mode (eager or staged) stores: `'all'` (default) each
+   * step's residuals; `{ every: k }` only the carry at every k-th step (k
+   * must divide the length), recomputing each segment of k steps during the
+   * backward pass (about n/k carries plus one segment's residuals, for one
+   * more forward pass).
+   */
+  readonly checkpoint?: 'all' | { readonly every: number };
+}
+
+/**
+ * A scan of n steps as a scan of n/k checkpointed segments, each a scan of k
+ * steps. The segment is traced once and closed over what it captures, so the
+ * checkpoint's function refers to no traced value when it is rerun.
+ */
+function segmentedScan<C, Xs, Y>(fn: (carry: C, x: Unstacked<Xs>) => [C, Y], init: C, xLeaves: Tensor[], xDef: ReturnType<typeof flatten>[1], n: number, every: number): [C, unknown] {
+  const segments = n / every;
+  const [cLeaves, cDef] = flatten(init);
+  const nk = cLeaves.length;
+  let yDef: ReturnType<typeof flatten>[1] | undefined;
+  const closed = tryClose(
+    (inputs) => {
+      const [c, ys] = scan(fn, unflatten<C>(cDef, inputs.slice(0, nk)), unflatten<Xs>(xDef, inputs.slice(nk)));
+      const [yLeaves, def] = flatten(ys);
+      yDef = def;
+      return [...sameCarry(cDef, cLeaves.map(avalOf), c), ...yLeaves];
+    },
+    [...cLeaves.map(avalOf), ...xLeaves.map((x) => ({ shape: [every, ...x.shape.slice(1)], dtype: x.dtype }))],
+  );
+  if (!closed) return scan(fn, init, unflatten<Xs>(xDef, xLeaves));
+  const ir = closed.body.ir;
+  const captured = closed.captured;
+  try {
+    const segment = checkpoint((...flat: Tensor[]) => evalIR(ir, flat, zerosLike));
+    const segXs = xLeaves.map((x) => reshape(x as AnyTensor, [segments, every, ...x.shape.slice(1)]));
+    const [carry, ys] = scan(
+      (c: Tensor[], xs: Tensor[]) => {
+        const outs = segment(...captured, ...c, ...xs);
+        return [outs.slice(0, nk), outs.slice(nk)] as [Tensor[], Tensor[]];
+      },
+      cLeaves,
+      segXs,
+    );
+    return [unflatten<C>(cDef, carry), unflatten(yDef!, (ys as Tensor[]).map((y) => reshape(y as AnyTensor, [n, ...y.shape.slice(2)])))];
+  } finally {
+    closed.release();
+  }
+}
+
 /**
  * Scans `fn` over the leading axis of `xs` (a pytree), threading a carry:
  * returns `[finalCarry, ys]` with the per-step outputs stacked along a new
@@ -141,8 +193,17 @@ type LeadingDim<T> = T extends Tensor<[infer N extends number, ...number[]], Dty
  * ```
  * @public
  */
-export function scan<C, Xs, Y>(fn: (carry: C, x: Unstacked<Xs>) => [C, Y], init: C, xs: Xs): [C, Stacked<Y, LeadingDim<Xs>>] {
+export function scan<C, Xs, Y>(fn: (carry: C, x: Unstacked<Xs>) => [C, Y], init: C, xs: Xs, options: ScanOptions = {}): [C, Stacked<Y, LeadingDim<Xs>>] {
   const [xLeaves, xDef] = flatten(xs);
+  const policy = options.checkpoint ?? 'all';
+  if (policy !== 'all') {
+    const every = policy.every;
+    const n = xLeaves[0]?.shape[0] ?? 0;
+    if (!Number.isInteger(every) || every < 1 || n % every !== 0) {
+      throw new ShapeError('scan', `checkpoint.every must be a positive integer dividing the sequence length ${n}, got ${every}`);
+    }
+    if (every > 1 && every < n) return segmentedScan(fn, init, xLeaves, xDef, n, every) as [C, Stacked<Y, LeadingDim<Xs>>];
+  }
   if (xLeaves.length === 0) throw new ShapeError('scan', 'xs must contain at least one tensor');
   const n = xLeaves[0]!.shape[0];
   xLeaves.forEach((x, i) => {
