@@ -1,7 +1,7 @@
 /**
  * Damped spring rollout of 100 particles through `fx.fori`: first-call time
  * (trace + compile + run) and RSS growth of `jit(grad(sim))`, and the second
- * call (best of five). `node --expose-gc --import tsx bench/loopsRollout.mts <steps> [cpu|wasm]`.
+ * call (best of thirty). `node --expose-gc --import tsx bench/loopsRollout.mts <steps> [cpu|wasm]`.
  */
 import * as fx from '../lib/index.js';
 type V = fx.Tensor<[100], 'float32'>;
@@ -26,9 +26,9 @@ const out = g(k);
 out.dataSync();
 const first = performance.now() - t0;
 const rss1 = process.memoryUsage().rss;
-// Steady state: the best of five further calls.
+// Steady state: the best of thirty further calls.
 let second = Infinity;
-for (let r = 0; r < 5; r++) {
+for (let r = 0; r < 30; r++) {
   const t1 = performance.now();
   g(k).dataSync();
   second = Math.min(second, performance.now() - t1);
