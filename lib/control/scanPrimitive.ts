@@ -185,6 +185,8 @@ function runScanHost(host: HostProgram, inputs: readonly tf.Tensor[], p: ScanPar
   try {
     for (let step = 0; step < n; step++) {
       const i = p.reverse ? n - 1 - step : step;
+      // whileLoop's masked scan (forward, no sequences) once its loop has stopped: one more step, then its ys repeat.
+      const stopped = p.whileLimit !== undefined && !p.reverse && xs.length === 0 && carry[0]!.every((b) => b === 0);
       for (let j = 0; j < nc; j++) env[inputSlots[j]!] = consts[j]!;
       for (let j = 0; j < nk; j++) env[inputSlots[nc + j]!] = carry[j]!;
       for (let j = 0; j < xs.length; j++) env[inputSlots[nc + nk + j]!] = xs[j]!.subarray(i * xSize[j]!, (i + 1) * xSize[j]!);
@@ -199,6 +201,14 @@ function runScanHost(host: HostProgram, inputs: readonly tf.Tensor[], p: ScanPar
         if (slot !== null) ys[j]!.set(env[slot]!, i * ySize[j]!);
       }
       [carry, spare] = [spare, carry];
+      if (stopped) {
+        // Every later step has the same inputs (no sequences, an unchanged carry): copy this step's ys.
+        for (let j = 0; j < ys.length; j++) {
+          const row = ys[j]!.subarray(i * ySize[j]!, (i + 1) * ySize[j]!);
+          for (let r = i + 1; r < n; r++) ys[j]!.set(row, r * ySize[j]!);
+        }
+        break;
+      }
     }
   } finally {
     inputSlots.forEach((s) => (env[s] = undefined as unknown as Buf));
