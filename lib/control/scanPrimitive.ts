@@ -220,6 +220,17 @@ function runScanHost(host: HostProgram, inputs: readonly tf.Tensor[], p: ScanPar
   ];
 }
 
+/** Whether a masked scan's flag is still set; `false` where it cannot be read synchronously (webgpu in Node). */
+function stillRunning(flag: tf.Tensor): boolean {
+  let values: ArrayLike<number>;
+  try {
+    values = flag.dataSync() as ArrayLike<number>;
+  } catch {
+    return false;
+  }
+  return Array.prototype.some.call(values, (b: number) => b !== 0);
+}
+
 function whileLimitError(p: ScanParams): TransformError {
   return new TransformError(
     `${p.whileLimit}: the loop was still running after maxIterations = ${p.length} steps (reverse mode under jit runs it as a scan of that many steps); pass a larger { maxIterations }`,
@@ -264,7 +275,7 @@ function runScanJit(inputs: readonly tf.Tensor[], p: ScanParams): tf.Tensor[] {
       carry = outs.slice(0, nk);
       ys[i] = outs.slice(nk).map((o) => o._tf);
     }
-    if (p.whileLimit && nk > 0 && carry[0]!.dataSync().some((b) => b !== 0)) throw whileLimitError(p);
+    if (p.whileLimit && nk > 0 && stillRunning(carry[0]!._tf)) throw whileLimitError(p);
     const ny = p.body.ir.outputs.length - nk;
     const stacked = Array.from({ length: ny }, (_, j) => tf.stack(ys.map((step) => step[j]!)));
     return [...carry.map((c) => c._tf), ...stacked];
