@@ -51,6 +51,20 @@ describe('scan primitive: staging', () => {
     expect(ir).toMatch(/c:f32\[3\] d:f32\[50\] = scan\[length=50/);
   });
 
+  it('a loop with a concrete init closing over a traced value is staged too', () => {
+    const f = (k: V) => fx.fori(0, 200, (_i, x: V) => fx.sub(x, fx.mul(fx.mul(k, x), 0.01)), fx.ones([3]) as V);
+    const ir = fx.makeIR(fx.grad((k: V) => fx.sum(f(k))))(fx.ones([3])).toString();
+    expect(countEq(ir, 'scan')).toBe(2);
+    expect(ir.split('\n').length).toBeLessThan(40);
+  });
+
+  it('eager loops stay JavaScript loops: the index is a JS number', () => {
+    const seen: string[] = [];
+    fx.fori(0, 2, (i, c: S) => (seen.push(typeof i), c), fx.scalar(1) as S);
+    fx.grad((x: S) => fx.fori(0, 2, (i, c: S) => (seen.push(typeof i), fx.mul(c, x)), x))(fx.scalar(2) as S);
+    expect(seen).toEqual(['number', 'number', 'number', 'number']);
+  });
+
   it('fori whose body reads the index as a JS number is unrolled as before', () => {
     const f = (x: S) => fx.fori(0, 3, (i, c: S) => fx.mul(c, 1 + i), x);
     const ir = fx.makeIR(f)(fx.scalar(1)).toString();
