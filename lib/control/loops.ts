@@ -185,11 +185,14 @@ function segmentedScan<C, Xs, Y>(fn: (carry: C, x: Unstacked<Xs>) => [C, Y], ini
 /**
  * Scans `fn` over the leading axis of `xs` (a pytree), threading a carry:
  * returns `[finalCarry, ys]` with the per-step outputs stacked along a new
- * leading axis.
+ * leading axis. Inside `jit`/`makeIR` the body is traced once and the loop is
+ * one `scan` equation; `options.checkpoint` chooses what reverse mode stores.
  * @example
  * ```ts
  * // cumulative sum
  * const [total, partial] = fx.scan((c, x) => [fx.add(c, x), fx.add(c, x)], fx.scalar(0), fx.tensor([1, 2, 3]));
+ * // a long rollout whose reverse mode keeps every 10th carry
+ * const [end] = fx.scan((c, x) => [fx.add(fx.mul(c, 0.9), x), c], fx.scalar(0), fx.zeros([1000]), { checkpoint: { every: 10 } });
  * ```
  * @public
  */
