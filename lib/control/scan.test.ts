@@ -97,6 +97,10 @@ describeEachBackend('scan primitive', () => {
     expect(countEq(fx.makeIR(fx.grad(rollout(n)))(fx.zeros([3])).toString(), 'scan')).toBe(2);
   });
 
+  it('checkGrads order 2 of a jitted 20-step fori rollout', () => {
+    fx.checkGrads(fx.jit(rollout(20)) as never, [fx.tensor(p0)], { order: 2 });
+  });
+
   it('jit(jvp) through a staged fori', async () => {
     const f = rollout(200);
     const jv = fx.jit((p: V, t: V) => fx.jvp(f, [p], [t])[1]);
@@ -140,6 +144,12 @@ describeEachBackend('whileLoop: reverse mode under jit', () => {
     const g = fx.jit(fx.grad(newton));
     for (const a of [2, 9, 0.25]) await expectClose(g(fx.scalar(a) as S), 1 / (2 * Math.sqrt(a)), 1e-5);
     await expectClose(fx.jit(newton)(fx.scalar(2) as S), Math.SQRT2, 1e-6);
+  });
+
+  it('second derivative under jit: d²√a/da² = −1/(4 a^{3/2}); checkGrads order 2 of jit(newton)', async () => {
+    const h = fx.jit(fx.grad(fx.grad(newton)));
+    await expectClose(h(fx.scalar(4) as S), -1 / (4 * 8), 1e-4);
+    fx.checkGrads(fx.jit(newton) as never, [fx.scalar(3)], { order: 2, modes: ['rev'] });
   });
 
   it('a loop longer than maxIterations is an error under jit(grad)', () => {

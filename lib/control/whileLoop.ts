@@ -105,6 +105,12 @@ const whileTangentPrimitive: Primitive<WhileParams> = {
   abstractEval: (inputs) => inputs.slice(inputs.length / 2),
   impl: (inputs, params) => callImpl(flatCallParams(inputs.length, (...xs: unknown[]) => tangentLoop(params, xs as Tensor[])), inputs),
   evalDirect: (inputs, params) => tangentLoop(params, inputs.slice()),
+  jvp(primals, tangents, params) {
+    // Higher order: the (primal, tangent) loop is itself a while loop; differentiate that one and keep its tangent half.
+    const n = primals.length / 2;
+    const [outs, touts] = whileLoopPrimitive.jvp!(primals, tangents, pairedParams(params, n));
+    return [outs.slice(n), touts.slice(n)];
+  },
   transpose() {
     throw new TransformError(
       'reverse-mode differentiation of a whileLoop inside jit is not supported: the trip count is unknown when the loop is staged. ' +
@@ -112,6 +118,23 @@ const whileTangentPrimitive: Primitive<WhileParams> = {
     );
   },
 };
+
+/** A while loop over (primal, tangent) carries: cond on the primals, the body's JVP as body. */
+function pairedParams(params: WhileParams, n: number): WhileParams {
+  const body = (...ys: Tensor[]) => flatCall({ ...params, fn: params.bodyFn }, ys);
+  return {
+    ...params,
+    fn: (...xs: unknown[]) => xs,
+    condFn: (...xs: unknown[]) => flatCall({ ...params, fn: params.condFn }, xs.slice(0, n) as Tensor[])[0],
+    bodyFn: (...xs: unknown[]) => {
+      const [p, t] = jvp(body, xs.slice(0, n) as Tensor[], xs.slice(n) as Tensor[]) as unknown as [Tensor[], Tensor[]];
+      return [...p, ...t];
+    },
+    inDef: flatDef(2 * n),
+    outDef: {},
+    numCaptured: 0,
+  };
+}
 
 /** The highest trace level among tensors (0 for concrete ones). */
 function levelOf(xs: readonly Tensor[]): number {
