@@ -3,10 +3,11 @@
  * `jvp`, …) the loop runs in JavaScript and every executed iteration is
  * differentiated: reverse mode **stores** each iteration's residuals (memory
  * grows with the trip count; wrap the body in `checkpoint` to recompute
- * instead). Inside `jit` the loop is staged as one equation and compiled;
- * forward mode works there too, while reverse mode through a staged loop
- * (unknown trip count) is refused with a message pointing to `fori`/`scan`
- * or to differentiating outside `jit`.
+ * instead). Inside `jit` the loop is staged as one equation and compiled
+ * (what cond/body close over becomes extra carries); forward mode pushes
+ * tangents through the same loop, and reverse mode runs it as a scan of
+ * `maxIterations` masked steps (`scanPrimitive.ts`), whose adjoint walks back
+ * over the executed steps; a loop still running after them throws.
  */
 import { callAbstractEval, callImpl, flatCall, flatCallParams, flatDef, type CallParams, type Fn } from '../core/call.js';
 import { ShapeError, TransformError } from '../core/errors.js';
@@ -112,10 +113,8 @@ const whileTangentPrimitive: Primitive<WhileParams> = {
     return [outs.slice(n), touts.slice(n)];
   },
   transpose() {
-    throw new TransformError(
-      'reverse-mode differentiation of a whileLoop inside jit is not supported: the trip count is unknown when the loop is staged. ' +
-        'Use fx.fori or fx.scan (a fixed trip count), or differentiate outside jit, where the executed iterations are recorded.',
-    );
+    // Reverse mode takes the masked-scan path in whileLoop's jvp rule; this tangent loop is never linearized.
+    throw new TransformError('whileLoop: internal error, the forward-mode tangent loop was transposed');
   },
 };
 
@@ -179,7 +178,9 @@ function tangentLoop(params: WhileParams, inputs: Tensor[]): Tensor[] {
 }
 
 /**
- * Runs `bodyFn` while `condFn` holds, threading a carry pytree.
+ * Runs `bodyFn` while `condFn` holds, threading a carry pytree. Under
+ * `jit`, reverse mode runs at most `options.maxIterations` steps (default
+ * 1000; more is an error).
  * @example
  * ```ts
  * // halve until below 1
