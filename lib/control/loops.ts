@@ -1,12 +1,31 @@
 /**
- * Loops with a trip count known in JavaScript: `fori` and `scan`. They run
- * (and, under `jit`, are traced) iteration by iteration, so every
- * transformation sees the unrolled computation: forward and reverse mode work
- * everywhere, and reverse mode stores each iteration's residuals.
+ * Loops with a trip count known in JavaScript: `fori` and `scan`.
+ *
+ * On concrete values (eager code, including inside `grad`/`jvp`/`vmap`) they
+ * run iteration by iteration in JavaScript: `fori`'s body gets a JS number,
+ * plain `if` on values differentiates the executed path, and reverse mode
+ * stores each iteration's residuals.
+ *
+ * While a program is staged (inside `jit`/`makeIR`, or when the carry or
+ * the sequences are abstract),
+ * the body is traced ONCE on abstract values into a sub-program and the loop
+ * is one `scan` equation (`scanPrimitive.ts`): the program does not grow with
+ * the trip count, and every transformation (jvp, reverse mode, vmap, nesting)
+ * has a rule for it. There `fori`'s index is a traced int32 scalar; a body
+ * that needs it (or anything else) as a JS value — `i * dt`, `arr[i]`,
+ * `if (i === 0)` — or whose carry changes shape is unrolled as before.
  */
 import { ShapeError, showShape } from '../core/errors.js';
-import { flatten, unflatten } from '../core/pytree.js';
-import type { AnyTensor, Tensor } from '../core/tensor.js';
+import { ConcretizationError } from '../core/errors.js';
+import { StagedTracer, evalIR, stagingProgram } from '../core/ir.js';
+import { flatten, treeKey, unflatten } from '../core/pytree.js';
+import { avalOf, showAval, type AbstractValue, type AnyTensor, type Tensor } from '../core/tensor.js';
+import { scalar, zerosLike } from '../core/creation.js';
+import { JvpTracer } from '../transforms/jvp.js';
+import { BatchTracer } from '../transforms/vmap.js';
+import { add } from '../primitives/add.js';
+import { checkpoint } from '../transforms/checkpoint.js';
+import { bindScan, closeOver, type ClosedBody } from './scanPrimitive.js';
 import type { Dtype } from '../../typelevel/index.js';
 import type { Stacked } from '../transforms/vmap.js';
 import { reshape } from '../primitives/reshape.js';
@@ -16,8 +35,56 @@ import { unaliased } from '../core/alias.js';
 import { scoped } from '../core/memory.js';
 import { RollingScope } from '../solvers/common.js';
 
+/** True when `x` is abstract: traced by a staging transformation (jit/makeIR), below any jvp/vmap wrapping. */
+function isAbstract(x: Tensor): boolean {
+  for (;;) {
+    if (x instanceof StagedTracer) return x._trace.main.active;
+    if (x instanceof JvpTracer) x = x.primal;
+    else if (x instanceof BatchTracer) x = x.value;
+    else return false;
+  }
+}
+
 /**
- * `for (i = lo; i < hi; i++) carry = body(i, carry)`; `i` is a JS number.
+ * Traces a loop body once; `undefined` when it cannot be staged (it needs a
+ * concrete value, or its carry changes structure or shape), so the caller
+ * unrolls it as before.
+ */
+function tryClose(body: (xs: Tensor[]) => Tensor[], avals: readonly AbstractValue[]): ClosedBody | undefined {
+  try {
+    return closeOver(body, avals);
+  } catch (e) {
+    if (e instanceof ConcretizationError || e instanceof NotLoopable) return undefined;
+    throw e;
+  }
+}
+
+/** The staged body's carry does not match the loop's: unroll instead. */
+class NotLoopable extends Error {}
+
+/** Checks a body's returned carry against the one it was given (structure, shapes and dtypes). */
+function sameCarry(def: ReturnType<typeof flatten>[1], avals: readonly AbstractValue[], next: unknown): Tensor[] {
+  const [leaves, nextDef] = flatten(next);
+  if (treeKey(nextDef) !== treeKey(def) || leaves.length !== avals.length || leaves.some((l, i) => showAval(avalOf(l)) !== showAval(avals[i]!))) {
+    throw new NotLoopable();
+  }
+  return leaves;
+}
+
+/** Makes a traced loop index throw `ConcretizationError` when used as a JS number or key. */
+function poisonIndex(i: Tensor): void {
+  Object.defineProperty(i, Symbol.toPrimitive, {
+    value: () => {
+      throw new ConcretizationError('using the fori index as a JS number');
+    },
+  });
+}
+
+/**
+ * `for (i = lo; i < hi; i++) carry = body(i, carry)`. In eager code `i` is a
+ * JS number; when the carry is traced by `jit`/`makeIR`, the body is traced
+ * once and `i` is a traced int32 scalar (use it through fx ops; a body that
+ * reads it as a JS number is unrolled instead, see docs/language-boundary.md).
  * @example
  * ```ts
  * fx.fori(0, 3, (i, x) => fx.add(x, i), fx.scalar(0)); // 3
@@ -25,20 +92,34 @@ import { RollingScope } from '../solvers/common.js';
  * @public
  */
 export function fori<C>(lo: number, hi: number, body: (i: number, carry: C) => C, init: C): C {
+  if (!Number.isInteger(lo) || !Number.isInteger(hi)) throw new ShapeError('fori', `lo and hi must be integers, got ${lo} and ${hi}`);
+  if (hi <= lo) return unaliased(init, init);
+  const [leaves, def] = flatten(init);
+  if (stagingProgram() || leaves.some(isAbstract)) {
+    const avals = leaves.map(avalOf);
+    const closed = tryClose(
+      ([i, ...carry]) => {
+        poisonIndex(i!);
+        const next = sameCarry(def, avals, body(i as unknown as number, unflatten<C>(def, carry)));
+        return [add(i as Tensor<[], 'int32'>, 1), ...next];
+      },
+      [{ shape: [], dtype: 'int32' }, ...avals],
+    );
+    if (closed) return unflatten<C>(def, bindScan(closed, [], [scalar(lo, 'int32'), ...leaves], [], hi - lo).slice(1));
+  }
+  // Eager: each step's intermediates (and the carry it replaced) are freed once the next carry exists.
   // Zero steps (or a body that returns its carry) give fresh handles: results never alias inputs.
   return unaliased(
     scoped(() => {
-    if (!Number.isInteger(lo) || !Number.isInteger(hi)) throw new ShapeError('fori', `lo and hi must be integers, got ${lo} and ${hi}`);
-    // Each step's intermediates (and the carry it replaced) are freed once the next carry exists.
-    const roll = new RollingScope();
-    let carry = init;
-    try {
-      for (let i = lo; i < hi; i++) carry = roll.step(() => body(i, carry));
-    } catch (e) {
-      roll.abort();
-      throw e;
-    }
-    return roll.finish(carry);
+      const roll = new RollingScope();
+      let carry = init;
+      try {
+        for (let i = lo; i < hi; i++) carry = roll.step(() => body(i, carry));
+      } catch (e) {
+        roll.abort();
+        throw e;
+      }
+      return roll.finish(carry);
     }),
     init,
   );
@@ -66,28 +147,112 @@ export type Unstacked<T> =
 /** The leading dim of the first tensor in a pytree of sequences. */
 type LeadingDim<T> = T extends Tensor<[infer N extends number, ...number[]], Dtype> ? N : T extends readonly [infer H, ...unknown[]] ? LeadingDim<H> : number;
 
+/** Options of `scan`. @public */
+export interface ScanOptions {
+  /**
+   * What reverse mode (eager or staged) stores: `'all'` (default) each
+   * step's residuals; `{ every: k }` only the carry at every k-th step (k
+   * must divide the length), recomputing each segment of k steps during the
+   * backward pass (about n/k carries plus one segment's residuals, for one
+   * more forward pass).
+   */
+  readonly checkpoint?: 'all' | { readonly every: number };
+}
+
+/**
+ * A scan of n steps as a scan of n/k checkpointed segments, each a scan of k
+ * steps. The segment is traced once and closed over what it captures, so the
+ * checkpoint's function refers to no traced value when it is rerun.
+ */
+function segmentedScan<C, Xs, Y>(fn: (carry: C, x: Unstacked<Xs>) => [C, Y], init: C, xLeaves: Tensor[], xDef: ReturnType<typeof flatten>[1], n: number, every: number): [C, unknown] {
+  const segments = n / every;
+  const [cLeaves, cDef] = flatten(init);
+  const nk = cLeaves.length;
+  let yDef: ReturnType<typeof flatten>[1] | undefined;
+  const closed = tryClose(
+    (inputs) => {
+      const [c, ys] = scan(fn, unflatten<C>(cDef, inputs.slice(0, nk)), unflatten<Xs>(xDef, inputs.slice(nk)));
+      const [yLeaves, def] = flatten(ys);
+      yDef = def;
+      return [...sameCarry(cDef, cLeaves.map(avalOf), c), ...yLeaves];
+    },
+    [...cLeaves.map(avalOf), ...xLeaves.map((x) => ({ shape: [every, ...x.shape.slice(1)], dtype: x.dtype }))],
+  );
+  if (!closed) return scan(fn, init, unflatten<Xs>(xDef, xLeaves));
+  const ir = closed.body.ir;
+  const captured = closed.captured;
+  try {
+    const segment = checkpoint((...flat: Tensor[]) => evalIR(ir, flat, zerosLike));
+    const segXs = xLeaves.map((x) => reshape(x as AnyTensor, [segments, every, ...x.shape.slice(1)]));
+    const [carry, ys] = scan(
+      (c: Tensor[], xs: Tensor[]) => {
+        const outs = segment(...captured, ...c, ...xs);
+        return [outs.slice(0, nk), outs.slice(nk)] as [Tensor[], Tensor[]];
+      },
+      cLeaves,
+      segXs,
+    );
+    return [unflatten<C>(cDef, carry), unflatten(yDef!, (ys as Tensor[]).map((y) => reshape(y as AnyTensor, [n, ...y.shape.slice(2)])))];
+  } finally {
+    closed.release();
+  }
+}
+
 /**
  * Scans `fn` over the leading axis of `xs` (a pytree), threading a carry:
  * returns `[finalCarry, ys]` with the per-step outputs stacked along a new
- * leading axis.
+ * leading axis. Inside `jit`/`makeIR` the body is traced once and the loop is
+ * one `scan` equation; `options.checkpoint` chooses what reverse mode stores.
  * @example
  * ```ts
  * // cumulative sum
  * const [total, partial] = fx.scan((c, x) => [fx.add(c, x), fx.add(c, x)], fx.scalar(0), fx.tensor([1, 2, 3]));
+ * // a long rollout whose reverse mode keeps every 10th carry
+ * const [end] = fx.scan((c, x) => [fx.add(fx.mul(c, 0.9), x), c], fx.scalar(0), fx.zeros([1000]), { checkpoint: { every: 10 } });
  * ```
  * @public
  */
-export function scan<C, Xs, Y>(fn: (carry: C, x: Unstacked<Xs>) => [C, Y], init: C, xs: Xs): [C, Stacked<Y, LeadingDim<Xs>>] {
+export function scan<C, Xs, Y>(fn: (carry: C, x: Unstacked<Xs>) => [C, Y], init: C, xs: Xs, options: ScanOptions = {}): [C, Stacked<Y, LeadingDim<Xs>>] {
+  const [xLeaves, xDef] = flatten(xs);
+  const policy = options.checkpoint ?? 'all';
+  if (policy !== 'all') {
+    const every = policy.every;
+    const n = xLeaves[0]?.shape[0] ?? 0;
+    if (!Number.isInteger(every) || every < 1 || n % every !== 0) {
+      throw new ShapeError('scan', `checkpoint.every must be a positive integer dividing the sequence length ${n}, got ${every}`);
+    }
+    if (every > 1 && every < n) return segmentedScan(fn, init, xLeaves, xDef, n, every) as [C, Stacked<Y, LeadingDim<Xs>>];
+  }
+  if (xLeaves.length === 0) throw new ShapeError('scan', 'xs must contain at least one tensor');
+  const n = xLeaves[0]!.shape[0];
+  xLeaves.forEach((x, i) => {
+    if (x.rank === 0 || x.shape[0] !== n) {
+      throw new ShapeError('scan', `every tensor in xs needs the same leading axis: leaf 0 has shape ${showShape(xLeaves[0]!.shape)}, leaf ${i} has ${showShape(x.shape)}`);
+    }
+  });
+  if (n === undefined || n === 0) throw new ShapeError('scan', 'xs must have a non-empty leading axis');
+  const [cLeaves, cDef] = flatten(init);
+  if (stagingProgram() || cLeaves.some(isAbstract) || xLeaves.some(isAbstract)) {
+    const avals = cLeaves.map(avalOf);
+    const nk = avals.length;
+    let yDef: ReturnType<typeof flatten>[1] | undefined;
+    const closed = tryClose(
+      (inputs) => {
+        const x = unflatten<Unstacked<Xs>>(xDef, inputs.slice(nk));
+        const [next, y] = fn(unflatten<C>(cDef, inputs.slice(0, nk)), x);
+        const carry = sameCarry(cDef, avals, next);
+        const [yLeaves, def] = flatten(y);
+        yDef = def;
+        return [...carry, ...yLeaves];
+      },
+      [...avals, ...xLeaves.map((x) => ({ shape: x.shape.slice(1), dtype: x.dtype }))],
+    );
+    if (closed) {
+      const outs = bindScan(closed, [], cLeaves, xLeaves, n);
+      return [unflatten<C>(cDef, outs.slice(0, nk)), unflatten<Stacked<Y, LeadingDim<Xs>>>(yDef!, outs.slice(nk))];
+    }
+  }
   return scoped(() => {
-    const [xLeaves, xDef] = flatten(xs);
-    if (xLeaves.length === 0) throw new ShapeError('scan', 'xs must contain at least one tensor');
-    const n = xLeaves[0]!.shape[0];
-    xLeaves.forEach((x, i) => {
-      if (x.rank === 0 || x.shape[0] !== n) {
-        throw new ShapeError('scan', `every tensor in xs needs the same leading axis: leaf 0 has shape ${showShape(xLeaves[0]!.shape)}, leaf ${i} has ${showShape(x.shape)}`);
-      }
-    });
-    if (n === undefined || n === 0) throw new ShapeError('scan', 'xs must have a non-empty leading axis');
     let carry = init;
     const ys: Tensor[][] = [];
     let yDef: ReturnType<typeof flatten>[1] | undefined;

@@ -3,18 +3,22 @@
  * `jvp`, …) the loop runs in JavaScript and every executed iteration is
  * differentiated: reverse mode **stores** each iteration's residuals (memory
  * grows with the trip count; wrap the body in `checkpoint` to recompute
- * instead). Inside `jit` the loop is staged as one equation and compiled;
- * forward mode works there too, while reverse mode through a staged loop
- * (unknown trip count) is refused with a message pointing to `fori`/`scan`
- * or to differentiating outside `jit`.
+ * instead). Inside `jit` the loop is staged as one equation and compiled
+ * (what cond/body close over becomes extra carries); forward mode pushes
+ * tangents through the same loop, and reverse mode runs it as a scan of
+ * `maxIterations` masked steps (`scanPrimitive.ts`), whose adjoint walks back
+ * over the executed steps; a loop still running after them throws.
  */
 import { callAbstractEval, callImpl, flatCall, flatCallParams, flatDef, type CallParams, type Fn } from '../core/call.js';
 import { ShapeError, TransformError } from '../core/errors.js';
 import type { Primitive } from '../core/primitive.js';
 import { flatten, unflatten } from '../core/pytree.js';
-import { avalOf, showAval, type AbstractValue, type Tensor } from '../core/tensor.js';
-import { bind } from '../core/trace.js';
-import { zerosLike } from '../core/creation.js';
+import { avalOf, showAval, type AbstractValue, type AnyTensor, type Tensor } from '../core/tensor.js';
+import { Tracer, bind } from '../core/trace.js';
+import { scalar, zerosLike } from '../core/creation.js';
+import { where } from '../primitives/where.js';
+import { bindScan, closeOver } from './scanPrimitive.js';
+import { evalIR } from '../core/ir.js';
 import * as tf from '@tensorflow/tfjs-core';
 import { jvp } from '../transforms/forward.js';
 import { knownTruth } from './concrete.js';
@@ -25,6 +29,21 @@ import { RollingScope } from '../solvers/common.js';
 interface WhileParams extends CallParams {
   readonly condFn: Fn;
   readonly bodyFn: Fn;
+  /** Reverse mode through the staged loop runs this many masked steps at most (see `WhileOptions`). */
+  readonly maxIterations: number;
+  /** Leading carries that are values cond/body close over (passed through unchanged; left out of messages). */
+  readonly numCaptured: number;
+}
+
+/** Options of `whileLoop`. @public */
+export interface WhileOptions {
+  /**
+   * Reverse mode through a loop staged by `jit` runs it as a scan of this many
+   * steps whose steps after the condition fails keep the carry (the adjoint
+   * then walks back over the executed steps); a loop still running after it
+   * throws. Default 1000. Eager loops and forward mode ignore it.
+   */
+  readonly maxIterations?: number;
 }
 
 /** Runs the loop on tensors (eager); `condFn`/`bodyFn` take and return flat carries. */
@@ -40,7 +59,8 @@ function checkCarry(params: WhileParams, inputs: readonly AbstractValue[]): void
   const body = callAbstractEval({ ...params, fn: params.bodyFn }, inputs, new Map());
   const same = body.length === inputs.length && body.every((a, i) => showAval(a) === showAval(inputs[i]!));
   if (!same) {
-    throw new ShapeError('whileLoop', `the body must return a carry of the same shapes: it takes (${inputs.map(showAval).join(', ')}) and returns (${body.map(showAval).join(', ')})`);
+    const show = (xs: readonly AbstractValue[]) => xs.slice(params.numCaptured).map(showAval).join(', ');
+    throw new ShapeError('whileLoop', `the body must return a carry of the same shapes: it takes (${show(inputs)}) and returns (${show(body)})`);
   }
   const pred = callAbstractEval({ ...params, fn: params.condFn }, inputs, new Map());
   if (pred.length !== 1 || pred[0]!.dtype !== 'bool' || pred[0]!.shape.length !== 0) {
@@ -68,8 +88,12 @@ export const whileLoopPrimitive: Primitive<WhileParams> = {
   },
   evalDirect: (inputs, params) => runLoop(params, inputs.slice()),
   jvp(primals, tangents, params) {
-    const out = bind(whileLoopPrimitive as Primitive, primals, params);
     const filled = tangents.map((t, i) => t ?? zerosLike(avalOf(primals[i]!)));
+    if (levelOf(filled) > levelOf(primals)) {
+      // Reverse mode (linearize stages the tangents): a masked scan, which has a transpose.
+      return jvp((...xs: Tensor[]) => maskedScan(params, xs), primals.slice(), filled) as unknown as [Tensor[], Tensor[]];
+    }
+    const out = bind(whileLoopPrimitive as Primitive, primals, params);
     const tangentOut = bind(whileTangentPrimitive as Primitive, [...primals, ...filled], params);
     return [out, tangentOut];
   },
@@ -85,13 +109,62 @@ const whileTangentPrimitive: Primitive<WhileParams> = {
   abstractEval: (inputs) => inputs.slice(inputs.length / 2),
   impl: (inputs, params) => callImpl(flatCallParams(inputs.length, (...xs: unknown[]) => tangentLoop(params, xs as Tensor[])), inputs),
   evalDirect: (inputs, params) => tangentLoop(params, inputs.slice()),
+  jvp(primals, tangents, params) {
+    // Higher order: the (primal, tangent) loop is itself a while loop; differentiate that one and keep its tangent half.
+    const n = primals.length / 2;
+    const [outs, touts] = whileLoopPrimitive.jvp!(primals, tangents, pairedParams(params, n));
+    return [outs.slice(n), touts.slice(n)];
+  },
   transpose() {
-    throw new TransformError(
-      'reverse-mode differentiation of a whileLoop inside jit is not supported: the trip count is unknown when the loop is staged. ' +
-        'Use fx.fori or fx.scan (a fixed trip count), or differentiate outside jit, where the executed iterations are recorded.',
-    );
+    // Reverse mode takes the masked-scan path in whileLoop's jvp rule; this tangent loop is never linearized.
+    throw new TransformError('whileLoop: internal error, the forward-mode tangent loop was transposed');
   },
 };
+
+/** A while loop over (primal, tangent) carries: cond on the primals, the body's JVP as body. */
+function pairedParams(params: WhileParams, n: number): WhileParams {
+  const body = (...ys: Tensor[]) => flatCall({ ...params, fn: params.bodyFn }, ys);
+  return {
+    ...params,
+    fn: (...xs: unknown[]) => xs,
+    condFn: (...xs: unknown[]) => flatCall({ ...params, fn: params.condFn }, xs.slice(0, n) as Tensor[])[0],
+    bodyFn: (...xs: unknown[]) => {
+      const [p, t] = jvp(body, xs.slice(0, n) as Tensor[], xs.slice(n) as Tensor[]) as unknown as [Tensor[], Tensor[]];
+      return [...p, ...t];
+    },
+    inDef: flatDef(2 * n),
+    outDef: {},
+    numCaptured: 0,
+  };
+}
+
+/** The highest trace level among tensors (0 for concrete ones). */
+function levelOf(xs: readonly Tensor[]): number {
+  let level = 0;
+  for (const x of xs) if (x instanceof Tracer && x._trace.main.active) level = Math.max(level, x._trace.main.level);
+  return level;
+}
+
+/**
+ * The loop as a scan of `maxIterations` steps carrying an "active" flag:
+ * a step whose condition fails (or follows one that did) keeps the carry.
+ * The scan throws after its last step if the flag is still set.
+ */
+function maskedScan(params: WhileParams, carry: Tensor[]): Tensor[] {
+  const avals = carry.map(avalOf);
+  const cond = (xs: Tensor[]) => flatCall({ ...params, fn: params.condFn }, xs)[0] as AnyTensor;
+  const closed = closeOver(
+    ([active, ...c]) => {
+      const go = where(active as AnyTensor, cond(c), active as AnyTensor);
+      const next = flatCall({ ...params, fn: params.bodyFn }, c);
+      const kept = c.map((ci, j) => where(go, next[j] as AnyTensor, ci as AnyTensor));
+      return [where(go, cond(kept), go), ...kept];
+    },
+    [{ shape: [], dtype: 'bool' }, ...avals],
+  );
+  const outs = bindScan(closed, [], [scalar(true, 'bool'), ...carry], [], params.maxIterations, false, 'whileLoop');
+  return outs.slice(1);
+}
 
 function tangentLoop(params: WhileParams, inputs: Tensor[]): Tensor[] {
   const n = inputs.length / 2;
@@ -108,7 +181,9 @@ function tangentLoop(params: WhileParams, inputs: Tensor[]): Tensor[] {
 }
 
 /**
- * Runs `bodyFn` while `condFn` holds, threading a carry pytree.
+ * Runs `bodyFn` while `condFn` holds, threading a carry pytree. Under
+ * `jit`, reverse mode runs at most `options.maxIterations` steps (default
+ * 1000; more is an error).
  * @example
  * ```ts
  * // halve until below 1
@@ -116,38 +191,55 @@ function tangentLoop(params: WhileParams, inputs: Tensor[]): Tensor[] {
  * ```
  * @public
  */
-export function whileLoop<C>(condFn: (carry: C) => Tensor<[], 'bool'>, bodyFn: (carry: C) => C, init: C): C {
+export function whileLoop<C>(condFn: (carry: C) => Tensor<[], 'bool'>, bodyFn: (carry: C) => C, init: C, options: WhileOptions = {}): C {
+  const maxIterations = options.maxIterations ?? 1000;
+  if (!Number.isInteger(maxIterations) || maxIterations < 1) throw new ShapeError('whileLoop', `maxIterations must be a positive integer, got ${maxIterations}`);
   // Results never alias inputs: a loop that runs zero times gives fresh handles.
   return unaliased(
     scoped(() => {
-    // Each step's intermediates (and the carry it replaced) are freed once the next carry exists.
-    const roll = new RollingScope();
-    let carry = init;
-    try {
-      for (;;) {
-        const truth = knownTruth('whileLoop', condFn(carry));
-        if (truth === false) return roll.finish(carry);
-        if (truth === undefined) return roll.finish(stagedLoop(condFn, bodyFn, carry));
-        carry = roll.step(() => bodyFn(carry));
+      // Each step's intermediates (and the carry it replaced) are freed once the next carry exists.
+      const roll = new RollingScope();
+      let carry = init;
+      try {
+        for (;;) {
+          const truth = knownTruth('whileLoop', condFn(carry));
+          if (truth === false) return roll.finish(carry);
+          if (truth === undefined) return roll.finish(stagedLoop(condFn, bodyFn, carry, maxIterations));
+          carry = roll.step(() => bodyFn(carry));
+        }
+      } catch (e) {
+        roll.abort();
+        throw e;
       }
-    } catch (e) {
-      roll.abort();
-      throw e;
-    }
     }),
     init,
   );
 }
 
-function stagedLoop<C>(condFn: (carry: C) => Tensor<[], 'bool'>, bodyFn: (carry: C) => C, init: C): C {
+function stagedLoop<C>(condFn: (carry: C) => Tensor<[], 'bool'>, bodyFn: (carry: C) => C, init: C, maxIterations: number): C {
   const [leaves, def] = flatten(init);
   const rebuild = (xs: unknown[]) => unflatten<C>(def, xs);
+  // Trace cond and body once to find what they close over (values of jit's trace, say): those become
+  // leading carries that the body passes through unchanged, so every rule sees them as inputs.
+  const avals = leaves.map(avalOf);
+  const cond = closeOver((xs) => [condFn(rebuild(xs))], avals);
+  const body = closeOver((xs) => flatten(bodyFn(rebuild(xs)))[0], avals);
+  const nc = cond.captured.length;
+  const nb = body.captured.length;
+  const n = nc + nb;
   const params: WhileParams = {
     fn: (...xs: unknown[]) => xs,
-    condFn: (...xs: unknown[]) => condFn(rebuild(xs)),
-    bodyFn: (...xs: unknown[]) => bodyFn(rebuild(xs)),
-    inDef: flatDef(leaves.length),
+    condFn: (...xs: unknown[]) => evalIR(cond.body.ir, [...(xs.slice(0, nc) as Tensor[]), ...(xs.slice(n) as Tensor[])], zerosLike)[0],
+    bodyFn: (...xs: unknown[]) => [...xs.slice(0, n), ...evalIR(body.body.ir, [...(xs.slice(nc, n) as Tensor[]), ...(xs.slice(n) as Tensor[])], zerosLike)],
+    inDef: flatDef(n + leaves.length),
     outDef: {},
+    maxIterations,
+    numCaptured: n,
   };
-  return rebuild(bind(whileLoopPrimitive as Primitive, leaves, params));
+  try {
+    return rebuild(bind(whileLoopPrimitive as Primitive, [...cond.captured, ...body.captured, ...leaves], params).slice(n));
+  } finally {
+    cond.release();
+    body.release();
+  }
 }

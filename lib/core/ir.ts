@@ -183,6 +183,7 @@ export function stage(f: (inputs: Tensor[]) => Tensor[], inAvals: readonly Abstr
   // Concrete tensors made while staging are garbage once it ends: the IR holds its own reference to those it captured.
   const close = openScope();
   let ir: IR | undefined;
+  stagingPrograms++;
   try {
     ir = withMainTrace(new StagingTrace(), (trace) => {
       const inputs = inAvals.map((a) => trace.newInput(a));
@@ -191,8 +192,16 @@ export function stage(f: (inputs: Tensor[]) => Tensor[], inAvals: readonly Abstr
     });
     return ir;
   } finally {
+    stagingPrograms--;
     close(ir && owned ? [ir] : []);
   }
+}
+
+let stagingPrograms = 0;
+
+/** True while a program is being staged (jit, makeIR, a loop body): loops found there are staged too. */
+export function stagingProgram(): boolean {
+  return stagingPrograms > 0;
 }
 
 /** Runs an IR on actual inputs through `bind` (so the run can itself be traced or differentiated). */

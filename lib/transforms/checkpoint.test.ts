@@ -22,7 +22,12 @@ describeEachBackend('checkpoint', () => {
   });
 
   it('the backward pass recomputes: the linearized program stores only the inputs', () => {
-    const deep = (v: V) => fx.fori(0, 20, (_i, c: V) => block(c), v);
+    // A JS loop, unrolled when staged (a staged fx.fori would be one scan equation holding its residuals stacked).
+    const deep = (v: V) => {
+      let c = v;
+      for (let i = 0; i < 20; i++) c = block(c);
+      return c;
+    };
     const ckpt = fx.checkpoint(deep);
     const plain = fx.makeIR(fx.grad((v: V) => fx.sum(deep(v))))(fx.zeros([4])).toString();
     const remat = fx.makeIR(fx.grad((v: V) => fx.sum(ckpt(v))))(fx.zeros([4])).toString();

@@ -1,0 +1,280 @@
+import { describe, expect, it } from 'vitest';
+import * as fx from '../index.js';
+import { describeEachBackend, expectClose } from '../testing/backends.js';
+
+type S = fx.Tensor<[], 'float32'>;
+type V = fx.Tensor<[3], 'float32'>;
+
+/** Counts the equations of an IR listing named `name` at the top level (lines starting with the equation). */
+const countEq = (ir: string, name: string) => ir.split('\n').filter((l) => new RegExp(`= ${name}\\[`).test(l)).length;
+
+// A damped oscillator rollout: x'' = -k x - c x', semi-implicit Euler, n steps.
+const dt = 0.01;
+function rollout(n: number) {
+  return (p: V) => {
+    const [k, c] = [fx.slice(p, [0], [1]), fx.slice(p, [1], [1])];
+    const init = { x: fx.slice(p, [2], [1]), v: fx.zeros([1]) };
+    const end = fx.fori(0, n, (_i, s: { x: fx.Tensor<[1], 'float32'>; v: fx.Tensor<[1], 'float32'> }) => {
+      const a = fx.sub(fx.mul(fx.neg(k), s.x), fx.mul(c, s.v));
+      const v = fx.add(s.v, fx.mul(a, dt));
+      return { x: fx.add(s.x, fx.mul(v, dt)), v };
+    }, init);
+    return fx.sum(fx.mul(end.x, end.x)) as S;
+  };
+}
+
+/** The same rollout in float64 plain JS. */
+function rolloutJs(p: number[], n: number): number {
+  const [k, c, x0] = p as [number, number, number];
+  let x = x0;
+  let v = 0;
+  for (let i = 0; i < n; i++) {
+    const a = -k * x - c * v;
+    v += a * dt;
+    x += v * dt;
+  }
+  return x * x;
+}
+
+describe('scan primitive: staging', () => {
+  it('makeIR of fori prints one scan equation with its body, whatever the trip count', () => {
+    const ir10 = fx.makeIR(rollout(10))(fx.zeros([3])).toString();
+    const ir1000 = fx.makeIR(rollout(1000))(fx.zeros([3])).toString();
+    expect(countEq(ir1000, 'scan')).toBe(1);
+    expect(ir1000).toMatch(/scan\[length=1000, consts=\d+, carry=3, body=/);
+    expect(ir1000.split('\n').length).toBe(ir10.split('\n').length);
+  });
+
+  it('makeIR of scan: one equation, per-step slices in the body', () => {
+    const ir = fx.makeIR((xs: fx.Tensor<[50, 3], 'float32'>) => fx.scan((c: V, x: V) => [fx.add(c, x), fx.sum(x)] as [V, S], fx.zeros([3]) as V, xs)[1])(fx.zeros([50, 3])).toString();
+    expect(countEq(ir, 'scan')).toBe(1);
+    expect(ir).toMatch(/c:f32\[3\] d:f32\[50\] = scan\[length=50/);
+  });
+
+  it('a loop with a concrete init closing over a traced value is staged too', () => {
+    const f = (k: V) => fx.fori(0, 200, (_i, x: V) => fx.sub(x, fx.mul(fx.mul(k, x), 0.01)), fx.ones([3]) as V);
+    const ir = fx.makeIR(fx.grad((k: V) => fx.sum(f(k))))(fx.ones([3])).toString();
+    expect(countEq(ir, 'scan')).toBe(2);
+    expect(ir.split('\n').length).toBeLessThan(40);
+  });
+
+  it('eager loops stay JavaScript loops: the index is a JS number', () => {
+    const seen: string[] = [];
+    fx.fori(0, 2, (i, c: S) => (seen.push(typeof i), c), fx.scalar(1) as S);
+    fx.grad((x: S) => fx.fori(0, 2, (i, c: S) => (seen.push(typeof i), fx.mul(c, x)), x))(fx.scalar(2) as S);
+    expect(seen).toEqual(['number', 'number', 'number', 'number']);
+  });
+
+  it('fori whose body reads the index as a JS number is unrolled as before', () => {
+    const f = (x: S) => fx.fori(0, 3, (i, c: S) => fx.mul(c, 1 + i), x);
+    const ir = fx.makeIR(f)(fx.scalar(1)).toString();
+    expect(countEq(ir, 'scan')).toBe(0);
+    expect(ir.split('\n').filter((l) => / = mul/.test(l)).length).toBe(3);
+  });
+});
+
+describeEachBackend('scan primitive', () => {
+  const p0 = [4, 0.3, 1.5];
+  it('jit: value of a 500-step fori equals the float64 rollout; traced once', async () => {
+    const f = fx.jit(rollout(500));
+    await expectClose(f(fx.tensor(p0) as V), rolloutJs(p0, 500), 1e-4);
+    await expectClose(f(fx.tensor([2, 0.1, -1]) as V), rolloutJs([2, 0.1, -1], 500), 1e-4);
+    expect(f.stats().traces).toBe(1);
+  });
+
+  it('jit(grad) through a staged fori matches central differences of the float64 rollout', async () => {
+    const n = 300;
+    const g = fx.jit(fx.grad(rollout(n)));
+    const h = 1e-6;
+    const fd = p0.map((_, j) => {
+      const up = p0.slice();
+      const dn = p0.slice();
+      up[j]! += h;
+      dn[j]! -= h;
+      return (rolloutJs(up, n) - rolloutJs(dn, n)) / (2 * h);
+    });
+    await expectClose(g(fx.tensor(p0) as V), fd, 2e-4);
+    expect(countEq(fx.makeIR(fx.grad(rollout(n)))(fx.zeros([3])).toString(), 'scan')).toBe(2);
+  });
+
+  it('checkGrads order 2 of a jitted 20-step fori rollout', () => {
+    fx.checkGrads(fx.jit(rollout(20)) as never, [fx.tensor(p0)], { order: 2 });
+  });
+
+  it('jit(jvp) through a staged fori', async () => {
+    const f = rollout(200);
+    const jv = fx.jit((p: V, t: V) => fx.jvp(f, [p], [t])[1]);
+    const g = fx.grad(f)(fx.tensor(p0) as V);
+    const t = [0.3, -1, 2];
+    const want = (g.arraySync() as number[]).reduce((s, gi, i) => s + gi * t[i]!, 0);
+    await expectClose(jv(fx.tensor(p0) as V, fx.tensor(t) as V), want, 1e-4);
+  });
+
+  it('scan: cumulative products, values and gradients under jit', async () => {
+    const f = (xs: V) => fx.scan((c: S, x: S) => [fx.mul(c, x), fx.mul(c, x)] as [S, S], fx.scalar(1) as S, xs);
+    const xs = fx.tensor([2, 3, 4]) as V;
+    const [last, partial] = fx.jit(f)(xs);
+    await expectClose(last, 24);
+    await expectClose(partial, [2, 6, 24]);
+    await expectClose(fx.jit(fx.grad((v: V) => f(v)[0]))(xs), [12, 8, 6]);
+    await expectClose(fx.jit(fx.grad((v: V) => fx.sum(f(v)[1])))(xs), [1 + 3 + 12, 2 + 8, 6]);
+  });
+
+  it('checkGrads order 2 under jit: scan with a closed-over parameter', () => {
+    const f = (w: V, xs: fx.Tensor<[4, 3], 'float32'>) =>
+      fx.sum(fx.scan((c: V, x: V) => [fx.tanh(fx.add(fx.mul(c, w), x)), fx.sum(fx.mul(c, c))] as [V, S], fx.ones([3]) as V, xs)[1]) as S;
+    const w = fx.tensor([0.5, -0.3, 0.8]) as V;
+    const xs = fx.tensor([[0.1, 0.2, 0.3], [-0.2, 0.1, 0.0], [0.3, -0.1, 0.2], [0.0, 0.4, -0.3]]) as fx.Tensor<[4, 3], 'float32'>;
+    const report = fx.checkGrads(fx.jit(f) as never, [w, xs], { order: 2 });
+    expect(report.checks.length).toBeGreaterThan(3);
+    expect(report.worstRatio).toBeLessThanOrEqual(1);
+  });
+});
+
+describeEachBackend('whileLoop: reverse mode under jit', () => {
+  // Newton's method for √a, to |x² − a| < 1e-6: d√a/da = 1/(2√a).
+  const newton = (a: S) =>
+    fx.whileLoop(
+      (x: S) => fx.greater(fx.abs(fx.sub(fx.mul(x, x), a)), 1e-6),
+      (x: S) => fx.mul(fx.add(x, fx.div(a, x)), 0.5),
+      fx.scalar(1) as S,
+    );
+
+  it('jit(grad(newton)) returns 1/(2√a)', async () => {
+    const g = fx.jit(fx.grad(newton));
+    for (const a of [2, 9, 0.25]) await expectClose(g(fx.scalar(a) as S), 1 / (2 * Math.sqrt(a)), 1e-5);
+    await expectClose(fx.jit(newton)(fx.scalar(2) as S), Math.SQRT2, 1e-6);
+  });
+
+  it('second derivative under jit: d²√a/da² = −1/(4 a^{3/2}); checkGrads order 2 of jit(newton)', async () => {
+    const h = fx.jit(fx.grad(fx.grad(newton)));
+    await expectClose(h(fx.scalar(4) as S), -1 / (4 * 8), 1e-4);
+    fx.checkGrads(fx.jit(newton) as never, [fx.scalar(3)], { order: 2, modes: ['rev'] });
+  });
+
+  it('a loop longer than maxIterations is an error under jit(grad)', () => {
+    const slow = (x: S) => fx.whileLoop((v: S) => fx.greater(v, 1), (v: S) => fx.mul(v, 0.5), x, { maxIterations: 3 });
+    expect(() => fx.jit(fx.grad(slow))(fx.scalar(100) as S)).toThrow(/whileLoop: the loop was still running after maxIterations = 3 steps/);
+    return expectClose(fx.jit(fx.grad(slow))(fx.scalar(6) as S), 1 / 8);
+  });
+});
+
+describeEachBackend('scan primitive: vmap and nesting', () => {
+  type M = fx.Tensor<[4, 3], 'float32'>;
+  // Per-example: a recurrence over 4 steps with a closed-over weight.
+  const rnn = (w: V, xs: M) =>
+    fx.scan((h: V, x: V) => {
+      const next = fx.tanh(fx.add(fx.mul(h, w), x));
+      return [next, fx.sum(next)] as [V, S];
+    }, fx.zeros([3]) as V, xs);
+  const xsBatch = fx.tensor([
+    [[0.1, 0.2, 0.3], [-0.2, 0.1, 0.0], [0.3, -0.1, 0.2], [0.0, 0.4, -0.3]],
+    [[0.5, -0.2, 0.1], [0.2, 0.2, 0.2], [-0.3, 0.1, 0.4], [0.1, 0.0, -0.1]],
+  ]) as fx.Tensor<[2, 4, 3], 'float32'>;
+  const w = fx.tensor([0.5, -0.3, 0.8]) as V;
+
+  it('jit(vmap(scan)) equals the per-example loop; one scan equation', async () => {
+    const batched = fx.jit(fx.vmap((xs: M) => rnn(w, xs)));
+    const [h, ys] = batched(xsBatch as never) as unknown as [fx.Tensor, fx.Tensor];
+    for (let b = 0; b < 2; b++) {
+      const xb = fx.reshape(fx.slice(xsBatch, [b, 0, 0], [1, 4, 3]), [4, 3]) as M;
+      const [hb, yb] = rnn(w, xb);
+      await expectClose(fx.reshape(fx.slice(h, [b, 0], [1, 3]), [3]), hb.arraySync(), 1e-5);
+      await expectClose(fx.reshape(fx.slice(ys, [b, 0], [1, 4]), [4]), yb.arraySync(), 1e-5);
+    }
+    const ir = fx.makeIR(fx.vmap((xs: M) => rnn(w, xs)))(xsBatch as never).toString();
+    expect(countEq(ir, 'scan')).toBe(1);
+  });
+
+  it('vmap over the weight (a batched loop constant) and jit(grad) of a vmapped scan', async () => {
+    const ws = fx.tensor([[0.5, -0.3, 0.8], [0.1, 0.2, -0.4]]) as fx.Tensor<[2, 3], 'float32'>;
+    const xs = fx.reshape(fx.slice(xsBatch, [0, 0, 0], [1, 4, 3]), [4, 3]) as M;
+    const per = fx.jit(fx.vmap((wi: V) => fx.sum(rnn(wi, xs)[1])))(ws as never) as fx.Tensor;
+    const want = [0, 1].map((b) => fx.sum(rnn(fx.reshape(fx.slice(ws, [b, 0], [1, 3]), [3]) as V, xs)[1]).item());
+    await expectClose(per, want, 1e-5);
+    const total = (wv: fx.Tensor<[2, 3], 'float32'>) => fx.sum(fx.vmap((wi: V) => fx.sum(rnn(wi, xs)[1]))(wv as never) as fx.Tensor<[2], 'float32'>) as S;
+    const eager = (await fx.grad(total)(ws).array()) as number[][];
+    await expectClose(fx.jit(fx.grad(total))(ws), eager, 1e-4);
+  });
+
+  it('grad of grad through a staged scan (jit): d²/dw² matches the eager unrolled loop', async () => {
+    const f = (a: S) => {
+      const [c] = fx.scan((h: S, x: S) => [fx.sin(fx.add(fx.mul(h, a), x)), h] as [S, S], fx.scalar(0.3) as S, fx.tensor([0.1, 0.5, -0.2, 0.7, 0.4]));
+      return c;
+    };
+    const eager = fx.grad(fx.grad(f))(fx.scalar(0.8) as S).item();
+    await expectClose(fx.jit(fx.grad(fx.grad(f)))(fx.scalar(0.8) as S), eager, 1e-4);
+    expect(countEq(fx.makeIR(fx.grad(fx.grad(f)))(fx.scalar(0.8)).toString(), 'scan')).toBeGreaterThan(0);
+    fx.checkGrads(fx.jit(fx.grad(f)) as never, [fx.scalar(0.8)], { order: 2 });
+  });
+
+  it('scan inside scan under jit: values and gradient match the eager loops', async () => {
+    const f = (a: S) =>
+      fx.fori(0, 3, (_i, c: S) => fx.fori(0, 4, (_j, d: S) => fx.add(fx.mul(d, a), 0.1), c), fx.scalar(1) as S);
+    const ir = fx.makeIR(f)(fx.scalar(0.9)).toString();
+    // One outer scan whose body holds the inner one.
+    expect((ir.match(/= scan\[/g) ?? []).length).toBe(2);
+    expect(ir).toMatch(/scan\[length=3[^]*scan\[length=4/);
+    await expectClose(fx.jit(f)(fx.scalar(0.9) as S), f(fx.scalar(0.9) as S).item(), 1e-5);
+    await expectClose(fx.jit(fx.grad(f))(fx.scalar(0.9) as S), fx.grad(f)(fx.scalar(0.9) as S).item(), 1e-4);
+    fx.checkGrads(fx.jit(f) as never, [fx.scalar(0.9)], { order: 2 });
+  });
+});
+
+describeEachBackend('scan primitive: memory', () => {
+  it('repeated jit(grad) and jit(jvp) calls through staged loops hold no tensors between calls', () => {
+    const p = fx.tensor([4, 0.3, 1.5]) as V;
+    const g = fx.jit(fx.grad(rollout(50)));
+    const jv = fx.jit((q: V, t: V) => fx.jvp(rollout(50), [q], [t])[1]);
+    // Also the loop through the interpreters: grad of a jitted function on concrete values.
+    const h = fx.grad(fx.jit(rollout(50)));
+    const run = () => {
+      g(p).dispose();
+      jv(p, p).dispose();
+      h(p).dispose();
+    };
+    run();
+    const before = fx.memory().tensors;
+    for (let i = 0; i < 3; i++) run();
+    expect(fx.memory().tensors).toBe(before);
+  });
+
+  it('an error inside a staged body leaves no tensors behind', () => {
+    const bad = fx.jit((x: V) => fx.fori(0, 5, (_i, c: V) => fx.matmul(c as never, c as never) as never, x));
+    const x = fx.ones([3]) as V;
+    const before = fx.memory().tensors;
+    expect(() => bad(x)).toThrow(/matmul/);
+    expect(fx.memory().tensors).toBe(before);
+  });
+});
+
+describeEachBackend('scan: checkpoint policies', () => {
+  type P = fx.Tensor<[100], 'float32'>;
+  const n = 64;
+  const xs = fx.linspace(-1, 1, n);
+  const loss = (policy: fx.ScanOptions['checkpoint']) => (w: P) => {
+    const [c, ys] = fx.scan((c: P, x: S) => {
+      const next = fx.add(fx.mul(c, 0.97), fx.mul(fx.sin(fx.mul(c, w)), x));
+      return [next, fx.sum(fx.mul(next, next))] as [P, S];
+    }, fx.ones([100]) as P, xs, { checkpoint: policy });
+    return fx.add(fx.sum(c), fx.sum(ys)) as S;
+  };
+  const w = fx.linspace(0.5, 1.5, 100) as P;
+
+  it('{ every: 8 } gives the same value and gradient as storing all, with fewer stored bytes', async () => {
+    const all = fx.jit(fx.grad(loss('all')));
+    const seg = fx.jit(fx.grad(loss({ every: 8 })));
+    const want = (await fx.grad(loss('all'))(w).array()) as number[];
+    await expectClose(all(w), want, 1e-3);
+    await expectClose(seg(w), want, 1e-3);
+    await expectClose(fx.jit(loss({ every: 8 }))(w), loss('all')(w).item(), 1e-4);
+    // Residuals: 64 steps x several [100] vectors when all are stored; 8 carries + one 8-step segment otherwise.
+    expect(seg.stats().peakBytes).toBeLessThan(all.stats().peakBytes / 2);
+    // Eager reverse mode follows the same policy.
+    await expectClose(fx.grad(loss({ every: 8 }))(w), want, 1e-3);
+  });
+
+  it('every must divide the length', () => {
+    expect(() => loss({ every: 5 })(w)).toThrow(/scan: checkpoint.every must be a positive integer dividing the sequence length 64, got 5/);
+  });
+});

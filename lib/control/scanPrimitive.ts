@@ -1,0 +1,600 @@
+/**
+ * The `scan` primitive: a loop whose body is a sub-program (an IR traced once
+ * from the body function on abstract values), so a staged loop is one
+ * equation whatever its trip count.
+ *
+ * Inputs are `[consts…, carry…, xs…]`; outputs `[carry…, ys…]`. The body IR
+ * takes `[consts…, carry…, x…]` (one slice of each `xs` along axis 0) and
+ * returns `[carry…, y…]`; it holds no constants (everything it closes over is
+ * passed as a leading const input), so rules can re-trace it freely.
+ *
+ * Rules: evaluation runs the body compiled once by `jit` in a JavaScript loop;
+ * `jvp` is a scan of the body's JVP, or, when the tangents are being staged
+ * for reverse mode (`linearize`), a primal scan that also outputs each
+ * iteration's residuals plus a linear tangent scan over them; `transpose` of
+ * that tangent scan is a reverse scan of the transposed body; `vmap` scans the
+ * batched body.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { IR, StagingTrace, StagedTracer, evalIR, stage, type Var } from '../core/ir.js';
+import { LinearInput, type BatchDim, type MaybeZero, type Primitive } from '../core/primitive.js';
+import { ConcreteTensor, avalOf, showAval, type AbstractValue, type AnyTensor, type Tensor } from '../core/tensor.js';
+import { Tracer, bind, withMainTrace } from '../core/trace.js';
+import { zerosLike } from '../core/creation.js';
+import { ShapeError, TransformError } from '../core/errors.js';
+import { openScope } from '../core/scope.js';
+import { JvpTrace, JvpTracer } from '../transforms/jvp.js';
+import { transposeIR } from '../transforms/linearize.js';
+import { BatchTrace, BatchTracer } from '../transforms/vmap.js';
+import { materialize, moveBatchToFront } from '../primitives/batching.js';
+import { transpose as transposeOp } from '../primitives/transpose.js';
+import { add } from '../primitives/add.js';
+import { jit } from '../compile/jit.js';
+import { optimize } from '../compile/optimize.js';
+import { hostBackend, lowerToHost, view, type HostProgram } from '../compile/host.js';
+import { KernelCompileError, allocate, sizeOf, type Buf } from '../compile/hostKernels.js';
+import { hasObservers } from '../core/hooks.js';
+
+/** A loop body: a closed IR. `toJSON` keeps the optimizer's parameter keys short (one identity per loop). */
+export class ScanBody {
+  constructor(readonly ir: IR) {}
+  toJSON(): string {
+    return '#fn scan body';
+  }
+}
+
+/** Parameters of one `scan` equation. */
+export interface ScanParams {
+  readonly [key: string]: unknown;
+  readonly body: ScanBody;
+  readonly numConsts: number;
+  readonly numCarry: number;
+  readonly length: number;
+  /** Iterate from the last slice to the first (ys stay in slice order). */
+  readonly reverse: boolean;
+  /** Set for `whileLoop`'s masked scan: carry 0 is its "still running" flag, an error if still set at the end. */
+  readonly whileLimit?: string;
+}
+
+/** A closed body: the staged IR with its captured values turned into leading inputs. */
+export interface ClosedBody {
+  readonly body: ScanBody;
+  /** Values the body closed over (concrete tensors or tracers of outer traces): pass them first. */
+  readonly captured: Tensor[];
+  /** Call once the loop is bound: drops the staging's hold on the captured values. */
+  readonly release: () => void;
+}
+
+/**
+ * Stages `f` on abstract inputs and closes it over what it captured: the
+ * captured values become leading inputs of the body.
+ */
+export function closeOver(f: (xs: Tensor[]) => Tensor[], inAvals: readonly AbstractValue[]): ClosedBody {
+  const raw = stage(f, inAvals, false);
+  const ir = new IR([...raw.constVars, ...raw.inputs], [], [], raw.equations, raw.outputs, raw.outAvals);
+  return { body: new ScanBody(ir), captured: raw.constValues.slice(), release: () => raw._release() };
+}
+
+/** Binds one scan equation (or evaluates it now on concrete inputs). */
+export function bindScan(closed: ClosedBody, consts: readonly Tensor[], carry: readonly Tensor[], xs: readonly Tensor[], length: number, reverse = false, whileLimit?: string): Tensor[] {
+  const params: ScanParams = { body: closed.body, numConsts: closed.captured.length + consts.length, numCarry: carry.length, length, reverse, ...(whileLimit ? { whileLimit } : {}) };
+  try {
+    return bind(scanPrimitive as Primitive, [...closed.captured, ...consts, ...carry, ...xs], params);
+  } finally {
+    closed.release();
+  }
+}
+
+const sameAval = (a: AbstractValue, b: AbstractValue) => showAval(a) === showAval(b);
+
+function checkScan(inputs: readonly AbstractValue[], p: ScanParams): void {
+  const ins = p.body.ir.inputs;
+  if (inputs.length !== ins.length) throw new ShapeError('scan', `the loop takes ${ins.length} inputs, got ${inputs.length}`);
+  inputs.forEach((a, i) => {
+    const want = ins[i]!.aval;
+    const got = i < p.numConsts + p.numCarry ? a : { shape: a.shape.slice(1), dtype: a.dtype };
+    if (i >= p.numConsts + p.numCarry && a.shape[0] !== p.length) {
+      throw new ShapeError('scan', `sequence input ${i} has shape [${a.shape.join(',')}], expected a leading axis of ${p.length}`);
+    }
+    if (!sameAval(got, want)) throw new ShapeError('scan', `input ${i} is ${showAval(got)} per step, the body takes ${showAval(want)}`);
+  });
+}
+
+export const scanPrimitive: Primitive<ScanParams> = {
+  name: 'scan',
+  abstractEval(inputs, p) {
+    checkScan(inputs, p);
+    const outs = p.body.ir.outAvals;
+    return [...outs.slice(0, p.numCarry), ...outs.slice(p.numCarry).map((a) => ({ shape: [p.length, ...a.shape], dtype: a.dtype }))];
+  },
+  impl: (inputs, p) => runScan(inputs, p),
+  jvp: (primals, tangents, p) => scanJvp(primals, tangents, p),
+  transpose: (cts, inputs, p) => scanTranspose(cts, inputs, p),
+  batch: (args, dims, p) => scanBatch(args, dims, p),
+  showParams(p) {
+    const body = p.body.ir
+      .toString()
+      .split('\n')
+      .map((l) => `      ${l}`)
+      .join('\n');
+    return `length=${p.length}, consts=${p.numConsts}, carry=${p.numCarry}${p.reverse ? ', reverse' : ''}, body=\n${body}\n    `;
+  },
+};
+
+// ---------------------------------------------------------------- evaluation
+
+type Run = (...xs: Tensor[]) => Tensor[];
+const compiledBodies = new WeakMap<IR, Run>();
+
+/** The body compiled once by `jit` (host code on cpu/wasm, planned tfjs kernels elsewhere). */
+function compiledBody(ir: IR): Run {
+  let run = compiledBodies.get(ir);
+  if (!run) {
+    run = jit((...xs: Tensor[]) => evalIR(ir, xs, zerosLike)) as unknown as Run;
+    compiledBodies.set(ir, run);
+  }
+  return run;
+}
+
+const hostBodies = new WeakMap<IR, Map<string, HostProgram | null>>();
+
+/** The body lowered to host steps (cpu, wasm), or `null` when some equation has no host kernel. */
+function hostBody(ir: IR, backend: string): HostProgram | null {
+  let perBackend = hostBodies.get(ir);
+  if (!perBackend) hostBodies.set(ir, (perBackend = new Map()));
+  let host = perBackend.get(backend);
+  if (host === undefined) {
+    try {
+      host = lowerToHost(optimize(ir).ir) ?? null;
+    } catch (e) {
+      if (!(e instanceof KernelCompileError)) throw e;
+      host = null;
+    }
+    perBackend.set(backend, host);
+  }
+  return host;
+}
+
+/** A copy of a tfjs tensor's values in a JS typed array. */
+function copyTf(t: tf.Tensor): Buf {
+  const values = view(t);
+  const out = allocate(t.dtype as AbstractValue['dtype'], values.length);
+  out.set(values);
+  return out;
+}
+
+/**
+ * The loop entirely on typed arrays (cpu, wasm): the body's host steps run
+ * once per step over the carry buffers (two, swapped), the step's slice of
+ * each sequence (a view) and the loop constants; each `y` is written into its
+ * stacked result in place. Only the final carry and the stacked `ys` become
+ * tensors.
+ */
+function runScanHost(host: HostProgram, inputs: readonly tf.Tensor[], p: ScanParams): tf.Tensor[] {
+  const { numConsts: nc, numCarry: nk, length: n } = p;
+  const ir = p.body.ir;
+  const { env, steps, inputSlots, outputs } = host;
+  const consts = inputs.slice(0, nc).map(copyTf);
+  let carry = inputs.slice(nc, nc + nk).map(copyTf);
+  let spare = ir.outAvals.slice(0, nk).map((a) => allocate(a.dtype, sizeOf(a.shape)));
+  const xs = inputs.slice(nc + nk).map(copyTf);
+  const xSize = ir.inputs.slice(nc + nk).map((v) => sizeOf(v.aval.shape));
+  const yAvals = ir.outAvals.slice(nk);
+  const ys = yAvals.map((a) => allocate(a.dtype, n * sizeOf(a.shape)));
+  const ySize = yAvals.map((a) => sizeOf(a.shape));
+  try {
+    for (let step = 0; step < n; step++) {
+      const i = p.reverse ? n - 1 - step : step;
+      // whileLoop's masked scan (forward, no sequences) once its loop has stopped: one more step, then its ys repeat.
+      const stopped = p.whileLimit !== undefined && !p.reverse && xs.length === 0 && carry[0]!.every((b) => b === 0);
+      for (let j = 0; j < nc; j++) env[inputSlots[j]!] = consts[j]!;
+      for (let j = 0; j < nk; j++) env[inputSlots[nc + j]!] = carry[j]!;
+      for (let j = 0; j < xs.length; j++) env[inputSlots[nc + nk + j]!] = xs[j]!.subarray(i * xSize[j]!, (i + 1) * xSize[j]!);
+      for (const s of steps) s(env);
+      for (let j = 0; j < nk; j++) {
+        const slot = outputs[j]!.slot;
+        if (slot === null) spare[j]!.fill(0);
+        else spare[j]!.set(env[slot]!);
+      }
+      for (let j = 0; j < ys.length; j++) {
+        const slot = outputs[nk + j]!.slot;
+        if (slot !== null) ys[j]!.set(env[slot]!, i * ySize[j]!);
+      }
+      [carry, spare] = [spare, carry];
+      if (stopped) {
+        // Every later step has the same inputs (no sequences, an unchanged carry): copy this step's ys.
+        for (let j = 0; j < ys.length; j++) {
+          const row = ys[j]!.subarray(i * ySize[j]!, (i + 1) * ySize[j]!);
+          for (let r = i + 1; r < n; r++) ys[j]!.set(row, r * ySize[j]!);
+        }
+        break;
+      }
+    }
+  } finally {
+    inputSlots.forEach((s) => (env[s] = undefined as unknown as Buf));
+  }
+  if (p.whileLimit && nk > 0 && carry[0]!.some((b) => b !== 0)) throw whileLimitError(p);
+  return [
+    ...carry.map((c, j) => tf.tensor(c, ir.outAvals[j]!.shape as number[], ir.outAvals[j]!.dtype)),
+    ...ys.map((y, j) => tf.tensor(y, [n, ...yAvals[j]!.shape], yAvals[j]!.dtype)),
+  ];
+}
+
+/** Whether a masked scan's flag is still set; `false` where it cannot be read synchronously (webgpu in Node). */
+function stillRunning(flag: tf.Tensor): boolean {
+  let values: ArrayLike<number>;
+  try {
+    values = flag.dataSync() as ArrayLike<number>;
+  } catch {
+    return false;
+  }
+  return Array.prototype.some.call(values, (b: number) => b !== 0);
+}
+
+function whileLimitError(p: ScanParams): TransformError {
+  return new TransformError(
+    `${p.whileLimit}: the loop was still running after maxIterations = ${p.length} steps (reverse mode under jit runs it as a scan of that many steps); pass a larger { maxIterations }`,
+  );
+}
+
+/** Runs the loop on tfjs tensors: on cpu/wasm as host code when the body allows, else the body compiled by jit once per step. */
+function runScan(inputs: readonly tf.Tensor[], p: ScanParams): tf.Tensor[] {
+  const backend = tf.getBackend();
+  if (hostBackend(backend) && !hasObservers()) {
+    const host = hostBody(p.body.ir, backend);
+    if (host) return runScanHost(host, inputs, p);
+  }
+  return runScanJit(inputs, p);
+}
+
+/** The loop on tfjs tensors: the compiled body once per step, each step's carry freed after the next. */
+function runScanJit(inputs: readonly tf.Tensor[], p: ScanParams): tf.Tensor[] {
+  const { numConsts: nc, numCarry: nk, length: n } = p;
+  const run = compiledBody(p.body.ir);
+  const close = openScope();
+  const ys: tf.Tensor[][] = [];
+  let rows: tf.Tensor[][] = [];
+  try {
+    const consts = inputs.slice(0, nc).map((t) => new ConcreteTensor(tf.clone(t)));
+    let carry: ConcreteTensor[] = inputs.slice(nc, nc + nk).map((t) => new ConcreteTensor(tf.clone(t)));
+    // Each sequence split into its rows once (one kernel call each), each row freed after its step.
+    rows = inputs.slice(nc + nk).map((t) => tf.unstack(t));
+    for (let step = 0; step < n; step++) {
+      const i = p.reverse ? n - 1 - step : step;
+      const inner = openScope();
+      let outs: ConcreteTensor[];
+      try {
+        const x = rows.map((r) => new ConcreteTensor(r[i]!));
+        outs = run(...consts, ...carry, ...x) as ConcreteTensor[];
+        // Out of every scope: this loop frees them itself.
+        outs.forEach((o) => o._retain());
+      } finally {
+        inner([]);
+      }
+      carry.forEach((c) => c.dispose());
+      carry = outs.slice(0, nk);
+      ys[i] = outs.slice(nk).map((o) => o._tf);
+    }
+    if (p.whileLimit && nk > 0 && stillRunning(carry[0]!._tf)) throw whileLimitError(p);
+    const ny = p.body.ir.outputs.length - nk;
+    const stacked = Array.from({ length: ny }, (_, j) => tf.stack(ys.map((step) => step[j]!)));
+    return [...carry.map((c) => c._tf), ...stacked];
+  } finally {
+    for (const step of ys) for (const t of step) t.dispose();
+    for (const r of rows) for (const t of r) t.dispose();
+    close([]);
+  }
+}
+
+// ---------------------------------------------------------------- helpers
+
+/** The highest trace level among tensors (0 for concrete ones). */
+function levelOf(xs: readonly (Tensor | null)[]): number {
+  let level = 0;
+  for (const x of xs) if (x instanceof Tracer && x._trace.main.active) level = Math.max(level, x._trace.main.level);
+  return level;
+}
+
+const perStep = (a: AbstractValue): AbstractValue => ({ shape: a.shape.slice(1), dtype: a.dtype });
+const isFloat = (a: AbstractValue) => a.dtype === 'float32';
+const pick = <T>(xs: readonly T[], mask: readonly boolean[]) => xs.filter((_, i) => mask[i]);
+const count = (mask: readonly boolean[]) => mask.filter(Boolean).length;
+
+/** Body inputs' avals, split. */
+function parts<T>(xs: readonly T[], p: { numConsts: number; numCarry: number }): [T[], T[], T[]] {
+  return [xs.slice(0, p.numConsts), xs.slice(p.numConsts, p.numConsts + p.numCarry), xs.slice(p.numConsts + p.numCarry)];
+}
+
+/**
+ * Evaluates `ir` under a JVP trace whose inputs `mask` get the given tangent
+ * values; returns primal outputs and tangent outputs (null = symbolic zero).
+ */
+function jvpOf(ir: IR, primals: readonly Tensor[], tangents: readonly (Tensor | null)[]): [Tensor[], MaybeZero[]] {
+  return withMainTrace(new JvpTrace(), (trace) => {
+    const args = primals.map((x, i) => (tangents[i] ? new JvpTracer(trace, x, tangents[i]!) : x));
+    const outs = evalIR(ir, args, zerosLike).map((o) => trace.unpack(o));
+    return [outs.map((o) => o[0]), outs.map((o) => o[1])];
+  });
+}
+
+/** Which body outputs get a nonzero tangent when the inputs in `mask` have one (by staging the body's JVP). */
+function tangentMask(ir: IR, mask: readonly boolean[]): boolean[] {
+  let result: boolean[] = [];
+  const avals = ir.inputs.map((v) => v.aval);
+  const closed = closeOver((xs) => {
+    const primals = xs.slice(0, avals.length);
+    let k = avals.length;
+    const tangents = mask.map((m) => (m ? xs[k++]! : null));
+    const [outs, touts] = jvpOf(ir, primals, tangents);
+    result = touts.map((t, i) => t !== null && isFloat(ir.outAvals[i]!));
+    return outs;
+  }, [...avals, ...pick(avals, mask)]);
+  closed.release();
+  return result;
+}
+
+/** The fixed point of the carries' tangent (or batch) masks: a carry is nonzero if its init or any step makes it so. */
+function carryFixpoint(p: ScanParams, inMask: readonly boolean[], outMask: (mask: boolean[]) => boolean[]): boolean[] {
+  const [c, k, x] = parts(inMask, p);
+  let carry = k.slice();
+  for (;;) {
+    const out = outMask([...c, ...carry, ...x]);
+    const next = carry.map((b, j) => b || out[j]!);
+    if (next.every((b, j) => b === carry[j])) return carry;
+    carry = next;
+  }
+}
+
+// ---------------------------------------------------------------- jvp
+
+function scanJvp(primals: readonly Tensor[], tangents: readonly MaybeZero[], p: ScanParams): [Tensor[], MaybeZero[]] {
+  const ir = p.body.ir;
+  const inAvals = ir.inputs.map((v) => v.aval);
+  const given = tangents.map((t, i) => t !== null && isFloat(inAvals[i]!));
+  const carryNz = carryFixpoint(p, given, (m) => tangentMask(ir, m));
+  const [gc, , gx] = parts(given, p);
+  const mask = [...gc, ...carryNz, ...gx];
+  const filled = tangents.map((t, i) => (mask[i] ? (t ?? zerosLike(avalOf(primals[i]!))) : null));
+  // Tangents staged above the primals (reverse mode's linearize): split into a primal scan with residuals and a linear scan.
+  const live = filled.filter((t): t is Tensor => t !== null);
+  if (levelOf(live) > levelOf(primals)) return linearizedScan(primals, filled, mask, p);
+  return jointJvpScan(primals, filled, mask, p);
+}
+
+/** One scan over (primal, tangent) carries: the JVP of the body. */
+function jointJvpScan(primals: readonly Tensor[], tangents: readonly MaybeZero[], mask: readonly boolean[], p: ScanParams): [Tensor[], MaybeZero[]] {
+  const ir = p.body.ir;
+  const nk = p.numCarry;
+  const avals = ir.inputs.map((v) => v.aval);
+  const [ac, ak, ax] = parts(avals, p);
+  const [mc, mk, mx] = parts(mask, p);
+  let yMask: boolean[] = [];
+  // Body inputs: [c, dc, k, dk, x, dx]; outputs [k', dk', y, dy].
+  const layout = [...ac, ...pick(ac, mc), ...ak, ...pick(ak, mk), ...ax, ...pick(ax, mx)];
+  const closed = closeOver((xs) => {
+    let at = 0;
+    const take = (n: number) => xs.slice(at, (at += n));
+    const c = take(ac.length), dc = take(count(mc)), k = take(ak.length), dk = take(count(mk)), x = take(ax.length), dx = take(count(mx));
+    const spread = (vals: Tensor[], m: boolean[]) => {
+      let j = 0;
+      return m.map((b) => (b ? vals[j++]! : null));
+    };
+    const [outs, touts] = jvpOf(ir, [...c, ...k, ...x], [...spread(dc, mc), ...spread(dk, mk), ...spread(dx, mx)]);
+    const dkOut = mk.map((b, j) => (b ? (touts[j] ?? zerosLike(avalOf(outs[j]!))) : null)).filter((t): t is Tensor => t !== null);
+    yMask = touts.slice(nk).map((t, j) => t !== null && isFloat(ir.outAvals[nk + j]!));
+    const dy = touts.slice(nk).filter((t, j) => yMask[j]) as Tensor[];
+    return [...outs.slice(0, nk), ...dkOut, ...outs.slice(nk), ...dy];
+  }, layout);
+  const [pc, pk, px] = parts(primals, p);
+  const [tc, tk, tx] = parts(tangents, p);
+  const nn = (t: MaybeZero[]) => t.filter((v): v is Tensor => v !== null);
+  const outs = bindScan(closed, [...pc, ...nn(tc)], [...pk, ...nn(tk)], [...px, ...nn(tx)], p.length, p.reverse, p.whileLimit);
+  const ndk = count(mk);
+  const ny = ir.outputs.length - nk;
+  const carryOut = outs.slice(0, nk);
+  const dkOut = outs.slice(nk, nk + ndk);
+  const ys = outs.slice(nk + ndk, nk + ndk + ny);
+  const dys = outs.slice(nk + ndk + ny);
+  let j = 0;
+  const carryTangents = mk.map((b) => (b ? dkOut[j++]! : null));
+  j = 0;
+  const yTangents = yMask.map((b) => (b ? dys[j++]! : null));
+  return [
+    [...carryOut, ...ys],
+    [...carryTangents, ...yTangents],
+  ];
+}
+
+/** Where the tangent scan finds one residual. */
+type Residual = { kind: 'input'; index: number } | { kind: 'stacked'; index: number } | { kind: 'value'; value: Tensor };
+
+/**
+ * Reverse mode's form of the JVP: a primal scan whose body also returns the
+ * residuals its linearization needs (stacked per step), and a scan of the
+ * body's linear part over them, which `transpose` can run backwards.
+ */
+function linearizedScan(primals: readonly Tensor[], tangents: readonly MaybeZero[], mask: readonly boolean[], p: ScanParams): [Tensor[], MaybeZero[]] {
+  const ir = p.body.ir;
+  const nk = p.numCarry;
+  const avals = ir.inputs.map((v) => v.aval);
+  const [mc, mk, mx] = parts(mask, p);
+  let linear: IR | undefined;
+  let residuals: Residual[] = [];
+  let yMask: boolean[] = [];
+  let nStacked = 0;
+  const primal = closeOver((xs) => {
+    const trace = (xs[0] as StagedTracer | undefined)?._trace ?? undefined;
+    const result = withMainTrace(new StagingTrace(), (lin) => {
+      const tin = mask.map((m, i) => (m ? lin.newInput(avals[i]!) : null));
+      const [outs, touts] = jvpOf(ir, xs, tin);
+      yMask = touts.slice(nk).map((t, j) => t !== null && isFloat(ir.outAvals[nk + j]!));
+      const tangentOuts = [
+        ...mk.map((b, j) => (b ? (touts[j] ?? zerosLike(avalOf(outs[j]!))) : null)).filter((t): t is Tensor => t !== null),
+        ...(touts.slice(nk).filter((t, j) => yMask[j]) as Tensor[]),
+      ];
+      linear = lin.finish(
+        tin.filter((t): t is StagedTracer => t !== null),
+        tangentOuts,
+        tangentOuts.map(avalOf),
+        false,
+      );
+      return outs;
+    });
+    // Classify the residuals: body inputs that are loop constants are passed as they are; other staged values are stacked per step.
+    const stacked: Tensor[] = [];
+    residuals = linear!.constValues.map((r): Residual => {
+      if (trace && r instanceof StagedTracer && r._trace === trace) {
+        const index = xs.indexOf(r);
+        if (index >= 0 && index < p.numConsts) return { kind: 'input', index };
+        stacked.push(r);
+        return { kind: 'stacked', index: stacked.length - 1 };
+      }
+      return { kind: 'value', value: r };
+    });
+    nStacked = stacked.length;
+    return [...result, ...stacked];
+  }, avals);
+  const lin = linear!;
+  // The linear body: inputs [resConsts, dc, dk, resStacked, dx]; outputs [dk', dy].
+  const constRes = residuals.map((r, i) => (r.kind !== 'stacked' ? i : -1)).filter((i) => i >= 0);
+  const stackedRes = residuals.map((r, i) => (r.kind === 'stacked' ? i : -1)).filter((i) => i >= 0);
+  const tIn = lin.inputs;
+  const ndc = count(mc);
+  const ndk = count(mk);
+  const bodyIR = new IR(
+    [...constRes.map((i) => lin.constVars[i]!), ...tIn.slice(0, ndc), ...tIn.slice(ndc, ndc + ndk), ...stackedRes.map((i) => lin.constVars[i]!), ...tIn.slice(ndc + ndk)],
+    [],
+    [],
+    lin.equations,
+    lin.outputs,
+    lin.outAvals,
+  );
+  const [pc, pk, px] = parts(primals, p);
+  const outs = bindScan(primal, pc, pk, px, p.length, p.reverse, p.whileLimit);
+  const ny = ir.outputs.length - nk;
+  const stackedVals = outs.slice(nk + ny);
+  if (stackedVals.length !== nStacked) throw new TransformError('scan: internal error (residual count)');
+  const constVals = constRes.map((i) => {
+    const r = residuals[i]!;
+    return r.kind === 'input' ? primals[r.index]! : (r as { value: Tensor }).value;
+  });
+  const [tc, tk, tx] = parts(tangents, p);
+  const nn = (t: MaybeZero[]) => t.filter((v): v is Tensor => v !== null);
+  const tangentLoop: ClosedBody = { body: new ScanBody(bodyIR), captured: [], release: () => lin._release() };
+  const touts = bindScan(tangentLoop, [...constVals, ...nn(tc)], nn(tk), [...stackedVals, ...nn(tx)], p.length, p.reverse);
+  let j = 0;
+  const carryTangents = mk.map((b) => (b ? touts[j++]! : null));
+  const yTangents = yMask.map((b) => (b ? touts[j++]! : null));
+  return [outs.slice(0, nk + ny), [...carryTangents, ...yTangents]];
+}
+
+// ---------------------------------------------------------------- transpose
+
+/**
+ * Transposes a scan linear in its `LinearInput`s (the tangent scan made by
+ * `linearizedScan`): a scan in the opposite direction of the transposed body,
+ * accumulating the loop constants' cotangents in its carry.
+ */
+function scanTranspose(cts: readonly MaybeZero[], inputs: readonly (Tensor | LinearInput)[], p: ScanParams): MaybeZero[] {
+  const ir = p.body.ir;
+  const nk = p.numCarry;
+  // Carries are linear inside the loop even when their initial value is a known (zero) tangent; that one's cotangent is dropped.
+  const isLin = inputs.map((x, i) => x instanceof LinearInput || (i >= p.numConsts && i < p.numConsts + nk));
+  const [lc, , lx] = parts(isLin, p);
+  const [ic, , ix] = parts(inputs, p);
+  const known = <T>(xs: readonly T[], lin: boolean[]) => xs.filter((_, i) => !lin[i]);
+  const kc = known(ic, lc) as Tensor[];
+  const kx = known(ix, lx) as Tensor[];
+  const linVars = ir.inputs.filter((_, i) => isLin[i]);
+  const knownVars = ir.inputs.filter((_, i) => !isLin[i]);
+  const [vc, vk, vx] = parts(ir.inputs, p);
+  const linConstVars = vc.filter((_, i) => lc[i]);
+  const linXVars = vx.filter((_, i) => lx[i]);
+  const ny = ir.outputs.length - nk;
+  // Body: consts [kc], carry [ctc_acc, ct_k], xs [kx, ct_y]; outputs [ctc_acc + ctc, ct_k_prev, ct_x].
+  const layout = [...kc.map(avalOf), ...linConstVars.map((v) => v.aval), ...vk.map((v) => v.aval), ...kx.map((x) => perStep(avalOf(x))), ...ir.outAvals.slice(nk)];
+  const closed = closeOver((xs) => {
+    let at = 0;
+    const take = (n: number) => xs.slice(at, (at += n));
+    const kcT = take(kc.length), acc = take(linConstVars.length), ctK = take(nk), kxT = take(kx.length), ctY = take(ny);
+    const knownT = [...kcT, ...kxT];
+    const lifted = new IR(linVars, knownVars, knownT, ir.equations, ir.outputs, ir.outAvals);
+    const inCts = transposeIR(lifted, [...ctK, ...ctY]);
+    const ctOf = (v: Var) => inCts[linVars.indexOf(v)] ?? null;
+    const orZero = (ct: MaybeZero, v: Var) => ct ?? zerosLike(v.aval);
+    const nextAcc = acc.map((a, i) => {
+      const ct = ctOf(linConstVars[i]!);
+      return ct ? add(a as AnyTensor, ct) : a;
+    });
+    return [...nextAcc, ...vk.map((v) => orZero(ctOf(v), v)), ...linXVars.map((v) => orZero(ctOf(v), v))];
+  }, layout);
+  const ctCarry = ir.outAvals.slice(0, nk).map((a, i) => cts[i] ?? zerosLike(a));
+  const ctYs = ir.outAvals.slice(nk).map((a, j) => cts[nk + j] ?? zerosLike({ shape: [p.length, ...a.shape], dtype: a.dtype }));
+  const outs = bindScan(closed, kc, [...linConstVars.map((v) => zerosLike(v.aval)), ...ctCarry], [...kx, ...ctYs], p.length, !p.reverse);
+  const nlc = linConstVars.length;
+  const ctc = outs.slice(0, nlc);
+  const ctk = outs.slice(nlc, nlc + nk);
+  const ctx = outs.slice(nlc + nk);
+  let a = 0;
+  let b = 0;
+  return inputs.map((x, i) => {
+    if (!(x instanceof LinearInput)) return null;
+    if (i < p.numConsts) return ctc[a++]!;
+    if (i < p.numConsts + nk) return ctk[i - p.numConsts]!;
+    return ctx[b++]!;
+  });
+}
+
+// ---------------------------------------------------------------- vmap
+
+/** Moves axis `from` of `x` to `to`. */
+function moveAxis(x: AnyTensor, from: number, to: number): AnyTensor {
+  if (from === to) return x;
+  const order = [...Array(x.rank as number).keys()].filter((i) => i !== from);
+  order.splice(to, 0, from);
+  return transposeOp(x, order);
+}
+
+/** Stages the batched body: batched inputs have the batch axis first. Returns the closed body and which outputs are batched. */
+function batchedBody(ir: IR, size: number, inB: readonly boolean[], forceOut: readonly boolean[] | null): { closed: ClosedBody; outB: boolean[] } {
+  let outB: boolean[] = [];
+  const avals = ir.inputs.map((v, i) => (inB[i] ? { shape: [size, ...v.aval.shape], dtype: v.aval.dtype } : v.aval));
+  const closed = closeOver(
+    (xs) =>
+      withMainTrace(new BatchTrace(size), (trace) => {
+        const args = xs.map((x, i) => (inB[i] ? new BatchTracer(trace, x, 0) : x));
+        const outs = evalIR(ir, args, zerosLike);
+        outB = outs.map((o, i) => (o instanceof BatchTracer && o._trace === trace) || (forceOut?.[i] ?? false));
+        return outs.map((o, i) => (outB[i] ? trace.unpack(o, 0) : o));
+      }),
+    avals,
+  );
+  return { closed, outB };
+}
+
+function scanBatch(args: readonly Tensor[], dims: readonly BatchDim[], p: ScanParams): [Tensor[], BatchDim[]] {
+  const ir = p.body.ir;
+  const nk = p.numCarry;
+  const at = dims.findIndex((d) => d !== null);
+  const size = args[at]!.shape[dims[at]!]!;
+  const given = dims.map((d) => d !== null);
+  const carryB = carryFixpoint(p, given, (m) => {
+    const { closed, outB } = batchedBody(ir, size, m, null);
+    closed.release();
+    return outB;
+  });
+  const [gc, , gx] = parts(given, p);
+  const inB = [...gc, ...carryB, ...gx];
+  const { closed, outB } = batchedBody(ir, size, inB, [...carryB, ...ir.outAvals.slice(nk).map(() => false)]);
+  const moved = args.map((x, i) => {
+    const d = dims[i]!;
+    const isX = i >= p.numConsts + nk;
+    if (!inB[i]) return x;
+    if (d === null) return materialize(x as AnyTensor, null, size);
+    // Sequences keep time on axis 0 and take the batch on axis 1.
+    return isX ? moveAxis(x as AnyTensor, d, 1) : moveBatchToFront(x as AnyTensor, d);
+  });
+  const [mc, mk, mx] = parts(moved, p);
+  const outs = bindScan(closed, mc, mk, mx, p.length, p.reverse, p.whileLimit);
+  return [outs, outB.map((b, i) => (b ? (i < nk ? 0 : 1) : null))];
+}
