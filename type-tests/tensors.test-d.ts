@@ -73,8 +73,8 @@ fx.zeros([2, -1]);
 fx.ones([1.5]);
 // @ts-expect-error shape error: a shape is a list of non-negative integers, got [3, -2]
 fx.full([3, -2], 0);
-// @ts-expect-error shape error: n must be a non-negative integer, got -3
-fx.arange(-3);
+// arange with a negative count is an empty tensor, as jnp.arange (not an error).
+expectType<fx.Tensor<[-3], 'int32'>>(fx.arange(-3));
 // @ts-expect-error shape error: n must be a non-negative integer, got 2.5
 fx.eye(2.5);
 // @ts-expect-error shape error: n must be a non-negative integer, got -2

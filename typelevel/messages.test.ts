@@ -121,7 +121,7 @@ export const jitted = fx.jit((a: F32<[3]>) => fx.sum(a));
 `;
   const expected: Record<string, string> = {
     nonScalar: 'grad needs a function that returns a scalar float32 tensor',
-    int32: 'cannot differentiate with respect to a int32 tensor',
+    int32: 'cannot differentiate with respect to an int32 tensor',
     matmul: 'shape error: matmul inner dims 100 and 784 differ',
     io: 'I/O cannot be differentiated',
     jacobian: 'jacfwd differentiates with respect to one float32 tensor',

@@ -291,13 +291,19 @@ export type MatMulError<A extends Shape, B extends Shape> = ErrorPart<MatMulResu
 // ---------------------------------------------------------------- reduce
 
 /** Normalizes a list of axes; `number` for a non-literal one, `[Mismatch, axis]` for the first bad one. */
+/** Marks an axis listed twice (a runtime `ShapeError`, as NumPy's "duplicate value in axis"). */
+declare const DUPLICATE: unique symbol;
+type Duplicate = typeof DUPLICATE;
+
 type NormAxes<As extends readonly unknown[], S extends readonly unknown[], Acc = never> = As extends readonly [infer A, ...infer T]
   ? NormAxis<A, S> extends infer N
     ? [N] extends [Mismatch]
       ? [Mismatch, A]
       : number extends N
         ? number
-        : NormAxes<T, S, Acc | N>
+        : [N] extends [Acc]
+          ? [Duplicate, A]
+          : NormAxes<T, S, Acc | N>
     : never
   : Acc;
 
@@ -316,6 +322,8 @@ type ReduceAxes<S extends Shape, As extends readonly unknown[], K> =
         ? { -readonly [I in keyof S]: S[I] }
         : [N] extends [[Mismatch, infer A]]
           ? AxisError<A, S['length']>
+          : [N] extends [[Duplicate, infer A]]
+            ? ShapeErrorType<`axis ${A & number} appears twice among the reduced axes`>
           : number extends N
             ? number[]
             : RemoveAxes<S, N, K>
@@ -856,7 +864,9 @@ type SqueezeListed<S extends Shape, As extends readonly unknown[]> =
       ? { -readonly [I in keyof S]: S[I] }
       : [N] extends [[Mismatch, infer Bad]]
         ? AxisError<Bad, S['length']>
-        : number extends N
+        : [N] extends [[Duplicate, infer Twice]]
+          ? ShapeErrorType<`axis ${Twice & number} appears twice among the squeezed axes`>
+          : number extends N
           ? number[]
           : SqueezeAxes<S, N> extends infer R
             ? [R] extends [Mismatch]

@@ -16,7 +16,9 @@ describe('control example: pendulum swing-up', () => {
   });
 
   it('swings the pendulum up: ends within 0.05 rad of upright and nearly still, torque within its limit, objective cut 100×', async () => {
-    const r = await run({ steps: 60, iters: 15, log: silent, svg: null });
+    // 20 Levenberg–Marquardt iterations: at 15 the final velocity was 0.13 once jit rounded every
+    // intermediate to float32 as eager does (it computed fused chains in float64 before); at 20 it is 0.003.
+    const r = await run({ steps: 60, iters: 20, log: silent, svg: null });
     expect(r.angleError).toBeLessThan(0.05);
     expect(Math.abs(r.finalVelocity)).toBeLessThan(0.1);
     expect(r.maxTorque).toBeLessThanOrEqual(MAX_TORQUE);

@@ -16,7 +16,8 @@ import { add } from '../primitives/add.js';
 import { broadcastTo } from '../primitives/broadcastTo.js';
 import { concat } from '../primitives/concat.js';
 import { cast } from '../primitives/cast.js';
-import { coerce, normalizeAxis, requireDtype, type TensorLike } from '../primitives/define.js';
+import { coerce, coerceOperands, normalizeAxis, requireDtype, type TensorLike } from '../primitives/define.js';
+import { scoped } from '../core/memory.js';
 import { div } from '../primitives/div.js';
 import { equal } from '../primitives/equal.js';
 import { greater } from '../primitives/greater.js';
@@ -271,8 +272,8 @@ export function round<S extends Shape>(x: Tensor<S, 'float32'>): Tensor<S, 'floa
  * ```
  * @public
  */
-export const hypot: BinaryOp<'float32'> = ((a: TensorLike, b: TensorLike): AnyTensor => {
-  const [x, y] = coerce('hypot', a, b).map((v) => abs(v)) as [AnyTensor, AnyTensor];
+export const hypot: BinaryOp<'float32'> = scopedBinary((a: TensorLike, b: TensorLike): AnyTensor => {
+  const [x, y] = coerceOperands('hypot', a, b).map((v) => abs(v)) as [AnyTensor, AnyTensor];
   const hi = maximum(x, y);
   const lo = minimum(x, y);
   const zero = equal(hi, 0);
@@ -290,8 +291,8 @@ export const hypot: BinaryOp<'float32'> = ((a: TensorLike, b: TensorLike): AnyTe
  * ```
  * @public
  */
-export const copysign: BinaryOp<'float32'> = ((a: TensorLike, b: TensorLike): AnyTensor => {
-  const [x, y] = coerce('copysign', a, b) as [AnyTensor, AnyTensor];
+export const copysign: BinaryOp<'float32'> = scopedBinary((a: TensorLike, b: TensorLike): AnyTensor => {
+  const [x, y] = coerceOperands('copysign', a, b) as [AnyTensor, AnyTensor];
   // −0: 1 / −0 = −Infinity is the only way to see its sign.
   const negative = where(equal(y, 0), less(div(1, y), 0), less(y, 0));
   const m = abs(x);
@@ -306,8 +307,8 @@ export const copysign: BinaryOp<'float32'> = ((a: TensorLike, b: TensorLike): An
  * ```
  * @public
  */
-export const heaviside: BinaryOp<'float32'> = ((x: TensorLike, h0: TensorLike): AnyTensor => {
-  const [v, h] = coerce('heaviside', x, h0) as [AnyTensor, AnyTensor];
+export const heaviside: BinaryOp<'float32'> = scopedBinary((x: TensorLike, h0: TensorLike): AnyTensor => {
+  const [v, h] = coerceOperands('heaviside', x, h0) as [AnyTensor, AnyTensor];
   return where(less(v, 0), 0, where(greater(v, 0), 1, h));
 }) as never;
 
@@ -319,8 +320,8 @@ export const heaviside: BinaryOp<'float32'> = ((x: TensorLike, h0: TensorLike): 
  * ```
  * @public
  */
-export const fmax: BinaryOp<'float32'> = ((a: TensorLike, b: TensorLike): AnyTensor => {
-  const [x, y] = coerce('fmax', a, b) as [AnyTensor, AnyTensor];
+export const fmax: BinaryOp<'float32'> = scopedBinary((a: TensorLike, b: TensorLike): AnyTensor => {
+  const [x, y] = coerceOperands('fmax', a, b) as [AnyTensor, AnyTensor];
   return where(isnan(x), y, where(isnan(y), x, maximum(x, y)));
 }) as never;
 
@@ -332,8 +333,8 @@ export const fmax: BinaryOp<'float32'> = ((a: TensorLike, b: TensorLike): AnyTen
  * ```
  * @public
  */
-export const fmin: BinaryOp<'float32'> = ((a: TensorLike, b: TensorLike): AnyTensor => {
-  const [x, y] = coerce('fmin', a, b) as [AnyTensor, AnyTensor];
+export const fmin: BinaryOp<'float32'> = scopedBinary((a: TensorLike, b: TensorLike): AnyTensor => {
+  const [x, y] = coerceOperands('fmin', a, b) as [AnyTensor, AnyTensor];
   return where(isnan(x), y, where(isnan(y), x, minimum(x, y)));
 }) as never;
 
@@ -776,4 +777,9 @@ export function arraySplit<S extends Shape, D extends Dtype>(x: Tensor<S, D>, se
 export function columnStack<D extends Dtype>(xs: readonly Tensor<Shape, D>[]): Tensor<number[], D> {
   if (xs.length === 0) throw new ShapeError('columnStack', 'needs at least one tensor');
   return concat(xs.map((x) => (x.rank < 2 ? reshape(x as AnyTensor, [x.size, 1]) : (x as AnyTensor))), 1 as never) as never;
+}
+
+/** A binary composite run inside a scope: its intermediates and the scalars made for JS numbers are freed when it returns. */
+function scopedBinary<A, B>(f: (a: A, b: B) => AnyTensor): (a: A, b: B) => AnyTensor {
+  return (a, b) => scoped(() => f(a, b));
 }

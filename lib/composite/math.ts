@@ -18,7 +18,8 @@ import { asin } from '../primitives/asin.js';
 import { broadcastTo } from '../primitives/broadcastTo.js';
 import { cast } from '../primitives/cast.js';
 import { cumsum } from '../primitives/cumsum.js';
-import { coerce, normalizeAxis, requireDtype, type TensorLike } from '../primitives/define.js';
+import { coerce, coerceOperands, normalizeAxis, requireDtype, type TensorLike } from '../primitives/define.js';
+import { scoped } from '../core/memory.js';
 import { div } from '../primitives/div.js';
 import { equal } from '../primitives/equal.js';
 import { exp } from '../primitives/exp.js';
@@ -159,8 +160,8 @@ function floorQuotient(a: AnyTensor, b: AnyTensor): AnyTensor {
  * ```
  * @public
  */
-export const floorDivide: BinaryOp<'float32' | 'int32'> = ((a: TensorLike, b: TensorLike): AnyTensor => {
-  const [x, y] = coerce('floorDivide', a, b);
+export const floorDivide: BinaryOp<'float32' | 'int32'> = scopedBinary((a: TensorLike, b: TensorLike): AnyTensor => {
+  const [x, y] = coerceOperands('floorDivide', a, b);
   const q = floorQuotient(x!, y!);
   return x!.dtype === 'int32' ? cast(q, 'int32') : q;
 }) as never;
@@ -176,8 +177,8 @@ export const floorDivide: BinaryOp<'float32' | 'int32'> = ((a: TensorLike, b: Te
  * ```
  * @public
  */
-export const remainder: BinaryOp<'float32' | 'int32'> = ((a: TensorLike, b: TensorLike): AnyTensor => {
-  const [x, y] = coerce('remainder', a, b);
+export const remainder: BinaryOp<'float32' | 'int32'> = scopedBinary((a: TensorLike, b: TensorLike): AnyTensor => {
+  const [x, y] = coerceOperands('remainder', a, b);
   const q = floorQuotient(x!, y!);
   return sub(x!, mul(x!.dtype === 'int32' ? cast(q, 'int32') : q, y!));
 }) as never;
@@ -192,8 +193,8 @@ export const remainder: BinaryOp<'float32' | 'int32'> = ((a: TensorLike, b: Tens
  * ```
  * @public
  */
-export const fmod: BinaryOp<'float32' | 'int32'> = ((a: TensorLike, b: TensorLike): AnyTensor => {
-  const [x, y] = coerce('fmod', a, b);
+export const fmod: BinaryOp<'float32' | 'int32'> = scopedBinary((a: TensorLike, b: TensorLike): AnyTensor => {
+  const [x, y] = coerceOperands('fmod', a, b);
   const q = truncFloat(stopGradient(div(toFloat(x!), toFloat(y!))));
   return sub(x!, mul(x!.dtype === 'int32' ? cast(q, 'int32') : q, y!));
 }) as never;
@@ -262,8 +263,8 @@ export function cbrt<S extends Shape>(x: Tensor<S, 'float32'>): Tensor<S, 'float
  * ```
  * @public
  */
-export const logaddexp: BinaryOp<'float32'> = ((a: TensorLike, b: TensorLike): AnyTensor => {
-  const [x, y] = coerce('logaddexp', a, b);
+export const logaddexp: BinaryOp<'float32'> = scopedBinary((a: TensorLike, b: TensorLike): AnyTensor => {
+  const [x, y] = coerceOperands('logaddexp', a, b);
   requireDtype('logaddexp', 'a', x!, ['float32']);
   requireDtype('logaddexp', 'b', y!, ['float32']);
   const delta = sub(x!, y!);
@@ -279,8 +280,8 @@ export const logaddexp: BinaryOp<'float32'> = ((a: TensorLike, b: TensorLike): A
  * ```
  * @public
  */
-export const logaddexp2: BinaryOp<'float32'> = ((a: TensorLike, b: TensorLike): AnyTensor => {
-  const [x, y] = coerce('logaddexp2', a, b);
+export const logaddexp2: BinaryOp<'float32'> = scopedBinary((a: TensorLike, b: TensorLike): AnyTensor => {
+  const [x, y] = coerceOperands('logaddexp2', a, b);
   return div(logaddexp(mul(x!, Math.LN2), mul(y!, Math.LN2)), Math.LN2);
 }) as never;
 
@@ -478,3 +479,7 @@ export function cumulativeSum<S extends Shape, D extends 'float32' | 'int32'>(x:
   return pad(c, (xs.shape as number[]).map((_, i) => (i === ax ? [1, 0] : [0, 0]) as [number, number]) as never) as never;
 }
 
+/** A binary composite run inside a scope: its intermediates and the scalars made for JS numbers are freed when it returns. */
+function scopedBinary<A, B>(f: (a: A, b: B) => AnyTensor): (a: A, b: B) => AnyTensor {
+  return (a, b) => scoped(() => f(a, b));
+}

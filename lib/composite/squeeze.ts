@@ -23,6 +23,8 @@ export function squeeze<S extends Shape, D extends Dtype, const A extends number
     axes = shape.flatMap((d, i) => (d === 1 ? [i] : []));
   } else {
     axes = (typeof axis === 'number' ? [axis] : [...(axis as readonly number[])]).map((a) => normalizeAxis('squeeze', a, shape.length));
+    const twice = axes.find((a, i) => axes.indexOf(a) !== i);
+    if (twice !== undefined) throw new ShapeError('squeeze', `axis ${twice} appears twice among the squeezed axes (x ${showShape(shape)})`);
     for (const a of axes) {
       if (shape[a] !== 1) throw new ShapeError('squeeze', `cannot squeeze axis ${a} of x ${showShape(shape)}: its size is ${shape[a]}, not 1`);
     }

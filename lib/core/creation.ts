@@ -184,19 +184,6 @@ function inferDtype(flat: readonly (number | boolean)[]): Dtype {
  */
 export interface TensorFactory {
   /**
-   * A tensor from nested JS arrays; the shape is inferred, and typed when the
-   * data is a literal. The dtype defaults to `float32` (`bool` for booleans,
-   * `int32` for an `Int32Array`), in the type as at run time. Ragged literal
-   * data, and booleans mixed with numbers, do not compile.
-   * @example
-   * ```ts
-   * const a = fx.tensor([[1, 2], [3, 4]]);        // Tensor<[2, 2], 'float32'>
-   * const i = fx.tensor([1, 2, 3], 'int32');       // Tensor<[3], 'int32'>
-   * ```
-   * @public
-   */
-  <const T extends TensorData, D extends Dtype = DtypeOfData<T>>(data: T & TensorDataCheck<T, D>, dtype?: D): Tensor<ShapeOfData<T>, NoInfer<D>>;
-  /**
    * A tensor of `shape` from flat data in row-major order: a typed array or a
    * flat array of numbers/booleans whose length is the shape's element count.
    * An `Int32Array` gives int32 and a `Uint8Array` bool unless `dtype` says otherwise.
@@ -212,6 +199,20 @@ export interface TensorFactory {
   <const S extends Shape, D extends Dtype = 'int32'>(data: Int32Array, shape: S, dtype?: D): Tensor<S, NoInfer<D>>;
   /** @public */
   <const S extends Shape, D extends Dtype = 'bool'>(data: Uint8Array, shape: S, dtype?: D): Tensor<S, NoInfer<D>>;
+  // Last: when no signature matches, tsc reports this one's error (fluxion's data-check sentence).
+  /**
+   * A tensor from nested JS arrays; the shape is inferred, and typed when the
+   * data is a literal. The dtype defaults to `float32` (`bool` for booleans,
+   * `int32` for an `Int32Array`), in the type as at run time. Ragged literal
+   * data, and booleans mixed with numbers, do not compile.
+   * @example
+   * ```ts
+   * const a = fx.tensor([[1, 2], [3, 4]]);        // Tensor<[2, 2], 'float32'>
+   * const i = fx.tensor([1, 2, 3], 'int32');       // Tensor<[3], 'int32'>
+   * ```
+   * @public
+   */
+  <const T extends TensorData, D extends Dtype = DtypeOfData<T>>(data: T & TensorDataCheck<T, D>, dtype?: D): Tensor<ShapeOfData<T>, NoInfer<D>>;
 }
 
 /**

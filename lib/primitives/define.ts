@@ -78,6 +78,19 @@ export function coerce(op: string, ...xs: TensorLike[]): Tensor[] {
 /** Scalars made by `coerce`: `apply1` frees them when the op fails, so a bad call leaks nothing. */
 const coercedConstants = new WeakSet<Tensor>();
 
+/**
+ * `coerce` for a composite that uses its operands in several ops: the scalars
+ * it makes are not released by the first op that reads them (as `coerce`'s
+ * are, for a single op) but belong to the enclosing scope, so run the
+ * composite inside `scoped` (see `scopedOperands`).
+ */
+export function coerceOperands(op: string, ...xs: TensorLike[]): Tensor[] {
+  const out = coerce(op, ...xs);
+  for (const t of out) coercedConstants.delete(t);
+  return out;
+}
+
+
 /** `describe(x)` for messages: what a value that is not a tensor is. */
 export function describe(x: unknown): string {
   if (x === null) return 'null';
