@@ -17,7 +17,8 @@ await build({
   target: 'es2022',
   external: ['@tensorflow/*', 'fp-ts', 'fp-ts/*', 'io-ts', 'webgpu', 'node:*'],
   chunkNames: 'chunks/[name]-[hash]',
-  minifySyntax: true,
+  minify: true,
+  keepNames: true,
   legalComments: 'none',
   logLevel: 'warning',
 });
