@@ -99,16 +99,18 @@ export function ravel<S extends Shape, D extends Dtype>(x: Tensor<S, D>): Tensor
  * @public
  */
 export function rot90<S extends Shape, D extends Dtype>(x: Tensor<S, D>, k = 1, axes: readonly [number, number] = [0, 1]): Tensor<number[], D> {
-  if (x.rank < 2) throw new ShapeError('rot90', `x must have rank >= 2, got shape ${showShape(x.shape)}`);
-  if (!Number.isInteger(k)) throw new ShapeError('rot90', `k must be an integer, got ${k}`);
-  const [a, b] = [normalizeAxis('rot90', axes[0], x.rank), normalizeAxis('rot90', axes[1], x.rank)];
-  if (a === b) throw new ShapeError('rot90', `the two axes must differ, both are ${a}`);
-  const turns = ((k % 4) + 4) % 4;
-  const t = x as AnyTensor;
-  if (turns === 0) return t;
-  if (turns === 2) return flip(t, [a, b]) as never;
-  // one turn: flip along b, then swap a and b; three turns: swap first, then flip along b.
-  return (turns === 1 ? swapaxes(flip(t, b), a, b) : flip(swapaxes(t, a, b) as AnyTensor, b)) as never;
+  return scoped(() => {
+    if (x.rank < 2) throw new ShapeError('rot90', `x must have rank >= 2, got shape ${showShape(x.shape)}`);
+    if (!Number.isInteger(k)) throw new ShapeError('rot90', `k must be an integer, got ${k}`);
+    const [a, b] = [normalizeAxis('rot90', axes[0], x.rank), normalizeAxis('rot90', axes[1], x.rank)];
+    if (a === b) throw new ShapeError('rot90', `the two axes must differ, both are ${a}`);
+    const turns = ((k % 4) + 4) % 4;
+    const t = x as AnyTensor;
+    if (turns === 0) return t;
+    if (turns === 2) return flip(t, [a, b]) as never;
+    // one turn: flip along b, then swap a and b; three turns: swap first, then flip along b.
+    return (turns === 1 ? swapaxes(flip(t, b), a, b) : flip(swapaxes(t, a, b) as AnyTensor, b)) as never;
+  });
 }
 
 /**
@@ -202,8 +204,10 @@ function truth(x: AnyTensor): AnyTensor {
  * @public
  */
 export function logicalAnd(a: Tensor, b: Tensor): Tensor<number[], 'bool'> {
-  const [x, y] = [truth(a as AnyTensor), truth(b as AnyTensor)];
-  return where(x, y, x);
+  return scoped(() => {
+    const [x, y] = [truth(a as AnyTensor), truth(b as AnyTensor)];
+    return where(x, y, x);
+  });
 }
 
 /**
@@ -215,8 +219,10 @@ export function logicalAnd(a: Tensor, b: Tensor): Tensor<number[], 'bool'> {
  * @public
  */
 export function logicalOr(a: Tensor, b: Tensor): Tensor<number[], 'bool'> {
-  const [x, y] = [truth(a as AnyTensor), truth(b as AnyTensor)];
-  return where(x, x, y);
+  return scoped(() => {
+    const [x, y] = [truth(a as AnyTensor), truth(b as AnyTensor)];
+    return where(x, x, y);
+  });
 }
 
 /**
@@ -228,7 +234,7 @@ export function logicalOr(a: Tensor, b: Tensor): Tensor<number[], 'bool'> {
  * @public
  */
 export function logicalXor(a: Tensor, b: Tensor): Tensor<number[], 'bool'> {
-  return notEqual(truth(a as AnyTensor), truth(b as AnyTensor));
+  return scoped(() => notEqual(truth(a as AnyTensor), truth(b as AnyTensor)));
 }
 
 /**
@@ -255,12 +261,14 @@ export function logicalNot<S extends Shape>(x: Tensor<S>): Tensor<S, 'bool'> {
  * @public
  */
 export function round<S extends Shape>(x: Tensor<S, 'float32'>): Tensor<S, 'float32'> {
-  requireDtype('round', 'x', x, ['float32']);
-  const f = floor(x);
-  const frac = sub(x, f); // exact in float32
-  const odd = equal(remainder(f, 2), 1);
-  const up = logicalOr(greater(frac, 0.5), logicalAnd(equal(frac, 0.5), odd));
-  return add(f, cast(up, 'float32')) as never;
+  return scoped(() => {
+    requireDtype('round', 'x', x, ['float32']);
+    const f = floor(x);
+    const frac = sub(x, f); // exact in float32
+    const odd = equal(remainder(f, 2), 1);
+    const up = logicalOr(greater(frac, 0.5), logicalAnd(equal(frac, 0.5), odd));
+    return add(f, cast(up, 'float32')) as never;
+  });
 }
 
 /**
@@ -359,10 +367,12 @@ const FLOAT32_MAX = 3.4028234663852886e38;
  * @public
  */
 export function nanToNum<S extends Shape>(x: Tensor<S, 'float32'>, options: NanToNumOptions = {}): Tensor<S, 'float32'> {
-  requireDtype('nanToNum', 'x', x, ['float32']);
-  const t = x as AnyTensor;
-  const noNan = where(isnan(t), options.nan ?? 0, t);
-  return where(equal(t, Infinity), options.posinf ?? FLOAT32_MAX, where(equal(t, -Infinity), options.neginf ?? -FLOAT32_MAX, noNan)) as never;
+  return scoped(() => {
+    requireDtype('nanToNum', 'x', x, ['float32']);
+    const t = x as AnyTensor;
+    const noNan = where(isnan(t), options.nan ?? 0, t);
+    return where(equal(t, Infinity), options.posinf ?? FLOAT32_MAX, where(equal(t, -Infinity), options.neginf ?? -FLOAT32_MAX, noNan)) as never;
+  });
 }
 
 /** Tolerances of `isclose` and `allclose`. @public */
@@ -385,13 +395,15 @@ export interface CloseOptions {
  * @public
  */
 export function isclose(a: Tensor<Shape, 'float32'>, b: Tensor<Shape, 'float32'>, options: CloseOptions = {}): Tensor<number[], 'bool'> {
-  const [x, y] = [a as AnyTensor, b as AnyTensor];
-  const within = lessEqual(abs(sub(x, y)), add(mul(abs(y), options.rtol ?? 1e-5), options.atol ?? 1e-8));
-  const same = equal(x, y); // covers equal infinities
-  // An infinity is close only to itself (the tolerance would be infinite too).
-  const finite = logicalAnd(isfinite(x), isfinite(y));
-  const close = where(finite, logicalOr(same, within), same);
-  return options.equalNan ? where(isnan(x), isnan(y), close) : close;
+  return scoped(() => {
+    const [x, y] = [a as AnyTensor, b as AnyTensor];
+    const within = lessEqual(abs(sub(x, y)), add(mul(abs(y), options.rtol ?? 1e-5), options.atol ?? 1e-8));
+    const same = equal(x, y); // covers equal infinities
+    // An infinity is close only to itself (the tolerance would be infinite too).
+    const finite = logicalAnd(isfinite(x), isfinite(y));
+    const close = where(finite, logicalOr(same, within), same);
+    return options.equalNan ? where(isnan(x), isnan(y), close) : close;
+  });
 }
 
 /**
@@ -403,7 +415,7 @@ export function isclose(a: Tensor<Shape, 'float32'>, b: Tensor<Shape, 'float32'>
  * @public
  */
 export function allclose(a: Tensor<Shape, 'float32'>, b: Tensor<Shape, 'float32'>, options: CloseOptions = {}): Tensor<[], 'bool'> {
-  return all(isclose(a, b, options) as AnyTensor) as never;
+  return scoped(() => all(isclose(a, b, options) as AnyTensor) as never);
 }
 
 /**
@@ -454,15 +466,17 @@ export function reciprocal<S extends Shape>(x: Tensor<S, 'float32'>): Tensor<S, 
  * @public
  */
 export function cross(a: Tensor<Shape, 'float32'>, b: Tensor<Shape, 'float32'>, axis = -1): Tensor<number[], 'float32'> {
-  const [x, y] = [a as AnyTensor, b as AnyTensor];
-  const ax = normalizeAxis('cross', axis, x.rank);
-  const by = normalizeAxis('cross', axis, y.rank);
-  if (x.shape[ax] !== 3 || y.shape[by] !== 3) throw new ShapeError('cross', `axis ${axis} must have size 3 in both, got a ${showShape(x.shape)} and b ${showShape(y.shape)}`);
-  const c = (t: AnyTensor, at: number, i: number) => take(t, i, at as never) as AnyTensor;
-  const [a0, a1, a2] = [0, 1, 2].map((i) => c(x, ax, i)) as [AnyTensor, AnyTensor, AnyTensor];
-  const [b0, b1, b2] = [0, 1, 2].map((i) => c(y, by, i)) as [AnyTensor, AnyTensor, AnyTensor];
-  const parts = [sub(mul(a1, b2), mul(a2, b1)), sub(mul(a2, b0), mul(a0, b2)), sub(mul(a0, b1), mul(a1, b0))].map((p) => reshape(p, [...p.shape.slice(0, ax), 1, ...p.shape.slice(ax)]));
-  return concat(parts, ax as never) as AnyTensor;
+  return scoped(() => {
+    const [x, y] = [a as AnyTensor, b as AnyTensor];
+    const ax = normalizeAxis('cross', axis, x.rank);
+    const by = normalizeAxis('cross', axis, y.rank);
+    if (x.shape[ax] !== 3 || y.shape[by] !== 3) throw new ShapeError('cross', `axis ${axis} must have size 3 in both, got a ${showShape(x.shape)} and b ${showShape(y.shape)}`);
+    const c = (t: AnyTensor, at: number, i: number) => take(t, i, at as never) as AnyTensor;
+    const [a0, a1, a2] = [0, 1, 2].map((i) => c(x, ax, i)) as [AnyTensor, AnyTensor, AnyTensor];
+    const [b0, b1, b2] = [0, 1, 2].map((i) => c(y, by, i)) as [AnyTensor, AnyTensor, AnyTensor];
+    const parts = [sub(mul(a1, b2), mul(a2, b1)), sub(mul(a2, b0), mul(a0, b2)), sub(mul(a0, b1), mul(a1, b0))].map((p) => reshape(p, [...p.shape.slice(0, ax), 1, ...p.shape.slice(ax)]));
+    return concat(parts, ax as never) as AnyTensor;
+  });
 }
 
 /**
@@ -475,13 +489,15 @@ export function cross(a: Tensor<Shape, 'float32'>, b: Tensor<Shape, 'float32'>, 
  * @public
  */
 export function kron(a: Tensor<Shape, 'float32'>, b: Tensor<Shape, 'float32'>): Tensor<number[], 'float32'> {
-  const rank = Math.max(a.rank, b.rank);
-  const pad = (s: readonly number[]) => [...Array<number>(rank - s.length).fill(1), ...s];
-  const sa = pad(a.shape);
-  const sb = pad(b.shape);
-  const x = reshape(a as AnyTensor, sa.flatMap((d) => [d, 1]));
-  const y = reshape(b as AnyTensor, sb.flatMap((d) => [1, d]));
-  return reshape(mul(x, y), sa.map((d, i) => d * sb[i]!));
+  return scoped(() => {
+    const rank = Math.max(a.rank, b.rank);
+    const pad = (s: readonly number[]) => [...Array<number>(rank - s.length).fill(1), ...s];
+    const sa = pad(a.shape);
+    const sb = pad(b.shape);
+    const x = reshape(a as AnyTensor, sa.flatMap((d) => [d, 1]));
+    const y = reshape(b as AnyTensor, sb.flatMap((d) => [1, d]));
+    return reshape(mul(x, y), sa.map((d, i) => d * sb[i]!));
+  });
 }
 
 /**
@@ -494,8 +510,10 @@ export function kron(a: Tensor<Shape, 'float32'>, b: Tensor<Shape, 'float32'>): 
  * @public
  */
 export function inner(a: Tensor<Shape, 'float32'>, b: Tensor<Shape, 'float32'>): Tensor<number[], 'float32'> {
-  if (a.rank === 0 || b.rank === 0) return mul(a as AnyTensor, b as AnyTensor);
-  return tensordot(a, b, [[-1], [-1]]);
+  return scoped(() => {
+    if (a.rank === 0 || b.rank === 0) return mul(a as AnyTensor, b as AnyTensor);
+    return tensordot(a, b, [[-1], [-1]]);
+  });
 }
 
 // ---------------------------------------------------------------- statistics
@@ -510,21 +528,23 @@ export function inner(a: Tensor<Shape, 'float32'>, b: Tensor<Shape, 'float32'>):
  * @public
  */
 export function average(x: Tensor<Shape, 'float32'>, axis?: number | readonly number[], weights?: Tensor<Shape, 'float32'>): Tensor<number[], 'float32'> {
-  const t = x as AnyTensor;
-  const axes = reduceAxes('average', t.rank, axis as number | number[] | undefined);
-  let w: AnyTensor;
-  if (!weights) w = full(t.shape, 1);
-  else if (weights.rank === 1 && t.rank > 1) {
-    if (axes.length !== 1 || weights.shape[0] !== t.shape[axes[0]!]) {
-      throw new ShapeError('average', `1-D weights ${showShape(weights.shape)} need one axis of x ${showShape(t.shape)} of the same length`);
+  return scoped(() => {
+    const t = x as AnyTensor;
+    const axes = reduceAxes('average', t.rank, axis as number | number[] | undefined);
+    let w: AnyTensor;
+    if (!weights) w = full(t.shape, 1);
+    else if (weights.rank === 1 && t.rank > 1) {
+      if (axes.length !== 1 || weights.shape[0] !== t.shape[axes[0]!]) {
+        throw new ShapeError('average', `1-D weights ${showShape(weights.shape)} need one axis of x ${showShape(t.shape)} of the same length`);
+      }
+      w = reshape(weights as AnyTensor, t.shape.map((d: number, i: number) => (i === axes[0] ? d : 1)));
+    } else {
+      if (showShape(weights.shape) !== showShape(t.shape)) throw new ShapeError('average', `weights ${showShape(weights.shape)} must have x's shape ${showShape(t.shape)} (or be 1-D along one axis)`);
+      w = weights as AnyTensor;
     }
-    w = reshape(weights as AnyTensor, t.shape.map((d: number, i: number) => (i === axes[0] ? d : 1)));
-  } else {
-    if (showShape(weights.shape) !== showShape(t.shape)) throw new ShapeError('average', `weights ${showShape(weights.shape)} must have x's shape ${showShape(t.shape)} (or be 1-D along one axis)`);
-    w = weights as AnyTensor;
-  }
-  const wb = broadcastTo(w, t.shape);
-  return div(sum(mul(t, wb), axes), sum(wb, axes));
+    const wb = broadcastTo(w, t.shape);
+    return div(sum(mul(t, wb), axes), sum(wb, axes));
+  });
 }
 
 /**
@@ -536,8 +556,10 @@ export function average(x: Tensor<Shape, 'float32'>, axis?: number | readonly nu
  * @public
  */
 export function ptp(x: Tensor<Shape, 'float32' | 'int32'>, axis?: number | readonly number[], keepDims = false): Tensor<number[], 'float32' | 'int32'> {
-  const a = axis as number | number[] | undefined;
-  return sub(max(x as AnyTensor, a as never, keepDims), min(x as AnyTensor, a as never, keepDims));
+  return scoped(() => {
+    const a = axis as number | number[] | undefined;
+    return sub(max(x as AnyTensor, a as never, keepDims), min(x as AnyTensor, a as never, keepDims));
+  });
 }
 
 /**
@@ -549,8 +571,10 @@ export function ptp(x: Tensor<Shape, 'float32' | 'int32'>, axis?: number | reado
  * @public
  */
 export function countNonzero(x: Tensor, axis?: number | readonly number[], keepDims = false): Tensor<number[], 'int32'> {
-  const t = x as AnyTensor;
-  return sum(cast(truth(t), 'int32'), reduceAxes('countNonzero', t.rank, axis as number | number[] | undefined), keepDims);
+  return scoped(() => {
+    const t = x as AnyTensor;
+    return sum(cast(truth(t), 'int32'), reduceAxes('countNonzero', t.rank, axis as number | number[] | undefined), keepDims);
+  });
 }
 
 /**
@@ -563,8 +587,10 @@ export function countNonzero(x: Tensor, axis?: number | readonly number[], keepD
  * @public
  */
 export function nansum(x: Tensor<Shape, 'float32'>, axis?: number | readonly number[], keepDims = false): Tensor<number[], 'float32'> {
-  const t = x as AnyTensor;
-  return sum(where(isnan(t), 0, t), reduceAxes('nansum', t.rank, axis as number | number[] | undefined), keepDims);
+  return scoped(() => {
+    const t = x as AnyTensor;
+    return sum(where(isnan(t), 0, t), reduceAxes('nansum', t.rank, axis as number | number[] | undefined), keepDims);
+  });
 }
 
 /**
@@ -577,10 +603,12 @@ export function nansum(x: Tensor<Shape, 'float32'>, axis?: number | readonly num
  * @public
  */
 export function nanmean(x: Tensor<Shape, 'float32'>, axis?: number | readonly number[], keepDims = false): Tensor<number[], 'float32'> {
-  const t = x as AnyTensor;
-  const axes = reduceAxes('nanmean', t.rank, axis as number | number[] | undefined);
-  const ok = logicalNot(isnan(t));
-  return div(sum(where(ok, t, 0), axes, keepDims), sum(cast(ok, 'float32'), axes, keepDims));
+  return scoped(() => {
+    const t = x as AnyTensor;
+    const axes = reduceAxes('nanmean', t.rank, axis as number | number[] | undefined);
+    const ok = logicalNot(isnan(t));
+    return div(sum(where(ok, t, 0), axes, keepDims), sum(cast(ok, 'float32'), axes, keepDims));
+  });
 }
 
 /**
@@ -595,24 +623,26 @@ export function nanmean(x: Tensor<Shape, 'float32'>, axis?: number | readonly nu
  * @public
  */
 export function quantile(x: Tensor<Shape, 'float32'>, q: number, axis?: number, keepDims = false): Tensor<number[], 'float32'> {
-  if (!(q >= 0 && q <= 1)) throw new ShapeError('quantile', `q must be in [0, 1], got ${q}`);
-  let t = x as AnyTensor;
-  if (axis === undefined) {
-    const flat = quantile(reshape(t, [t.size]), q, 0) as AnyTensor;
-    return keepDims ? reshape(flat, t.shape.map(() => 1)) : flat;
-  }
-  const ax = normalizeAxis('quantile', axis, t.rank);
-  const n = t.shape[ax]!;
-  if (n === 0) throw new ShapeError('quantile', `axis ${ax} of x ${showShape(t.shape)} is empty`);
-  t = sort(t, ax);
-  const pos = q * (n - 1);
-  const lo = Math.floor(pos);
-  const hi = Math.min(lo + 1, n - 1);
-  const frac = pos - lo;
-  const at = (i: number) => take(t, i, ax as never) as AnyTensor;
-  let out = frac === 0 ? at(lo) : add(mul(at(lo), 1 - frac), mul(at(hi), frac));
-  if (keepDims) out = reshape(out, t.shape.map((d: number, i: number) => (i === ax ? 1 : d)));
-  return out;
+  return scoped(() => {
+    if (!(q >= 0 && q <= 1)) throw new ShapeError('quantile', `q must be in [0, 1], got ${q}`);
+    let t = x as AnyTensor;
+    if (axis === undefined) {
+      const flat = quantile(reshape(t, [t.size]), q, 0) as AnyTensor;
+      return keepDims ? reshape(flat, t.shape.map(() => 1)) : flat;
+    }
+    const ax = normalizeAxis('quantile', axis, t.rank);
+    const n = t.shape[ax]!;
+    if (n === 0) throw new ShapeError('quantile', `axis ${ax} of x ${showShape(t.shape)} is empty`);
+    t = sort(t, ax);
+    const pos = q * (n - 1);
+    const lo = Math.floor(pos);
+    const hi = Math.min(lo + 1, n - 1);
+    const frac = pos - lo;
+    const at = (i: number) => take(t, i, ax as never) as AnyTensor;
+    let out = frac === 0 ? at(lo) : add(mul(at(lo), 1 - frac), mul(at(hi), frac));
+    if (keepDims) out = reshape(out, t.shape.map((d: number, i: number) => (i === ax ? 1 : d)));
+    return out;
+  });
 }
 
 /**
@@ -624,7 +654,7 @@ export function quantile(x: Tensor<Shape, 'float32'>, q: number, axis?: number, 
  * @public
  */
 export function median(x: Tensor<Shape, 'float32'>, axis?: number, keepDims = false): Tensor<number[], 'float32'> {
-  return quantile(x, 0.5, axis, keepDims);
+  return scoped(() => quantile(x, 0.5, axis, keepDims));
 }
 
 
@@ -642,11 +672,13 @@ export function median(x: Tensor<Shape, 'float32'>, axis?: number, keepDims = fa
  * @public
  */
 export function asinh<S extends Shape>(x: Tensor<S, 'float32'>): Tensor<S, 'float32'> {
-  requireDtype('asinh', 'x', x, ['float32']);
-  // f(v) = log1p(v + v²/(1 + √(v² + 1))) is accurate for v ≥ 0 (no cancellation); asinh is odd.
-  const f = (v: AnyTensor) => log1p(add(v, div(mul(v, v), add(sqrt(add(mul(v, v), 1)), 1))));
-  const t = x as AnyTensor;
-  return where(less(t, 0), neg(f(neg(t))), f(t)) as never;
+  return scoped(() => {
+    requireDtype('asinh', 'x', x, ['float32']);
+    // f(v) = log1p(v + v²/(1 + √(v² + 1))) is accurate for v ≥ 0 (no cancellation); asinh is odd.
+    const f = (v: AnyTensor) => log1p(add(v, div(mul(v, v), add(sqrt(add(mul(v, v), 1)), 1))));
+    const t = x as AnyTensor;
+    return where(less(t, 0), neg(f(neg(t))), f(t)) as never;
+  });
 }
 
 /**
@@ -660,14 +692,16 @@ export function asinh<S extends Shape>(x: Tensor<S, 'float32'>): Tensor<S, 'floa
  * @public
  */
 export function acosh<S extends Shape>(x: Tensor<S, 'float32'>): Tensor<S, 'float32'> {
-  requireDtype('acosh', 'x', x, ['float32']);
-  const t = sub(x as AnyTensor, 1);
-  return log1p(add(t, sqrt(mul(t, add(t, 2))))) as never;
+  return scoped(() => {
+    requireDtype('acosh', 'x', x, ['float32']);
+    const t = sub(x as AnyTensor, 1);
+    return log1p(add(t, sqrt(mul(t, add(t, 2))))) as never;
+  });
 }
 
 /**
  * Inverse hyperbolic tangent (`jnp.arctanh`, `atanh`) on (−1, 1):
- * `½ · log1p(2x / (1 − x))`; ±Infinity at ±1, NaN outside. Derivative `1 / (1 − x²)`.
+ * `½ · (log1p(x) − log1p(−x))`; ±Infinity at ±1, NaN outside. Derivative `1 / (1 − x²)`.
  * @example
  * ```ts
  * fx.atanh(fx.tensor([0, 0.5])); // [0, 0.5493]
@@ -675,8 +709,12 @@ export function acosh<S extends Shape>(x: Tensor<S, 'float32'>): Tensor<S, 'floa
  * @public
  */
 export function atanh<S extends Shape>(x: Tensor<S, 'float32'>): Tensor<S, 'float32'> {
-  requireDtype('atanh', 'x', x, ['float32']);
-  return mul(log1p(div(mul(x as AnyTensor, 2), sub(1, x as AnyTensor))), 0.5) as never;
+  return scoped(() => {
+    requireDtype('atanh', 'x', x, ['float32']);
+    // ½(log1p(x) − log1p(−x)): exact ±Infinity at ±1 on every backend (the quotient 2x/(1 − x) is not exact
+    // on webgpu, whose division has 2.5 ulp of error, which turned atanh(−1) into −44).
+    return mul(sub(log1p(x as AnyTensor), log1p(mul(x as AnyTensor, -1))), 0.5) as never;
+  });
 }
 
 
@@ -691,11 +729,13 @@ export function atanh<S extends Shape>(x: Tensor<S, 'float32'>): Tensor<S, 'floa
  * @public
  */
 export function nanmax(x: Tensor<Shape, 'float32'>, axis?: number | readonly number[], keepDims = false): Tensor<number[], 'float32'> {
-  const t = x as AnyTensor;
-  const axes = reduceAxes('nanmax', t.rank, axis as number | number[] | undefined);
-  const nan = isnan(t);
-  const m = max(where(nan, -Infinity, t), axes as never, keepDims) as AnyTensor;
-  return where(all(nan, axes as never, keepDims) as AnyTensor, NaN, m);
+  return scoped(() => {
+    const t = x as AnyTensor;
+    const axes = reduceAxes('nanmax', t.rank, axis as number | number[] | undefined);
+    const nan = isnan(t);
+    const m = max(where(nan, -Infinity, t), axes as never, keepDims) as AnyTensor;
+    return where(all(nan, axes as never, keepDims) as AnyTensor, NaN, m);
+  });
 }
 
 /**
@@ -707,11 +747,13 @@ export function nanmax(x: Tensor<Shape, 'float32'>, axis?: number | readonly num
  * @public
  */
 export function nanmin(x: Tensor<Shape, 'float32'>, axis?: number | readonly number[], keepDims = false): Tensor<number[], 'float32'> {
-  const t = x as AnyTensor;
-  const axes = reduceAxes('nanmin', t.rank, axis as number | number[] | undefined);
-  const nan = isnan(t);
-  const m = min(where(nan, Infinity, t), axes as never, keepDims) as AnyTensor;
-  return where(all(nan, axes as never, keepDims) as AnyTensor, NaN, m);
+  return scoped(() => {
+    const t = x as AnyTensor;
+    const axes = reduceAxes('nanmin', t.rank, axis as number | number[] | undefined);
+    const nan = isnan(t);
+    const m = min(where(nan, Infinity, t), axes as never, keepDims) as AnyTensor;
+    return where(all(nan, axes as never, keepDims) as AnyTensor, NaN, m);
+  });
 }
 
 /**
@@ -723,8 +765,10 @@ export function nanmin(x: Tensor<Shape, 'float32'>, axis?: number | readonly num
  * @public
  */
 export function percentile(x: Tensor<Shape, 'float32'>, q: number, axis?: number, keepDims = false): Tensor<number[], 'float32'> {
-  if (!(q >= 0 && q <= 100)) throw new ShapeError('percentile', `q must be in [0, 100], got ${q}`);
-  return quantile(x, q / 100, axis, keepDims);
+  return scoped(() => {
+    if (!(q >= 0 && q <= 100)) throw new ShapeError('percentile', `q must be in [0, 100], got ${q}`);
+    return quantile(x, q / 100, axis, keepDims);
+  });
 }
 
 /**
@@ -736,8 +780,10 @@ export function percentile(x: Tensor<Shape, 'float32'>, q: number, axis?: number
  * @public
  */
 export function vdot(a: Tensor<Shape, 'float32'>, b: Tensor<Shape, 'float32'>): Tensor<[], 'float32'> {
-  if (a.size !== b.size) throw new ShapeError('vdot', `operands have ${a.size} and ${b.size} elements (a ${showShape(a.shape)}, b ${showShape(b.shape)})`);
-  return sum(mul(reshape(a as AnyTensor, [a.size]), reshape(b as AnyTensor, [b.size]))) as never;
+  return scoped(() => {
+    if (a.size !== b.size) throw new ShapeError('vdot', `operands have ${a.size} and ${b.size} elements (a ${showShape(a.shape)}, b ${showShape(b.shape)})`);
+    return sum(mul(reshape(a as AnyTensor, [a.size]), reshape(b as AnyTensor, [b.size]))) as never;
+  });
 }
 
 /**
@@ -775,8 +821,10 @@ export function arraySplit<S extends Shape, D extends Dtype>(x: Tensor<S, D>, se
  * @public
  */
 export function columnStack<D extends Dtype>(xs: readonly Tensor<Shape, D>[]): Tensor<number[], D> {
-  if (xs.length === 0) throw new ShapeError('columnStack', 'needs at least one tensor');
-  return concat(xs.map((x) => (x.rank < 2 ? reshape(x as AnyTensor, [x.size, 1]) : (x as AnyTensor))), 1 as never) as never;
+  return scoped(() => {
+    if (xs.length === 0) throw new ShapeError('columnStack', 'needs at least one tensor');
+    return concat(xs.map((x) => (x.rank < 2 ? reshape(x as AnyTensor, [x.size, 1]) : (x as AnyTensor))), 1 as never) as never;
+  });
 }
 
 /** A binary composite run inside a scope: its intermediates and the scalars made for JS numbers are freed when it returns. */
