@@ -78,7 +78,31 @@ async function prepareWebgpu(): Promise<void> {
   const webgpu = await import('@tensorflow/tfjs-backend-webgpu');
   // jit's fused kernels build tfjs-webgpu programs with its dispatch helpers.
   setWebgpuUtil(webgpu.webgpu_util as never);
+  selectAnyRankOnWebgpu();
   webgpuLoaded = true;
+}
+
+/**
+ * tfjs-webgpu's Select (`tf.where`) supports rank ≤ 4 ("Where for rank 5 is
+ * not yet supported"), which rank-5 selections (grouped attention's mask and
+ * softmax, a vmapped rank-4 `where`, the NaN handling of `max`) hit. tfjs
+ * broadcasts the three operands to one shape before the kernel, so above rank
+ * 4 the kernel runs on them as flat vectors and the result takes the shape back.
+ */
+function selectAnyRankOnWebgpu(): void {
+  const base = tf.getKernel('Select', 'webgpu');
+  if (!base) return;
+  tf.unregisterKernel('Select', 'webgpu');
+  tf.registerKernel({
+    ...base,
+    kernelFunc: (args) => {
+      const { condition, t, e } = args.inputs as { condition: tf.TensorInfo; t: tf.TensorInfo; e: tf.TensorInfo };
+      if (t.shape.length <= 4) return base.kernelFunc(args);
+      const flat = (x: tf.TensorInfo): tf.TensorInfo => ({ ...x, shape: [x.shape.reduce((n, d) => n * d, 1)] });
+      const out = base.kernelFunc({ ...args, inputs: { condition: flat(condition), t: flat(t), e: flat(e) } }) as tf.TensorInfo;
+      return { ...out, shape: t.shape };
+    },
+  });
 }
 
 /**

@@ -22,6 +22,7 @@ import { sub } from '../primitives/sub.js';
 import { sum } from '../primitives/sum.js';
 import { transpose } from '../primitives/transpose.js';
 import { where } from '../primitives/where.js';
+import { scoped } from '../core/memory.js';
 
 /** A bool `[n, m]` constant, true where column − row ≤ k (the lower triangle with diagonal k). */
 export function lowerTriangleMask(n: number, m: number, k: number): AnyTensor {
@@ -63,12 +64,14 @@ function axisList(op: string, rank: number, axis: number | readonly number[] | u
  * @public
  */
 export function flip<S extends Shape, D extends Dtype>(x: Tensor<S, D>, axis?: number | readonly number[]): Tensor<S, D> {
-  let out = x as AnyTensor;
-  for (const a of axisList('flip', x.rank, axis)) {
-    const n = x.shape[a]!;
-    if (n > 1) out = take(out, indexConstant([...Array(n).keys()].reverse()), a as never);
-  }
-  return out as never;
+  return scoped(() => {
+    let out = x as AnyTensor;
+    for (const a of axisList('flip', x.rank, axis)) {
+      const n = x.shape[a]!;
+      if (n > 1) out = take(out, indexConstant([...Array(n).keys()].reverse()), a as never);
+    }
+    return out as never;
+  });
 }
 
 /**
@@ -82,25 +85,27 @@ export function flip<S extends Shape, D extends Dtype>(x: Tensor<S, D>, axis?: n
  * @public
  */
 export function roll<S extends Shape, D extends Dtype>(x: Tensor<S, D>, shift: number | readonly number[], axis?: number | readonly number[]): Tensor<S, D> {
-  if (axis === undefined) {
-    if (typeof shift !== 'number') throw new ShapeError('roll', 'a list of shifts needs a list of axes');
-    return reshape(roll(reshape(x as AnyTensor, [x.size]), shift, 0), x.shape) as never;
-  }
-  const axes = axisList('roll', x.rank, axis);
-  const shifts = typeof shift === 'number' ? axes.map(() => shift) : shift;
-  if (shifts.length !== axes.length) throw new ShapeError('roll', `${shifts.length} shifts for ${axes.length} axes`);
-  let out = x as AnyTensor;
-  axes.forEach((a, i) => {
-    const n = x.shape[a]!;
-    if (!Number.isInteger(shifts[i])) throw new ShapeError('roll', `shift must be an integer, got ${shifts[i]}`);
-    const s = n === 0 ? 0 : ((shifts[i]! % n) + n) % n;
-    if (s === 0) return;
-    const shape = out.shape as number[];
-    const begin = (b: number) => shape.map((_, j) => (j === a ? b : 0));
-    const size = (z: number) => shape.map((d, j) => (j === a ? z : d));
-    out = concat([slice(out, begin(n - s), size(s)), slice(out, begin(0), size(n - s))] as AnyTensor[], a as never) as AnyTensor;
+  return scoped(() => {
+    if (axis === undefined) {
+      if (typeof shift !== 'number') throw new ShapeError('roll', 'a list of shifts needs a list of axes');
+      return reshape(roll(reshape(x as AnyTensor, [x.size]), shift, 0), x.shape) as never;
+    }
+    const axes = axisList('roll', x.rank, axis);
+    const shifts = typeof shift === 'number' ? axes.map(() => shift) : shift;
+    if (shifts.length !== axes.length) throw new ShapeError('roll', `${shifts.length} shifts for ${axes.length} axes`);
+    let out = x as AnyTensor;
+    axes.forEach((a, i) => {
+      const n = x.shape[a]!;
+      if (!Number.isInteger(shifts[i])) throw new ShapeError('roll', `shift must be an integer, got ${shifts[i]}`);
+      const s = n === 0 ? 0 : ((shifts[i]! % n) + n) % n;
+      if (s === 0) return;
+      const shape = out.shape as number[];
+      const begin = (b: number) => shape.map((_, j) => (j === a ? b : 0));
+      const size = (z: number) => shape.map((d, j) => (j === a ? z : d));
+      out = concat([slice(out, begin(n - s), size(s)), slice(out, begin(0), size(n - s))] as AnyTensor[], a as never) as AnyTensor;
+    });
+    return out as never;
   });
-  return out as never;
 }
 
 // ---------------------------------------------------------------- splitting and joining
@@ -147,15 +152,17 @@ export function split<S extends Shape, D extends Dtype>(x: Tensor<S, D>, section
  * @public
  */
 export function tile<S extends Shape, D extends Dtype>(x: Tensor<S, D>, reps: number | readonly number[]): Tensor<number[], D> {
-  const r = typeof reps === 'number' ? [reps] : [...reps];
-  if (!r.every((v) => Number.isInteger(v) && v >= 0)) throw new ShapeError('tile', `reps must be non-negative integers, got ${JSON.stringify(reps)}`);
-  const rank = Math.max(r.length, x.rank);
-  const shape = [...Array<number>(rank - x.rank).fill(1), ...x.shape];
-  const full = [...Array<number>(rank - r.length).fill(1), ...r];
-  // [d0, d1] → [1, d0, 1, d1] → broadcast [r0, d0, r1, d1] → [r0·d0, r1·d1]
-  const spread = reshape(x as AnyTensor, shape.flatMap((d) => [1, d]));
-  const big = broadcastTo(spread, shape.flatMap((d, i) => [full[i]!, d]));
-  return reshape(big, shape.map((d, i) => d * full[i]!));
+  return scoped(() => {
+    const r = typeof reps === 'number' ? [reps] : [...reps];
+    if (!r.every((v) => Number.isInteger(v) && v >= 0)) throw new ShapeError('tile', `reps must be non-negative integers, got ${JSON.stringify(reps)}`);
+    const rank = Math.max(r.length, x.rank);
+    const shape = [...Array<number>(rank - x.rank).fill(1), ...x.shape];
+    const full = [...Array<number>(rank - r.length).fill(1), ...r];
+    // [d0, d1] → [1, d0, 1, d1] → broadcast [r0, d0, r1, d1] → [r0·d0, r1·d1]
+    const spread = reshape(x as AnyTensor, shape.flatMap((d) => [1, d]));
+    const big = broadcastTo(spread, shape.flatMap((d, i) => [full[i]!, d]));
+    return reshape(big, shape.map((d, i) => d * full[i]!));
+  });
 }
 
 /**
@@ -170,20 +177,22 @@ export function tile<S extends Shape, D extends Dtype>(x: Tensor<S, D>, reps: nu
  * @public
  */
 export function repeat<S extends Shape, D extends Dtype>(x: Tensor<S, D>, repeats: number | readonly number[], axis?: number): Tensor<number[], D> {
-  if (axis === undefined) return repeat(reshape(x as AnyTensor, [x.size]), repeats, 0);
-  const a = normalizeAxis('repeat', axis, x.rank);
-  const n = x.shape[a]!;
-  if (typeof repeats === 'number') {
-    if (!Number.isInteger(repeats) || repeats < 0) throw new ShapeError('repeat', `repeats must be a non-negative integer, got ${repeats}`);
-    const withAxis = [...x.shape.slice(0, a + 1), 1, ...x.shape.slice(a + 1)];
-    const spread = broadcastTo(reshape(x as AnyTensor, withAxis), withAxis.map((d, i) => (i === a + 1 ? repeats : d)));
-    return reshape(spread, x.shape.map((d, i) => (i === a ? d * repeats : d)));
-  }
-  if (!Array.isArray(repeats) || repeats.length !== n || !repeats.every((v) => Number.isInteger(v) && v >= 0)) {
-    throw new ShapeError('repeat', `repeats must be ${n} non-negative integers (one per element of axis ${a} of x ${showShape(x.shape)}), got ${JSON.stringify(repeats)}`);
-  }
-  const idx = repeats.flatMap((c, i) => Array<number>(c).fill(i));
-  return take(x as AnyTensor, indexConstant(idx), a as never);
+  return scoped(() => {
+    if (axis === undefined) return repeat(reshape(x as AnyTensor, [x.size]), repeats, 0);
+    const a = normalizeAxis('repeat', axis, x.rank);
+    const n = x.shape[a]!;
+    if (typeof repeats === 'number') {
+      if (!Number.isInteger(repeats) || repeats < 0) throw new ShapeError('repeat', `repeats must be a non-negative integer, got ${repeats}`);
+      const withAxis = [...x.shape.slice(0, a + 1), 1, ...x.shape.slice(a + 1)];
+      const spread = broadcastTo(reshape(x as AnyTensor, withAxis), withAxis.map((d, i) => (i === a + 1 ? repeats : d)));
+      return reshape(spread, x.shape.map((d, i) => (i === a ? d * repeats : d)));
+    }
+    if (!Array.isArray(repeats) || repeats.length !== n || !repeats.every((v) => Number.isInteger(v) && v >= 0)) {
+      throw new ShapeError('repeat', `repeats must be ${n} non-negative integers (one per element of axis ${a} of x ${showShape(x.shape)}), got ${JSON.stringify(repeats)}`);
+    }
+    const idx = repeats.flatMap((c, i) => Array<number>(c).fill(i));
+    return take(x as AnyTensor, indexConstant(idx), a as never);
+  });
 }
 
 /**
@@ -196,8 +205,10 @@ export function repeat<S extends Shape, D extends Dtype>(x: Tensor<S, D>, repeat
  * @public
  */
 export function append<D extends Dtype>(x: Tensor<Shape, D>, values: Tensor<Shape, NoInfer<D>>, axis?: number): Tensor<number[], D> {
-  if (axis === undefined) return concat([reshape(x as AnyTensor, [x.size]), reshape(values as AnyTensor, [values.size])] as AnyTensor[], 0 as never) as never;
-  return concat([x, values] as AnyTensor[], normalizeAxis('append', axis, x.rank) as never) as never;
+  return scoped(() => {
+    if (axis === undefined) return concat([reshape(x as AnyTensor, [x.size]), reshape(values as AnyTensor, [values.size])] as AnyTensor[], 0 as never) as never;
+    return concat([x, values] as AnyTensor[], normalizeAxis('append', axis, x.rank) as never) as never;
+  });
 }
 
 /** At least 2-D, as `jnp.atleast_2d`: `[]` → `[1, 1]`, `[n]` → `[1, n]`. */
@@ -215,8 +226,10 @@ function atleast2d(x: AnyTensor): AnyTensor {
  * @public
  */
 export function vstack<D extends Dtype>(xs: readonly Tensor<Shape, D>[]): Tensor<number[], D> {
-  if (xs.length === 0) throw new ShapeError('vstack', 'needs at least one tensor');
-  return concat(xs.map((x) => atleast2d(x as AnyTensor)), 0 as never) as never;
+  return scoped(() => {
+    if (xs.length === 0) throw new ShapeError('vstack', 'needs at least one tensor');
+    return concat(xs.map((x) => atleast2d(x as AnyTensor)), 0 as never) as never;
+  });
 }
 
 /**
@@ -244,9 +257,11 @@ export function hstack<D extends Dtype>(xs: readonly Tensor<Shape, D>[]): Tensor
  * @public
  */
 export function dstack<D extends Dtype>(xs: readonly Tensor<Shape, D>[]): Tensor<number[], D> {
-  if (xs.length === 0) throw new ShapeError('dstack', 'needs at least one tensor');
-  const at3 = (x: AnyTensor): AnyTensor => (x.rank >= 3 ? x : x.rank === 0 ? reshape(x, [1, 1, 1]) : x.rank === 1 ? reshape(x, [1, x.shape[0]!, 1]) : reshape(x, [...x.shape, 1]));
-  return concat(xs.map((x) => at3(x as AnyTensor)), 2 as never) as never;
+  return scoped(() => {
+    if (xs.length === 0) throw new ShapeError('dstack', 'needs at least one tensor');
+    const at3 = (x: AnyTensor): AnyTensor => (x.rank >= 3 ? x : x.rank === 0 ? reshape(x, [1, 1, 1]) : x.rank === 1 ? reshape(x, [1, x.shape[0]!, 1]) : reshape(x, [...x.shape, 1]));
+    return concat(xs.map((x) => at3(x as AnyTensor)), 2 as never) as never;
+  });
 }
 
 /**
@@ -261,18 +276,20 @@ export function dstack<D extends Dtype>(xs: readonly Tensor<Shape, D>[]): Tensor
  * @public
  */
 export function takeAlongAxis<D extends Dtype>(x: Tensor<Shape, D>, indices: Tensor<Shape, 'int32'>, axis: number): Tensor<number[], D> {
-  if (indices.dtype !== 'int32') throw new ShapeError('takeAlongAxis', `indices must be int32, got ${indices.dtype}`);
-  if (indices.rank !== x.rank) {
-    throw new ShapeError('takeAlongAxis', `indices ${showShape(indices.shape)} must have the rank of x ${showShape(x.shape)}`);
-  }
-  const a = normalizeAxis('takeAlongAxis', axis, x.rank);
-  const perm = moveToEnd(x.rank, [a]);
-  const xm = transpose(x as AnyTensor, perm);
-  const im = transpose(indices as AnyTensor, perm);
-  const lead = broadcastShapes('takeAlongAxis', xm.shape.slice(0, -1), im.shape.slice(0, -1));
-  const xb = broadcastTo(xm, [...lead, xm.shape[xm.rank - 1]!]);
-  const ib = broadcastTo(im, [...lead, im.shape[im.rank - 1]!]);
-  return transpose(takeAlongLastAxis(xb, ib), inverse(perm));
+  return scoped(() => {
+    if (indices.dtype !== 'int32') throw new ShapeError('takeAlongAxis', `indices must be int32, got ${indices.dtype}`);
+    if (indices.rank !== x.rank) {
+      throw new ShapeError('takeAlongAxis', `indices ${showShape(indices.shape)} must have the rank of x ${showShape(x.shape)}`);
+    }
+    const a = normalizeAxis('takeAlongAxis', axis, x.rank);
+    const perm = moveToEnd(x.rank, [a]);
+    const xm = transpose(x as AnyTensor, perm);
+    const im = transpose(indices as AnyTensor, perm);
+    const lead = broadcastShapes('takeAlongAxis', xm.shape.slice(0, -1), im.shape.slice(0, -1));
+    const xb = broadcastTo(xm, [...lead, xm.shape[xm.rank - 1]!]);
+    const ib = broadcastTo(im, [...lead, im.shape[im.rank - 1]!]);
+    return transpose(takeAlongLastAxis(xb, ib), inverse(perm));
+  });
 }
 
 /**
@@ -286,19 +303,21 @@ export function takeAlongAxis<D extends Dtype>(x: Tensor<Shape, D>, indices: Ten
  * @public
  */
 export function meshgrid<D extends Dtype>(xs: readonly Tensor<[Dim], D>[], options?: { readonly indexing?: 'xy' | 'ij' }): Tensor<number[], D>[] {
-  const indexing = options?.indexing ?? 'xy';
-  if (indexing !== 'xy' && indexing !== 'ij') throw new ShapeError('meshgrid', `indexing must be 'xy' or 'ij', got ${JSON.stringify(indexing)}`);
-  xs.forEach((x, i) => {
-    if (x.rank !== 1) throw new ShapeError('meshgrid', `input ${i} must be 1-D, got shape ${showShape(x.shape)}`);
-  });
-  const sizes = xs.map((x) => x.shape[0]!);
-  const order = [...sizes.keys()];
-  if (indexing === 'xy' && xs.length >= 2) [order[0], order[1]] = [1, 0];
-  const outShape = order.map((i) => sizes[i]!);
-  return xs.map((x, i) => {
-    const at = order.indexOf(i);
-    const shape = outShape.map((d, j) => (j === at ? d : 1));
-    return broadcastTo(reshape(x as AnyTensor, shape), outShape);
+  return scoped(() => {
+    const indexing = options?.indexing ?? 'xy';
+    if (indexing !== 'xy' && indexing !== 'ij') throw new ShapeError('meshgrid', `indexing must be 'xy' or 'ij', got ${JSON.stringify(indexing)}`);
+    xs.forEach((x, i) => {
+      if (x.rank !== 1) throw new ShapeError('meshgrid', `input ${i} must be 1-D, got shape ${showShape(x.shape)}`);
+    });
+    const sizes = xs.map((x) => x.shape[0]!);
+    const order = [...sizes.keys()];
+    if (indexing === 'xy' && xs.length >= 2) [order[0], order[1]] = [1, 0];
+    const outShape = order.map((i) => sizes[i]!);
+    return xs.map((x, i) => {
+      const at = order.indexOf(i);
+      const shape = outShape.map((d, j) => (j === at ? d : 1));
+      return broadcastTo(reshape(x as AnyTensor, shape), outShape);
+    });
   });
 }
 
@@ -318,9 +337,11 @@ function checkMatrix(op: string, x: AnyTensor): void {
  * @public
  */
 export function tril<S extends Shape, D extends Dtype>(x: Tensor<S, D>, k = 0): Tensor<S, D> {
-  checkMatrix('tril', x as AnyTensor);
-  const [n, m] = x.shape.slice(-2) as [number, number];
-  return where(lowerTriangleMask(n, m, k), x as AnyTensor, 0) as never;
+  return scoped(() => {
+    checkMatrix('tril', x as AnyTensor);
+    const [n, m] = x.shape.slice(-2) as [number, number];
+    return where(lowerTriangleMask(n, m, k), x as AnyTensor, 0) as never;
+  });
 }
 
 /**
@@ -333,9 +354,11 @@ export function tril<S extends Shape, D extends Dtype>(x: Tensor<S, D>, k = 0): 
  * @public
  */
 export function triu<S extends Shape, D extends Dtype>(x: Tensor<S, D>, k = 0): Tensor<S, D> {
-  checkMatrix('triu', x as AnyTensor);
-  const [n, m] = x.shape.slice(-2) as [number, number];
-  return where(lowerTriangleMask(n, m, k - 1), 0, x as AnyTensor) as never;
+  return scoped(() => {
+    checkMatrix('triu', x as AnyTensor);
+    const [n, m] = x.shape.slice(-2) as [number, number];
+    return where(lowerTriangleMask(n, m, k - 1), 0, x as AnyTensor) as never;
+  });
 }
 
 /**
@@ -350,20 +373,22 @@ export function triu<S extends Shape, D extends Dtype>(x: Tensor<S, D>, k = 0): 
  * @public
  */
 export function diagonal<S extends Shape, D extends Dtype>(x: Tensor<S, D>, offset = 0, axis1 = 0, axis2 = 1): Tensor<number[], D> {
-  checkMatrix('diagonal', x as AnyTensor);
-  const a1 = normalizeAxis('diagonal', axis1, x.rank);
-  const a2 = normalizeAxis('diagonal', axis2, x.rank);
-  if (a1 === a2) throw new ShapeError('diagonal', `axis1 and axis2 must differ, both are ${a1}`);
-  if (!Number.isInteger(offset)) throw new ShapeError('diagonal', `offset must be an integer, got ${offset}`);
-  const moved = transpose(x as AnyTensor, moveToEnd(x.rank, [a1, a2]));
-  const [n, m] = moved.shape.slice(-2) as [number, number];
-  const length = Math.max(0, offset >= 0 ? Math.min(n, m - offset) : Math.min(n + offset, m));
-  const rowStart = offset >= 0 ? 0 : -offset;
-  const colStart = offset >= 0 ? offset : 0;
-  const flatIdx = [...Array(length).keys()].map((i) => (rowStart + i) * m + colStart + i);
-  const lead = moved.shape.slice(0, -2);
-  const rows = reshape(moved, [...lead, n * m]);
-  return take(rows, indexConstant(flatIdx), lead.length as never);
+  return scoped(() => {
+    checkMatrix('diagonal', x as AnyTensor);
+    const a1 = normalizeAxis('diagonal', axis1, x.rank);
+    const a2 = normalizeAxis('diagonal', axis2, x.rank);
+    if (a1 === a2) throw new ShapeError('diagonal', `axis1 and axis2 must differ, both are ${a1}`);
+    if (!Number.isInteger(offset)) throw new ShapeError('diagonal', `offset must be an integer, got ${offset}`);
+    const moved = transpose(x as AnyTensor, moveToEnd(x.rank, [a1, a2]));
+    const [n, m] = moved.shape.slice(-2) as [number, number];
+    const length = Math.max(0, offset >= 0 ? Math.min(n, m - offset) : Math.min(n + offset, m));
+    const rowStart = offset >= 0 ? 0 : -offset;
+    const colStart = offset >= 0 ? offset : 0;
+    const flatIdx = [...Array(length).keys()].map((i) => (rowStart + i) * m + colStart + i);
+    const lead = moved.shape.slice(0, -2);
+    const rows = reshape(moved, [...lead, n * m]);
+    return take(rows, indexConstant(flatIdx), lead.length as never);
+  });
 }
 
 /**
@@ -377,19 +402,21 @@ export function diagonal<S extends Shape, D extends Dtype>(x: Tensor<S, D>, offs
  * @public
  */
 export function diag<D extends Dtype>(v: Tensor<Shape, D>, k = 0): Tensor<number[], D> {
-  if (!Number.isInteger(k)) throw new ShapeError('diag', `k must be an integer, got ${k}`);
-  if (v.rank === 2) return diagonal(v, k);
-  if (v.rank !== 1) throw new ShapeError('diag', `v must be 1-D or 2-D, got shape ${showShape(v.shape)}`);
-  const n = v.shape[0]! + Math.abs(k);
-  const vp = k === 0 ? (v as AnyTensor) : (concat([v as AnyTensor, zerosLike(v as AnyTensor, Math.abs(k))] as AnyTensor[], 0 as never) as AnyTensor);
-  // k ≥ 0: out[i, i + k] = v[i] (v down the rows); k < 0: out[j − k, j] = v[j] (v along the columns).
-  const spread = broadcastTo(reshape(vp, k >= 0 ? [n, 1] : [1, n]), [n, n]);
-  const mask = tensor(
-    [...Array(n * n).keys()].map((p) => Math.floor(p / n) + k === p % n),
-    [n, n],
-    'bool',
-  );
-  return where(mask, spread, 0) as never;
+  return scoped(() => {
+    if (!Number.isInteger(k)) throw new ShapeError('diag', `k must be an integer, got ${k}`);
+    if (v.rank === 2) return diagonal(v, k);
+    if (v.rank !== 1) throw new ShapeError('diag', `v must be 1-D or 2-D, got shape ${showShape(v.shape)}`);
+    const n = v.shape[0]! + Math.abs(k);
+    const vp = k === 0 ? (v as AnyTensor) : (concat([v as AnyTensor, zerosLike(v as AnyTensor, Math.abs(k))] as AnyTensor[], 0 as never) as AnyTensor);
+    // k ≥ 0: out[i, i + k] = v[i] (v down the rows); k < 0: out[j − k, j] = v[j] (v along the columns).
+    const spread = broadcastTo(reshape(vp, k >= 0 ? [n, 1] : [1, n]), [n, n]);
+    const mask = tensor(
+      [...Array(n * n).keys()].map((p) => Math.floor(p / n) + k === p % n),
+      [n, n],
+      'bool',
+    );
+    return where(mask, spread, 0) as never;
+  });
 }
 
 /** `count` zeros of `x`'s dtype, as a constant. */
@@ -407,8 +434,10 @@ function zerosLike(x: AnyTensor, count: number): AnyTensor {
  * @public
  */
 export function trace<S extends Shape, D extends 'float32' | 'int32'>(x: Tensor<S, D>, offset = 0, axis1 = 0, axis2 = 1): Tensor<number[], D> {
-  const d = diagonal(x, offset, axis1, axis2) as AnyTensor;
-  return sum(d, d.rank - 1);
+  return scoped(() => {
+    const d = diagonal(x, offset, axis1, axis2) as AnyTensor;
+    return sum(d, d.rank - 1);
+  });
 }
 
 /**
@@ -422,17 +451,19 @@ export function trace<S extends Shape, D extends 'float32' | 'int32'>(x: Tensor<
  * @public
  */
 export function diff<S extends Shape, D extends 'float32' | 'int32'>(x: Tensor<S, D>, n = 1, axis = -1): Tensor<number[], D> {
-  const a = normalizeAxis('diff', axis, x.rank);
-  if (!Number.isInteger(n) || n < 0) throw new ShapeError('diff', `n must be a non-negative integer, got ${n}`);
-  let out = x as AnyTensor;
-  for (let i = 0; i < n; i++) {
-    const len = out.shape[a]!;
-    if (len === 0) break;
-    const shape = out.shape as number[];
-    const begin = (b: number) => shape.map((_, j) => (j === a ? b : 0));
-    const size = shape.map((d, j) => (j === a ? len - 1 : d));
-    out = sub(slice(out, begin(1), size), slice(out, begin(0), size));
-  }
-  return out as never;
+  return scoped(() => {
+    const a = normalizeAxis('diff', axis, x.rank);
+    if (!Number.isInteger(n) || n < 0) throw new ShapeError('diff', `n must be a non-negative integer, got ${n}`);
+    let out = x as AnyTensor;
+    for (let i = 0; i < n; i++) {
+      const len = out.shape[a]!;
+      if (len === 0) break;
+      const shape = out.shape as number[];
+      const begin = (b: number) => shape.map((_, j) => (j === a ? b : 0));
+      const size = shape.map((d, j) => (j === a ? len - 1 : d));
+      out = sub(slice(out, begin(1), size), slice(out, begin(0), size));
+    }
+    return out as never;
+  });
 }
 

@@ -14,6 +14,7 @@ import { reshape } from '../primitives/reshape.js';
 import { sum } from '../primitives/sum.js';
 import { transpose } from '../primitives/transpose.js';
 import { diagonal } from './arrays.js';
+import { scoped } from '../core/memory.js';
 
 /**
  * Sums products over the given axes of `a` and `b` (`jnp.tensordot`):
@@ -28,34 +29,36 @@ import { diagonal } from './arrays.js';
  * @public
  */
 export function tensordot(a: Tensor<Shape, 'float32'>, b: Tensor<Shape, 'float32'>, axes: number | readonly [readonly number[], readonly number[]] = 2): Tensor<number[], 'float32'> {
-  requireDtype('tensordot', 'a', a, ['float32']);
-  requireDtype('tensordot', 'b', b, ['float32']);
-  let axA: number[];
-  let axB: number[];
-  if (typeof axes === 'number') {
-    if (!Number.isInteger(axes) || axes < 0 || axes > a.rank || axes > b.rank) {
-      throw new ShapeError('tensordot', `axes = ${axes} must be an integer in [0, ${Math.min(a.rank, b.rank)}] for a ${showShape(a.shape)} and b ${showShape(b.shape)}`);
+  return scoped(() => {
+    requireDtype('tensordot', 'a', a, ['float32']);
+    requireDtype('tensordot', 'b', b, ['float32']);
+    let axA: number[];
+    let axB: number[];
+    if (typeof axes === 'number') {
+      if (!Number.isInteger(axes) || axes < 0 || axes > a.rank || axes > b.rank) {
+        throw new ShapeError('tensordot', `axes = ${axes} must be an integer in [0, ${Math.min(a.rank, b.rank)}] for a ${showShape(a.shape)} and b ${showShape(b.shape)}`);
+      }
+      axA = [...Array(axes).keys()].map((i) => a.rank - axes + i);
+      axB = [...Array(axes).keys()];
+    } else {
+      axA = axes[0].map((x) => normalizeAxis('tensordot', x, a.rank));
+      axB = axes[1].map((x) => normalizeAxis('tensordot', x, b.rank));
+      if (axA.length !== axB.length) throw new ShapeError('tensordot', `${axA.length} axes of a paired with ${axB.length} axes of b`);
     }
-    axA = [...Array(axes).keys()].map((i) => a.rank - axes + i);
-    axB = [...Array(axes).keys()];
-  } else {
-    axA = axes[0].map((x) => normalizeAxis('tensordot', x, a.rank));
-    axB = axes[1].map((x) => normalizeAxis('tensordot', x, b.rank));
-    if (axA.length !== axB.length) throw new ShapeError('tensordot', `${axA.length} axes of a paired with ${axB.length} axes of b`);
-  }
-  axA.forEach((x, i) => {
-    if (a.shape[x] !== b.shape[axB[i]!]) {
-      throw new ShapeError('tensordot', `axis ${x} of a (${a.shape[x]}) and axis ${axB[i]} of b (${b.shape[axB[i]!]}) differ (a ${showShape(a.shape)}, b ${showShape(b.shape)})`);
-    }
+    axA.forEach((x, i) => {
+      if (a.shape[x] !== b.shape[axB[i]!]) {
+        throw new ShapeError('tensordot', `axis ${x} of a (${a.shape[x]}) and axis ${axB[i]} of b (${b.shape[axB[i]!]}) differ (a ${showShape(a.shape)}, b ${showShape(b.shape)})`);
+      }
+    });
+    const freeA = [...Array(a.rank).keys()].filter((i) => !axA.includes(i));
+    const freeB = [...Array(b.rank).keys()].filter((i) => !axB.includes(i));
+    const k = sizeOf(axA.map((i) => a.shape[i]!));
+    const shapeA = freeA.map((i) => a.shape[i]!);
+    const shapeB = freeB.map((i) => b.shape[i]!);
+    const a2 = reshape(transpose(a as AnyTensor, [...freeA, ...axA]), [sizeOf(shapeA), k]);
+    const b2 = reshape(transpose(b as AnyTensor, [...axB, ...freeB]), [k, sizeOf(shapeB)]);
+    return reshape(matmul(a2, b2), [...shapeA, ...shapeB]);
   });
-  const freeA = [...Array(a.rank).keys()].filter((i) => !axA.includes(i));
-  const freeB = [...Array(b.rank).keys()].filter((i) => !axB.includes(i));
-  const k = sizeOf(axA.map((i) => a.shape[i]!));
-  const shapeA = freeA.map((i) => a.shape[i]!);
-  const shapeB = freeB.map((i) => b.shape[i]!);
-  const a2 = reshape(transpose(a as AnyTensor, [...freeA, ...axA]), [sizeOf(shapeA), k]);
-  const b2 = reshape(transpose(b as AnyTensor, [...axB, ...freeB]), [k, sizeOf(shapeB)]);
-  return reshape(matmul(a2, b2), [...shapeA, ...shapeB]);
 }
 
 /**
@@ -71,10 +74,12 @@ export function matvec<Bt extends Dim[], M extends Dim, N extends Dim>(a: Tensor
 /** @public */
 export function matvec(a: Tensor<Shape, 'float32'>, v: Tensor<Shape, 'float32'>): Tensor<number[], 'float32'>;
 export function matvec(a: AnyTensor, v: AnyTensor): AnyTensor {
-  if (a.rank < 2 || v.rank < 1) throw new ShapeError('matvec', `needs a matrix and a vector, got a ${showShape(a.shape)} and v ${showShape(v.shape)}`);
-  const col = reshape(v, [...v.shape, 1]);
-  const out = matmul(a, col);
-  return reshape(out, out.shape.slice(0, -1));
+  return scoped(() => {
+    if (a.rank < 2 || v.rank < 1) throw new ShapeError('matvec', `needs a matrix and a vector, got a ${showShape(a.shape)} and v ${showShape(v.shape)}`);
+    const col = reshape(v, [...v.shape, 1]);
+    const out = matmul(a, col);
+    return reshape(out, out.shape.slice(0, -1));
+  });
 }
 
 /**
@@ -90,10 +95,12 @@ export function vecmat<Bt extends Dim[], M extends Dim, N extends Dim>(v: Tensor
 /** @public */
 export function vecmat(v: Tensor<Shape, 'float32'>, a: Tensor<Shape, 'float32'>): Tensor<number[], 'float32'>;
 export function vecmat(v: AnyTensor, a: AnyTensor): AnyTensor {
-  if (a.rank < 2 || v.rank < 1) throw new ShapeError('vecmat', `needs a vector and a matrix, got v ${showShape(v.shape)} and a ${showShape(a.shape)}`);
-  const row = reshape(v, [...v.shape.slice(0, -1), 1, v.shape[v.rank - 1]!]);
-  const out = matmul(row, a);
-  return reshape(out, [...out.shape.slice(0, -2), out.shape[out.rank - 1]!]);
+  return scoped(() => {
+    if (a.rank < 2 || v.rank < 1) throw new ShapeError('vecmat', `needs a vector and a matrix, got v ${showShape(v.shape)} and a ${showShape(a.shape)}`);
+    const row = reshape(v, [...v.shape.slice(0, -1), 1, v.shape[v.rank - 1]!]);
+    const out = matmul(row, a);
+    return reshape(out, [...out.shape.slice(0, -2), out.shape[out.rank - 1]!]);
+  });
 }
 
 // ---------------------------------------------------------------- einsum
@@ -158,68 +165,70 @@ function arrange(t: Term, labels: readonly string[]): AnyTensor {
  * @public
  */
 export function einsum(spec: string, ...operands: Tensor<Shape, 'float32'>[]): Tensor<number[], 'float32'> {
-  const compact = spec.replace(/\s+/g, '');
-  const [lhs, rhs] = compact.split('->') as [string, string | undefined];
-  const inputs = lhs.split(',');
-  if (inputs.length !== operands.length) throw new ShapeError('einsum', `${JSON.stringify(spec)} names ${inputs.length} operand(s) but ${operands.length} were given`);
-  if (operands.length < 1) throw new ShapeError('einsum', 'needs at least one operand');
-  // Ellipsis: each '...' stands for the operand's leftover axes, aligned from the right (NumPy
-  // broadcasting) and named by letters the spec does not use.
-  const used = new Set(compact.replace(/[^a-zA-Z]/g, ''));
-  const spare = [...'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz'].filter((c) => !used.has(c));
-  const ellipsisRank = Math.max(0, ...inputs.map((text, i) => (text.includes('...') ? operands[i]!.rank - text.replace('...', '').length : 0)));
-  if (ellipsisRank > spare.length) throw new ShapeError('einsum', `too many axes under '...' in ${JSON.stringify(spec)}`);
-  const ellipsisLabels = spare.slice(0, ellipsisRank);
-  const expand = (text: string, rank: number): string => {
-    if (!text.includes('...')) return text;
-    const r = rank - text.replace('...', '').length;
-    if (r < 0) throw new ShapeError('einsum', `${JSON.stringify(text)} names more axes than the operand's ${rank}`);
-    return text.replace('...', ellipsisLabels.slice(ellipsisRank - r).join(''));
-  };
-  const terms: Term[] = inputs.map((text, i) => {
-    const x = operands[i]! as AnyTensor;
-    requireDtype('einsum', `operand ${i}`, x, ['float32']);
-    const labels = parseLabels('einsum', expand(text, x.rank));
-    if (labels.length !== x.rank) throw new ShapeError('einsum', `operand ${i} has shape ${showShape(x.shape)} but ${JSON.stringify(text)} names ${labels.length} axes`);
-    return { labels, x };
-  });
-  const sizes = new Map<string, number>();
-  terms.forEach((t, i) =>
-    t.labels.forEach((l, j) => {
-      const d = t.x.shape[j]!;
-      const seen = sizes.get(l);
-      const broadcastable = ellipsisLabels.includes(l) && (seen === 1 || d === 1);
-      if (seen !== undefined && seen !== d && !broadcastable) throw new ShapeError('einsum', `label ${l} has size ${seen} and ${d} (operand ${i})`);
-      sizes.set(l, seen === undefined || seen === 1 ? d : seen);
-    }),
-  );
-  // Size-1 ellipsis axes broadcast against the other operand.
-  for (const t of terms) {
-    const want = t.labels.map((l) => sizes.get(l)!);
-    if (want.some((d, j) => d !== t.x.shape[j])) t.x = broadcastTo(t.x, want);
-  }
-  const counts = new Map<string, number>();
-  terms.forEach((t) => t.labels.forEach((l) => counts.set(l, (counts.get(l) ?? 0) + 1)));
-  const out =
-    rhs === undefined
-      ? [...ellipsisLabels, ...[...counts.keys()].filter((l) => counts.get(l) === 1 && !ellipsisLabels.includes(l)).sort()]
-      : parseLabels('einsum', rhs.includes('...') ? rhs.replace('...', ellipsisLabels.join('')) : rhs);
-  out.forEach((l) => {
-    if (!sizes.has(l)) throw new ShapeError('einsum', `output label ${l} appears in no operand`);
-  });
-  if (new Set(out).size !== out.length) throw new ShapeError('einsum', `output labels repeat in ${JSON.stringify(rhs)}`);
+  return scoped(() => {
+    const compact = spec.replace(/\s+/g, '');
+    const [lhs, rhs] = compact.split('->') as [string, string | undefined];
+    const inputs = lhs.split(',');
+    if (inputs.length !== operands.length) throw new ShapeError('einsum', `${JSON.stringify(spec)} names ${inputs.length} operand(s) but ${operands.length} were given`);
+    if (operands.length < 1) throw new ShapeError('einsum', 'needs at least one operand');
+    // Ellipsis: each '...' stands for the operand's leftover axes, aligned from the right (NumPy
+    // broadcasting) and named by letters the spec does not use.
+    const used = new Set(compact.replace(/[^a-zA-Z]/g, ''));
+    const spare = [...'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz'].filter((c) => !used.has(c));
+    const ellipsisRank = Math.max(0, ...inputs.map((text, i) => (text.includes('...') ? operands[i]!.rank - text.replace('...', '').length : 0)));
+    if (ellipsisRank > spare.length) throw new ShapeError('einsum', `too many axes under '...' in ${JSON.stringify(spec)}`);
+    const ellipsisLabels = spare.slice(0, ellipsisRank);
+    const expand = (text: string, rank: number): string => {
+      if (!text.includes('...')) return text;
+      const r = rank - text.replace('...', '').length;
+      if (r < 0) throw new ShapeError('einsum', `${JSON.stringify(text)} names more axes than the operand's ${rank}`);
+      return text.replace('...', ellipsisLabels.slice(ellipsisRank - r).join(''));
+    };
+    const terms: Term[] = inputs.map((text, i) => {
+      const x = operands[i]! as AnyTensor;
+      requireDtype('einsum', `operand ${i}`, x, ['float32']);
+      const labels = parseLabels('einsum', expand(text, x.rank));
+      if (labels.length !== x.rank) throw new ShapeError('einsum', `operand ${i} has shape ${showShape(x.shape)} but ${JSON.stringify(text)} names ${labels.length} axes`);
+      return { labels, x };
+    });
+    const sizes = new Map<string, number>();
+    terms.forEach((t, i) =>
+      t.labels.forEach((l, j) => {
+        const d = t.x.shape[j]!;
+        const seen = sizes.get(l);
+        const broadcastable = ellipsisLabels.includes(l) && (seen === 1 || d === 1);
+        if (seen !== undefined && seen !== d && !broadcastable) throw new ShapeError('einsum', `label ${l} has size ${seen} and ${d} (operand ${i})`);
+        sizes.set(l, seen === undefined || seen === 1 ? d : seen);
+      }),
+    );
+    // Size-1 ellipsis axes broadcast against the other operand.
+    for (const t of terms) {
+      const want = t.labels.map((l) => sizes.get(l)!);
+      if (want.some((d, j) => d !== t.x.shape[j])) t.x = broadcastTo(t.x, want);
+    }
+    const counts = new Map<string, number>();
+    terms.forEach((t) => t.labels.forEach((l) => counts.set(l, (counts.get(l) ?? 0) + 1)));
+    const out =
+      rhs === undefined
+        ? [...ellipsisLabels, ...[...counts.keys()].filter((l) => counts.get(l) === 1 && !ellipsisLabels.includes(l)).sort()]
+        : parseLabels('einsum', rhs.includes('...') ? rhs.replace('...', ellipsisLabels.join('')) : rhs);
+    out.forEach((l) => {
+      if (!sizes.has(l)) throw new ShapeError('einsum', `output label ${l} appears in no operand`);
+    });
+    if (new Set(out).size !== out.length) throw new ShapeError('einsum', `output labels repeat in ${JSON.stringify(rhs)}`);
 
-  const collapsed = terms.map(collapseRepeats);
-  // Three or more operands: contract left to right, keeping the labels that the output or a later operand needs.
-  while (collapsed.length > 2) {
-    const [first, second, ...rest] = collapsed as [Term, Term, ...Term[]];
-    const needed = new Set([...out, ...rest.flatMap((r) => r.labels)]);
-    const keep = [...new Set([...first.labels, ...second.labels])].filter((l) => needed.has(l));
-    collapsed.splice(0, 2, { labels: keep, x: contractPair(first, second, keep, sizes) });
-  }
-  const [t0, t1] = collapsed as [Term, Term | undefined];
-  if (!t1) return arrange(sumOut(t0, (l) => !out.includes(l)), out) as never;
-  return contractPair(t0, t1, out, sizes) as never;
+    const collapsed = terms.map(collapseRepeats);
+    // Three or more operands: contract left to right, keeping the labels that the output or a later operand needs.
+    while (collapsed.length > 2) {
+      const [first, second, ...rest] = collapsed as [Term, Term, ...Term[]];
+      const needed = new Set([...out, ...rest.flatMap((r) => r.labels)]);
+      const keep = [...new Set([...first.labels, ...second.labels])].filter((l) => needed.has(l));
+      collapsed.splice(0, 2, { labels: keep, x: contractPair(first, second, keep, sizes) });
+    }
+    const [t0, t1] = collapsed as [Term, Term | undefined];
+    if (!t1) return arrange(sumOut(t0, (l) => !out.includes(l)), out) as never;
+    return contractPair(t0, t1, out, sizes) as never;
+  });
 }
 
 /** Contracts two terms (each label at most once per term) into the labels `out`, via one batched matmul. */

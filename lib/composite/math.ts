@@ -73,9 +73,11 @@ export function isnan<S extends Shape>(x: Tensor<S, 'float32' | 'int32'>): Tenso
  * @public
  */
 export function isinf<S extends Shape>(x: Tensor<S, 'float32' | 'int32'>): Tensor<S, 'bool'> {
-  requireDtype('isinf', 'x', x, ['float32', 'int32']);
-  if (x.dtype === 'int32') return notEqual(x as AnyTensor, x as AnyTensor);
-  return equal(abs(x as AnyTensor), Infinity);
+  return scoped(() => {
+    requireDtype('isinf', 'x', x, ['float32', 'int32']);
+    if (x.dtype === 'int32') return notEqual(x as AnyTensor, x as AnyTensor);
+    return equal(abs(x as AnyTensor), Infinity);
+  });
 }
 
 /**
@@ -87,9 +89,11 @@ export function isinf<S extends Shape>(x: Tensor<S, 'float32' | 'int32'>): Tenso
  * @public
  */
 export function isfinite<S extends Shape>(x: Tensor<S, 'float32' | 'int32'>): Tensor<S, 'bool'> {
-  requireDtype('isfinite', 'x', x, ['float32', 'int32']);
-  if (x.dtype === 'int32') return equal(x as AnyTensor, x as AnyTensor);
-  return less(abs(x as AnyTensor), Infinity);
+  return scoped(() => {
+    requireDtype('isfinite', 'x', x, ['float32', 'int32']);
+    if (x.dtype === 'int32') return equal(x as AnyTensor, x as AnyTensor);
+    return less(abs(x as AnyTensor), Infinity);
+  });
 }
 
 // ---------------------------------------------------------------- rounding
@@ -115,8 +119,10 @@ function floorFloat(x: AnyTensor): AnyTensor {
  * @public
  */
 export function floor<S extends Shape>(x: Tensor<S, 'float32'>): Tensor<S, 'float32'> {
-  requireDtype('floor', 'x', x, ['float32']);
-  return floorFloat(stopGradient(x as AnyTensor));
+  return scoped(() => {
+    requireDtype('floor', 'x', x, ['float32']);
+    return floorFloat(stopGradient(x as AnyTensor));
+  });
 }
 
 /**
@@ -128,8 +134,10 @@ export function floor<S extends Shape>(x: Tensor<S, 'float32'>): Tensor<S, 'floa
  * @public
  */
 export function ceil<S extends Shape>(x: Tensor<S, 'float32'>): Tensor<S, 'float32'> {
-  requireDtype('ceil', 'x', x, ['float32']);
-  return neg(floorFloat(neg(stopGradient(x as AnyTensor))));
+  return scoped(() => {
+    requireDtype('ceil', 'x', x, ['float32']);
+    return neg(floorFloat(neg(stopGradient(x as AnyTensor))));
+  });
 }
 
 /**
@@ -141,8 +149,10 @@ export function ceil<S extends Shape>(x: Tensor<S, 'float32'>): Tensor<S, 'float
  * @public
  */
 export function trunc<S extends Shape>(x: Tensor<S, 'float32'>): Tensor<S, 'float32'> {
-  requireDtype('trunc', 'x', x, ['float32']);
-  return truncFloat(stopGradient(x as AnyTensor));
+  return scoped(() => {
+    requireDtype('trunc', 'x', x, ['float32']);
+    return truncFloat(stopGradient(x as AnyTensor));
+  });
 }
 
 /** floor(a / b) for float32 or int32 operands (int32 through float32: exact below 2^24). */
@@ -210,7 +220,7 @@ export const fmod: BinaryOp<'float32' | 'int32'> = scopedBinary((a: TensorLike, 
  * @public
  */
 export function exp2<S extends Shape>(x: Tensor<S, 'float32'>): Tensor<S, 'float32'> {
-  return exp(mul(x, Math.LN2));
+  return scoped(() => exp(mul(x, Math.LN2)));
 }
 
 /**
@@ -222,7 +232,7 @@ export function exp2<S extends Shape>(x: Tensor<S, 'float32'>): Tensor<S, 'float
  * @public
  */
 export function log2<S extends Shape>(x: Tensor<S, 'float32'>): Tensor<S, 'float32'> {
-  return div(log(x), Math.LN2);
+  return scoped(() => div(log(x), Math.LN2));
 }
 
 /**
@@ -234,7 +244,7 @@ export function log2<S extends Shape>(x: Tensor<S, 'float32'>): Tensor<S, 'float
  * @public
  */
 export function log10<S extends Shape>(x: Tensor<S, 'float32'>): Tensor<S, 'float32'> {
-  return div(log(x), Math.LN10);
+  return scoped(() => div(log(x), Math.LN10));
 }
 
 /**
@@ -248,8 +258,10 @@ export function log10<S extends Shape>(x: Tensor<S, 'float32'>): Tensor<S, 'floa
  * @public
  */
 export function cbrt<S extends Shape>(x: Tensor<S, 'float32'>): Tensor<S, 'float32'> {
-  requireDtype('cbrt', 'x', x, ['float32']);
-  return mul(sign(x), pow(abs(x), 1 / 3));
+  return scoped(() => {
+    requireDtype('cbrt', 'x', x, ['float32']);
+    return mul(sign(x), pow(abs(x), 1 / 3));
+  });
 }
 
 /**
@@ -297,7 +309,7 @@ export const logaddexp2: BinaryOp<'float32'> = scopedBinary((a: TensorLike, b: T
  * @public
  */
 export function sinh<S extends Shape>(x: Tensor<S, 'float32'>): Tensor<S, 'float32'> {
-  return mul(sub(expm1(x), expm1(neg(x))), 0.5);
+  return scoped(() => mul(sub(expm1(x), expm1(neg(x))), 0.5));
 }
 
 /**
@@ -309,7 +321,7 @@ export function sinh<S extends Shape>(x: Tensor<S, 'float32'>): Tensor<S, 'float
  * @public
  */
 export function cosh<S extends Shape>(x: Tensor<S, 'float32'>): Tensor<S, 'float32'> {
-  return mul(add(exp(x), exp(neg(x))), 0.5);
+  return scoped(() => mul(add(exp(x), exp(neg(x))), 0.5));
 }
 
 /**
@@ -322,7 +334,7 @@ export function cosh<S extends Shape>(x: Tensor<S, 'float32'>): Tensor<S, 'float
  * @public
  */
 export function acos<S extends Shape>(x: Tensor<S, 'float32'>): Tensor<S, 'float32'> {
-  return sub(Math.PI / 2, asin(x));
+  return scoped(() => sub(Math.PI / 2, asin(x)));
 }
 
 // ---------------------------------------------------------------- boolean reductions
@@ -348,11 +360,13 @@ export function all<S extends Shape, const A extends number | number[] | undefin
   axis?: A & Checked<ReduceResult<S, A, K>>,
   keepDims?: K,
 ): Tensor<Reduce<S, A, K>, 'bool'> {
-  const axes = reduceAxes('all', x.rank, axis);
-  const count = axes.reduce((n, a) => n * x.shape[a]!, 1);
-  // Over zero elements the answer is known from shapes alone (and empty sums differ between backends).
-  if (count === 0) return full(reducedShape(x.shape, axes, keepDims ?? false), true, 'bool') as never;
-  return equal(truthCount('all', x as AnyTensor, axes, keepDims ?? false), count) as never;
+  return scoped(() => {
+    const axes = reduceAxes('all', x.rank, axis);
+    const count = axes.reduce((n, a) => n * x.shape[a]!, 1);
+    // Over zero elements the answer is known from shapes alone (and empty sums differ between backends).
+    if (count === 0) return full(reducedShape(x.shape, axes, keepDims ?? false), true, 'bool') as never;
+    return equal(truthCount('all', x as AnyTensor, axes, keepDims ?? false), count) as never;
+  });
 }
 
 /**
@@ -369,9 +383,11 @@ export function any<S extends Shape, const A extends number | number[] | undefin
   axis?: A & Checked<ReduceResult<S, A, K>>,
   keepDims?: K,
 ): Tensor<Reduce<S, A, K>, 'bool'> {
-  const axes = reduceAxes('any', x.rank, axis);
-  if (axes.some((a) => x.shape[a] === 0)) return full(reducedShape(x.shape, axes, keepDims ?? false), false, 'bool') as never;
-  return greater(truthCount('any', x as AnyTensor, axes, keepDims ?? false), 0) as never;
+  return scoped(() => {
+    const axes = reduceAxes('any', x.rank, axis);
+    if (axes.some((a) => x.shape[a] === 0)) return full(reducedShape(x.shape, axes, keepDims ?? false), false, 'bool') as never;
+    return greater(truthCount('any', x as AnyTensor, axes, keepDims ?? false), 0) as never;
+  });
 }
 
 // ---------------------------------------------------------------- moments
@@ -400,12 +416,14 @@ export function variance<S extends Shape, const A extends number | number[] | un
   keepDims?: K,
   options?: MomentOptions,
 ): Tensor<Reduce<S, A, K>, 'float32'> {
-  const xf = toFloat(x as AnyTensor);
-  const axes = reduceAxes('var', x.rank, axis);
-  const count = axes.reduce((n, a) => n * x.shape[a]!, 1);
-  const ddof = options?.ddof ?? 0;
-  const centered = sub(xf, mean(xf, axes, true));
-  return div(sum(mul(centered, centered), axes, keepDims ?? false), count - ddof) as never;
+  return scoped(() => {
+    const xf = toFloat(x as AnyTensor);
+    const axes = reduceAxes('var', x.rank, axis);
+    const count = axes.reduce((n, a) => n * x.shape[a]!, 1);
+    const ddof = options?.ddof ?? 0;
+    const centered = sub(xf, mean(xf, axes, true));
+    return div(sum(mul(centered, centered), axes, keepDims ?? false), count - ddof) as never;
+  });
 }
 
 /**
@@ -424,7 +442,7 @@ export function std<S extends Shape, const A extends number | number[] | undefin
   keepDims?: K,
   options?: MomentOptions,
 ): Tensor<Reduce<S, A, K>, 'float32'> {
-  return pow(variance(x as AnyTensor, axis as never, keepDims, options), 0.5) as never;
+  return scoped(() => pow(variance(x as AnyTensor, axis as never, keepDims, options), 0.5) as never);
 }
 
 // ---------------------------------------------------------------- running products and sums
@@ -444,18 +462,20 @@ export function cumprod<S extends Shape, D extends 'float32' | 'int32'>(x: Tenso
 /** @public */
 export function cumprod<S extends Shape, D extends 'float32' | 'int32'>(x: Tensor<S, D>, axis: number): Tensor<S, D>;
 export function cumprod(x: AnyTensor, axis?: number): AnyTensor {
-  requireDtype('cumprod', 'x', x, ['float32', 'int32']);
-  if (axis === undefined) return cumprod(reshape(x, [x.size]), 0);
-  const ax = normalizeAxis('cumprod', axis, x.rank);
-  const last = x.rank - 1;
-  const perm = [...Array(x.rank).keys()];
-  [perm[ax], perm[last]] = [perm[last]!, perm[ax]!];
-  const moved = transpose(x, perm);
-  const n = moved.shape[last]!;
-  // rows[..., i, j] = x[..., j] where j ≤ i, else 1; the product over j is the running product.
-  const rows = broadcastTo(reshape(moved, [...moved.shape.slice(0, -1), 1, n]), [...moved.shape, n]);
-  const out = prod(where(lowerTriangleMask(n, n, 0), rows, 1), -1);
-  return transpose(out, perm);
+  return scoped(() => {
+    requireDtype('cumprod', 'x', x, ['float32', 'int32']);
+    if (axis === undefined) return cumprod(reshape(x, [x.size]), 0);
+    const ax = normalizeAxis('cumprod', axis, x.rank);
+    const last = x.rank - 1;
+    const perm = [...Array(x.rank).keys()];
+    [perm[ax], perm[last]] = [perm[last]!, perm[ax]!];
+    const moved = transpose(x, perm);
+    const n = moved.shape[last]!;
+    // rows[..., i, j] = x[..., j] where j ≤ i, else 1; the product over j is the running product.
+    const rows = broadcastTo(reshape(moved, [...moved.shape.slice(0, -1), 1, n]), [...moved.shape, n]);
+    const out = prod(where(lowerTriangleMask(n, n, 0), rows, 1), -1);
+    return transpose(out, perm);
+  });
 }
 
 /**
@@ -470,13 +490,15 @@ export function cumprod(x: AnyTensor, axis?: number): AnyTensor {
  * @public
  */
 export function cumulativeSum<S extends Shape, D extends 'float32' | 'int32'>(x: Tensor<S, D>, axis?: number, includeInitial = false): Tensor<number[], D> {
-  requireDtype('cumulativeSum', 'x', x, ['float32', 'int32']);
-  if (axis === undefined && x.rank > 1) throw new ShapeError('cumulativeSum', `axis is required for an input of rank ${x.rank} (x has shape [${x.shape.join(', ')}])`);
-  const xs = (x.rank === 0 ? reshape(x as AnyTensor, [1]) : x) as AnyTensor;
-  const ax = normalizeAxis('cumulativeSum', axis ?? 0, xs.rank);
-  const c = cumsum(xs, ax);
-  if (!includeInitial) return c as never;
-  return pad(c, (xs.shape as number[]).map((_, i) => (i === ax ? [1, 0] : [0, 0]) as [number, number]) as never) as never;
+  return scoped(() => {
+    requireDtype('cumulativeSum', 'x', x, ['float32', 'int32']);
+    if (axis === undefined && x.rank > 1) throw new ShapeError('cumulativeSum', `axis is required for an input of rank ${x.rank} (x has shape [${x.shape.join(', ')}])`);
+    const xs = (x.rank === 0 ? reshape(x as AnyTensor, [1]) : x) as AnyTensor;
+    const ax = normalizeAxis('cumulativeSum', axis ?? 0, xs.rank);
+    const c = cumsum(xs, ax);
+    if (!includeInitial) return c as never;
+    return pad(c, (xs.shape as number[]).map((_, i) => (i === ax ? [1, 0] : [0, 0]) as [number, number]) as never) as never;
+  });
 }
 
 /** A binary composite run inside a scope: its intermediates and the scalars made for JS numbers are freed when it returns. */

@@ -31,6 +31,7 @@ import { transpose } from '../primitives/transpose.js';
 import { where } from '../primitives/where.js';
 import { diagonal, lowerTriangleMask, split } from './arrays.js';
 import { mean } from './mean.js';
+import { scoped } from '../core/memory.js';
 
 /**
  * Insertion positions of `v` into the sorted 1-D `a` that keep it sorted
@@ -44,11 +45,13 @@ import { mean } from './mean.js';
  * @public
  */
 export function searchsorted<S extends Shape, D extends 'float32' | 'int32'>(a: Tensor<[number], D>, v: Tensor<S, D>, side: 'left' | 'right' = 'left'): Tensor<S, 'int32'> {
-  if (a.rank !== 1) throw new ShapeError('searchsorted', `a must be 1-D (sorted), got ${showShape(a.shape)}`);
-  if (side !== 'left' && side !== 'right') throw new ShapeError('searchsorted', `side must be 'left' or 'right', got ${JSON.stringify(side)}`);
-  const col = reshape(v as AnyTensor, [...v.shape, 1]);
-  const below = side === 'left' ? less(a as AnyTensor, col) : lessEqual(a as AnyTensor, col);
-  return sum(cast(below, 'int32'), -1) as never;
+  return scoped(() => {
+    if (a.rank !== 1) throw new ShapeError('searchsorted', `a must be 1-D (sorted), got ${showShape(a.shape)}`);
+    if (side !== 'left' && side !== 'right') throw new ShapeError('searchsorted', `side must be 'left' or 'right', got ${JSON.stringify(side)}`);
+    const col = reshape(v as AnyTensor, [...v.shape, 1]);
+    const below = side === 'left' ? less(a as AnyTensor, col) : lessEqual(a as AnyTensor, col);
+    return sum(cast(below, 'int32'), -1) as never;
+  });
 }
 
 /**
@@ -62,7 +65,7 @@ export function searchsorted<S extends Shape, D extends 'float32' | 'int32'>(a: 
  * @public
  */
 export function digitize<S extends Shape>(x: Tensor<S, 'float32'>, bins: Tensor<[number], 'float32'>, right = false): Tensor<S, 'int32'> {
-  return searchsorted(bins, x, right ? 'left' : 'right');
+  return scoped(() => searchsorted(bins, x, right ? 'left' : 'right'));
 }
 
 /** Options of `interp`. @public */
@@ -84,26 +87,28 @@ export interface InterpOptions {
  * @public
  */
 export function interp<S extends Shape>(x: Tensor<S, 'float32'>, xp: Tensor<[number], 'float32'>, fp: Tensor<[number], 'float32'>, options: InterpOptions = {}): Tensor<S, 'float32'> {
-  if (xp.rank !== 1 || fp.rank !== 1 || xp.shape[0] !== fp.shape[0] || xp.shape[0]! < 1) {
-    throw new ShapeError('interp', `xp and fp must be 1-D of one non-zero length, got ${showShape(xp.shape)} and ${showShape(fp.shape)}`);
-  }
-  const n = xp.shape[0]!;
-  const t = x as AnyTensor;
-  const [xs, fs] = [xp as AnyTensor, fp as AnyTensor];
-  const first = take(xs, 0) as AnyTensor;
-  const last = take(xs, n - 1) as AnyTensor;
-  const leftValue = (options.left ?? take(fs, 0)) as AnyTensor;
-  const rightValue = (options.right ?? take(fs, n - 1)) as AnyTensor;
-  let y: AnyTensor;
-  if (n === 1) y = broadcastLike(take(fs, 0) as AnyTensor, t);
-  else {
-    const hi = clip(searchsorted(xs, t, 'right'), 1, n - 1);
-    const lo = sub(hi, 1);
-    const [x0, x1, f0, f1] = [take(xs, lo), take(xs, hi), take(fs, lo), take(fs, hi)] as AnyTensor[];
-    y = add(f0!, mul(div(sub(t, x0!), sub(x1!, x0!)), sub(f1!, f0!)));
-  }
-  const below = where(less(t, first), leftValue, y);
-  return where(greater(t, last), rightValue, below) as never;
+  return scoped(() => {
+    if (xp.rank !== 1 || fp.rank !== 1 || xp.shape[0] !== fp.shape[0] || xp.shape[0]! < 1) {
+      throw new ShapeError('interp', `xp and fp must be 1-D of one non-zero length, got ${showShape(xp.shape)} and ${showShape(fp.shape)}`);
+    }
+    const n = xp.shape[0]!;
+    const t = x as AnyTensor;
+    const [xs, fs] = [xp as AnyTensor, fp as AnyTensor];
+    const first = take(xs, 0) as AnyTensor;
+    const last = take(xs, n - 1) as AnyTensor;
+    const leftValue = (options.left ?? take(fs, 0)) as AnyTensor;
+    const rightValue = (options.right ?? take(fs, n - 1)) as AnyTensor;
+    let y: AnyTensor;
+    if (n === 1) y = broadcastLike(take(fs, 0) as AnyTensor, t);
+    else {
+      const hi = clip(searchsorted(xs, t, 'right'), 1, n - 1);
+      const lo = sub(hi, 1);
+      const [x0, x1, f0, f1] = [take(xs, lo), take(xs, hi), take(fs, lo), take(fs, hi)] as AnyTensor[];
+      y = add(f0!, mul(div(sub(t, x0!), sub(x1!, x0!)), sub(f1!, f0!)));
+    }
+    const below = where(less(t, first), leftValue, y);
+    return where(greater(t, last), rightValue, below) as never;
+  });
 }
 
 /**
@@ -117,11 +122,13 @@ export function interp<S extends Shape>(x: Tensor<S, 'float32'>, xp: Tensor<[num
  * @public
  */
 export function bincount(x: Tensor<[number], 'int32'>, length: number, weights?: Tensor<[number], 'float32'>): Tensor<[number], 'float32' | 'int32'> {
-  if (x.rank !== 1 || x.dtype !== 'int32') throw new ShapeError('bincount', `x must be a 1-D int32 tensor, got ${x.dtype} ${showShape(x.shape)}`);
-  if (weights && showShape(weights.shape) !== showShape(x.shape)) throw new ShapeError('bincount', `weights ${showShape(weights.shape)} must have x's shape ${showShape(x.shape)}`);
-  const hot = oneHot(x as AnyTensor, length) as AnyTensor; // out-of-range values give a zero row
-  if (!weights) return cast(sum(hot, 0), 'int32') as never;
-  return sum(mul(hot, reshape(weights as AnyTensor, [x.shape[0]!, 1])), 0) as never;
+  return scoped(() => {
+    if (x.rank !== 1 || x.dtype !== 'int32') throw new ShapeError('bincount', `x must be a 1-D int32 tensor, got ${x.dtype} ${showShape(x.shape)}`);
+    if (weights && showShape(weights.shape) !== showShape(x.shape)) throw new ShapeError('bincount', `weights ${showShape(weights.shape)} must have x's shape ${showShape(x.shape)}`);
+    const hot = oneHot(x as AnyTensor, length) as AnyTensor; // out-of-range values give a zero row
+    if (!weights) return cast(sum(hot, 0), 'int32') as never;
+    return sum(mul(hot, reshape(weights as AnyTensor, [x.shape[0]!, 1])), 0) as never;
+  });
 }
 
 /**
@@ -135,14 +142,16 @@ export function bincount(x: Tensor<[number], 'int32'>, length: number, weights?:
  * @public
  */
 export function cov(m: Tensor<Shape, 'float32'>, options: { readonly rowVar?: boolean; readonly ddof?: number } = {}): Tensor<number[], 'float32'> {
-  let x = m as AnyTensor;
-  if (x.rank === 1) x = reshape(x, [1, x.shape[0]!]);
-  if (x.rank !== 2) throw new ShapeError('cov', `m must be 1-D or 2-D, got ${showShape(m.shape)}`);
-  if (options.rowVar === false) x = transpose(x, [1, 0]);
-  const n = x.shape[1]!;
-  const centered = sub(x, mean(x, 1, true) as AnyTensor);
-  const c = div(matmul(centered, transpose(centered, [1, 0])), n - (options.ddof ?? 1));
-  return (m.rank === 1 ? reshape(c, []) : c) as never;
+  return scoped(() => {
+    let x = m as AnyTensor;
+    if (x.rank === 1) x = reshape(x, [1, x.shape[0]!]);
+    if (x.rank !== 2) throw new ShapeError('cov', `m must be 1-D or 2-D, got ${showShape(m.shape)}`);
+    if (options.rowVar === false) x = transpose(x, [1, 0]);
+    const n = x.shape[1]!;
+    const centered = sub(x, mean(x, 1, true) as AnyTensor);
+    const c = div(matmul(centered, transpose(centered, [1, 0])), n - (options.ddof ?? 1));
+    return (m.rank === 1 ? reshape(c, []) : c) as never;
+  });
 }
 
 /**
@@ -155,11 +164,13 @@ export function cov(m: Tensor<Shape, 'float32'>, options: { readonly rowVar?: bo
  * @public
  */
 export function corrcoef(m: Tensor<Shape, 'float32'>, options: { readonly rowVar?: boolean } = {}): Tensor<number[], 'float32'> {
-  const c = cov(m, options) as AnyTensor;
-  if (c.rank === 0) return div(c, c) as never;
-  const d = sqrt(diagonal(c)) as AnyTensor;
-  const k = d.shape[0]!;
-  return div(div(c, reshape(d, [k, 1])), reshape(d, [1, k])) as never;
+  return scoped(() => {
+    const c = cov(m, options) as AnyTensor;
+    if (c.rank === 0) return div(c, c) as never;
+    const d = sqrt(diagonal(c)) as AnyTensor;
+    const k = d.shape[0]!;
+    return div(div(c, reshape(d, [k, 1])), reshape(d, [1, k])) as never;
+  });
 }
 
 /**
@@ -171,8 +182,10 @@ export function corrcoef(m: Tensor<Shape, 'float32'>, options: { readonly rowVar
  * @public
  */
 export function tri(n: number, m = n, k = 0): Tensor<[number, number], 'float32'> {
-  if (!Number.isInteger(n) || n < 0 || !Number.isInteger(m) || m < 0 || !Number.isInteger(k)) throw new ShapeError('tri', `n, m must be non-negative integers and k an integer, got ${n}, ${m}, ${k}`);
-  return cast(lowerTriangleMask(n, m, k), 'float32') as never;
+  return scoped(() => {
+    if (!Number.isInteger(n) || n < 0 || !Number.isInteger(m) || m < 0 || !Number.isInteger(k)) throw new ShapeError('tri', `n, m must be non-negative integers and k an integer, got ${n}, ${m}, ${k}`);
+    return cast(lowerTriangleMask(n, m, k), 'float32') as never;
+  });
 }
 
 function hostSpaced(op: string, num: number, values: (i: number) => number): AnyTensor {
@@ -220,8 +233,10 @@ export function geomspace(start: number, stop: number, num = 50, endpoint = true
  * @public
  */
 export function signbit<S extends Shape>(x: Tensor<S, 'float32'>): Tensor<S, 'bool'> {
-  const t = x as AnyTensor;
-  return where(equal(t, 0), less(div(1, t), 0), less(t, 0)) as never;
+  return scoped(() => {
+    const t = x as AnyTensor;
+    return where(equal(t, 0), less(div(1, t), 0), less(t, 0)) as never;
+  });
 }
 
 /**
@@ -235,10 +250,12 @@ export function signbit<S extends Shape>(x: Tensor<S, 'float32'>): Tensor<S, 'bo
  * @public
  */
 export function select<D extends Dtype>(conditions: readonly Tensor<Shape, 'bool'>[], choices: readonly Tensor<Shape, D>[], defaultValue = 0): Tensor<number[], D> {
-  if (conditions.length !== choices.length) throw new ShapeError('select', `${conditions.length} conditions for ${choices.length} choices`);
-  let out: AnyTensor | number = defaultValue;
-  for (let i = conditions.length - 1; i >= 0; i--) out = where(conditions[i] as AnyTensor, choices[i] as AnyTensor, out as never) as AnyTensor;
-  return out as never;
+  return scoped(() => {
+    if (conditions.length !== choices.length) throw new ShapeError('select', `${conditions.length} conditions for ${choices.length} choices`);
+    let out: AnyTensor | number = defaultValue;
+    for (let i = conditions.length - 1; i >= 0; i--) out = where(conditions[i] as AnyTensor, choices[i] as AnyTensor, out as never) as AnyTensor;
+    return out as never;
+  });
 }
 
 /**

@@ -6,7 +6,7 @@
  */
 import { expect, it } from 'vitest';
 import * as fx from '../index.js';
-import { describeEachBackend } from '../testing/backends.js';
+import { describeEachBackend, itExceptWebgpu } from '../testing/backends.js';
 
 const I32_MAX = 2147483647;
 const I32_MIN = -2147483648;
@@ -14,7 +14,7 @@ const I32_MIN = -2147483648;
 /** Any-typed entry points, to call ops with values their types reject. */
 const loose = fx as unknown as Record<string, (...args: unknown[]) => fx.Tensor>;
 
-describeEachBackend('JS numbers are weakly typed (JAX)', () => {
+describeEachBackend('JS numbers are weakly typed (JAX)', (backend) => {
   const ints = () => fx.tensor([1, 2, 3], 'int32');
 
   it('a non-integer number with an int32 tensor promotes the op to float32', () => {
@@ -42,7 +42,7 @@ describeEachBackend('JS numbers are weakly typed (JAX)', () => {
     expect(fx.add(ints(), I32_MIN + 10).arraySync()).toEqual([I32_MIN + 11, I32_MIN + 12, I32_MIN + 13]);
   });
 
-  it('the same rules hold under jit and grad', () => {
+  itExceptWebgpu(backend, 'the test reads values synchronously (arraySync/item/dataSync), which webgpu cannot do in Node')('the same rules hold under jit and grad', () => {
     const half = fx.jit((x: fx.Tensor<[3], 'int32'>) => fx.mul(x, 0.5));
     expect(half(ints()).dtype).toBe('float32');
     expect(half(ints()).arraySync()).toEqual([0.5, 1, 1.5]);
@@ -64,7 +64,7 @@ describeEachBackend('JS numbers are weakly typed (JAX)', () => {
   });
 });
 
-describeEachBackend('creating tensors checks JS values', () => {
+describeEachBackend('creating tensors checks JS values', (backend) => {
   it('scalar, full and tensor reject a fraction for int32 alike', () => {
     expect(() => fx.scalar(2.5, 'int32')).toThrow(/dtype error in scalar: data for an int32 tensor must be integers, got 2.5/);
     expect(() => fx.full([2], 2.5, 'int32')).toThrow(/dtype error in full: data for an int32 tensor must be integers, got 2.5/);
@@ -85,23 +85,23 @@ describeEachBackend('creating tensors checks JS values', () => {
     expect(() => loose['full']!([2], null)).toThrow(/dtype error in full: .*got null/);
   });
 
-  it('a bool tensor filled from a number holds true unless the number is 0', () => {
+  itExceptWebgpu(backend, 'the test reads values synchronously (arraySync/item/dataSync), which webgpu cannot do in Node')('a bool tensor filled from a number holds true unless the number is 0', () => {
     expect(fx.full([3], 2, 'bool').arraySync()).toEqual([true, true, true]);
     expect(fx.full([1], 0, 'bool').arraySync()).toEqual([false]);
   });
 });
 
-describeEachBackend('float32 → int32 cast saturates', () => {
+describeEachBackend('float32 → int32 cast saturates', (backend) => {
   const input = [NaN, Infinity, -Infinity, 1e20, -1e20, 2.7, -2.7, 2147483520, -2147483648, 3e9, -0.5];
   const expected = [0, I32_MAX, I32_MIN, I32_MAX, I32_MIN, 2, -2, 2147483520, I32_MIN, I32_MAX, 0];
 
-  it('eager', () => {
+  itExceptWebgpu(backend, 'the test reads values synchronously (arraySync/item/dataSync), which webgpu cannot do in Node')('eager', () => {
     const y = fx.cast(fx.tensor(input), 'int32');
     expect(y.dtype).toBe('int32');
     expect(Array.from(y.dataSync())).toEqual(expected);
   });
 
-  it('jit, with host loops and with tfjs kernels', async () => {
+  itExceptWebgpu(backend, 'the test reads values synchronously (arraySync/item/dataSync), which webgpu cannot do in Node')('jit, with host loops and with tfjs kernels', async () => {
     for (const host of [true, false]) {
       // The multiply makes the cast part of an elementwise group (a generated loop where the backend has one).
       const f = fx.jit((x: fx.Tensor<[number], 'float32'>) => fx.cast(fx.mul(x, 1), 'int32'), { host });
@@ -113,8 +113,8 @@ describeEachBackend('float32 → int32 cast saturates', () => {
   });
 });
 
-describeEachBackend('reading values back', () => {
-  it('a bool tensor reads back as true/false', async () => {
+describeEachBackend('reading values back', (backend) => {
+  itExceptWebgpu(backend, 'the test reads values synchronously (arraySync/item/dataSync), which webgpu cannot do in Node')('a bool tensor reads back as true/false', async () => {
     const b = fx.less(fx.tensor([1, 5, 2]), 3);
     expect(b.arraySync()).toEqual([true, false, true]);
     expect(await b.array()).toEqual([true, false, true]);
@@ -122,7 +122,7 @@ describeEachBackend('reading values back', () => {
     expect(fx.tensor([[true], [false]]).arraySync()).toEqual([[true], [false]]);
   });
 
-  it('dataSync and data give the typed array of the dtype', async () => {
+  itExceptWebgpu(backend, 'the test reads values synchronously (arraySync/item/dataSync), which webgpu cannot do in Node')('dataSync and data give the typed array of the dtype', async () => {
     const f = fx.cast(fx.tensor([1, 2], 'int32'), 'float32');
     expect(f.dataSync()).toBeInstanceOf(Float32Array);
     expect(await f.data()).toBeInstanceOf(Float32Array);
@@ -137,8 +137,8 @@ describeEachBackend('reading values back', () => {
   });
 });
 
-describeEachBackend('functional updates of int32 tensors', () => {
-  it('a fraction written into an int32 tensor is an error naming the method', () => {
+describeEachBackend('functional updates of int32 tensors', (backend) => {
+  itExceptWebgpu(backend, 'the test reads values synchronously (arraySync/item/dataSync), which webgpu cannot do in Node')('a fraction written into an int32 tensor is an error naming the method', () => {
     const x = fx.tensor([1, 2, 3], 'int32');
     expect(() => fx.at(x, 1).set(2.5)).toThrow(/dtype error in at\(\.\.\.\)\.set: v \(2\.5\) is not an integer but x is int32/);
     expect(fx.at(x, 1).set(7).arraySync()).toEqual([1, 7, 3]);

@@ -36,6 +36,7 @@ import { tanh } from '../primitives/tanh.js';
 import { where } from '../primitives/where.js';
 import { mean } from '../composite/mean.js';
 import { split } from '../composite/arrays.js';
+import { scoped } from '../core/memory.js';
 
 /** Options of `gelu`. @public */
 export interface GeluOptions {
@@ -56,11 +57,13 @@ export interface GeluOptions {
  * @public
  */
 export function gelu<S extends Shape>(x: Tensor<S, 'float32'>, options?: GeluOptions): Tensor<S, 'float32'> {
-  requireDtype('nn.gelu', 'x', x, ['float32']);
-  const half = mul(x, 0.5);
-  if (options?.approximate === false) return mul(half, add(erf(mul(x, Math.SQRT1_2)), 1));
-  const inner = mul(add(x, mul(mul(mul(x, x), x), 0.044715)), Math.sqrt(2 / Math.PI));
-  return mul(half, add(tanh(inner), 1));
+  return scoped(() => {
+    requireDtype('nn.gelu', 'x', x, ['float32']);
+    const half = mul(x, 0.5);
+    if (options?.approximate === false) return mul(half, add(erf(mul(x, Math.SQRT1_2)), 1));
+    const inner = mul(add(x, mul(mul(mul(x, x), x), 0.044715)), Math.sqrt(2 / Math.PI));
+    return mul(half, add(tanh(inner), 1));
+  });
 }
 
 /**
@@ -73,8 +76,10 @@ export function gelu<S extends Shape>(x: Tensor<S, 'float32'>, options?: GeluOpt
  * @public
  */
 export function leakyRelu<S extends Shape>(x: Tensor<S, 'float32'>, negativeSlope = 0.01): Tensor<S, 'float32'> {
-  requireDtype('nn.leakyRelu', 'x', x, ['float32']);
-  return where(greaterEqual(x, 0), x, mul(x, negativeSlope));
+  return scoped(() => {
+    requireDtype('nn.leakyRelu', 'x', x, ['float32']);
+    return where(greaterEqual(x, 0), x, mul(x, negativeSlope));
+  });
 }
 
 /** `alpha · (eˣ − 1)` for the non-positive inputs only (masked first, so large x never overflows). */
@@ -93,8 +98,10 @@ function negativeExpm1(x: AnyTensor, alpha: number): AnyTensor {
  * @public
  */
 export function elu<S extends Shape>(x: Tensor<S, 'float32'>, alpha = 1): Tensor<S, 'float32'> {
-  requireDtype('nn.elu', 'x', x, ['float32']);
-  return negativeExpm1(x, alpha) as never;
+  return scoped(() => {
+    requireDtype('nn.elu', 'x', x, ['float32']);
+    return negativeExpm1(x, alpha) as never;
+  });
 }
 
 /** SELU's constants (Klambauer et al. 2017), as in JAX. */
@@ -111,8 +118,10 @@ const SELU_SCALE = 1.0507009873554805;
  * @public
  */
 export function selu<S extends Shape>(x: Tensor<S, 'float32'>): Tensor<S, 'float32'> {
-  requireDtype('nn.selu', 'x', x, ['float32']);
-  return mul(negativeExpm1(x, SELU_ALPHA), SELU_SCALE) as never;
+  return scoped(() => {
+    requireDtype('nn.selu', 'x', x, ['float32']);
+    return mul(negativeExpm1(x, SELU_ALPHA), SELU_SCALE) as never;
+  });
 }
 
 /**
@@ -124,8 +133,10 @@ export function selu<S extends Shape>(x: Tensor<S, 'float32'>): Tensor<S, 'float
  * @public
  */
 export function silu<S extends Shape>(x: Tensor<S, 'float32'>): Tensor<S, 'float32'> {
-  requireDtype('nn.silu', 'x', x, ['float32']);
-  return mul(x, sigmoid(x));
+  return scoped(() => {
+    requireDtype('nn.silu', 'x', x, ['float32']);
+    return mul(x, sigmoid(x));
+  });
 }
 
 /**
@@ -147,8 +158,10 @@ export const swish: typeof silu = silu;
  * @public
  */
 export function softSign<S extends Shape>(x: Tensor<S, 'float32'>): Tensor<S, 'float32'> {
-  requireDtype('nn.softSign', 'x', x, ['float32']);
-  return div(x, add(abs(x), 1));
+  return scoped(() => {
+    requireDtype('nn.softSign', 'x', x, ['float32']);
+    return div(x, add(abs(x), 1));
+  });
 }
 
 /**
@@ -162,12 +175,14 @@ export function softSign<S extends Shape>(x: Tensor<S, 'float32'>): Tensor<S, 'f
  * @public
  */
 export function log1mexp<S extends Shape>(x: Tensor<S, 'float32'>): Tensor<S, 'float32'> {
-  requireDtype('nn.log1mexp', 'x', x, ['float32']);
-  const large = greater(x, Math.LN2);
-  // Each branch sees a safe input where it is not selected, so neither feeds Inf/NaN into the derivative.
-  const small = log(neg(expm1(neg(where(large, Math.LN2, x)))));
-  const big = log1p(neg(exp(neg(where(large, x, 1)))));
-  return where(large, big, small);
+  return scoped(() => {
+    requireDtype('nn.log1mexp', 'x', x, ['float32']);
+    const large = greater(x, Math.LN2);
+    // Each branch sees a safe input where it is not selected, so neither feeds Inf/NaN into the derivative.
+    const small = log(neg(expm1(neg(where(large, Math.LN2, x)))));
+    const big = log1p(neg(exp(neg(where(large, x, 1)))));
+    return where(large, big, small);
+  });
 }
 
 /** Options of `standardize`. @public */
@@ -190,12 +205,14 @@ export interface StandardizeOptions {
  * @public
  */
 export function standardize<S extends Shape>(x: Tensor<S, 'float32'>, axis: number | readonly number[] = -1, options?: StandardizeOptions): Tensor<S, 'float32'> {
-  requireDtype('nn.standardize', 'x', x, ['float32']);
-  const axes = reduceAxes('nn.standardize', x.rank, axis as number | number[]);
-  const m = (options?.mean ?? mean(x as AnyTensor, axes, true)) as AnyTensor;
-  const centered = sub(x as AnyTensor, m);
-  const v = (options?.variance ?? mean(mul(centered, centered), axes, true)) as AnyTensor;
-  return mul(centered, rsqrt(add(v, options?.epsilon ?? 1e-5))) as never;
+  return scoped(() => {
+    requireDtype('nn.standardize', 'x', x, ['float32']);
+    const axes = reduceAxes('nn.standardize', x.rank, axis as number | number[]);
+    const m = (options?.mean ?? mean(x as AnyTensor, axes, true)) as AnyTensor;
+    const centered = sub(x as AnyTensor, m);
+    const v = (options?.variance ?? mean(mul(centered, centered), axes, true)) as AnyTensor;
+    return mul(centered, rsqrt(add(v, options?.epsilon ?? 1e-5))) as never;
+  });
 }
 
 /**
@@ -208,8 +225,10 @@ export function standardize<S extends Shape>(x: Tensor<S, 'float32'>, axis: numb
  * @public
  */
 export function relu6<S extends Shape>(x: Tensor<S, 'float32'>): Tensor<S, 'float32'> {
-  requireDtype('nn.relu6', 'x', x, ['float32']);
-  return where(less(x, 6), relu(x), 6);
+  return scoped(() => {
+    requireDtype('nn.relu6', 'x', x, ['float32']);
+    return where(less(x, 6), relu(x), 6);
+  });
 }
 
 /**
@@ -221,8 +240,10 @@ export function relu6<S extends Shape>(x: Tensor<S, 'float32'>): Tensor<S, 'floa
  * @public
  */
 export function hardTanh<S extends Shape>(x: Tensor<S, 'float32'>): Tensor<S, 'float32'> {
-  requireDtype('nn.hardTanh', 'x', x, ['float32']);
-  return where(greater(x, 1), 1, where(less(x, -1), -1, x));
+  return scoped(() => {
+    requireDtype('nn.hardTanh', 'x', x, ['float32']);
+    return where(greater(x, 1), 1, where(less(x, -1), -1, x));
+  });
 }
 
 /**
@@ -234,7 +255,7 @@ export function hardTanh<S extends Shape>(x: Tensor<S, 'float32'>): Tensor<S, 'f
  * @public
  */
 export function hardSigmoid<S extends Shape>(x: Tensor<S, 'float32'>): Tensor<S, 'float32'> {
-  return div(relu6(add(x, 3)), 6);
+  return scoped(() => div(relu6(add(x, 3)), 6));
 }
 
 /**
@@ -246,7 +267,7 @@ export function hardSigmoid<S extends Shape>(x: Tensor<S, 'float32'>): Tensor<S,
  * @public
  */
 export function hardSilu<S extends Shape>(x: Tensor<S, 'float32'>): Tensor<S, 'float32'> {
-  return mul(x, hardSigmoid(x));
+  return scoped(() => mul(x, hardSigmoid(x)));
 }
 
 /**
@@ -258,8 +279,10 @@ export function hardSilu<S extends Shape>(x: Tensor<S, 'float32'>): Tensor<S, 'f
  * @public
  */
 export function logSigmoid<S extends Shape>(x: Tensor<S, 'float32'>): Tensor<S, 'float32'> {
-  requireDtype('nn.logSigmoid', 'x', x, ['float32']);
-  return neg(softplus(neg(x)));
+  return scoped(() => {
+    requireDtype('nn.logSigmoid', 'x', x, ['float32']);
+    return neg(softplus(neg(x)));
+  });
 }
 
 /**
@@ -272,8 +295,10 @@ export function logSigmoid<S extends Shape>(x: Tensor<S, 'float32'>): Tensor<S, 
  * @public
  */
 export function celu<S extends Shape>(x: Tensor<S, 'float32'>, alpha = 1): Tensor<S, 'float32'> {
-  requireDtype('nn.celu', 'x', x, ['float32']);
-  return mul(negativeExpm1(div(x, alpha), 1), alpha) as never;
+  return scoped(() => {
+    requireDtype('nn.celu', 'x', x, ['float32']);
+    return mul(negativeExpm1(div(x, alpha), 1), alpha) as never;
+  });
 }
 
 /**
@@ -286,9 +311,11 @@ export function celu<S extends Shape>(x: Tensor<S, 'float32'>, alpha = 1): Tenso
  * @public
  */
 export function glu<S extends Shape>(x: Tensor<S, 'float32'>, axis = -1): Tensor<number[], 'float32'> {
-  requireDtype('nn.glu', 'x', x, ['float32']);
-  const [a, b] = split(x as AnyTensor, 2, axis) as [AnyTensor, AnyTensor];
-  return mul(a, sigmoid(b));
+  return scoped(() => {
+    requireDtype('nn.glu', 'x', x, ['float32']);
+    const [a, b] = split(x as AnyTensor, 2, axis) as [AnyTensor, AnyTensor];
+    return mul(a, sigmoid(b));
+  });
 }
 
 /**
@@ -300,8 +327,10 @@ export function glu<S extends Shape>(x: Tensor<S, 'float32'>, axis = -1): Tensor
  * @public
  */
 export function mish<S extends Shape>(x: Tensor<S, 'float32'>): Tensor<S, 'float32'> {
-  requireDtype('nn.mish', 'x', x, ['float32']);
-  return mul(x, tanh(softplus(x)));
+  return scoped(() => {
+    requireDtype('nn.mish', 'x', x, ['float32']);
+    return mul(x, tanh(softplus(x)));
+  });
 }
 
 /**
@@ -313,8 +342,10 @@ export function mish<S extends Shape>(x: Tensor<S, 'float32'>): Tensor<S, 'float
  * @public
  */
 export function squareplus<S extends Shape>(x: Tensor<S, 'float32'>, b = 4): Tensor<S, 'float32'> {
-  requireDtype('nn.squareplus', 'x', x, ['float32']);
-  return mul(add(x, sqrt(add(mul(x, x), b))), 0.5);
+  return scoped(() => {
+    requireDtype('nn.squareplus', 'x', x, ['float32']);
+    return mul(add(x, sqrt(add(mul(x, x), b))), 0.5);
+  });
 }
 
 /**
@@ -327,7 +358,9 @@ export function squareplus<S extends Shape>(x: Tensor<S, 'float32'>, b = 4): Ten
  * @public
  */
 export function sparsePlus<S extends Shape>(x: Tensor<S, 'float32'>): Tensor<S, 'float32'> {
-  requireDtype('nn.sparsePlus', 'x', x, ['float32']);
-  const middle = mul(square(add(x, 1)), 0.25);
-  return where(lessEqual(x, -1), 0, where(greaterEqual(x, 1), x, middle));
+  return scoped(() => {
+    requireDtype('nn.sparsePlus', 'x', x, ['float32']);
+    const middle = mul(square(add(x, 1)), 0.25);
+    return where(lessEqual(x, -1), 0, where(greaterEqual(x, 1), x, middle));
+  });
 }

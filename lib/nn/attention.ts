@@ -18,6 +18,7 @@ import { transpose } from '../primitives/transpose.js';
 import { where } from '../primitives/where.js';
 import { lowerTriangleMask } from '../composite/arrays.js';
 import { softmax } from '../composite/softmax.js';
+import { scoped } from '../core/memory.js';
 
 /** Options of `dotProductAttention`. @public */
 export interface AttentionOptions {
@@ -63,54 +64,56 @@ export function dotProductAttention<T extends Dim, N extends Dim, H extends Dim,
   options?: AttentionOptions,
 ): Tensor<[T, N, H], 'float32'>;
 export function dotProductAttention(query: AnyTensor, key: AnyTensor, value: AnyTensor, options: AttentionOptions = {}): AnyTensor {
-  const op = 'nn.dotProductAttention';
-  for (const [name, x] of [['query', query], ['key', key], ['value', value]] as const) {
-    if (x.dtype !== 'float32') throw new DtypeError(op, `${name} must be float32, got ${x.dtype}`);
-  }
-  if (query.rank === 3 && key.rank === 3 && value.rank === 3) {
-    const batched = (x: AnyTensor): AnyTensor => reshape(x, [1, ...x.shape]);
-    const out = dotProductAttention(batched(query), batched(key), batched(value), options as never) as AnyTensor;
-    return reshape(out, query.shape);
-  }
-  if (query.rank !== 4 || key.rank !== 4 || value.rank !== 4) {
-    throw new ShapeError(op, `query, key and value must all be [B, T, N, H] / [B, S, K, H] (or all without B), got ${showShape(query.shape)}, ${showShape(key.shape)}, ${showShape(value.shape)}`);
-  }
-  const [b, t, n, h] = query.shape as [number, number, number, number];
-  const [bk, s, k, hk] = key.shape as [number, number, number, number];
-  if (bk !== b || hk !== h || showShape(value.shape) !== showShape(key.shape) || k === 0 || n % k !== 0) {
-    throw new ShapeError(op, `key and value must be [${b}, S, K, ${h}] with the query's heads ${n} a multiple of K, got query ${showShape(query.shape)}, key ${showShape(key.shape)}, value ${showShape(value.shape)}`);
-  }
-  const g = n / k;
-  // q: [B, T, K, G, H] → [B, K, G, T, H]; k: [B, S, K, H] → [B, K, 1, H, S]; v → [B, K, 1, S, H].
-  const q = transpose(reshape(query, [b, t, k, g, h]), [0, 2, 3, 1, 4]);
-  const kt = reshape(transpose(key, [0, 2, 3, 1]), [b, k, 1, h, s]);
-  const v = reshape(transpose(value, [0, 2, 1, 3]), [b, k, 1, s, h]);
-  let logits = mul(matmul(q, kt), options.scale ?? 1 / Math.sqrt(h)) as AnyTensor; // [B, K, G, T, S]
-  const grouped = (x: AnyTensor, name: string): AnyTensor => {
-    // Broadcast a [B, N, T, S]-compatible tensor, then split N into K groups of G.
-    let full: number[];
-    try {
-      full = broadcastShapes(op, x.shape, [b, n, t, s]);
-    } catch {
-      throw new ShapeError(op, `${name} ${showShape(x.shape)} must broadcast to [B, N, T, S] = ${showShape([b, n, t, s])}`);
+  return scoped(() => {
+    const op = 'nn.dotProductAttention';
+    for (const [name, x] of [['query', query], ['key', key], ['value', value]] as const) {
+      if (x.dtype !== 'float32') throw new DtypeError(op, `${name} must be float32, got ${x.dtype}`);
     }
-    if (showShape(full) !== showShape([b, n, t, s])) throw new ShapeError(op, `${name} ${showShape(x.shape)} must broadcast to [B, N, T, S] = ${showShape([b, n, t, s])}`);
-    return reshape(broadcastTo(x, [b, n, t, s]), [b, k, g, t, s]);
-  };
-  if (options.bias) logits = add(logits, grouped(options.bias as AnyTensor, 'bias'));
-  let keep: AnyTensor | undefined;
-  if (options.mask) {
-    if (options.mask.dtype !== 'bool') throw new DtypeError(op, `mask must be bool, got ${options.mask.dtype}`);
-    keep = grouped(options.mask as AnyTensor, 'mask');
-  }
-  if (options.causal) {
-    const causal = lowerTriangleMask(t, s, 0);
-    keep = keep ? where(keep, causal, keep) : causal; // logical and of two bool masks
-  }
-  if (keep) logits = where(keep, logits, MASKED);
-  const probs = softmax(logits, -1);
-  const out = matmul(probs, v) as AnyTensor; // [B, K, G, T, H]
-  return reshape(transpose(out, [0, 3, 1, 2, 4]), [b, t, n, h]);
+    if (query.rank === 3 && key.rank === 3 && value.rank === 3) {
+      const batched = (x: AnyTensor): AnyTensor => reshape(x, [1, ...x.shape]);
+      const out = dotProductAttention(batched(query), batched(key), batched(value), options as never) as AnyTensor;
+      return reshape(out, query.shape);
+    }
+    if (query.rank !== 4 || key.rank !== 4 || value.rank !== 4) {
+      throw new ShapeError(op, `query, key and value must all be [B, T, N, H] / [B, S, K, H] (or all without B), got ${showShape(query.shape)}, ${showShape(key.shape)}, ${showShape(value.shape)}`);
+    }
+    const [b, t, n, h] = query.shape as [number, number, number, number];
+    const [bk, s, k, hk] = key.shape as [number, number, number, number];
+    if (bk !== b || hk !== h || showShape(value.shape) !== showShape(key.shape) || k === 0 || n % k !== 0) {
+      throw new ShapeError(op, `key and value must be [${b}, S, K, ${h}] with the query's heads ${n} a multiple of K, got query ${showShape(query.shape)}, key ${showShape(key.shape)}, value ${showShape(value.shape)}`);
+    }
+    const g = n / k;
+    // q: [B, T, K, G, H] → [B, K, G, T, H]; k: [B, S, K, H] → [B, K, 1, H, S]; v → [B, K, 1, S, H].
+    const q = transpose(reshape(query, [b, t, k, g, h]), [0, 2, 3, 1, 4]);
+    const kt = reshape(transpose(key, [0, 2, 3, 1]), [b, k, 1, h, s]);
+    const v = reshape(transpose(value, [0, 2, 1, 3]), [b, k, 1, s, h]);
+    let logits = mul(matmul(q, kt), options.scale ?? 1 / Math.sqrt(h)) as AnyTensor; // [B, K, G, T, S]
+    const grouped = (x: AnyTensor, name: string): AnyTensor => {
+      // Broadcast a [B, N, T, S]-compatible tensor, then split N into K groups of G.
+      let full: number[];
+      try {
+        full = broadcastShapes(op, x.shape, [b, n, t, s]);
+      } catch {
+        throw new ShapeError(op, `${name} ${showShape(x.shape)} must broadcast to [B, N, T, S] = ${showShape([b, n, t, s])}`);
+      }
+      if (showShape(full) !== showShape([b, n, t, s])) throw new ShapeError(op, `${name} ${showShape(x.shape)} must broadcast to [B, N, T, S] = ${showShape([b, n, t, s])}`);
+      return reshape(broadcastTo(x, [b, n, t, s]), [b, k, g, t, s]);
+    };
+    if (options.bias) logits = add(logits, grouped(options.bias as AnyTensor, 'bias'));
+    let keep: AnyTensor | undefined;
+    if (options.mask) {
+      if (options.mask.dtype !== 'bool') throw new DtypeError(op, `mask must be bool, got ${options.mask.dtype}`);
+      keep = grouped(options.mask as AnyTensor, 'mask');
+    }
+    if (options.causal) {
+      const causal = lowerTriangleMask(t, s, 0);
+      keep = keep ? where(keep, causal, keep) : causal; // logical and of two bool masks
+    }
+    if (keep) logits = where(keep, logits, MASKED);
+    const probs = softmax(logits, -1);
+    const out = matmul(probs, v) as AnyTensor; // [B, K, G, T, H]
+    return reshape(transpose(out, [0, 3, 1, 2, 4]), [b, t, n, h]);
+  });
 }
 
 /**

@@ -14,6 +14,7 @@ import { rsqrt } from '../primitives/rsqrt.js';
 import { stopGradient } from '../primitives/stopGradient.js';
 import { sub } from '../primitives/sub.js';
 import { mean } from '../composite/mean.js';
+import { scoped } from '../core/memory.js';
 
 function requireFloat(op: string, name: string, x: unknown): asserts x is AnyTensor {
   if (!(x instanceof Tensor)) throw new DtypeError(op, `${name} must be a Tensor, got ${x === null ? 'null' : typeof x}`);
@@ -39,13 +40,15 @@ export interface RmsNormParams<F extends Dim = number> {
  * @public
  */
 export function rmsNorm<L extends Dim[], F extends Dim>(params: RmsNormParams<F>, x: Tensor<[...L, NoInfer<F>], 'float32'>, eps = 1e-6): Tensor<[...L, F], 'float32'> {
-  const op = 'nn.rmsNorm';
-  const scale = (params ?? {}).scale as unknown;
-  requireFloat(op, 'params.scale', scale);
-  requireFloat(op, 'x', x);
-  requireChannelVector(op, 'scale', scale, x.shape[x.rank - 1], x as AnyTensor);
-  const ms = mean(mul(x as AnyTensor, x as AnyTensor), -1, true) as AnyTensor;
-  return mul(mul(x as AnyTensor, rsqrt(add(ms, eps))), scale) as never;
+  return scoped(() => {
+    const op = 'nn.rmsNorm';
+    const scale = (params ?? {}).scale as unknown;
+    requireFloat(op, 'params.scale', scale);
+    requireFloat(op, 'x', x);
+    requireChannelVector(op, 'scale', scale, x.shape[x.rank - 1], x as AnyTensor);
+    const ms = mean(mul(x as AnyTensor, x as AnyTensor), -1, true) as AnyTensor;
+    return mul(mul(x as AnyTensor, rsqrt(add(ms, eps))), scale) as never;
+  });
 }
 
 /** Parameters of `groupNorm` and `batchNorm`: per-channel scale and bias. @public */
@@ -72,25 +75,27 @@ export function groupNorm<N extends Dim, R extends Dim[], C extends Dim>(
   numGroups: number,
   eps = 1e-5,
 ): Tensor<[N, ...R, C], 'float32'> {
-  const op = 'nn.groupNorm';
-  const { scale, bias } = (params ?? {}) as Partial<NormParams>;
-  requireFloat(op, 'params.scale', scale);
-  requireFloat(op, 'params.bias', bias);
-  requireFloat(op, 'x', x);
-  if (x.rank < 2) throw new ShapeError(op, `x must be [N, ..., C], got ${showShape(x.shape)}`);
-  const c = x.shape[x.rank - 1]!;
-  requireChannelVector(op, 'scale', scale, c, x as AnyTensor);
-  requireChannelVector(op, 'bias', bias, c, x as AnyTensor);
-  if (!Number.isInteger(numGroups) || numGroups <= 0 || c % numGroups !== 0) {
-    throw new ShapeError(op, `numGroups ${numGroups} must be a positive divisor of the channel count ${c} (x ${showShape(x.shape)})`);
-  }
-  const n = x.shape[0]!;
-  const grouped = reshape(x as AnyTensor, [n, -1, numGroups, c / numGroups]);
-  const axes = [1, 3];
-  const centered = sub(grouped, mean(grouped, axes, true) as AnyTensor);
-  const variance = mean(mul(centered, centered), axes, true) as AnyTensor;
-  const normalized = reshape(mul(centered, rsqrt(add(variance, eps))), x.shape);
-  return add(mul(normalized, scale), bias) as never;
+  return scoped(() => {
+    const op = 'nn.groupNorm';
+    const { scale, bias } = (params ?? {}) as Partial<NormParams>;
+    requireFloat(op, 'params.scale', scale);
+    requireFloat(op, 'params.bias', bias);
+    requireFloat(op, 'x', x);
+    if (x.rank < 2) throw new ShapeError(op, `x must be [N, ..., C], got ${showShape(x.shape)}`);
+    const c = x.shape[x.rank - 1]!;
+    requireChannelVector(op, 'scale', scale, c, x as AnyTensor);
+    requireChannelVector(op, 'bias', bias, c, x as AnyTensor);
+    if (!Number.isInteger(numGroups) || numGroups <= 0 || c % numGroups !== 0) {
+      throw new ShapeError(op, `numGroups ${numGroups} must be a positive divisor of the channel count ${c} (x ${showShape(x.shape)})`);
+    }
+    const n = x.shape[0]!;
+    const grouped = reshape(x as AnyTensor, [n, -1, numGroups, c / numGroups]);
+    const axes = [1, 3];
+    const centered = sub(grouped, mean(grouped, axes, true) as AnyTensor);
+    const variance = mean(mul(centered, centered), axes, true) as AnyTensor;
+    const normalized = reshape(mul(centered, rsqrt(add(variance, eps))), x.shape);
+    return add(mul(normalized, scale), bias) as never;
+  });
 }
 
 /** Running statistics of `batchNorm`, per channel. @public */
@@ -130,36 +135,38 @@ export function batchNorm<N extends Dim, R extends Dim[], C extends Dim>(
   stats: BatchNormStats<NoInfer<C>>,
   options: BatchNormOptions = {},
 ): { y: Tensor<[N, ...R, C], 'float32'>; stats: BatchNormStats<C> } {
-  const op = 'nn.batchNorm';
-  const { scale, bias } = (params ?? {}) as Partial<NormParams>;
-  requireFloat(op, 'params.scale', scale);
-  requireFloat(op, 'params.bias', bias);
-  requireFloat(op, 'x', x);
-  requireFloat(op, 'stats.mean', stats?.mean);
-  requireFloat(op, 'stats.var', stats?.var);
-  if (x.rank < 1) throw new ShapeError(op, `x must be [N, ..., C], got ${showShape(x.shape)}`);
-  const c = x.shape[x.rank - 1]!;
-  for (const [name, v] of [['scale', scale], ['bias', bias], ['stats.mean', stats.mean], ['stats.var', stats.var]] as const) {
-    requireChannelVector(op, name, v as AnyTensor, c, x as AnyTensor);
-  }
-  const eps = options.eps ?? 1e-5;
-  const momentum = options.momentum ?? 0.99;
-  const axes = [...Array(x.rank - 1).keys()];
-  let m: AnyTensor;
-  let v: AnyTensor;
-  let next: BatchNormStats = stats as BatchNormStats;
-  if (options.training) {
-    m = mean(x as AnyTensor, axes) as AnyTensor;
-    const centered = sub(x as AnyTensor, m);
-    v = mean(mul(centered, centered), axes) as AnyTensor;
-    next = {
-      mean: add(mul(stats.mean as AnyTensor, momentum), mul(stopGradient(m), 1 - momentum)),
-      var: add(mul(stats.var as AnyTensor, momentum), mul(stopGradient(v), 1 - momentum)),
-    };
-  } else {
-    m = stats.mean as AnyTensor;
-    v = stats.var as AnyTensor;
-  }
-  const y = add(mul(mul(sub(x as AnyTensor, m), rsqrt(add(v, eps))), scale), bias);
-  return { y: y as never, stats: next as never };
+  return scoped(() => {
+    const op = 'nn.batchNorm';
+    const { scale, bias } = (params ?? {}) as Partial<NormParams>;
+    requireFloat(op, 'params.scale', scale);
+    requireFloat(op, 'params.bias', bias);
+    requireFloat(op, 'x', x);
+    requireFloat(op, 'stats.mean', stats?.mean);
+    requireFloat(op, 'stats.var', stats?.var);
+    if (x.rank < 1) throw new ShapeError(op, `x must be [N, ..., C], got ${showShape(x.shape)}`);
+    const c = x.shape[x.rank - 1]!;
+    for (const [name, v] of [['scale', scale], ['bias', bias], ['stats.mean', stats.mean], ['stats.var', stats.var]] as const) {
+      requireChannelVector(op, name, v as AnyTensor, c, x as AnyTensor);
+    }
+    const eps = options.eps ?? 1e-5;
+    const momentum = options.momentum ?? 0.99;
+    const axes = [...Array(x.rank - 1).keys()];
+    let m: AnyTensor;
+    let v: AnyTensor;
+    let next: BatchNormStats = stats as BatchNormStats;
+    if (options.training) {
+      m = mean(x as AnyTensor, axes) as AnyTensor;
+      const centered = sub(x as AnyTensor, m);
+      v = mean(mul(centered, centered), axes) as AnyTensor;
+      next = {
+        mean: add(mul(stats.mean as AnyTensor, momentum), mul(stopGradient(m), 1 - momentum)),
+        var: add(mul(stats.var as AnyTensor, momentum), mul(stopGradient(v), 1 - momentum)),
+      };
+    } else {
+      m = stats.mean as AnyTensor;
+      v = stats.var as AnyTensor;
+    }
+    const y = add(mul(mul(sub(x as AnyTensor, m), rsqrt(add(v, eps))), scale), bias);
+    return { y: y as never, stats: next as never };
+  });
 }

@@ -14,6 +14,7 @@ import { moveBatchToFront } from './batching.js';
 import { apply1, normalizeAxis, requireDtype } from './define.js';
 import { reshape } from './reshape.js';
 import { reducedShape } from './sum.js';
+import { scoped } from '../core/memory.js';
 
 export interface ArgReduceParams extends Record<string, unknown> {
   /** The (non-negative) axis searched. */
@@ -57,8 +58,11 @@ export function argReducePrimitive(name: string, extremum: (x: tf.Tensor, axis: 
 /** Applies `argmax`/`argmin` with the public conventions (no axis = over the flattened tensor). */
 export function argReduce(prim: Primitive<ArgReduceParams>, x: AnyTensor, axis: number | undefined, keepDims: boolean): AnyTensor {
   if (axis === undefined) {
-    const flat = apply1(prim, [reshape(x, [x.size])], { axis: 0, keepDims: false });
-    return keepDims ? reshape(flat, x.shape.map(() => 1)) : flat;
+    // A scope frees the flattened handle (reshape never aliases its input, even to the same shape).
+    return scoped(() => {
+      const flat = apply1(prim, [reshape(x, [x.size])], { axis: 0, keepDims: false });
+      return keepDims ? reshape(flat, x.shape.map(() => 1)) : flat;
+    });
   }
   return apply1(prim, [x], { axis: normalizeAxis(prim.name, axis, x.rank), keepDims });
 }

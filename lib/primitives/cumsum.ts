@@ -12,6 +12,7 @@ import type { AnyTensor, Tensor } from '../core/tensor.js';
 import { moveBatchToFront } from './batching.js';
 import { apply1, normalizeAxis, requireDtype } from './define.js';
 import { reshape } from './reshape.js';
+import { scoped } from '../core/memory.js';
 
 export interface CumsumParams extends Record<string, unknown> {
   readonly axis: number;
@@ -52,7 +53,8 @@ export function cumsum<S extends Shape, D extends Exclude<Dtype, 'bool'>>(x: Ten
 export function cumsum<S extends Shape, D extends Exclude<Dtype, 'bool'>, const A extends number = number>(x: Tensor<S, D>, axis: A & Checked<ReduceResult<S, A>>, exclusive?: boolean, reverse?: boolean): Tensor<S, D>;
 export function cumsum(x: AnyTensor, axis?: number, exclusive = false, reverse = false): AnyTensor {
   if (axis === undefined) {
-    return apply1(cumsumPrimitive, [reshape(x, [x.size])], { axis: 0, exclusive, reverse });
+    // A scope frees the flattened handle (reshape never aliases its input, even to the same shape).
+    return scoped(() => apply1(cumsumPrimitive, [reshape(x, [x.size])], { axis: 0, exclusive, reverse }));
   }
   return apply1(cumsumPrimitive, [x], { axis: normalizeAxis('cumsum', axis, x.rank), exclusive, reverse });
 }

@@ -32,7 +32,17 @@ export const transposePrimitive: Primitive<TransposeParams> = definePrimitive({
     checkPerm(perm, x!.shape.length);
     return { shape: perm.map((p) => x!.shape[p]!), dtype: x!.dtype };
   },
-  impl: ([x], { perm }) => tf.transpose(x!, perm as number[]),
+  impl([x], { perm }) {
+    if (x!.dtype === 'float32' || tf.getBackend() !== 'webgpu') return tf.transpose(x!, perm as number[]);
+    // tfjs-webgpu transposes int32/bool through a float32 shader ("type mismatch … expected 'f32', got 'i32'"),
+    // which fails and poisons its cached pipeline: move the 16-bit halves as exact float32 values instead.
+    const v = x!.dtype === 'int32' ? x! : tf.cast(x!, 'int32');
+    const hi = tf.floorDiv(v, tf.scalar(65536, 'int32'));
+    const lo = tf.sub(v, tf.mul(hi, tf.scalar(65536, 'int32')));
+    const move = (h: tf.Tensor) => tf.cast(tf.transpose(tf.cast(h, 'float32'), perm as number[]), 'int32');
+    const out = tf.add(tf.mul(move(hi), tf.scalar(65536, 'int32')), move(lo));
+    return x!.dtype === 'bool' ? tf.notEqual(out, tf.scalar(0, 'int32')) : out;
+  },
   jvp: ([x], [t], params) => [apply1(transposePrimitive, [x!], params), t ? apply1(transposePrimitive, [t], params) : null],
   transpose: (ct, _inputs, { perm }) => [apply1(transposePrimitive, [ct], { perm: inversePerm(perm) })],
   batch: ([x], [d], { perm }) => [apply1(transposePrimitive, [moveBatchToFront(x!, d!)], { perm: [0, ...perm.map((p) => p + 1)] }), 0],

@@ -1,6 +1,6 @@
 /**
  * The leak matrix: every public function of `fluxion` (and of `fx.nn`,
- * `fx.optim`, `fx.random`, `fx.debug`), called eagerly outside any scope with
+ * `fx.linalg`, `fx.optim`, `fx.random`, `fx.debug`), called eagerly outside any scope with
  * its result disposed, leaves `fx.memory()` as it was. The list of functions
  * is generated from the module's exports: a new export without an entry in
  * `SAMPLES` (or a commented reason in `EXCLUDED`) fails the first test, so no
@@ -46,8 +46,17 @@ interface Inputs {
   labels: Any; // [3] int32 class indices
   ones4: Any; // [4] ones
   ones22: Any; // [2, 2] ones
+  ones33: Any; // [3, 3] ones
   z2: Any; // [2] zeros
   p4: Any; // [4] probabilities
+  f4: Any; // [4] float32, fractional, mixed signs
+  g4: Any; // [4] float32, all > 1
+  n4: Any; // [4] float32 with NaN and ±Infinity
+  c3: Any; // [3] float32
+  i32: Any; // [3, 2] int32 indices along axis 1
+  q3: Any; // [3, 1, 2] attention query/key/value [T, N, H]
+  bn: { scale: Any; bias: Any }; // [2] per-channel (the last axis of r)
+  stats: { mean: Any; var: Any }; // [2] running batch statistics
   dense: { w: Any; b: Any };
   conv: { w: Any; b: Any };
   norm: { gamma: Any; beta: Any };
@@ -70,8 +79,17 @@ function makeInputs(): Inputs {
     labels: fx.tensor([1, 0, 1], 'int32'),
     ones4: fx.ones([4]),
     ones22: fx.ones([2, 2]),
+    ones33: fx.ones([3, 3]),
     z2: fx.zeros([2]),
     p4: fx.tensor([0.1, 0.5, 0.7, 0.9]),
+    f4: fx.tensor([-1.5, 0.3, 2.7, -0.6]),
+    g4: fx.tensor([1.5, 2, 3, 4]),
+    n4: fx.tensor([1, NaN, -Infinity, Infinity]),
+    c3: fx.tensor([1, 2, 3]),
+    i32: fx.tensor([[1, 0], [0, 1], [1, 1]], 'int32'),
+    q3: fx.tensor([[[0.1, 0.2]], [[0.3, -0.4]], [[-0.5, 0.6]]]),
+    bn: { scale: fx.tensor([1, 2]), bias: fx.tensor([0, 0.5]) },
+    stats: { mean: fx.zeros([2]), var: fx.ones([2]) },
     dense: { w: fx.ones([2, 3]), b: fx.zeros([3]) },
     conv: { w: fx.tensor([[[[1]], [[0]]], [[[0]], [[-1]]]]), b: fx.zeros([1]) },
     norm: fx.nn.layerNormInit(2) as any,
@@ -212,6 +230,126 @@ const SAMPLES: Record<string, (t: Inputs) => unknown> = {
   gradDiagnostics: ({ v }) => u.gradDiagnostics(sq)(v),
   memoryProfile: ({ v }) => u.memoryProfile(sq)(v),
   scope: ({ v }) => u.scope(() => u.mul(u.add(v, 1), 2)),
+  // NumPy-style math (lib/composite/math.ts, extras.ts), with a JS number operand where the op takes one
+  asin: ({ p4 }) => u.asin(p4),
+  acos: ({ p4 }) => u.acos(p4),
+  atan: ({ w }) => u.atan(w),
+  atan2: ({ v, w }) => u.atan2(w, v),
+  sinh: ({ w }) => u.sinh(w),
+  cosh: ({ w }) => u.cosh(w),
+  asinh: ({ w }) => u.asinh(w),
+  acosh: ({ g4 }) => u.acosh(g4),
+  atanh: ({ p4 }) => u.atanh(p4),
+  floor: ({ f4 }) => u.floor(f4),
+  ceil: ({ f4 }) => u.ceil(f4),
+  trunc: ({ f4 }) => u.trunc(f4),
+  round: ({ f4 }) => u.round(f4),
+  floorDivide: ({ w }) => u.floorDivide(w, 3),
+  remainder: ({ w }) => u.remainder(w, 3),
+  fmod: ({ w }) => u.fmod(w, 3),
+  exp2: ({ w }) => u.exp2(w),
+  log2: ({ v }) => u.log2(v),
+  log10: ({ v }) => u.log10(v),
+  cbrt: ({ w }) => u.cbrt(w),
+  logaddexp: ({ v, w }) => u.logaddexp(v, w),
+  logaddexp2: ({ v }) => u.logaddexp2(v, 1),
+  hypot: ({ v }) => u.hypot(v, 2),
+  copysign: ({ v, w }) => u.copysign(v, w),
+  heaviside: ({ w }) => u.heaviside(w, 0.5),
+  fmax: ({ v }) => u.fmax(v, 1),
+  fmin: ({ v, w }) => u.fmin(v, w),
+  reciprocal: ({ v }) => u.reciprocal(v),
+  deg2rad: ({ w }) => u.deg2rad(w),
+  rad2deg: ({ w }) => u.rad2deg(w),
+  signbit: ({ w }) => u.signbit(w),
+  isnan: ({ w }) => u.isnan(w),
+  isinf: ({ w }) => u.isinf(w),
+  isfinite: ({ w }) => u.isfinite(w),
+  nanToNum: ({ n4 }) => u.nanToNum(n4, { posinf: 9 }),
+  isclose: ({ v, w }) => u.isclose(v, w),
+  allclose: ({ v, w }) => u.allclose(v, w),
+  logicalAnd: ({ b, w }) => u.logicalAnd(b, w),
+  logicalOr: ({ b, w }) => u.logicalOr(b, w),
+  logicalXor: ({ b, w }) => u.logicalXor(b, w),
+  logicalNot: ({ b }) => u.logicalNot(b),
+  // NumPy-style reductions and statistics
+  all: ({ b }) => u.all(b),
+  any: ({ r }) => u.any(r, 1),
+  variance: ({ r }) => u.variance(r, 0),
+  var: ({ r }) => u.var(r, 0),
+  std: ({ r }) => u.std(r),
+  average: ({ v, w }) => u.average(w, 0, v),
+  ptp: ({ r }) => u.ptp(r, 1),
+  countNonzero: ({ w }) => u.countNonzero(w),
+  nansum: ({ n4 }) => u.nansum(n4),
+  nanmean: ({ n4 }) => u.nanmean(n4),
+  nanmax: ({ n4 }) => u.nanmax(n4),
+  nanmin: ({ n4 }) => u.nanmin(n4),
+  median: ({ w }) => u.median(w),
+  quantile: ({ r }) => u.quantile(r, 0.3, 0),
+  percentile: ({ w }) => u.percentile(w, 30),
+  cumprod: ({ r }) => u.cumprod(r, 1),
+  cumulativeSum: ({ r }) => u.cumulativeSum(r, 0, true),
+  diff: ({ w }) => u.diff(w, 2),
+  cov: ({ r }) => u.cov(r),
+  corrcoef: ({ m }) => u.corrcoef(m),
+  // NumPy-style array manipulation
+  zerosLike: ({ r }) => u.zerosLike(r),
+  onesLike: ({ i }) => u.onesLike(i),
+  fullLike: ({ v }) => u.fullLike(v, 3),
+  tri: () => u.tri(3, 2, 1),
+  logspace: () => u.logspace(0, 2, 3),
+  geomspace: () => u.geomspace(1, 8, 4),
+  flip: ({ r }) => u.flip(r, 0),
+  roll: ({ w }) => u.roll(w, 1),
+  rot90: ({ r }) => u.rot90(r),
+  moveaxis: ({ r }) => u.moveaxis(r, 0, 1),
+  swapaxes: ({ r }) => u.swapaxes(r, 0, 1),
+  ravel: ({ r }) => u.ravel(r),
+  atleast1d: ({ s }) => u.atleast1d(s),
+  atleast2d: ({ v }) => u.atleast2d(v),
+  atleast3d: ({ r }) => u.atleast3d(r),
+  split: ({ w }) => u.split(w, 2),
+  arraySplit: ({ w }) => u.arraySplit(w, 3),
+  hsplit: ({ r }) => u.hsplit(r, 2),
+  vsplit: ({ r }) => u.vsplit(r, [1]),
+  tile: ({ v }) => u.tile(v, [2, 1]),
+  repeat: ({ r }) => u.repeat(r, 2, 1),
+  append: ({ v, w }) => u.append(v, w),
+  vstack: ({ v, w }) => u.vstack([v, w]),
+  hstack: ({ v, w }) => u.hstack([v, w]),
+  dstack: ({ v, w }) => u.dstack([v, w]),
+  columnStack: ({ v, w }) => u.columnStack([v, w]),
+  takeAlongAxis: ({ r, i32 }) => u.takeAlongAxis(r, i32, 1),
+  meshgrid: ({ v, c3 }) => u.meshgrid([v, c3]),
+  tril: ({ m }) => u.tril(m),
+  triu: ({ m }) => u.triu(m, 1),
+  diagonal: ({ m }) => u.diagonal(m, 1),
+  diag: ({ v }) => u.diag(v, -1),
+  trace: ({ m }) => u.trace(m),
+  select: ({ b, v, w }) => u.select([b, b], [v, w], -1),
+  // searching and binning (lib/composite/search.ts)
+  searchsorted: ({ v, w }) => u.searchsorted(v, w, 'right'),
+  digitize: ({ v, w }) => u.digitize(w, v),
+  interp: ({ v, w, p4 }) => u.interp(w, v, p4, { left: 0 }),
+  bincount: ({ i, z2 }) => u.bincount(i, 4, z2),
+  // contractions (lib/composite/contract.ts, extras.ts)
+  einsum: ({ m, r }) => u.einsum('ij,jk->ik', m, r),
+  tensordot: ({ m, r }) => u.tensordot(m, r, 1),
+  matvec: ({ m, c3 }) => u.matvec(m, c3),
+  vecmat: ({ c3, r }) => u.vecmat(c3, r),
+  inner: ({ v, w }) => u.inner(v, w),
+  vdot: ({ v, w }) => u.vdot(v, w),
+  kron: ({ r, ones22 }) => u.kron(r, ones22),
+  cross: ({ m, c3 }) => u.cross(m, c3),
+  // convolution and pooling (lib/composite/conv.ts, pool.ts)
+  conv: ({ img, filt }) => u.conv(img, filt, { padding: 'SAME', strides: [1, 2] }),
+  convTranspose: ({ img, filt }) => u.convTranspose(img, filt, 2),
+  reduceWindow: ({ w }) => u.reduceWindow(w, 'max', [2]),
+  maxPool: ({ img }) => u.maxPool(img, [2, 2], { strides: 2 }),
+  avgPool: ({ img }) => u.avgPool(img, [3, 3], { padding: 'SAME' }),
+  // a transformation with auxiliary data
+  vjpWithAux: ({ v }) => u.vjpWithAux((x: Any) => [u.sin(x), u.cos(x)], v),
 };
 
 /** Async public functions: awaited. */
@@ -249,6 +387,65 @@ const NN: Record<string, (t: Inputs) => unknown> = {
   mse: ({ v, w }) => u.nn.mse(v, w),
   softmaxCrossEntropy: ({ r, labels }) => u.nn.softmaxCrossEntropy(r as any, labels as any),
   sigmoidBinaryCrossEntropy: ({ w, p4 }) => u.nn.sigmoidBinaryCrossEntropy(w, p4),
+  // activations (lib/nn/activations.ts)
+  gelu: ({ w }) => u.nn.gelu(w),
+  leakyRelu: ({ w }) => u.nn.leakyRelu(w, 0.1),
+  elu: ({ w }) => u.nn.elu(w, 0.5),
+  selu: ({ w }) => u.nn.selu(w),
+  celu: ({ w }) => u.nn.celu(w, 2),
+  silu: ({ w }) => u.nn.silu(w),
+  swish: ({ w }) => u.nn.swish(w),
+  softSign: ({ w }) => u.nn.softSign(w),
+  log1mexp: ({ v }) => u.nn.log1mexp(v),
+  relu6: ({ w }) => u.nn.relu6(w),
+  hardTanh: ({ f4 }) => u.nn.hardTanh(f4),
+  hardSigmoid: ({ w }) => u.nn.hardSigmoid(w),
+  hardSilu: ({ w }) => u.nn.hardSilu(w),
+  logSigmoid: ({ w }) => u.nn.logSigmoid(w),
+  glu: ({ r }) => u.nn.glu(r),
+  mish: ({ w }) => u.nn.mish(w),
+  squareplus: ({ w }) => u.nn.squareplus(w),
+  sparsePlus: ({ f4 }) => u.nn.sparsePlus(f4),
+  standardize: ({ r }) => u.nn.standardize(r),
+  // normalization, attention, embedding (lib/nn/normalization.ts, attention.ts)
+  rmsNorm: ({ r, bn }) => u.nn.rmsNorm({ scale: bn.scale }, r),
+  groupNorm: ({ r, bn }) => u.nn.groupNorm(bn, r, 2),
+  batchNorm: ({ r, bn, stats }) => u.nn.batchNorm(bn, r, stats, { training: true }),
+  dotProductAttention: ({ q3 }) => u.nn.dotProductAttention(q3, q3, q3, { causal: true }),
+  embedding: ({ r, i }) => u.nn.embedding(r, i),
+};
+
+/** `fx.linalg` (decompositions run in float64 on the host: on webgpu they throw a BackendError, and must not leak either). */
+const LINALG: Record<string, (t: Inputs) => unknown> = {
+  solve: ({ m, r }) => u.linalg.solve(m, r),
+  triangularSolve: ({ m, r }) => u.linalg.triangularSolve(m, r),
+  cholesky: ({ m }) => u.linalg.cholesky(m),
+  inv: ({ m }) => u.linalg.inv(m),
+  det: ({ m }) => u.linalg.det(m),
+  logdet: ({ m }) => u.linalg.logdet(m),
+  eigh: ({ m }) => u.linalg.eigh(m),
+  eigvalsh: ({ m }) => u.linalg.eigvalsh(m),
+  svd: ({ r }) => u.linalg.svd(r),
+  svdvals: ({ r }) => u.linalg.svdvals(r),
+  qr: ({ r }) => u.linalg.qr(r, { mode: 'complete' }),
+  lu: ({ r }) => u.linalg.lu(r),
+  luFactor: ({ m }) => u.linalg.luFactor(m),
+  luSolve: ({ m, c3 }) => {
+    const factor = u.linalg.luFactor(m);
+    try {
+      return u.linalg.luSolve(factor, c3);
+    } finally {
+      release(factor); // the sample's own input, not what is measured
+    }
+  },
+  slogdet: ({ m }) => u.linalg.slogdet(m),
+  norm: ({ m }) => u.linalg.norm(m, 'fro'),
+  matrixPower: ({ m }) => u.linalg.matrixPower(m, -2),
+  multiDot: ({ m, r }) => u.linalg.multiDot([m, m, r]),
+  pinv: ({ r }) => u.linalg.pinv(r),
+  lstsq: ({ r, c3 }) => u.linalg.lstsq(r, c3),
+  expm: ({ m }) => u.linalg.expm(m),
+  expmFrechet: ({ m, ones33 }) => u.linalg.expmFrechet(m, ones33),
 };
 
 const optimizerStep = (make: () => fx.optim.Optimizer<any>) => ({ v, w }: Inputs) => {
@@ -307,8 +504,9 @@ function missing(ns: object, table: object, where: string, excluded: object = {}
 
 it('every public function has a leak sample (add new exports to SAMPLES in lib/testing/leaks.test.ts, or to EXCLUDED with a reason)', () => {
   const absent = [
-    ...missing(fx, { ...SAMPLES, ...ASYNC_SAMPLES, nn: 0, optim: 0, random: 0, debug: 0 }, 'fx', EXCLUDED),
+    ...missing(fx, { ...SAMPLES, ...ASYNC_SAMPLES, nn: 0, optim: 0, random: 0, debug: 0, linalg: 0 }, 'fx', EXCLUDED),
     ...missing(fx.nn, NN, 'fx.nn'),
+    ...missing(fx.linalg, LINALG, 'fx.linalg'),
     ...missing(fx.optim, OPTIM, 'fx.optim'),
     ...missing(fx.random, RANDOM, 'fx.random'),
     ...missing(fx.debug, DEBUG, 'fx.debug'),
@@ -322,6 +520,8 @@ it('every public function has a leak sample (add new exports to SAMPLES in lib/t
 
 /** Synchronous readback is what webgpu lacks in Node: functions that need it throw there (and must not leak either). */
 const noSyncReadback = /webgpu backend in Node|webgpu backend cannot do in Node/;
+/** The decompositions run in float64 on the host and have no webgpu kernel (a BackendError by design). */
+const noWebgpuKernel = /webgpu backend in Node|webgpu backend cannot do in Node|has no webgpu kernel/;
 
 /** Tensors left behind by one eager call of `call` whose result is then freed (or which threw an allowed error). */
 function leftBehind(call: Call, allowed?: RegExp): number {
@@ -347,6 +547,7 @@ describeEachBackend('leak matrix', (backend) => {
   const tables: [string, Record<string, (t: Inputs) => unknown>][] = [
     ['fx', SAMPLES],
     ['fx.nn', NN],
+    ['fx.linalg', LINALG],
     ['fx.optim', OPTIM],
     ['fx.random', RANDOM],
     ['fx.debug', DEBUG],
@@ -356,13 +557,13 @@ describeEachBackend('leak matrix', (backend) => {
       const leaks: string[] = [];
       for (const [name, sample] of Object.entries(table)) {
         try {
-          const n = leftBehind(() => sample(inputs), backend === 'webgpu' ? noSyncReadback : undefined);
+          const n = leftBehind(() => sample(inputs), backend === 'webgpu' ? (where === 'fx.linalg' ? noWebgpuKernel : noSyncReadback) : undefined);
           if (n !== 0) leaks.push(`${where}.${name} (+${n})`);
         } catch (e) {
           leaks.push(`${where}.${name} threw ${(e as Error).message}`);
         }
       }
-      expect(leaks).toEqual([]);
+      expect(leaks, `leaked or threw: ${leaks.join(', ')}`).toEqual([]);
     });
   }
 

@@ -6,7 +6,7 @@
  */
 import { expect, it } from 'vitest';
 import * as fx from '../index.js';
-import { describeEachBackend } from '../testing/backends.js';
+import { describeEachBackend, itExceptWebgpu } from '../testing/backends.js';
 
 type S = fx.Tensor<[], 'float32'>;
 type V = fx.Tensor<[3], 'float32'>;
@@ -19,8 +19,8 @@ const untyped = fx as unknown as Record<string, (...args: unknown[]) => (...args
 const square = (v: S) => fx.mul(v, v);
 const read = (x: unknown) => (x as fx.Tensor).arraySync();
 
-describeEachBackend('a JS number argument is a float32 scalar', () => {
-  it('grad and valueAndGrad: d(v²)/dv at 3 is 6', () => {
+describeEachBackend('a JS number argument is a float32 scalar', (backend) => {
+  itExceptWebgpu(backend, 'the test reads values synchronously (arraySync/item/dataSync), which webgpu cannot do in Node')('grad and valueAndGrad: d(v²)/dv at 3 is 6', () => {
     const g = untyped['grad']!(square)(3) as fx.Tensor;
     expect(g).toBeInstanceOf(fx.Tensor);
     expect(g.dtype).toBe('float32');
@@ -33,7 +33,7 @@ describeEachBackend('a JS number argument is a float32 scalar', () => {
     expect([gs.a.arraySync(), gs.b.arraySync()]).toEqual([5, 2]);
   });
 
-  it('vjp, jvp and linearize', () => {
+  itExceptWebgpu(backend, 'the test reads values synchronously (arraySync/item/dataSync), which webgpu cannot do in Node')('vjp, jvp and linearize', () => {
     const [y, pullback] = untyped.vjp(square, 3);
     expect(read(y)).toBe(9);
     expect(read(pullback(1)[0])).toBe(6);
@@ -43,14 +43,14 @@ describeEachBackend('a JS number argument is a float32 scalar', () => {
     expect([read(at), read(df(2))]).toEqual([9, 12]);
   });
 
-  it('jacfwd, jacrev and hessian', () => {
+  itExceptWebgpu(backend, 'the test reads values synchronously (arraySync/item/dataSync), which webgpu cannot do in Node')('jacfwd, jacrev and hessian', () => {
     const cube = (v: S) => fx.mul(v, fx.mul(v, v));
     expect(read(untyped['jacfwd']!(cube)(2))).toBe(12);
     expect(read(untyped['jacrev']!(cube)(2))).toBe(12);
     expect(read(untyped['hessian']!(cube)(2))).toBe(12);
   });
 
-  it('vmap broadcasts a number given in axis null; a mapped number is an error', () => {
+  itExceptWebgpu(backend, 'the test reads values synchronously (arraySync/item/dataSync), which webgpu cannot do in Node')('vmap broadcasts a number given in axis null; a mapped number is an error', () => {
     const scale = untyped['vmap']!((x: S, c: S) => fx.mul(x, c), { inAxes: [0, null] });
     expect(read(scale(fx.tensor([1, 2, 3]), 2))).toEqual([2, 4, 6]);
     // Returned as it is, the number is broadcast over the batch (it is a tensor inside).
@@ -83,7 +83,7 @@ describeEachBackend('a JS number argument is a float32 scalar', () => {
   });
 });
 
-describeEachBackend('results never alias inputs', () => {
+describeEachBackend('results never alias inputs', (backend) => {
   const x = () => fx.tensor([1, 2, 3]);
   /** Runs `make(input)`, disposes every tensor of its result, and checks that the input still reads. */
   const expectFresh = (name: string, make: (input: V) => unknown) => {
@@ -105,7 +105,7 @@ describeEachBackend('results never alias inputs', () => {
   };
   const id = (v: V) => v;
 
-  it('transformations of an identity function', () => {
+  itExceptWebgpu(backend, 'the test reads values synchronously (arraySync/item/dataSync), which webgpu cannot do in Node')('transformations of an identity function', () => {
     expectFresh('vmap', (v) => fx.vmap(id as (v: unknown) => V)(v as never));
     expectFresh('checkpoint', (v) => fx.checkpoint(id)(v));
     expectFresh('checkpoint everything', (v) => fx.checkpoint(id, { policy: 'everything' })(v));
@@ -123,7 +123,7 @@ describeEachBackend('results never alias inputs', () => {
     expect(s.arraySync()).toBe(2);
   });
 
-  it('ops and control flow that return their input', () => {
+  itExceptWebgpu(backend, 'the test reads values synchronously (arraySync/item/dataSync), which webgpu cannot do in Node')('ops and control flow that return their input', () => {
     expectFresh('reshape to the same shape', (v) => fx.reshape(v, [3]));
     expectFresh('cast to the same dtype', (v) => fx.cast(v, 'float32'));
     expectFresh('broadcastTo the same shape', (v) => fx.broadcastTo(v, [3]));
@@ -137,8 +137,8 @@ describeEachBackend('results never alias inputs', () => {
   });
 });
 
-describeEachBackend('messages for misuse', () => {
-  it('a value that is not a tensor names the op, the argument and what was expected', () => {
+describeEachBackend('messages for misuse', (backend) => {
+  itExceptWebgpu(backend, 'the test reads values synchronously (arraySync/item/dataSync), which webgpu cannot do in Node')('a value that is not a tensor names the op, the argument and what was expected', () => {
     const sin = fx.sin as unknown as (x: unknown) => fx.Tensor;
     expect(() => sin('x')).toThrow(/dtype error in sin: argument 1 must be a Tensor or a number, got the string "x"/);
     expect(() => sin({})).toThrow(/dtype error in sin: argument 1 must be a Tensor or a number, got an object/);
@@ -156,7 +156,7 @@ describeEachBackend('messages for misuse', () => {
     expect(() => leaked!.arraySync()).toThrow(/a tracer escaped its transformation/);
   });
 
-  it('a BigInt static argument to jit is supported (a static value, part of the cache key)', () => {
+  itExceptWebgpu(backend, 'the test reads values synchronously (arraySync/item/dataSync), which webgpu cannot do in Node')('a BigInt static argument to jit is supported (a static value, part of the cache key)', () => {
     const f = fx.jit((x: S, n: bigint) => fx.mul(x, Number(n)));
     expect(f(fx.scalar(1), 3n).arraySync()).toBe(3);
     expect(f(fx.scalar(1), 4n).arraySync()).toBe(4);

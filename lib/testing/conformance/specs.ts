@@ -94,6 +94,8 @@ export interface PrimitiveSpec {
   readonly vary?: (x: HostArray, i: number) => HostArray;
   /** Paths that do not apply to this primitive, with the reason. */
   readonly skip?: Partial<Record<PathName, string>>;
+  /** Backends the primitive does not run on by design (it throws a BackendError there), with the reason. */
+  readonly unsupportedOn?: Partial<Record<'cpu' | 'wasm' | 'webgpu', string>>;
 }
 
 // ------------------------------------------------------------------ families
@@ -529,6 +531,50 @@ function invDense(m: number[], n: number): number[] {
   return solveDense(m, eye, n, n);
 }
 
+/** The decompositions and expm run in float64 on the host: on webgpu they throw a BackendError by design. */
+const DECOMPOSITION_HOST_ONLY = 'runs in float64 on the host (cpu, wasm); webgpu throws a BackendError by design (lib/primitives/decompositionKernels.ts)';
+
+/** The n×n identity, flat. */
+const identity = (n: number): number[] => Array.from({ length: n * n }, (_, q) => (Math.floor(q / n) === q % n ? 1 : 0));
+
+/**
+ * exp(A) of a flat n×n matrix in float64, independent of the primitive's
+ * Padé kernel: scaling (‖A/2ˢ‖₁ ≤ 1/2), a Taylor series to 30 terms, then s
+ * squarings.
+ */
+function expmDense(a: readonly number[], n: number): number[] {
+  let norm = 0;
+  for (let j = 0; j < n; j++) {
+    let col = 0;
+    for (let i = 0; i < n; i++) col += Math.abs(a[i * n + j]!);
+    norm = Math.max(norm, col);
+  }
+  const s = norm > 0.5 ? Math.ceil(Math.log2(norm / 0.5)) : 0;
+  const scaled = a.map((v) => v / 2 ** s);
+  let term = identity(n);
+  let sum = identity(n);
+  for (let k = 1; k <= 30; k++) {
+    term = matmul2(term, scaled, n, n, n).map((v) => v / k);
+    sum = sum.map((v, q) => v + term[q]!);
+  }
+  for (let k = 0; k < s; k++) sum = matmul2(sum, sum, n, n, n);
+  return sum;
+}
+
+/** The Fréchet derivative L(A, E) in float64: the upper-right block of exp([[A, E], [0, A]]). */
+function expmFrechetDense(a: readonly number[], e: readonly number[], n: number): number[] {
+  const big = new Array<number>(4 * n * n).fill(0);
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < n; j++) {
+      big[i * 2 * n + j] = a[i * n + j]!;
+      big[i * 2 * n + n + j] = e[i * n + j]!;
+      big[(n + i) * 2 * n + n + j] = a[i * n + j]!;
+    }
+  }
+  const x = expmDense(big, 2 * n);
+  return Array.from({ length: n * n }, (_, q) => x[Math.floor(q / n) * 2 * n + n + (q % n)]!);
+}
+
 // ------------------------------------------------------------------ the table
 
 const triangular = (n: number, lower: boolean, seed: number): HostArray => {
@@ -569,6 +615,9 @@ export const specs: Readonly<Record<string, PrimitiveSpec>> = {
   sin: unary(Math.sin, Math.cos, { range: [-3, 3], gap: 0, large: [100, -1000, 1e4, 1e-30] }, { rtol: 2e-5, backendTolerance: { webgpu: WGSL_TRIG } }),
   cos: unary(Math.cos, (x) => -Math.sin(x), { range: [-3, 3], gap: 0, large: [100, -1000, 1e4, 1e-30] }, { rtol: 2e-5, backendTolerance: { webgpu: WGSL_TRIG } }),
   tan: unary(Math.tan, (x) => 1 + Math.tan(x) ** 2, { range: [-1.3, 1.3], gap: 0, large: [100, -1000, 1e-30] }, { rtol: 2e-5, backendTolerance: { webgpu: { rtol: 1e-3, atol: WGSL_TRIG.atol } } }),
+  // asin's derivative 1/√(1 − x²) is read at |x| ≤ 0.99: nearer ±1, float32 rounding of 1 − x² alone exceeds the derivative tolerance.
+  asin: unary(Math.asin, (x) => 1 / Math.sqrt(1 - x * x), { range: [-0.95, 0.95], gap: 0, large: [1e-30, -1e-20, 0.99, -0.99, 2, -1e30] }, { rtol: 2e-5, backendTolerance: { webgpu: { rtol: 1e-3, atol: 1e-4 } } }),
+  atan: unary(Math.atan, (x) => 1 / (1 + x * x), { range: [-4, 4], gap: 0, large: [1e30, -3e38, 1e10, -100, 1e-30] }, { rtol: 2e-5, backendTolerance: { webgpu: { rtol: 1e-3, atol: 1e-4 } } }),
   tanh: unary(Math.tanh, (x) => 1 - Math.tanh(x) ** 2, { range: [-3, 3], gap: 0, large: [20, -20, 100, -100, 1e4, -1e4, 1e-30] }),
   sigmoid: unary(sigmoid, (x) => sigmoid(x) * sigmoid(-x), { range: [-5, 5], gap: 0, large: [20, -20, 100, -100, 1e4, -1e4] }),
   softplus: unary(softplus, sigmoid, { range: [-5, 5], gap: 0, large: [20, -20, 100, -100, 1e4, -1e4] }),
@@ -584,6 +633,18 @@ export const specs: Readonly<Record<string, PrimitiveSpec>> = {
   maximum: binary(maximum, [(a, b) => (a > b ? 1 : 0), (a, b) => (b > a ? 1 : 0)], { a: [-3, 3], b: [-3, 3], large: [[3e38, -3e38, 1e30], [-3e38, 3e38, 1e-30]], dtypes: ['float32', 'int32'] }),
   minimum: binary(minimum, [(a, b) => (a < b ? 1 : 0), (a, b) => (b < a ? 1 : 0)], { a: [-3, 3], b: [-3, 3], large: [[3e38, -3e38, 1e30], [-3e38, 3e38, 1e-30]], dtypes: ['float32', 'int32'] }),
   pow: binary(powC, [(a, b) => b * Math.pow(a, b - 1), (a, b) => Math.pow(a, b) * Math.log(a)], { a: [0.3, 2.5], b: [-2, 2], large: [[1e10, 1e-10, 2, 1e30], [3, 3, 100, 0.5]], dtypes: ['float32'] }),
+  // atan2(y, x): y is the first operand. Away from the origin (gap), where both partials are 0/0.
+  atan2: {
+    ...binary(Math.atan2, [(y, x) => x / (x * x + y * y), (y, x) => -y / (x * x + y * y)], {
+      a: [-3, 3],
+      b: [-3, 3],
+      gap: 0.2,
+      large: [[1e30, -3e38, 3e38, 1e20, 5, -1e-30], [1e30, 1e10, -3e38, -1, 1e-30, -2]],
+      dtypes: ['float32'],
+    }),
+    rtol: 2e-5,
+    backendTolerance: { webgpu: { rtol: 1e-3, atol: 1e-4 } },
+  },
   equal: comparison((a, b) => a === b, ['float32', 'int32', 'bool']),
   notEqual: comparison((a, b) => a !== b, ['float32', 'int32', 'bool']),
   less: comparison((a, b) => a < b, ['float32', 'int32']),
@@ -908,6 +969,72 @@ export const specs: Readonly<Record<string, PrimitiveSpec>> = {
     ref: conv2dBackpropFilterRef,
     atol: 1e-5,
   },
+  expm: {
+    cases: {
+      ordinary: [{ inputs: [uniform([3, 3], -1, 1, 271)] }, { inputs: [uniform([2, 2, 2], -1.5, 1.5, 272)] }, { inputs: [uniform([3, 3], -3, 3, 273)] }],
+      size1: { inputs: [f32([1, 1], [0.7])] },
+      empty: [{ inputs: [f32([0, 0], [])] }, { inputs: [f32([0, 2, 2], [])] }],
+    },
+    ref: ([a]) => {
+      if (!square(a!.shape)) throw new Error('not square');
+      return [matrices(a!, expmDense, (n) => [n, n])];
+    },
+    derivClasses: ['ordinary', 'size1', 'empty'],
+    rtol: 2e-5,
+    gradRtol: 5e-4,
+    atol: 1e-5,
+    unsupportedOn: { webgpu: DECOMPOSITION_HOST_ONLY },
+  },
+  expmFrechet: {
+    cases: {
+      ordinary: [{ inputs: [uniform([3, 3], -1, 1, 281), uniform([3, 3], -1, 1, 282)] }, { inputs: [uniform([2, 2, 2], -1.5, 1.5, 283), uniform([2, 2, 2], -1, 1, 284)] }],
+      size1: { inputs: [f32([1, 1], [0.7]), f32([1, 1], [-1.3])] },
+      empty: [{ inputs: [f32([0, 0], []), f32([0, 0], [])] }, { inputs: [f32([0, 2, 2], []), f32([0, 2, 2], [])] }],
+    },
+    ref: ([a, e]) => {
+      if (!square(a!.shape) || a!.shape.join() !== e!.shape.join()) throw new Error('not square, or a and e differ in shape');
+      const n = a!.shape[a!.shape.length - 1]!;
+      const count = size(a!.shape) / Math.max(1, n * n);
+      const out: number[] = [];
+      for (let b = 0; b < count; b++) {
+        const m = (x: HostArray) => x.data.slice(b * n * n, (b + 1) * n * n) as number[];
+        out.push(...expmFrechetDense(m(a!), m(e!), n));
+      }
+      return [f32(a!.shape, out)];
+    },
+    derivClasses: ['ordinary', 'size1', 'empty'],
+    rtol: 2e-5,
+    gradRtol: 5e-4,
+    atol: 1e-5,
+    unsupportedOn: { webgpu: DECOMPOSITION_HOST_ONLY },
+  },
+  luPivotsToPermutation: {
+    cases: {
+      ordinary: [
+        { inputs: [i32([3], [2, 2, 2])], params: { size: 3 } },
+        { inputs: [i32([2, 2], [3, 1, 0, 2])], params: { size: 4 } },
+      ],
+      size1: { inputs: [i32([1], [0])], params: { size: 1 } },
+      empty: [{ inputs: [i32([0], [])], params: { size: 2 } }, { inputs: [i32([0, 2], [])], params: { size: 3 } }],
+    },
+    ref: ([p], params) => {
+      const m = params.size as number;
+      const k = p!.shape[p!.shape.length - 1]!;
+      if (k > m) throw new Error('more pivots than rows');
+      const count = k === 0 ? size(p!.shape.slice(0, -1)) : size(p!.shape) / k;
+      const out: number[] = [];
+      for (let b = 0; b < count; b++) {
+        const perm = Array.from({ length: m }, (_, i) => i);
+        for (let j = 0; j < k; j++) {
+          const q = p!.data[b * k + j]!;
+          [perm[j], perm[q]] = [perm[q]!, perm[j]!];
+        }
+        out.push(...perm);
+      }
+      return [i32([...p!.shape.slice(0, -1), m], out)];
+    },
+    unsupportedOn: { webgpu: DECOMPOSITION_HOST_ONLY },
+  },
 };
 
 // Defects on the numerics branch's list (empty tensors; NaN in maximum/sign/sort).
@@ -939,6 +1066,7 @@ const NEW_ARG_VMAP_WEBGPU = 'NEW: vmap of argmax/argmin on webgpu gives wrong po
 const NEW_TRIG_LARGE_WEBGPU = 'NEW: on webgpu sin/cos of 1e4 are off by 7e-4 (sin(1e4) = -0.30490 vs -0.30561): WGSL bounds their error on [-π, π] only';
 const NEW_POW_INF_WEBGPU = 'NEW: on webgpu pow(-Infinity, Infinity) is -Infinity (C/NumPy: Infinity)';
 const NEW_SIGMOID_NAN_WEBGPU = 'NEW: on webgpu sigmoid(NaN) is 0, should be NaN';
+const NEW_ATAN2_NEG_ZERO_WEBGPU = 'NEW: on webgpu atan2(0, -0) is 0, should be π (C/NumPy/JAX; WGSL atan2 does not see the sign of a zero x)';
 
 /**
  * Cases that fail today for a tracked reason, keyed
@@ -951,6 +1079,9 @@ export const knownFailures: Readonly<Record<string, string>> = {
   'argmax/size1/vmap/webgpu': NEW_ARG_VMAP_WEBGPU,
   'argmin/ordinary/vmap/webgpu': NEW_ARG_VMAP_WEBGPU,
   'argmin/size1/vmap/webgpu': NEW_ARG_VMAP_WEBGPU,
+  'atan2/special/eager/webgpu': NEW_ATAN2_NEG_ZERO_WEBGPU,
+  'atan2/special/jit/webgpu': NEW_ATAN2_NEG_ZERO_WEBGPU,
+  'atan2/special/vmap/webgpu': NEW_ATAN2_NEG_ZERO_WEBGPU,
   'conv2d/empty/grad/webgpu': EMPTY_CONV_WEBGPU,
   'conv2d/empty/jitGrad/webgpu': EMPTY_CONV_WEBGPU,
   'conv2d/special/eager/wasm': NEW_CONV_NAN_WASM,
@@ -988,4 +1119,9 @@ export const knownFailures: Readonly<Record<string, string>> = {
 };
 
 /** Primitives the matrix does not cover, with the reason (call-like primitives whose body is a user function). */
-export const notInMatrix: Readonly<Record<string, string>> = {};
+export const notInMatrix: Readonly<Record<string, string>> = {
+  eigh: 'eigenvectors are defined up to sign (and rotation within repeated eigenvalues), so an elementwise comparison with a reference, and finite differences across a sign flip, are meaningless; lib/primitives/eigh.test.ts checks A·V = V·Λ, VᵀV = I and the derivatives against float64 references',
+  svd: 'singular vectors are defined up to a joint sign per pair (and rotation within repeated singular values), so an elementwise comparison is meaningless; lib/primitives/svd.test.ts and lib/linalg/accuracy.test.ts check U·Σ·Vᵀ = A, orthogonality and the derivatives against float64 references',
+  qr: "Q and R are defined up to the signs of R's diagonal (a Householder convention the reference would have to copy), so an elementwise comparison is meaningless; lib/primitives/qr.test.ts checks Q·R = A, QᵀQ = I, R upper triangular and the derivatives",
+  lu: 'partial pivoting makes the three outputs (packed LU, int32 pivots, int32 permutation) piecewise: an elementwise reference must copy the kernel\'s choice on near-ties and finite differences break at a pivot switch; lib/linalg/functions.test.ts checks P·A = L·U and checkGrads to order 2',
+};
