@@ -24,12 +24,9 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { BackendError } from '../backend/index.js';
+import { batchOf, swapRows, write } from './linalgKernels.js';
 
 const EPS = 2.220446049250313e-16;
-
-function batchOf(shape: readonly number[]): number {
-  return shape.slice(0, -2).reduce((p, d) => p * d, 1);
-}
 
 /** Reads a tensor on the host; on webgpu, a clear error naming the op. */
 function read(op: string, t: tf.Tensor): Float64Array {
@@ -37,10 +34,6 @@ function read(op: string, t: tf.Tensor): Float64Array {
     throw new BackendError(`${op} has no webgpu kernel yet (it runs in float64 on the host); use the cpu or wasm backend for ${op}`);
   }
   return Float64Array.from(t.dataSync() as Float32Array);
-}
-
-function write(values: Float64Array, shape: readonly number[]): tf.Tensor {
-  return tf.tensor(Float32Array.from(values), shape as number[], 'float32');
 }
 
 // ---------------------------------------------------------------------------
@@ -396,16 +389,7 @@ export function luFactorRect(a: Float64Array, m: number, n: number): { lu: Float
       }
     }
     pivots[j] = p;
-    if (p !== j) {
-      for (let c = 0; c < n; c++) {
-        const t = lu[j * n + c]!;
-        lu[j * n + c] = lu[p * n + c]!;
-        lu[p * n + c] = t;
-      }
-      const t = perm[j]!;
-      perm[j] = perm[p]!;
-      perm[p] = t;
-    }
+    if (p !== j) swapRows(lu, perm, n, j, p);
     const pivot = lu[j * n + j]!;
     if (pivot === 0) continue;
     for (let i = j + 1; i < m; i++) {

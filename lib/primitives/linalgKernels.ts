@@ -36,7 +36,7 @@ export function useDeviceKernels(): boolean {
 // ---------------------------------------------------------------------------
 
 /** Batch count and matrix size of a `[...B, n, m]` shape. */
-function batchOf(shape: readonly number[]): number {
+export function batchOf(shape: readonly number[]): number {
   return shape.slice(0, -2).reduce((p, d) => p * d, 1);
 }
 
@@ -44,7 +44,7 @@ function read(t: tf.Tensor): Float64Array {
   return Float64Array.from(t.dataSync() as Float32Array);
 }
 
-function write(values: Float64Array, shape: readonly number[]): tf.Tensor {
+export function write(values: Float64Array, shape: readonly number[]): tf.Tensor {
   return tf.tensor(Float32Array.from(values), shape as number[], 'float32');
 }
 
@@ -58,6 +58,18 @@ interface LU {
 }
 
 /** LU factorization with partial pivoting of one n×n matrix at `offset`. A zero pivot column is left as is (LAPACK getrf). */
+/** Swaps rows `j` and `p` of the row-major `rows × n` matrix `lu`, and entries `j` and `p` of `perm` (partial pivoting). */
+export function swapRows(lu: Float64Array, perm: Int32Array, n: number, j: number, p: number): void {
+  for (let c = 0; c < n; c++) {
+    const t = lu[j * n + c]!;
+    lu[j * n + c] = lu[p * n + c]!;
+    lu[p * n + c] = t;
+  }
+  const t = perm[j]!;
+  perm[j] = perm[p]!;
+  perm[p] = t;
+}
+
 function luFactor(a: Float64Array, offset: number, n: number): LU {
   const lu = a.slice(offset, offset + n * n);
   const perm = Int32Array.from({ length: n }, (_, i) => i);
@@ -73,14 +85,7 @@ function luFactor(a: Float64Array, offset: number, n: number): LU {
       }
     }
     if (p !== j) {
-      for (let c = 0; c < n; c++) {
-        const t = lu[j * n + c]!;
-        lu[j * n + c] = lu[p * n + c]!;
-        lu[p * n + c] = t;
-      }
-      const t = perm[j]!;
-      perm[j] = perm[p]!;
-      perm[p] = t;
+      swapRows(lu, perm, n, j, p);
       sign = -sign;
     }
     const pivot = lu[j * n + j]!;
