@@ -5,8 +5,19 @@ import type { Shape } from '../../typelevel/index.js';
 import type { Tensor } from '../core/tensor.js';
 import { apply1, unaryPrimitive } from './define.js';
 
-// sign(NaN) is NaN (JAX, NumPy); tfjs's kernel gives 0 on every backend. ±0 give +0, as tfjs's.
-export const signPrimitive: Primitive = unaryPrimitive('sign', (x) => (x.dtype === 'float32' ? tf.where(tf.isNaN(x), x, tf.sign(x)) : tf.sign(x)), null, ['float32', 'int32']);
+/**
+ * sign from comparisons: sign(NaN) is NaN (JAX, NumPy; tfjs's kernel gives 0), ±0 give +0 (as tfjs's), and
+ * tiny values give ±1 (tfjs-wasm's Sign gives 0 for 0 < |x| < ~1e-6; found by the conformance matrix).
+ */
+function signKernel(x: tf.Tensor): tf.Tensor {
+  if (x.dtype !== 'float32') return tf.sign(x);
+  const flat = tf.reshape(x, [x.size]);
+  const zeroOrNaN = tf.where(tf.isNaN(flat), flat, tf.zerosLike(flat));
+  const s = tf.where(tf.greater(flat, 0), tf.onesLike(flat), tf.where(tf.less(flat, 0), tf.fill([x.size], -1), zeroOrNaN));
+  return tf.reshape(s, x.shape);
+}
+
+export const signPrimitive: Primitive = unaryPrimitive('sign', signKernel, null, ['float32', 'int32']);
 
 /**
  * Elementwise sign: −1 for negative, 0 for zero, 1 for positive (float32 or

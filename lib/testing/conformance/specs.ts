@@ -1038,27 +1038,11 @@ export const specs: Readonly<Record<string, PrimitiveSpec>> = {
 };
 
 // Defects on the numerics branch's list (empty tensors; NaN in maximum/sign/sort).
-const EMPTY_ARG = 'numerics/empty tensors: argmax/argmin of a [0, 3] tensor along axis 1 throws "Size(1) must match the product of shape 0" instead of giving shape [0]';
-const EMPTY_BROADCAST = 'numerics/empty tensors: tfjs broadcastTo (cpu, webgpu) of a size-1 axis to size 0 keeps size 1 ([1, 3] → [0, 3] gives [1, 3])';
-const EMPTY_BROADCAST_CT = 'numerics/empty tensors: the transpose broadcasts the cotangent onto a 0-sized axis with tfjs broadcastTo (cpu, webgpu), which keeps size 1 ("cotangent shape [2, 1] does not match the value\'s shape [2, 0]")';
-const EMPTY_MAXMIN = 'numerics/empty tensors: max/min over an empty axis gives NaN (cpu, webgpu) or uninitialized memory (wasm) eagerly and ±Infinity under jit, or a TypeError (webgpu min), instead of a ShapeError';
-const EMPTY_PROD_WASM = 'numerics/empty tensors: tfjs-wasm prod over an empty axis returns uninitialized memory instead of 1 (jit gives 1)';
-const EMPTY_SUM_WASM = 'numerics/empty tensors: tfjs-wasm sum over an empty axis (unbroadcasting the [0, 3] cotangent onto b [3]) returns uninitialized memory instead of 0';
-const EMPTY_TOPK_WASM = 'numerics/empty tensors: tfjs-wasm TopK of a [2, 0] tensor throws "RuntimeError: divide by zero"';
-const EMPTY_TRANSPOSE_WASM = 'numerics/empty tensors: tfjs-wasm Transpose of a tensor with a 0-sized axis throws "RuntimeError: divide by zero" (the derivative rule transposes the [0, 2, 2] batch)';
-const EMPTY_CONV_FILTER_WASM = 'numerics/empty tensors: tfjs-wasm Conv2DBackpropFilter with batch 0 returns uninitialized memory instead of zeros';
 const EMPTY_BUFFER_WEBGPU = 'numerics/empty tensors: on webgpu a reduction over an empty axis (sum, min, and the sum in every unbroadcast gradient) asks for a zero-size buffer: "TypeError: no overload matched for createBuffer"';
 const EMPTY_LINALG_WEBGPU = 'numerics/empty tensors: on webgpu the linalg kernels read a 0×0 matrix with "TypeError: vals.subarray is not a function"';
-const EMPTY_RESHAPE_WEBGPU = 'numerics/empty tensors: on webgpu cholesky/triangularSolve of 0×0 matrices reshape to [-1, 0, 0]: "Cannot infer the missing size in [-1,0,0] when there are 0 elements"';
 const EMPTY_CONV_WEBGPU = 'numerics/empty tensors: on webgpu conv2d and its backprop kernels with batch 0 throw "Size(8) must match the product of shape 0,4,2" or return uninitialized memory';
-const SIGN_NAN = 'numerics/NaN in sign: sign(NaN) is 0, should be NaN';
-const SORT_NAN = 'numerics/NaN in sort: NaN sorts first (tfjs topk of −x), should sort last';
-const MAXIMUM_NAN = 'numerics/NaN in maximum: tfjs-wasm maximum/minimum(NaN, ±Inf) gives ±Inf eagerly while the jit host kernel gives NaN';
-const SUM_ACCURACY_WASM = 'numerics/float32 sum accuracy: tfjs-wasm Sum accumulates sequentially in float32: 1e8 plus 8191 ones gives 1e8 (the jit kernel gives 100008192)';
 // Defects on the dtypes branch's list.
-const CAST_SATURATION = 'dtypes/cast saturation: float→int32 wraps or zeroes out-of-range values (3e9 → -1294967296, Inf → 0) instead of saturating (NaN → 0)';
 // Found by this matrix, on no other list.
-const NEW_SIGN_TINY_WASM = 'NEW: tfjs-wasm Sign gives 0 for 0 < |x| < ~1e-6 (sign(1e-30) = sign(1e-7) = 0) while the jit host kernel gives 1';
 const NEW_POW_ONE_NAN = 'NEW: pow(1, NaN) is NaN with JS Math.pow (tfjs-cpu kernel, jit host kernel on cpu and wasm), 1 in C/NumPy/JAX and in tfjs-wasm eager';
 const NEW_CONV_NAN_WASM = 'NEW: tfjs-wasm (XNNPACK) conv2d turns a NaN input into -Infinity (NaN · 2 → -Inf), also under jit and vmap';
 
@@ -1110,9 +1094,6 @@ export const knownFailures: Readonly<Record<string, string>> = {
   'sigmoid/special/eager/webgpu': NEW_SIGMOID_NAN_WEBGPU,
   'sigmoid/special/jit/webgpu': NEW_SIGMOID_NAN_WEBGPU,
   'sigmoid/special/vmap/webgpu': NEW_SIGMOID_NAN_WEBGPU,
-  'sign/large/eager/wasm': NEW_SIGN_TINY_WASM,
-  'sign/large/jit/wasm': NEW_SIGN_TINY_WASM,
-  'sign/large/vmap/wasm': NEW_SIGN_TINY_WASM,
   'sin/large/eager/webgpu': NEW_TRIG_LARGE_WEBGPU,
   'sin/large/jit/webgpu': NEW_TRIG_LARGE_WEBGPU,
   'sin/large/vmap/webgpu': NEW_TRIG_LARGE_WEBGPU,
