@@ -145,7 +145,8 @@ const FORMULAS: Readonly<Record<string, Formula>> = {
   square: numeric((a, int) => (int ? `Math.imul(${a[0]}, ${a[0]})` : `(${a[0]} * ${a[0]})`)),
   maximum: numeric((a) => `Math.max(${a[0]}, ${a[1]})`),
   minimum: numeric((a) => `Math.min(${a[0]}, ${a[1]})`),
-  pow: float((a) => `Math.pow(${a[0]}, ${a[1]})`),
+  // C's pow (NumPy, JAX): 1 for a base of 1 (also with a NaN exponent) and for (−1)^±Infinity; JS's Math.pow gives NaN there.
+  pow: float((a) => `(${a[0]} === 1 || (${a[0]} === -1 && (${a[1]} === Infinity || ${a[1]} === -Infinity)) ? 1 : Math.pow(${a[0]}, ${a[1]}))`),
   exp: float((a) => `fexp(${a[0]})`),
   expm1: float((a) => `fexpm1(${a[0]})`),
   log: float((a) => `flog(${a[0]})`),

@@ -16,7 +16,15 @@ import { mul } from './mul.js';
 import { sub } from './sub.js';
 import { where } from './where.js';
 
-export const powPrimitive: Primitive = binaryPrimitive('pow', tf.pow, {
+/** tfjs's pow, with C's values where tfjs-cpu follows JS's Math.pow: 1^b = 1 (b NaN too) and (−1)^±Infinity = 1. */
+function powKernel(a: tf.Tensor, b: tf.Tensor): tf.Tensor {
+  const y = tf.pow(a, b);
+  if (a.dtype !== 'float32') return y;
+  const one = tf.logicalOr(tf.equal(a, 1), tf.logicalAnd(tf.equal(a, -1), tf.equal(tf.abs(b), Infinity)));
+  return tf.where(one, tf.onesLike(y), y);
+}
+
+export const powPrimitive: Primitive = binaryPrimitive('pow', powKernel, {
   dtypes: ['float32'],
   jvp(a, b, ta, tb, y) {
     // where(b == 0, 0, …) avoids 0·0^(−1) = NaN for a^0 at a = 0.

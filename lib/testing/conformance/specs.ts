@@ -1043,7 +1043,6 @@ const EMPTY_LINALG_WEBGPU = 'numerics/empty tensors: on webgpu the linalg kernel
 const EMPTY_CONV_WEBGPU = 'numerics/empty tensors: on webgpu conv2d and its backprop kernels with batch 0 throw "Size(8) must match the product of shape 0,4,2" or return uninitialized memory';
 // Defects on the dtypes branch's list.
 // Found by this matrix, on no other list.
-const NEW_POW_ONE_NAN = 'NEW: pow(1, NaN) is NaN with JS Math.pow (tfjs-cpu kernel, jit host kernel on cpu and wasm), 1 in C/NumPy/JAX and in tfjs-wasm eager';
 const NEW_CONV_NAN_WASM = 'NEW: tfjs-wasm (XNNPACK) conv2d turns a NaN input into -Infinity (NaN · 2 → -Inf), also under jit and vmap';
 
 const NEW_ARG_VMAP_WEBGPU = 'NEW: vmap of argmax/argmin on webgpu gives wrong positions, some of them float bit patterns read as int32 (1059702745)';
@@ -1084,12 +1083,8 @@ export const knownFailures: Readonly<Record<string, string>> = {
   'logdet/empty/jit/webgpu': EMPTY_BUFFER_WEBGPU,
   'logdet/empty/jvp/webgpu': EMPTY_BUFFER_WEBGPU,
   'logdet/empty/vmap/webgpu': EMPTY_BUFFER_WEBGPU,
-  'pow/special/eager/cpu': NEW_POW_ONE_NAN,
   'pow/special/eager/webgpu': NEW_POW_INF_WEBGPU,
-  'pow/special/jit/cpu': NEW_POW_ONE_NAN,
-  'pow/special/jit/wasm': NEW_POW_ONE_NAN,
   'pow/special/jit/webgpu': NEW_POW_INF_WEBGPU,
-  'pow/special/vmap/cpu': NEW_POW_ONE_NAN,
   'pow/special/vmap/webgpu': NEW_POW_INF_WEBGPU,
   'sigmoid/special/eager/webgpu': NEW_SIGMOID_NAN_WEBGPU,
   'sigmoid/special/jit/webgpu': NEW_SIGMOID_NAN_WEBGPU,
