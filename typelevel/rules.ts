@@ -260,7 +260,7 @@ type MatMulVectorB<A extends Shape, K2> = A extends readonly [...infer AB extend
     : ShapeErrorType<`matmul inner dims ${K & number} and ${K2 & number} differ`>
   : MatMulRankError<A, [K2 & number]>;
 
-/** Both operands of rank >= 2: `[...A, M, K] @ [...B, K, N] → [...broadcast(A, B), M, N]`. */
+/** Both operands of rank ≥ 2: `[...A, M, K] @ [...B, K, N] → [...broadcast(A, B), M, N]`. */
 type MatMulMatrices<A extends Shape, B extends Shape> =
       A extends readonly [...infer AB extends Shape, infer M, infer K]
         ? B extends readonly [...infer BB extends Shape, infer K2, infer N]
