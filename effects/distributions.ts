@@ -26,7 +26,7 @@ import * as fx from '../lib/index.js';
 import type { Eff } from './Eff.js';
 import { normalQuantile, openUnit } from './host-math.js';
 import * as op from './ops.js';
-import { draw, type Param } from './random.js';
+import { affine, checkParams as checkRandomParams, checkSampleShape, draw, floats, type Param } from './random.js';
 
 type T = AnyTensor;
 
@@ -34,39 +34,22 @@ type T = AnyTensor;
 // host helpers
 // -------------------------------------------------------------------------------------
 
-function checkShape(name: string, shape: unknown): asserts shape is number[] {
-  if (!Array.isArray(shape) || !shape.every((d) => Number.isInteger(d) && d >= 0)) {
-    throw new ShapeError(`random.${name}`, `the sample shape must be a list of non-negative integers, got ${JSON.stringify(shape)}`);
-  }
-}
-
-/** Checks that tensor parameters broadcast to the sample shape without enlarging it. */
+/** random.ts's parameter check (broadcasts to the sample shape without enlarging it), and finite numbers. */
 function checkParams(name: string, shape: readonly number[], params: Record<string, Param>): void {
   for (const [pname, p] of Object.entries(params)) {
-    if (typeof p === 'number') {
-      if (!Number.isFinite(p)) throw new RangeError(`random.${name}: ${pname} must be finite, got ${p}`);
-      continue;
-    }
-    if (!(p instanceof Tensor) || p.dtype !== 'float32') throw new ShapeError(`random.${name}`, `${pname} must be a number or a float32 tensor`);
-    let b: number[] = [];
-    try {
-      b = broadcastShapes(`random.${name}`, shape, p.shape);
-    } catch {
-      b = [];
-    }
-    if (showShape(b) !== showShape(shape)) {
-      throw new ShapeError(`random.${name}`, `${pname} of shape ${showShape(p.shape)} does not broadcast to the sample shape ${showShape(shape)}`);
-    }
+    if (typeof p === 'number' && !Number.isFinite(p)) throw new RangeError(`random.${name}: ${pname} must be finite, got ${p}`);
   }
+  checkRandomParams(name, shape, params);
 }
 
-/** `n` host values made from one 32-bit word each. */
+/** `n` host values made from one 32-bit word each: float32 as random.ts's `floats`, or int32. */
 function fromWords(k: Key, shape: readonly number[], map: (word: number) => number, dtype: 'float32' | 'int32' = 'float32'): T {
+  if (dtype === 'float32') return floats(k, shape, map);
   const n = sizeOf(shape);
   const words = bits(k, n);
-  const out = dtype === 'float32' ? new Float32Array(n) : new Int32Array(n);
+  const out = new Int32Array(n);
   for (let i = 0; i < n; i++) out[i] = map(words[i]!);
-  return op.hostTensor(out, shape, dtype);
+  return op.hostTensor(out, shape, 'int32');
 }
 
 /**
@@ -91,14 +74,6 @@ function wordStream(k: Key): (i: number) => () => number {
 
 const uniformOf = (next: () => number) => openUnit(next());
 const normalOf = (next: () => number) => normalQuantile(openUnit(next()));
-
-/** `loc + scale · noise` with numbers at their defaults skipped. */
-function affine(noise: T, loc: Param, scale: Param): T {
-  let y = noise;
-  if (!(typeof scale === 'number' && scale === 1)) y = op.mul(scale, y);
-  if (!(typeof loc === 'number' && loc === 0)) y = op.add(loc, y);
-  return y;
-}
 
 /** Host values of a parameter broadcast to `shape` (the parameter must be concrete). */
 function hostValues(name: string, p: Param, shape: readonly number[]): Float64Array {
@@ -194,7 +169,7 @@ function gammaSampleDerivative(alpha: number, x: number): number {
 
 /** Standard gamma samples with parameter `alpha` broadcast to `shape`; gradients w.r.t. a tensor `alpha` by implicit reparameterization. */
 function gammaKeyed(k: Key, shape: readonly number[], alpha: Param): T {
-  checkShape('gamma', shape);
+  checkSampleShape('gamma', shape);
   checkParams('gamma', shape, { alpha });
   const a = hostValues('gamma', alpha, shape);
   const n = a.length;
@@ -230,13 +205,13 @@ function axisLast(x: T, axis: number): T {
  */
 export const keyedMore = {
   exponential(k: Key, shape: readonly number[], rate: Param = 1): T {
-    checkShape('exponential', shape);
+    checkSampleShape('exponential', shape);
     checkParams('exponential', shape, { rate });
     const e = fromWords(k, shape, (w) => -Math.log(openUnit(w)));
     return typeof rate === 'number' && rate === 1 ? e : op.div(e, rate);
   },
   laplace(k: Key, shape: readonly number[], loc: Param = 0, scale: Param = 1): T {
-    checkShape('laplace', shape);
+    checkSampleShape('laplace', shape);
     checkParams('laplace', shape, { loc, scale });
     return affine(
       fromWords(k, shape, (w) => {
@@ -248,7 +223,7 @@ export const keyedMore = {
     );
   },
   logistic(k: Key, shape: readonly number[], loc: Param = 0, scale: Param = 1): T {
-    checkShape('logistic', shape);
+    checkSampleShape('logistic', shape);
     checkParams('logistic', shape, { loc, scale });
     return affine(
       fromWords(k, shape, (w) => {
@@ -260,7 +235,7 @@ export const keyedMore = {
     );
   },
   cauchy(k: Key, shape: readonly number[], loc: Param = 0, scale: Param = 1): T {
-    checkShape('cauchy', shape);
+    checkSampleShape('cauchy', shape);
     checkParams('cauchy', shape, { loc, scale });
     return affine(
       fromWords(k, shape, (w) => Math.tan(Math.PI * (openUnit(w) - 0.5))),
@@ -269,12 +244,12 @@ export const keyedMore = {
     );
   },
   lognormal(k: Key, shape: readonly number[], mean: Param = 0, sigma: Param = 1): T {
-    checkShape('lognormal', shape);
+    checkSampleShape('lognormal', shape);
     checkParams('lognormal', shape, { mean, sigma });
     return op.exp(affine(fromWords(k, shape, (w) => normalQuantile(openUnit(w))), mean, sigma));
   },
   rayleigh(k: Key, shape: readonly number[], scale: Param = 1): T {
-    checkShape('rayleigh', shape);
+    checkSampleShape('rayleigh', shape);
     checkParams('rayleigh', shape, { scale });
     return affine(
       fromWords(k, shape, (w) => Math.sqrt(-2 * Math.log(openUnit(w)))),
@@ -283,20 +258,20 @@ export const keyedMore = {
     );
   },
   pareto(k: Key, shape: readonly number[], b: Param): T {
-    checkShape('pareto', shape);
+    checkSampleShape('pareto', shape);
     checkParams('pareto', shape, { b });
     // exp(E / b), E standard exponential (as JAX).
     return op.exp(op.div(fromWords(k, shape, (w) => -Math.log(openUnit(w))), b));
   },
   weibullMin(k: Key, shape: readonly number[], scale: Param, concentration: Param): T {
-    checkShape('weibullMin', shape);
+    checkSampleShape('weibullMin', shape);
     checkParams('weibullMin', shape, { scale, concentration });
     // scale · E^(1/concentration), E standard exponential (inverse CDF, as JAX).
     const e = fromWords(k, shape, (w) => -Math.log(openUnit(w)));
     return op.mul(scale, op.exp(op.div(op.log(e), concentration)));
   },
   triangular(k: Key, shape: readonly number[], left: Param, mode: Param, right: Param): T {
-    checkShape('triangular', shape);
+    checkSampleShape('triangular', shape);
     checkParams('triangular', shape, { left, mode, right });
     const u = fromWords(k, shape, (w) => openUnit(w));
     const width = op.sub(right, left);
@@ -306,7 +281,7 @@ export const keyedMore = {
     return op.where(op.less(u, c), lower, upper);
   },
   maxwell(k: Key, shape: readonly number[]): T {
-    checkShape('maxwell', shape);
+    checkSampleShape('maxwell', shape);
     const n = sizeOf(shape);
     const words = bits(k, 3 * n);
     const out = new Float32Array(n);
@@ -318,7 +293,7 @@ export const keyedMore = {
     return op.hostTensor(out, shape, 'float32');
   },
   doubleSidedMaxwell(k: Key, shape: readonly number[], loc: Param = 0, scale: Param = 1): T {
-    checkShape('doubleSidedMaxwell', shape);
+    checkSampleShape('doubleSidedMaxwell', shape);
     checkParams('doubleSidedMaxwell', shape, { loc, scale });
     const [km, ks] = fx.random.split(k);
     const m = keyedMore.maxwell(km!, shape);
@@ -329,7 +304,7 @@ export const keyedMore = {
     return affine(gammaKeyed(k, shape, alpha), 0, scale);
   },
   beta(k: Key, shape: readonly number[], a: Param, b: Param): T {
-    checkShape('beta', shape);
+    checkSampleShape('beta', shape);
     checkParams('beta', shape, { a, b });
     const [ka, kb] = fx.random.split(k);
     const x = gammaKeyed(ka!, shape, a);
@@ -341,13 +316,13 @@ export const keyedMore = {
       throw new ShapeError('random.dirichlet', 'alpha must be a float32 tensor with the categories on its last axis');
     }
     const s = [...(shape ?? alpha.shape.slice(0, -1)), alpha.shape[alpha.rank - 1]!];
-    checkShape('dirichlet', s);
+    checkSampleShape('dirichlet', s);
     const g = gammaKeyed(k, s, alpha as T);
     return op.div(g, op.sum(g, -1, true));
   },
   poisson(k: Key, lam: Param, shape?: readonly number[]): T {
     const s = shape ?? (typeof lam === 'number' ? [] : lam.shape);
-    checkShape('poisson', s);
+    checkSampleShape('poisson', s);
     checkParams('poisson', s, { lam });
     const rate = hostValues('poisson', lam, s);
     const stream = wordStream(k);
@@ -361,7 +336,7 @@ export const keyedMore = {
   },
   geometric(k: Key, p: Param, shape?: readonly number[]): T {
     const s = shape ?? (typeof p === 'number' ? [] : p.shape);
-    checkShape('geometric', s);
+    checkSampleShape('geometric', s);
     checkParams('geometric', s, { p });
     const prob = hostValues('geometric', p, s);
     const words = bits(k, prob.length);
@@ -375,7 +350,7 @@ export const keyedMore = {
     return op.hostTensor(out, s, 'int32');
   },
   randint(k: Key, shape: readonly number[], minval: number, maxval: number): T {
-    checkShape('randint', shape);
+    checkSampleShape('randint', shape);
     if (!Number.isInteger(minval) || !Number.isInteger(maxval) || minval < -(2 ** 31) || maxval > 2 ** 31) {
       throw new RangeError(`random.randint: minval and maxval must be int32 integers, got ${minval} and ${maxval}`);
     }
@@ -392,7 +367,7 @@ export const keyedMore = {
     return op.hostTensor(out, shape, 'int32');
   },
   rademacher(k: Key, shape: readonly number[], dtype: 'int32' | 'float32' = 'int32'): T {
-    checkShape('rademacher', shape);
+    checkSampleShape('rademacher', shape);
     return fromWords(k, shape, (w) => (w & 1 ? 1 : -1), dtype);
   },
   permutation(k: Key, n: number): T {
@@ -418,7 +393,7 @@ export const keyedMore = {
     const depth = z.shape[z.rank - 1]!;
     const batch = z.shape.slice(0, -1);
     const s = options.shape ?? batch;
-    checkShape('categorical', s);
+    checkSampleShape('categorical', s);
     const lead = s.slice(0, s.length - batch.length);
     if (showShape(s.slice(s.length - batch.length)) !== showShape(batch) || s.length < batch.length) {
       throw new ShapeError('random.categorical', `the sample shape ${showShape(s)} must end with the logits' batch shape ${showShape(batch)}`);
@@ -437,7 +412,7 @@ export const keyedMore = {
     return op.argmax(op.add(z, g), -1);
   },
   choice(k: Key, a: number | Tensor<Shape>, shape: readonly number[] = [], options: ChoiceOptions = {}): T {
-    checkShape('choice', shape);
+    checkSampleShape('choice', shape);
     const n = typeof a === 'number' ? a : a.shape[0];
     if (n === undefined || !Number.isInteger(n) || n < 0) throw new ShapeError('random.choice', `a must be a non-negative integer or a tensor of rank >= 1, got ${typeof a === 'number' ? a : showShape(a.shape)}`);
     const count = sizeOf(shape);
@@ -456,7 +431,7 @@ export const keyedMore = {
     return fx.take(a as never, idx as never, 0 as never) as T;
   },
   ball(k: Key, d: number, p = 2, shape: readonly number[] = []): T {
-    checkShape('ball', shape);
+    checkSampleShape('ball', shape);
     if (!Number.isInteger(d) || d < 1) throw new RangeError(`random.ball: d must be a positive integer, got ${d}`);
     if (!(p > 0)) throw new RangeError(`random.ball: p must be positive, got ${p}`);
     // Barthe et al.: g with density ∝ exp(−|g|^p) per coordinate, e standard exponential; g / (Σ|g|^p + e)^(1/p).
@@ -489,7 +464,7 @@ export const keyedMore = {
     }
     const batch = broadcastShapes('random.multivariateNormal', mean.shape.slice(0, -1), cov.shape.slice(0, -2));
     const s = [...(shape ?? batch), d];
-    checkShape('multivariateNormal', s);
+    checkSampleShape('multivariateNormal', s);
     const eps = fromWords(k, s, (w) => normalQuantile(openUnit(w))); // [..., d]
     const chol = fx.cholesky(cov as never) as T; // [..., d, d], lower
     // mean + L ε, as a batched matrix-vector product.

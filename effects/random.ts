@@ -46,7 +46,7 @@ export function draw<A>(sample: (k: Key) => A): Eff<'Random', A> {
 // host sampling (keyed, pure)
 // -------------------------------------------------------------------------------------
 
-function checkSampleShape(op: string, shape: unknown): asserts shape is number[] {
+export function checkSampleShape(op: string, shape: unknown): asserts shape is number[] {
   if (!Array.isArray(shape) || !shape.every((d) => Number.isInteger(d) && d >= 0)) {
     throw new ShapeError(`random.${op}`, `the sample shape must be a list of non-negative integers, got ${JSON.stringify(shape)}`);
   }
@@ -57,7 +57,7 @@ function paramShape(p: Param): readonly number[] {
 }
 
 /** Checks that the parameters broadcast to the sample shape (before anything is allocated). */
-function checkParams(name: string, shape: readonly number[], params: Record<string, Param>): void {
+export function checkParams(name: string, shape: readonly number[], params: Record<string, Param>): void {
   for (const [pname, p] of Object.entries(params)) {
     if (typeof p === 'number') continue;
     if (!(p instanceof Tensor) || p.dtype !== 'float32') {
@@ -75,7 +75,7 @@ function checkParams(name: string, shape: readonly number[], params: Record<stri
   }
 }
 
-function floats(k: Key, shape: readonly number[], map: (word: number) => number): AnyTensor {
+export function floats(k: Key, shape: readonly number[], map: (word: number) => number): AnyTensor {
   const n = sizeOf(shape);
   const words = bits(k, n);
   const out = new Float32Array(n);
@@ -84,7 +84,7 @@ function floats(k: Key, shape: readonly number[], map: (word: number) => number)
 }
 
 /** `loc + scale · noise`, skipping the ops when the parameters are the defaults. */
-function affine(noise: AnyTensor, loc: Param, scale: Param): AnyTensor {
+export function affine(noise: AnyTensor, loc: Param, scale: Param): AnyTensor {
   let y = noise;
   if (!(typeof scale === 'number' && scale === 1)) y = op.mul(scale, y);
   if (!(typeof loc === 'number' && loc === 0)) y = op.add(loc, y);
