@@ -49,13 +49,18 @@ export function linearizeFlat(f: (xs: Tensor[]) => Tensor[], primals: readonly T
     });
     return result;
   } finally {
-    const keep = new Set<Releasable>();
-    if (result) {
-      for (const o of result.outputs) o._reach(keep);
-      keep.add(result.linear);
-    }
-    close(keep);
+    close(linearizedKeep(result));
   }
+}
+
+/** What a scope that made `result` must keep alive: its outputs and its linear IR (with the residuals it holds). */
+export function linearizedKeep(result: Linearized | undefined): Set<Releasable> {
+  const keep = new Set<Releasable>();
+  if (result) {
+    for (const o of result.outputs) o._reach(keep);
+    keep.add(result.linear);
+  }
+  return keep;
 }
 
 /**

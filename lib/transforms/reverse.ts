@@ -4,10 +4,11 @@
  */
 import { TransformError, showShape, withArticle } from '../core/errors.js';
 import { flatten, unflatten, type TreeDef } from '../core/pytree.js';
-import { openScope, type Releasable } from '../core/scope.js';
+import { openScope } from '../core/scope.js';
+import { scoped } from '../core/memory.js';
 import { Tensor } from '../core/tensor.js';
 import { full } from '../core/creation.js';
-import { instantiate, linearizeFlat, transposeIR, type Linearized } from './linearize.js';
+import { instantiate, linearizeFlat, linearizedKeep, transposeIR, type Linearized } from './linearize.js';
 import type { Argnums, CheckDifferentiable, GradOptions, GradsOf, Scalar, ValueAndGradOptions } from './types.js';
 import { withEffectPrograms, type CheckEffectful, type CheckNoIO, type CheckResultNoIO, type EffectProgramLike, type EffectProgramOf, type EffectRowOf, type EffectValueOf } from '../core/effect-hook.js';
 import { unaliased } from '../core/alias.js';
@@ -18,19 +19,8 @@ import { unaliased } from '../core/alias.js';
  */
 export const NUMBERS_AS_SCALARS = { number: (x: number): Tensor => full([], x) } as const;
 
-/** Runs `fn` in a scope that keeps whatever the returned pytree reaches. */
-export function scoped<R>(fn: () => R): R {
-  const close = openScope();
-  let result: R | undefined;
-  try {
-    result = fn();
-    return result;
-  } finally {
-    const keep = new Set<Releasable>();
-    flatten(result)[0].forEach((t) => t._reach(keep));
-    close(keep);
-  }
-}
+// Runs a function in a scope, keeping only what it returns (core/memory.ts's, re-exported for the transformations).
+export { scoped };
 
 /** The cotangent function returned by `vjp`. @public */
 export interface Pullback<Out, Args extends readonly unknown[]> {
@@ -145,12 +135,7 @@ export function linearizeArguments(
     result = linearizeFlat(f, leaves);
     return { leaves, ...result };
   } finally {
-    const keep = new Set<Releasable>();
-    if (result) {
-      for (const o of result.outputs) o._reach(keep);
-      keep.add(result.linear);
-    }
-    close(keep);
+    close(linearizedKeep(result));
   }
 }
 
