@@ -32,9 +32,7 @@ export const castPrimitive: Primitive<CastParams> = definePrimitive({
     // transpose of it (inside a reduction over leading axes) compiles an i32-into-f32 shader that fails and
     // poisons tfjs's cached pipeline for every later transpose (the conformance matrix found wrong max/min/sum).
     if (dtype === 'float32' && x!.dtype === 'bool' && tf.getBackend() === 'webgpu') {
-      // (On the flat values: tfjs-webgpu's Select has no kernel above rank 4.)
-      const flat = tf.reshape(x!, [x!.size]);
-      return tf.reshape(tf.where(flat, tf.ones([x!.size], 'float32'), tf.zeros([x!.size], 'float32')), x!.shape);
+      return tf.where(x!, tf.ones(x!.shape, 'float32'), tf.zeros(x!.shape, 'float32'));
     }
     return tf.cast(x!, dtype);
   },

@@ -47,13 +47,9 @@ export function extremumPrimitive(name: string, kernel: (x: tf.Tensor, axes: num
       // The NaN flag as a max of 0/1 floats, the same reduction kernel as the value's.
       // (A float32 0/1 made by a select: reducing a cast bool tensor made tfjs-webgpu build an i32 transpose shader
       // for f32 output, which fails and poisons its cached pipeline for every later transpose.)
-      // (Selected on the flat values: tfjs-webgpu's Select has no kernel above rank 4.)
-      const flat = tf.reshape(x!, [x!.size]);
-      const flags = tf.reshape(tf.where(tf.isNaN(flat), tf.onesLike(flat), tf.zerosLike(flat)), x!.shape);
+      const flags = tf.where(tf.isNaN(x!), tf.onesLike(x!), tf.zerosLike(x!));
       const hasNaN = tf.reshape(tf.max(flags, axes as number[]), shape);
-      const size = shape.reduce((n, d) => n * d, 1);
-      const picked = tf.where(tf.greater(tf.reshape(hasNaN, [size]), 0), tf.fill([size], NaN), tf.reshape(y, [size]));
-      return tf.reshape(picked, shape);
+      return tf.where(tf.greater(hasNaN, 0), tf.fill(shape, NaN), y);
     },
     jvp([x], [t], params) {
       const y = apply1(prim, [x!], params);

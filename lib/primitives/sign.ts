@@ -11,10 +11,8 @@ import { apply1, unaryPrimitive } from './define.js';
  */
 function signKernel(x: tf.Tensor): tf.Tensor {
   if (x.dtype !== 'float32') return tf.sign(x);
-  const flat = tf.reshape(x, [x.size]);
-  const zeroOrNaN = tf.where(tf.isNaN(flat), flat, tf.zerosLike(flat));
-  const s = tf.where(tf.greater(flat, 0), tf.onesLike(flat), tf.where(tf.less(flat, 0), tf.fill([x.size], -1), zeroOrNaN));
-  return tf.reshape(s, x.shape);
+  const zeroOrNaN = tf.where(tf.isNaN(x), x, tf.zerosLike(x));
+  return tf.where(tf.greater(x, 0), tf.onesLike(x), tf.where(tf.less(x, 0), tf.fill(x.shape, -1), zeroOrNaN));
 }
 
 export const signPrimitive: Primitive = unaryPrimitive('sign', signKernel, null, ['float32', 'int32']);
