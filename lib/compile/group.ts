@@ -3,6 +3,8 @@
  * loops on cpu/wasm, WGSL programs on webgpu).
  */
 import type { Equation, IR, Var } from '../core/ir.js';
+import type { AbstractValue } from '../core/tensor.js';
+import type { Scalar } from '../core/scalar.js';
 
 /**
  * A group of elementwise equations over one output shape, run as one loop:
@@ -14,6 +16,21 @@ export interface LoopGroup {
   readonly inputs: readonly Var[];
   readonly outputs: readonly Var[];
   readonly shape: readonly number[];
+}
+
+/**
+ * An elementwise group as one scalar program, what every emitter (JS loop,
+ * wasm SIMD, WGSL) translates: `results[j]` is the expression of the loop's
+ * j-th output over `arg(i)` = the i-th loop input (read at the current
+ * position, broadcast as its shape says), with `round32` wherever a float32
+ * primitive result feeds another member (as a float32 kernel stores it).
+ * `reduceInner`, when set, means each result is accumulated (by `reduce`)
+ * over runs of `reduceInner` consecutive positions instead of stored per position.
+ */
+export interface ScalarLoop {
+  readonly shape: readonly number[];
+  readonly inputs: readonly AbstractValue[];
+  readonly results: readonly Scalar[];
 }
 
 /** Most equations one generated loop holds (keeps each generated function small enough for V8 to optimize). */
