@@ -7,7 +7,7 @@
  * driver (`apt-get install -y chromium libvulkan1`).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { setWebgpuUtil } from '../compile/fuse.js';
+import { backendHooks } from '../core/kernels.js';
 
 /** The backends fluxion runs on. @public */
 export type BackendName = 'cpu' | 'wasm' | 'webgpu';
@@ -77,7 +77,7 @@ async function prepareWebgpu(): Promise<void> {
   }
   const webgpu = await import('@tensorflow/tfjs-backend-webgpu');
   // jit's fused kernels build tfjs-webgpu programs with its dispatch helpers.
-  setWebgpuUtil(webgpu.webgpu_util as never);
+  backendHooks.webgpuUtil = webgpu.webgpu_util as never;
   selectAnyRankOnWebgpu();
   webgpuLoaded = true;
 }

@@ -40,7 +40,7 @@ describeEachBackend('generated kernels are safe', (backend) => {
       expect(source).not.toMatch(/Pwned|WGSL|globalThis/);
       // Only the identifiers the generator writes: locals and parameters (a letter and a number), keywords, Math and the fast-math names.
       const identifiers = new Set(source.match(/[A-Za-z_$][\w$]*/g));
-      for (const id of identifiers) expect(id).toMatch(/^(?:[a-z]\d*[sc]?|acc\d+|q\d+p|const|let|for|if|Math|SINCOS|f[a-z0-9]+)$/);
+      for (const id of identifiers) expect(id).toMatch(/^(?:[a-z]\d*[scv]?|u\d+_\d+|acc\d+|q\d+p|const|let|for|if|Math|SINCOS|f[a-z0-9]+)$/);
     }
   });
 

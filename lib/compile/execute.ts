@@ -5,8 +5,11 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { Equation, IR, Var } from '../core/ir.js';
-import { allocate, HOST_MATMUL_LIMIT, hostReduces, isElementwise, lowerEquation, lowerLoop, type Step } from './hostKernels.js';
-import { simdLoop, simdMatmul, simdStructural, wasmHeap } from './simd.js';
+import { allocate, hostReduces, isElementwise, lowerLoop, scalarLoop } from './hostKernels.js';
+import { simdLoop, wasmHeap } from './simd.js';
+import { mixedStep } from './heapSteps.js';
+import { TRANSCENDENTAL_OPS, usesAny } from '../core/scalar.js';
+import type { Step } from '../core/lowering.js';
 import { groupLoops, MAX_GROUP } from './group.js';
 import { displayIR, view, type HostMemory } from './host.js';
 import { ConcreteTensor, sizeOf } from '../core/tensor.js';
@@ -43,9 +46,6 @@ export function planMemory(ir: IR, items: readonly PlanItem[] = ir.equations.map
   return { ir, items, freeAfter };
 }
 
-/** Elementwise primitives worth a host loop even alone: tfjs-wasm runs them as scalar libm calls. */
-const TRANSCENDENTAL = new Set(['exp', 'expm1', 'log', 'log1p', 'sin', 'cos', 'tan', 'tanh', 'sigmoid', 'softplus', 'erf', 'pow']);
-
 /**
  * A plan for cpu and wasm programs the host lowering cannot take whole (a
  * large matmul, a primitive without a host kernel): elementwise groups of
@@ -54,7 +54,7 @@ const TRANSCENDENTAL = new Set(['exp', 'expm1', 'log', 'log1p', 'sin', 'cos', 't
  * Returns `undefined` when no group gains.
  */
 export function planMixed(ir: IR): Plan | undefined {
-  const nodes = groupLoops(ir, (eq) => isElementwise(eq.prim.name), MAX_GROUP, hostReduces);
+  const nodes = groupLoops(ir, isElementwise, MAX_GROUP, hostReduces);
   const heap = wasmHeap();
   const slotsOf = (inputs: readonly Var[], outputs: readonly Var[]) => ({ ins: inputs.map((_, j) => j), outs: outputs.map((_, j) => inputs.length + j) });
   let loops = 0;
@@ -62,7 +62,7 @@ export function planMixed(ir: IR): Plan | undefined {
     if (node.kind === 'eq') {
       const { eq } = node;
       const slots = slotsOf(eq.inputs, eq.outputs);
-      const step = heap && heapStructural(heap, eq, slots);
+      const step = heap && mixedStep(heap, eq, slots);
       if (!step) return [{ kind: 'eq', eq }];
       loops++;
       return [{ kind: 'host', step, inputs: eq.inputs, outputs: eq.outputs }];
@@ -70,9 +70,11 @@ export function planMixed(ir: IR): Plan | undefined {
     const { members, inputs, outputs } = node.group;
     const slots = slotsOf(inputs, outputs);
     const js = lowerLoop(node.group, slots, new Set());
-    const simd = js && heap && simdLoop(heap, node.group, slots, js);
-    // A lone cheap operation gains from a loop only in SIMD: tfjs's kernel is as fast as the JS loop.
-    const step = simd || (members.length < 2 && !TRANSCENDENTAL.has(members[0]!.prim.name) ? undefined : js);
+    const program = js && scalarLoop(node.group);
+    const simd = program && heap && !program.reductions.some((r) => r) && simdLoop(heap, program, slots, js);
+    // A lone cheap operation gains from a loop only in SIMD: tfjs's kernel is as fast as the JS loop
+    // (tfjs-wasm runs transcendental functions as scalar libm calls, slower than the generated loop).
+    const step = simd || (members.length < 2 && !(program && program.results.some((r) => usesAny(r, TRANSCENDENTAL_OPS))) ? undefined : js);
     if (!step) return members.map((eq) => ({ kind: 'eq', eq }));
     loops++;
     return [{ kind: 'host', step, inputs, outputs }];
@@ -80,34 +82,6 @@ export function planMixed(ir: IR): Plan | undefined {
   if (loops === 0) return undefined;
   return planMemory(displayIR(ir, nodes), items);
 }
-
-/**
- * A host step for a structural equation or small product of the mixed plan
- * on the wasm heap, or `undefined`: a float32 2-D transpose, sum over leading
- * axes or small 2-D matmul in SIMD, and `broadcastTo` as the host kernel
- * (tfjs-wasm's takes 0.14 ms for [128,1] → [128,10]).
- */
-function heapStructural(heap: WebAssembly.Memory, eq: Equation, slots: { ins: number[]; outs: number[] }): Step | undefined {
-  if (eq.outputs[0]!.aval.dtype !== 'float32' || eq.inputs[0]!.aval.dtype !== 'float32') return undefined;
-  const shape = eq.inputs[0]!.aval.shape;
-  if (eq.prim.name === 'broadcastTo') return lowerEquation(eq, slots);
-  if (eq.prim.name === 'matmul') {
-    // A small 2-D product (within the host lowering's limit) as the SIMD kernel, in place on the heap; larger ones stay on XNNPACK.
-    const [a, b] = eq.inputs.map((v) => v.aval.shape);
-    if (a!.length !== 2 || b!.length !== 2 || a![0]! * a![1]! * b![1]! > HOST_MATMUL_LIMIT || eq.inputs[1]!.aval.dtype !== 'float32') return undefined;
-    return simdMatmul(a![0]!, a![1]!, b![1]!, slots, heap);
-  }
-  if (eq.prim.name !== 'transpose' && eq.prim.name !== 'sum') return undefined;
-  // The host kernel runs instead if a buffer is ever outside the heap.
-  const js = lowerEquation(eq, slots);
-  const simd = js && simdStructural(heap, eq, slots, js);
-  // A small transpose SIMD does not take (a dimension not a multiple of 4) costs less as the host loop than as
-  // tfjs-wasm's kernel ([512, 10] → [10, 512]: 0.12 ms there).
-  return simd || (eq.prim.name === 'transpose' && sizeOf(shape) <= SMALL_TRANSPOSE ? js : undefined);
-}
-
-/** Elements up to which a transpose runs as the host's index-map loop rather than tfjs-wasm's kernel. */
-const SMALL_TRANSPOSE = 1 << 14;
 
 /** A new tensor whose values a host loop writes (uninitialized on wasm). */
 function outputTensor(shape: readonly number[], dtype: 'float32' | 'int32' | 'bool'): tf.Tensor {

@@ -8,50 +8,30 @@
  * | webgpu | one generated WGSL program through tfjs-backend-webgpu's program interface |
  * | cpu, wasm | none here: the host lowering (lib/compile/host.ts) runs elementwise groups as generated JS loops, also inside programs it cannot take whole; `jit(f, { host: false })` runs tfjs kernels unfused |
  *
- * Generated code embeds only the fixed operator table below and variable
- * indices — never user strings or user numbers (constants are inputs).
+ * Each member's scalar expression (its primitive's `lowering`) is inlined
+ * into one expression, translated by the WGSL emitter (emitWgsl.ts), whose
+ * output holds only fixed translations, local names and literal bit patterns
+ * — never user strings or number text.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { IR, Var, type Equation } from '../core/ir.js';
 import type { Params, Primitive } from '../core/primitive.js';
+import { isExactChoice, sc, showScalar, substitute, type Scalar } from '../core/scalar.js';
 import { groupLoops, MAX_GROUP } from './group.js';
-
-/** How to write one elementwise primitive in WGSL, given operand expressions. */
-const FORMULAS: Readonly<Record<string, (a: string, b?: string) => string>> = {
-  add: (a, b) => `(${a} + ${b})`,
-  sub: (a, b) => `(${a} - ${b})`,
-  mul: (a, b) => `(${a} * ${b})`,
-  div: (a, b) => `(${a} / ${b})`,
-  neg: (a) => `(-${a})`,
-  exp: (a) => `exp(${a})`,
-  log: (a) => `log(${a})`,
-  sin: (a) => `sin(${a})`,
-  cos: (a) => `cos(${a})`,
-  // tanh as tfjs-webgpu writes it: WGSL's builtin overflows for large |x| on some drivers.
-  tanh: (a) => `fusedTanh(${a})`,
-  sqrt: (a) => `sqrt(${a})`,
-  rsqrt: (a) => `inverseSqrt(${a})`,
-  square: (a) => `(${a} * ${a})`,
-  abs: (a) => `abs(${a})`,
-  relu: (a) => `select(0.0, ${a}, ${a} > 0.0)`,
-  sigmoid: (a) => `(1.0 / (1.0 + exp(-${a})))`,
-};
-
-/** One step of a fused program: `v[k] = op(operands)`, operands referring to inputs (`in`) or earlier steps (`v`). */
-interface Step {
-  readonly op: string;
-  readonly args: readonly { readonly kind: 'in' | 'v'; readonly index: number }[];
-}
+import { elementwiseExpr } from './hostKernels.js';
+import { emitWgsl, WGSL_HELPERS, wgslSupports } from './emitWgsl.js';
+import { backendHooks, type WebgpuUtil } from '../core/kernels.js';
 
 interface FusedParams extends Params {
-  readonly steps: readonly Step[];
+  /** The fused chain as one scalar expression over the kernel's inputs (`arg j` = input j). */
+  readonly expr: Scalar;
   readonly outShape: readonly number[];
   /**
-   * When set, the last step's values are summed over their trailing `inner`
+   * When set, the expression's values are summed over their trailing `inner`
    * positions (webgpu only): one workgroup per output element.
    */
   readonly reduceInner?: number;
-  /** Printed in the IR: the fused operators in order. */
+  /** Printed in the IR: the fused primitives in order. */
   readonly ops: string;
 }
 
@@ -65,15 +45,10 @@ function sizeOf(shape: readonly number[]): number {
 
 // ------------------------------------------------------------------ kernels
 
-/** tanh as tfjs-webgpu writes it: WGSL's builtin overflows for large |x| on some drivers. */
-const WGSL_TANH = ['fn fusedTanh(a : f32) -> f32 {', '  let e2x = exp(-2.0 * abs(a));', '  return sign(a) * (1.0 - e2x) / (1.0 + e2x);', '}'];
-
-/** `let vK = …;` for each step; `read(j)` is the WGSL expression of input j. */
-function wgslSteps(steps: readonly Step[], read: (j: number) => string, indent: string): string[] {
-  return steps.map((s, k) => {
-    const [a, b] = s.args.map((r) => (r.kind === 'v' ? `v${r.index}` : read(r.index)));
-    return `${indent}let v${k} = ${FORMULAS[s.op]!(a!, b)};`;
-  });
+/** `let` statements computing the fused expression; `read(j)` is the WGSL expression of input j. */
+function wgslSteps(params: FusedParams, read: (j: number) => string, indent: string): { lines: string[]; value: string } {
+  const { lines, values } = emitWgsl([params.expr], read, indent);
+  return { lines, value: values[0]! };
 }
 
 /** A tfjs-backend-webgpu program computing the fused chain in one dispatch. */
@@ -93,19 +68,19 @@ class FusedWgslProgram {
   ) {
     this.variableNames = Array.from({ length: inputCount }, (_, j) => `x${j}`);
     this.outputShape = params.outShape.slice();
-    this.shaderKey = `fluxion_fused_${params.steps.map((s) => `${s.op}(${s.args.map((a) => `${a.kind}${a.index}`).join(',')})`).join('_')}`;
+    this.shaderKey = `fluxion_fused_${showScalar(params.expr)}`;
     this.dispatchLayout = util.flatDispatchLayout(this.outputShape);
     this.dispatch = util.computeDispatch(this.dispatchLayout, this.outputShape, this.workgroupSize);
   }
 
   getUserCode(): string {
-    const lines = wgslSteps(this.params.steps, (j) => `getX${j}ByOutputIndex(index)`, '      ');
+    const { lines, value } = wgslSteps(this.params, (j) => `getX${j}ByOutputIndex(index)`, '      ');
     return [
-      ...WGSL_TANH,
+      ...WGSL_HELPERS,
       'fn main(index : i32) {',
       '  if (index < uniforms.size) {',
       ...lines,
-      `      setOutputAtIndex(index, v${this.params.steps.length - 1});`,
+      `      setOutputAtIndex(index, ${value});`,
       '  }',
       '}',
     ].join('\n');
@@ -137,7 +112,7 @@ class FusedReduceWgslProgram {
   ) {
     this.variableNames = scalars.map((_, j) => `x${j}`);
     this.outputShape = params.outShape.length ? params.outShape.slice() : [1];
-    this.shaderKey = `fluxion_fused_sum_${params.reduceInner}_${scalars.map((b) => (b ? 's' : 'a')).join('')}_${params.steps.map((s) => `${s.op}(${s.args.map((a) => `${a.kind}${a.index}`).join(',')})`).join('_')}`;
+    this.shaderKey = `fluxion_fused_sum_${params.reduceInner}_${scalars.map((b) => (b ? 's' : 'a')).join('')}_${showScalar(params.expr)}`;
     this.dispatchLayout = util.flatDispatchLayout(this.outputShape);
     // One workgroup per output element.
     this.dispatch = util.computeDispatch(this.dispatchLayout, this.outputShape, [1, 1, 1]);
@@ -145,9 +120,9 @@ class FusedReduceWgslProgram {
 
   getUserCode(): string {
     const inner = this.params.reduceInner!;
-    const lines = wgslSteps(this.params.steps, (j) => (this.scalars[j] ? `x${j}[0]` : `x${j}[p]`), '    ');
+    const { lines, value } = wgslSteps(this.params, (j) => (this.scalars[j] ? `x${j}[0]` : `x${j}[p]`), '    ');
     return [
-      ...WGSL_TANH,
+      ...WGSL_HELPERS,
       `var<workgroup> partial : array<f32, ${REDUCE_THREADS}>;`,
       'fn main(index : i32) {',
       `  let row = index / ${REDUCE_THREADS};`,
@@ -155,7 +130,7 @@ class FusedReduceWgslProgram {
       `  for (var k = i32(localId.x); k < ${inner} && row < uniforms.size; k = k + ${REDUCE_THREADS}) {`,
       `    let p = row * ${inner} + k;`,
       ...lines,
-      `    acc = acc + v${this.params.steps.length - 1};`,
+      `    acc = acc + ${value};`,
       '  }',
       '  partial[localId.x] = acc;',
       '  workgroupBarrier();',
@@ -177,19 +152,15 @@ interface WebgpuBackendLike {
   runWebGPUProgram(program: unknown, inputs: tf.TensorInfo[], dtype: 'float32'): tf.TensorInfo;
 }
 
-let webgpuUtil: ConstructorParameters<typeof FusedWgslProgram>[2] | undefined;
-
-/** Loaded with the webgpu backend (lib/backend); the fused kernel needs its dispatch helpers. */
-export function setWebgpuUtil(util: typeof webgpuUtil): void {
-  webgpuUtil = util;
-}
+/** Loaded with the webgpu backend (lib/backend sets it); the fused kernel needs its dispatch helpers. */
+const util = (): WebgpuUtil | undefined => backendHooks.webgpuUtil;
 
 function runWgsl(inputs: readonly tf.Tensor[], params: FusedParams): tf.Tensor {
   const backend = tf.backend() as unknown as WebgpuBackendLike;
   const program =
     params.reduceInner !== undefined
-      ? new FusedReduceWgslProgram(params, inputs.map((x) => x.size === 1), webgpuUtil!)
-      : new FusedWgslProgram(params, inputs.length, webgpuUtil!);
+      ? new FusedReduceWgslProgram(params, inputs.map((x) => x.size === 1), util()!)
+      : new FusedWgslProgram(params, inputs.length, util()!);
   const info = backend.runWebGPUProgram(program, inputs as tf.Tensor[], 'float32');
   const out = tf.engine().makeTensorFromTensorInfo(info);
   if (out.rank === params.outShape.length) return out;
@@ -201,10 +172,11 @@ function runWgsl(inputs: readonly tf.Tensor[], params: FusedParams): tf.Tensor {
 
 export const fusedPrimitive: Primitive<FusedParams> = {
   name: 'fused',
+  lowering: { kind: 'kernel', reason: 'a generated WGSL kernel' },
   abstractEval: (_inputs, params) => [{ shape: params.outShape, dtype: 'float32' }],
   impl(inputs, params) {
     const backend = tf.getBackend();
-    if (backend === 'webgpu' && webgpuUtil) return [runWgsl(inputs, params)];
+    if (backend === 'webgpu' && util()) return [runWgsl(inputs, params)];
     throw new Error(`fluxion internal error: a fused WGSL kernel cannot run on ${backend}`);
   },
   showParams: (p) => `ops=${p.ops}${p.reduceInner !== undefined ? '→sum' : ''}`,
@@ -214,11 +186,13 @@ export const fusedPrimitive: Primitive<FusedParams> = {
 
 /** Whether this backend gains from fused elementwise kernels (measured; see the table above). */
 export function fusionPays(backend: string): boolean {
-  return backend === 'webgpu' && webgpuUtil !== undefined;
+  return backend === 'webgpu' && util() !== undefined;
 }
 
 function fusable(eq: Equation): boolean {
-  return eq.prim.name in FORMULAS && eq.outputs.length === 1 && eq.outputs[0]!.aval.dtype === 'float32' && eq.inputs.every((v) => v.aval.dtype === 'float32');
+  if (eq.outputs.length !== 1 || eq.outputs[0]!.aval.dtype !== 'float32' || !eq.inputs.every((v) => v.aval.dtype === 'float32')) return false;
+  const e = elementwiseExpr(eq);
+  return e !== undefined && wgslSupports(e);
 }
 
 /**
@@ -244,7 +218,7 @@ function fuseWholeGroups(ir: IR, maxInputs: number, reductions: boolean): { ir: 
     if (node.kind === 'eq') return [node.eq];
     const { members, outputs, inputs, shape } = node.group;
     const last = members[members.length - 1]!;
-    if (last.prim.name === 'sum') {
+    if (isSum(last)) {
       // A chain feeding a sum: one reduction kernel when the sum's result is all the group gives out
       // and every operand has the chain's shape or one element.
       const full = inputs.every((v) => sizeOf(v.aval.shape) === 1 || sameShape(v.aval.shape, shape)) && members.length > 1 && last.inputs[0] === members[members.length - 2]!.outputs[0];
@@ -270,9 +244,17 @@ function fuseWholeGroups(ir: IR, maxInputs: number, reductions: boolean): { ir: 
   return { ir: new IR(ir.inputs, ir.constVars, ir.constValues, equations, ir.outputs, ir.outAvals), fusedGroups };
 }
 
+/** Whether `eq` is a reduction whose combining step is a plain sum. */
+function isSum(eq: Equation): boolean {
+  const low = eq.prim.lowering;
+  if (low.kind !== 'reduce' || eq.inputs.length !== 1) return false;
+  const e = low.combine(sc.arg(0, 'float32'), sc.arg(1, 'float32'));
+  return e.op === 'add' && e.args.every((a) => a.op === 'arg');
+}
+
 /** A float32 sum over trailing axes (or all of them), with a safe integer extent: it can close a fused WGSL chain. */
 function reducible(eq: Equation): boolean {
-  if (eq.prim.name !== 'sum' || eq.inputs[0]!.aval.dtype !== 'float32') return false;
+  if (!isSum(eq) || eq.inputs[0]!.aval.dtype !== 'float32') return false;
   const rank = eq.inputs[0]!.aval.shape.length;
   const axes = [...(eq.params['axes'] as readonly number[])].sort((a, b) => a - b);
   const inner = sizeOf(eq.inputs[0]!.aval.shape) / Math.max(1, sizeOf(eq.outputs[0]!.aval.shape));
@@ -355,22 +337,25 @@ export function maxFusedInputs(backend: string): number {
 
 /** The one equation standing for a group (members in program order), or undefined when it has too many inputs. */
 function fusedEquation(ordered: readonly Equation[], maxInputs: number): Equation | undefined {
-  const produced = new Map<Var, number>();
+  const value = new Map<Var, Scalar>();
   const inputs: Var[] = [];
-  const steps: Step[] = ordered.map((eq, k) => {
-    const args = eq.inputs.map((v) => {
-      const step = produced.get(v);
-      if (step !== undefined) return { kind: 'v' as const, index: step };
+  const readInside = new Set<Var>(ordered.flatMap((eq) => eq.inputs));
+  for (const eq of ordered) {
+    const operands = eq.inputs.map((v) => {
+      const known = value.get(v);
+      if (known) return known;
       let at = inputs.indexOf(v);
       if (at < 0) at = inputs.push(v) - 1;
-      return { kind: 'in' as const, index: at };
+      const arg = sc.arg(at, v.aval.dtype);
+      value.set(v, arg);
+      return arg;
     });
-    produced.set(eq.outputs[0]!, k);
-    return { op: eq.prim.name, args };
-  });
+    const e = substitute(elementwiseExpr(eq)!, operands);
+    const out = eq.outputs[0]!;
+    value.set(out, readInside.has(out) && !isExactChoice(e) ? sc.round32(e) : e);
+  }
   const out = ordered[ordered.length - 1]!.outputs[0]!;
-  const params: FusedParams = { steps, outShape: out.aval.shape, ops: steps.map((s) => s.op).join('→') };
   if (inputs.length > maxInputs) return undefined;
+  const params: FusedParams = { expr: value.get(out)!, outShape: out.aval.shape, ops: ordered.map((eq) => eq.prim.name).join('→') };
   return { prim: fusedPrimitive as Primitive, inputs, params, outputs: [out] };
 }
-

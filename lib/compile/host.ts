@@ -17,9 +17,10 @@ import { IR, type Equation, type Var } from '../core/ir.js';
 import type { Primitive } from '../core/primitive.js';
 import { TransformError } from '../core/errors.js';
 import { ConcreteTensor, type AbstractValue } from '../core/tensor.js';
-import { allocate, ALIASES, hostReduces, isElementwise, lowerEquation, lowerLoop, sizeOf, type Buf, type Step } from './hostKernels.js';
+import { allocate, hostReduces, isAlias, isElementwise, lowerEquation, lowerLoop, scalarLoop, sizeOf, type Buf, type Step } from './hostKernels.js';
 import { groupLoops, MAX_GROUP, type Node } from './group.js';
-import { newArena, placeInArena, simdLoop, simdStructural } from './simd.js';
+import { newArena, placeInArena, simdLoop } from './simd.js';
+import { heapStep } from './heapSteps.js';
 
 /** A program lowered to host steps. */
 export interface HostProgram {
@@ -49,7 +50,7 @@ const bytesPer = (b: Buf) => b.BYTES_PER_ELEMENT * b.length;
  * equation has no host kernel.
  */
 export function lowerToHost(ir: IR, fuse = true): HostProgram | undefined {
-  const nodes = groupLoops(ir, (eq) => isElementwise(eq.prim.name), fuse ? MAX_GROUP : 1, fuse ? hostReduces : undefined);
+  const nodes = groupLoops(ir, isElementwise, fuse ? MAX_GROUP : 1, fuse ? hostReduces : undefined);
   const nodeInputs = (n: Node) => (n.kind === 'loop' ? n.group.inputs : n.eq.inputs);
   const nodeOutputs = (n: Node) => (n.kind === 'loop' ? n.group.outputs : n.eq.outputs);
   const lastUse = new Map<Var, number>();
@@ -89,7 +90,7 @@ export function lowerToHost(ir: IR, fuse = true): HostProgram | undefined {
 
   const steps: Step[] = [];
   for (const [i, node] of nodes.entries()) {
-    if (node.kind === 'eq' && ALIASES.has(node.eq.prim.name)) {
+    if (node.kind === 'eq' && isAlias(node.eq)) {
       bind(node.eq.outputs[0]!, slotOf.get(node.eq.inputs[0]!)!);
     } else {
       const outs = nodeOutputs(node).map((out) => {
@@ -108,7 +109,8 @@ export function lowerToHost(ir: IR, fuse = true): HostProgram | undefined {
       const js = node.kind === 'loop' ? lowerLoop(node.group, slots, uniform) : lowerEquation(node.eq, slots, arena);
       if (!js) return undefined;
       // In SIMD where the buffers are in the arena (the JS step runs for those that are not: inputs).
-      const simd = arena && (node.kind === 'loop' ? simdLoop(arena, node.group, slots, js) : simdStructural(arena, node.eq, slots, js));
+      const program = node.kind === 'loop' ? scalarLoop(node.group) : undefined;
+      const simd = arena && (program ? !program.reductions.some((r) => r) && simdLoop(arena, program, slots, js) : node.kind === 'eq' && heapStep(arena, node.eq, slots, js));
       const step = simd || js;
       steps.push(step);
     }
@@ -130,6 +132,7 @@ export function lowerToHost(ir: IR, fuse = true): HostProgram | undefined {
 /** Stands for a generated loop in printed IR (`jit(f).lower()`); never evaluated. */
 const loopPrimitive: Primitive<{ ops: string }> = {
   name: 'fused',
+  lowering: { kind: 'kernel', reason: 'printed only: stands for a generated loop' },
   abstractEval: () => {
     throw new TransformError('a host loop is only printed, not evaluated');
   },

@@ -26,9 +26,10 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { Equation } from '../core/ir.js';
-import type { LoopGroup } from './group.js';
+import type { ScalarLoop } from './group.js';
 import type { Buf, Slots, Step } from './hostKernels.js';
-import { roundsResult, sizeOf } from './hostKernels.js';
+import { sizeOf } from './hostKernels.js';
+import { topoOrder, type Scalar } from '../core/scalar.js';
 import { TANH } from './fastmath.js';
 import { fastKernels } from '../core/kernels.js';
 
@@ -86,6 +87,15 @@ const S = {
   pmax: 0xf7,
   add32: 0xe4,
   mul32: 0xe6,
+  eq: 0x47,
+  ne: 0x48,
+  lt: 0x49,
+  gt: 0x4a,
+  le: 0x4b,
+  ge: 0x4c,
+  and: 0x4e,
+  or: 0x50,
+  bitselect: 0x52,
 } as const;
 
 /**
@@ -217,7 +227,7 @@ function onHeap(memory: WebAssembly.Memory, slots: Slots, fallback: Step, kernel
 
 // ------------------------------------------------------------------ elementwise loops
 
-type Emit = (c: Code, a: readonly number[]) => void;
+type Emit = (c: Code, a: readonly number[], e: Scalar) => void;
 const binary = (op: number): Emit => (c, a) => void c.get(a[0]!).get(a[1]!).simd(op);
 const unary = (op: number): Emit => (c, a) => void c.get(a[0]!).simd(op);
 
@@ -229,22 +239,30 @@ function horner(c: Code, z: number, coefficients: readonly number[]): void {
   c.splat(coefficients[0]!).simd(S.add);
 }
 
-/** The float32 primitives a SIMD loop computes, each the same float64 operations as its JS formula. */
-const EMIT: Readonly<Record<string, Emit>> = {
+/** The scalar ops a SIMD loop computes on float32 data, each the same float64 operations as the JS emitter's. */
+const EMIT: Readonly<Partial<Record<Scalar['op'], Emit>>> = {
   add: binary(S.add),
   sub: binary(S.sub),
   mul: binary(S.mul),
   div: binary(S.div),
   // Math.max/Math.min: NaN wins and −0 < +0, as f64x2.max/min.
-  maximum: binary(S.max),
-  minimum: binary(S.min),
+  max: binary(S.max),
+  min: binary(S.min),
   neg: unary(S.neg),
   abs: unary(S.abs),
   sqrt: unary(S.sqrt),
-  square: (c, a) => void c.get(a[0]!).get(a[0]!).simd(S.mul),
-  // `x < 0 ? 0 : x` is pmax(x, 0).
-  relu: (c, a) => void c.get(a[0]!).splat(0).simd(S.pmax),
-  stopGradient: (c, a) => void c.get(a[0]!),
+  round32: (c, a) => void c.get(a[0]!).simd(S.demote).simd(S.promoteLow),
+  lit: (c, _a, e) => void c.splat(e.value!),
+  lt: binary(S.lt),
+  le: binary(S.le),
+  gt: binary(S.gt),
+  ge: binary(S.ge),
+  eq: binary(S.eq),
+  ne: binary(S.ne),
+  and: binary(S.and),
+  or: binary(S.or),
+  // select(c, a, b) = bitselect(a, b, c): c's lanes are all-ones or all-zeros masks.
+  select: (c, a) => void c.get(a[1]!).get(a[2]!).get(a[0]!).simd(S.bitselect),
   tanh: (c, a) => {
     // x > C ? C : x is pmin(x, C); x < −C ? −C : x is pmax(x, −C).
     const x = c.v128();
@@ -270,18 +288,18 @@ const lanes = (l: readonly number[]) => l.flatMap((f) => [4 * f, 4 * f + 1, 4 * 
  * through an even period (a bias). Falls back to `fallback` (the JS loop) on
  * buffers outside the heap.
  */
-export function simdLoop(memory: WebAssembly.Memory, group: LoopGroup, slots: Slots, fallback: Step): Step | undefined {
+export function simdLoop(memory: WebAssembly.Memory, group: ScalarLoop, slots: Slots, fallback: Step): Step | undefined {
   const n = sizeOf(group.shape);
   if (n % 2 !== 0 || n === 0 || n * 4 >= 2 ** 31) return undefined;
-  const vars = [...group.inputs, ...group.members.flatMap((eq) => eq.outputs)];
-  if (!vars.every((v) => v.aval.dtype === 'float32')) return undefined;
-  if (!group.members.every((eq) => eq.prim.name in EMIT && eq.outputs.length === 1)) return undefined;
+  const nodes = topoOrder(group.results);
+  if (![...group.inputs, ...group.results].every((v) => v.dtype === 'float32')) return undefined;
+  if (!nodes.every((e) => e.op === 'arg' || (EMIT[e.op] && (e.dtype === 'float32' || e.args.every((x) => x.dtype === 'float32' || x.dtype === 'bool'))))) return undefined;
   const modes = group.inputs.map((v) => {
-    const size = sizeOf(v.aval.shape);
+    const size = sizeOf(v.shape);
     if (size === 1) return 'scalar';
-    if (size === n && v.aval.shape.length === group.shape.length) return 'same';
+    if (size === n && v.shape.length === group.shape.length) return 'same';
     // A trailing-suffix operand (a bias): its shape is the group shape's last axes, leading 1s aside.
-    const core = v.aval.shape.slice(v.aval.shape.findIndex((d) => d !== 1));
+    const core = v.shape.slice(v.shape.findIndex((d) => d !== 1));
     return size % 2 === 0 && core.every((d, i) => d === group.shape[group.shape.length - core.length + i]) ? size : undefined;
   });
   if (modes.some((m) => m === undefined)) return undefined;
@@ -289,7 +307,7 @@ export function simdLoop(memory: WebAssembly.Memory, group: LoopGroup, slots: Sl
   const width = n % 4 === 0 && modes.every((m) => typeof m !== 'number' || m % 4 === 0) ? 4 : 2;
   let kernel: (...args: number[]) => void;
   try {
-    kernel = instantiate(memory, 1 + group.inputs.length + group.outputs.length, loopBody(group, modes as (number | 'same' | 'scalar')[], width));
+    kernel = instantiate(memory, 1 + group.inputs.length + group.results.length, loopBody(group, modes as (number | 'same' | 'scalar')[], width));
   } catch {
     return undefined; // too large a module for a synchronous compile: the JS loop runs it
   }
@@ -302,26 +320,26 @@ export function simdLoop(memory: WebAssembly.Memory, group: LoopGroup, slots: Sl
  * floats per iteration as `width / 2` float64 pairs, each computed by the
  * members' operations on its own locals.
  */
-function loopBody(group: LoopGroup, modes: readonly (number | 'same' | 'scalar')[], width: 2 | 4): number[] {
+function loopBody(group: ScalarLoop, modes: readonly (number | 'same' | 'scalar')[], width: 2 | 4): number[] {
   const ins = group.inputs.length;
   const ptr = (j: number) => 1 + j;
   const counted = modes.flatMap((m, j) => (typeof m === 'number' ? [j] : []));
-  const c = new Code(1 + ins + group.outputs.length, 1 + counted.length);
+  const c = new Code(1 + ins + group.results.length, 1 + counted.length);
   const offset = c.int32(0);
   const counter = new Map(counted.map((j, i) => [j, c.int32(1 + i)] as const));
   const halves = width / 2;
-  const locals = Array.from({ length: halves }, () => new Map(group.inputs.map((v) => [v, c.v128()] as const)));
+  const locals = Array.from({ length: halves }, () => new Map<number, number>(group.inputs.map((_, j) => [j, c.v128()] as const)));
   const wide = c.v128();
   // Hoisted: one value, read once and promoted.
   modes.forEach((m, j) => {
     if (m !== 'scalar') return;
-    c.get(ptr(j)).simd(S.load32Splat, ...MEM).simd(S.promoteLow).set(locals[0]!.get(group.inputs[j]!)!);
-    if (halves === 2) c.get(locals[0]!.get(group.inputs[j]!)!).set(locals[1]!.get(group.inputs[j]!)!);
+    c.get(ptr(j)).simd(S.load32Splat, ...MEM).simd(S.promoteLow).set(locals[0]!.get(j)!);
+    if (halves === 2) c.get(locals[0]!.get(j)!).set(locals[1]!.get(j)!);
   });
   c.op(0x02, 0x40, 0x03, 0x40); // block, loop
   modes.forEach((m, j) => {
     if (m === 'scalar') return;
-    const v = group.inputs[j]!;
+    const v = j;
     c.get(ptr(j)).get(m === 'same' ? offset : counter.get(j)!).op(0x6a);
     if (halves === 1) {
       c.simd(S.load64Zero, ...MEM).simd(S.promoteLow).set(locals[0]!.get(v)!);
@@ -330,20 +348,26 @@ function loopBody(group: LoopGroup, modes: readonly (number | 'same' | 'scalar')
     c.simd(S.load, ...MEM).tee(wide).simd(S.promoteLow).set(locals[0]!.get(v)!);
     c.get(wide).get(wide).simd(S.shuffle, ...lanes([2, 3, 0, 1])).simd(S.promoteLow).set(locals[1]!.get(v)!);
   });
+  const nodes = topoOrder(group.results);
+  const results: Map<Scalar, number>[] = [];
   for (const local of locals) {
-    for (const eq of group.members) {
-      EMIT[eq.prim.name]!(c, eq.inputs.map((v) => local.get(v)!));
-      // Round to float32 after every op that needs it, as the JS loop's Math.fround (and a float32 kernel) does.
-      if (roundsResult(eq, group)) c.simd(S.demote).simd(S.promoteLow);
+    const value = new Map<Scalar, number>();
+    for (const e of nodes) {
+      if (e.op === 'arg') {
+        value.set(e, local.get(e.index!)!);
+        continue;
+      }
+      EMIT[e.op]!(c, e.args.map((x) => value.get(x)!), e);
       const out = c.v128();
       c.set(out);
-      local.set(eq.outputs[0]!, out);
+      value.set(e, out);
     }
+    results.push(value);
   }
-  group.outputs.forEach((v, j) => {
+  group.results.forEach((r, j) => {
     c.get(ptr(ins + j)).get(offset).op(0x6a);
-    if (halves === 1) c.get(locals[0]!.get(v)!).simd(S.demote).simd(S.store64Lane, ...MEM, 0);
-    else c.get(locals[0]!.get(v)!).simd(S.demote).get(locals[1]!.get(v)!).simd(S.demote).simd(S.shuffle, ...lanes([0, 1, 4, 5])).simd(S.store, ...MEM);
+    if (halves === 1) c.get(results[0]!.get(r)!).simd(S.demote).simd(S.store64Lane, ...MEM, 0);
+    else c.get(results[0]!.get(r)!).simd(S.demote).get(results[1]!.get(r)!).simd(S.demote).simd(S.shuffle, ...lanes([0, 1, 4, 5])).simd(S.store, ...MEM);
   });
   // Counters step by `width` floats and wrap at their period: c = c + step; c = c === end ? 0 : c.
   const step = width * 4;

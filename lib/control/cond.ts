@@ -22,6 +22,7 @@ import { jvp } from '../transforms/forward.js';
 import { knownTruth } from './concrete.js';
 import { unaliased } from '../core/alias.js';
 import { scoped } from '../core/memory.js';
+import { kernelOnly } from '../core/lowering.js';
 
 interface CondParams extends CallParams {
   readonly onTrue: Fn;
@@ -34,6 +35,7 @@ const shapes = new WeakMap<CondParams, Map<string, AbstractValue[]>>();
 
 export const condPrimitive: Primitive<CondParams> = {
   name: 'cond',
+  lowering: kernelOnly('a call: jit stages the taken branch inside its program'),
   abstractEval([pred, ...operands], params) {
     let cache = shapes.get(params);
     if (!cache) shapes.set(params, (cache = new Map()));

@@ -34,6 +34,7 @@ import { optimize } from '../compile/optimize.js';
 import { hostBackend, lowerToHost, view, type HostProgram } from '../compile/host.js';
 import { KernelCompileError, allocate, sizeOf, type Buf } from '../compile/hostKernels.js';
 import { hasObservers } from '../core/hooks.js';
+import { kernelOnly } from '../core/lowering.js';
 
 /** A loop body: a closed IR. `toJSON` keeps the optimizer's parameter keys short (one identity per loop). */
 export class ScanBody {
@@ -102,6 +103,7 @@ function checkScan(inputs: readonly AbstractValue[], p: ScanParams): void {
 
 export const scanPrimitive: Primitive<ScanParams> = {
   name: 'scan',
+  lowering: kernelOnly('a loop: its body is a compiled sub-program run once per step'),
   abstractEval(inputs, p) {
     checkScan(inputs, p);
     const outs = p.body.ir.outAvals;

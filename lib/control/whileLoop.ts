@@ -25,6 +25,7 @@ import { knownTruth } from './concrete.js';
 import { unaliased } from '../core/alias.js';
 import { scoped } from '../core/memory.js';
 import { RollingScope } from '../solvers/common.js';
+import { kernelOnly } from '../core/lowering.js';
 
 interface WhileParams extends CallParams {
   readonly condFn: Fn;
@@ -70,6 +71,7 @@ function checkCarry(params: WhileParams, inputs: readonly AbstractValue[]): void
 
 export const whileLoopPrimitive: Primitive<WhileParams> = {
   name: 'whileLoop',
+  lowering: kernelOnly('a loop: its body is a compiled sub-program run once per step'),
   abstractEval(inputs, params) {
     checkCarry(params, inputs);
     return inputs.slice();
@@ -106,6 +108,7 @@ export const whileLoopPrimitive: Primitive<WhileParams> = {
  */
 const whileTangentPrimitive: Primitive<WhileParams> = {
   name: 'whileLoopTangent',
+  lowering: kernelOnly('a loop: its body is a compiled sub-program run once per step'),
   abstractEval: (inputs) => inputs.slice(inputs.length / 2),
   impl: (inputs, params) => callImpl(flatCallParams(inputs.length, (...xs: unknown[]) => tangentLoop(params, xs as Tensor[])), inputs),
   evalDirect: (inputs, params) => tangentLoop(params, inputs.slice()),

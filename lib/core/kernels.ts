@@ -12,3 +12,12 @@ export interface FastKernels {
 }
 
 export const fastKernels: FastKernels = {};
+
+/** tfjs-backend-webgpu's dispatch helpers, which generated WGSL kernels (lib/compile/fuse.ts) need. */
+export interface WebgpuUtil {
+  flatDispatchLayout(s: number[]): { x: number[] };
+  computeDispatch(l: { x: number[] }, s: number[], w: number[]): [number, number, number];
+}
+
+/** Set by lib/backend when the webgpu backend loads (the backend layer does not import the compiler). */
+export const backendHooks: { webgpuUtil?: WebgpuUtil } = {};

@@ -4,6 +4,7 @@
  */
 import type * as tf from '@tensorflow/tfjs-core';
 import type { AbstractValue, AnyTensor as Tensor } from './tensor.js';
+import type { Lowering } from './lowering.js';
 
 /** Where a vmapped value's batch axis is, or `null` when the value is not batched. */
 export type BatchDim = number | null;
@@ -34,9 +35,13 @@ export class LinearInput {
  *   cotangent, the cotangent of each `LinearInput` (null for constants or
  *   symbolic zeros).
  * - `batch`: the vmap rule (slot for the vmap transformation).
+ * - `lowering`: its compiled form under `jit` (lib/core/lowering.ts): a
+ *   scalar expression, a reduction, a host kernel, or its tfjs kernel with
+ *   the reason. Required, so that a primitive without one does not compile.
  */
 export interface Primitive<P extends Params = Params> {
   readonly name: string;
+  readonly lowering: Lowering<P>;
   abstractEval(inputs: readonly AbstractValue[], params: P): AbstractValue[];
   impl(inputs: readonly tf.Tensor[], params: P): tf.Tensor[];
   jvp?(primals: readonly Tensor[], tangents: readonly MaybeZero[], params: P): [Tensor[], MaybeZero[]];
@@ -58,6 +63,7 @@ export interface Primitive<P extends Params = Params> {
  */
 export interface UnaryOutputPrimitive<P extends Params> {
   readonly name: string;
+  readonly lowering: Lowering<P>;
   abstractEval(inputs: readonly AbstractValue[], params: P): AbstractValue;
   impl(inputs: readonly tf.Tensor[], params: P): tf.Tensor;
   jvp?(primals: readonly Tensor[], tangents: readonly MaybeZero[], params: P): [Tensor, MaybeZero];
@@ -69,6 +75,7 @@ export interface UnaryOutputPrimitive<P extends Params> {
 export function definePrimitive<P extends Params>(p: UnaryOutputPrimitive<P>): Primitive<P> {
   const prim: Primitive<P> = {
     name: p.name,
+    lowering: p.lowering,
     abstractEval: (inputs, params) => [p.abstractEval(inputs, params)],
     impl: (inputs, params) => [p.impl(inputs, params)],
   };

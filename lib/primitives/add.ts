@@ -3,10 +3,12 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Primitive } from '../core/primitive.js';
 import type { BinaryOp } from '../core/signatures.js';
 import { apply1, binaryPrimitive, coerce, LinearInput, unbroadcast, type TensorLike } from './define.js';
+import { sc } from '../core/scalar.js';
+import { numericLowering } from '../core/lowering.js';
 import { broadcastTo } from './broadcastTo.js';
 import type { AnyTensor, Tensor } from '../core/tensor.js';
 
-export const addPrimitive: Primitive = binaryPrimitive('add', tf.add, {
+export const addPrimitive: Primitive = binaryPrimitive('add', tf.add, { lowering: numericLowering(([a, b]) => sc.add(a!, b!)),
   jvp: (_a, _b, ta, tb, y) => (ta && tb ? add(ta, tb) : broadcastTo(ta ?? tb!, y.shape)),
   transpose: (ct, a, b) => [
     a instanceof LinearInput ? unbroadcast(ct, a.aval.shape) : null,

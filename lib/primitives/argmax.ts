@@ -15,6 +15,7 @@ import { apply1, normalizeAxis, requireDtype } from './define.js';
 import { reshape } from './reshape.js';
 import { reducedShape } from './sum.js';
 import { scoped } from '../core/memory.js';
+import { kernelOnly } from '../core/lowering.js';
 
 export interface ArgReduceParams extends Record<string, unknown> {
   /** The (non-negative) axis searched. */
@@ -32,6 +33,7 @@ export interface ArgReduceParams extends Record<string, unknown> {
  */
 export function argReducePrimitive(name: string, extremum: (x: tf.Tensor, axis: number, keepDims: boolean) => tf.Tensor): Primitive<ArgReduceParams> {
   const prim: Primitive<ArgReduceParams> = definePrimitive({
+  lowering: kernelOnly('an index reduction (first index on ties): tfjs kernel'),
     name,
     abstractEval([x], { axis, keepDims }) {
       requireDtype(name, 'x', x!, ['float32', 'int32']);

@@ -6,12 +6,14 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Primitive } from '../core/primitive.js';
 import type { Shape } from '../../typelevel/index.js';
 import type { Tensor } from '../core/tensor.js';
+import { sc } from '../core/scalar.js';
+import { floatLowering } from '../core/lowering.js';
 import { apply1, unaryPrimitive } from './define.js';
 import { mul } from './mul.js';
 import { rsqrt } from './rsqrt.js';
 import { sub } from './sub.js';
 
-export const asinPrimitive: Primitive = unaryPrimitive('asin', tf.asin, (x, t) => mul(t, rsqrt(sub(1, mul(x, x)))));
+export const asinPrimitive: Primitive = unaryPrimitive('asin', tf.asin, (x, t) => mul(t, rsqrt(sub(1, mul(x, x)))), floatLowering(([x]) => sc.atan(sc.div(x!, sc.sqrt(sc.sub(sc.lit(1), sc.mul(x!, x!)))))));
 
 /**
  * Elementwise arcsine, in radians in [-π/2, π/2] (`jnp.arcsin`); NaN outside

@@ -3,12 +3,14 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Primitive } from '../core/primitive.js';
 import type { Shape } from '../../typelevel/index.js';
 import type { Tensor } from '../core/tensor.js';
+import { sc } from '../core/scalar.js';
+import { floatLowering } from '../core/lowering.js';
 import { apply1, unaryPrimitive } from './define.js';
 import { add } from './add.js';
 import { div } from './div.js';
 import { mul } from './mul.js';
 
-export const atanPrimitive: Primitive = unaryPrimitive('atan', tf.atan, (x, t) => div(t, add(mul(x, x), 1)));
+export const atanPrimitive: Primitive = unaryPrimitive('atan', tf.atan, (x, t) => div(t, add(mul(x, x), 1)), floatLowering(([x]) => sc.atan(x!)));
 
 /**
  * Elementwise arctangent, in radians in (-π/2, π/2) (`jnp.arctan`).

@@ -7,12 +7,17 @@ import type { AnyTensor, Tensor } from '../core/tensor.js';
 import { apply1, sameShape, shapeOf, unbroadcast } from './define.js';
 import { batchedWithRank } from './batching.js';
 import { freshHandle } from '../core/alias.js';
+import { broadcastAccess, broadcastMap, copyThrough } from '../compile/hostKernels.js';
+import type { Slots, Step } from '../core/lowering.js';
+import type { Equation } from '../core/ir.js';
 
 export interface BroadcastParams extends Record<string, unknown> {
   readonly shape: readonly number[];
 }
 
 export const broadcastToPrimitive: Primitive<BroadcastParams> = definePrimitive({
+  // The host kernel beats tfjs-wasm's inside mixed programs too (0.14 ms there for [128, 1] → [128, 10]).
+  lowering: { kind: 'host', lower: (eq, slots) => lowerBroadcast(eq, slots), mixed: (eq, slots) => lowerBroadcast(eq, slots) },
   name: 'broadcastTo',
   abstractEval([x], { shape }) {
     const from = x!.shape;
@@ -47,4 +52,17 @@ export function broadcastTo<S extends Shape, D extends Dtype, const T extends Sh
 ): Tensor<T, D> {
   if (sameShape(x.shape, shape)) return freshHandle(x) as unknown as Tensor<T, D>;
   return apply1(broadcastToPrimitive, [x], { shape: shape as readonly number[] });
+}
+
+// ------------------------------------------------------------------ host lowering (jit on cpu and wasm)
+
+function lowerBroadcast(eq: Equation, slots: Slots): Step {
+  const inShape = eq.inputs[0]!.aval.shape;
+  const outShape = eq.outputs[0]!.aval.shape;
+  const access = broadcastAccess(inShape, outShape);
+  const [a] = slots.ins;
+  const [o] = slots.outs;
+  if (access.kind === 'scalar') return (env) => env[o!]!.fill(env[a!]![0]!);
+  if (access.kind === 'same') return (env) => env[o!]!.set(env[a!]!);
+  return copyThrough(broadcastMap(inShape, outShape), slots);
 }

@@ -11,6 +11,8 @@ import { type Primitive, definePrimitive } from '../core/primitive.js';
 import type { AnyTensor, Tensor } from '../core/tensor.js';
 import { apply1 } from './define.js';
 import { freshHandle } from '../core/alias.js';
+import { elementwise } from '../core/lowering.js';
+import { sc } from '../core/scalar.js';
 
 export interface CastParams extends Record<string, unknown> {
   readonly dtype: Dtype;
@@ -19,6 +21,7 @@ export interface CastParams extends Record<string, unknown> {
 const dtypes: readonly Dtype[] = ['float32', 'int32', 'bool'];
 
 export const castPrimitive: Primitive<CastParams> = definePrimitive({
+  lowering: elementwise(([x], { dtype }) => sc.cast(x!, dtype)),
   name: 'cast',
   abstractEval([x], { dtype }) {
     if (!dtypes.includes(dtype)) throw new DtypeError('cast', `unknown dtype ${JSON.stringify(dtype)}; expected one of ${dtypes.join(', ')}`);

@@ -19,8 +19,10 @@ import { choleskyKernel } from './linalgKernels.js';
 import { matmul } from './matmul.js';
 import { mul } from './mul.js';
 import { triangularSolvePrimitive } from './triangularSolve.js';
+import { kernelOnly } from '../core/lowering.js';
 
 export const choleskyPrimitive: Primitive = definePrimitive({
+  lowering: kernelOnly('a matrix decomposition: its own kernel'),
   name: 'cholesky',
   abstractEval([a]) {
     checkSquare('cholesky', 'a', a!);

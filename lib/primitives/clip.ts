@@ -13,6 +13,8 @@ import { apply1, requireDtype } from './define.js';
 import { greater } from './greater.js';
 import { less } from './less.js';
 import { where } from './where.js';
+import { elementwise } from '../core/lowering.js';
+import { sc } from '../core/scalar.js';
 
 /** Parameters of `clip`: the bounds, lo ≤ hi (either may be infinite). */
 export interface ClipParams extends Record<string, unknown> {
@@ -24,6 +26,18 @@ const INT32_MIN = -(2 ** 31);
 const INT32_MAX = 2 ** 31 - 1;
 
 export const clipPrimitive: Primitive<ClipParams> = definePrimitive<ClipParams>({
+  lowering: elementwise(([x], { lo, hi }) => {
+    if (typeof lo !== 'number' || typeof hi !== 'number') return undefined;
+    if (x!.dtype === 'float32') {
+      // x < lo ? lo : x > hi ? hi : x — NaN passes through; the bounds are float32 constants.
+      const l = sc.lit(Math.fround(lo));
+      const h = sc.lit(Math.fround(hi));
+      return sc.select(sc.lt(x!, l), l, sc.select(sc.gt(x!, h), h, x!));
+    }
+    if (x!.dtype !== 'int32') return undefined;
+    // int32 bounds round inward to the int32 range.
+    return sc.min(sc.max(x!, sc.lit(Math.max(Math.ceil(lo), INT32_MIN), 'int32')), sc.lit(Math.min(Math.floor(hi), INT32_MAX), 'int32'));
+  }),
   name: 'clip',
   abstractEval([x]) {
     requireDtype('clip', 'x', x!, ['float32', 'int32']);

@@ -8,12 +8,16 @@ import { zerosLike } from '../core/creation.js';
 import { apply1, normalizeAxis, shapeOf } from './define.js';
 import { slice } from './slice.js';
 import { materialize } from './batching.js';
+import { scatterMap } from '../compile/hostKernels.js';
+import type { Slots, Step } from '../core/lowering.js';
+import type { Equation } from '../core/ir.js';
 
 export interface ConcatParams extends Record<string, unknown> {
   readonly axis: number;
 }
 
 export const concatPrimitive: Primitive<ConcatParams> = definePrimitive({
+  lowering: { kind: 'host', lower: (eq, slots) => lowerConcat(eq, slots) },
   name: 'concat',
   abstractEval(xs, { axis }) {
     if (xs.length === 0) throw new ShapeError('concat', 'needs at least one tensor');
@@ -65,4 +69,25 @@ export function concat<const T extends readonly Tensor<Shape, Dtype>[], const A 
   const ax = normalizeAxis('concat', axis ?? 0, xs[0]!.rank);
   if (xs.length === 1) return xs[0] as never;
   return apply1(concatPrimitive, xs as readonly Tensor[], { axis: ax });
+}
+
+// ------------------------------------------------------------------ host lowering (jit on cpu and wasm)
+
+function lowerConcat(eq: Equation, slots: Slots): Step {
+  const axis = eq.params['axis'] as number;
+  const outShape = eq.outputs[0]!.aval.shape;
+  let at = 0;
+  const maps = eq.inputs.map((v) => {
+    const offsets = outShape.map((_, a) => (a === axis ? at : 0));
+    at += v.aval.shape[axis]!;
+    return scatterMap(v.aval.shape, outShape, offsets);
+  });
+  const [o] = slots.outs;
+  return (env) => {
+    const out = env[o!]!;
+    maps.forEach((map, j) => {
+      const x = env[slots.ins[j]!]!;
+      for (let i = 0; i < map.length; i++) out[map[i]!] = x[i]!;
+    });
+  };
 }

@@ -20,6 +20,7 @@ import { reshape } from './reshape.js';
 import { slice } from './slice.js';
 import { conv2dBackpropFilterPrimitive } from './conv2dBackpropFilter.js';
 import { conv2dBackpropInputPrimitive } from './conv2dBackpropInput.js';
+import { kernelOnly } from '../core/lowering.js';
 
 /** Padding of a convolution, TensorFlow's two schemes. @public */
 export type Conv2dPadding = 'same' | 'valid';
@@ -115,6 +116,7 @@ export function perExample(prim: Primitive, args: readonly AnyTensor[], dims: re
 }
 
 export const conv2dPrimitive: Primitive<Conv2dParams> = definePrimitive({
+  lowering: kernelOnly('a convolution: the backend kernel (XNNPACK on wasm)'),
   name: 'conv2d',
   abstractEval([x, filter], params) {
     requireDtype('conv2d', 'x', x!, ['float32']);

@@ -16,6 +16,7 @@ import { add } from './add.js';
 import { conv2dGeometry, conv2dPrimitive, perExample, type Conv2dParams } from './conv2d.js';
 import { conv2dBackpropInputPrimitive } from './conv2dBackpropInput.js';
 import { apply1, LinearInput, requireDtype, sameShape } from './define.js';
+import { kernelOnly } from '../core/lowering.js';
 
 export interface Conv2dBackpropFilterParams extends Conv2dParams {
   /** The shape of the convolution's filter. */
@@ -43,6 +44,7 @@ function backpropFilterByPatches(x: tf.Tensor, dy: tf.Tensor, params: Conv2dBack
 }
 
 export const conv2dBackpropFilterPrimitive: Primitive<Conv2dBackpropFilterParams> = definePrimitive({
+  lowering: kernelOnly('a convolution: the backend kernel (XNNPACK on wasm)'),
   name: 'conv2dBackpropFilter',
   abstractEval([x, dy], params) {
     requireDtype('conv2dBackpropFilter', 'x', x!, ['float32']);

@@ -13,6 +13,7 @@ import { add } from './add.js';
 import { conv2dGeometry, conv2dPrimitive, foldIntoImageBatch, perExample, type Conv2dParams } from './conv2d.js';
 import { conv2dBackpropFilterPrimitive } from './conv2dBackpropFilter.js';
 import { apply1, LinearInput, requireDtype, sameShape } from './define.js';
+import { kernelOnly } from '../core/lowering.js';
 
 export interface Conv2dBackpropInputParams extends Conv2dParams {
   /** The shape of the convolution's input x. */
@@ -20,6 +21,7 @@ export interface Conv2dBackpropInputParams extends Conv2dParams {
 }
 
 export const conv2dBackpropInputPrimitive: Primitive<Conv2dBackpropInputParams> = definePrimitive({
+  lowering: kernelOnly('a convolution: the backend kernel (XNNPACK on wasm)'),
   name: 'conv2dBackpropInput',
   abstractEval([dy, filter], params) {
     requireDtype('conv2dBackpropInput', 'dy', dy!, ['float32']);

@@ -13,6 +13,7 @@ import { moveBatchToFront } from './batching.js';
 import { apply1, normalizeAxis, requireDtype } from './define.js';
 import { reshape } from './reshape.js';
 import { scoped } from '../core/memory.js';
+import { kernelOnly } from '../core/lowering.js';
 
 export interface CumsumParams extends Record<string, unknown> {
   readonly axis: number;
@@ -21,6 +22,7 @@ export interface CumsumParams extends Record<string, unknown> {
 }
 
 export const cumsumPrimitive: Primitive<CumsumParams> = definePrimitive({
+  lowering: kernelOnly('a scan along an axis: tfjs kernel'),
   name: 'cumsum',
   abstractEval([x]) {
     requireDtype('cumsum', 'x', x!, ['float32', 'int32']);

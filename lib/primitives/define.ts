@@ -15,6 +15,7 @@ import { sum } from './sum.js';
 import { reshape } from './reshape.js';
 import { elementwiseBatch } from './batching.js';
 import { castPrimitive } from './cast.js';
+import type { Lowering } from '../core/lowering.js';
 
 export { LinearInput, type MaybeZero } from '../core/primitive.js';
 
@@ -196,11 +197,13 @@ export function unaryPrimitive(
   name: string,
   kernel: (x: tf.Tensor) => tf.Tensor,
   tangent: UnaryRule | null,
+  lowering: Lowering,
   dtypes: readonly Dtype[] = ['float32'],
   transpose?: (ct: Tensor) => Tensor,
 ): Primitive {
   const prim: Primitive = definePrimitive({
     name,
+    lowering,
     abstractEval([x]) {
       requireDtype(name, 'x', x!, dtypes);
       return { shape: x!.shape, dtype: x!.dtype };
@@ -237,6 +240,7 @@ export function binaryPrimitive(
   name: string,
   kernel: (a: tf.Tensor, b: tf.Tensor) => tf.Tensor,
   rules: {
+    lowering: Lowering;
     dtypes?: readonly Dtype[];
     outDtype?: Dtype;
     jvp?: (a: Tensor, b: Tensor, ta: MaybeZero, tb: MaybeZero, y: Tensor) => MaybeZero;
@@ -246,6 +250,7 @@ export function binaryPrimitive(
   const dtypes = rules.dtypes ?? ['float32', 'int32'];
   const prim: Primitive = definePrimitive({
     name,
+    lowering: rules.lowering,
     abstractEval([a, b]) {
       requireDtype(name, 'a', a!, dtypes);
       requireDtype(name, 'b', b!, dtypes);

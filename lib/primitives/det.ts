@@ -13,8 +13,10 @@ import { checkSquare, leadingBatchRule, mT } from './linalgCommon.js';
 import { detKernel } from './linalgKernels.js';
 import { mul } from './mul.js';
 import { sum } from './sum.js';
+import { kernelOnly } from '../core/lowering.js';
 
 export const detPrimitive: Primitive = definePrimitive({
+  lowering: kernelOnly('a matrix decomposition: its own kernel'),
   name: 'det',
   abstractEval([a]) {
     checkSquare('det', 'a', a!);

@@ -3,13 +3,15 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Primitive } from '../core/primitive.js';
 import type { BinaryOp } from '../core/signatures.js';
 import { apply1, binaryPrimitive, coerce, LinearInput, unbroadcast, type TensorLike } from './define.js';
+import { sc } from '../core/scalar.js';
+import { floatLowering } from '../core/lowering.js';
 import { broadcastTo } from './broadcastTo.js';
 import { sub } from './sub.js';
 import { mul } from './mul.js';
 import type { AnyTensor, Tensor } from '../core/tensor.js';
 import { TransformError } from '../core/errors.js';
 
-export const divPrimitive: Primitive = binaryPrimitive('div', tf.div, {
+export const divPrimitive: Primitive = binaryPrimitive('div', tf.div, { lowering: floatLowering(([a, b]) => sc.div(a!, b!)),
   dtypes: ['float32'],
   jvp(_a, b, ta, tb, y) {
     // d(a/b) = ta/b − y·tb/b

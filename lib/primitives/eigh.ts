@@ -20,9 +20,11 @@ import { scope } from '../core/memory.js';
 import { diagPart, leadingBatchRuleMulti, mm, mT, mulT, reciprocalGaps } from './decompositionCommon.js';
 import { eighKernel } from './decompositionKernels.js';
 import { checkSquare, symmetrize } from './linalgCommon.js';
+import { kernelOnly } from '../core/lowering.js';
 
 export const eighPrimitive: Primitive = {
   name: 'eigh',
+  lowering: kernelOnly('a matrix decomposition: its own kernel'),
   abstractEval([a]) {
     checkSquare('eigh', 'a', a!);
     return [

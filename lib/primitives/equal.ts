@@ -4,8 +4,10 @@ import type { Primitive } from '../core/primitive.js';
 import type { ComparisonOp } from '../core/comparison-signature.js';
 import type { AnyTensor } from '../core/tensor.js';
 import { apply1, binaryPrimitive, coerce, type TensorLike } from './define.js';
+import { sc } from '../core/scalar.js';
+import { sameDtypeLowering } from '../core/lowering.js';
 
-export const equalPrimitive: Primitive = binaryPrimitive('equal', tf.equal, { dtypes: ['float32', 'int32', 'bool'], outDtype: 'bool' });
+export const equalPrimitive: Primitive = binaryPrimitive('equal', tf.equal, { lowering: sameDtypeLowering(['float32', 'int32', 'bool'], ([a, b]) => sc.eq(a!, b!)), dtypes: ['float32', 'int32', 'bool'], outDtype: 'bool' });
 
 /**
  * Elementwise `a == b` with NumPy broadcasting; the result is `bool`, so no

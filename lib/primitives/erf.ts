@@ -3,6 +3,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Primitive } from '../core/primitive.js';
 import type { Shape } from '../../typelevel/index.js';
 import type { Tensor } from '../core/tensor.js';
+import { sc } from '../core/scalar.js';
+import { floatLowering } from '../core/lowering.js';
 import { apply1, unaryPrimitive } from './define.js';
 import { exp } from './exp.js';
 import { mul } from './mul.js';
@@ -29,7 +31,7 @@ function erfKernel(x: tf.Tensor): tf.Tensor {
   return tf.where(tf.less(tf.abs(x), tf.scalar(ERF_SPLIT)), tf.mul(x, p), tf.erf(x));
 }
 
-export const erfPrimitive: Primitive = unaryPrimitive('erf', erfKernel, (x, t) => mul(t, mul(exp(neg(mul(x, x))), TWO_OVER_SQRT_PI)));
+export const erfPrimitive: Primitive = unaryPrimitive('erf', erfKernel, (x, t) => mul(t, mul(exp(neg(mul(x, x))), TWO_OVER_SQRT_PI)), floatLowering(([x]) => sc.erf(x!)));
 
 /**
  * Elementwise error function erf(x) = 2/√π ∫₀ˣ e^(−u²) du (TensorFlow.js's

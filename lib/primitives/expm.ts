@@ -14,8 +14,10 @@ import { expmKernel } from './decompositionKernels.js';
 import { apply1 } from './define.js';
 import { expmFrechetPrimitive } from './expmFrechet.js';
 import { checkSquare, leadingBatchRule } from './linalgCommon.js';
+import { kernelOnly } from '../core/lowering.js';
 
 export const expmPrimitive: Primitive = definePrimitive({
+  lowering: kernelOnly('a matrix function: its own kernel'),
   name: 'expm',
   abstractEval([a]) {
     checkSquare('expm', 'a', a!);

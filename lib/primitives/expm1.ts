@@ -3,6 +3,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Primitive } from '../core/primitive.js';
 import type { Shape } from '../../typelevel/index.js';
 import type { Tensor } from '../core/tensor.js';
+import { sc } from '../core/scalar.js';
+import { floatLowering } from '../core/lowering.js';
 import { apply1, unaryPrimitive } from './define.js';
 import { add } from './add.js';
 import { mul } from './mul.js';
@@ -22,7 +24,7 @@ function expm1Kernel(x: tf.Tensor): tf.Tensor {
   });
 }
 
-export const expm1Primitive: Primitive = unaryPrimitive('expm1', expm1Kernel, (_x, t, y) => mul(t, add(y, 1)));
+export const expm1Primitive: Primitive = unaryPrimitive('expm1', expm1Kernel, (_x, t, y) => mul(t, add(y, 1)), floatLowering(([x]) => sc.expm1(x!)));
 
 /**
  * Elementwise e^x − 1, accurate for |x| much smaller than 1. Derivative: e^x.

@@ -19,10 +19,12 @@ import { expmFrechetKernel } from './decompositionKernels.js';
 import { apply1, LinearInput } from './define.js';
 import { checkSquare, leadingBatchRule, mT } from './linalgCommon.js';
 import { ShapeError, showShape } from '../core/errors.js';
+import { kernelOnly } from '../core/lowering.js';
 
 const cat = (xs: AnyTensor[], axis: number): AnyTensor => concat(xs as never, axis as never) as AnyTensor;
 
 export const expmFrechetPrimitive: Primitive = definePrimitive({
+  lowering: kernelOnly('a matrix function: its own kernel'),
   name: 'expmFrechet',
   abstractEval([a, e]) {
     checkSquare('expmFrechet', 'a', a!);

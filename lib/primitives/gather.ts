@@ -24,6 +24,9 @@ import { scatter } from './scatter.js';
 import { transpose } from './transpose.js';
 import { arange } from '../core/creation.js';
 import { scoped } from '../core/memory.js';
+import { around, sizeOf } from '../compile/hostKernels.js';
+import type { Slots, Step } from '../core/lowering.js';
+import type { Equation } from '../core/ir.js';
 
 export interface GatherParams extends Record<string, unknown> {
   /** The (non-negative) axis of `x` that is indexed. */
@@ -82,6 +85,7 @@ export function gatherShape(x: readonly number[], indices: readonly number[], ax
 }
 
 export const gatherPrimitive: Primitive<GatherParams> = definePrimitive({
+  lowering: { kind: 'host', lower: (eq, slots) => lowerGather(eq, slots) },
   name: 'gather',
   abstractEval([x, indices], { axis }) {
     requireDtype('take', 'indices', indices!, ['int32']);
@@ -191,3 +195,29 @@ export function take(x: AnyTensor, indices: AnyTensor | number, axis = 0): AnyTe
  * @public
  */
 export const gather: typeof take = take;
+
+// ------------------------------------------------------------------ host lowering (jit on cpu and wasm)
+
+/** Gather along one axis; an out-of-range index is the same `ShapeError` as on tfjs kernels. */
+function lowerGather(eq: Equation, slots: Slots): Step {
+  const axis = eq.params['axis'] as number;
+  const xShape = eq.inputs[0]!.aval.shape;
+  const [outer, dim, inner] = around(xShape, axis);
+  const count = sizeOf(eq.inputs[1]!.aval.shape);
+  const where = `axis ${axis} of x ${showShape(xShape)}`;
+  const [a, b] = slots.ins;
+  const [o] = slots.outs;
+  return (env) => {
+    const x = env[a!]!;
+    const idx = env[b!]!;
+    const out = env[o!]!;
+    checkIndexValues('take', idx, eq.inputs[1]!.aval.shape, dim, where);
+    let p = 0;
+    for (let u = 0; u < outer; u++) {
+      for (let j = 0; j < count; j++) {
+        const from = (u * dim + idx[j]!) * inner;
+        for (let w = 0; w < inner; w++) out[p++] = x[from + w]!;
+      }
+    }
+  };
+}

@@ -10,8 +10,10 @@ import { checkSquare, leadingBatchRule } from './linalgCommon.js';
 import { invKernel } from './linalgKernels.js';
 import { matmul } from './matmul.js';
 import { neg } from './neg.js';
+import { kernelOnly } from '../core/lowering.js';
 
 export const invPrimitive: Primitive = definePrimitive({
+  lowering: kernelOnly('a matrix decomposition: its own kernel'),
   name: 'inv',
   abstractEval([a]) {
     checkSquare('inv', 'a', a!);

@@ -16,6 +16,7 @@ import { type Primitive, definePrimitive } from '../core/primitive.js';
 import { sizeOf, type AnyTensor } from '../core/tensor.js';
 import { moveBatchToFront } from './batching.js';
 import { apply1, requireDtype } from './define.js';
+import { kernelOnly } from '../core/lowering.js';
 
 export interface LastWriteMaskParams extends Record<string, unknown> {
   /** How many leading axes separate independent index sets (0: one set). */
@@ -23,6 +24,7 @@ export interface LastWriteMaskParams extends Record<string, unknown> {
 }
 
 export const lastWriteMaskPrimitive: Primitive<LastWriteMaskParams> = definePrimitive({
+  lowering: kernelOnly('a scatter bookkeeping mask: tfjs kernel'),
   name: 'lastWriteMask',
   abstractEval([indices]) {
     requireDtype('lastWriteMask', 'indices', indices!, ['int32']);

@@ -4,8 +4,10 @@ import type { Primitive } from '../core/primitive.js';
 import type { ComparisonOp } from '../core/comparison-signature.js';
 import type { AnyTensor } from '../core/tensor.js';
 import { apply1, binaryPrimitive, coerce, type TensorLike } from './define.js';
+import { sc } from '../core/scalar.js';
+import { numericLowering } from '../core/lowering.js';
 
-export const lessEqualPrimitive: Primitive = binaryPrimitive('lessEqual', tf.lessEqual, { dtypes: ['float32', 'int32'], outDtype: 'bool' });
+export const lessEqualPrimitive: Primitive = binaryPrimitive('lessEqual', tf.lessEqual, { lowering: numericLowering(([a, b]) => sc.le(a!, b!)), dtypes: ['float32', 'int32'], outDtype: 'bool' });
 
 /**
  * Elementwise `a <= b` with NumPy broadcasting; the result is `bool`, so no

@@ -3,6 +3,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Primitive } from '../core/primitive.js';
 import type { Shape } from '../../typelevel/index.js';
 import type { Tensor } from '../core/tensor.js';
+import { sc } from '../core/scalar.js';
+import { floatLowering } from '../core/lowering.js';
 import { apply1, unaryPrimitive } from './define.js';
 import { add } from './add.js';
 import { div } from './div.js';
@@ -24,7 +26,7 @@ export function log1pKernel(x: tf.Tensor): tf.Tensor {
   });
 }
 
-export const log1pPrimitive: Primitive = unaryPrimitive('log1p', log1pKernel, (x, t) => div(t, add(x, 1)));
+export const log1pPrimitive: Primitive = unaryPrimitive('log1p', log1pKernel, (x, t) => div(t, add(x, 1)), floatLowering(([x]) => sc.log1p(x!)));
 
 /**
  * Elementwise log(1 + x), accurate to about 1e-7 relative error on every

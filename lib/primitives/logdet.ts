@@ -13,8 +13,10 @@ import { checkSquare, leadingBatchRule, symmetrize } from './linalgCommon.js';
 import { logdetKernel } from './linalgKernels.js';
 import { mul } from './mul.js';
 import { sum } from './sum.js';
+import { kernelOnly } from '../core/lowering.js';
 
 export const logdetPrimitive: Primitive = definePrimitive({
+  lowering: kernelOnly('a matrix decomposition: its own kernel'),
   name: 'logdet',
   abstractEval([a]) {
     checkSquare('logdet', 'a', a!);

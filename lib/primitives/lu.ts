@@ -19,6 +19,7 @@ import { luKernel } from './decompositionKernels.js';
 import { requireDtype } from './define.js';
 import { rightSolveUpper } from './qr.js';
 import { triangularSolvePrimitive } from './triangularSolve.js';
+import { kernelOnly } from '../core/lowering.js';
 
 const plus = (a: AnyTensor, b: AnyTensor): AnyTensor => add(a as never, b as never) as AnyTensor;
 
@@ -41,6 +42,7 @@ export function unpackLu(lu: AnyTensor): { l: AnyTensor; u: AnyTensor } {
 
 export const luPrimitive: Primitive = {
   name: 'lu',
+  lowering: kernelOnly('a matrix decomposition: its own kernel'),
   abstractEval([a]) {
     checkMatrix('lu', a!);
     const batch = a!.shape.slice(0, -2);

@@ -10,6 +10,7 @@ import { apply1, requireDtype } from './define.js';
 import { moveBatchToFront } from './batching.js';
 import { pivotsToPermutationKernel } from './decompositionKernels.js';
 import type { AnyTensor } from '../core/tensor.js';
+import { kernelOnly } from '../core/lowering.js';
 
 export interface PivotsParams extends Record<string, unknown> {
   /** The number of rows m (the permutation's length, ≥ the number of pivots). */
@@ -17,6 +18,7 @@ export interface PivotsParams extends Record<string, unknown> {
 }
 
 export const luPivotsToPermutationPrimitive: Primitive<PivotsParams> = definePrimitive({
+  lowering: kernelOnly('an index computation: its own kernel'),
   name: 'luPivotsToPermutation',
   abstractEval([p], { size }) {
     requireDtype('luPivotsToPermutation', 'pivots', p!, ['int32']);

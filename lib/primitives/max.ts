@@ -20,6 +20,7 @@ import { equalPrimitive } from './equal.js';
 import { mul } from './mul.js';
 import { reshape } from './reshape.js';
 import { reduceAxes, reducedShape, sum, type ReduceParams } from './sum.js';
+import { sc } from '../core/scalar.js';
 
 /**
  * The primitive of `max` or `min` (`kernel` is `tf.max` or `tf.min`): both
@@ -27,6 +28,12 @@ import { reduceAxes, reducedShape, sum, type ReduceParams } from './sum.js';
  */
 export function extremumPrimitive(name: string, kernel: (x: tf.Tensor, axes: number[], keepDims: boolean) => tf.Tensor): Primitive<ReduceParams> {
   const prim: Primitive<ReduceParams> = definePrimitive({
+    // NaN wins, as in tfjs's max/min.
+    lowering: {
+      kind: 'reduce',
+      init: name === 'max' ? -Infinity : Infinity,
+      combine: (acc, x) => sc.select(sc.or(name === 'max' ? sc.gt(x, acc) : sc.lt(x, acc), sc.isNaN(x)), x, acc),
+    },
     name,
     abstractEval([x], { axes, keepDims }) {
       requireDtype(name, 'x', x!, ['float32', 'int32']);

@@ -8,6 +8,8 @@ import type { Primitive } from '../core/primitive.js';
 import type { BinaryOp } from '../core/signatures.js';
 import type { AnyTensor } from '../core/tensor.js';
 import { apply1, binaryPrimitive, coerce, type MaybeZero, type TensorLike } from './define.js';
+import { sc } from '../core/scalar.js';
+import { numericLowering } from '../core/lowering.js';
 import { add } from './add.js';
 import { broadcastTo } from './broadcastTo.js';
 import { equal } from './equal.js';
@@ -42,7 +44,7 @@ export function propagatingNaN(kernel: (a: tf.Tensor, b: tf.Tensor) => tf.Tensor
   };
 }
 
-export const maximumPrimitive: Primitive = binaryPrimitive('maximum', propagatingNaN(tf.maximum), { jvp: selectedOperandJvp });
+export const maximumPrimitive: Primitive = binaryPrimitive('maximum', propagatingNaN(tf.maximum), { lowering: numericLowering(([a, b]) => sc.max(a!, b!)), jvp: selectedOperandJvp });
 
 /**
  * Elementwise larger of `a` and `b` with NumPy broadcasting (float32 or

@@ -8,9 +8,11 @@ import type { Primitive } from '../core/primitive.js';
 import type { BinaryOp } from '../core/signatures.js';
 import type { AnyTensor } from '../core/tensor.js';
 import { apply1, binaryPrimitive, coerce, type TensorLike } from './define.js';
+import { sc } from '../core/scalar.js';
+import { numericLowering } from '../core/lowering.js';
 import { propagatingNaN, selectedOperandJvp } from './maximum.js';
 
-export const minimumPrimitive: Primitive = binaryPrimitive('minimum', propagatingNaN(tf.minimum), { jvp: selectedOperandJvp });
+export const minimumPrimitive: Primitive = binaryPrimitive('minimum', propagatingNaN(tf.minimum), { lowering: numericLowering(([a, b]) => sc.min(a!, b!)), jvp: selectedOperandJvp });
 
 /**
  * Elementwise smaller of `a` and `b` with NumPy broadcasting (float32 or

@@ -3,12 +3,14 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Primitive } from '../core/primitive.js';
 import type { BinaryOp } from '../core/signatures.js';
 import { apply1, binaryPrimitive, coerce, LinearInput, unbroadcast, type TensorLike } from './define.js';
+import { sc } from '../core/scalar.js';
+import { numericLowering } from '../core/lowering.js';
 import { broadcastTo } from './broadcastTo.js';
 import { add } from './add.js';
 import type { AnyTensor, Tensor } from '../core/tensor.js';
 import { TransformError } from '../core/errors.js';
 
-export const mulPrimitive: Primitive = binaryPrimitive('mul', tf.mul, {
+export const mulPrimitive: Primitive = binaryPrimitive('mul', tf.mul, { lowering: numericLowering(([a, b]) => sc.mul(a!, b!)),
   jvp(a, b, ta, tb, y) {
     const da = ta ? mul(ta, b) : null;
     const db = tb ? mul(a, tb) : null;

@@ -9,12 +9,14 @@ import { ShapeError } from '../core/errors.js';
 import { type Primitive, definePrimitive } from '../core/primitive.js';
 import type { AnyTensor, Tensor } from '../core/tensor.js';
 import { apply1, requireDtype } from './define.js';
+import { kernelOnly } from '../core/lowering.js';
 
 export interface OneHotParams extends Record<string, unknown> {
   readonly depth: number;
 }
 
 export const oneHotPrimitive: Primitive<OneHotParams> = definePrimitive({
+  lowering: kernelOnly('an index expansion: tfjs kernel'),
   name: 'oneHot',
   abstractEval([indices], { depth }) {
     requireDtype('oneHot', 'indices', indices!, ['int32']);

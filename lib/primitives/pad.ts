@@ -7,6 +7,9 @@ import type { AnyTensor, Tensor } from '../core/tensor.js';
 import { apply1 } from './define.js';
 import { slice } from './slice.js';
 import { moveBatchToFront } from './batching.js';
+import { scatterMap } from '../compile/hostKernels.js';
+import type { Slots, Step } from '../core/lowering.js';
+import type { Equation } from '../core/ir.js';
 
 export interface PadParams extends Record<string, unknown> {
   readonly paddings: readonly (readonly [number, number])[];
@@ -14,6 +17,7 @@ export interface PadParams extends Record<string, unknown> {
 }
 
 export const padPrimitive: Primitive<PadParams> = definePrimitive({
+  lowering: { kind: 'host', lower: (eq, slots) => lowerPad(eq, slots) },
   name: 'pad',
   abstractEval([x], { paddings }) {
     if (paddings.length !== x!.shape.length || !paddings.every((p) => p.length === 2 && p.every((n) => Number.isInteger(n) && n >= 0))) {
@@ -66,4 +70,21 @@ export function pad(x: AnyTensor, paddings: readonly (readonly [number, number])
     pairs = x.shape.map(() => pair);
   } else pairs = paddings as readonly (readonly [number, number])[];
   return apply1(padPrimitive, [x], { paddings: pairs, value });
+}
+
+// ------------------------------------------------------------------ host lowering (jit on cpu and wasm)
+
+function lowerPad(eq: Equation, slots: Slots): Step | undefined {
+  const paddings = eq.params['paddings'] as readonly (readonly [number, number])[];
+  const value = eq.params['value'] as number;
+  if (typeof value !== 'number') return undefined;
+  const map = scatterMap(eq.inputs[0]!.aval.shape, eq.outputs[0]!.aval.shape, paddings.map((p) => p[0]));
+  const [a] = slots.ins;
+  const [o] = slots.outs;
+  return (env) => {
+    const x = env[a!]!;
+    const out = env[o!]!;
+    out.fill(value);
+    for (let i = 0; i < map.length; i++) out[map[i]!] = x[i]!;
+  };
 }

@@ -8,6 +8,8 @@ import type { Primitive } from '../core/primitive.js';
 import type { BinaryOp } from '../core/signatures.js';
 import type { AnyTensor } from '../core/tensor.js';
 import { apply1, binaryPrimitive, coerce, type TensorLike } from './define.js';
+import { sc } from '../core/scalar.js';
+import { floatLowering } from '../core/lowering.js';
 import { add } from './add.js';
 import { broadcastTo } from './broadcastTo.js';
 import { equal } from './equal.js';
@@ -24,7 +26,7 @@ function powKernel(a: tf.Tensor, b: tf.Tensor): tf.Tensor {
   return tf.where(one, tf.onesLike(y), y);
 }
 
-export const powPrimitive: Primitive = binaryPrimitive('pow', powKernel, {
+export const powPrimitive: Primitive = binaryPrimitive('pow', powKernel, { lowering: floatLowering(([a, b]) => sc.pow(a!, b!)),
   dtypes: ['float32'],
   jvp(a, b, ta, tb, y) {
     // where(b == 0, 0, …) avoids 0·0^(−1) = NaN for a^0 at a = 0.

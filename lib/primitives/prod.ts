@@ -22,6 +22,7 @@ import { reshape } from './reshape.js';
 import { slice } from './slice.js';
 import { inversePerm, transpose } from './transpose.js';
 import { reduceAxes, reducedShape, sum, type ReduceParams } from './sum.js';
+import { sc } from '../core/scalar.js';
 
 /** Shifts along the last axis by `s` (towards the end when `s > 0`), filling with 1. */
 function shiftFillOne(p: AnyTensor, s: number): AnyTensor {
@@ -58,6 +59,7 @@ export function productOfOthers(x: AnyTensor, axes: readonly number[]): AnyTenso
 }
 
 export const prodPrimitive: Primitive<ReduceParams> = definePrimitive({
+  lowering: { kind: 'reduce', init: 1, combine: (acc, x) => sc.mul(acc, x) },
   name: 'prod',
   abstractEval([x], { axes, keepDims }) {
     requireDtype('prod', 'x', x!, ['float32', 'int32']);

@@ -20,6 +20,7 @@ import { qrKernel } from './decompositionKernels.js';
 import { requireDtype } from './define.js';
 import { triangularSolvePrimitive } from './triangularSolve.js';
 import type { MinDim } from './svd.js';
+import { kernelOnly } from '../core/lowering.js';
 
 export interface QrParams extends Record<string, unknown> {
   /** Q is m×m (else m×k). */
@@ -38,6 +39,7 @@ export function rightSolveUpper(x: AnyTensor, r: AnyTensor): AnyTensor {
 
 export const qrPrimitive: Primitive<QrParams> = {
   name: 'qr',
+  lowering: kernelOnly('a matrix decomposition: its own kernel'),
   abstractEval([a], { complete }) {
     checkMatrix('qr', a!);
     const batch = a!.shape.slice(0, -2);

@@ -3,13 +3,15 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Primitive } from '../core/primitive.js';
 import type { Shape } from '../../typelevel/index.js';
 import type { Tensor } from '../core/tensor.js';
+import { sc } from '../core/scalar.js';
+import { floatLowering } from '../core/lowering.js';
 import { apply1, unaryPrimitive } from './define.js';
 import { greater } from './greater.js';
 import { where } from './where.js';
 
 // Selecting the tangent (instead of multiplying by a 0/1 mask) keeps the rule
 // linear in t through `where`, whose transpose routes the cotangent back.
-export const reluPrimitive: Primitive = unaryPrimitive('relu', tf.relu, (x, t) => where(greater(x, 0), t, 0));
+export const reluPrimitive: Primitive = unaryPrimitive('relu', tf.relu, (x, t) => where(greater(x, 0), t, 0), floatLowering(([x]) => sc.select(sc.lt(x!, sc.lit(0)), sc.lit(0), x!)));
 
 /**
  * Elementwise rectified linear unit max(x, 0). Derivative: 1 where x > 0 and

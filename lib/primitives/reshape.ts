@@ -30,6 +30,7 @@ export function resolveReshape(from: readonly number[], to: readonly number[]): 
 }
 
 export const reshapePrimitive: Primitive<ReshapeParams> = definePrimitive({
+  lowering: { kind: 'alias' },
   name: 'reshape',
   abstractEval([x], { shape }) {
     return { shape: resolveReshape(x!.shape, shape), dtype: x!.dtype };

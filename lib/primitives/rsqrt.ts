@@ -3,10 +3,12 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Primitive } from '../core/primitive.js';
 import type { Shape } from '../../typelevel/index.js';
 import type { Tensor } from '../core/tensor.js';
+import { sc } from '../core/scalar.js';
+import { floatLowering } from '../core/lowering.js';
 import { apply1, unaryPrimitive } from './define.js';
 import { mul } from './mul.js';
 
-export const rsqrtPrimitive: Primitive = unaryPrimitive('rsqrt', tf.rsqrt, (_x, t, y) => mul(t, mul(mul(y, mul(y, y)), -0.5)));
+export const rsqrtPrimitive: Primitive = unaryPrimitive('rsqrt', tf.rsqrt, (_x, t, y) => mul(t, mul(mul(y, mul(y, y)), -0.5)), floatLowering(([x]) => sc.div(sc.lit(1), sc.sqrt(x!))));
 
 /**
  * Elementwise reciprocal square root 1/sqrt(x) (+Inf at 0, NaN for negative

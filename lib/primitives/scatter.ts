@@ -17,6 +17,10 @@ import { checkIndexRange, checkIndexTensor, exampleOffsets, gatherPrimitive, gat
 import { reshape } from './reshape.js';
 import { transpose } from './transpose.js';
 import { scoped } from '../core/memory.js';
+import { around } from '../compile/hostKernels.js';
+import type { Slots, Step } from '../core/lowering.js';
+import type { Equation } from '../core/ir.js';
+import { checkIndexValues } from './gather.js';
 
 export interface ScatterParams extends Record<string, unknown> {
   /** The shape of the result. */
@@ -37,6 +41,7 @@ function checkUpdates(op: string, shape: readonly number[], indices: readonly nu
 }
 
 export const scatterPrimitive: Primitive<ScatterParams> = definePrimitive({
+  lowering: { kind: 'host', lower: (eq, slots) => lowerScatter(eq, slots) },
   name: 'scatter',
   abstractEval([indices, updates], { shape, axis }) {
     requireDtype('scatterAdd', 'indices', indices!, ['int32']);
@@ -125,4 +130,31 @@ export function scatterAdd<S extends Shape, D extends 'float32' | 'int32'>(
     const idx = indexTensor('scatterAdd', indices, x.shape[ax]!, where);
     return add(x as AnyTensor, scatter(idx, updates, x.shape, ax)) as Tensor<S, D>;
   });
+}
+
+// ------------------------------------------------------------------ host lowering (jit on cpu and wasm)
+
+/** Scatter-add along one axis into zeros (repeated indices accumulate; out-of-range ones are a `ShapeError`). */
+function lowerScatter(eq: Equation, slots: Slots): Step {
+  const axis = eq.params['axis'] as number;
+  const shape = eq.params['shape'] as readonly number[];
+  const [outer, dim, inner] = around(shape, axis);
+  const count = sizeOf(eq.inputs[0]!.aval.shape);
+  const where = `axis ${axis} of shape ${showShape(shape)}`;
+  const [b, a] = slots.ins;
+  const [o] = slots.outs;
+  return (env) => {
+    const idx = env[b!]!;
+    const upd = env[a!]!;
+    const out = env[o!]!;
+    checkIndexValues('scatterAdd', idx, eq.inputs[0]!.aval.shape, dim, where);
+    out.fill(0);
+    let p = 0;
+    for (let u = 0; u < outer; u++) {
+      for (let j = 0; j < count; j++) {
+        const to = (u * dim + idx[j]!) * inner;
+        for (let w = 0; w < inner; w++) out[to + w] = out[to + w]! + upd[p++]!;
+      }
+    }
+  };
 }

@@ -3,6 +3,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Primitive } from '../core/primitive.js';
 import type { Shape } from '../../typelevel/index.js';
 import type { Tensor } from '../core/tensor.js';
+import { sc } from '../core/scalar.js';
+import { numericLowering } from '../core/lowering.js';
 import { apply1, unaryPrimitive } from './define.js';
 
 /**
@@ -15,7 +17,7 @@ function signKernel(x: tf.Tensor): tf.Tensor {
   return tf.where(tf.greater(x, 0), tf.onesLike(x), tf.where(tf.less(x, 0), tf.fill(x.shape, -1), zeroOrNaN));
 }
 
-export const signPrimitive: Primitive = unaryPrimitive('sign', signKernel, null, ['float32', 'int32']);
+export const signPrimitive: Primitive = unaryPrimitive('sign', signKernel, null, numericLowering(([x]) => sc.select(sc.gt(x!, sc.lit(0, x!.dtype)), sc.lit(1, x!.dtype), sc.select(sc.lt(x!, sc.lit(0, x!.dtype)), sc.lit(-1, x!.dtype), sc.select(sc.isNaN(x!), x!, sc.lit(0, x!.dtype))))), ['float32', 'int32']);
 
 /**
  * Elementwise sign: −1 for negative, 0 for zero, 1 for positive (float32 or

@@ -3,11 +3,13 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Primitive } from '../core/primitive.js';
 import type { Shape } from '../../typelevel/index.js';
 import type { AnyTensor, Tensor } from '../core/tensor.js';
+import { sc } from '../core/scalar.js';
+import { floatLowering } from '../core/lowering.js';
 import { apply1, unaryPrimitive } from './define.js';
 import { mul } from './mul.js';
 import { cos } from './cos.js';
 
-export const sinPrimitive: Primitive = unaryPrimitive('sin', tf.sin, (x, t) => mul(t, cos(x)));
+export const sinPrimitive: Primitive = unaryPrimitive('sin', tf.sin, (x, t) => mul(t, cos(x)), floatLowering(([x]) => sc.sin(x!)));
 
 /**
  * Elementwise sine. Derivative: cos x.

@@ -7,6 +7,9 @@ import type { AnyTensor, Tensor } from '../core/tensor.js';
 import { apply1, shapeOf } from './define.js';
 import { pad } from './pad.js';
 import { moveBatchToFront } from './batching.js';
+import { copyThrough, gatherMap, sizeOf, stridesOf } from '../compile/hostKernels.js';
+import type { Slots, Step } from '../core/lowering.js';
+import type { Equation } from '../core/ir.js';
 
 export interface SliceParams extends Record<string, unknown> {
   readonly begin: readonly number[];
@@ -29,6 +32,7 @@ export function resolveSlice(shape: readonly number[], begin: readonly number[],
 }
 
 export const slicePrimitive: Primitive<SliceParams> = definePrimitive({
+  lowering: { kind: 'host', lower: (eq, slots) => lowerSlice(eq, slots) },
   name: 'slice',
   abstractEval: ([x], { begin, size }) => ({ shape: resolveSlice(x!.shape, begin, size), dtype: x!.dtype }),
   impl: ([x], { begin, size }) => tf.slice(x!, begin as number[], size as number[]),
@@ -58,4 +62,22 @@ export function slice<S extends Shape, D extends Dtype, const B extends number[]
   size: Z & { [K in keyof S]: number } & Checked<SliceResult<S, B, Z>>,
 ): Tensor<SliceShape<S, B, Z>, D> {
   return apply1(slicePrimitive, [x], { begin: begin as readonly number[], size: resolveSlice(x.shape, begin as readonly number[], size) });
+}
+
+// ------------------------------------------------------------------ host lowering (jit on cpu and wasm)
+
+function lowerSlice(eq: Equation, slots: Slots): Step {
+  const begin = eq.params['begin'] as readonly number[];
+  const inStrides = stridesOf(eq.inputs[0]!.aval.shape);
+  const base = begin.reduce((s, b, a) => s + b * inStrides[a]!, 0);
+  const outShape = eq.outputs[0]!.aval.shape;
+  // A slice along the leading axes only is one contiguous range.
+  const contiguous = outShape.every((d, a) => a === 0 || d === eq.inputs[0]!.aval.shape[a]) && begin.every((b, a) => a === 0 || b === 0);
+  if (contiguous) {
+    const n = sizeOf(outShape);
+    const [x] = slots.ins;
+    const [o] = slots.outs;
+    return (env) => env[o!]!.set(env[x!]!.subarray(base, base + n));
+  }
+  return copyThrough(gatherMap(outShape, inStrides, base), slots);
 }

@@ -3,6 +3,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Primitive } from '../core/primitive.js';
 import type { Shape } from '../../typelevel/index.js';
 import type { Tensor } from '../core/tensor.js';
+import { sc } from '../core/scalar.js';
+import { floatLowering } from '../core/lowering.js';
 import { apply1, unaryPrimitive } from './define.js';
 import { log1pKernel } from './log1p.js';
 import { mul } from './mul.js';
@@ -13,7 +15,7 @@ import { sigmoid } from './sigmoid.js';
 // formula on every backend.
 const stableSoftplus = (x: tf.Tensor): tf.Tensor => tf.tidy(() => tf.add(tf.relu(x), log1pKernel(tf.exp(tf.neg(tf.abs(x))))));
 
-export const softplusPrimitive: Primitive = unaryPrimitive('softplus', stableSoftplus, (x, t) => mul(t, sigmoid(x)));
+export const softplusPrimitive: Primitive = unaryPrimitive('softplus', stableSoftplus, (x, t) => mul(t, sigmoid(x)), floatLowering(([x]) => sc.add(sc.max(x!, sc.lit(0)), sc.log1p(sc.exp(sc.neg(sc.abs(x!)))))));
 
 /**
  * Elementwise softplus log(1 + e^x), a smooth ReLU; computed as

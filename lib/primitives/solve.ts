@@ -15,8 +15,10 @@ import { matmul } from './matmul.js';
 import { neg } from './neg.js';
 import { reshape } from './reshape.js';
 import { sub } from './sub.js';
+import { kernelOnly } from '../core/lowering.js';
 
 export const solvePrimitive: Primitive = definePrimitive({
+  lowering: kernelOnly('a matrix decomposition: its own kernel'),
   name: 'solve',
   abstractEval([a, b]) {
     checkSquare('solve', 'a', a!);

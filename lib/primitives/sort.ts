@@ -25,6 +25,7 @@ import { take } from './gather.js';
 import { reshape } from './reshape.js';
 import { transpose } from './transpose.js';
 import { scoped } from '../core/memory.js';
+import { kernelOnly } from '../core/lowering.js';
 
 /**
  * `out[..., j] = x[..., indices[..., j]]`: picks along the last axis with a
@@ -75,6 +76,7 @@ function checkSortable(op: string, x: AbstractValue): void {
 
 export const sortPrimitive: Primitive = {
   name: 'sort',
+  lowering: kernelOnly('a sort: tfjs kernel'),
   abstractEval([x]) {
     checkSortable('sort', x!);
     return [

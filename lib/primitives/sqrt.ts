@@ -6,11 +6,13 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Primitive } from '../core/primitive.js';
 import type { Shape } from '../../typelevel/index.js';
 import type { Tensor } from '../core/tensor.js';
+import { sc } from '../core/scalar.js';
+import { floatLowering } from '../core/lowering.js';
 import { apply1, unaryPrimitive } from './define.js';
 import { div } from './div.js';
 import { mul } from './mul.js';
 
-export const sqrtPrimitive: Primitive = unaryPrimitive('sqrt', tf.sqrt, (_x, t, y) => div(t, mul(y, 2)));
+export const sqrtPrimitive: Primitive = unaryPrimitive('sqrt', tf.sqrt, (_x, t, y) => div(t, mul(y, 2)), floatLowering(([x]) => sc.sqrt(x!)));
 
 /**
  * Elementwise square root (NaN for negative x). Derivative: 1/(2·sqrt x),

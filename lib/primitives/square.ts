@@ -3,10 +3,12 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Primitive } from '../core/primitive.js';
 import type { Shape } from '../../typelevel/index.js';
 import type { Tensor } from '../core/tensor.js';
+import { sc } from '../core/scalar.js';
+import { numericLowering } from '../core/lowering.js';
 import { apply1, unaryPrimitive } from './define.js';
 import { mul } from './mul.js';
 
-export const squarePrimitive: Primitive = unaryPrimitive('square', tf.square, (x, t) => mul(t, mul(x, 2)), ['float32', 'int32']);
+export const squarePrimitive: Primitive = unaryPrimitive('square', tf.square, (x, t) => mul(t, mul(x, 2)), numericLowering(([x]) => sc.mul(x!, x!)), ['float32', 'int32']);
 
 /**
  * Elementwise square x² (float32 or int32). Derivative: 2x.

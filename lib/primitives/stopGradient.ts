@@ -8,8 +8,11 @@ import type { Dtype, Shape } from '../../typelevel/index.js';
 import { type Primitive, definePrimitive } from '../core/primitive.js';
 import type { AnyTensor, Tensor } from '../core/tensor.js';
 import { apply1 } from './define.js';
+import { elementwise } from '../core/lowering.js';
 
 export const stopGradientPrimitive: Primitive = definePrimitive({
+  // The identity: an alias alone, nothing inside a loop.
+  lowering: elementwise(([x]) => x),
   name: 'stopGradient',
   abstractEval: ([x]) => x!,
   impl: ([x]) => tf.clone(x!),

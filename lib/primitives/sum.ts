@@ -8,6 +8,7 @@ import { apply1, normalizeAxis, requireDtype } from './define.js';
 import { broadcastTo } from './broadcastTo.js';
 import { reshape } from './reshape.js';
 import { moveBatchToFront } from './batching.js';
+import { sc } from '../core/scalar.js';
 
 /** Parameters of a reduction: sorted, non-negative axes; whether reduced axes stay as size 1. */
 export interface ReduceParams extends Record<string, unknown> {
@@ -88,6 +89,7 @@ function blockedSum(x: tf.Tensor, axes: readonly number[], keepDims: boolean): t
 }
 
 export const sumPrimitive: Primitive<ReduceParams> = definePrimitive({
+  lowering: { kind: 'reduce', init: 0, combine: (acc, x) => sc.add(acc, x) },
   name: 'sum',
   abstractEval([x], { axes, keepDims }) {
     requireDtype('sum', 'x', x!, ['float32', 'int32']);

@@ -25,6 +25,7 @@ import { add } from './add.js';
 import { requireDtype } from './define.js';
 import { ShapeError, showShape } from '../core/errors.js';
 import { reshape } from './reshape.js';
+import { kernelOnly } from '../core/lowering.js';
 
 export interface SvdParams extends Record<string, unknown> {
   /** U is m×m and Vᵀ n×n (else m×k and k×n). */
@@ -40,6 +41,7 @@ function checkMatrix(op: string, a: { shape: readonly number[]; dtype: string })
 
 export const svdPrimitive: Primitive<SvdParams> = {
   name: 'svd',
+  lowering: kernelOnly('a matrix decomposition: its own kernel'),
   abstractEval([a], { fullMatrices, computeUv }) {
     checkMatrix('svd', a!);
     const batch = a!.shape.slice(0, -2);

@@ -18,6 +18,7 @@ import { moveBatchToFront } from './batching.js';
 import { normalizeAxis, requireDtype } from './define.js';
 import { transpose } from './transpose.js';
 import { gatherLast, stablePartition, takeAlongLastAxis } from './sort.js';
+import { kernelOnly } from '../core/lowering.js';
 
 export interface TopkParams extends Record<string, unknown> {
   readonly k: number;
@@ -46,6 +47,7 @@ type KResult<N, K> = number extends K
 
 export const topkPrimitive: Primitive<TopkParams> = {
   name: 'topk',
+  lowering: kernelOnly('a partial sort: tfjs kernel'),
   abstractEval([x], { k }) {
     requireDtype('topk', 'x', x!, ['float32', 'int32']);
     checkK(x!.shape, k);

@@ -19,6 +19,7 @@ import { reshape } from './reshape.js';
 import { sub } from './sub.js';
 import { add } from './add.js';
 import { ShapeError, showShape } from '../core/errors.js';
+import { kernelOnly } from '../core/lowering.js';
 
 export interface TriangularSolveParams extends Record<string, unknown> {
   /** A is lower triangular (else upper). */
@@ -28,6 +29,7 @@ export interface TriangularSolveParams extends Record<string, unknown> {
 }
 
 export const triangularSolvePrimitive: Primitive<TriangularSolveParams> = definePrimitive({
+  lowering: kernelOnly('a triangular solve: its own kernel'),
   name: 'triangularSolve',
   abstractEval([a, b]) {
     checkSquare('triangularSolve', 'a', a!);

@@ -12,6 +12,8 @@ import { Tensor as TensorClass, type AbstractValue, type AnyTensor, type Tensor 
 import { apply1, broadcastShapes, coerce, LinearInput, requireDtype, sameShape, unbroadcast, type MaybeZero, type TensorLike } from './define.js';
 import { broadcastTo } from './broadcastTo.js';
 import { elementwiseBatch } from './batching.js';
+import { elementwise } from '../core/lowering.js';
+import { sc } from '../core/scalar.js';
 
 /** The broadcast of `a` and `b`, then with `cond`: the result shape of `where`, or the first error. */
 type WhereResult<C extends Shape, A extends Shape, B extends Shape> = BroadcastResult<A, B> extends infer R ? (R extends Shape ? BroadcastResult<C, R> : R) : never;
@@ -26,6 +28,7 @@ type WhereDtypeCheck<DA, DB> = [DA] extends [never]
       : TypeError<`dtype error: where needs a and b of one dtype, got ${DA & string} and ${DB & string}`>;
 
 export const wherePrimitive: Primitive = definePrimitive({
+  lowering: elementwise(([c, a, b]) => (c!.dtype === 'bool' && a!.dtype === b!.dtype ? sc.select(c!, a!, b!) : undefined)),
   name: 'where',
   abstractEval([cond, a, b]) {
     requireDtype('where', 'cond', cond!, ['bool']);

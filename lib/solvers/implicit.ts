@@ -30,6 +30,7 @@ import { jvp, linearize } from '../transforms/forward.js';
 import { vjp } from '../transforms/reverse.js';
 import { jacfwd } from '../transforms/jacobian.js';
 import { add, checkSameAvals, fromVector, maxChange, RollingScope, SolverError, sub, toVector, totalSize } from './common.js';
+import { kernelOnly } from '../core/lowering.js';
 
 /** `g(x, params)` or `f(x, params)` on pytrees. */
 export type PytreeMap = (x: unknown, params: unknown) => unknown;
@@ -113,6 +114,7 @@ function linearIteration(what: string, b: AnyTensor[], apply: (v: AnyTensor[]) =
  */
 export const fixedPointTangentPrimitive: Primitive<TangentParams> = {
   name: 'fixedPointTangent',
+  lowering: kernelOnly('an iterative solve decided on concrete values'),
   abstractEval: (_inputs, p) => p.xAvals.slice(),
   impl() {
     throw new TransformError('fx.fixedPoint cannot run inside jit: it decides convergence on concrete values. Call it outside jit.');

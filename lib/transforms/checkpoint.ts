@@ -18,6 +18,7 @@ import { zerosLike } from '../core/creation.js';
 import { jvp } from './forward.js';
 import { vjp } from './reverse.js';
 import { unaliased } from '../core/alias.js';
+import { kernelOnly } from '../core/lowering.js';
 
 /** Options of `checkpoint`. @public */
 export interface CheckpointOptions {
@@ -40,6 +41,7 @@ function abstractEval(inputs: readonly AbstractValue[], params: CallParams): Abs
 /** The tangent map of a checkpointed call: inputs are the primals, then the tangents. */
 const checkpointLinearPrimitive: Primitive<CallParams> = {
   name: 'checkpointLinear',
+  lowering: kernelOnly('a call: recomputes its body'),
   abstractEval: (inputs, params) => abstractEval(inputs.slice(0, inputs.length / 2), params),
   impl: (inputs, params) => callImpl(flatCallParams(inputs.length, (...xs: unknown[]) => tangentsOf(params, xs as Tensor[])), inputs),
   evalDirect: (inputs, params) => tangentsOf(params, inputs.slice()),
@@ -63,6 +65,7 @@ function tangentsOf(params: CallParams, inputs: Tensor[]): Tensor[] {
 
 const checkpointPrimitive: Primitive<CallParams> = {
   name: 'checkpoint',
+  lowering: kernelOnly('a call: recomputes its body'),
   abstractEval: (inputs, params) => abstractEval(inputs, params),
   impl: (inputs, params) => callImpl(params, inputs),
   evalDirect: (inputs, params) => flatCall(params, inputs),

@@ -19,11 +19,13 @@ import { flatten, unflatten, type TreeDef } from '../core/pytree.js';
 import { avalOf, type AbstractValue, type Tensor } from '../core/tensor.js';
 import { bind } from '../core/trace.js';
 import { zerosLike } from '../core/creation.js';
+import { kernelOnly } from '../core/lowering.js';
 
 function callPrimitive(name: string, jvp: Primitive<CallParams>['jvp']): Primitive<CallParams> {
   const shapes = new WeakMap<CallParams, Map<string, AbstractValue[]>>();
   return {
     name,
+    lowering: kernelOnly('a call of a user function with custom rules'),
     abstractEval(inputs, params) {
       let cache = shapes.get(params);
       if (!cache) shapes.set(params, (cache = new Map()));
@@ -118,6 +120,7 @@ interface LinearParams extends Params {
  */
 const customVjpLinearPrimitive: Primitive<LinearParams> = {
   name: 'customVjpLinear',
+  lowering: kernelOnly('a linear map known through its user-given transpose'),
   abstractEval: (_inputs, params) => params.outAvals.slice(),
   impl() {
     throw new TransformError(
