@@ -14,7 +14,7 @@ import { optimize, type OptimizeReport } from './optimize.js';
 import { checkInputs, execute, planMemory, planMixed, type Plan } from './execute.js';
 import { hostBackend, lowerToHost, runHost, type HostProgram } from './host.js';
 import { KernelCompileError } from './hostKernels.js';
-import { hasObservers } from '../core/hooks.js';
+import { fallbackCounters, hasObservers } from '../core/hooks.js';
 import { fuse, fusionPays, maxFusedInputs } from './fuse.js';
 import { getBackend } from '@tensorflow/tfjs-core';
 import { unaliased } from '../core/alias.js';
@@ -31,6 +31,11 @@ export interface JitStats {
   readonly peakBytes: number;
   /** Equations removed by the optimizer over all traces, and fused groups formed. */
   readonly optimized: OptimizeReport & { readonly fused: number };
+  /**
+   * Primitives `vmap` applied once per example while tracing (the generic
+   * rule for a primitive without a batch rule: a loop unrolled into the program).
+   */
+  readonly perExampleLoops: number;
 }
 
 /** A jitted function: `f` with a trace cache. @public */
@@ -225,6 +230,7 @@ export function jit<F extends (...args: never[]) => unknown>(f: F, options: JitO
   let peakBytes = 0;
   let warned = false;
   const optimized: OptimizeReport & { fused: number } = { simplified: 0, commonSubexpressions: 0, deadCode: 0, fused: 0 };
+  let perExampleLoops = 0;
 
   const compile = (args: readonly unknown[]): [Compiled, Tensor[]] => {
     const [leaves, def] = flatten(args);
@@ -240,6 +246,7 @@ export function jit<F extends (...args: never[]) => unknown>(f: F, options: JitO
     }
     traces++;
     let outDef: TreeDef | undefined;
+    const loopsBefore = fallbackCounters.perExampleLoops;
     const raw = stage(
       (inputs) => {
         const [outLeaves, d] = flatten((f as unknown as (...a: unknown[]) => unknown)(...unflatten<unknown[]>(def, inputs)));
@@ -249,6 +256,7 @@ export function jit<F extends (...args: never[]) => unknown>(f: F, options: JitO
       leaves.map(avalOf),
       false,
     );
+    perExampleLoops += fallbackCounters.perExampleLoops - loopsBefore;
     const { ir, report } = optimize(raw);
     optimized.simplified += report.simplified;
     optimized.commonSubexpressions += report.commonSubexpressions;
@@ -316,7 +324,7 @@ export function jit<F extends (...args: never[]) => unknown>(f: F, options: JitO
     return unaliased(unflatten(compiled.outDef, outputs), leaves);
   }) as Jitted<F>;
 
-  jitted.stats = () => ({ traces, cacheHits, evictions, peakBytes, optimized: { ...optimized } });
+  jitted.stats = () => ({ traces, cacheHits, evictions, peakBytes, optimized: { ...optimized }, perExampleLoops });
   jitted.lower = (...args) => compile(args)[0].lowered;
   jitted.clear = () => {
     for (const c of cache.values()) c.ir._release();

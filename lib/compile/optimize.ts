@@ -8,6 +8,9 @@ import { getBackend } from '@tensorflow/tfjs-core';
 import { IR, Var, type Equation } from '../core/ir.js';
 import type { Tensor } from '../core/tensor.js';
 import { reshapePrimitive } from '../primitives/reshape.js';
+import { argsOf, sc, substitute, type Scalar } from '../core/scalar.js';
+import { elementwiseExpr } from './hostKernels.js';
+import { simplifyScalar } from './rewrites.js';
 
 /** How many equations each pass removed, for `jit(f).stats()` and tests. */
 export interface OptimizeReport {
@@ -60,7 +63,7 @@ export function optimize(ir: IR): { ir: IR; report: OptimizeReport } {
     }
     // Params holding functions (custom rules, control flow bodies) are compared by identity.
     const ids = eq.inputs.map((v) => v.id);
-    if (COMMUTATIVE.has(eq.prim.name)) ids.sort((x, y) => x - y);
+    if (commutative(eq)) ids.sort((x, y) => x - y);
     const key = `${eq.prim.name}|${paramsKey(eq.params)}|${ids.join(',')}`;
     const twin = seen.get(key);
     if (twin) {
@@ -99,8 +102,15 @@ export function optimize(ir: IR): { ir: IR; report: OptimizeReport } {
   return { ir: optimized, report };
 }
 
-/** Binary primitives whose operands may be swapped (CSE treats `a·b` and `b·a` as one). */
-const COMMUTATIVE = new Set(['add', 'mul', 'maximum', 'minimum', 'equal', 'notEqual']);
+/** Scalar ops whose operands may be swapped. */
+const COMMUTATIVE_OPS: ReadonlySet<Scalar['op']> = new Set(['add', 'mul', 'min', 'max', 'eq', 'ne', 'and', 'or']);
+
+/** Whether `eq`'s operands may be swapped (CSE treats `a·b` and `b·a` as one): its expression is a commutative op of its two operands. */
+function commutative(eq: Equation): boolean {
+  if (eq.inputs.length !== 2 || eq.inputs[0]!.aval.dtype !== eq.inputs[1]!.aval.dtype) return false;
+  const e = elementwiseExpr(eq);
+  return e !== undefined && COMMUTATIVE_OPS.has(e.op) && e.args.length === 2 && e.args.every((a, i) => a.op === 'arg' && a.index === i);
+}
 
 const identities = new WeakMap<object, number>();
 let nextIdentity = 0;
@@ -140,37 +150,32 @@ function rewrite(eq: Equation, producer: Map<Var, Equation>): Equation {
   return eq;
 }
 
+/** The one value every element of a small constant holds, or `undefined` (also on webgpu: no synchronous readback). */
+function uniformValue(value: Tensor | undefined): number | undefined {
+  if (!value || value.size === 0 || value.size > 1 << 22 || getBackend() === 'webgpu') return undefined;
+  try {
+    const data = value.dataSync();
+    const first = data[0]!;
+    return data.every((x) => Object.is(x, first)) ? first : undefined;
+  } catch {
+    return undefined; // not readable synchronously (webgpu in Node): keep the equation
+  }
+}
+
 /**
  * An existing value equal to `eq`'s output, when an algebraic identity gives
- * one. Every rule is IEEE-exact: bit-identical to evaluating the equation for
- * every input, NaN, ±Infinity, ±0, denormals and overflow included (x·1,
- * x + (−0), x − 0, x/1, −(−x), inverse transposes, reshape to the same shape).
- * Not exact, so absent: x·0 → 0 (NaN, ±Infinity, sign of 0), x + 0 → x
- * (−0 + 0 = +0), log(exp(x)) → x (overflow), exp(log(x)) → x (x ≤ 0).
+ * one. Elementwise equations go through the rewrite table (rewrites.ts) on
+ * their scalar expressions, with uniform constants as literals and each
+ * operand's producer inlined one level (so −(−x) and x·1 are found whatever
+ * primitive spells them); only IEEE-exact rules run. Layout rules: inverse
+ * transposes, a reshape to the same shape.
  */
 function simplify(eq: Equation, producer: Map<Var, Equation>, constants: Map<Var, Tensor>): Var | undefined {
-  const [a, b] = eq.inputs;
+  const [a] = eq.inputs;
   const from = (v: Var | undefined) => (v ? producer.get(v) : undefined);
+  const expr = elementwiseExpr(eq);
+  if (expr) return simplifyElementwise(eq, expr, producer, constants);
   switch (eq.prim.name) {
-    case 'mul':
-      if (isConstantEqualTo(constants.get(b!), 1)) return a;
-      if (isConstantEqualTo(constants.get(a!), 1)) return b;
-      return undefined;
-    // IEEE-exact only: x + (−0) = x for every x, but x + 0 turns −0 into +0; x − 0 = x, x − (−0) does not.
-    case 'add':
-      if (isConstantEqualTo(constants.get(b!), -0)) return a;
-      if (isConstantEqualTo(constants.get(a!), -0)) return b;
-      return undefined;
-    case 'sub':
-      return isConstantEqualTo(constants.get(b!), 0) ? a : undefined;
-    case 'div':
-      return isConstantEqualTo(constants.get(b!), 1) ? a : undefined;
-    case 'neg': {
-      const inner = from(a);
-      return inner?.prim.name === 'neg' ? inner.inputs[0] : undefined;
-    }
-    // No log(exp(x)) → x: float32 exp overflows to +Infinity above 88.7 and underflows to 0 below −103,
-    // where eager gives ±Infinity (and a NaN gradient); every rule here must be IEEE-exact.
     case 'transpose': {
       const inner = from(a);
       if (inner?.prim.name !== 'transpose') return undefined;
@@ -184,4 +189,27 @@ function simplify(eq: Equation, producer: Map<Var, Equation>, constants: Map<Var
     default:
       return undefined;
   }
+}
+
+/** The variable an elementwise equation's simplified expression reduces to, if it reduces to one. */
+function simplifyElementwise(eq: Equation, expr: Scalar, producer: Map<Var, Equation>, constants: Map<Var, Tensor>): Var | undefined {
+  const leaves: Var[] = [];
+  const leaf = (v: Var): Scalar => {
+    let i = leaves.indexOf(v);
+    if (i < 0) i = leaves.push(v) - 1;
+    return sc.arg(i, v.aval.dtype);
+  };
+  const constant = eq.inputs.map((v) => uniformValue(constants.get(v)));
+  // First with the operands as they are (x·1 → x), then with their producers inlined (−(−x) → x).
+  for (const inline of [false, true]) {
+    const operands = eq.inputs.map((v, i) => {
+      if (constant[i] !== undefined) return sc.lit(constant[i]!, v.aval.dtype);
+      const inner = inline ? producer.get(v) : undefined;
+      const innerExpr = inner && inner.inputs.every((u) => sameShape(u.aval.shape, v.aval.shape)) ? elementwiseExpr(inner) : undefined;
+      return innerExpr ? substitute(innerExpr, inner!.inputs.map(leaf)) : leaf(v);
+    });
+    const simplified = simplifyScalar(substitute(expr, operands));
+    if (simplified.op === 'arg') return leaves[simplified.index!];
+  }
+  return undefined;
 }

@@ -300,31 +300,6 @@ export const logaddexp2: BinaryOp<'float32'> = scopedBinary((a: TensorLike, b: T
 // ---------------------------------------------------------------- hyperbolic and inverse trigonometric
 
 /**
- * Hyperbolic sine, `(eˣ − e⁻ˣ) / 2`, computed with `expm1` so it is accurate
- * near 0 (`jnp.sinh`). Derivative: cosh.
- * @example
- * ```ts
- * fx.sinh(fx.tensor([0, 1])); // [0, 1.1752]
- * ```
- * @public
- */
-export function sinh<S extends Shape>(x: Tensor<S, 'float32'>): Tensor<S, 'float32'> {
-  return scoped(() => mul(sub(expm1(x), expm1(neg(x))), 0.5));
-}
-
-/**
- * Hyperbolic cosine, `(eˣ + e⁻ˣ) / 2` (`jnp.cosh`). Derivative: sinh.
- * @example
- * ```ts
- * fx.cosh(fx.tensor([0, 1])); // [1, 1.5431]
- * ```
- * @public
- */
-export function cosh<S extends Shape>(x: Tensor<S, 'float32'>): Tensor<S, 'float32'> {
-  return scoped(() => mul(add(exp(x), exp(neg(x))), 0.5));
-}
-
-/**
  * Elementwise arccosine in [0, π] (`jnp.arccos`), as `π/2 − asin(x)`; NaN
  * outside [-1, 1]. Derivative: −1 / √(1 − x²).
  * @example

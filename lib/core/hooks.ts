@@ -67,3 +67,10 @@ export function onTangentCut(prim: Primitive, tangents: readonly (Tensor | null)
 export function onUnrolledSolver(solver: string, iterations: number): void {
   for (const o of observers) o.unrolledSolver?.(solver, iterations);
 }
+
+/**
+ * Counts of generic fallbacks the transformations took, for `jit(f).stats()`:
+ * `perExampleLoops` is how many times `vmap` met a primitive without a batch
+ * rule and applied it once per example (documented in docs/transformations.md).
+ */
+export const fallbackCounters = { perExampleLoops: 0 };

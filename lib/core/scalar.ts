@@ -75,7 +75,7 @@ export interface Scalar {
   readonly op: ScalarOp;
   readonly dtype: Dtype;
   readonly args: readonly Scalar[];
-  /** `lit`: the value (float32 literals are stored rounded to float32). */
+  /** `lit`: the value (a float32 literal keeps its float64 value; see `sc.lit`). */
   readonly value?: number;
   /** `arg`: which operand of the equation. */
   readonly index?: number;
@@ -115,12 +115,16 @@ function logic(op: ScalarOp, args: readonly Scalar[]): Scalar {
 export const sc = {
   /** The `index`-th operand of the equation, of dtype `dtype`. */
   arg: (index: number, dtype: Dtype): Scalar => ({ op: 'arg', dtype, args: [], index }),
-  /** A literal (float32 values are rounded to float32, as a float32 kernel's constant). */
+  /**
+   * A literal. A float32 literal keeps its float64 value (π, ln 2 in an
+   * expression computed in float64); round a user's bound with
+   * `Math.fround` first where a float32 kernel would.
+   */
   lit: (value: number, dtype: Dtype = 'float32'): Scalar => ({
     op: 'lit',
     dtype,
     args: [],
-    value: dtype === 'float32' ? Math.fround(value) : dtype === 'bool' ? (value ? 1 : 0) : value | 0,
+    value: dtype === 'float32' ? value : dtype === 'bool' ? (value ? 1 : 0) : value | 0,
   }),
   add: (a: Scalar, b: Scalar) => numeric('add', [a, b]),
   sub: (a: Scalar, b: Scalar) => numeric('sub', [a, b]),
@@ -196,8 +200,9 @@ export function topoOrder(roots: readonly Scalar[]): Scalar[] {
 export function isExactChoice(e: Scalar): boolean {
   switch (e.op) {
     case 'arg':
-    case 'lit':
       return true;
+    case 'lit':
+      return e.dtype !== 'float32' || Number.isNaN(e.value) || Math.fround(e.value!) === e.value;
     case 'neg':
     case 'abs':
       return isExactChoice(e.args[0]!);

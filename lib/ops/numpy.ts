@@ -5,9 +5,11 @@
 export { atan } from '../primitives/atan.js';
 export { asin } from '../primitives/asin.js';
 export { atan2 } from '../primitives/atan2.js';
+export { sinh } from '../primitives/sinh.js';
+export { cosh } from '../primitives/cosh.js';
 export {
   isnan, isinf, isfinite, floor, ceil, trunc, floorDivide, remainder, fmod,
-  exp2, log2, log10, cbrt, logaddexp, logaddexp2, sinh, cosh, acos,
+  exp2, log2, log10, cbrt, logaddexp, logaddexp2, acos,
   all, any, variance, variance as var, std, type MomentOptions, cumprod, cumulativeSum,
 } from '../composite/math.js';
 export { flip, roll, split, tile, repeat, append, vstack, hstack, dstack, takeAlongAxis, meshgrid, tril, triu, diagonal, diag, trace, diff } from '../composite/arrays.js';

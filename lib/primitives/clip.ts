@@ -14,6 +14,7 @@ import { greater } from './greater.js';
 import { less } from './less.js';
 import { where } from './where.js';
 import { elementwise } from '../core/lowering.js';
+import { elementwiseBatch } from './batching.js';
 import { sc } from '../core/scalar.js';
 
 /** Parameters of `clip`: the bounds, lo ≤ hi (either may be infinite). */
@@ -63,6 +64,7 @@ export const clipPrimitive: Primitive<ClipParams> = definePrimitive<ClipParams>(
   },
   showParams: ({ lo, hi }) => `lo=${lo}, hi=${hi}`,
 });
+clipPrimitive.batch = elementwiseBatch(clipPrimitive as Primitive);
 
 /**
  * Clamps each element of `x` to [lo, hi] (float32 or int32; for int32 the

@@ -14,7 +14,7 @@ import { mul } from './mul.js';
  * expm1 as a kernel accurate on every backend: tfjs-webgpu computes exp(x) − 1, which loses everything
  * below 1e-7. Kahan's correction (u − 1)·x / log(u), u = exp(x), for |x| < 0.5 there.
  */
-function expm1Kernel(x: tf.Tensor): tf.Tensor {
+export function expm1Kernel(x: tf.Tensor): tf.Tensor {
   if (tf.getBackend() !== 'webgpu') return tf.expm1(x);
   return tf.tidy(() => {
     const u = tf.exp(x);

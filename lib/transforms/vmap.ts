@@ -20,6 +20,7 @@ import { transpose } from '../primitives/transpose.js';
 import type { Dtype, InsertDim } from '../../typelevel/index.js';
 import { NUMBERS_AS_SCALARS, scoped } from './reverse.js';
 import { unaliased } from '../core/alias.js';
+import { fallbackCounters } from '../core/hooks.js';
 
 export class BatchTracer extends Tracer {
   constructor(
@@ -69,8 +70,13 @@ export class BatchTrace extends Trace {
     return outs.map((o, i) => (outDims[i] === null ? o : new BatchTracer(this, o, outDims[i]!)));
   }
 
-  /** Fallback without a batch rule: one application per example, stacked. */
+  /**
+   * The generic rule for a primitive without a batch rule: one application
+   * per example, stacked. Counted (`fallbackCounters`), so `jit(f).stats()`
+   * reports it; every primitive in lib/primitives has its own rule (a test checks).
+   */
   private loop(prim: Primitive, values: AnyTensor[], dims: BatchDim[], params: Params): [Tensor[], BatchDim[]] {
+    fallbackCounters.perExampleLoops++;
     const perStep: Tensor[][] = [];
     for (let b = 0; b < this.size; b++) {
       const args = values.map((x, i) => (dims[i] === null ? x : exampleOf(moveBatchToFront(x, dims[i]!), b)));

@@ -618,6 +618,8 @@ export const specs: Readonly<Record<string, PrimitiveSpec>> = {
   // asin's derivative 1/√(1 − x²) is read at |x| ≤ 0.99: nearer ±1, float32 rounding of 1 − x² alone exceeds the derivative tolerance.
   asin: unary(Math.asin, (x) => 1 / Math.sqrt(1 - x * x), { range: [-0.95, 0.95], gap: 0, large: [1e-30, -1e-20, 0.99, -0.99, 2, -1e30] }, { rtol: 2e-5, backendTolerance: { webgpu: { rtol: 1e-3, atol: 1e-4 } } }),
   atan: unary(Math.atan, (x) => 1 / (1 + x * x), { range: [-4, 4], gap: 0, large: [1e30, -3e38, 1e10, -100, 1e-30] }, { rtol: 2e-5, backendTolerance: { webgpu: { rtol: 1e-3, atol: 1e-4 } } }),
+  sinh: unary(Math.sinh, Math.cosh, { range: [-3, 3], gap: 0, large: [1e-30, -1e-7, 80, -80, 89, -89.4, 100, -1e4] }),
+  cosh: unary(Math.cosh, Math.sinh, { range: [-3, 3], gap: 0, large: [1e-30, 80, -80, 89, -89.4, 100, -1e4] }),
   tanh: unary(Math.tanh, (x) => 1 - Math.tanh(x) ** 2, { range: [-3, 3], gap: 0, large: [20, -20, 100, -100, 1e4, -1e4, 1e-30] }),
   sigmoid: unary(sigmoid, (x) => sigmoid(x) * sigmoid(-x), { range: [-5, 5], gap: 0, large: [20, -20, 100, -100, 1e4, -1e4] }),
   softplus: unary(softplus, sigmoid, { range: [-5, 5], gap: 0, large: [20, -20, 100, -100, 1e4, -1e4] }),
