@@ -11,7 +11,7 @@
  *
  * Measured here (2-core AMD EPYC VM shared with other work, Node 20): loops over a
  * 1,000,000-element `Float32Array` writing a `Float32Array`, best of 5 passes, inputs uniform in
- * [−10, 10] (exp, expm1, sin, cos, tan), [−5, 5] (tanh, sigmoid, softplus, erf), log-uniform in
+ * [−10, 10] (exp, expm1, sin, cos, tan), [−5, 5] (tanh, erf), log-uniform in
  * [1e-3, 1e3] (log) and uniform in [−0.9, 10] (log1p) — see temp/fastmath-bench.ts. "rel. error"
  * is the largest error of the float64 result against the float64 reference, before float32
  * rounding, over 200,000 float32 inputs log-uniform over the domain with both signs; after
@@ -27,8 +27,6 @@
  * | fcos | 3.8e-9 | 34.9 | 15.1 |
  * | ftan | 3.9e-9 | 38.6 | 19.5 |
  * | ftanh | 7.2e-9 | 38.5 | 8.4 |
- * | fsigmoid | 5.4e-9 | 26.8 (`1/(1+Math.exp(−x))`) | 11.9 |
- * | fsoftplus | 5.8e-9 | 57.8 (`max(x,0)+Math.log1p(Math.exp(−|x|))`) | 34.3 |
  * | ferf | 1.5e-8 (vs a series / continued fraction) | no `Math.erf` | 27.5 |
  *
  * Any `if` in these functions costs about 3 ns/element in V8 (it stops the loop's typed-array
@@ -274,19 +272,6 @@ export function ftanh(x: number): number {
   x = x < -TANH_CLAMP ? -TANH_CLAMP : x;
   const z = x * x;
   return (x * (TP0 + z * (TP1 + z * (TP2 + z * (TP3 + z * TP4))))) / (1 + z * (TQ1 + z * (TQ2 + z * (TQ3 + z * (TQ4 + z * TQ5)))));
-}
-
-/** 1/(1 + e^−x): no overflow trouble, since e^−x = Infinity gives 0 and e^−x → 0 gives 1. */
-export function fsigmoid(x: number): number {
-  return 1 / (1 + fexp(-x));
-}
-
-/** log(1 + e^x) = max(x, 0) + log1p(e^−|x|); for u = e^−|x| > √2 − 1, log1p(u) = ln 2 + log1p((u − 1)/2), keeping the kernel's range. */
-export function fsoftplus(x: number): number {
-  const u = fexp(-Math.abs(x));
-  const high = u > SQRT2_MINUS_1 ? 1 : 0;
-  const f = u + high * ((u - 1) * 0.5 - u);
-  return Math.max(x, 0) + (high * LN2 + log1pKernel(f));
 }
 
 // erf x ≈ x·P(x²) on |x| < 0.9: near-minimax relative error 1.2e-8.

@@ -13,8 +13,8 @@
  * member's scalar expression (its primitive's `lowering`) is inlined into one
  * scalar program (`scalarLoop`) and translated by the JS emitter (emitJs.ts).
  * The generated source holds only the emitter's fixed translations, internal
- * local names and the operand access modes; numbers from params (clip
- * bounds, pad values) are passed in a `Float64Array`, never written into the
+ * local names and the operand access modes; numbers from params (bounds,
+ * pad values) are passed in a `Float64Array`, never written into the
  * source. Structural primitives (transpose, slice, gather, matmul…) declare
  * their own host kernels in their files, built with the index-map helpers
  * exported here.
