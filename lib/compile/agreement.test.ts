@@ -130,6 +130,10 @@ describe('emitter agreement: coverage', () => {
     expect(missing).toEqual([]);
     expect(lowered.length).toBeGreaterThan(40);
   });
+
+  it('every primitive in lib/primitives has its own vmap rule (none falls back to the per-example loop)', () => {
+    expect([...registry.values()].filter(({ primitive }) => !primitive.batch).map(({ primitive }) => primitive.name)).toEqual([]);
+  });
 });
 
 describeEachBackend('emitter agreement', (backend) => {

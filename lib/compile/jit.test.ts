@@ -134,3 +134,22 @@ describe('jit memory planning', () => {
     for (const g of grads) g.dispose();
   });
 });
+
+describe('vmap of a primitive without a batch rule', () => {
+  it('applies it once per example (the generic rule) and jit stats count it', async () => {
+    const { bind1 } = await import('../core/trace.js');
+    const tf = await import('@tensorflow/tfjs-core');
+    const { kernelOnly } = await import('../core/lowering.js');
+    // A primitive with no `batch`: doubles its operand.
+    const double: import('../core/primitive.js').Primitive = {
+      name: 'testDouble',
+      lowering: kernelOnly('a test primitive'),
+      abstractEval: ([x]) => [x!],
+      impl: ([x]) => [tf.mul(x!, 2)],
+    };
+    const f = fx.jit(fx.vmap((x: fx.Tensor<[3], 'float32'>) => fx.sin(bind1(double, [x]) as fx.Tensor<[3], 'float32'>)));
+    const y = f(fx.tensor([[0, 0.5, 1], [1.5, 2, 2.5]]) as fx.Tensor<[2, 3], 'float32'>);
+    await expectClose(y, [[0, 0.5, 1], [1.5, 2, 2.5]].map((r) => r.map((v) => Math.sin(2 * v))), 1e-6);
+    expect(f.stats().perExampleLoops).toBe(1);
+  });
+});
