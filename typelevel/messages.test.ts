@@ -117,6 +117,8 @@ declare const w: F32<[784, 10]>;
 /*jacobian*/ fx.jacfwd((p: { w: F32<[3]> }) => p.w);
 /*ragged*/ fx.tensor([[1, 2], [3]]);
 /*broadcast*/ fx.add(fx.zeros([2, 3]), fx.zeros([4]));
+/*reshape*/ fx.reshape(fx.zeros([2, 3]), [4, 2]);
+/*reshapeMinusOne*/ fx.reshape(fx.zeros([2, 3]), [-1, 4]);
 /*broadcastInt*/ fx.mul(fx.zeros([2, 3], 'int32'), fx.zeros([3, 2], 'int32'));
 export const vmapped = fx.vmap((a: F32<[3]>, b: F32<[3]>) => fx.add(a, b), { inAxes: [0, null] });
 export const jitted = fx.jit((a: F32<[3]>) => fx.sum(a));
@@ -129,6 +131,8 @@ export const jitted = fx.jit((a: F32<[3]>) => fx.sum(a));
     jacobian: 'jacfwd differentiates with respect to one float32 tensor',
     ragged: 'shape error: tensor data is ragged',
     broadcast: 'shape error: cannot broadcast [2, 3] with [4]',
+    reshape: 'shape error: cannot reshape [2, 3] (6 elements) to [4, 2] (8 elements)',
+    reshapeMinusOne: 'shape error: cannot reshape [2, 3] (6 elements) to [-1, 4] (6 is not a multiple of 4)',
     broadcastInt: 'shape error: cannot broadcast [2, 3] with [3, 2]',
   };
   let firstLines = new Map<string, string>();

@@ -1,7 +1,7 @@
 /**
  * Typed signatures shared by several ops, built from the `typelevel/` rules.
  */
-import type { Broadcast, BroadcastResult, Checked, Dim, Dtype, Shape } from '../../typelevel/index.js';
+import type { And, Broadcast, BroadcastResult, Checked, Dim, Dtype, Fits, SameType, Shape, When } from '../../typelevel/index.js';
 import type { Tensor } from './tensor.js';
 
 /**
@@ -44,33 +44,6 @@ export interface BinaryOp<Allowed extends Dtype> {
   <A extends Shape, D extends Allowed, B>(a: Tensor<A, D>, ...b: When<A extends [1, infer _M extends Dim] ? Fits<B, Tensor<[...Shape, Dim, 1], D>> : false, [b: B]>): Tensor<OuterShape<ShapeOf<B>, A>, D>;
   <A extends Shape, B extends Shape, D extends Allowed>(a: Tensor<A, D>, b: Tensor<B, NoInfer<D>> & Checked<BroadcastResult<A, B>>): Tensor<Broadcast<A, B>, D>;
 }
-
-/**
- * `Args` when `Ok` is `true`, otherwise a parameter list longer than any
- * call to a binary op. An overload written `(a: …, ...b: When<Ok, [b: B]>)`
- * is dropped by its arity, before its argument types are checked, when its
- * pattern `Ok` is false for the operands' types: then a call that no
- * overload accepts is reported by the last signature alone, whose parameter
- * carries fluxion's sentence (the compiler otherwise leads with "No overload
- * matches this call"). While `Ok` is still deferred (shapes made of type
- * parameters) the overload is tried as usual.
- * @public
- */
-export type When<Ok, Args extends unknown[]> = [Ok] extends [true] ? Args : [never, never, never];
-
-/**
- * `true` when `X` is assignable to `Y`, decided as an overload would decide
- * it: a type parameter counts through its constraint (a plain
- * `X extends Y ? …` is deferred for a type parameter with a constraint).
- * @public
- */
-export type Fits<X, Y> = { x: X } extends { x: infer Z extends Y } ? true : false;
-
-/** `true` when both are `true`. @public */
-export type And<X, Y> = [X, Y] extends [true, true] ? true : false;
-
-/** `true` when `X` and `Y` are the same type (the same literal, or the same type parameter). @public */
-export type SameType<X, Y> = [X] extends [Y] ? ([Y] extends [X] ? true : false) : false;
 
 /** `true` for a non-integer number literal such as `0.5` (see {@link NonInteger}). @public */
 export type IsNonInteger<N extends number> = [NonInteger<N>] extends [never] ? false : true;
