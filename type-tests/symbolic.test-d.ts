@@ -46,7 +46,7 @@ function heads<B extends number, T extends number>(x: F32<[B, T, 64]>, y: F32<[B
   expectType<F32<[B, 120, T]>>(fx.reshape(w, [b, -1, t]));
   expectType<F32<[B, 6, 20, T]>>(fx.reshape(w, [b, 6, 20, t]));
   expectType<F32<[T, B, 20, 6]>>(fx.transpose(fx.reshape(z, [b, t, 6, 20]), [1, 0, 3, 2]));
-  expectType<F32<[20, T, 6, B]>>(fx.transpose(fx.reshape(w, [b, 6, -1, t])));
+  expectType<F32<[T, 20, 6, B]>>(fx.transpose(fx.reshape(w, [b, 6, -1, t])));
   // Symbolic dims not at the ends: the target as written (the runtime checks the count).
   expectType<F32<[B, 6, T, 20]>>(fx.reshape(fx.transpose(w, [0, 1, 2, 5, 3, 4]), [b, 6, t, 20]));
   // A precise type, not a deferred one that other shapes would accept.

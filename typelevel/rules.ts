@@ -215,6 +215,43 @@ export type Broadcast<A extends Shape, B extends Shape> = BroadcastResult<A, B> 
  */
 export type BroadcastError<A extends Shape, B extends Shape> = ShapeErrorType<`cannot broadcast ${ShowShape<A>} with ${ShowShape<B>}`>;
 
+/** One axis of `broadcastTo`: the source dim is 1 or the target's (or not known statically). */
+type BroadcastToDim<A, B> = SameDim<A, B> extends true ? true : { d: A } extends { d: 1 } ? true : Lit<A> extends true ? (Lit<B> extends true ? false : true) : true;
+
+type BroadcastToRev<S extends readonly unknown[], T extends readonly unknown[]> = S extends readonly [...infer SI, infer SL]
+  ? T extends readonly [...infer TI, infer TL]
+    ? BroadcastToDim<SL, TL> extends true
+      ? BroadcastToRev<SI, TI>
+      : false
+    : false
+  : true;
+
+/**
+ * The shape of `broadcastTo(x: Tensor<S>, T)`: `T`, when each dim of `S`
+ * (aligned from the end) is 1 or the target's and `T` has no fewer axes;
+ * otherwise the error `shape error: cannot broadcast [2, 3] to [4, 3]`.
+ * Runtime twin: `broadcastTo`'s abstract evaluation.
+ * @example
+ * ```ts
+ * type R = BroadcastToResult<[3, 1], [2, 3, 4]>; // [2, 3, 4]
+ * ```
+ * @public
+ */
+export type BroadcastToResult<S extends Shape, T extends Shape> =
+  IsOpen<S> extends true
+    ? T
+    : IsOpen<T> extends true
+      ? T
+      : BroadcastToRev<S, T> extends true
+        ? { -readonly [K in keyof T]: T[K] }
+        : ShapeErrorType<`cannot broadcast ${ShowShape<S>} to ${ShowShape<T>}`>;
+
+/**
+ * The shape of a `broadcastTo` (see {@link BroadcastToResult}), or `never`.
+ * @public
+ */
+export type BroadcastTo<S extends Shape, T extends Shape> = BroadcastToResult<S, T> extends infer R ? OkShape<R> : never;
+
 // ---------------------------------------------------------------- matmul
 
 /** Inner dims agree unless both are literals and differ. */
@@ -802,8 +839,10 @@ export type SliceResult<S extends Shape, B extends readonly number[], Z extends 
                 ? SliceError<S, B, Z>
                 : R
               : never
-            : SliceError<S, B, Z>
-          : SliceError<S, B, Z>;
+            : SliceRankError<S, B, Z>
+          : SliceRankError<S, B, Z>;
+
+type SliceRankError<S extends Shape, B extends readonly number[], Z extends readonly number[]> = ShapeErrorType<`slice begin ${ShowShape<B>} and size ${ShowShape<Z>} must both have rank ${S['length']} (x ${ShowShape<S>})`>;
 
 type SliceError<S extends Shape, B extends readonly number[], Z extends readonly number[]> = ShapeErrorType<`slice begin ${ShowShape<B>} size ${ShowShape<Z>} does not fit in ${ShowShape<S>}`>;
 
