@@ -10,8 +10,14 @@ export type Dim = number;
  */
 export type Shape = Dim[];
 
-/** The element types fluxion supports. @public */
-export type Dtype = 'float32' | 'int32' | 'bool';
+/**
+ * The element types fluxion supports. (Written as a resolved conditional so
+ * that the compiler prints a rejected dtype's expected type as
+ * `"float32" | "int32" | "bool"`, listing the valid dtypes, rather than by
+ * this alias's name.)
+ * @public
+ */
+export type Dtype = 'float32' | 'int32' | 'bool' extends infer D ? D : never;
 
 /** Dtypes that carry derivatives. @public */
 export type DiffDtype = 'float32';
