@@ -17,7 +17,7 @@ export { ShapeError, DtypeError, ConcretizationError, TransformError, ReadbackEr
 export { tensor, zeros, ones, full, scalar, arange, linspace, eye, type ShapeOfData, type TensorData, type DtypeOfData, type TensorDataCheck, type ArangeDtype, type TensorFactory } from './core/creation.js';
 export { scope, memory, type MemoryInfo } from './core/memory.js';
 export type { Pytree } from './core/pytree.js';
-export type { BinaryOp } from './core/signatures.js';
+export type { BinaryOp, NonInteger, IsNonInteger, ShapeOf, OuterShape } from './core/signatures.js';
 export { IR, Var, type Equation } from './core/ir.js';
 export { Tracer } from './core/trace.js';
 export type { Primitive, Params } from './core/primitive.js';

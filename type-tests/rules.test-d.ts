@@ -28,3 +28,11 @@ export function symbolic<B extends number>() {
   expectType<[B, 10]>(rule<T.MatMul<[B, 784], [784, 10]>>());
   expectType<[B]>(rule<T.Reduce<[B, 10], 1>>());
 }
+
+// Reshape keeping the dims shared at both ends, symbolic ones included; the
+// literal dims between them must fit (issue #22).
+export function keepEnds<B extends number, S extends number>() {
+  expectType<[B, S, 8, 8]>(rule<T.ReshapeKeepEnds<[B, S, 64], [B, S, -1, 8]>>());
+  expectType<[B, 120, S]>(rule<T.ReshapeKeepEnds<[B, 2, 3, 4, 5, S], [B, -1, S]>>());
+  expectType<T.TypeError<'shape error: cannot reshape [2, 3] (6 elements) to [2, 4] (8 elements)'>>(rule<T.ReshapeKeepEnds<[2, 3], [2, 4]>>());
+}

@@ -73,6 +73,21 @@ expectType<F32<[1, 3]>>(fx.squeeze(fx.zeros([1, 3, 1]), -1));
 fx.squeeze(a23, 0);
 expectType<F32<[5, 3]>>(fx.take(a23, idx));
 expectType<F32<[2, 5]>>(fx.take(a23, idx, 1));
+expectType<F32<[2]>>(fx.take(a23, 0, 1));
+// A bad call says what is wrong: the rank of slice's begin and size, take's axis,
+// the shape broadcastTo cannot reach (issue #22).
+// @ts-expect-error shape error: slice begin [0] and size [1] must both have rank 2 (x [2, 3])
+fx.slice(a23, [0], [1]);
+// @ts-expect-error shape error: axis 2 is out of range for a tensor of rank 2
+fx.take(a23, idx, 2);
+// @ts-expect-error shape error: axis -3 is out of range for a tensor of rank 2
+fx.take(a23, 0, -3);
+expectType<F32<[4, 2, 3]>>(fx.broadcastTo(a23, [4, 2, 3]));
+expectType<F32<[2, 3, 4]>>(fx.broadcastTo(fx.zeros([3, 1]), [2, 3, 4]));
+// @ts-expect-error shape error: cannot broadcast [2, 3] to [4, 2]
+fx.broadcastTo(a23, [4, 2]);
+// @ts-expect-error shape error: cannot broadcast [2, 3] to [3]
+fx.broadcastTo(a23, [3]);
 
 // Literal axes out of range are errors for softmax, logSoftmax, cumsum, sort, argsort too (issue #22).
 expectType<F32<[2, 3]>>(fx.softmax(a23, 1));

@@ -33,6 +33,27 @@ function reshapes<B extends number, T extends number>(x: F32<[B, 784]>, z: F32<[
 }
 reshapes(fx.zeros([2, 784]), fx.zeros([2, 2, 3, 5, 4, 5]), 2);
 
+// Two symbolic dims survive a reshape that names them at the same place at
+// either end (the literal dims between them are reshaped, a -1 among them
+// resolved), and a transpose after it; at rank 6 as well (issue #22).
+function heads<B extends number, T extends number>(x: F32<[B, T, 64]>, y: F32<[B, T, 8, 8]>, z: F32<[B, T, 2, 3, 4, 5]>, w: F32<[B, 2, 3, 4, 5, T]>, b: B, t: T) {
+  expectType<F32<[B, T, 8, 8]>>(fx.reshape(x, [b, t, 8, 8]));
+  expectType<F32<[B, T, 8, 8]>>(fx.reshape(x, [b, t, -1, 8]));
+  expectType<F32<[B, T, 64]>>(fx.reshape(y, [b, t, 64]));
+  expectType<F32<[B, T, 64]>>(fx.reshape(y, [b, t, -1]));
+  expectType<F32<[B, T, 6, 20]>>(fx.reshape(z, [b, t, 6, -1]));
+  expectType<F32<[B, T, 120]>>(fx.reshape(z, [b, t, -1]));
+  expectType<F32<[B, 120, T]>>(fx.reshape(w, [b, -1, t]));
+  expectType<F32<[B, 6, 20, T]>>(fx.reshape(w, [b, 6, 20, t]));
+  expectType<F32<[T, B, 20, 6]>>(fx.transpose(fx.reshape(z, [b, t, 6, 20]), [1, 0, 3, 2]));
+  expectType<F32<[T, 20, 6, B]>>(fx.transpose(fx.reshape(w, [b, 6, -1, t])));
+  // Symbolic dims not at the ends: the target as written (the runtime checks the count).
+  expectType<F32<[B, 6, T, 20]>>(fx.reshape(fx.transpose(w, [0, 1, 2, 5, 3, 4]), [b, 6, t, 20]));
+  // A precise type, not a deferred one that other shapes would accept.
+  expectNotAssignable<F32<[B, T, 8, 9]>>(fx.reshape(x, [b, t, 8, 8]));
+}
+heads(fx.zeros([2, 3, 64]), fx.zeros([2, 3, 8, 8]), fx.zeros([2, 3, 2, 3, 4, 5]), fx.zeros([2, 2, 3, 4, 5, 3]), 2, 3);
+
 // Concatenating along a symbolic axis gives a dim `Add<B, B> & number`: usable
 // as a dim known only at run time (later ops keep it), and not claimed to be `B`.
 function concatenated<B extends number>(a: F32<[B, 3]>, w: F32<[3, 4]>) {

@@ -27,9 +27,11 @@ expectAssignable<F32<number[]>>(a23);
 expectNotAssignable<F32<[3, 2]>>(a23);
 expectNotAssignable<Tensor<[2, 3], 'int32'>>(a23);
 
-// Rejected: dtypes fluxion does not have.
-// @ts-expect-error Argument of type '"float64"' is not assignable
+// Rejected: dtypes fluxion does not have; the message lists the valid ones (issue #22).
+// @ts-expect-error Argument of type '"float64"' is not assignable to parameter of type '"float32" | "int32" | "bool" | undefined'
 fx.zeros([2, 3], 'float64');
+// @ts-expect-error Argument of type '"float64"' is not assignable to parameter of type '"float32" | "int32" | "bool"'
+fx.cast(fx.zeros([2]), 'float64');
 
 // The dtype of a created tensor comes from its arguments, never from where it is used:
 // a float tensor passed where int32 indices are expected is rejected.

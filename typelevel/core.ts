@@ -10,8 +10,14 @@ export type Dim = number;
  */
 export type Shape = Dim[];
 
-/** The element types fluxion supports. @public */
-export type Dtype = 'float32' | 'int32' | 'bool';
+/**
+ * The element types fluxion supports. (Written as a resolved conditional so
+ * that the compiler prints a rejected dtype's expected type as
+ * `"float32" | "int32" | "bool"`, listing the valid dtypes, rather than by
+ * this alias's name.)
+ * @public
+ */
+export type Dtype = 'float32' | 'int32' | 'bool' extends infer D ? D : never;
 
 /** Dtypes that carry derivatives. @public */
 export type DiffDtype = 'float32';
@@ -48,3 +54,32 @@ export type ShowDim<D> = D extends number ? (number extends D ? 'number' : `${D}
 
 /** True when `N` is a number literal rather than `number` or a type parameter. @public */
 export type IsLiteral<N> = N extends number ? (number extends N ? false : true) : false;
+
+/**
+ * `Args` when `Ok` is `true`, otherwise a parameter list longer than any
+ * call to the op. An overload written `(a: …, ...b: When<Ok, [b: B]>)`
+ * is dropped by its arity, before its argument types are checked, when its
+ * pattern `Ok` is false for the operands' types: then a call that no
+ * overload accepts is reported by the last signature alone, whose parameter
+ * carries fluxion's sentence (the compiler otherwise leads with "No overload
+ * matches this call"). While `Ok` is deferred (a conditional type cannot
+ * decide whether a type parameter is 1, or equals another dim), the
+ * overload does not apply, as an overload whose parameter pattern does not
+ * match.
+ * @public
+ */
+export type When<Ok, Args extends unknown[]> = [Ok] extends [true] ? Args : [never, never, never];
+
+/**
+ * `true` when `X` is assignable to `Y`, decided as an overload would decide
+ * it: a type parameter counts through its constraint (a plain
+ * `X extends Y ? …` is deferred for a type parameter with a constraint).
+ * @public
+ */
+export type Fits<X, Y> = { x: X } extends { x: infer Z extends Y } ? true : false;
+
+/** `true` when both are `true`. @public */
+export type And<X, Y> = [X, Y] extends [true, true] ? true : false;
+
+/** `true` when `X` and `Y` are the same type (the same literal, or the same type parameter). @public */
+export type SameType<X, Y> = { x: X } extends { x: Y } ? ({ x: Y } extends { x: X } ? true : false) : false;

@@ -116,6 +116,14 @@ declare const w: F32<[784, 10]>;
 /*io*/ fx.grad((m: F32<[]>) => Eff.gen(function* () { yield* io.log('m', m); return fx.mul(m, m); }));
 /*jacobian*/ fx.jacfwd((p: { w: F32<[3]> }) => p.w);
 /*ragged*/ fx.tensor([[1, 2], [3]]);
+/*broadcast*/ fx.add(fx.zeros([2, 3]), fx.zeros([4]));
+/*reshape*/ fx.reshape(fx.zeros([2, 3]), [4, 2]);
+/*reshapeMinusOne*/ fx.reshape(fx.zeros([2, 3]), [-1, 4]);
+/*broadcastTo*/ fx.broadcastTo(fx.zeros([2, 3]), [4, 2]);
+/*sliceRank*/ fx.slice(fx.zeros([2, 3]), [0], [1]);
+/*takeAxis*/ fx.take(fx.zeros([2, 3]), fx.tensor([0], 'int32'), 2);
+/*takeIndexAxis*/ fx.take(fx.zeros([2, 3]), 0, -3);
+/*broadcastInt*/ fx.mul(fx.zeros([2, 3], 'int32'), fx.zeros([3, 2], 'int32'));
 export const vmapped = fx.vmap((a: F32<[3]>, b: F32<[3]>) => fx.add(a, b), { inAxes: [0, null] });
 export const jitted = fx.jit((a: F32<[3]>) => fx.sum(a));
 `;
@@ -126,6 +134,14 @@ export const jitted = fx.jit((a: F32<[3]>) => fx.sum(a));
     io: 'I/O cannot be differentiated',
     jacobian: 'jacfwd differentiates with respect to one float32 tensor',
     ragged: 'shape error: tensor data is ragged',
+    broadcast: 'shape error: cannot broadcast [2, 3] with [4]',
+    reshape: 'shape error: cannot reshape [2, 3] (6 elements) to [4, 2] (8 elements)',
+    reshapeMinusOne: 'shape error: cannot reshape [2, 3] (6 elements) to [-1, 4] (6 is not a multiple of 4)',
+    broadcastTo: 'shape error: cannot broadcast [2, 3] to [4, 2]',
+    sliceRank: 'shape error: slice begin [0] and size [1] must both have rank 2 (x [2, 3])',
+    takeAxis: 'shape error: axis 2 is out of range for a tensor of rank 2',
+    takeIndexAxis: 'shape error: axis -3 is out of range for a tensor of rank 2',
+    broadcastInt: 'shape error: cannot broadcast [2, 3] with [3, 2]',
   };
   let firstLines = new Map<string, string>();
   let hovers = new Map<string, string>();

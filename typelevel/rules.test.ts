@@ -22,6 +22,7 @@ import type { AbstractValue } from '../lib/core/tensor.js';
 import { insertionAxis } from '../lib/composite/expandDims.js';
 import { squeeze } from '../lib/composite/squeeze.js';
 import { concatPrimitive } from '../lib/primitives/concat.js';
+import { broadcastTo } from '../lib/primitives/broadcastTo.js';
 import { broadcastShapes, normalizeAxis, sameShape } from '../lib/primitives/define.js';
 import { gatherShape } from '../lib/primitives/gather.js';
 import { matmulResultShape } from '../lib/primitives/matmul.js';
@@ -155,6 +156,34 @@ function reshapeCases(n: number): Case[] {
   });
 }
 
+/**
+ * `ReshapeKeepEnds`: reshape cases wrapped in the same non-zero dims at both
+ * ends, which the rule keeps (for type parameters there; literals here, so
+ * the runtime can say what the shape is).
+ */
+function reshapeKeepEndsCases(n: number): Case[] {
+  return reshapeCases(n).map((c, i) => {
+    const [s, t] = JSON.parse(`[${c.resultExpr.slice('ReshapeResult<'.length, -1)}]`.replaceAll('number', 'null')) as [Dims, Dims];
+    const prefix = [[], [2], [3, 1], [5]][i % 4]!;
+    const suffix = [[], [], [4], [1, 2]][(i >> 2) % 4]!;
+    const full = [[...prefix, ...s, ...suffix], [...prefix, ...t, ...suffix]] as const;
+    const args = `${show(full[0])}, ${show(full[1])}`;
+    const open = s.some((d) => d === null);
+    return { rule: 'ReshapeKeepEnds', expr: `KeepEnds<${args}>`, resultExpr: `ReshapeKeepEnds<${args}>`, runtime: open ? null : run(() => resolveReshape(full[0], full[1])), open };
+  }).filter((c) => !c.open);
+}
+
+function broadcastToCases(n: number): Case[] {
+  const arb = fc.tuple(shapeOf(fc.constantFrom(1, 2, 3), 0, 4), shapeOf(fc.constantFrom(0, 1, 2, 3), 0, 5), fc.boolean());
+  return sample(arb, n, 13).map(([s, t, fit]) => {
+    // Half the targets are built to fit: s's dims (1s replaced at random), after extra leading dims.
+    const target = fit ? [...t.slice(0, Math.max(0, t.length - s.length)), ...s.map((d, i) => (d === 1 ? (t[i] ?? 1) : d))] : t;
+    const args = `${show(s)}, ${show(target)}`;
+    const runtime = run(() => scope(() => (broadcastTo(zeros(s), target as never) as AbstractValue).shape.slice()));
+    return { rule: 'BroadcastTo', expr: `BroadcastTo<${args}>`, resultExpr: `BroadcastToResult<${args}>`, runtime, open: false };
+  });
+}
+
 function transposeCases(n: number): Case[] {
   const arb = shapeOf(fc.integer({ min: 1, max: 6 }), 0, 5).chain((s) =>
     fc.tuple(
@@ -285,10 +314,11 @@ function squeezeCases(n: number): Case[] {
 
 // ---------------------------------------------------------------- the generated file
 
-const PRELUDE = `import type { Broadcast, BroadcastResult, MatMul, MatMulResult, Reduce, ReduceResult, Reshape, ReshapeResult, Transpose, TransposeResult,
+const PRELUDE = `import type { Broadcast, BroadcastResult, BroadcastTo, BroadcastToResult, MatMul, MatMulResult, Reduce, ReduceResult, Reshape, ReshapeResult, ReshapeKeepEnds, OkShape, Transpose, TransposeResult,
   Concat, ConcatResult, Stack, StackResult, Slice, SliceResult, Gather, GatherResult, ExpandDims, ExpandDimsResult, Squeeze, SqueezeResult, InsertDim, TypeError } from './index.js';
 type Equal<X, Y> = (<T>() => T extends X ? 1 : 2) extends <T>() => T extends Y ? 1 : 2 ? true : false;
 type Expect<T extends true> = T;
+type KeepEnds<S extends number[], T extends number[]> = ReshapeKeepEnds<S, T> extends infer R ? OkShape<R> : never;
 type Contains<Wide, Narrow> = [Narrow] extends [never] ? false : [Narrow] extends [Wide] ? true : false;
 type IsShapeError<R> = [R] extends [TypeError<\`shape error: \${string}\`>] ? true : false;
 `;
@@ -341,6 +371,8 @@ const generators: Record<string, (n: number) => Case[]> = {
   MatMul: matmulCases,
   Reduce: reduceCases,
   Reshape: reshapeCases,
+  BroadcastTo: broadcastToCases,
+  ReshapeKeepEnds: reshapeKeepEndsCases,
   Transpose: transposeCases,
   Concat: concatCases,
   Stack: stackCases,
@@ -356,6 +388,8 @@ const COUNTS: Record<string, number> = {
   MatMul: 300,
   Reduce: 350,
   Reshape: 450,
+  BroadcastTo: 200,
+  ReshapeKeepEnds: 200,
   Transpose: 250,
   Concat: 250,
   Stack: 200,

@@ -215,6 +215,43 @@ export type Broadcast<A extends Shape, B extends Shape> = BroadcastResult<A, B> 
  */
 export type BroadcastError<A extends Shape, B extends Shape> = ShapeErrorType<`cannot broadcast ${ShowShape<A>} with ${ShowShape<B>}`>;
 
+/** One axis of `broadcastTo`: the source dim is 1 or the target's (or not known statically). */
+type BroadcastToDim<A, B> = SameDim<A, B> extends true ? true : { d: A } extends { d: 1 } ? true : Lit<A> extends true ? (Lit<B> extends true ? false : true) : true;
+
+type BroadcastToRev<S extends readonly unknown[], T extends readonly unknown[]> = S extends readonly [...infer SI, infer SL]
+  ? T extends readonly [...infer TI, infer TL]
+    ? BroadcastToDim<SL, TL> extends true
+      ? BroadcastToRev<SI, TI>
+      : false
+    : false
+  : true;
+
+/**
+ * The shape of `broadcastTo(x: Tensor<S>, T)`: `T`, when each dim of `S`
+ * (aligned from the end) is 1 or the target's and `T` has no fewer axes;
+ * otherwise the error `shape error: cannot broadcast [2, 3] to [4, 3]`.
+ * Runtime twin: `broadcastTo`'s abstract evaluation.
+ * @example
+ * ```ts
+ * type R = BroadcastToResult<[3, 1], [2, 3, 4]>; // [2, 3, 4]
+ * ```
+ * @public
+ */
+export type BroadcastToResult<S extends Shape, T extends Shape> =
+  IsOpen<S> extends true
+    ? T
+    : IsOpen<T> extends true
+      ? T
+      : BroadcastToRev<S, T> extends true
+        ? { -readonly [K in keyof T]: T[K] }
+        : ShapeErrorType<`cannot broadcast ${ShowShape<S>} to ${ShowShape<T>}`>;
+
+/**
+ * The shape of a `broadcastTo` (see {@link BroadcastToResult}), or `never`.
+ * @public
+ */
+export type BroadcastTo<S extends Shape, T extends Shape> = BroadcastToResult<S, T> extends infer R ? OkShape<R> : never;
+
 // ---------------------------------------------------------------- matmul
 
 /** Inner dims agree unless both are literals and differ. */
@@ -482,6 +519,94 @@ export type Reshape<S extends Shape, T extends Shape> = ReshapeResult<S, T> exte
  */
 export type ReshapeError<S extends Shape, T extends Shape> = ErrorPart<ReshapeResult<S, T>>;
 
+/**
+ * `true` when every dim of `S` is a literal and `reshape(x: Tensor<S>, T)` is
+ * valid; `false` when it is not (an error, or a `number` dim); deferred
+ * while `S` holds a type parameter.
+ * @public
+ */
+export type ReshapeLiteralOk<S extends Shape, T extends Shape> = _ProductRev<S> extends string ? (ReshapeResult<S, T> extends TypeError<string> ? false : true) : false;
+
+/** The longest common prefix of identical dims (the same literal or the same type parameter): `[prefix, rest of S, rest of T]`. */
+type StripPrefix<S extends readonly unknown[], T extends readonly unknown[], P extends unknown[] = []> = S extends readonly [infer HS, ...infer RS]
+  ? T extends readonly [infer HT, ...infer RT]
+    ? SameDim<HS, HT> extends true
+      ? StripPrefix<RS, RT, [...P, HS]>
+      : [P, S, T]
+    : [P, S, T]
+  : [P, S, T];
+
+/** The longest common suffix of identical dims: `[suffix, rest of S, rest of T]`. */
+type StripSuffix<S extends readonly unknown[], T extends readonly unknown[], Q extends unknown[] = []> = S extends readonly [...infer RS, infer LS]
+  ? T extends readonly [...infer RT, infer LT]
+    ? SameDim<LS, LT> extends true
+      ? StripSuffix<RS, RT, [LS, ...Q]>
+      : [Q, S, T]
+    : [Q, S, T]
+  : [Q, S, T];
+
+/**
+ * The shape of `reshape(x: Tensor<S>, T)` where `S` and `T` begin and end with
+ * the same dims (symbolic ones included) and the dims between them are
+ * literals: those are reshaped by {@link ReshapeResult} (a `-1` among them
+ * takes what they leave), the shared ones kept. `[B, T, 64]` to
+ * `[B, T, -1, 8]` is `[B, T, 8, 8]`. Where the dims between do not fit, this
+ * is {@link ReshapeResult} of the whole shapes (the error, for literal dims).
+ * Like a leading `-1` beside a symbolic dim, this assumes the shared dims are
+ * not 0 (a shared 0 makes the runtime resolve a `-1` to 0; `reshape` checks
+ * literal shapes with `ReshapeResult` first). Runtime twin: `resolveReshape`.
+ * @example
+ * ```ts
+ * type R = ReshapeKeepEnds<[2, 64, 5], [2, 8, -1, 5]>; // [2, 8, 8, 5]
+ * ```
+ * @public
+ */
+export type ReshapeKeepEnds<S extends Shape, T extends Shape> =
+  StripPrefix<S, T> extends [infer P extends unknown[], infer RS extends Shape, infer RT extends Shape]
+    ? StripSuffix<RS, RT> extends [infer Q extends unknown[], infer MS extends Shape, infer MT extends Shape]
+      ? ReshapeResult<MS, MT> extends infer R
+        ? R extends readonly unknown[]
+          ? [...P, ...R, ...Q]
+          : ReshapeResult<S, T> // the error for the whole shapes (for literal dims; deferred for symbolic ones)
+        : never
+      : never
+    : never;
+
+/** `true` when {@link ReshapeKeepEnds} gives a shape, `false` for its error (deferred while it cannot tell). @public */
+export type ReshapeKeepEndsOk<S extends Shape, T extends Shape> = ReshapeKeepEnds<S, T> extends TypeError<string> ? false : true;
+
+/**
+ * `true` when `T` is `[-1, ...TR]`, `S` is `[X, ...R]`, and `R` and `TR` are
+ * literal dims holding as many elements: the `-1` is exactly `X` (which may
+ * be symbolic, assumed not 0).
+ * @public
+ */
+export type ReshapeLeadOk<S extends Shape, T extends Shape> = S extends [unknown, ...infer R extends Shape]
+  ? T extends [-1, ...infer TR extends Shape]
+    ? [_ProductRev<R>, _ProductRev<TR>] extends [infer N extends string, infer M extends string]
+      ? N extends M
+        ? true
+        : false
+      : false
+    : false
+  : false;
+
+/** The shape for {@link ReshapeLeadOk}: `[X, ...TR]`. @public */
+export type ReshapeLead<S extends Shape, T extends Shape> = S extends [infer X extends number, ...unknown[]] ? (T extends [-1, ...infer TR extends Shape] ? [X, ...TR] : never) : never;
+
+/** `true` when `S` is `any` (an untyped tensor). @public */
+export type IsAnyShape<S> = 0 extends 1 & S ? true : false;
+
+/**
+ * The gate of a reshape overload for a source whose element count is not
+ * known statically (a `number` dim, or a symbolic one): `[]`, or a list no
+ * call matches when every dim of `S` is a literal (see {@link When}). (For a
+ * symbolic dim the conditional stays deferred, and the compiler relates an
+ * empty argument list to its second branch only, as for {@link UnknownCountOr}.)
+ * @public
+ */
+export type WhenUnknownCount<S extends Shape> = _ProductRev<S> extends string ? [never, never, never] : [];
+
 // ---------------------------------------------------------------- transpose
 
 type Reverse<S extends readonly unknown[], Acc extends unknown[] = []> = S extends readonly [infer H, ...infer T] ? Reverse<T, [H, ...Acc]> : Acc;
@@ -714,8 +839,10 @@ export type SliceResult<S extends Shape, B extends readonly number[], Z extends 
                 ? SliceError<S, B, Z>
                 : R
               : never
-            : SliceError<S, B, Z>
-          : SliceError<S, B, Z>;
+            : SliceRankError<S, B, Z>
+          : SliceRankError<S, B, Z>;
+
+type SliceRankError<S extends Shape, B extends readonly number[], Z extends readonly number[]> = ShapeErrorType<`slice begin ${ShowShape<B>} and size ${ShowShape<Z>} must both have rank ${S['length']} (x ${ShowShape<S>})`>;
 
 type SliceError<S extends Shape, B extends readonly number[], Z extends readonly number[]> = ShapeErrorType<`slice begin ${ShowShape<B>} size ${ShowShape<Z>} does not fit in ${ShowShape<S>}`>;
 

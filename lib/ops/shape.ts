@@ -8,7 +8,7 @@ export { prod } from '../primitives/prod.js';
 export { argmax } from '../primitives/argmax.js';
 export { argmin } from '../primitives/argmin.js';
 export { cumsum } from '../primitives/cumsum.js';
-export { take, gather } from '../primitives/gather.js';
+export { take, gather, type IndicesShape } from '../primitives/gather.js';
 export { scatterAdd } from '../primitives/scatter.js';
 export { oneHot } from '../primitives/oneHot.js';
 export { mean } from '../composite/mean.js';

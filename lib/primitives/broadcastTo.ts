@@ -1,6 +1,6 @@
 /** `broadcastTo`: repeats size-1 (and missing leading) axes up to a shape. Linear. */
 import * as tf from '@tensorflow/tfjs-core';
-import type { Broadcast, Dtype, Shape } from '../../typelevel/index.js';
+import type { BroadcastToResult, Checked, Dtype, Shape } from '../../typelevel/index.js';
 import { ShapeError, showShape } from '../core/errors.js';
 import { type Primitive, definePrimitive } from '../core/primitive.js';
 import type { AnyTensor, Tensor } from '../core/tensor.js';
@@ -40,6 +40,8 @@ export const broadcastToPrimitive: Primitive<BroadcastParams> = definePrimitive(
 
 /**
  * Broadcasts `x` to `shape` (NumPy rules: size-1 axes repeat, missing leading axes are added).
+ * A literal shape that `x` does not broadcast to is a compile-time error
+ * (`shape error: cannot broadcast [2, 3] to [4, 3]`).
  * @example
  * ```ts
  * fx.broadcastTo(fx.tensor([1, 2, 3]), [2, 3]); // [[1, 2, 3], [1, 2, 3]]
@@ -48,7 +50,7 @@ export const broadcastToPrimitive: Primitive<BroadcastParams> = definePrimitive(
  */
 export function broadcastTo<S extends Shape, D extends Dtype, const T extends Shape>(
   x: Tensor<S, D>,
-  shape: T & ([Broadcast<S, T>] extends [never] ? never : unknown),
+  shape: T & Checked<BroadcastToResult<S, T>>,
 ): Tensor<T, D> {
   if (sameShape(x.shape, shape)) return freshHandle(x) as unknown as Tensor<T, D>;
   return apply1(broadcastToPrimitive, [x], { shape: shape as readonly number[] });

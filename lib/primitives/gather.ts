@@ -11,7 +11,7 @@
  * read 0 (tfjs-webgpu's behaviour).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { Checked, Dim, Dtype, Gather, GatherResult, Shape } from '../../typelevel/index.js';
+import type { Checked, Dim, Dtype, Gather, GatherResult, SameType, Shape, When } from '../../typelevel/index.js';
 import { ConcretizationError, ShapeError, TransformError, showShape } from '../core/errors.js';
 import { type Primitive, definePrimitive, LinearInput } from '../core/primitive.js';
 import { Tensor as TensorClass, type AnyTensor, type ConcreteTensor, type Tensor } from '../core/tensor.js';
@@ -152,6 +152,9 @@ export function indexTensor(op: string, index: AnyTensor | number, dim: number, 
   return constant(numberIndex(op, index, dim, where), 'int32');
 }
 
+/** The shape that indices add to a gather: an int32 tensor's shape, or none for a JS number. @public */
+export type IndicesShape<I> = I extends Tensor<infer S extends Shape, 'int32'> ? S : [];
+
 /**
  * Slices of `x` along `axis` (default 0) at the positions in `indices`
  * (an `int32` tensor of any shape, each entry in `[0, x.shape[axis])`); the
@@ -166,13 +169,25 @@ export function indexTensor(op: string, index: AnyTensor | number, dim: number, 
  * ```
  * @public
  */
-export function take<N extends Dim, R extends Dim[], I extends Shape, D extends Dtype>(x: Tensor<[N, ...R], D>, indices: Tensor<I, 'int32'>, axis?: 0): Tensor<[...I, ...R], D>;
+export function take<N extends Dim, R extends Dim[], I extends Shape, D extends Dtype, const A extends number = 0>(
+  x: Tensor<[N, ...R], D>,
+  indices: Tensor<I, 'int32'>,
+  axis?: A,
+  ...check: When<SameType<A, 0>, []>
+): Tensor<[...I, ...R], D>;
 /** @public */
-export function take<N extends Dim, R extends Dim[], D extends Dtype>(x: Tensor<[N, ...R], D>, index: number, axis?: 0): Tensor<R, D>;
-/** @public */
-export function take<S extends Shape, I extends Shape, D extends Dtype, const A extends number = 0>(x: Tensor<S, D>, indices: Tensor<I, 'int32'>, axis?: A & Checked<GatherResult<S, I, A>>): Tensor<Gather<S, I, A>, D>;
-/** @public */
-export function take<S extends Shape, D extends Dtype, const A extends number = 0>(x: Tensor<S, D>, index: number, axis?: A & Checked<GatherResult<S, [], A>>): Tensor<Gather<S, [], A>, D>;
+export function take<N extends Dim, R extends Dim[], D extends Dtype, const A extends number = 0>(x: Tensor<[N, ...R], D>, index: number, axis?: A, ...check: When<SameType<A, 0>, []>): Tensor<R, D>;
+/**
+ * Any axis; a literal axis out of range is a compile-time error
+ * (`shape error: axis 2 is out of range for a tensor of rank 2`). The
+ * overloads above apply only to axis 0 (see `When`), so a bad axis is
+ * reported by this one alone. @public
+ */
+export function take<S extends Shape, Ix extends Tensor<Shape, 'int32'> | number, D extends Dtype, const A extends number = 0>(
+  x: Tensor<S, D>,
+  indices: Ix,
+  axis?: A & Checked<GatherResult<S, IndicesShape<Ix>, A>>,
+): Tensor<Gather<S, IndicesShape<Ix>, A>, D>;
 export function take(x: AnyTensor, indices: AnyTensor | number, axis = 0): AnyTensor {
   return scoped(() => {
     const ax = normalizeAxis('take', axis, x.rank);

@@ -1,7 +1,6 @@
 /** `reshape`: same elements, new shape (one dim may be -1). Linear. */
 import * as tf from '@tensorflow/tfjs-core';
-import type { Checked, Dim, Dtype, FillMinusOne, NoMinusOne, Reshape, ReshapeResult, Shape, UnknownCountOr } from '../../typelevel/index.js';
-import type { _ProductRev } from '../../typelevel/arith.js';
+import type { Checked, Dtype, FillMinusOne, IsAnyShape, NoMinusOne, OkShape, Reshape, ReshapeKeepEnds, ReshapeKeepEndsOk, ReshapeLead, ReshapeLeadOk, ReshapeLiteralOk, ReshapeResult, Shape, When, WhenUnknownCount } from '../../typelevel/index.js';
 import { ShapeError, showShape } from '../core/errors.js';
 import { type Primitive, definePrimitive } from '../core/primitive.js';
 import { sizeOf, type Tensor } from '../core/tensor.js';
@@ -45,33 +44,38 @@ export const reshapePrimitive: Primitive<ReshapeParams> = definePrimitive({
   showParams: ({ shape }) => `shape=[${shape.join(',')}]`,
 });
 
-/** `unknown` when two shapes of literal dims hold the same number of elements, else `never`. */
-type SameCount<R extends Shape, T extends Shape> = [_ProductRev<R>, _ProductRev<T>] extends [infer N extends string, infer M extends string] ? (N extends M ? unknown : never) : never;
-
 /**
  * Same elements in a new shape; the element counts must agree (checked at
  * compile time when the dims are literals). One dim may be `-1`.
+ *
+ * Symbolic dims (type parameters) are kept where the target names them at
+ * the same place at either end (`[B, T, 64]` to `[B, T, -1, 8]` is
+ * `[B, T, 8, 8]`), and a leading `-1` that takes exactly the leading dim
+ * keeps it (`[B, 784]` to `[-1, 28, 28]` is `[B, 28, 28]`). Each overload
+ * but the last applies only when its pattern holds (see `When`), so a bad
+ * call is reported by the last one, with fluxion's sentence.
  * @example
  * ```ts
  * fx.reshape(fx.zeros([2, 3]), [3, 2]); // Tensor<[3, 2], 'float32'>
  * ```
  * @public
  */
-export function reshape<B extends Dim, R extends Shape, D extends Dtype, const T extends Shape>(
-  x: Tensor<[B, ...R], D>,
-  shape: [NoInfer<B>, ...T] & Checked<ReshapeResult<R, T>>,
-): Tensor<[B, ...Reshape<R, T>], D>;
+export function reshape<S extends Shape, D extends Dtype, const T extends Shape>(x: Tensor<S, D>, shape: T, ...check: When<IsAnyShape<S>, []>): Tensor<FillMinusOne<T, number>, D>;
+/** Literal shapes whose element counts agree; a `-1` is resolved. @public */
+export function reshape<S extends Shape, D extends Dtype, const T extends Shape>(x: Tensor<S, D>, shape: T, ...check: When<ReshapeLiteralOk<S, T>, []>): Tensor<Reshape<S, T>, D>;
+/** Dims shared at both ends (symbolic ones too) are kept; the literal dims between them are reshaped. @public */
+export function reshape<S extends Shape, D extends Dtype, const T extends Shape>(x: Tensor<S, D>, shape: T, ...check: When<ReshapeKeepEndsOk<S, T>, []>): Tensor<OkShape<ReshapeKeepEnds<S, T>>, D>;
 /**
  * A leading `-1` that takes exactly the leading dim: the other dims hold as
  * many elements as the source's rest (`[B, 784]` to `[-1, 28, 28]` is
  * `[B, 28, 28]`, for a symbolic `B` too). @public
  */
-export function reshape<B extends Dim, R extends Shape, D extends Dtype, const T extends Shape>(x: Tensor<[B, ...R], D>, shape: [-1, ...T] & SameCount<R, T>): Tensor<[B, ...T], D>;
-/** A source whose element count is not known statically (a symbolic or `number` dim): any target, checked at run time. @public */
-export function reshape<S extends Shape, D extends Dtype, const T extends Shape>(x: Tensor<S, D>, shape: T & UnknownCountOr<S, never> & NoMinusOne<T>): Tensor<T, D>;
+export function reshape<S extends Shape, D extends Dtype, const T extends Shape>(x: Tensor<S, D>, shape: T, ...check: When<ReshapeLeadOk<S, T>, []>): Tensor<ReshapeLead<S, T>, D>;
+/** A source whose element count is not known statically (a `number` or symbolic dim): any target, checked at run time. @public */
+export function reshape<S extends Shape, D extends Dtype, const T extends Shape>(x: Tensor<S, D>, shape: T & NoMinusOne<T>, ...check: WhenUnknownCount<S>): Tensor<T, D>;
 /** @public */
-export function reshape<S extends Shape, D extends Dtype, const T extends Shape>(x: Tensor<S, D>, shape: T & UnknownCountOr<S, never>): Tensor<FillMinusOne<T, number>, D>;
-/** Literal shapes: the element counts must agree, and a `-1` is resolved. @public */
+export function reshape<S extends Shape, D extends Dtype, const T extends Shape>(x: Tensor<S, D>, shape: T, ...check: WhenUnknownCount<S>): Tensor<FillMinusOne<T, number>, D>;
+/** Any other target: literal shapes that do not fit fail with `shape error: cannot reshape …`. @public */
 export function reshape<S extends Shape, D extends Dtype, const T extends Shape>(x: Tensor<S, D>, shape: T & Checked<ReshapeResult<S, T>>): Tensor<Reshape<S, T>, D>;
 export function reshape<S extends Shape, D extends Dtype, const T extends Shape>(x: Tensor<S, D>, shape: T): Tensor<T, D> {
   const target = shape as readonly number[];

@@ -58,8 +58,8 @@ export const slicePrimitive: Primitive<SliceParams> = definePrimitive({
  */
 export function slice<S extends Shape, D extends Dtype, const B extends number[], const Z extends number[]>(
   x: Tensor<S, D>,
-  begin: B & { [K in keyof S]: number },
-  size: Z & { [K in keyof S]: number } & Checked<SliceResult<S, B, Z>>,
+  begin: B,
+  size: Z & Checked<SliceResult<S, B, Z>>,
 ): Tensor<SliceShape<S, B, Z>, D> {
   return apply1(slicePrimitive, [x], { begin: begin as readonly number[], size: resolveSlice(x.shape, begin as readonly number[], size) });
 }
