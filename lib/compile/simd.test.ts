@@ -440,9 +440,10 @@ function pairs(seed: number, powExponents: boolean): [Float32Array, Float32Array
 }
 
 describe('SIMD loops of the scalar-op algebra: bit for bit the JS loop (fastmath in float64, then float32)', () => {
-  /** Checks SIMD against the reference bit for bit, at four floats per iteration (n ≡ 0 mod 4) and at two (n ≡ 2 mod 4). */
+  /** Checks SIMD against the reference bit for bit, at eight floats per iteration (n ≡ 0 mod 8; four for large modules), four (n ≡ 4 mod 8) and two (n ≡ 2 mod 4). */
   function same(results: Scalar[], columns: Float32Array[]) {
-    for (const n of [columns[0]!.length, columns[0]!.length - 2]) {
+    const n0 = columns[0]!.length - (columns[0]!.length % 8);
+    for (const n of [n0, n0 - 4, n0 - 2]) {
       const cs = columns.map((c) => c.subarray(0, n));
       const got = runSimd(results, cs);
       const want = runReference(results, cs, n);
@@ -527,8 +528,8 @@ describe('SIMD loops of the scalar-op algebra: bit for bit the JS loop (fastmath
     same([sigmoid, softplus, gelu, ...w2(x0)], [x]);
   });
 
-  it('a bias cycling along the last axis and a hoisted scalar (periods of 8: four floats per iteration; 6: two)', () => {
-    for (const cols of [8, 6]) {
+  it('a bias cycling along the last axis and a hoisted scalar (periods of 8: eight floats per iteration; 4: four; 6: two)', () => {
+    for (const cols of [8, 4, 6]) {
       const z = sample(6 * cols, 7, -5, 5);
       const bias = sample(cols, 8, -5, 5).reverse();
       const one = Float32Array.of(1);

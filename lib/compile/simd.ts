@@ -60,7 +60,14 @@ const IMPORTS = { sin: Math.sin, cos: Math.cos, tan: Math.tan, atan: Math.atan, 
 type ImportName = keyof typeof IMPORTS;
 const IMPORT_TYPES: Readonly<Record<ImportName, 1 | 2>> = { sin: 1, cos: 1, tan: 1, atan: 1, pow: 2, log: 1, log1p: 1 };
 
-/** Browsers compile a module synchronously on the main thread only up to 4 KB. */
+/**
+ * Browsers compile a module synchronously on the main thread only up to 4 KB.
+ * The limit also picks the loop width: eight floats per iteration fit for
+ * small expressions, where four independent pairs hide the latency of their
+ * polynomial chains (erf: 5.8 against 10.7 ns/element at four floats); a
+ * large expression (the W2 loss and gradient, 5.3 KB at eight floats) is not
+ * latency-bound and runs as fast at four.
+ */
 const SYNC_COMPILE_LIMIT = 4096;
 type Kernel = (...args: number[]) => void;
 const compiled = new WeakMap<WebAssembly.Memory, Map<string, Kernel>>();
@@ -162,6 +169,8 @@ const ERF_T = [-0.00017749611787682584, -1.1277495561104227, -0.6370597643782729
  */
 class Emitter {
   readonly imports: ImportName[] = [];
+  /** Trigonometric reductions by operand local (they are computed outside any branch, so later nodes may reuse them). */
+  readonly trig = new Map<number, { k: number; s: number; c: number; far: number }>();
   /** Constants by key, in first-use order, with how each is written. */
   readonly seen: [string, (f: FunctionBuilder) => void][] = [];
   private readonly constants = new Map<string, number>();
@@ -303,14 +312,14 @@ function emitExpm1(e: Emitter, x: number): void {
 }
 
 /**
- * fsin, fcos or ftan of local `x`: k = round(x·2/π), r = x − k·π/2 (three
- * constants), both polynomials, the quadrant's choice as fastmath computes it
- * (arithmetically); ±0 passes through (sin, tan), and lanes beyond 1e6 call
- * `Math.sin`/`cos`/`tan`.
+ * The reduction fsin, fcos and ftan share, computed once per operand (as
+ * fsincos shares it): k, sin r, cos r, and the mask of lanes beyond 1e6.
  */
-function emitTrig(e: Emitter, x: number, which: 'sin' | 'cos' | 'tan'): void {
+function trigReduce(e: Emitter, x: number): { k: number; s: number; c: number; far: number } {
+  const hit = e.trig.get(x);
+  if (hit) return hit;
   const f = e.f;
-  const [k, r, z, s, c, q, odd, out, far] = repeat(9, () => e.tmp());
+  const [k, r, z, s, c, far] = repeat(6, () => e.tmp());
   f.get(x);
   e.splat(TWO_OVER_PI).f.op('f64x2.mul');
   e.splat(ROUND_MAGIC).f.op('f64x2.add');
@@ -324,6 +333,23 @@ function emitTrig(e: Emitter, x: number, which: 'sin' | 'cos' | 'tan'): void {
   f.get(r);
   e.horner(z, SIN_POLY).f.op('f64x2.mul').set(s);
   e.horner(z, COS_POLY).f.set(c);
+  f.get(x).op('f64x2.abs');
+  e.splat(TRIG_LIMIT).f.op('f64x2.gt').set(far);
+  const reduced = { k, s, c, far };
+  e.trig.set(x, reduced);
+  return reduced;
+}
+
+/**
+ * fsin, fcos or ftan of local `x`: k = round(x·2/π), r = x − k·π/2 (three
+ * constants), both polynomials, the quadrant's choice as fastmath computes it
+ * (arithmetically); ±0 passes through (sin, tan), and lanes beyond 1e6 call
+ * `Math.sin`/`cos`/`tan`.
+ */
+function emitTrig(e: Emitter, x: number, which: 'sin' | 'cos' | 'tan'): void {
+  const f = e.f;
+  const { k, s, c, far } = trigReduce(e, x);
+  const [q, odd, out] = repeat(3, () => e.tmp());
   // k & 3 (cos: (k + 1) & 3) in 32-bit lanes 0 and 1; odd = q & 1 as a double.
   f.get(k).op('i32x4.trunc_sat_f64x2_s_zero');
   if (which === 'cos') e.ints(1).f.op('i32x4.add');
@@ -344,8 +370,6 @@ function emitTrig(e: Emitter, x: number, which: 'sin' | 'cos' | 'tan'): void {
     f.get(x).get(out).get(x);
     e.splat(0).f.op('f64x2.eq', 'v128.bitselect').set(out);
   }
-  f.get(x).op('f64x2.abs');
-  e.splat(TRIG_LIMIT).f.op('f64x2.gt').set(far);
   e.callWhere(which, [x], far, out);
   f.get(out);
 }
@@ -500,6 +524,13 @@ function emitterOf(n: Scalar): Emit | undefined {
   }
 }
 
+/** Test and benchmark hook: the most floats per iteration a loop may take (`undefined`: no limit). */
+let WIDTH_OVERRIDE: 2 | 4 | 8 | undefined;
+/** Sets the most floats per iteration of loops compiled from now on (tests and benchmarks compare widths). */
+export function simdLoopWidth(width: 2 | 4 | 8 | undefined): void {
+  WIDTH_OVERRIDE = width;
+}
+
 /** How a loop input is read: at the loop's position, as one value, or cycling through a period (floats) along the last axes. */
 type Mode = 'same' | 'scalar' | number;
 
@@ -533,9 +564,10 @@ export function simdLoop(memory: WebAssembly.Memory, loop: ScalarLoop, slots: Sl
     return size % 2 === 0 && core.every((d, i) => d === loop.shape[loop.shape.length - core.length + i]) ? size : undefined;
   });
   if (modes.some((m) => m === undefined)) return undefined;
-  // Four floats per iteration (two independent float64 pairs) where every length allows it and the module stays small, else two.
-  const widths: (2 | 4)[] = n % 4 === 0 && modes.every((m) => typeof m !== 'number' || m % 4 === 0) ? [4, 2] : [2];
-  for (const width of widths) {
+  // Eight floats per iteration (four independent float64 pairs: polynomial chains are latency-bound, so
+  // independent pairs run side by side) where every length allows it and the module stays small, else four, else two.
+  const widths = ([8, 4, 2] as const).filter((w) => n % w === 0 && modes.every((m) => typeof m !== 'number' || m % w === 0));
+  for (const width of WIDTH_OVERRIDE ? widths.filter((w) => w <= WIDTH_OVERRIDE!) : widths) {
     try {
       const [body, imports] = loopBody(loop, nodes, modes as Mode[], width);
       const kernel = instantiate(memory, body, imports);
@@ -543,7 +575,7 @@ export function simdLoop(memory: WebAssembly.Memory, loop: ScalarLoop, slots: Sl
       return onHeap(memory, slots, fallback, (offsets) => kernel(bytes, ...offsets));
     } catch (e) {
       if (!(e instanceof RangeError)) throw e;
-      // too large a module for a synchronous compile: try two floats per iteration, then leave it to the JS loop
+      // too large a module for a synchronous compile: try fewer floats per iteration, then leave it to the JS loop
     }
   }
   return undefined;
@@ -559,7 +591,7 @@ const F32 = { align: 2 } as const; // float32 data: 4-byte alignment
  * nodes' operations on its own locals. Written twice: a first pass collects
  * the constants, which the second sets once before the loop.
  */
-function loopBody(loop: ScalarLoop, nodes: readonly Scalar[], modes: readonly Mode[], width: 2 | 4): [FunctionBuilder, ImportName[]] {
+function loopBody(loop: ScalarLoop, nodes: readonly Scalar[], modes: readonly Mode[], width: 2 | 4 | 8): [FunctionBuilder, ImportName[]] {
   let hoisted: [string, (f: FunctionBuilder) => void][] = [];
   for (const pass of [0, 1]) {
     const ins = loop.inputs.length;
@@ -568,32 +600,40 @@ function loopBody(loop: ScalarLoop, nodes: readonly Scalar[], modes: readonly Mo
     const offset = f.local('i32');
     const counter = new Map(modes.flatMap((m, j) => (typeof m === 'number' ? [[j, f.local('i32')] as const] : [])));
     const halves = width / 2;
-    const inputs = Array.from({ length: halves }, () => loop.inputs.map(() => f.local('v128')));
+    // inputs[h][j]: input j's pair h (a scalar's one local serves every pair).
+    const inputs: number[][] = Array.from({ length: halves }, () => []);
+    modes.forEach((m) => {
+      const shared = m === 'scalar' ? f.local('v128') : undefined;
+      for (const pair of inputs) pair.push(shared ?? f.local('v128'));
+    });
     const wide = f.local('v128');
     // Hoisted before the loop: the constants the first pass saw, then scalar operands, read once and promoted.
     const e = new Emitter(f, hoisted);
     modes.forEach((m, j) => {
-      if (m !== 'scalar') return;
-      f.get(ptr(j)).mem('v128.load32_splat', F32).op('f64x2.promote_low_f32x4').set(inputs[0]![j]!);
-      if (halves === 2) f.get(inputs[0]![j]!).set(inputs[1]![j]!);
+      if (m === 'scalar') f.get(ptr(j)).mem('v128.load32_splat', F32).op('f64x2.promote_low_f32x4').set(inputs[0]![j]!);
     });
     f.loop();
     modes.forEach((m, j) => {
       if (m === 'scalar') return;
-      f.get(ptr(j)).get(m === 'same' ? offset : counter.get(j)!).op('i32.add');
+      const at = m === 'same' ? offset : counter.get(j)!;
       if (halves === 1) {
-        f.mem('v128.load64_zero', F32).op('f64x2.promote_low_f32x4').set(inputs[0]![j]!);
+        f.get(ptr(j)).get(at).op('i32.add').mem('v128.load64_zero', F32).op('f64x2.promote_low_f32x4').set(inputs[0]![j]!);
         return;
       }
-      f.mem('v128.load', F32).tee(wide).op('f64x2.promote_low_f32x4').set(inputs[0]![j]!);
-      f.get(wide).get(wide).shuffle(lanes([2, 3, 0, 1])).op('f64x2.promote_low_f32x4').set(inputs[1]![j]!);
+      // Each 16 bytes: floats 0, 1 promoted as one pair, 2, 3 (moved down by a shuffle) as the next.
+      for (let q = 0; q < halves / 2; q++) {
+        f.get(ptr(j)).get(at).op('i32.add').mem('v128.load', { ...F32, offset: 16 * q }).tee(wide).op('f64x2.promote_low_f32x4').set(inputs[2 * q]![j]!);
+        f.get(wide).get(wide).shuffle(lanes([2, 3, 0, 1])).op('f64x2.promote_low_f32x4').set(inputs[2 * q + 1]![j]!);
+      }
     });
-    const values = inputs.map((local) => {
-      const value = new Map<Scalar, number>();
-      for (const node of nodes) {
+    // Node by node, each for every pair: the pairs' independent chains sit side by side.
+    const values = inputs.map(() => new Map<Scalar, number>());
+    for (const node of nodes)
+      inputs.forEach((local, h) => {
+        const value = values[h]!;
         if (node.op === 'arg') {
           value.set(node, local[node.index!]!);
-          continue;
+          return;
         }
         emitterOf(node)!(
           e,
@@ -602,13 +642,17 @@ function loopBody(loop: ScalarLoop, nodes: readonly Scalar[], modes: readonly Mo
         const out = f.local('v128');
         f.set(out);
         value.set(node, out);
-      }
-      return value;
-    });
+      });
     loop.results.forEach((r, j) => {
-      f.get(ptr(ins + j)).get(offset).op('i32.add');
-      if (halves === 1) f.get(values[0]!.get(r)!).op('f32x4.demote_f64x2_zero').memLane('v128.store64_lane', 0, F32);
-      else f.get(values[0]!.get(r)!).op('f32x4.demote_f64x2_zero').get(values[1]!.get(r)!).op('f32x4.demote_f64x2_zero').shuffle(lanes([0, 1, 4, 5])).mem('v128.store', F32);
+      if (halves === 1) {
+        f.get(ptr(ins + j)).get(offset).op('i32.add').get(values[0]!.get(r)!).op('f32x4.demote_f64x2_zero').memLane('v128.store64_lane', 0, F32);
+        return;
+      }
+      for (let q = 0; q < halves / 2; q++) {
+        f.get(ptr(ins + j)).get(offset).op('i32.add');
+        f.get(values[2 * q]!.get(r)!).op('f32x4.demote_f64x2_zero').get(values[2 * q + 1]!.get(r)!).op('f32x4.demote_f64x2_zero');
+        f.shuffle(lanes([0, 1, 4, 5])).mem('v128.store', { ...F32, offset: 16 * q });
+      }
     });
     // Counters step by `width` floats and wrap at their period: c = c + step; c = c === period ? 0 : c.
     const step = width * 4;
@@ -619,6 +663,7 @@ function loopBody(loop: ScalarLoop, nodes: readonly Scalar[], modes: readonly Mo
   }
   throw new Error('unreachable');
 }
+
 // ------------------------------------------------------------------ transpose
 
 /**
