@@ -245,7 +245,7 @@ function reference(e: Scalar, args: readonly number[]): number | boolean {
       round32: Math.fround,
     };
     let v: number | boolean;
-    if (n.op === 'arg') v = args[n.index!]!;
+    if (n.op === 'arg') v = n.dtype === 'bool' ? args[n.index!]! !== 0 : args[n.index!]!;
     else if (n.op === 'lit') v = n.dtype === 'bool' ? n.value !== 0 : n.value!;
     else if (unaryFns[n.op]) v = unaryFns[n.op]!(a);
     else
@@ -313,36 +313,42 @@ function reference(e: Scalar, args: readonly number[]): number | boolean {
   return go(e);
 }
 
-/** A memory of the test's own, with float32 arrays placed 16-byte aligned. */
+type Column = Float32Array | Uint8Array;
+
+/** A memory of the test's own, with float32 and bool arrays placed 16-byte aligned. */
 class Arena {
   readonly memory = new WebAssembly.Memory({ initial: 1 });
   private used = 0;
-  /** Room for `n` floats: its byte offset and length (views are made after the last grow, which detaches older ones). */
-  alloc(n: number): [number, number] {
-    const bytes = Math.ceil((n * 4) / 16) * 16;
+  /** Room for `n` elements: where, how many, of which kind (views are made after the last grow, which detaches older ones). */
+  alloc(n: number, bool = false): [number, number, boolean] {
+    const bytes = Math.ceil((n * (bool ? 1 : 4)) / 16) * 16;
     const missing = this.used + bytes - this.memory.buffer.byteLength;
     if (missing > 0) this.memory.grow(Math.ceil(missing / 65536));
     const at = this.used;
     this.used += bytes;
-    return [at, n];
+    return [at, n, bool];
   }
-  view([at, n]: [number, number]): Float32Array {
-    return new Float32Array(this.memory.buffer, at, n);
+  view([at, n, bool]: [number, number, boolean]): Column {
+    return bool ? new Uint8Array(this.memory.buffer, at, n) : new Float32Array(this.memory.buffer, at, n);
   }
 }
 
 /**
- * Runs `results` over float32 inputs (`columns[i]`, each of the loop's size
- * unless its shape says otherwise) as a SIMD loop on an arena, and returns
- * the outputs; the loop must be taken.
+ * Runs `results` over inputs `columns` (float32, or bool as a Uint8Array;
+ * each of the loop's size unless `shapes` says otherwise) as a SIMD loop on
+ * an arena, and returns the outputs; the loop must be taken.
  */
-function runSimd(results: Scalar[], columns: Float32Array[], shapes?: number[][], shape?: number[]): Float32Array[] {
+function runSimd(results: Scalar[], columns: Column[], shapes?: number[][], shape?: number[]): Column[] {
   const n = shape ? shape.reduce((a, b) => a * b, 1) : columns[0]!.length;
   const loopShape = shape ?? [n];
   const arena = new Arena();
-  const ins = columns.map((c) => arena.alloc(c.length));
-  const outs = results.map(() => arena.alloc(n));
-  const loop: ScalarLoop = { shape: loopShape, inputs: columns.map((c, i) => ({ shape: shapes?.[i] ?? loopShape, dtype: 'float32' })), results };
+  const ins = columns.map((c) => arena.alloc(c.length, c instanceof Uint8Array));
+  const outs = results.map((r) => arena.alloc(n, r.dtype === 'bool'));
+  const loop: ScalarLoop = {
+    shape: loopShape,
+    inputs: columns.map((c, i) => ({ shape: shapes?.[i] ?? loopShape, dtype: c instanceof Uint8Array ? 'bool' : 'float32' })),
+    results,
+  };
   const slots = { ins: ins.map((_, i) => i), outs: outs.map((_, j) => ins.length + j) };
   const step = simdLoop(arena.memory, loop, slots, () => {
     throw new Error('the fallback ran');
@@ -353,11 +359,11 @@ function runSimd(results: Scalar[], columns: Float32Array[], shapes?: number[][]
   const ran = simdTesting.ran;
   step!(env);
   expect(simdTesting.ran).toBe(ran + 1);
-  return outs.map((o) => Float32Array.from(arena.view(o)));
+  return outs.map((o) => arena.view(o).slice());
 }
 
 /** The reference outputs of `results`, stored as float32 (booleans as 0/1). */
-function runReference(results: Scalar[], columns: Float32Array[], n: number, index: (i: number, j: number) => number = (i) => i): Float32Array[] {
+function runReference(results: Scalar[], columns: Column[], n: number, index: (i: number, j: number) => number = (i) => i): Float32Array[] {
   return results.map((r) => Float32Array.from({ length: n }, (_, i) => Number(reference(r, columns.map((c, j) => c[index(i, j)]!)))));
 }
 
@@ -441,7 +447,7 @@ function pairs(seed: number, powExponents: boolean): [Float32Array, Float32Array
 
 describe('SIMD loops of the scalar-op algebra: bit for bit the JS loop (fastmath in float64, then float32)', () => {
   /** Checks SIMD against the reference bit for bit, at eight floats per iteration (n ≡ 0 mod 8; four for large modules), four (n ≡ 4 mod 8) and two (n ≡ 2 mod 4). */
-  function same(results: Scalar[], columns: Float32Array[]) {
+  function same(results: Scalar[], columns: Column[]) {
     const n0 = columns[0]!.length - (columns[0]!.length % 8);
     for (const n of [n0, n0 - 4, n0 - 2]) {
       const cs = columns.map((c) => c.subarray(0, n));
@@ -541,16 +547,32 @@ describe('SIMD loops of the scalar-op algebra: bit for bit the JS loop (fastmath
     }
   });
 
-  it('declines what it does not compute: an odd size, int32 or bool operands, int32 nodes, a reduction, a [M,1] column operand', () => {
+  it('bool operands and results (one byte each): comparisons stored, masks read, as one value and cycling', () => {
+    const [a, b] = pairs(9, false);
+    const m = Uint8Array.from(a, (v, i) => (i % 3 === 0 || v > 0 ? 1 : 0));
+    const q = sc.arg(2, 'bool');
+    same([sc.gt(x0, x1), sc.select(q, x0, x1), sc.and(q, sc.not(sc.isNaN(x1))), sc.cast(q, 'float32')], [a, b, m]);
+    for (const cols of [8, 4, 6]) {
+      const z = sample(6 * cols, 7, -5, 5);
+      const flags = Uint8Array.from({ length: cols }, (_, i) => i % 3 && 1);
+      const one = Uint8Array.of(1);
+      const results = [sc.select(sc.arg(1, 'bool'), sc.neg(x0), x0), sc.ne(sc.arg(1, 'bool'), sc.arg(2, 'bool')), sc.lt(x0, sc.lit(0))];
+      const got = runSimd(results, [z, flags, one], [[6, cols], [cols], [1, 1]], [6, cols]);
+      const want = runReference(results, [z, flags, one], 6 * cols, (i, j) => (j === 0 ? i : j === 1 ? i % cols : 0));
+      got.forEach((g, j) => sameBits(g, want[j]!));
+      expect(got[1]).toBeInstanceOf(Uint8Array);
+    }
+  });
+
+  it('declines what it does not compute: an odd size, int32 operands, int32 nodes, a reduction, a [M,1] column operand', () => {
     const arena = new Arena();
     const f32 = (shape: number[]) => ({ shape, dtype: 'float32' as const });
     const slots = { ins: [0], outs: [1] };
     const decline = (loop: ScalarLoop) => expect(simdLoop(arena.memory, loop, slots, () => undefined)).toBeUndefined();
     decline({ shape: [7], inputs: [f32([7])], results: [sc.tanh(x0)] });
     decline({ shape: [8], inputs: [{ shape: [8], dtype: 'int32' }], results: [sc.cast(sc.arg(0, 'int32'), 'float32')] });
-    decline({ shape: [8], inputs: [{ shape: [8], dtype: 'bool' }], results: [sc.cast(sc.arg(0, 'bool'), 'float32')] });
     decline({ shape: [8], inputs: [f32([8])], results: [sc.cast(sc.add(sc.cast(x0, 'int32'), sc.lit(1, 'int32')), 'float32')] });
-    decline({ shape: [8], inputs: [f32([8])], results: [sc.gt(x0, sc.lit(0))] });
+    decline({ shape: [8], inputs: [f32([8])], results: [sc.cast(x0, 'int32')] });
     decline({ shape: [4, 6], inputs: [f32([4, 6]), f32([4, 1])], results: [sc.add(x0, x1)] });
     decline({ shape: [4, 6], inputs: [f32([4, 6])], results: [sc.tanh(x0)], reduceInner: 6 } as ScalarLoop);
   });

@@ -194,6 +194,10 @@ class Emitter {
   mask(value: boolean): this {
     return this.constant(`m${value}`, (f) => f.i64x2(value ? -1n : 0n));
   }
+  /** Pushes 1 in both 64-bit lanes. */
+  ones(): this {
+    return this.constant('one64', (f) => f.i64x2(1n));
+  }
   /** Pushes the 32-bit integer `x` in every lane. */
   ints(x: number): this {
     return this.constant(`i${x}`, (f) => f.i32(x).op('i32x4.splat'));
@@ -550,7 +554,8 @@ type Mode = 'same' | 'scalar' | number;
 export function simdLoop(memory: WebAssembly.Memory, loop: ScalarLoop, slots: Slots, fallback: Step): Step | undefined {
   const n = sizeOf(loop.shape);
   if (n % 2 !== 0 || n === 0 || n * 4 >= 2 ** 31 || (loop as { reduceInner?: number }).reduceInner !== undefined) return undefined;
-  if (!loop.inputs.every((v) => v.dtype === 'float32') || !loop.results.every((r) => r.dtype === 'float32')) return undefined;
+  const stored = (d: string) => d === 'float32' || d === 'bool';
+  if (!loop.inputs.every((v) => stored(v.dtype)) || !loop.results.every((r) => stored(r.dtype))) return undefined;
   const nodes = topoOrder(loop.results);
   for (const node of nodes) {
     if (node.op === 'arg' ? node.dtype !== loop.inputs[node.index!]?.dtype : node.dtype === 'int32' || !emitterOf(node)) return undefined;
@@ -585,6 +590,20 @@ export function simdLoop(memory: WebAssembly.Memory, loop: ScalarLoop, slots: Sl
 const lanes = (l: readonly number[]) => l.flatMap((f) => [4 * f, 4 * f + 1, 4 * f + 2, 4 * f + 3]);
 const F32 = { align: 2 } as const; // float32 data: 4-byte alignment
 
+/** Bytes 0/1 (a bool array, one byte per element) at the address on the stack plus `offset`, as the lane masks of one pair. */
+function loadBools(e: Emitter, offset: number, scalar: boolean): void {
+  if (scalar) e.f.mem('v128.load8_splat', { offset });
+  else e.f.mem('v128.load16_splat', { align: 0, offset });
+  e.f.op('i16x8.extend_low_i8x16_u', 'i32x4.extend_low_i16x8_u', 'i64x2.extend_low_i32x4_u');
+  e.mask(false).f.op('i64x2.ne');
+}
+
+/** Stores the lane masks of local `mask` as bytes 0/1 at the address on the stack plus `offset`. */
+function storeBools(e: Emitter, mask: number, offset: number): void {
+  e.f.get(mask);
+  e.ones().f.op('v128.and').get(mask).shuffle([0, 8, ...Array<number>(14).fill(0)]).memLane('v128.store16_lane', 0, { align: 0, offset });
+}
+
 /**
  * The loop: params (end byte, input pointers…, output pointers…); `width`
  * floats per iteration as `width / 2` float64 pairs, each computed by the
@@ -609,13 +628,27 @@ function loopBody(loop: ScalarLoop, nodes: readonly Scalar[], modes: readonly Mo
     const wide = f.local('v128');
     // Hoisted before the loop: the constants the first pass saw, then scalar operands, read once and promoted.
     const e = new Emitter(f, hoisted);
+    const bool = (j: number) => loop.inputs[j]!.dtype === 'bool';
     modes.forEach((m, j) => {
-      if (m === 'scalar') f.get(ptr(j)).mem('v128.load32_splat', F32).op('f64x2.promote_low_f32x4').set(inputs[0]![j]!);
+      if (m !== 'scalar') return;
+      f.get(ptr(j));
+      if (bool(j)) loadBools(e, 0, true);
+      else f.mem('v128.load32_splat', F32).op('f64x2.promote_low_f32x4');
+      f.set(inputs[0]![j]!);
     });
     f.loop();
     modes.forEach((m, j) => {
       if (m === 'scalar') return;
       const at = m === 'same' ? offset : counter.get(j)!;
+      if (bool(j)) {
+        // One byte per element: the float offset / 4.
+        for (let h = 0; h < halves; h++) {
+          f.get(ptr(j)).get(at).i32(2).op('i32.shr_u', 'i32.add');
+          loadBools(e, 2 * h, false);
+          f.set(inputs[h]![j]!);
+        }
+        return;
+      }
       if (halves === 1) {
         f.get(ptr(j)).get(at).op('i32.add').mem('v128.load64_zero', F32).op('f64x2.promote_low_f32x4').set(inputs[0]![j]!);
         return;
@@ -644,6 +677,13 @@ function loopBody(loop: ScalarLoop, nodes: readonly Scalar[], modes: readonly Mo
         value.set(node, out);
       });
     loop.results.forEach((r, j) => {
+      if (r.dtype === 'bool') {
+        for (let h = 0; h < halves; h++) {
+          f.get(ptr(ins + j)).get(offset).i32(2).op('i32.shr_u', 'i32.add');
+          storeBools(e, values[h]!.get(r)!, 2 * h);
+        }
+        return;
+      }
       if (halves === 1) {
         f.get(ptr(ins + j)).get(offset).op('i32.add').get(values[0]!.get(r)!).op('f32x4.demote_f64x2_zero').memLane('v128.store64_lane', 0, F32);
         return;
