@@ -585,6 +585,15 @@ describe('SIMD loops of the scalar-op algebra: bit for bit the JS loop (fastmath
     expect(fell).toBe(1);
   });
 
+  it('modules import only the memory and fixed library functions (Math.* and fastmath.ts by fixed names)', () => {
+    const allowed = new Set(['e.m', 'm.sin', 'm.cos', 'm.tan', 'm.atan', 'm.pow', 'm.log', 'm.log1p']);
+    const seen = new Set<string>();
+    for (const bytes of simdTesting.modules()) for (const i of WebAssembly.Module.imports(new WebAssembly.Module(bytes))) seen.add(`${i.module}.${i.name}`);
+    expect([...seen].filter((name) => !allowed.has(name))).toEqual([]);
+    // The tests above compiled every one of them.
+    expect([...allowed].filter((name) => !seen.has(name))).toEqual([]);
+  });
+
   it('keeps each module within 4 KB (a browser compiles larger ones asynchronously only): the W2 loop fits at four floats per iteration', () => {
     const before = simdTesting.modules().length;
     runSimd(w2(x0), [sample(64, 3, -3, 3)]);

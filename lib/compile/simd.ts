@@ -15,6 +15,12 @@
  * 1.4 ms in five transposes. In SIMD the same loops take a fraction of that
  * (bench/RESULTS.md, W1).
  *
+ * Loops: float32 and bool operands and results (bools are bytes in memory
+ * and 64-bit lane masks in registers); int32 nodes and accumulating loops are
+ * left to the JS loop (`simdLoop` returns `undefined`). Eight floats per
+ * iteration (four independent float64 pairs, interleaved node by node) when
+ * the module stays under 4 KB, else four, else two.
+ *
  * Values: an elementwise loop computes in float64 exactly as the generated JS
  * loop does — the same operations in the same order, `round32` as
  * `Math.fround`, each result rounded to float32 as a float32 kernel stores it
@@ -24,7 +30,8 @@
  * log1p kernel on its range); what fastmath leaves to the JS library
  * (`Math.log`, `Math.atan`, `Math.pow`, `Math.sin`/`cos`/`tan` beyond 1e6,
  * flog1p's table log outside the kernel's range) is called per lane through
- * imports of those very functions, only for pairs where a lane needs it.
+ * imports of those very functions: `log`, `atan` and `pow` on every lane,
+ * the others only in pairs where a lane is outside the fast range.
  * `simd.test.ts` checks every op bit for bit against fastmath.
  *
  * Safety: a module's bytes hold only fixed opcodes, internal local indices,
