@@ -220,6 +220,17 @@ describeEachBackend('SIMD kernels of a host program run in place on its arena', 
 /** C's pow, as the JS loop computes it. */
 const cpow = (a: number, b: number) => (a === 1 || (a === -1 && (b === Infinity || b === -Infinity)) ? 1 : Math.pow(a, b));
 
+/** float32 → int32 as the algebra casts: toward 0, saturating, NaN → 0. */
+const saturate = (x: number) => (Number.isNaN(x) ? 0 : x >= 2 ** 31 ? 2 ** 31 - 1 : x <= -(2 ** 31) ? -(2 ** 31) : Math.trunc(x) | 0);
+/** int32 ops as the JS loop computes them (wrapping modulo 2³²). */
+const INT_REF: Partial<Record<string, (a: number, b: number) => number>> = {
+  add: (a, b) => (a + b) | 0,
+  sub: (a, b) => (a - b) | 0,
+  mul: Math.imul,
+  neg: (a) => -a | 0,
+  abs: (a) => Math.abs(a) | 0,
+};
+
 /** The JS loop's value of `e` (bools as booleans): fastmath's functions in float64, `round32` as Math.fround. */
 function reference(e: Scalar, args: readonly number[]): number | boolean {
   const memo = new Map<Scalar, number | boolean>();
@@ -245,7 +256,10 @@ function reference(e: Scalar, args: readonly number[]): number | boolean {
       round32: Math.fround,
     };
     let v: number | boolean;
-    if (n.op === 'arg') v = n.dtype === 'bool' ? args[n.index!]! !== 0 : args[n.index!]!;
+    const int = n.args[0]?.dtype === 'int32';
+    if (int && INT_REF[n.op]) v = INT_REF[n.op]!(a, b);
+    else if (n.op === 'cast' && n.dtype === 'int32') v = typeof a === 'boolean' ? Number(a) : saturate(a);
+    else if (n.op === 'arg') v = n.dtype === 'bool' ? args[n.index!]! !== 0 : args[n.index!]!;
     else if (n.op === 'lit') v = n.dtype === 'bool' ? n.value !== 0 : n.value!;
     else if (unaryFns[n.op]) v = unaryFns[n.op]!(a);
     else
@@ -313,23 +327,25 @@ function reference(e: Scalar, args: readonly number[]): number | boolean {
   return go(e);
 }
 
-type Column = Float32Array | Uint8Array;
+type Column = Float32Array | Uint8Array | Int32Array;
+const dtypeOf = (c: Column) => (c instanceof Uint8Array ? 'bool' : c instanceof Int32Array ? 'int32' : 'float32');
 
 /** A memory of the test's own, with float32 and bool arrays placed 16-byte aligned. */
 class Arena {
   readonly memory = new WebAssembly.Memory({ initial: 1 });
   private used = 0;
   /** Room for `n` elements: where, how many, of which kind (views are made after the last grow, which detaches older ones). */
-  alloc(n: number, bool = false): [number, number, boolean] {
-    const bytes = Math.ceil((n * (bool ? 1 : 4)) / 16) * 16;
+  alloc(n: number, dtype: string = 'float32'): [number, number, string] {
+    const bytes = Math.ceil((n * (dtype === 'bool' ? 1 : 4)) / 16) * 16;
     const missing = this.used + bytes - this.memory.buffer.byteLength;
     if (missing > 0) this.memory.grow(Math.ceil(missing / 65536));
     const at = this.used;
     this.used += bytes;
-    return [at, n, bool];
+    return [at, n, dtype];
   }
-  view([at, n, bool]: [number, number, boolean]): Column {
-    return bool ? new Uint8Array(this.memory.buffer, at, n) : new Float32Array(this.memory.buffer, at, n);
+  view([at, n, dtype]: [number, number, string]): Column {
+    const buffer = this.memory.buffer;
+    return dtype === 'bool' ? new Uint8Array(buffer, at, n) : dtype === 'int32' ? new Int32Array(buffer, at, n) : new Float32Array(buffer, at, n);
   }
 }
 
@@ -342,11 +358,11 @@ function runSimd(results: Scalar[], columns: Column[], shapes?: number[][], shap
   const n = shape ? shape.reduce((a, b) => a * b, 1) : columns[0]!.length;
   const loopShape = shape ?? [n];
   const arena = new Arena();
-  const ins = columns.map((c) => arena.alloc(c.length, c instanceof Uint8Array));
-  const outs = results.map((r) => arena.alloc(n, r.dtype === 'bool'));
+  const ins = columns.map((c) => arena.alloc(c.length, dtypeOf(c)));
+  const outs = results.map((r) => arena.alloc(n, r.dtype));
   const loop: ScalarLoop = {
     shape: loopShape,
-    inputs: columns.map((c, i) => ({ shape: shapes?.[i] ?? loopShape, dtype: c instanceof Uint8Array ? 'bool' : 'float32' })),
+    inputs: columns.map((c, i) => ({ shape: shapes?.[i] ?? loopShape, dtype: dtypeOf(c) })),
     results,
   };
   const slots = { ins: ins.map((_, i) => i), outs: outs.map((_, j) => ins.length + j) };
@@ -363,8 +379,12 @@ function runSimd(results: Scalar[], columns: Column[], shapes?: number[][], shap
 }
 
 /** The reference outputs of `results`, stored as float32 (booleans as 0/1). */
-function runReference(results: Scalar[], columns: Column[], n: number, index: (i: number, j: number) => number = (i) => i): Float32Array[] {
-  return results.map((r) => Float32Array.from({ length: n }, (_, i) => Number(reference(r, columns.map((c, j) => c[index(i, j)]!)))));
+function runReference(results: Scalar[], columns: Column[], n: number, index: (i: number, j: number) => number = (i) => i): Column[] {
+  return results.map((r) => {
+    const out = r.dtype === 'bool' ? new Uint8Array(n) : r.dtype === 'int32' ? new Int32Array(n) : new Float32Array(n);
+    for (let i = 0; i < n; i++) out[i] = Number(reference(r, columns.map((c, j) => c[index(i, j)]!)));
+    return out;
+  });
 }
 
 const ulp32 = (x: number) => {
@@ -564,15 +584,35 @@ describe('SIMD loops of the scalar-op algebra: bit for bit the JS loop (fastmath
     }
   });
 
-  it('declines what it does not compute: an odd size, int32 operands, int32 nodes, a reduction, a [M,1] column operand', () => {
+  it('int32 operands, results and ops (wrapping modulo 2³², Math.imul), comparisons, select and casts to and from float32 and bool', () => {
+    const INTS = [0, -1, 1, 2, 2 ** 31 - 1, -(2 ** 31), 65536, -65537, 46341, -46341, 7, -7, 1 << 30, 123456789];
+    const k = INTS.length;
+    const n = k * k + 600;
+    let seed = 5;
+    const rand = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648) * 2 ** 32 - 2 ** 31;
+    const [a, b] = [new Int32Array(n), new Int32Array(n)];
+    for (let i = 0; i < n; i++) [a[i], b[i]] = i < k * k ? [INTS[Math.floor(i / k)]!, INTS[i % k]!] : [rand() | 0, i % 2 ? rand() | 0 : (rand() % 100) | 0];
+    const f = sample(n, 4, -3e9, 3e9);
+    const [i0, i1] = [sc.arg(0, 'int32'), sc.arg(1, 'int32')];
+    const ops = [sc.add(i0, i1), sc.sub(i0, i1), sc.mul(i0, i1), sc.neg(i0), sc.abs(i0), sc.min(i0, i1), sc.max(i0, i1), sc.add(i0, sc.lit(-3, 'int32'))];
+    const compare = [sc.lt, sc.le, sc.gt, sc.ge, sc.eq, sc.ne].map((op) => op(i0, i1));
+    // Wrapped before they are compared: sums, products, negations that overflow.
+    const wrapped = [sc.add, sc.sub, sc.mul].flatMap((op) => [sc.lt(op(i0, i1), sc.lit(0, 'int32')), sc.max(op(i0, i1), i1)]);
+    wrapped.push(sc.lt(sc.neg(i0), sc.lit(0, 'int32')), sc.lt(sc.abs(i0), sc.lit(0, 'int32')));
+    same([...ops, ...compare, sc.select(sc.lt(i0, i1), i1, i0), ...wrapped], [a, b, f]);
+    const x2 = sc.arg(2, 'float32');
+    same(
+      [sc.cast(x2, 'int32'), sc.cast(i0, 'float32'), sc.cast(i0, 'bool'), sc.cast(sc.gt(x2, sc.lit(0)), 'int32'), sc.round32(sc.mul(sc.cast(sc.mul(i0, i1), 'float32'), x2))],
+      [a, b, f],
+    );
+  });
+
+  it('declines what it does not compute: an odd size, a reduction, a [M,1] column operand', () => {
     const arena = new Arena();
     const f32 = (shape: number[]) => ({ shape, dtype: 'float32' as const });
     const slots = { ins: [0], outs: [1] };
     const decline = (loop: ScalarLoop) => expect(simdLoop(arena.memory, loop, slots, () => undefined)).toBeUndefined();
     decline({ shape: [7], inputs: [f32([7])], results: [sc.tanh(x0)] });
-    decline({ shape: [8], inputs: [{ shape: [8], dtype: 'int32' }], results: [sc.cast(sc.arg(0, 'int32'), 'float32')] });
-    decline({ shape: [8], inputs: [f32([8])], results: [sc.cast(sc.add(sc.cast(x0, 'int32'), sc.lit(1, 'int32')), 'float32')] });
-    decline({ shape: [8], inputs: [f32([8])], results: [sc.cast(x0, 'int32')] });
     decline({ shape: [4, 6], inputs: [f32([4, 6]), f32([4, 1])], results: [sc.add(x0, x1)] });
     decline({ shape: [4, 6], inputs: [f32([4, 6])], results: [sc.tanh(x0)], reduceInner: 6 } as ScalarLoop);
   });

@@ -15,9 +15,10 @@
  * 1.4 ms in five transposes. In SIMD the same loops take a fraction of that
  * (bench/RESULTS.md, W1).
  *
- * Loops: float32 and bool operands and results (bools are bytes in memory
- * and 64-bit lane masks in registers); int32 nodes and accumulating loops are
- * left to the JS loop (`simdLoop` returns `undefined`). Eight floats per
+ * Loops: float32, int32 and bool operands, results and nodes (float32 as
+ * float64 lanes; int32 sign-extended in 64-bit lanes, wrapped after each op;
+ * bools one byte each in memory and 64-bit lane masks in registers);
+ * accumulating loops are left to the JS loop (`simdLoop` returns `undefined`). Eight floats per
  * iteration (four independent float64 pairs, interleaved node by node) when
  * the module stays under 4 KB, else four, else two.
  *
@@ -59,8 +60,8 @@ const repeat = <N extends number>(count: N, make: () => number): Tuple<N> => Arr
 // ------------------------------------------------------------------ module assembly
 
 /** Test hooks: the bytes of every module compiled so far (for the code-generation safety test), and how many SIMD steps ran in place. */
-export const simdTesting = { modules: (): Uint8Array[] => [...compiledBytes], ran: 0 };
-const compiledBytes: Uint8Array[] = [];
+export const simdTesting = { modules: (): Uint8Array<ArrayBuffer>[] => [...compiledBytes], ran: 0 };
+const compiledBytes: Uint8Array<ArrayBuffer>[] = [];
 
 /** The only functions a module may import (module `m`), by name. */
 const IMPORTS = { sin: Math.sin, cos: Math.cos, tan: Math.tan, atan: Math.atan, pow: Math.pow, log: flog, log1p: flog1p } as const;
@@ -201,9 +202,9 @@ class Emitter {
   mask(value: boolean): this {
     return this.constant(`m${value}`, (f) => f.i64x2(value ? -1n : 0n));
   }
-  /** Pushes 1 in both 64-bit lanes. */
-  ones(): this {
-    return this.constant('one64', (f) => f.i64x2(1n));
+  /** Pushes the integer `x` in both 64-bit lanes (an int32 value, sign-extended). */
+  int(x: number): this {
+    return this.constant(`l${x}`, (f) => f.i64x2(BigInt(x)));
   }
   /** Pushes the 32-bit integer `x` in every lane. */
   ints(x: number): this {
@@ -505,7 +506,29 @@ const BOOL: Partial<Record<ScalarOp, Emit>> = {
   ge: (e, a) => void e.f.get(a[1]!).op('v128.not').get(a[0]!).op('v128.or'),
 };
 
-/** The emitter of node `n` on float32/bool values, or `undefined` for what a SIMD loop does not compute (int32). */
+/** Wraps the 64-bit lanes on the stack to int32 (sign-extends the low 32 bits): JS's `| 0`. */
+const wrap = (f: FunctionBuilder) => f.i32(32).op('i64x2.shl').i32(32).op('i64x2.shr_s');
+/** The low 32 bits of both 64-bit lanes of local `x` as i32x4 lanes 0 and 1. */
+const low32 = (f: FunctionBuilder, x: number) => f.get(x).get(x).shuffle(lanes([0, 2, 0, 2]));
+
+/** Emitters of int32 ops: values sign-extended in 64-bit lanes, wrapped modulo 2³² after each op (Math.imul for products). */
+const INT: Partial<Record<ScalarOp, Emit>> = {
+  add: (e, a) => void wrap(e.f.get(a[0]!).get(a[1]!).op('i64x2.add')),
+  sub: (e, a) => void wrap(e.f.get(a[0]!).get(a[1]!).op('i64x2.sub')),
+  mul: (e, a) => void wrap(e.f.get(a[0]!).get(a[1]!).op('i64x2.mul')),
+  neg: (e, a) => void wrap(e.f.get(a[0]!).op('i64x2.neg')),
+  abs: (e, a) => void wrap(e.f.get(a[0]!).op('i64x2.abs')),
+  min: (e, a) => void e.f.get(a[0]!).get(a[1]!).get(a[0]!).get(a[1]!).op('i64x2.lt_s', 'v128.bitselect'),
+  max: (e, a) => void e.f.get(a[0]!).get(a[1]!).get(a[0]!).get(a[1]!).op('i64x2.gt_s', 'v128.bitselect'),
+  lt: binary('i64x2.lt_s'),
+  le: binary('i64x2.le_s'),
+  gt: binary('i64x2.gt_s'),
+  ge: binary('i64x2.ge_s'),
+  eq: binary('i64x2.eq'),
+  ne: binary('i64x2.ne'),
+};
+
+/** The emitter of node `n`, or `undefined` for what a SIMD loop does not compute. */
 function emitterOf(n: Scalar): Emit | undefined {
   const operand = n.args[0]?.dtype;
   switch (n.op) {
@@ -514,23 +537,44 @@ function emitterOf(n: Scalar): Emit | undefined {
     case 'lit':
       if (n.dtype === 'float32') return (e) => void e.splat(n.value!);
       if (n.dtype === 'bool') return (e) => void e.mask(n.value !== 0);
-      return undefined;
+      return (e) => void e.int(n.value!);
     case 'select':
-      return n.dtype === 'int32' ? undefined : (e, a) => void e.f.get(a[1]!).get(a[2]!).get(a[0]!).op('v128.bitselect');
+      return (e, a) => void e.f.get(a[1]!).get(a[2]!).get(a[0]!).op('v128.bitselect');
     case 'cast':
-      if (n.dtype === 'bool' && operand === 'float32') return (e, a) => {
-          e.f.get(a[0]!);
-          e.splat(0).f.op('f64x2.ne'); // x ≠ 0 (NaN too)
-        };
-      if (n.dtype === 'float32' && operand === 'bool') return (e, a) => {
-          e.f.get(a[0]!);
-          e.splat(1).f.op('v128.and'); // 1 or +0
-        };
-      if (n.dtype === operand && n.dtype !== 'int32') return (e, a) => void e.f.get(a[0]!);
-      return undefined;
+      return castOf(operand!, n.dtype);
     default:
       if (operand === 'float32') return FLOAT[n.op];
       if (operand === 'bool') return BOOL[n.op];
+      if (operand === 'int32') return INT[n.op];
+      return undefined;
+  }
+}
+
+/** The emitter of a cast from `from` to `to` lanes. */
+function castOf(from: string, to: string): Emit | undefined {
+  if (from === to) return (e, a) => void e.f.get(a[0]!);
+  /** Operand, then a constant of the emitter, then ops. */
+  const against =
+    (constant: (e: Emitter) => void, ...ops: Parameters<FunctionBuilder['op']>): Emit =>
+    (e, a) => {
+      e.f.get(a[0]!);
+      constant(e);
+      e.f.op(...ops);
+    };
+  switch (`${from}>${to}`) {
+    case 'float32>bool': // x ≠ 0 (NaN too)
+      return against((e) => e.splat(0), 'f64x2.ne');
+    case 'int32>bool':
+      return against((e) => e.int(0), 'i64x2.ne');
+    case 'bool>float32': // 1 or +0
+      return against((e) => e.splat(1), 'v128.and');
+    case 'bool>int32':
+      return against((e) => e.int(1), 'v128.and');
+    case 'float32>int32': // toward 0, saturating, NaN → 0
+      return (e, a) => void e.f.get(a[0]!).op('i32x4.trunc_sat_f64x2_s_zero', 'i64x2.extend_low_i32x4_s');
+    case 'int32>float32': // exact in float64
+      return (e, a) => void low32(e.f, a[0]!).op('f64x2.convert_low_i32x4_s');
+    default:
       return undefined;
   }
 }
@@ -547,8 +591,8 @@ type Mode = 'same' | 'scalar' | number;
 
 /**
  * A SIMD step for an elementwise loop on `memory`, or `undefined` when it
- * is not one this emitter runs: float32 inputs and results, every node a
- * float32 or bool op of the algebra, no reduction, an even size, inputs
+ * is not one this emitter runs: every op of the algebra on float32, int32
+ * and bool values is, but not a reduction, an even size, inputs
  * read in place, as one value or cycling through an even period (a bias).
  * Falls back to `fallback` (the JS loop) on buffers outside `memory`.
  *
@@ -561,11 +605,9 @@ type Mode = 'same' | 'scalar' | number;
 export function simdLoop(memory: WebAssembly.Memory, loop: ScalarLoop, slots: Slots, fallback: Step): Step | undefined {
   const n = sizeOf(loop.shape);
   if (n % 2 !== 0 || n === 0 || n * 4 >= 2 ** 31 || (loop as { reduceInner?: number }).reduceInner !== undefined) return undefined;
-  const stored = (d: string) => d === 'float32' || d === 'bool';
-  if (!loop.inputs.every((v) => stored(v.dtype)) || !loop.results.every((r) => stored(r.dtype))) return undefined;
   const nodes = topoOrder(loop.results);
   for (const node of nodes) {
-    if (node.op === 'arg' ? node.dtype !== loop.inputs[node.index!]?.dtype : node.dtype === 'int32' || !emitterOf(node)) return undefined;
+    if (node.op === 'arg' ? node.dtype !== loop.inputs[node.index!]?.dtype : !emitterOf(node)) return undefined;
   }
   const modes = loop.inputs.map((v): Mode | undefined => {
     const size = sizeOf(v.shape);
@@ -608,7 +650,7 @@ function loadBools(e: Emitter, offset: number, scalar: boolean): void {
 /** Stores the lane masks of local `mask` as bytes 0/1 at the address on the stack plus `offset`. */
 function storeBools(e: Emitter, mask: number, offset: number): void {
   e.f.get(mask);
-  e.ones().f.op('v128.and').get(mask).shuffle([0, 8, ...Array<number>(14).fill(0)]).memLane('v128.store16_lane', 0, { align: 0, offset });
+  e.int(1).f.op('v128.and').get(mask).shuffle([0, 8, ...Array<number>(14).fill(0)]).memLane('v128.store16_lane', 0, { align: 0, offset });
 }
 
 /**
@@ -636,11 +678,14 @@ function loopBody(loop: ScalarLoop, nodes: readonly Scalar[], modes: readonly Mo
     // Hoisted before the loop: the constants the first pass saw, then scalar operands, read once and promoted.
     const e = new Emitter(f, hoisted);
     const bool = (j: number) => loop.inputs[j]!.dtype === 'bool';
+    const int = (j: number) => loop.inputs[j]!.dtype === 'int32';
+    /** Widens the 32-bit lanes 0, 1 of the vector on the stack (float32 or int32 by input j) to a pair. */
+    const widen = (j: number, loaded: FunctionBuilder) => loaded.op(int(j) ? 'i64x2.extend_low_i32x4_s' : 'f64x2.promote_low_f32x4');
     modes.forEach((m, j) => {
       if (m !== 'scalar') return;
       f.get(ptr(j));
       if (bool(j)) loadBools(e, 0, true);
-      else f.mem('v128.load32_splat', F32).op('f64x2.promote_low_f32x4');
+      else widen(j, f.mem('v128.load32_splat', F32));
       f.set(inputs[0]![j]!);
     });
     f.loop();
@@ -657,13 +702,13 @@ function loopBody(loop: ScalarLoop, nodes: readonly Scalar[], modes: readonly Mo
         return;
       }
       if (halves === 1) {
-        f.get(ptr(j)).get(at).op('i32.add').mem('v128.load64_zero', F32).op('f64x2.promote_low_f32x4').set(inputs[0]![j]!);
+        widen(j, f.get(ptr(j)).get(at).op('i32.add').mem('v128.load64_zero', F32)).set(inputs[0]![j]!);
         return;
       }
-      // Each 16 bytes: floats 0, 1 promoted as one pair, 2, 3 (moved down by a shuffle) as the next.
+      // Each 16 bytes: elements 0, 1 widened as one pair, 2, 3 (moved down by a shuffle) as the next.
       for (let q = 0; q < halves / 2; q++) {
-        f.get(ptr(j)).get(at).op('i32.add').mem('v128.load', { ...F32, offset: 16 * q }).tee(wide).op('f64x2.promote_low_f32x4').set(inputs[2 * q]![j]!);
-        f.get(wide).get(wide).shuffle(lanes([2, 3, 0, 1])).op('f64x2.promote_low_f32x4').set(inputs[2 * q + 1]![j]!);
+        widen(j, f.get(ptr(j)).get(at).op('i32.add').mem('v128.load', { ...F32, offset: 16 * q }).tee(wide)).set(inputs[2 * q]![j]!);
+        widen(j, f.get(wide).get(wide).shuffle(lanes([2, 3, 0, 1]))).set(inputs[2 * q + 1]![j]!);
       }
     });
     // Node by node, each for every pair: the pairs' independent chains sit side by side.
@@ -691,13 +736,17 @@ function loopBody(loop: ScalarLoop, nodes: readonly Scalar[], modes: readonly Mo
         }
         return;
       }
+      // A pair narrowed to 32-bit lanes 0, 1: float32 rounding, or int32's low words.
+      const narrow = (pair: number) => (r.dtype === 'int32' ? low32(f, values[pair]!.get(r)!) : f.get(values[pair]!.get(r)!).op('f32x4.demote_f64x2_zero'));
       if (halves === 1) {
-        f.get(ptr(ins + j)).get(offset).op('i32.add').get(values[0]!.get(r)!).op('f32x4.demote_f64x2_zero').memLane('v128.store64_lane', 0, F32);
+        f.get(ptr(ins + j)).get(offset).op('i32.add');
+        narrow(0).memLane('v128.store64_lane', 0, F32);
         return;
       }
       for (let q = 0; q < halves / 2; q++) {
         f.get(ptr(ins + j)).get(offset).op('i32.add');
-        f.get(values[2 * q]!.get(r)!).op('f32x4.demote_f64x2_zero').get(values[2 * q + 1]!.get(r)!).op('f32x4.demote_f64x2_zero');
+        narrow(2 * q);
+        narrow(2 * q + 1);
         f.shuffle(lanes([0, 1, 4, 5])).mem('v128.store', { ...F32, offset: 16 * q });
       }
     });

@@ -180,6 +180,15 @@ describe('wasm assembler: opcodes do what their names say', () => {
     expect(f((g) => g.i64x2(5n, -6n).i64x2(1n, 2n).op('i64x2.add')).i64).toEqual([6n, -4n]);
     expect(f((g) => g.i64x2(5n, -6n).i64x2(1n, 2n).op('i64x2.sub')).i64).toEqual([4n, -8n]);
     expect(f((g) => g.i64x2(5n, -6n).i64x2(5n, 2n).op('i64x2.eq')).i64).toEqual([-1n, 0n]);
+    expect(f((g) => g.i64x2(5n, -6n).i64x2(3n, 2n).op('i64x2.mul')).i64).toEqual([15n, -12n]);
+    expect(f((g) => g.i64x2(5n, -6n).op('i64x2.abs')).i64).toEqual([5n, 6n]);
+    expect(f((g) => g.i64x2(5n, -6n).op('i64x2.neg')).i64).toEqual([-5n, 6n]);
+    expect(f((g) => g.i64x2(5n, -6n).i64x2(5n, 2n).op('i64x2.lt_s')).i64).toEqual([0n, -1n]);
+    expect(f((g) => g.i64x2(5n, -6n).i64x2(5n, 2n).op('i64x2.le_s')).i64).toEqual([-1n, -1n]);
+    expect(f((g) => g.i64x2(5n, -6n).i64x2(5n, 2n).op('i64x2.gt_s')).i64).toEqual([0n, 0n]);
+    expect(f((g) => g.i64x2(5n, -6n).i64x2(5n, 2n).op('i64x2.ge_s')).i64).toEqual([-1n, 0n]);
+    // extend_high: 32-bit lanes 2 and 3, sign-extended.
+    expect(f((g) => g.i64x2(0n, BigInt.asIntN(64, 0xfffffff900000004n)).op('i64x2.extend_high_i32x4_s')).i64).toEqual([4n, -7n]);
     expect(f((g) => g.i64x2(5n, -6n).i64x2(5n, 2n).op('i64x2.ne')).i64).toEqual([0n, -1n]);
     expect(f((g) => g.i32(7).op('i32x4.splat').i32(3).op('i32x4.splat').op('i32x4.sub')).i32).toEqual([4, 4, 4, 4]);
     expect(f((g) => g.i32(7).op('i32x4.splat').i32(3).op('i32x4.splat').op('i32x4.add')).i32).toEqual([10, 10, 10, 10]);
