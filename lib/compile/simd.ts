@@ -591,10 +591,10 @@ type Mode = 'same' | 'scalar' | number;
 
 /**
  * A SIMD step for an elementwise loop on `memory`, or `undefined` when it
- * is not one this emitter runs: every op of the algebra on float32, int32
- * and bool values is, but not a reduction, an even size, inputs
- * read in place, as one value or cycling through an even period (a bias).
- * Falls back to `fallback` (the JS loop) on buffers outside `memory`.
+ * is not one this emitter runs. It runs every op of the algebra on float32,
+ * int32 and bool values, over an even size, with no reduction, inputs read
+ * in place, as one value or cycling through an even period (a bias). Falls
+ * back to `fallback` (the JS loop) on buffers outside `memory`.
  *
  * @example
  * ```ts
@@ -605,6 +605,9 @@ type Mode = 'same' | 'scalar' | number;
 export function simdLoop(memory: WebAssembly.Memory, loop: ScalarLoop, slots: Slots, fallback: Step): Step | undefined {
   const n = sizeOf(loop.shape);
   if (n % 2 !== 0 || n === 0 || n * 4 >= 2 ** 31 || (loop as { reduceInner?: number }).reduceInner !== undefined) return undefined;
+  // Lanes hold float32, int32 and bool values (a loop given without dtypes is declined).
+  const lane = (d: string) => d === 'float32' || d === 'int32' || d === 'bool';
+  if (!loop.inputs.every((v) => lane(v.dtype)) || !loop.results.every((r) => lane(r.dtype))) return undefined;
   const nodes = topoOrder(loop.results);
   for (const node of nodes) {
     if (node.op === 'arg' ? node.dtype !== loop.inputs[node.index!]?.dtype : !emitterOf(node)) return undefined;

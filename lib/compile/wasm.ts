@@ -25,7 +25,14 @@ const VALTYPE: Readonly<Record<ValType, number>> = { i32: 0x7f, i64: 0x7e, f32: 
 
 // ------------------------------------------------------------------ encodings
 
-/** Unsigned LEB128. */
+/**
+ * Unsigned LEB128.
+ *
+ * @example
+ * ```ts
+ * uleb(624485); // [0xe5, 0x8e, 0x26]
+ * ```
+ */
 export function uleb(n: number): number[] {
   const out: number[] = [];
   do {
@@ -37,7 +44,14 @@ export function uleb(n: number): number[] {
   return out;
 }
 
-/** Signed LEB128 of a 32-bit integer. */
+/**
+ * Signed LEB128 of a 32-bit integer.
+ *
+ * @example
+ * ```ts
+ * sleb(-65); // [0xbf, 0x7f]
+ * ```
+ */
 export function sleb(n: number): number[] {
   const out: number[] = [];
   n |= 0;
@@ -61,7 +75,14 @@ function sleb64(n: bigint): number[] {
   }
 }
 
-/** Little-endian bytes of a float64. */
+/**
+ * Little-endian bytes of a float64.
+ *
+ * @example
+ * ```ts
+ * f64Bytes(1); // [0, 0, 0, 0, 0, 0, 0xf0, 0x3f]
+ * ```
+ */
 export const f64Bytes = (x: number): number[] => [...new Uint8Array(Float64Array.of(x).buffer)];
 /** Little-endian bytes of a 64-bit integer. */
 const i64Bytes = (x: bigint): number[] => [...new Uint8Array(BigInt64Array.of(BigInt.asIntN(64, x)).buffer)];
@@ -71,7 +92,14 @@ const simd = (code: number): number[] => [SIMD_PREFIX, ...uleb(code)];
 
 // ------------------------------------------------------------------ opcodes
 
-/** Instructions without immediates, by text-format name. */
+/**
+ * Instructions without immediates, by text-format name.
+ *
+ * @example
+ * ```ts
+ * OPS['f64x2.mul']; // [0xfd, 0xf2, 0x01]
+ * ```
+ */
 export const OPS = {
   unreachable: [0x00],
   nop: [0x01],
@@ -236,6 +264,14 @@ const EMPTY_BLOCK = 0x40;
  * A function body being written: parameters are locals 0…n−1, `local(type)`
  * adds one more; instruction methods append and return `this` for chaining,
  * in the order of the text format (operands first).
+ *
+ * @example
+ * ```ts
+ * // Σ 1…n
+ * const f = new FunctionBuilder(['i32'], ['i32']);
+ * const [i, s] = [f.local('i32'), f.local('i32')];
+ * f.loop().get(s).get(i).i32(1).op('i32.add').tee(i).op('i32.add').set(s).get(i).get(0).op('i32.lt_u').brIf(0).end().get(s);
+ * ```
  */
 export class FunctionBuilder {
   private readonly code: number[] = [];
@@ -393,7 +429,15 @@ const EXTERN_FUNC = 0x00;
 const EXTERN_MEMORY = 0x02;
 const FUNC_TYPE = 0x60;
 
-/** The binary module of `spec` (types deduplicated). */
+/**
+ * The binary module of `spec` (types deduplicated).
+ *
+ * @example
+ * ```ts
+ * const f = new FunctionBuilder(['i32', 'i32'], ['i32']).get(0).get(1).op('i32.add');
+ * const bytes = assemble({ functions: [{ body: f, export: 'add' }] });
+ * ```
+ */
 export function assemble(spec: ModuleSpec): Uint8Array<ArrayBuffer> {
   const types: string[] = [];
   const typeIndex = (params: readonly ValType[], results: readonly ValType[]): number => {
