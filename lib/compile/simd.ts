@@ -173,7 +173,8 @@ const ERF_T = [-0.00017749611787682584, -1.1277495561104227, -0.6370597643782729
  * What an op's emitter writes with: the function, hoisted constants (a
  * `v128` local each, set once before the loop), scratch locals and imports.
  * An emitter leaves its result on the stack: float32 values as two float64
- * lanes, bool values as two 64-bit lane masks (all ones for true).
+ * lanes, int32 values as two sign-extended 64-bit lanes, bool values as two
+ * 64-bit lane masks (all ones for true).
  */
 class Emitter {
   readonly imports: ImportName[] = [];
