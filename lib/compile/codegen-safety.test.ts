@@ -61,6 +61,8 @@ describeEachBackend('generated kernels are safe', (backend) => {
       const text = String.fromCharCode(...bytes);
       for (const evil of HOSTILE) expect(text).not.toContain(evil.slice(0, 8));
       expect(text).not.toMatch(/Pwned|globalThis|WGSL/);
+      // Imports: the heap and fixed library functions only (lib/compile/simd.ts's IMPORTS).
+      for (const i of WebAssembly.Module.imports(new WebAssembly.Module(bytes))) expect(`${i.module}.${i.name}`).toMatch(/^(?:e\.m|m\.(?:sin|cos|tan|atan|pow|log|log1p))$/);
     }
   });
 

@@ -8,12 +8,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import * as fx from '../index.js';
-import type { IR } from '../core/ir.js';
 import { ConcreteTensor } from '../core/tensor.js';
 import { describeEachBackend, expectClose, testBackends } from '../testing/backends.js';
 import { hostBackend, view } from './host.js';
-import { groupLoops, MAX_GROUP, type LoopGroup } from './group.js';
-import { HOST_MATMUL_LIMIT, hostReduces, isElementwise, lowerEquation, lowerLoop, scalarLoop, type Slots, type Step } from './hostKernels.js';
+import type { Slots, Step } from '../core/lowering.js';
+import { sc, type Scalar } from '../core/scalar.js';
+import type { ScalarLoop } from './group.js';
+import { HOST_MATMUL_LIMIT, lowerEquation } from './hostKernels.js';
+import { fcos, ferf, fexp, fexpm1, flog, flog1p, fsin, ftan, ftanh } from './fastmath.js';
 import { simdColumnSum, simdLoop, simdMatmul, simdTesting, simdTranspose, wasmHeap } from './simd.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -40,13 +42,6 @@ const sameBits = (a: ArrayLike<number>, b: ArrayLike<number>) => {
   expect(a.length).toBe(b.length);
   for (let i = 0; i < a.length; i++) if (!Object.is(a[i], b[i]) && !(Number.isNaN(a[i]) && Number.isNaN(b[i]))) expect([i, a[i]], `position ${i}`).toEqual([i, b[i]]);
 };
-
-/** The single loop group of `ir` (all of its equations elementwise). */
-function onlyGroup(ir: IR): LoopGroup {
-  const nodes = groupLoops(ir, isElementwise, MAX_GROUP);
-  expect(nodes.map((n) => n.kind)).toEqual(['loop']);
-  return (nodes[0] as { group: LoopGroup }).group;
-}
 
 /** Runs `step` on fresh wasm tensors for the outputs; returns their values. */
 function run(step: Step, inputs: readonly tf.Tensor[], outShapes: readonly number[][]): Float32Array[] {
@@ -139,107 +134,6 @@ describeEachBackend('SIMD kernels of a host program run in place on its arena', 
     await fx.setBackend(previous as 'wasm');
   });
 
-  /** Builds the loop for `f` over [n] operands and checks SIMD against the JS loop bit for bit. */
-  function checkLoop(f: (...xs: Any[]) => Any | Any[], shapes: number[][]) {
-    // A rank-0 operand is 1 (the scalar of `1 − h²`); the others run through the special values.
-    const args = shapes.map((s, j) => tensor(s.length === 0 ? Float32Array.of(1) : values(s.reduce((a, b) => a * b, 1), 7 + j), s));
-    const ir = fx.makeIR(f)(...args.map((t) => new ConcreteTensor(t) as Any));
-    const group = onlyGroup(ir);
-    const slots = slotsFor(group.inputs.length, group.outputs.length);
-    const js = lowerLoop(group, slots, new Set())!;
-    const simd = simdLoop(heap, scalarLoop(group)!, slots, js);
-    expect(simd, 'SIMD takes the group').toBeDefined();
-    // The IR's inputs are the arguments in order (constants are not used by these programs).
-    const ins = group.inputs.map((v) => args[ir.inputs.indexOf(v)]!);
-    const outShapes = group.outputs.map((v) => [...v.aval.shape]);
-    const [a, b] = [run(simd!, ins, outShapes), run(js, ins, outShapes)];
-    a.forEach((x, j) => sameBits(x, b[j]!));
-    args.forEach((t) => t.dispose());
-    return a;
-  }
-
-  // Each operation with its operand count; 64 elements run four floats per iteration, 30 run two.
-  const ops: [string, (...xs: Any[]) => Any, number][] = [
-    ['neg', fx.neg, 1],
-    ['abs', fx.abs, 1],
-    ['sqrt', fx.sqrt, 1],
-    ['square', fx.square, 1],
-    ['relu', fx.relu, 1],
-    ['tanh', fx.tanh, 1],
-    ['add', fx.add, 2],
-    ['sub', fx.sub, 2],
-    ['mul', fx.mul, 2],
-    ['div', fx.div, 2],
-    ['maximum', fx.maximum, 2],
-    ['minimum', fx.minimum, 2],
-  ];
-  for (const [name, op, arity] of ops)
-    it(`${name} gives the JS loop's bits, NaN, ±Infinity, ±0 and denormals included`, () => {
-      for (const n of [64, 30]) checkLoop(op, Array.from({ length: arity }, () => [n]));
-    });
-
-  it('tanh is within 2 float32 ulp of Math.tanh and exactly ±1 far out', () => {
-    const [got] = checkLoop(fx.tanh, [[64]]);
-    const x = values(64, 7);
-    got!.forEach((y, i) => {
-      const want = Math.fround(Math.tanh(x[i]!));
-      if (Number.isNaN(want)) expect(y).toBeNaN();
-      else expect(Math.abs(y - want), `tanh(${x[i]})`).toBeLessThanOrEqual(2 * 2 ** -23 * Math.max(Math.abs(want), 2 ** -126));
-    });
-    expect(got![1]).toBe(1);
-    expect(got![2]).toBe(-1);
-    expect(Object.is(got![4], -0)).toBe(true);
-  });
-
-  it('a bias cycling along the last axis, a hoisted scalar and two outputs (a dense layer and its tanh derivative)', () => {
-    // A period of 8 runs four floats per iteration, a period of 6 two.
-    for (const cols of [8, 6]) {
-      const [h, d] = checkLoop(
-        (z, b, one) => {
-          const h = fx.tanh(fx.add(z, b));
-          return [h, fx.sub(one, fx.mul(h, h))];
-        },
-        [[6, cols], [cols], []],
-      );
-      const z = values(6 * cols, 7);
-      const b = values(cols, 8);
-      for (let i = 0; i < 6 * cols; i++) {
-        const want = Math.tanh(Math.fround(z[i]! + b[i % cols]!));
-        if (Number.isFinite(want)) expect(Math.abs(h![i]! - want)).toBeLessThan(1e-6);
-        if (Number.isFinite(want)) expect(Math.abs(d![i]! - (1 - Math.fround(want) ** 2))).toBeLessThan(1e-6);
-      }
-    }
-  });
-
-  it('declines what it does not compute: an odd size, int32, exp, a [M,1] column operand, a reduction', () => {
-    const decline = (f: (...xs: Any[]) => Any, args: Any[]) => {
-      const group = groupLoops(fx.makeIR(f)(...args), isElementwise, MAX_GROUP, hostReduces).find((n) => n.kind === 'loop') as { group: LoopGroup };
-      const slots = slotsFor(group.group.inputs.length, group.group.outputs.length);
-      const program = scalarLoop(group.group)!;
-      expect(program.reductions.some((r) => r) || simdLoop(heap, program, slots, () => undefined) === undefined).toBe(true);
-    };
-    decline(fx.tanh, [fx.ones([7])]);
-    decline((x) => fx.add(x, x), [fx.tensor(Int32Array.of(1, 2))]);
-    decline(fx.exp, [fx.ones([8])]);
-    decline((x, c) => fx.add(x, c), [fx.ones([4, 6]), fx.ones([4, 1])]);
-    decline((x) => fx.sum(fx.tanh(x), 1), [fx.ones([4, 6])]);
-  });
-
-  it('off the heap (plain Float32Arrays) it runs the JS loop instead', () => {
-    const ir = fx.makeIR(fx.tanh)(fx.ones([8]));
-    const group = onlyGroup(ir);
-    const slots = slotsFor(1, 1);
-    const js = lowerLoop(group, slots, new Set())!;
-    const step = simdLoop(heap, scalarLoop(group)!, slots, js)!;
-    const x = Float32Array.from([0, 0.5, -1, 2, 3, -4, 5, 30]);
-    const [out, want] = [new Float32Array(8), new Float32Array(8)];
-    step([x, out]);
-    js([x, want]);
-    sameBits(out, want);
-    expect(out[7]).toBe(1);
-    expect(Math.abs(out[1]! - Math.tanh(0.5))).toBeLessThan(1e-7);
-  });
-
   it('transposes 2-D float32 matrices with dimensions that are multiples of 4, bit for bit', () => {
     for (const [r, c] of [[4, 4], [8, 12], [36, 20], [128, 512], [512, 128]] as [number, number][]) {
       const x = tensor(values(r * c, r + c), [r, c]);
@@ -320,3 +214,446 @@ describeEachBackend('SIMD kernels of a host program run in place on its arena', 
     }
   });
 });
+
+// ------------------------------------------------------------------ the scalar-op algebra, op by op
+
+/** C's pow, as the JS loop computes it. */
+const cpow = (a: number, b: number) => (a === 1 || (a === -1 && (b === Infinity || b === -Infinity)) ? 1 : Math.pow(a, b));
+
+/** float32 → int32 as the algebra casts: toward 0, saturating, NaN → 0. */
+const saturate = (x: number) => (Number.isNaN(x) ? 0 : x >= 2 ** 31 ? 2 ** 31 - 1 : x <= -(2 ** 31) ? -(2 ** 31) : Math.trunc(x) | 0);
+/** int32 ops as the JS loop computes them (wrapping modulo 2³²). */
+const INT_REF: Partial<Record<string, (a: number, b: number) => number>> = {
+  add: (a, b) => (a + b) | 0,
+  sub: (a, b) => (a - b) | 0,
+  mul: Math.imul,
+  neg: (a) => -a | 0,
+  abs: (a) => Math.abs(a) | 0,
+};
+
+/** The JS loop's value of `e` (bools as booleans): fastmath's functions in float64, `round32` as Math.fround. */
+function reference(e: Scalar, args: readonly number[]): number | boolean {
+  const memo = new Map<Scalar, number | boolean>();
+  const go = (n: Scalar): number | boolean => {
+    const hit = memo.get(n);
+    if (hit !== undefined) return hit;
+    const [a, b, c] = n.args.map(go) as [number, number, number];
+    const unaryFns: Partial<Record<string, (x: number) => number>> = {
+      neg: (x) => -x,
+      abs: Math.abs,
+      floor: Math.floor,
+      sqrt: Math.sqrt,
+      exp: fexp,
+      expm1: fexpm1,
+      log: flog,
+      log1p: flog1p,
+      sin: fsin,
+      cos: fcos,
+      tan: ftan,
+      tanh: ftanh,
+      erf: ferf,
+      atan: Math.atan,
+      round32: Math.fround,
+    };
+    let v: number | boolean;
+    const int = n.args[0]?.dtype === 'int32';
+    if (int && INT_REF[n.op]) v = INT_REF[n.op]!(a, b);
+    else if (n.op === 'cast' && n.dtype === 'int32') v = typeof a === 'boolean' ? Number(a) : saturate(a);
+    else if (n.op === 'arg') v = n.dtype === 'bool' ? args[n.index!]! !== 0 : args[n.index!]!;
+    else if (n.op === 'lit') v = n.dtype === 'bool' ? n.value !== 0 : n.value!;
+    else if (unaryFns[n.op]) v = unaryFns[n.op]!(a);
+    else
+      switch (n.op) {
+        case 'add':
+          v = a + b;
+          break;
+        case 'sub':
+          v = a - b;
+          break;
+        case 'mul':
+          v = a * b;
+          break;
+        case 'div':
+          v = a / b;
+          break;
+        case 'min':
+          v = Math.min(a, b);
+          break;
+        case 'max':
+          v = Math.max(a, b);
+          break;
+        case 'pow':
+          v = cpow(a, b);
+          break;
+        case 'lt':
+          v = a < b;
+          break;
+        case 'le':
+          v = a <= b;
+          break;
+        case 'gt':
+          v = a > b;
+          break;
+        case 'ge':
+          v = a >= b;
+          break;
+        case 'eq':
+          v = a === b;
+          break;
+        case 'ne':
+          v = a !== b;
+          break;
+        case 'and':
+          v = (a as unknown as boolean) && (b as unknown as boolean);
+          break;
+        case 'or':
+          v = (a as unknown as boolean) || (b as unknown as boolean);
+          break;
+        case 'not':
+          v = !(a as unknown as boolean);
+          break;
+        case 'select':
+          v = (a as unknown as boolean) ? b : c;
+          break;
+        case 'cast':
+          v = n.dtype === 'bool' ? (a as unknown) !== 0 && (a as unknown) !== false : n.dtype === 'float32' && typeof a === 'boolean' ? (a ? 1 : 0) : a;
+          break;
+        default:
+          throw new Error(`no reference for ${n.op}`);
+      }
+    memo.set(n, v);
+    return v;
+  };
+  return go(e);
+}
+
+type Column = Float32Array | Uint8Array | Int32Array;
+const dtypeOf = (c: Column) => (c instanceof Uint8Array ? 'bool' : c instanceof Int32Array ? 'int32' : 'float32');
+
+/** A memory of the test's own, with float32 and bool arrays placed 16-byte aligned. */
+class Arena {
+  readonly memory = new WebAssembly.Memory({ initial: 1 });
+  private used = 0;
+  /** Room for `n` elements: where, how many, of which kind (views are made after the last grow, which detaches older ones). */
+  alloc(n: number, dtype: string = 'float32'): [number, number, string] {
+    const bytes = Math.ceil((n * (dtype === 'bool' ? 1 : 4)) / 16) * 16;
+    const missing = this.used + bytes - this.memory.buffer.byteLength;
+    if (missing > 0) this.memory.grow(Math.ceil(missing / 65536));
+    const at = this.used;
+    this.used += bytes;
+    return [at, n, dtype];
+  }
+  view([at, n, dtype]: [number, number, string]): Column {
+    const buffer = this.memory.buffer;
+    return dtype === 'bool' ? new Uint8Array(buffer, at, n) : dtype === 'int32' ? new Int32Array(buffer, at, n) : new Float32Array(buffer, at, n);
+  }
+}
+
+/**
+ * Runs `results` over inputs `columns` (float32, or bool as a Uint8Array;
+ * each of the loop's size unless `shapes` says otherwise) as a SIMD loop on
+ * an arena, and returns the outputs; the loop must be taken.
+ */
+function runSimd(results: Scalar[], columns: Column[], shapes?: number[][], shape?: number[]): Column[] {
+  const n = shape ? shape.reduce((a, b) => a * b, 1) : columns[0]!.length;
+  const loopShape = shape ?? [n];
+  const arena = new Arena();
+  const ins = columns.map((c) => arena.alloc(c.length, dtypeOf(c)));
+  const outs = results.map((r) => arena.alloc(n, r.dtype));
+  const loop: ScalarLoop = {
+    shape: loopShape,
+    inputs: columns.map((c, i) => ({ shape: shapes?.[i] ?? loopShape, dtype: dtypeOf(c) })),
+    results,
+  };
+  const slots = { ins: ins.map((_, i) => i), outs: outs.map((_, j) => ins.length + j) };
+  const step = simdLoop(arena.memory, loop, slots, () => {
+    throw new Error('the fallback ran');
+  });
+  expect(step, 'SIMD takes the loop').toBeDefined();
+  const env = [...ins, ...outs].map((a) => arena.view(a));
+  columns.forEach((c, i) => env[i]!.set(c));
+  const ran = simdTesting.ran;
+  step!(env);
+  expect(simdTesting.ran).toBe(ran + 1);
+  return outs.map((o) => arena.view(o).slice());
+}
+
+/** The reference outputs of `results`, stored as float32 (booleans as 0/1). */
+function runReference(results: Scalar[], columns: Column[], n: number, index: (i: number, j: number) => number = (i) => i): Column[] {
+  return results.map((r) => {
+    const out = r.dtype === 'bool' ? new Uint8Array(n) : r.dtype === 'int32' ? new Int32Array(n) : new Float32Array(n);
+    for (let i = 0; i < n; i++) out[i] = Number(reference(r, columns.map((c, j) => c[index(i, j)]!)));
+    return out;
+  });
+}
+
+const ulp32 = (x: number) => {
+  const a = Math.abs(Math.fround(x));
+  if (a < 2 ** -126) return 2 ** -149;
+  return 2 ** (Math.floor(Math.log2(a)) - 23);
+};
+
+/** Special values, both signs: NaN, ±Infinity, ±0, denormals, float32's extremes, the functions' switch points. */
+const SPECIALS = [
+  NaN, Infinity, 0, 1e-40, 1.4e-45, 1e-30, 1e-8, 1e-5, 0.25, 0.5, 0.9, 1, 1.5707963, 2, 3.1415927, 4, 3.92, 9.99, 10, 10.5, 20, 88.7, 88.8, 103.9, 104, 709, 746, 1000, 1e6, 1e6 + 0.5, 1e7, 1e20, 1e38, 3.4028235e38, 0.29289322, 0.41421357, 0.99999994,
+].flatMap((v) => [v, -v]);
+
+/** `n` values: the specials, then uniform draws in [lo, hi] and log-uniform magnitudes in 1e-30…1e30 of both signs. */
+function sample(n: number, seed: number, lo: number, hi: number): Float32Array {
+  const out = new Float32Array(n);
+  let s = seed;
+  const next = () => (s = (s * 1103515245 + 12345) % 2147483648) / 2147483648;
+  for (let i = 0; i < n; i++) {
+    if (i < SPECIALS.length) out[i] = SPECIALS[i]!;
+    else if (i % 4 === 3) out[i] = (next() < 0.5 ? -1 : 1) * 10 ** (60 * next() - 30);
+    else out[i] = lo + (hi - lo) * next();
+  }
+  return out;
+}
+
+const x0 = sc.arg(0, 'float32');
+const x1 = sc.arg(1, 'float32');
+
+/** Each unary float32 op, its domain for random draws, and its promise: bit-identical to fastmath (0) or within that many float32 ulp. */
+const UNARY: [string, (x: Scalar) => Scalar, number, number][] = [
+  ['neg', sc.neg, -100, 100],
+  ['abs', sc.abs, -100, 100],
+  ['floor', sc.floor, -100, 100],
+  ['sqrt', sc.sqrt, 0, 100],
+  ['round32', sc.round32, -100, 100],
+  ['exp', sc.exp, -110, 95],
+  ['expm1', sc.expm1, -20, 20],
+  ['log', sc.log, 0, 100],
+  ['log1p', sc.log1p, -1, 10],
+  ['sin', sc.sin, -20, 20],
+  ['cos', sc.cos, -20, 20],
+  ['tan', sc.tan, -20, 20],
+  ['tanh', sc.tanh, -12, 12],
+  ['erf', sc.erf, -5, 5],
+  ['atan', sc.atan, -20, 20],
+].map(([name, op, lo, hi]) => [name as string, op as (x: Scalar) => Scalar, lo as number, hi as number]);
+
+const BINARY: [string, (a: Scalar, b: Scalar) => Scalar][] = [
+  ['add', sc.add],
+  ['sub', sc.sub],
+  ['mul', sc.mul],
+  ['div', sc.div],
+  ['min', sc.min],
+  ['max', sc.max],
+  ['pow', sc.pow],
+];
+
+const COMPARE: [string, (a: Scalar, b: Scalar) => Scalar][] = [
+  ['lt', sc.lt],
+  ['le', sc.le],
+  ['gt', sc.gt],
+  ['ge', sc.ge],
+  ['eq', sc.eq],
+  ['ne', sc.ne],
+];
+
+/** Pairs: every special against every special, then random pairs (exponents of pow in [−4, 4]). */
+function pairs(seed: number, powExponents: boolean): [Float32Array, Float32Array] {
+  const k = SPECIALS.length;
+  const n = k * k + 4 * 250;
+  const a = sample(n, seed, -20, 20);
+  const b = sample(n, seed + 1, powExponents ? -4 : -20, powExponents ? 4 : 20);
+  for (let i = 0; i < k * k; i++) {
+    a[i] = SPECIALS[Math.floor(i / k)]!;
+    b[i] = SPECIALS[i % k]!;
+  }
+  return [a, b];
+}
+
+describe('SIMD loops of the scalar-op algebra: bit for bit the JS loop (fastmath in float64, then float32)', () => {
+  /** Checks SIMD against the reference bit for bit, at eight floats per iteration (n ≡ 0 mod 8; four for large modules), four (n ≡ 4 mod 8) and two (n ≡ 2 mod 4). */
+  function same(results: Scalar[], columns: Column[]) {
+    const n0 = columns[0]!.length - (columns[0]!.length % 8);
+    for (const n of [n0, n0 - 4, n0 - 2]) {
+      const cs = columns.map((c) => c.subarray(0, n));
+      const got = runSimd(results, cs);
+      const want = runReference(results, cs, n);
+      got.forEach((g, j) => sameBits(g, want[j]!));
+    }
+  }
+
+  /**
+   * `e`, then what float32 rounding drops of it (e − round32(e), exact in
+   * float64) and what it drops of that: all 53 bits of the float64 value
+   * reach the float32 outputs (where not too small).
+   */
+  const exposed = (e: Scalar): Scalar[] => {
+    const d1 = sc.sub(e, sc.round32(e));
+    return [e, d1, sc.sub(d1, sc.round32(d1))];
+  };
+
+  for (const [name, op, lo, hi] of UNARY)
+    it(`${name}: NaN, ±Infinity, ±0, denormals, overflow and random values over its domain, all 53 bits`, () => {
+      same(exposed(op(x0)), [sample(4000, name.length, lo, hi)]);
+      // The result read back through round32, as a primitive feeding another does.
+      same([sc.mul(sc.round32(op(x0)), sc.lit(3))], [sample(400, 7, lo, hi)]);
+    });
+
+  it('trigonometric functions over their whole fast range and beyond 1e6 (Math.sin/cos/tan per lane)', () => {
+    const x = sample(4000, 11, -1e6, 1e6);
+    same([sc.sin(x0), sc.cos(x0), sc.tan(x0)].flatMap(exposed), [x]);
+    // Only some lanes beyond 1e6: the mask picks them.
+    same([sc.sin(x0), sc.cos(x0), sc.tan(x0)], [sample(4000, 12, -2e6, 2e6)]);
+  });
+
+  it('exp over the whole float32 range, its denormal results and the underflow to 0 (2^n down to 2^−1075 in 64-bit lanes)', () => {
+    // x such that 2^n reaches the denormals of float64 (x < −708) and 0.
+    const x = Float32Array.from({ length: 4000 }, (_, i) => -760 + i * 0.4);
+    same([sc.exp(x0), sc.expm1(x0)].flatMap(exposed), [x]);
+    // The float64 values before the float32 store: 2^n·(1 + q) down to the denormals, compared as float64 through a division.
+    const tiny = sc.mul(sc.exp(x0), sc.lit(2 ** 100));
+    same([sc.round32(sc.mul(tiny, sc.lit(2 ** 100)))], [x]);
+  });
+
+  for (const [name, op] of BINARY)
+    it(`${name}: every pair of special values and random pairs`, () => {
+      const [a, b] = pairs(name.length, name === 'pow');
+      same(exposed(op(x0, x1)), [a, b]);
+    });
+
+  it('pow: C semantics (1 for a base of 1, also with a NaN exponent, and for (−1)^±Infinity)', () => {
+    const a = Float32Array.of(1, 1, -1, -1, 1, -1, 2, 0, -0, NaN);
+    const b = Float32Array.of(NaN, Infinity, Infinity, -Infinity, -Infinity, NaN, NaN, -1, -3, 0);
+    const [got] = runSimd([sc.pow(x0, x1)], [a, b]);
+    expect(Array.from(got!)).toEqual([1, 1, 1, 1, 1, NaN, NaN, Infinity, -Infinity, 1]);
+  });
+
+  for (const [name, op] of COMPARE)
+    it(`${name} on float32 (IEEE: NaN unordered) and on bools, read back through select and a cast`, () => {
+      const [a, b] = pairs(name.length + 1, false);
+      same([sc.select(op(x0, x1), x0, x1), sc.cast(op(x0, x1), 'float32')], [a, b]);
+      // On bools: x < 0 against y < 0 (a NaN gives false).
+      const [p, q] = [sc.lt(x0, sc.lit(0)), sc.lt(x1, sc.lit(0))];
+      same([sc.cast(op(p, q), 'float32')], [a, b]);
+    });
+
+  it('and, or, not, bool literals, casts float32 → bool (x ≠ 0, NaN true) → float32 and select on every special pair', () => {
+    const [a, b] = pairs(3, false);
+    const [p, q] = [sc.cast(x0, 'bool'), sc.gt(x1, sc.lit(1))];
+    same(
+      [
+        sc.cast(sc.and(p, q), 'float32'),
+        sc.cast(sc.or(p, sc.not(q)), 'float32'),
+        sc.select(sc.or(sc.lit(0, 'bool'), sc.and(sc.lit(1, 'bool'), p)), sc.neg(x1), sc.lit(-0)),
+        sc.cast(sc.isNaN(x0), 'float32'),
+      ],
+      [a, b],
+    );
+  });
+
+  it('compositions: sigmoid, softplus, gelu (erf), the W2 loss and gradient, shared nodes computed once', () => {
+    const x = sample(4000, 5, -12, 12);
+    const sigmoid = sc.round32(sc.div(sc.lit(1), sc.add(sc.lit(1), sc.round32(sc.exp(sc.neg(x0))))));
+    const softplus = sc.add(sc.max(x0, sc.lit(0)), sc.round32(sc.log1p(sc.round32(sc.exp(sc.neg(sc.abs(x0)))))));
+    const gelu = sc.mul(sc.mul(x0, sc.lit(0.5)), sc.add(sc.lit(1), sc.round32(sc.erf(sc.mul(x0, sc.lit(Math.SQRT1_2))))));
+    same([sigmoid, softplus, gelu, ...w2(x0)], [x]);
+  });
+
+  it('a bias cycling along the last axis and a hoisted scalar (periods of 8: eight floats per iteration; 4: four; 6: two)', () => {
+    for (const cols of [8, 4, 6]) {
+      const z = sample(6 * cols, 7, -5, 5);
+      const bias = sample(cols, 8, -5, 5).reverse();
+      const one = Float32Array.of(1);
+      const h = sc.round32(sc.tanh(sc.round32(sc.add(x0, x1))));
+      const results = [h, sc.sub(sc.arg(2, 'float32'), sc.round32(sc.mul(h, h)))];
+      const got = runSimd(results, [z, bias, one], [[6, cols], [1, cols], []], [6, cols]);
+      const want = runReference(results, [z, bias, one], 6 * cols, (i, j) => (j === 0 ? i : j === 1 ? i % cols : 0));
+      got.forEach((g, j) => sameBits(g, want[j]!));
+    }
+  });
+
+  it('bool operands and results (one byte each): comparisons stored, masks read, as one value and cycling', () => {
+    const [a, b] = pairs(9, false);
+    const m = Uint8Array.from(a, (v, i) => (i % 3 === 0 || v > 0 ? 1 : 0));
+    const q = sc.arg(2, 'bool');
+    same([sc.gt(x0, x1), sc.select(q, x0, x1), sc.and(q, sc.not(sc.isNaN(x1))), sc.cast(q, 'float32')], [a, b, m]);
+    for (const cols of [8, 4, 6]) {
+      const z = sample(6 * cols, 7, -5, 5);
+      const flags = Uint8Array.from({ length: cols }, (_, i) => i % 3 && 1);
+      const one = Uint8Array.of(1);
+      const results = [sc.select(sc.arg(1, 'bool'), sc.neg(x0), x0), sc.ne(sc.arg(1, 'bool'), sc.arg(2, 'bool')), sc.lt(x0, sc.lit(0))];
+      const got = runSimd(results, [z, flags, one], [[6, cols], [cols], [1, 1]], [6, cols]);
+      const want = runReference(results, [z, flags, one], 6 * cols, (i, j) => (j === 0 ? i : j === 1 ? i % cols : 0));
+      got.forEach((g, j) => sameBits(g, want[j]!));
+      expect(got[1]).toBeInstanceOf(Uint8Array);
+    }
+  });
+
+  it('int32 operands, results and ops (wrapping modulo 2³², Math.imul), comparisons, select and casts to and from float32 and bool', () => {
+    const INTS = [0, -1, 1, 2, 2 ** 31 - 1, -(2 ** 31), 65536, -65537, 46341, -46341, 7, -7, 1 << 30, 123456789];
+    const k = INTS.length;
+    const n = k * k + 600;
+    let seed = 5;
+    const rand = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648) * 2 ** 32 - 2 ** 31;
+    const [a, b] = [new Int32Array(n), new Int32Array(n)];
+    for (let i = 0; i < n; i++) [a[i], b[i]] = i < k * k ? [INTS[Math.floor(i / k)]!, INTS[i % k]!] : [rand() | 0, i % 2 ? rand() | 0 : (rand() % 100) | 0];
+    const f = sample(n, 4, -3e9, 3e9);
+    const [i0, i1] = [sc.arg(0, 'int32'), sc.arg(1, 'int32')];
+    const ops = [sc.add(i0, i1), sc.sub(i0, i1), sc.mul(i0, i1), sc.neg(i0), sc.abs(i0), sc.min(i0, i1), sc.max(i0, i1), sc.add(i0, sc.lit(-3, 'int32'))];
+    const compare = [sc.lt, sc.le, sc.gt, sc.ge, sc.eq, sc.ne].map((op) => op(i0, i1));
+    // Wrapped before they are compared: sums, products, negations that overflow.
+    const wrapped = [sc.add, sc.sub, sc.mul].flatMap((op) => [sc.lt(op(i0, i1), sc.lit(0, 'int32')), sc.max(op(i0, i1), i1)]);
+    wrapped.push(sc.lt(sc.neg(i0), sc.lit(0, 'int32')), sc.lt(sc.abs(i0), sc.lit(0, 'int32')));
+    same([...ops, ...compare, sc.select(sc.lt(i0, i1), i1, i0), ...wrapped], [a, b, f]);
+    const x2 = sc.arg(2, 'float32');
+    same(
+      [sc.cast(x2, 'int32'), sc.cast(i0, 'float32'), sc.cast(i0, 'bool'), sc.cast(sc.gt(x2, sc.lit(0)), 'int32'), sc.round32(sc.mul(sc.cast(sc.mul(i0, i1), 'float32'), x2))],
+      [a, b, f],
+    );
+  });
+
+  it('declines what it does not compute: an odd size, a reduction, a [M,1] column operand', () => {
+    const arena = new Arena();
+    const f32 = (shape: number[]) => ({ shape, dtype: 'float32' as const });
+    const slots = { ins: [0], outs: [1] };
+    const decline = (loop: ScalarLoop) => expect(simdLoop(arena.memory, loop, slots, () => undefined)).toBeUndefined();
+    decline({ shape: [7], inputs: [f32([7])], results: [sc.tanh(x0)] });
+    decline({ shape: [4, 6], inputs: [f32([4, 6]), f32([4, 1])], results: [sc.add(x0, x1)] });
+    decline({ shape: [4, 6], inputs: [f32([4, 6])], results: [sc.tanh(x0)], reduceInner: 6 } as ScalarLoop);
+  });
+
+  it('off its memory (plain Float32Arrays) it runs the fallback instead', () => {
+    const arena = new Arena();
+    let fell = 0;
+    const step = simdLoop(arena.memory, { shape: [8], inputs: [{ shape: [8], dtype: 'float32' }], results: [sc.tanh(x0)] }, { ins: [0], outs: [1] }, () => fell++)!;
+    step([new Float32Array(8), new Float32Array(8)]);
+    expect(fell).toBe(1);
+  });
+
+  it('modules import only the memory and fixed library functions (Math.* and fastmath.ts by fixed names)', () => {
+    const allowed = new Set(['e.m', 'm.sin', 'm.cos', 'm.tan', 'm.atan', 'm.pow', 'm.log', 'm.log1p']);
+    const seen = new Set<string>();
+    for (const bytes of simdTesting.modules()) for (const i of WebAssembly.Module.imports(new WebAssembly.Module(bytes))) seen.add(`${i.module}.${i.name}`);
+    expect([...seen].filter((name) => !allowed.has(name))).toEqual([]);
+    // The tests above compiled every one of them.
+    expect([...allowed].filter((name) => !seen.has(name))).toEqual([]);
+  });
+
+  it('keeps each module within 4 KB (a browser compiles larger ones asynchronously only): the W2 loop fits at four floats per iteration', () => {
+    const before = simdTesting.modules().length;
+    runSimd(w2(x0), [sample(64, 3, -3, 3)]);
+    const added = simdTesting.modules().slice(before);
+    for (const m of added) expect(m.length).toBeLessThanOrEqual(4096);
+  });
+});
+
+/** W2's loss sin(x)·exp(−x²) + tanh(x)·x and its derivative, as the compiler's loop would write them (round32 between primitives). */
+function w2(x: Scalar): Scalar[] {
+  const r = sc.round32;
+  const s = r(sc.sin(x));
+  const c = r(sc.cos(x));
+  const g = r(sc.exp(r(sc.neg(r(sc.mul(x, x))))));
+  const t = r(sc.tanh(x));
+  const loss = sc.add(r(sc.mul(s, g)), r(sc.mul(t, x)));
+  // d/dx: cos·g − 2x·sin·g + (1 − t²)·x + t
+  const grad = sc.add(
+    r(sc.sub(r(sc.mul(c, g)), r(sc.mul(r(sc.mul(r(sc.mul(sc.lit(2), x)), s)), g)))),
+    r(sc.add(r(sc.mul(r(sc.sub(sc.lit(1), r(sc.mul(t, t)))), x)), t)),
+  );
+  return [loss, grad];
+}

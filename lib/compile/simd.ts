@@ -1,12 +1,13 @@
 /**
- * WebAssembly SIMD kernels: generated elementwise loops (two float64 lanes
- * at a time), a blocked float32 transpose, leading-axis sums and matrix
- * products. They run in place on the memory their operands live in:
- * tfjs-wasm's heap, for the wasm backend's mixed plan (lib/compile/execute.ts),
- * or a host program's own arena (lib/compile/host.ts, cpu and wasm, wherever
- * the engine has wasm SIMD). An operand outside that memory (a program
- * input) makes a step run its JS kernel instead; a matmul copies its
- * operands into a heap of this module's own.
+ * WebAssembly SIMD kernels: generated elementwise loops over the scalar-op
+ * algebra (lib/core/scalar.ts; two float64 lanes at a time), a blocked
+ * float32 transpose, leading-axis sums and matrix products, written with
+ * lib/compile/wasm.ts's assembler. They run in place on the memory their
+ * operands live in: tfjs-wasm's heap, for the wasm backend's mixed plan
+ * (lib/compile/execute.ts), or a host program's own arena
+ * (lib/compile/host.ts, cpu and wasm, wherever the engine has wasm SIMD). An
+ * operand outside that memory (a program input) makes a step run its JS
+ * kernel instead; a matmul copies its operands into a heap of this module's own.
  *
  * Why: a V8 loop over `Float32Array`s costs about 5 ns per element before any
  * math (bounds checks, conversions), and tfjs-wasm's tanh and transpose are
@@ -14,172 +15,90 @@
  * 1.4 ms in five transposes. In SIMD the same loops take a fraction of that
  * (bench/RESULTS.md, W1).
  *
+ * Loops: float32, int32 and bool operands, results and nodes (float32 as
+ * float64 lanes; int32 sign-extended in 64-bit lanes, wrapped after each op;
+ * bools one byte each in memory and 64-bit lane masks in registers);
+ * accumulating loops are left to the JS loop (`simdLoop` returns `undefined`). Eight floats per
+ * iteration (four independent float64 pairs, interleaved node by node) when
+ * the module stays under 4 KB, else four, else two.
+ *
  * Values: an elementwise loop computes in float64 exactly as the generated JS
- * loop does (the same operations in the same order, each result rounded to
- * float32 as a float32 kernel rounds it), so both give identical bits;
- * `simd.test.ts` checks this.
+ * loop does — the same operations in the same order, `round32` as
+ * `Math.fround`, each result rounded to float32 as a float32 kernel stores it
+ * — so both give identical bits, special values included. The transcendental
+ * functions are lib/compile/fastmath.ts's algorithms transcribed op for op
+ * (fexp, fexpm1, ftanh, ferf, and fsin/fcos/ftan for 0 < |x| ≤ 1e6, the
+ * log1p kernel on its range); what fastmath leaves to the JS library
+ * (`Math.log`, `Math.atan`, `Math.pow`, `Math.sin`/`cos`/`tan` beyond 1e6,
+ * flog1p's table log outside the kernel's range) is called per lane through
+ * imports of those very functions: `log`, `atan` and `pow` on every lane,
+ * the others only in pairs where a lane is outside the fast range.
+ * `simd.test.ts` checks every op bit for bit against fastmath.
  *
  * Safety: a module's bytes hold only fixed opcodes, internal local indices,
- * the fixed tanh coefficients and integers taken from shapes (periods, row
- * strides); it imports nothing but the memory, and wasm bounds-checks every
- * access.
+ * fixed constants (fastmath's coefficients), float32 literals of the
+ * expression and integers taken from shapes (periods, row strides). It
+ * imports the memory and, by fixed names, only the functions of `IMPORTS`
+ * below (`Math.sin`, `Math.cos`, `Math.tan`, `Math.atan`, `Math.pow`,
+ * fastmath's `flog` = `Math.log` and `flog1p`); wasm bounds-checks every access.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { Equation } from '../core/ir.js';
+import type { Buf, Slots, Step } from '../core/lowering.js';
+import { topoOrder, type Scalar, type ScalarOp } from '../core/scalar.js';
 import type { ScalarLoop } from './group.js';
-import type { Buf, Slots, Step } from './hostKernels.js';
-import { sizeOf } from './hostKernels.js';
-import { topoOrder, type Scalar } from '../core/scalar.js';
-import { TANH } from './fastmath.js';
+import { flog, flog1p, TANH } from './fastmath.js';
 import { fastKernels } from '../core/kernels.js';
+import { assemble, FunctionBuilder, type FunctionImport, type ValType } from './wasm.js';
 
-// ------------------------------------------------------------------ binary encoding
+const sizeOf = (shape: readonly number[]): number => shape.reduce((a, b) => a * b, 1);
 
-const uleb = (n: number): number[] => {
-  const out: number[] = [];
-  do {
-    let b = n & 0x7f;
-    n >>>= 7;
-    if (n !== 0) b |= 0x80;
-    out.push(b);
-  } while (n !== 0);
-  return out;
-};
-
-const sleb = (n: number): number[] => {
-  const out: number[] = [];
-  for (;;) {
-    const b = n & 0x7f;
-    n >>= 7;
-    if ((n === 0 && (b & 0x40) === 0) || (n === -1 && (b & 0x40) !== 0)) return [...out, b];
-    out.push(b | 0x80);
-  }
-};
-
-const f64Bytes = (x: number): number[] => [...new Uint8Array(Float64Array.of(x).buffer)];
-const section = (id: number, body: number[]): number[] => [id, ...uleb(body.length), ...body];
-const vector = (items: number[][]): number[] => [...uleb(items.length), ...items.flat()];
-
-const I32 = 0x7f;
-const V128 = 0x7b;
-
-/** SIMD opcodes (after the 0xfd prefix). */
-const S = {
-  load: 0x00,
-  load32Splat: 0x09,
-  store: 0x0b,
-  const: 0x0c,
-  shuffle: 0x0d,
-  store64Lane: 0x5b,
-  load64Zero: 0x5d,
-  demote: 0x5e,
-  promoteLow: 0x5f,
-  abs: 0xec,
-  neg: 0xed,
-  sqrt: 0xef,
-  add: 0xf0,
-  sub: 0xf1,
-  mul: 0xf2,
-  div: 0xf3,
-  min: 0xf4,
-  max: 0xf5,
-  pmin: 0xf6,
-  pmax: 0xf7,
-  add32: 0xe4,
-  mul32: 0xe6,
-  eq: 0x47,
-  ne: 0x48,
-  lt: 0x49,
-  gt: 0x4a,
-  le: 0x4b,
-  ge: 0x4c,
-  and: 0x4e,
-  or: 0x50,
-  bitselect: 0x52,
-} as const;
-
-/**
- * A function body being written. Locals after the `params` are `i32s` i32
- * locals, then v128 locals handed out one by one.
- */
-class Code {
-  readonly bytes: number[] = [];
-  private v128s = 0;
-  constructor(
-    private readonly params: number,
-    private readonly i32s: number,
-  ) {}
-  /** The index of the `j`-th i32 local. */
-  int32(j: number): number {
-    return this.params + j;
-  }
-  /** A new v128 local. */
-  v128(): number {
-    return this.params + this.i32s + this.v128s++;
-  }
-  get(l: number): this {
-    return this.op(0x20, ...uleb(l));
-  }
-  set(l: number): this {
-    return this.op(0x21, ...uleb(l));
-  }
-  tee(l: number): this {
-    return this.op(0x22, ...uleb(l));
-  }
-  op(...b: number[]): this {
-    this.bytes.push(...b);
-    return this;
-  }
-  int(v: number): this {
-    return this.op(0x41, ...sleb(v));
-  }
-  simd(op: number, ...imm: number[]): this {
-    return this.op(0xfd, ...uleb(op), ...imm);
-  }
-  /** `f64x2` with `x` in both lanes. */
-  splat(x: number): this {
-    const b = f64Bytes(x);
-    return this.simd(S.const, ...b, ...b);
-  }
-  /** The finished body: local declarations, the code, `end`. */
-  finish(): number[] {
-    return [...vector([[...uleb(this.i32s), I32], [...uleb(this.v128s), V128]]), ...this.bytes, 0x0b];
-  }
-}
+type Tuple<N extends number, R extends number[] = []> = R['length'] extends N ? R : Tuple<N, [number, ...R]>;
+/** `count` new locals from `make`, as a tuple. */
+const repeat = <N extends number>(count: N, make: () => number): Tuple<N> => Array.from({ length: count }, make) as Tuple<N>;
 
 // ------------------------------------------------------------------ module assembly
 
 /** Test hooks: the bytes of every module compiled so far (for the code-generation safety test), and how many SIMD steps ran in place. */
-export const simdTesting = { modules: (): Uint8Array[] => [...compiledBytes], ran: 0 };
-const compiledBytes: Uint8Array[] = [];
+export const simdTesting = { modules: (): Uint8Array<ArrayBuffer>[] => [...compiledBytes], ran: 0 };
+const compiledBytes: Uint8Array<ArrayBuffer>[] = [];
 
-/** Browsers compile a module synchronously on the main thread only up to 4 KB. */
-const SYNC_COMPILE_LIMIT = 4096;
-const compiled = new WeakMap<WebAssembly.Memory, Map<string, (...args: number[]) => void>>();
+/** The only functions a module may import (module `m`), by name. */
+const IMPORTS = { sin: Math.sin, cos: Math.cos, tan: Math.tan, atan: Math.atan, pow: Math.pow, log: flog, log1p: flog1p } as const;
+type ImportName = keyof typeof IMPORTS;
+const IMPORT_TYPES: Readonly<Record<ImportName, 1 | 2>> = { sin: 1, cos: 1, tan: 1, atan: 1, pow: 2, log: 1, log1p: 1 };
 
 /**
- * Compiles (once per distinct module and heap) a module exporting
- * `k(params: i32…)` over the imported heap `e.m`; throws when it would be
- * larger than a browser compiles synchronously.
+ * Browsers compile a module synchronously on the main thread only up to 4 KB.
+ * The limit also picks the loop width: eight floats per iteration fit for
+ * small expressions, where four independent pairs hide the latency of their
+ * polynomial chains (erf: 5.8 against 10.7 ns/element at four floats); a
+ * large expression (the W2 loss and gradient, 5.3 KB at eight floats) is not
+ * latency-bound and runs as fast at four.
  */
-function instantiate(memory: WebAssembly.Memory, params: number, body: number[]): (...args: number[]) => void {
-  const bytes = [
-    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-    ...section(1, vector([[0x60, ...vector(Array.from({ length: params }, () => [I32])), 0x00]])),
-    ...section(2, vector([[...vector([[0x65]]), ...vector([[0x6d]]), 0x02, 0x00, 0x00]])),
-    ...section(3, vector([[0x00]])),
-    ...section(7, vector([[...vector([[0x6b]]), 0x00, 0x00]])),
-    ...section(10, vector([[...uleb(body.length), ...body]])),
-  ];
-  if (bytes.length > SYNC_COMPILE_LIMIT) throw new RangeError(`a SIMD module of ${bytes.length} bytes`);
+const SYNC_COMPILE_LIMIT = 4096;
+type Kernel = (...args: number[]) => void;
+const compiled = new WeakMap<WebAssembly.Memory, Map<string, Kernel>>();
+
+/**
+ * Compiles (once per distinct module and heap) a module exporting `k` (the
+ * body `f`) over the imported heap `e.m`, importing `imports` from `IMPORTS`;
+ * throws when it would be larger than a browser compiles synchronously.
+ */
+function instantiate(memory: WebAssembly.Memory, f: FunctionBuilder, imports: readonly ImportName[] = []): Kernel {
+  const binary = assemble({
+    memory: { module: 'e', name: 'm' },
+    imports: imports.map((name): FunctionImport => ({ module: 'm', name, params: Array<ValType>(IMPORT_TYPES[name]).fill('f64'), results: ['f64'] })),
+    functions: [{ body: f, export: 'k' }],
+  });
+  if (binary.length > SYNC_COMPILE_LIMIT) throw new RangeError(`a SIMD module of ${binary.length} bytes`);
   const cache = compiled.get(memory) ?? compiled.set(memory, new Map()).get(memory)!;
-  const key = String.fromCharCode(...bytes);
+  const key = String.fromCharCode(...binary);
   let k = cache.get(key);
   if (!k) {
-    const binary = Uint8Array.from(bytes);
-    const instance = new WebAssembly.Instance(new WebAssembly.Module(binary), { e: { m: memory } });
+    const instance = new WebAssembly.Instance(new WebAssembly.Module(binary), { e: { m: memory }, m: IMPORTS });
     compiledBytes.push(binary);
-    k = instance.exports['k'] as (...args: number[]) => void;
+    k = instance.exports['k'] as Kernel;
     cache.set(key, k);
   }
   return k;
@@ -193,8 +112,9 @@ function simdSupported(): boolean {
   if (probed === undefined) {
     try {
       const memory = new WebAssembly.Memory({ initial: 1 });
-      const body = new Code(1, 0).get(0).simd(S.load64Zero, 2, 0).simd(S.promoteLow).simd(S.demote).op(0x1a).finish();
-      probed = typeof instantiate(memory, 1, body) === 'function';
+      const f = new FunctionBuilder(['i32']);
+      f.get(0).mem('v128.load64_zero', { align: 2 }).op('f64x2.promote_low_f32x4', 'i32x4.trunc_sat_f64x2_s_zero', 'i64x2.extend_low_i32x4_s', 'f32x4.demote_f64x2_zero', 'drop');
+      probed = typeof instantiate(memory, f) === 'function';
     } catch {
       probed = false;
     }
@@ -225,187 +145,654 @@ function onHeap(memory: WebAssembly.Memory, slots: Slots, fallback: Step, kernel
   };
 }
 
+// ------------------------------------------------------------------ fastmath's constants
+
+// These are lib/compile/fastmath.ts's (which exports only TANH's); simd.test.ts compares every
+// function with fastmath's bit for bit, so a drift in either copy fails it.
+const ROUND_MAGIC = 6755399441055744;
+const LOG2E = 1.4426950408889634;
+const LN2_HI = 6.93147180369123816490e-1;
+const LN2_LO = 1.90821492927058770002e-10;
+const EXP_POLY = { e2: 0.49999998151116903, e3: 0.16666543490823985, e4: 0.04166720042368499, e5: 0.00836653815083267, e6: 0.001388251813987669 };
+const EXP_LOW = -746;
+const N_HIGH = 1023;
+const LOG1P = { l1: 0.6666677611319651, l2: 0.39977570208650803, l3: 0.29871048784668797, low: -0.2928932188134524, high: 0.41421356237309515 };
+const TWO_OVER_PI = 0.6366197723675814;
+const PIO2 = [1.57079632673412561417e0, 6.07710050630396597660e-11, 2.02226624871116645580e-21] as const;
+const TRIG_LIMIT = 1e6;
+const SIN_POLY = [1, -0.16666654609381065, 0.008332160750994962, -0.00019515281684452657];
+const COS_POLY = [1, -0.49999999694470165, 0.04166662035647217, -0.0013886681627093694, 2.438356534168601e-5];
+const ERF_SPLIT = 0.9;
+const ERF_SATURATION = 4;
+const ERF_P = [1.128379153804758, -0.3761252329427288, 0.1128214093499387, -0.026778912353221454, 0.005011967029559139, -0.0006090378764036022];
+const ERF_T = [-0.00017749611787682584, -1.1277495561104227, -0.6370597643782729, -0.10403734927257452, 0.02227708184867927, -0.0030556061791257028, 0.00019718157691073213];
+
 // ------------------------------------------------------------------ elementwise loops
 
-type Emit = (c: Code, a: readonly number[], e: Scalar) => void;
-const binary = (op: number): Emit => (c, a) => void c.get(a[0]!).get(a[1]!).simd(op);
-const unary = (op: number): Emit => (c, a) => void c.get(a[0]!).simd(op);
-
-/** Horner's rule as fastmath writes it: c0 + z·(c1 + z·(… + z·cn)). */
-function horner(c: Code, z: number, coefficients: readonly number[]): void {
-  const n = coefficients.length - 1;
-  c.get(z).splat(coefficients[n]!).simd(S.mul);
-  for (let i = n - 1; i >= 1; i--) c.splat(coefficients[i]!).simd(S.add).get(z).simd(S.mul);
-  c.splat(coefficients[0]!).simd(S.add);
+/**
+ * What an op's emitter writes with: the function, hoisted constants (a
+ * `v128` local each, set once before the loop), scratch locals and imports.
+ * An emitter leaves its result on the stack: float32 values as two float64
+ * lanes, int32 values as two sign-extended 64-bit lanes, bool values as two
+ * 64-bit lane masks (all ones for true).
+ */
+class Emitter {
+  readonly imports: ImportName[] = [];
+  /** Trigonometric reductions by operand local (they are computed outside any branch, so later nodes may reuse them). */
+  readonly trig = new Map<number, { k: number; s: number; c: number; far: number }>();
+  /** Constants by key, in first-use order, with how each is written. */
+  readonly seen: [string, (f: FunctionBuilder) => void][] = [];
+  private readonly constants = new Map<string, number>();
+  /** Sets a local for each of `hoisted` (the constants an earlier pass saw) where the function now stands. */
+  constructor(
+    readonly f: FunctionBuilder,
+    hoisted: readonly [string, (f: FunctionBuilder) => void][] = [],
+  ) {
+    for (const [key, write] of hoisted) {
+      const local = f.local('v128');
+      write(f);
+      f.set(local);
+      this.constants.set(key, local);
+    }
+  }
+  /** Pushes `x` in both lanes. */
+  splat(x: number): this {
+    return this.constant(`f${Float64Array.of(x).join()}:${Object.is(x, -0)}`, (f) => f.f64x2(x));
+  }
+  /** Pushes a lane mask, all ones for `true`. */
+  mask(value: boolean): this {
+    return this.constant(`m${value}`, (f) => f.i64x2(value ? -1n : 0n));
+  }
+  /** Pushes the integer `x` in both 64-bit lanes (an int32 value, sign-extended). */
+  int(x: number): this {
+    return this.constant(`l${x}`, (f) => f.i64x2(BigInt(x)));
+  }
+  /** Pushes the 32-bit integer `x` in every lane. */
+  ints(x: number): this {
+    return this.constant(`i${x}`, (f) => f.i32(x).op('i32x4.splat'));
+  }
+  tmp(): number {
+    return this.f.local('v128');
+  }
+  /** The function index of import `name`. */
+  fn(name: ImportName): number {
+    const at = this.imports.indexOf(name);
+    return at >= 0 ? at : this.imports.push(name) - 1;
+  }
+  /** Horner's rule as fastmath writes it, on local `z`: c0 + z·(c1 + z·(… + z·cn)). */
+  horner(z: number, c: readonly number[]): this {
+    const n = c.length - 1;
+    this.f.get(z);
+    this.splat(c[n]!).f.op('f64x2.mul');
+    for (let i = n - 1; i >= 1; i--) this.splat(c[i]!).f.op('f64x2.add').get(z).op('f64x2.mul');
+    this.splat(c[0]!).f.op('f64x2.add');
+    return this;
+  }
+  /**
+   * Replaces the lanes of local `out` where local `mask` is set by
+   * `name(args…)` per lane, skipped unless some lane needs it.
+   */
+  callWhere(name: ImportName, args: readonly number[], mask: number | undefined, out: number): void {
+    const f = this.f;
+    const index = this.fn(name);
+    if (mask !== undefined) f.get(mask).op('v128.any_true').if();
+    f.get(args[0]!);
+    for (const lane of [0, 1]) {
+      for (const a of args) f.get(a).lane('f64x2.extract_lane', lane);
+      f.call(index).lane('f64x2.replace_lane', lane);
+    }
+    if (mask !== undefined) f.get(out).get(mask).op('v128.bitselect').set(out).end();
+    else f.set(out);
+  }
+  /** A hoisted constant's local, or the constant itself when not hoisted (a first pass). */
+  private constant(key: string, write: (f: FunctionBuilder) => void): this {
+    const local = this.constants.get(key);
+    if (local !== undefined) {
+      this.f.get(local);
+      return this;
+    }
+    if (!this.seen.some(([k]) => k === key)) this.seen.push([key, write]);
+    write(this.f);
+    return this;
+  }
 }
 
-/** The scalar ops a SIMD loop computes on float32 data, each the same float64 operations as the JS emitter's. */
-const EMIT: Readonly<Partial<Record<Scalar['op'], Emit>>> = {
-  add: binary(S.add),
-  sub: binary(S.sub),
-  mul: binary(S.mul),
-  div: binary(S.div),
-  // Math.max/Math.min: NaN wins and −0 < +0, as f64x2.max/min.
-  max: binary(S.max),
-  min: binary(S.min),
-  neg: unary(S.neg),
-  abs: unary(S.abs),
-  sqrt: unary(S.sqrt),
-  round32: (c, a) => void c.get(a[0]!).simd(S.demote).simd(S.promoteLow),
-  lit: (c, _a, e) => void c.splat(e.value!),
-  lt: binary(S.lt),
-  le: binary(S.le),
-  gt: binary(S.gt),
-  ge: binary(S.ge),
-  eq: binary(S.eq),
-  ne: binary(S.ne),
-  and: binary(S.and),
-  or: binary(S.or),
-  // select(c, a, b) = bitselect(a, b, c): c's lanes are all-ones or all-zeros masks.
-  select: (c, a) => void c.get(a[1]!).get(a[2]!).get(a[0]!).simd(S.bitselect),
-  tanh: (c, a) => {
-    // x > C ? C : x is pmin(x, C); x < −C ? −C : x is pmax(x, −C).
-    const x = c.v128();
-    const z = c.v128();
-    c.get(a[0]!).splat(TANH.clamp).simd(S.pmin).splat(-TANH.clamp).simd(S.pmax).tee(x);
-    c.get(x).simd(S.mul).set(z);
-    c.get(x);
-    horner(c, z, TANH.p);
-    c.simd(S.mul);
-    horner(c, z, [1, ...TANH.q]);
-    c.simd(S.div);
-  },
-};
+type Emit = (e: Emitter, a: readonly number[]) => void;
 
-const MEM = [2, 0] as const; // memarg: 4-byte alignment, no offset
-/** i8x16.shuffle's 16 byte indices selecting these float32 lanes (4–7: the second operand's). */
-const lanes = (l: readonly number[]) => l.flatMap((f) => [4 * f, 4 * f + 1, 4 * f + 2, 4 * f + 3]);
+const binary =
+  (...ops: Parameters<FunctionBuilder['op']>): Emit =>
+  (e, a) =>
+    void e.f.get(a[0]!).get(a[1]!).op(...ops);
+const unary =
+  (...ops: Parameters<FunctionBuilder['op']>): Emit =>
+  (e, a) =>
+    void e.f.get(a[0]!).op(...ops);
 
 /**
- * A SIMD step for an elementwise group on the wasm heap, or `undefined` when
- * the group is not one it handles: float32 throughout, members in `EMIT`, no
- * reductions, an even size, operands read in place, as one value or cycling
- * through an even period (a bias). Falls back to `fallback` (the JS loop) on
- * buffers outside the heap.
+ * fexp's and fexpm1's shared reduction of local `x`: n = round(x·log2 e)
+ * (clamped as fexp clamps), r = x − n·ln 2, r², and 2^n built from its
+ * exponent bits as 2^⌊n/2⌋·2^(n−⌊n/2⌋) — exactly the table's 2^n, a
+ * denormal down to 2^−1074 and 0 for n = −1075, −1076. NaN gives n = 0.
  */
-export function simdLoop(memory: WebAssembly.Memory, group: ScalarLoop, slots: Slots, fallback: Step): Step | undefined {
-  const n = sizeOf(group.shape);
-  if (n % 2 !== 0 || n === 0 || n * 4 >= 2 ** 31) return undefined;
-  const nodes = topoOrder(group.results);
-  if (![...group.inputs, ...group.results].every((v) => v.dtype === 'float32')) return undefined;
-  if (!nodes.every((e) => e.op === 'arg' || (EMIT[e.op] && (e.dtype === 'float32' || e.args.every((x) => x.dtype === 'float32' || x.dtype === 'bool'))))) return undefined;
-  const modes = group.inputs.map((v) => {
+function expReduce(e: Emitter, x: number): { r: number; r2: number; scale: number } {
+  const f = e.f;
+  const [xc, n, r, r2, half, scale] = repeat(6, () => e.tmp());
+  // x < EXP_LOW ? EXP_LOW : x is pmax(x, EXP_LOW); n > N_HIGH ? N_HIGH : n is pmin(n, N_HIGH).
+  f.get(x);
+  e.splat(EXP_LOW).f.op('f64x2.pmax').tee(xc);
+  e.splat(LOG2E).f.op('f64x2.mul');
+  e.splat(ROUND_MAGIC).f.op('f64x2.add');
+  e.splat(ROUND_MAGIC).f.op('f64x2.sub');
+  e.splat(N_HIGH).f.op('f64x2.pmin').set(n);
+  f.get(xc).get(n);
+  e.splat(LN2_HI).f.op('f64x2.mul', 'f64x2.sub').get(n);
+  e.splat(LN2_LO).f.op('f64x2.mul', 'f64x2.sub').tee(r).get(r).op('f64x2.mul').set(r2);
+  // 2^n: integer n in 64-bit lanes, halves a = n >> 1 and n − a, exponent fields (a + 1023) << 52.
+  f.get(n).op('i32x4.trunc_sat_f64x2_s_zero', 'i64x2.extend_low_i32x4_s').tee(scale).i32(1).op('i64x2.shr_s').tee(half);
+  f.i64x2(1023n).op('i64x2.add').i32(52).op('i64x2.shl');
+  f.get(scale).get(half).op('i64x2.sub').i64x2(1023n).op('i64x2.add').i32(52).op('i64x2.shl');
+  f.op('f64x2.mul').set(scale);
+  return { r, r2, scale };
+}
+
+/** (E2 + r·E3) + r²·((E4 + r·E5) + r²·E6): fexp's polynomial after its first terms. */
+function expTail(e: Emitter, r: number, r2: number): void {
+  const { e2, e3, e4, e5, e6 } = EXP_POLY;
+  e.splat(e2).f.get(r);
+  e.splat(e3).f.op('f64x2.mul', 'f64x2.add').get(r2);
+  e.splat(e4).f.get(r);
+  e.splat(e5).f.op('f64x2.mul', 'f64x2.add').get(r2);
+  e.splat(e6).f.op('f64x2.mul', 'f64x2.add', 'f64x2.mul', 'f64x2.add');
+}
+
+/** fexp of local `x`: 2^n·(1 + q), q = r + r²·(…). */
+function emitExp(e: Emitter, x: number): void {
+  const { r, r2, scale } = expReduce(e, x);
+  e.f.get(scale);
+  e.splat(1).f.get(r).get(r2);
+  expTail(e, r, r2);
+  e.f.op('f64x2.mul', 'f64x2.add', 'f64x2.add', 'f64x2.mul');
+}
+
+/** fexpm1 of local `x`: 2^n·q − (1 − 2^n), q = r·(1 + r·(…)). */
+function emitExpm1(e: Emitter, x: number): void {
+  const { r, r2, scale } = expReduce(e, x);
+  e.f.get(scale).get(r);
+  e.splat(1).f.get(r);
+  expTail(e, r, r2);
+  e.f.op('f64x2.mul', 'f64x2.add', 'f64x2.mul', 'f64x2.mul');
+  e.splat(1).f.get(scale).op('f64x2.sub', 'f64x2.sub');
+}
+
+/**
+ * The reduction fsin, fcos and ftan share, computed once per operand (as
+ * fsincos shares it): k, sin r, cos r, and the mask of lanes beyond 1e6.
+ */
+function trigReduce(e: Emitter, x: number): { k: number; s: number; c: number; far: number } {
+  const hit = e.trig.get(x);
+  if (hit) return hit;
+  const f = e.f;
+  const [k, r, z, s, c, far] = repeat(6, () => e.tmp());
+  f.get(x);
+  e.splat(TWO_OVER_PI).f.op('f64x2.mul');
+  e.splat(ROUND_MAGIC).f.op('f64x2.add');
+  e.splat(ROUND_MAGIC).f.op('f64x2.sub').set(k);
+  f.get(x);
+  for (const p of PIO2) {
+    f.get(k);
+    e.splat(p).f.op('f64x2.mul', 'f64x2.sub');
+  }
+  f.tee(r).get(r).op('f64x2.mul').set(z);
+  f.get(r);
+  e.horner(z, SIN_POLY).f.op('f64x2.mul').set(s);
+  e.horner(z, COS_POLY).f.set(c);
+  f.get(x).op('f64x2.abs');
+  e.splat(TRIG_LIMIT).f.op('f64x2.gt').set(far);
+  const reduced = { k, s, c, far };
+  e.trig.set(x, reduced);
+  return reduced;
+}
+
+/**
+ * fsin, fcos or ftan of local `x`: k = round(x·2/π), r = x − k·π/2 (three
+ * constants), both polynomials, the quadrant's choice as fastmath computes it
+ * (arithmetically); ±0 passes through (sin, tan), and lanes beyond 1e6 call
+ * `Math.sin`/`cos`/`tan`.
+ */
+function emitTrig(e: Emitter, x: number, which: 'sin' | 'cos' | 'tan'): void {
+  const f = e.f;
+  const { k, s, c, far } = trigReduce(e, x);
+  const [q, odd, out] = repeat(3, () => e.tmp());
+  // k & 3 (cos: (k + 1) & 3) in 32-bit lanes 0 and 1; odd = q & 1 as a double.
+  f.get(k).op('i32x4.trunc_sat_f64x2_s_zero');
+  if (which === 'cos') e.ints(1).f.op('i32x4.add');
+  f.tee(q);
+  e.ints(1).f.op('v128.and', 'f64x2.convert_low_i32x4_s').set(odd);
+  if (which === 'tan') {
+    // (k & 1) === 0 ? sin / cos : −cos / sin
+    f.get(s).get(c).op('f64x2.div').get(c).op('f64x2.neg').get(s).op('f64x2.div').get(odd);
+    e.splat(0).f.op('f64x2.eq', 'v128.bitselect').set(out);
+  } else {
+    // (sin + odd·(cos − sin))·(1 − (q & 2))
+    f.get(s).get(odd).get(c).get(s).op('f64x2.sub', 'f64x2.mul', 'f64x2.add');
+    e.splat(1).f.get(q);
+    e.ints(2).f.op('v128.and', 'f64x2.convert_low_i32x4_s', 'f64x2.sub', 'f64x2.mul').set(out);
+  }
+  if (which !== 'cos') {
+    // ±0 is returned as is (fastmath hands it to Math.sin/Math.tan, which do).
+    f.get(x).get(out).get(x);
+    e.splat(0).f.op('f64x2.eq', 'v128.bitselect').set(out);
+  }
+  e.callWhere(which, [x], far, out);
+  f.get(out);
+}
+
+/** ftanh of local `x`: x clamped to ±10, x·P(x²)/Q(x²). */
+function emitTanh(e: Emitter, x: number): void {
+  const [xc, z] = [e.tmp(), e.tmp()];
+  // x > C ? C : x is pmin(x, C); x < −C ? −C : x is pmax(x, −C).
+  e.f.get(x);
+  e.splat(TANH.clamp).f.op('f64x2.pmin');
+  e.splat(-TANH.clamp).f.op('f64x2.pmax').tee(xc).get(xc).op('f64x2.mul').set(z);
+  e.f.get(xc);
+  e.horner(z, TANH.p).f.op('f64x2.mul');
+  e.horner(z, [1, ...TANH.q]).f.op('f64x2.div');
+}
+
+/** ferf of local `x`: the odd polynomial below 0.9, ±(1 − fexp(T(|x|))) below 4, ±1 beyond (NaN stays). */
+function emitErf(e: Emitter, x: number): void {
+  const f = e.f;
+  const [ax, z, tail, pos, far, mid] = repeat(6, () => e.tmp());
+  f.get(x).op('f64x2.abs').set(ax);
+  f.get(x);
+  e.splat(0).f.op('f64x2.gt').set(pos);
+  // Beyond 4: x > 0 ? 1 : x < 0 ? −1 : x.
+  e.splat(1);
+  e.splat(-1).f.get(x).get(x);
+  e.splat(0).f.op('f64x2.lt', 'v128.bitselect').get(pos).op('v128.bitselect').set(far);
+  // Below 4: x > 0 ? 1 − tail : tail − 1, tail = fexp(T(|x|)).
+  e.horner(ax, ERF_T).f.set(tail);
+  emitExp(e, tail);
+  f.set(tail);
+  e.splat(1).f.get(tail).op('f64x2.sub').get(tail);
+  e.splat(1).f.op('f64x2.sub').get(pos).op('v128.bitselect').get(far).get(ax);
+  e.splat(ERF_SATURATION).f.op('f64x2.lt', 'v128.bitselect').set(mid);
+  // Below 0.9: x·P(x²).
+  f.get(x).get(x).get(x).op('f64x2.mul').set(z);
+  e.horner(z, ERF_P).f.op('f64x2.mul').get(mid).get(ax);
+  e.splat(ERF_SPLIT).f.op('f64x2.lt', 'v128.bitselect');
+}
+
+/** flog1p of local `x`: the kernel s·(2 + z·P(z)), s = x/(2 + x), on (√½ − 1, √2 − 1); fastmath's flog1p elsewhere. */
+function emitLog1p(e: Emitter, x: number): void {
+  const f = e.f;
+  const [s, z, out, outside] = [e.tmp(), e.tmp(), e.tmp(), e.tmp()];
+  f.get(x).get(x);
+  e.splat(2).f.op('f64x2.add', 'f64x2.div').tee(s).get(s).op('f64x2.mul').set(z);
+  f.get(s);
+  e.horner(z, [2, LOG1P.l1, LOG1P.l2, LOG1P.l3]).f.op('f64x2.mul').set(out);
+  // !(x > low && x < high)
+  f.get(x);
+  e.splat(LOG1P.low).f.op('f64x2.gt').get(x);
+  e.splat(LOG1P.high).f.op('f64x2.lt', 'v128.and', 'v128.not').set(outside);
+  e.callWhere('log1p', [x], outside, out);
+  f.get(out);
+}
+
+/** C's pow: 1 for a base of 1 and for (−1)^±∞, else `Math.pow` per lane. */
+function emitPow(e: Emitter, a: number, b: number): void {
+  const f = e.f;
+  const [out, one] = [e.tmp(), e.tmp()];
+  e.callWhere('pow', [a, b], undefined, out);
+  f.get(a);
+  e.splat(1).f.op('f64x2.eq').get(a);
+  e.splat(-1).f.op('f64x2.eq').get(b).op('f64x2.abs');
+  e.splat(Infinity).f.op('f64x2.eq', 'v128.and', 'v128.or').set(one);
+  e.splat(1).f.get(out).get(one).op('v128.bitselect');
+}
+
+/** A per-lane call of `name` (no fast path). */
+const library =
+  (name: ImportName): Emit =>
+  (e, a) => {
+    const out = e.tmp();
+    e.callWhere(name, a, undefined, out);
+    e.f.get(out);
+  };
+
+/** Emitters of float32 ops. */
+const FLOAT: Partial<Record<ScalarOp, Emit>> = {
+  add: binary('f64x2.add'),
+  sub: binary('f64x2.sub'),
+  mul: binary('f64x2.mul'),
+  div: binary('f64x2.div'),
+  // Math.max/Math.min: NaN wins and −0 < +0, as f64x2.max/min.
+  min: binary('f64x2.min'),
+  max: binary('f64x2.max'),
+  neg: unary('f64x2.neg'),
+  abs: unary('f64x2.abs'),
+  floor: unary('f64x2.floor'),
+  sqrt: unary('f64x2.sqrt'),
+  round32: unary('f32x4.demote_f64x2_zero', 'f64x2.promote_low_f32x4'),
+  exp: (e, a) => emitExp(e, a[0]!),
+  expm1: (e, a) => emitExpm1(e, a[0]!),
+  log: library('log'),
+  log1p: (e, a) => emitLog1p(e, a[0]!),
+  sin: (e, a) => emitTrig(e, a[0]!, 'sin'),
+  cos: (e, a) => emitTrig(e, a[0]!, 'cos'),
+  tan: (e, a) => emitTrig(e, a[0]!, 'tan'),
+  tanh: (e, a) => emitTanh(e, a[0]!),
+  erf: (e, a) => emitErf(e, a[0]!),
+  atan: library('atan'),
+  pow: (e, a) => emitPow(e, a[0]!, a[1]!),
+  lt: binary('f64x2.lt'),
+  le: binary('f64x2.le'),
+  gt: binary('f64x2.gt'),
+  ge: binary('f64x2.ge'),
+  eq: binary('f64x2.eq'),
+  ne: binary('f64x2.ne'),
+};
+
+/** Emitters of ops on bool operands (lane masks; comparisons order false < true). */
+const BOOL: Partial<Record<ScalarOp, Emit>> = {
+  and: binary('v128.and'),
+  or: binary('v128.or'),
+  not: unary('v128.not'),
+  eq: binary('i64x2.eq'),
+  ne: binary('v128.xor'),
+  // a < b is ¬a ∧ b; a ≤ b is ¬a ∨ b; a > b is a ∧ ¬b; a ≥ b is a ∨ ¬b.
+  lt: (e, a) => void e.f.get(a[1]!).get(a[0]!).op('v128.andnot'),
+  gt: (e, a) => void e.f.get(a[0]!).get(a[1]!).op('v128.andnot'),
+  le: (e, a) => void e.f.get(a[0]!).op('v128.not').get(a[1]!).op('v128.or'),
+  ge: (e, a) => void e.f.get(a[1]!).op('v128.not').get(a[0]!).op('v128.or'),
+};
+
+/** Wraps the 64-bit lanes on the stack to int32 (sign-extends the low 32 bits): JS's `| 0`. */
+const wrap = (f: FunctionBuilder) => f.i32(32).op('i64x2.shl').i32(32).op('i64x2.shr_s');
+/** The low 32 bits of both 64-bit lanes of local `x` as i32x4 lanes 0 and 1. */
+const low32 = (f: FunctionBuilder, x: number) => f.get(x).get(x).shuffle(lanes([0, 2, 0, 2]));
+
+/** Emitters of int32 ops: values sign-extended in 64-bit lanes, wrapped modulo 2³² after each op (Math.imul for products). */
+const INT: Partial<Record<ScalarOp, Emit>> = {
+  add: (e, a) => void wrap(e.f.get(a[0]!).get(a[1]!).op('i64x2.add')),
+  sub: (e, a) => void wrap(e.f.get(a[0]!).get(a[1]!).op('i64x2.sub')),
+  mul: (e, a) => void wrap(e.f.get(a[0]!).get(a[1]!).op('i64x2.mul')),
+  neg: (e, a) => void wrap(e.f.get(a[0]!).op('i64x2.neg')),
+  abs: (e, a) => void wrap(e.f.get(a[0]!).op('i64x2.abs')),
+  min: (e, a) => void e.f.get(a[0]!).get(a[1]!).get(a[0]!).get(a[1]!).op('i64x2.lt_s', 'v128.bitselect'),
+  max: (e, a) => void e.f.get(a[0]!).get(a[1]!).get(a[0]!).get(a[1]!).op('i64x2.gt_s', 'v128.bitselect'),
+  lt: binary('i64x2.lt_s'),
+  le: binary('i64x2.le_s'),
+  gt: binary('i64x2.gt_s'),
+  ge: binary('i64x2.ge_s'),
+  eq: binary('i64x2.eq'),
+  ne: binary('i64x2.ne'),
+};
+
+/** The emitter of node `n`, or `undefined` for what a SIMD loop does not compute. */
+function emitterOf(n: Scalar): Emit | undefined {
+  const operand = n.args[0]?.dtype;
+  switch (n.op) {
+    case 'arg':
+      return undefined; // read by the loop
+    case 'lit':
+      if (n.dtype === 'float32') return (e) => void e.splat(n.value!);
+      if (n.dtype === 'bool') return (e) => void e.mask(n.value !== 0);
+      return (e) => void e.int(n.value!);
+    case 'select':
+      return (e, a) => void e.f.get(a[1]!).get(a[2]!).get(a[0]!).op('v128.bitselect');
+    case 'cast':
+      return castOf(operand!, n.dtype);
+    default:
+      if (operand === 'float32') return FLOAT[n.op];
+      if (operand === 'bool') return BOOL[n.op];
+      if (operand === 'int32') return INT[n.op];
+      return undefined;
+  }
+}
+
+/** The emitter of a cast from `from` to `to` lanes. */
+function castOf(from: string, to: string): Emit | undefined {
+  if (from === to) return (e, a) => void e.f.get(a[0]!);
+  /** Operand, then a constant of the emitter, then ops. */
+  const against =
+    (constant: (e: Emitter) => void, ...ops: Parameters<FunctionBuilder['op']>): Emit =>
+    (e, a) => {
+      e.f.get(a[0]!);
+      constant(e);
+      e.f.op(...ops);
+    };
+  switch (`${from}>${to}`) {
+    case 'float32>bool': // x ≠ 0 (NaN too)
+      return against((e) => e.splat(0), 'f64x2.ne');
+    case 'int32>bool':
+      return against((e) => e.int(0), 'i64x2.ne');
+    case 'bool>float32': // 1 or +0
+      return against((e) => e.splat(1), 'v128.and');
+    case 'bool>int32':
+      return against((e) => e.int(1), 'v128.and');
+    case 'float32>int32': // toward 0, saturating, NaN → 0
+      return (e, a) => void e.f.get(a[0]!).op('i32x4.trunc_sat_f64x2_s_zero', 'i64x2.extend_low_i32x4_s');
+    case 'int32>float32': // exact in float64
+      return (e, a) => void low32(e.f, a[0]!).op('f64x2.convert_low_i32x4_s');
+    default:
+      return undefined;
+  }
+}
+
+/** Test and benchmark hook: the most floats per iteration a loop may take (`undefined`: no limit). */
+let WIDTH_OVERRIDE: 2 | 4 | 8 | undefined;
+/** Sets the most floats per iteration of loops compiled from now on (tests and benchmarks compare widths). */
+export function simdLoopWidth(width: 2 | 4 | 8 | undefined): void {
+  WIDTH_OVERRIDE = width;
+}
+
+/** How a loop input is read: at the loop's position, as one value, or cycling through a period (floats) along the last axes. */
+type Mode = 'same' | 'scalar' | number;
+
+/**
+ * A SIMD step for an elementwise loop on `memory`, or `undefined` when it
+ * is not one this emitter runs. It runs every op of the algebra on float32,
+ * int32 and bool values, over an even size, with no reduction, inputs read
+ * in place, as one value or cycling through an even period (a bias). Falls
+ * back to `fallback` (the JS loop) on buffers outside `memory`.
+ *
+ * @example
+ * ```ts
+ * const loop = { shape: [1024], inputs: [{ shape: [1024], dtype: 'float32' }], results: [sc.tanh(sc.arg(0, 'float32'))] };
+ * const step = simdLoop(heap, loop, { ins: [0], outs: [1] }, jsLoop);
+ * ```
+ */
+export function simdLoop(memory: WebAssembly.Memory, loop: ScalarLoop, slots: Slots, fallback: Step): Step | undefined {
+  const n = sizeOf(loop.shape);
+  if (n % 2 !== 0 || n === 0 || n * 4 >= 2 ** 31 || (loop as { reduceInner?: number }).reduceInner !== undefined) return undefined;
+  // Lanes hold float32, int32 and bool values (a loop given without dtypes is declined).
+  const lane = (d: string) => d === 'float32' || d === 'int32' || d === 'bool';
+  if (!loop.inputs.every((v) => lane(v.dtype)) || !loop.results.every((r) => lane(r.dtype))) return undefined;
+  const nodes = topoOrder(loop.results);
+  for (const node of nodes) {
+    if (node.op === 'arg' ? node.dtype !== loop.inputs[node.index!]?.dtype : !emitterOf(node)) return undefined;
+  }
+  const modes = loop.inputs.map((v): Mode | undefined => {
     const size = sizeOf(v.shape);
     if (size === 1) return 'scalar';
-    if (size === n && v.shape.length === group.shape.length) return 'same';
-    // A trailing-suffix operand (a bias): its shape is the group shape's last axes, leading 1s aside.
+    if (size === n && v.shape.length === loop.shape.length) return 'same';
+    // A trailing-suffix operand (a bias): its shape is the loop shape's last axes, leading 1s aside.
     const core = v.shape.slice(v.shape.findIndex((d) => d !== 1));
-    return size % 2 === 0 && core.every((d, i) => d === group.shape[group.shape.length - core.length + i]) ? size : undefined;
+    return size % 2 === 0 && core.every((d, i) => d === loop.shape[loop.shape.length - core.length + i]) ? size : undefined;
   });
   if (modes.some((m) => m === undefined)) return undefined;
-  // Four floats per iteration (two independent float64 pairs) where every length allows it, else two.
-  const width = n % 4 === 0 && modes.every((m) => typeof m !== 'number' || m % 4 === 0) ? 4 : 2;
-  let kernel: (...args: number[]) => void;
-  try {
-    kernel = instantiate(memory, 1 + group.inputs.length + group.results.length, loopBody(group, modes as (number | 'same' | 'scalar')[], width));
-  } catch {
-    return undefined; // too large a module for a synchronous compile: the JS loop runs it
+  // Eight floats per iteration (four independent float64 pairs: polynomial chains are latency-bound, so
+  // independent pairs run side by side) where every length allows it and the module stays small, else four, else two.
+  const widths = ([8, 4, 2] as const).filter((w) => n % w === 0 && modes.every((m) => typeof m !== 'number' || m % w === 0));
+  for (const width of WIDTH_OVERRIDE ? widths.filter((w) => w <= WIDTH_OVERRIDE!) : widths) {
+    try {
+      const [body, imports] = loopBody(loop, nodes, modes as Mode[], width);
+      const kernel = instantiate(memory, body, imports);
+      const bytes = n * 4;
+      return onHeap(memory, slots, fallback, (offsets) => kernel(bytes, ...offsets));
+    } catch (e) {
+      if (!(e instanceof RangeError)) throw e;
+      // too large a module for a synchronous compile: try fewer floats per iteration, then leave it to the JS loop
+    }
   }
-  const bytes = n * 4;
-  return onHeap(memory, slots, fallback, (offsets) => kernel(bytes, ...offsets));
+  return undefined;
+}
+
+/** i8x16.shuffle's 16 byte indices selecting these float32 lanes (4–7: the second operand's). */
+const lanes = (l: readonly number[]) => l.flatMap((f) => [4 * f, 4 * f + 1, 4 * f + 2, 4 * f + 3]);
+const F32 = { align: 2 } as const; // float32 data: 4-byte alignment
+
+/** Bytes 0/1 (a bool array, one byte per element) at the address on the stack plus `offset`, as the lane masks of one pair. */
+function loadBools(e: Emitter, offset: number, scalar: boolean): void {
+  if (scalar) e.f.mem('v128.load8_splat', { offset });
+  else e.f.mem('v128.load16_splat', { align: 0, offset });
+  e.f.op('i16x8.extend_low_i8x16_u', 'i32x4.extend_low_i16x8_u', 'i64x2.extend_low_i32x4_u');
+  e.mask(false).f.op('i64x2.ne');
+}
+
+/** Stores the lane masks of local `mask` as bytes 0/1 at the address on the stack plus `offset`. */
+function storeBools(e: Emitter, mask: number, offset: number): void {
+  e.f.get(mask);
+  e.int(1).f.op('v128.and').get(mask).shuffle([0, 8, ...Array<number>(14).fill(0)]).memLane('v128.store16_lane', 0, { align: 0, offset });
 }
 
 /**
  * The loop: params (end byte, input pointers…, output pointers…); `width`
  * floats per iteration as `width / 2` float64 pairs, each computed by the
- * members' operations on its own locals.
+ * nodes' operations on its own locals. Written twice: a first pass collects
+ * the constants, which the second sets once before the loop.
  */
-function loopBody(group: ScalarLoop, modes: readonly (number | 'same' | 'scalar')[], width: 2 | 4): number[] {
-  const ins = group.inputs.length;
-  const ptr = (j: number) => 1 + j;
-  const counted = modes.flatMap((m, j) => (typeof m === 'number' ? [j] : []));
-  const c = new Code(1 + ins + group.results.length, 1 + counted.length);
-  const offset = c.int32(0);
-  const counter = new Map(counted.map((j, i) => [j, c.int32(1 + i)] as const));
-  const halves = width / 2;
-  const locals = Array.from({ length: halves }, () => new Map<number, number>(group.inputs.map((_, j) => [j, c.v128()] as const)));
-  const wide = c.v128();
-  // Hoisted: one value, read once and promoted.
-  modes.forEach((m, j) => {
-    if (m !== 'scalar') return;
-    c.get(ptr(j)).simd(S.load32Splat, ...MEM).simd(S.promoteLow).set(locals[0]!.get(j)!);
-    if (halves === 2) c.get(locals[0]!.get(j)!).set(locals[1]!.get(j)!);
-  });
-  c.op(0x02, 0x40, 0x03, 0x40); // block, loop
-  modes.forEach((m, j) => {
-    if (m === 'scalar') return;
-    const v = j;
-    c.get(ptr(j)).get(m === 'same' ? offset : counter.get(j)!).op(0x6a);
-    if (halves === 1) {
-      c.simd(S.load64Zero, ...MEM).simd(S.promoteLow).set(locals[0]!.get(v)!);
-      return;
-    }
-    c.simd(S.load, ...MEM).tee(wide).simd(S.promoteLow).set(locals[0]!.get(v)!);
-    c.get(wide).get(wide).simd(S.shuffle, ...lanes([2, 3, 0, 1])).simd(S.promoteLow).set(locals[1]!.get(v)!);
-  });
-  const nodes = topoOrder(group.results);
-  const results: Map<Scalar, number>[] = [];
-  for (const local of locals) {
-    const value = new Map<Scalar, number>();
-    for (const e of nodes) {
-      if (e.op === 'arg') {
-        value.set(e, local.get(e.index!)!);
-        continue;
+function loopBody(loop: ScalarLoop, nodes: readonly Scalar[], modes: readonly Mode[], width: 2 | 4 | 8): [FunctionBuilder, ImportName[]] {
+  let hoisted: [string, (f: FunctionBuilder) => void][] = [];
+  for (const pass of [0, 1]) {
+    const ins = loop.inputs.length;
+    const f = new FunctionBuilder(Array<ValType>(1 + ins + loop.results.length).fill('i32'));
+    const ptr = (j: number) => 1 + j;
+    const offset = f.local('i32');
+    const counter = new Map(modes.flatMap((m, j) => (typeof m === 'number' ? [[j, f.local('i32')] as const] : [])));
+    const halves = width / 2;
+    // inputs[h][j]: input j's pair h (a scalar's one local serves every pair).
+    const inputs: number[][] = Array.from({ length: halves }, () => []);
+    modes.forEach((m) => {
+      const shared = m === 'scalar' ? f.local('v128') : undefined;
+      for (const pair of inputs) pair.push(shared ?? f.local('v128'));
+    });
+    const wide = f.local('v128');
+    // Hoisted before the loop: the constants the first pass saw, then scalar operands, read once and promoted.
+    const e = new Emitter(f, hoisted);
+    const bool = (j: number) => loop.inputs[j]!.dtype === 'bool';
+    const int = (j: number) => loop.inputs[j]!.dtype === 'int32';
+    /** Widens the 32-bit lanes 0, 1 of the vector on the stack (float32 or int32 by input j) to a pair. */
+    const widen = (j: number, loaded: FunctionBuilder) => loaded.op(int(j) ? 'i64x2.extend_low_i32x4_s' : 'f64x2.promote_low_f32x4');
+    modes.forEach((m, j) => {
+      if (m !== 'scalar') return;
+      f.get(ptr(j));
+      if (bool(j)) loadBools(e, 0, true);
+      else widen(j, f.mem('v128.load32_splat', F32));
+      f.set(inputs[0]![j]!);
+    });
+    f.loop();
+    modes.forEach((m, j) => {
+      if (m === 'scalar') return;
+      const at = m === 'same' ? offset : counter.get(j)!;
+      if (bool(j)) {
+        // One byte per element: the float offset / 4.
+        for (let h = 0; h < halves; h++) {
+          f.get(ptr(j)).get(at).i32(2).op('i32.shr_u', 'i32.add');
+          loadBools(e, 2 * h, false);
+          f.set(inputs[h]![j]!);
+        }
+        return;
       }
-      EMIT[e.op]!(c, e.args.map((x) => value.get(x)!), e);
-      const out = c.v128();
-      c.set(out);
-      value.set(e, out);
-    }
-    results.push(value);
+      if (halves === 1) {
+        widen(j, f.get(ptr(j)).get(at).op('i32.add').mem('v128.load64_zero', F32)).set(inputs[0]![j]!);
+        return;
+      }
+      // Each 16 bytes: elements 0, 1 widened as one pair, 2, 3 (moved down by a shuffle) as the next.
+      for (let q = 0; q < halves / 2; q++) {
+        widen(j, f.get(ptr(j)).get(at).op('i32.add').mem('v128.load', { ...F32, offset: 16 * q }).tee(wide)).set(inputs[2 * q]![j]!);
+        widen(j, f.get(wide).get(wide).shuffle(lanes([2, 3, 0, 1]))).set(inputs[2 * q + 1]![j]!);
+      }
+    });
+    // Node by node, each for every pair: the pairs' independent chains sit side by side.
+    const values = inputs.map(() => new Map<Scalar, number>());
+    for (const node of nodes)
+      inputs.forEach((local, h) => {
+        const value = values[h]!;
+        if (node.op === 'arg') {
+          value.set(node, local[node.index!]!);
+          return;
+        }
+        emitterOf(node)!(
+          e,
+          node.args.map((a) => value.get(a)!),
+        );
+        const out = f.local('v128');
+        f.set(out);
+        value.set(node, out);
+      });
+    loop.results.forEach((r, j) => {
+      if (r.dtype === 'bool') {
+        for (let h = 0; h < halves; h++) {
+          f.get(ptr(ins + j)).get(offset).i32(2).op('i32.shr_u', 'i32.add');
+          storeBools(e, values[h]!.get(r)!, 2 * h);
+        }
+        return;
+      }
+      // A pair narrowed to 32-bit lanes 0, 1: float32 rounding, or int32's low words.
+      const narrow = (pair: number) => (r.dtype === 'int32' ? low32(f, values[pair]!.get(r)!) : f.get(values[pair]!.get(r)!).op('f32x4.demote_f64x2_zero'));
+      if (halves === 1) {
+        f.get(ptr(ins + j)).get(offset).op('i32.add');
+        narrow(0).memLane('v128.store64_lane', 0, F32);
+        return;
+      }
+      for (let q = 0; q < halves / 2; q++) {
+        f.get(ptr(ins + j)).get(offset).op('i32.add');
+        narrow(2 * q);
+        narrow(2 * q + 1);
+        f.shuffle(lanes([0, 1, 4, 5])).mem('v128.store', { ...F32, offset: 16 * q });
+      }
+    });
+    // Counters step by `width` floats and wrap at their period: c = c + step; c = c === period ? 0 : c.
+    const step = width * 4;
+    for (const [j, l] of counter) f.get(l).i32(step).op('i32.add').set(l).i32(0).get(l).get(l).i32((modes[j] as number) * 4).op('i32.eq', 'select').set(l);
+    f.get(offset).i32(step).op('i32.add').tee(offset).get(0).op('i32.lt_u').brIf(0).end(); // offset < end: next iteration
+    if (pass === 1) return [f, e.imports];
+    hoisted = e.seen;
   }
-  group.results.forEach((r, j) => {
-    c.get(ptr(ins + j)).get(offset).op(0x6a);
-    if (halves === 1) c.get(results[0]!.get(r)!).simd(S.demote).simd(S.store64Lane, ...MEM, 0);
-    else c.get(results[0]!.get(r)!).simd(S.demote).get(results[1]!.get(r)!).simd(S.demote).simd(S.shuffle, ...lanes([0, 1, 4, 5])).simd(S.store, ...MEM);
-  });
-  // Counters step by `width` floats and wrap at their period: c = c + step; c = c === end ? 0 : c.
-  const step = width * 4;
-  for (const [j, l] of counter) c.get(l).int(step).op(0x6a).set(l).int(0).get(l).get(l).int((modes[j] as number) * 4).op(0x46, 0x1b).set(l);
-  c.get(offset).int(step).op(0x6a).tee(offset).get(0).op(0x49, 0x0d, 0x00, 0x0b, 0x0b); // offset < end: loop; end loop; end block
-  return c.finish();
+  throw new Error('unreachable');
 }
 
 // ------------------------------------------------------------------ transpose
-
 
 /**
  * `o = xᵀ` for a float32 `rows × cols` matrix with both dimensions multiples
  * of 4: 4×4 blocks loaded as four rows and written as four columns.
  */
 function transposeKernel(memory: WebAssembly.Memory): (x: number, o: number, rows: number, cols: number) => void {
-  // params: x, o, rows, cols; i32 locals: r, col, rowBytes (cols·4), src, dst
-  const c = new Code(4, 5);
-  const [r, col, rowBytes, src, dst] = [0, 1, 2, 3, 4].map((j) => c.int32(j)) as [number, number, number, number, number];
-  const v = [c.v128(), c.v128(), c.v128(), c.v128()];
-  const t = [c.v128(), c.v128(), c.v128(), c.v128()];
-  c.get(3).int(2).op(0x74).set(rowBytes); // cols << 2
-  c.int(0).set(r);
-  c.op(0x03, 0x40); // loop over row blocks
-  c.int(0).set(col);
-  c.op(0x03, 0x40); // loop over column blocks
+  const f = new FunctionBuilder(['i32', 'i32', 'i32', 'i32']);
+  const [x, o, rows, cols] = [0, 1, 2, 3];
+  const [r, col, rowBytes, src, dst] = repeat(5, () => f.local('i32'));
+  const v = Array.from({ length: 4 }, () => f.local('v128'));
+  const t = Array.from({ length: 4 }, () => f.local('v128'));
+  f.get(cols).i32(2).op('i32.shl').set(rowBytes);
+  f.i32(0).set(r);
+  f.loop(); // row blocks
+  f.i32(0).set(col);
+  f.loop(); // column blocks
   // src = x + (r·cols + col)·4; dst = o + (col·rows + r)·4
-  c.get(0).get(r).get(3).op(0x6c).get(col).op(0x6a).int(2).op(0x74).op(0x6a).set(src);
-  c.get(1).get(col).get(2).op(0x6c).get(r).op(0x6a).int(2).op(0x74).op(0x6a).set(dst);
+  f.get(x).get(r).get(cols).op('i32.mul').get(col).op('i32.add').i32(2).op('i32.shl', 'i32.add').set(src);
+  f.get(o).get(col).get(rows).op('i32.mul').get(r).op('i32.add').i32(2).op('i32.shl', 'i32.add').set(dst);
   for (let i = 0; i < 4; i++) {
-    c.get(src);
-    if (i > 0) c.get(rowBytes).int(i).op(0x6c).op(0x6a);
-    c.simd(S.load, ...MEM).set(v[i]!);
+    f.get(src);
+    if (i > 0) f.get(rowBytes).i32(i).op('i32.mul', 'i32.add');
+    f.mem('v128.load', F32).set(v[i]!);
   }
-  c.get(v[0]!).get(v[1]!).simd(S.shuffle, ...lanes([0, 4, 1, 5])).set(t[0]!);
-  c.get(v[0]!).get(v[1]!).simd(S.shuffle, ...lanes([2, 6, 3, 7])).set(t[1]!);
-  c.get(v[2]!).get(v[3]!).simd(S.shuffle, ...lanes([0, 4, 1, 5])).set(t[2]!);
-  c.get(v[2]!).get(v[3]!).simd(S.shuffle, ...lanes([2, 6, 3, 7])).set(t[3]!);
+  f.get(v[0]!).get(v[1]!).shuffle(lanes([0, 4, 1, 5])).set(t[0]!);
+  f.get(v[0]!).get(v[1]!).shuffle(lanes([2, 6, 3, 7])).set(t[1]!);
+  f.get(v[2]!).get(v[3]!).shuffle(lanes([0, 4, 1, 5])).set(t[2]!);
+  f.get(v[2]!).get(v[3]!).shuffle(lanes([2, 6, 3, 7])).set(t[3]!);
   const rowsOut: [number, number, number[]][] = [
     [0, 2, [0, 1, 4, 5]],
     [0, 2, [2, 3, 6, 7]],
@@ -413,13 +800,13 @@ function transposeKernel(memory: WebAssembly.Memory): (x: number, o: number, row
     [1, 3, [2, 3, 6, 7]],
   ];
   rowsOut.forEach(([a, b, sel], i) => {
-    c.get(dst);
-    if (i > 0) c.get(2).int(4 * i).op(0x6c).op(0x6a);
-    c.get(t[a]!).get(t[b]!).simd(S.shuffle, ...lanes(sel)).simd(S.store, ...MEM);
+    f.get(dst);
+    if (i > 0) f.get(rows).i32(4 * i).op('i32.mul', 'i32.add');
+    f.get(t[a]!).get(t[b]!).shuffle(lanes(sel)).mem('v128.store', F32);
   });
-  c.get(col).int(4).op(0x6a).tee(col).get(3).op(0x49, 0x0d, 0x00, 0x0b); // col < cols: next block
-  c.get(r).int(4).op(0x6a).tee(r).get(2).op(0x49, 0x0d, 0x00, 0x0b); // r < rows: next row block
-  return instantiate(memory, 4, c.finish());
+  f.get(col).i32(4).op('i32.add').tee(col).get(cols).op('i32.lt_u').brIf(0).end(); // col < cols: next block
+  f.get(r).i32(4).op('i32.add').tee(r).get(rows).op('i32.lt_u').brIf(0).end(); // r < rows: next row block
+  return instantiate(memory, f);
 }
 
 /** A SIMD step for a 2-D float32 transpose whose dimensions are multiples of 4, or `undefined`. */
@@ -439,20 +826,21 @@ export function simdTranspose(memory: WebAssembly.Memory, shape: readonly number
  * column pair (what the host's JS reduction does; tfjs transposes first).
  */
 function columnSumKernel(memory: WebAssembly.Memory): (x: number, o: number, rows: number, rowBytes: number) => void {
-  // params: x, o, rows, rowBytes; i32 locals: col (bytes), p (read position), end (x + rows·rowBytes + col)
-  const c = new Code(4, 3);
-  const [col, p, end] = [0, 1, 2].map((j) => c.int32(j)) as [number, number, number];
-  const acc = c.v128();
-  c.int(0).set(col);
-  c.op(0x03, 0x40); // loop over column pairs
-  c.get(0).get(col).op(0x6a).tee(p).get(2).get(3).op(0x6c).op(0x6a).set(end);
-  c.splat(0).set(acc);
-  c.op(0x03, 0x40); // loop down the rows
-  c.get(acc).get(p).simd(S.load64Zero, ...MEM).simd(S.promoteLow).simd(S.add).set(acc);
-  c.get(p).get(3).op(0x6a).tee(p).get(end).op(0x49, 0x0d, 0x00, 0x0b);
-  c.get(1).get(col).op(0x6a).get(acc).simd(S.demote).simd(S.store64Lane, ...MEM, 0);
-  c.get(col).int(8).op(0x6a).tee(col).get(3).op(0x49, 0x0d, 0x00, 0x0b);
-  return instantiate(memory, 4, c.finish());
+  const f = new FunctionBuilder(['i32', 'i32', 'i32', 'i32']);
+  const [x, o, rows, rowBytes] = [0, 1, 2, 3];
+  // col: byte offset of the column pair; p: read position; end: x + rows·rowBytes + col
+  const [col, p, end] = repeat(3, () => f.local('i32'));
+  const acc = f.local('v128');
+  f.i32(0).set(col);
+  f.loop(); // column pairs
+  f.get(x).get(col).op('i32.add').tee(p).get(rows).get(rowBytes).op('i32.mul', 'i32.add').set(end);
+  f.f64x2(0).set(acc);
+  f.loop(); // down the rows
+  f.get(acc).get(p).mem('v128.load64_zero', F32).op('f64x2.promote_low_f32x4', 'f64x2.add').set(acc);
+  f.get(p).get(rowBytes).op('i32.add').tee(p).get(end).op('i32.lt_u').brIf(0).end();
+  f.get(o).get(col).op('i32.add').get(acc).op('f32x4.demote_f64x2_zero').memLane('v128.store64_lane', 0, F32);
+  f.get(col).i32(8).op('i32.add').tee(col).get(rowBytes).op('i32.lt_u').brIf(0).end();
+  return instantiate(memory, f);
 }
 
 /**
@@ -490,36 +878,37 @@ function scratchHeap(bytes: number): WebAssembly.Memory {
  * `(a, b, o, m)`.
  */
 function matmulKernel(memory: WebAssembly.Memory, k: number, n: number, rows: 1 | 4): (a: number, b: number, o: number, m: number) => void {
-  // params: a, b, o, m; i32 locals: i (row), j (column bytes), pa, pb, end
-  const c = new Code(4, 5);
-  const [i, j, pa, pb, end] = [0, 1, 2, 3, 4].map((q) => c.int32(q)) as [number, number, number, number, number];
-  const acc = Array.from({ length: rows }, () => [c.v128(), c.v128()]);
-  const [lo, hi, x] = [c.v128(), c.v128(), c.v128()];
-  const offset = (bytes: number) => [2, ...uleb(bytes)]; // memarg: 4-byte alignment, constant offset
-  c.int(0).set(i);
-  c.op(0x03, 0x40); // row blocks
-  c.int(0).set(j);
-  c.op(0x03, 0x40); // blocks of eight columns
-  for (const r of acc.flat()) c.splat(0).set(r);
+  const f = new FunctionBuilder(['i32', 'i32', 'i32', 'i32']);
+  const [a, b, o, m] = [0, 1, 2, 3];
+  // i: row; j: column bytes; pa, pb: read positions in a and b; end: pa's end
+  const [i, j, pa, pb, end] = repeat(5, () => f.local('i32'));
+  const acc = Array.from({ length: rows }, () => [f.local('v128'), f.local('v128')]);
+  const [lo, hi, x] = [f.local('v128'), f.local('v128'), f.local('v128')];
+  const at = (offset: number) => ({ align: 2, offset }); // 4-byte alignment, a constant offset
+  f.i32(0).set(i);
+  f.loop(); // row blocks
+  f.i32(0).set(j);
+  f.loop(); // blocks of eight columns
+  for (const r of acc.flat()) f.f64x2(0).set(r);
   // pa = a + i·k·4; end = pa + k·4; pb = b + j
-  c.get(0).get(i).int(k * 4).op(0x6c).op(0x6a).tee(pa).int(k * 4).op(0x6a).set(end);
-  c.get(1).get(j).op(0x6a).set(pb);
-  c.op(0x03, 0x40); // down k
-  c.get(pb).simd(S.load, ...offset(0)).set(lo);
-  c.get(pb).simd(S.load, ...offset(16)).set(hi);
+  f.get(a).get(i).i32(k * 4).op('i32.mul', 'i32.add').tee(pa).i32(k * 4).op('i32.add').set(end);
+  f.get(b).get(j).op('i32.add').set(pb);
+  f.loop(); // down k
+  f.get(pb).mem('v128.load', at(0)).set(lo);
+  f.get(pb).mem('v128.load', at(16)).set(hi);
   acc.forEach((row, r) => {
-    c.get(pa).simd(S.load32Splat, ...offset(r * k * 4)).set(x);
-    row.forEach((sum, h) => c.get(sum).get(x).get(h ? hi : lo).simd(S.mul32).simd(S.add32).set(sum));
+    f.get(pa).mem('v128.load32_splat', at(r * k * 4)).set(x);
+    row.forEach((sum, h) => f.get(sum).get(x).get(h ? hi : lo).op('f32x4.mul', 'f32x4.add').set(sum));
   });
-  c.get(pb).int(n * 4).op(0x6a).set(pb);
-  c.get(pa).int(4).op(0x6a).tee(pa).get(end).op(0x49, 0x0d, 0x00, 0x0b); // pa < end: next p
+  f.get(pb).i32(n * 4).op('i32.add').set(pb);
+  f.get(pa).i32(4).op('i32.add').tee(pa).get(end).op('i32.lt_u').brIf(0).end(); // pa < end: next p
   // o[i + r, j…j+7]
   acc.forEach((row, r) =>
-    row.forEach((sum, h) => c.get(2).get(i).int(n * 4).op(0x6c).op(0x6a).get(j).op(0x6a).get(sum).simd(S.store, ...offset(r * n * 4 + 16 * h))),
+    row.forEach((sum, h) => f.get(o).get(i).i32(n * 4).op('i32.mul', 'i32.add').get(j).op('i32.add').get(sum).mem('v128.store', at(r * n * 4 + 16 * h))),
   );
-  c.get(j).int(32).op(0x6a).tee(j).int(n * 4).op(0x49, 0x0d, 0x00, 0x0b); // j < n·4: next block
-  c.get(i).int(rows).op(0x6a).tee(i).get(3).op(0x49, 0x0d, 0x00, 0x0b); // i < m: next row block
-  return instantiate(memory, 4, c.finish());
+  f.get(j).i32(32).op('i32.add').tee(j).i32(n * 4).op('i32.lt_u').brIf(0).end(); // j < n·4: next block
+  f.get(i).i32(rows).op('i32.add').tee(i).get(m).op('i32.lt_u').brIf(0).end(); // i < m: next row block
+  return instantiate(memory, f);
 }
 
 /** Products below this many multiply-adds stay in JS: copying operands in costs more than SIMD saves. */
