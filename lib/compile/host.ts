@@ -18,7 +18,7 @@ import type { Primitive } from '../core/primitive.js';
 import { TransformError } from '../core/errors.js';
 import { ConcreteTensor, type AbstractValue } from '../core/tensor.js';
 import { allocate, hostReduces, isAlias, isElementwise, lowerEquation, lowerLoop, scalarLoop, sizeOf, type Buf, type Step } from './hostKernels.js';
-import { groupLoops, MAX_GROUP, type Node } from './group.js';
+import { groupLoops, MAX_GROUP, type LoopGroup, type Node } from './group.js';
 import { newArena, placeInArena, simdLoop } from './simd.js';
 import { heapStep } from './heapSteps.js';
 
@@ -89,6 +89,20 @@ export function lowerToHost(ir: IR, fuse = true): HostProgram | undefined {
   });
 
   const steps: Step[] = [];
+  // With SIMD, float32 inputs read by loops are copied into the arena first (a memcpy per call), so the
+  // loops reading them run in SIMD too rather than falling back to JS for buffers outside the arena.
+  if (arena) {
+    const readByLoops = new Set(nodes.flatMap((n) => (n.kind === 'loop' ? n.group.inputs : [])));
+    ir.inputs.forEach((v, i) => {
+      if (v.aval.dtype !== 'float32' || !readByLoops.has(v) || sizeOf(v.aval.shape) < 2) return;
+      const buf = allocate('float32', sizeOf(v.aval.shape));
+      peakBytes += bytesPer(buf);
+      const mirror = newSlot(buf, false);
+      const from = inputSlots[i]!;
+      bind(v, mirror);
+      steps.push((env) => (env[mirror] as Float32Array).set(env[from] as Float32Array));
+    });
+  }
   for (const [i, node] of nodes.entries()) {
     if (node.kind === 'eq' && isAlias(node.eq)) {
       bind(node.eq.outputs[0]!, slotOf.get(node.eq.inputs[0]!)!);
@@ -110,9 +124,17 @@ export function lowerToHost(ir: IR, fuse = true): HostProgram | undefined {
       if (!js) return undefined;
       // In SIMD where the buffers are in the arena (the JS step runs for those that are not: inputs).
       const program = node.kind === 'loop' ? scalarLoop(node.group) : undefined;
-      const simd = arena && (program ? !program.reductions.some((r) => r) && simdLoop(arena, program, slots, js) : node.kind === 'eq' && heapStep(arena, node.eq, slots, js));
-      const step = simd || js;
-      steps.push(step);
+      if (arena && program && program.reductions.some((r) => r)) {
+        // A loop ending in reductions: SIMD for its elements (the reduced values into scratch buffers), then the reductions.
+        const split = arenaSplit(arena, (node as { group: LoopGroup }).group, slots, uniform, (v) => slotOf.get(v), (buf) => {
+          peakBytes += bytesPer(buf);
+          return newSlot(buf, false);
+        });
+        steps.push(...(split ?? [js]));
+      } else {
+        const simd = arena && (program ? simdLoop(arena, program, slots, js) : node.kind === 'eq' && heapStep(arena, node.eq, slots, js));
+        steps.push(simd || js);
+      }
     }
     // Buffers whose last reader was this node go back to the pool.
     for (const v of new Set([...nodeInputs(node), ...nodeOutputs(node)])) {
@@ -127,6 +149,41 @@ export function lowerToHost(ir: IR, fuse = true): HostProgram | undefined {
   if (arena) placeInArena(arena, env);
   const outputs = ir.outputs.map((o, i) => ({ slot: o ? slotOf.get(o)! : null, aval: ir.outAvals[i]! }));
   return { steps, env, inputSlots, outputs, peakBytes, ir: displayIR(ir, nodes), fusedLoops: nodes.filter((n) => n.kind === 'loop' && n.group.members.length > 1).length };
+}
+
+/**
+ * The steps of a loop that ends in reductions, run as a SIMD loop over its
+ * elementwise members (each reduced value written to a scratch buffer of the
+ * loop's shape) followed by the reductions' host kernels; `undefined` when
+ * SIMD does not take the elementwise part (the fused JS loop runs instead).
+ */
+function arenaSplit(
+  arena: WebAssembly.Memory,
+  group: LoopGroup,
+  slots: { readonly ins: readonly number[]; readonly outs: readonly number[] },
+  uniform: ReadonlySet<Var>,
+  slotOf: (v: Var) => number | undefined,
+  scratch: (buf: Buf) => number,
+): Step[] | undefined {
+  const reductions = group.members.filter((eq) => eq.prim.lowering.kind === 'reduce');
+  const members = group.members.filter((eq) => !reductions.includes(eq));
+  if (members.length === 0) return undefined;
+  const reducedOut = new Set(reductions.map((eq) => eq.outputs[0]!));
+  const kept = group.outputs.filter((v) => !reducedOut.has(v));
+  const reducedIn = [...new Set(reductions.map((eq) => eq.inputs[0]!))].filter((v) => !kept.includes(v));
+  const elementwise: LoopGroup = { members, inputs: group.inputs, outputs: [...kept, ...reducedIn], shape: group.shape };
+  const program = scalarLoop(elementwise);
+  if (!program) return undefined;
+  const at = new Map<Var, number>(group.outputs.map((v, j) => [v, slots.outs[j]!]));
+  const tempOf = new Map(reducedIn.map((v) => [v, scratch(allocate(v.aval.dtype, sizeOf(v.aval.shape)))] as const));
+  const outs = elementwise.outputs.map((v) => at.get(v) ?? tempOf.get(v)!);
+  const elementSlots = { ins: slots.ins, outs };
+  const js = lowerLoop(elementwise, elementSlots, uniform);
+  const simd = js && simdLoop(arena, program, elementSlots, js);
+  if (!simd) return undefined;
+  const reduceSteps = reductions.map((eq) => lowerEquation(eq, { ins: [tempOf.get(eq.inputs[0]!) ?? at.get(eq.inputs[0]!) ?? slotOf(eq.inputs[0]!)!], outs: [at.get(eq.outputs[0]!)!] }));
+  if (reduceSteps.some((r) => !r)) return undefined;
+  return [simd, ...(reduceSteps as Step[])];
 }
 
 /** Stands for a generated loop in printed IR (`jit(f).lower()`); never evaluated. */

@@ -118,6 +118,25 @@ describeEachBackend('SIMD kernels of a host program run in place on its arena', 
     const scale = Math.max(...Array.from(want, Math.abs));
     for (let i = 0; i < 64; i++) expect(Math.abs(values_[i]! - want[i]!), `column ${i}`).toBeLessThanOrEqual(1e-5 * scale);
   });
+
+  it('W2: value and gradient of sum(sin(x)·e^(−x²) + tanh(x)·x) run as two SIMD loops (the sum after the first), reading the input copied into the arena', async () => {
+    if (!hostBackend(backend)) return;
+    const f = (x: fx.Tensor<[4096], 'float32'>) => fx.sum(fx.add(fx.mul(fx.sin(x), fx.exp(fx.neg(fx.mul(x, x)))), fx.mul(fx.tanh(x), x)));
+    const x = fx.tensor(Float32Array.from({ length: 4096 }, (_, i) => Math.sin(i) * 3)) as fx.Tensor<[4096], 'float32'>;
+    const jitted = fx.jit(fx.valueAndGrad(f));
+    jitted(x);
+    const before = simdTesting.ran;
+    const [v, g] = jitted(x);
+    expect(simdTesting.ran - before).toBe(2);
+    const xs = await x.data();
+    let want = 0;
+    const dwant = Array.from(xs, (t) => {
+      want += Math.sin(t) * Math.exp(-t * t) + Math.tanh(t) * t;
+      return Math.cos(t) * Math.exp(-t * t) - 2 * t * Math.sin(t) * Math.exp(-t * t) + (1 - Math.tanh(t) ** 2) * t + Math.tanh(t);
+    });
+    await expectClose(v, want, 1e-5 * Math.abs(want));
+    await expectClose(g, dwant, 1e-5);
+  });
 });
 
 (onWasm ? describe : describe.skip)('SIMD kernels on the wasm heap', () => {
