@@ -158,14 +158,14 @@ export interface ScanOptions {
    * backward pass (about n/k carries plus one segment's residuals, for one
    * more forward pass); `'binomial'` nested checkpointed segments (a few
    * segments per level, about log n levels): O(log n) carries stored at once
-   * for O(n log n) recomputation, e.g. 35 carries and 7 forward passes in
+   * for O(n log n) recomputation, e.g. 28 carries and 8 forward passes in
    * all for n = 100,000 (see `binomialSchedule`).
    */
   readonly checkpoint?: 'all' | { readonly every: number } | 'binomial';
 }
 
-/** Loops of at most this many steps are the innermost level of the `'binomial'` schedule (their step residuals are stored). */
-const BINOMIAL_LEAF = 8;
+/** Loops of at most this many steps (fewer would cost more in per-loop overhead than they save) are the innermost level of the `'binomial'` schedule (their step residuals are stored). */
+const BINOMIAL_LEAF = 16;
 
 /** The segment count of one `'binomial'` level: a small divisor of n (4 first: about 2·log2 n carries in all), else 4 segments and a short tail. */
 function levelSegments(n: number): number {
@@ -190,12 +190,12 @@ export interface BinomialSchedule {
 /**
  * The `'binomial'` policy's schedule for an n-step loop: the loop is split
  * into a few checkpointed segments, each of them split again, down to loops
- * of at most 8 steps. Reverse mode then keeps one carry per segment of each
+ * of at most 16 steps. Reverse mode then keeps one carry per segment of each
  * level on the current path (O(log n)) and recomputes each step once per
  * level (O(n log n)).
  * @example
  * ```ts
- * fx.binomialSchedule(100_000); // { levels: [4, 4, 5, 5, 5, 5, 5], leaf: 2, storedCarries: 33, ... }
+ * fx.binomialSchedule(100_000); // { levels: [4, 4, 5, 5, 5, 5], leaf: 10, storedCarries: 28, ... }
  * ```
  * @public
  */
