@@ -153,10 +153,10 @@ type LeadingDim<T> = T extends Tensor<[infer N extends number, ...number[]], Dty
 export interface ScanOptions {
   /**
    * What reverse mode (eager or staged) stores: `'all'` (default) each
-   * step's residuals; `{ every: k }` only the carry at every k-th step (k
-   * must divide the length), recomputing each segment of k steps during the
-   * backward pass (about n/k carries plus one segment's residuals, for one
-   * more forward pass); `'binomial'` nested checkpointed segments (a few
+   * step's residuals; `{ every: k }` only the carry at every k-th step,
+   * recomputing each segment of k steps during the backward pass (about n/k
+   * carries plus one segment's residuals, for one more forward pass; when k
+   * does not divide n the last n mod k steps are a plain scan); `'binomial'` nested checkpointed segments (a few
    * segments per level, about log n levels): O(log n) carries stored at once
    * for O(n log n) recomputation, e.g. 28 carries and 8 forward passes in
    * all for n = 100,000 (see `binomialSchedule`).
@@ -221,11 +221,14 @@ function rows(x: Tensor, from: number, size: number): Tensor {
 /** The `'binomial'` policy: `levelSegments(n)` checkpointed segments, each scanned with the same policy, and a plain tail when they do not divide n. */
 function binomialScan<C, Xs, Y>(fn: (carry: C, x: Unstacked<Xs>) => [C, Y], init: C, xLeaves: Tensor[], xDef: ReturnType<typeof flatten>[1], n: number): [C, unknown] {
   if (n <= BINOMIAL_LEAF) return scan(fn, init, unflatten<Xs>(xDef, xLeaves));
-  const b = levelSegments(n);
-  const k = Math.floor(n / b);
-  const head = b * k;
-  if (head === n) return segmentedScan(fn, init, xLeaves, xDef, n, k, { checkpoint: 'binomial' });
-  const [c1, y1] = segmentedScan(fn, init, xLeaves.map((x) => rows(x, 0, head)), xDef, head, k, { checkpoint: 'binomial' });
+  return segmentsAndTail(fn, init, xLeaves, xDef, n, Math.floor(n / levelSegments(n)), { checkpoint: 'binomial' });
+}
+
+/** Checkpointed segments of `every` steps (each scanned with `inner`), then a plain scan of the n mod every steps left. */
+function segmentsAndTail<C, Xs, Y>(fn: (carry: C, x: Unstacked<Xs>) => [C, Y], init: C, xLeaves: Tensor[], xDef: ReturnType<typeof flatten>[1], n: number, every: number, inner: ScanOptions): [C, unknown] {
+  const head = every * Math.floor(n / every);
+  if (head === n) return segmentedScan(fn, init, xLeaves, xDef, n, every, inner);
+  const [c1, y1] = segmentedScan(fn, init, xLeaves.map((x) => rows(x, 0, head)), xDef, head, every, inner);
   const [c2, y2] = scan(fn, c1, unflatten<Xs>(xDef, xLeaves.map((x) => rows(x, head, n - head))));
   const [l1, yDef] = flatten(y1);
   const [l2] = flatten(y2);
@@ -292,9 +295,7 @@ export function scan<C, Xs, Y>(fn: (carry: C, x: Unstacked<Xs>) => [C, Y], init:
     const every = (policy as { every?: number } | null)?.every as number;
     const n = xLeaves[0]?.shape[0] ?? 0;
     if (typeof policy !== 'object' || policy === null) throw new ShapeError('scan', `checkpoint must be 'all', 'binomial' or { every: k }, got ${String(policy)}`);
-    if (!Number.isInteger(every) || every < 1 || n % every !== 0) {
-      throw new ShapeError('scan', `checkpoint.every must be a positive integer dividing the sequence length ${n}, got ${every}`);
-    }
+    if (!Number.isInteger(every) || every < 1) throw new ShapeError('scan', `checkpoint.every must be a positive integer, got ${every}`);
   }
   if (xLeaves.length > 0 && xLeaves[0]!.rank > 0) reportLoop(loopReport(policy, xLeaves[0]!.shape[0]!, init));
   // The loops this one runs (its segments, a nested scan in its body) are part of its report.
@@ -309,7 +310,8 @@ function loopReport(policy: NonNullable<ScanOptions['checkpoint']>, n: number, i
     return { policy, length: n, storedCarries: plan.storedCarries, residualSteps: plan.residualSteps, carryBytes, levels: plan.levels };
   }
   if (policy !== 'all' && policy.every > 1 && policy.every < n) {
-    return { policy: `every ${policy.every}`, length: n, storedCarries: n / policy.every, residualSteps: policy.every, carryBytes, levels: [n / policy.every] };
+    const segments = Math.floor(n / policy.every);
+    return { policy: `every ${policy.every}`, length: n, storedCarries: segments, residualSteps: policy.every, carryBytes, levels: [segments] };
   }
   return { policy: 'all', length: n, storedCarries: 0, residualSteps: n, carryBytes, levels: [] };
 }
@@ -320,7 +322,7 @@ function scanWith<C, Xs, Y>(fn: (carry: C, x: Unstacked<Xs>) => [C, Y], init: C,
   }
   if (policy !== 'all' && policy !== 'binomial') {
     const n = xLeaves[0]!.shape[0]!;
-    if (policy.every > 1 && policy.every < n) return segmentedScan(fn, init, xLeaves, xDef, n, policy.every) as [C, Stacked<Y, LeadingDim<Xs>>];
+    if (policy.every > 1 && policy.every < n) return segmentsAndTail(fn, init, xLeaves, xDef, n, policy.every, {}) as [C, Stacked<Y, LeadingDim<Xs>>];
   }
   if (xLeaves.length === 0) throw new ShapeError('scan', 'xs must contain at least one tensor');
   const n = xLeaves[0]!.shape[0];
