@@ -177,11 +177,17 @@ interface HostRun {
 /** A lowered program as a `HostRun`. */
 function programRun(host: HostProgram): HostRun {
   const { env, steps, inputSlots, outputs } = host;
+  // One result array, refilled per call (a loop calls this once per step).
+  const outs: (Buf | null)[] = outputs.map(() => null);
   return {
     run(inputs) {
       for (let j = 0; j < inputSlots.length; j++) env[inputSlots[j]!] = inputs[j]!;
-      for (const s of steps) s(env);
-      return outputs.map((o) => (o.slot === null ? null : env[o.slot]!));
+      for (let j = 0; j < steps.length; j++) steps[j]!(env);
+      for (let j = 0; j < outputs.length; j++) {
+        const slot = outputs[j]!.slot;
+        outs[j] = slot === null ? null : env[slot]!;
+      }
+      return outs;
     },
     release: () => inputSlots.forEach((s) => (env[s] = undefined as unknown as Buf)),
   };
@@ -345,7 +351,8 @@ function scanBufs(body: HostRun, inputs: readonly Buf[], p: ScanParams): Buf[] {
 function runScanHost(body: HostRun, inputs: readonly tf.Tensor[], p: ScanParams): tf.Tensor[] {
   const ir = p.body.ir;
   const nk = p.numCarry;
-  const outs = scanBufs(body, inputs.map(copyTf), p);
+  // Read in place: constants and sequences are only read, the carry is copied by scanBufs, and nothing allocates on the backend while the loop runs.
+  const outs = scanBufs(body, inputs.map(view), p);
   return outs.map((b, j) => {
     const a = ir.outAvals[j]!;
     return tf.tensor(b, (j < nk ? a.shape : [p.length, ...a.shape]) as number[], a.dtype);
