@@ -301,7 +301,7 @@ function compositeRun(ir: IR, backend: string): HostRun | null {
  * (a view) and the loop constants; each `y` is written into its stacked
  * result in place. Returns the final carry and the stacked `ys`.
  */
-function scanBufs(body: HostRun, inputs: readonly Buf[], p: ScanParams): Buf[] {
+function scanBufs(body: HostRun, inputs: readonly Buf[], p: ScanParams, ysOut?: readonly Buf[]): Buf[] {
   const { numConsts: nc, numCarry: nk, length: n } = p;
   const ir = p.body.ir;
   const consts = inputs.slice(0, nc);
@@ -310,7 +310,7 @@ function scanBufs(body: HostRun, inputs: readonly Buf[], p: ScanParams): Buf[] {
   const xs = inputs.slice(nc + nk);
   const xSize = ir.inputs.slice(nc + nk).map((v) => sizeOf(v.aval.shape));
   const yAvals = ir.outAvals.slice(nk);
-  const ys = yAvals.map((a) => allocate(a.dtype, n * sizeOf(a.shape)));
+  const ys = ysOut ?? yAvals.map((a) => allocate(a.dtype, n * sizeOf(a.shape)));
   const ySize = yAvals.map((a) => sizeOf(a.shape));
   const args: Buf[] = [...consts, ...carry, ...xs];
   try {
@@ -347,16 +347,32 @@ function scanBufs(body: HostRun, inputs: readonly Buf[], p: ScanParams): Buf[] {
   return [...carry, ...ys];
 }
 
-/** The loop on tfjs tensors run on typed arrays: only the final carry and the stacked `ys` become tensors. */
+/**
+ * The loop on tfjs tensors run on typed arrays: float32 `ys` are written in
+ * place into tensors made (zeroed) before the loop; the final carry and other
+ * `ys` are copied into new tensors after it.
+ */
 function runScanHost(body: HostRun, inputs: readonly tf.Tensor[], p: ScanParams): tf.Tensor[] {
   const ir = p.body.ir;
   const nk = p.numCarry;
-  // Read in place: constants and sequences are only read, the carry is copied by scanBufs, and nothing allocates on the backend while the loop runs.
-  const outs = scanBufs(body, inputs.map(view), p);
-  return outs.map((b, j) => {
-    const a = ir.outAvals[j]!;
-    return tf.tensor(b, (j < nk ? a.shape : [p.length, ...a.shape]) as number[], a.dtype);
-  });
+  const yAvals = ir.outAvals.slice(nk);
+  const stacked = (a: AbstractValue) => [p.length, ...a.shape];
+  // Only float32: the cpu backend hands out its own storage for float32 tensors, a converted copy for bool ones.
+  const ysT = yAvals.map((a) => (a.dtype === 'float32' ? tf.zeros(stacked(a), a.dtype) : null));
+  let outs: Buf[];
+  try {
+    // Views taken after the last allocation on the backend (a wasm heap that grows detaches older views); nothing allocates there
+    // while the loop runs. Constants and sequences are only read; scanBufs copies the carry.
+    const ysOut = ysT.map((t, j) => (t ? view(t) : allocate(yAvals[j]!.dtype, sizeOf(stacked(yAvals[j]!)))));
+    outs = scanBufs(body, inputs.map(view), p, ysOut);
+  } catch (e) {
+    ysT.forEach((t) => t?.dispose());
+    throw e;
+  }
+  return [
+    ...outs.slice(0, nk).map((b, j) => tf.tensor(b, ir.outAvals[j]!.shape as number[], ir.outAvals[j]!.dtype)),
+    ...ysT.map((t, j) => t ?? tf.tensor(outs[nk + j]!, stacked(yAvals[j]!), yAvals[j]!.dtype)),
+  ];
 }
 
 /** Whether a masked scan's flag is still set; `false` where it cannot be read synchronously (webgpu in Node). */
