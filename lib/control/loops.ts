@@ -34,6 +34,8 @@ import { stack } from '../composite/stack.js';
 import { unaliased } from '../core/alias.js';
 import { scoped } from '../core/memory.js';
 import { RollingScope } from '../solvers/common.js';
+import { concat } from '../primitives/concat.js';
+import { muted, reportLoop, type LoopCheckpoint } from './loopReport.js';
 
 /** True when `x` is abstract: traced by a staging transformation (jit/makeIR), below any jvp/vmap wrapping. */
 function isAbstract(x: Tensor): boolean {
@@ -151,12 +153,86 @@ type LeadingDim<T> = T extends Tensor<[infer N extends number, ...number[]], Dty
 export interface ScanOptions {
   /**
    * What reverse mode (eager or staged) stores: `'all'` (default) each
-   * step's residuals; `{ every: k }` only the carry at every k-th step (k
-   * must divide the length), recomputing each segment of k steps during the
-   * backward pass (about n/k carries plus one segment's residuals, for one
-   * more forward pass).
+   * step's residuals; `{ every: k }` only the carry at every k-th step,
+   * recomputing each segment of k steps during the backward pass (about n/k
+   * carries plus one segment's residuals, for one more forward pass; when k
+   * does not divide n the last n mod k steps are a plain scan); `'binomial'` nested checkpointed segments (a few
+   * segments per level, about log n levels): O(log n) carries stored at once
+   * for O(n log n) recomputation, e.g. 28 carries and 8 forward passes in
+   * all for n = 100,000 (see `binomialSchedule`).
    */
-  readonly checkpoint?: 'all' | { readonly every: number };
+  readonly checkpoint?: 'all' | { readonly every: number } | 'binomial';
+}
+
+/** Loops of at most this many steps (fewer would cost more in per-loop overhead than they save) are the innermost level of the `'binomial'` schedule (their step residuals are stored). */
+const BINOMIAL_LEAF = 16;
+
+/** The segment count of one `'binomial'` level: a small divisor of n (4 first: about 2·log2 n carries in all), else 4 segments and a short tail. */
+function levelSegments(n: number): number {
+  for (const d of [4, 3, 5, 2, 6, 7, 8]) if (n % d === 0) return d;
+  return 4;
+}
+
+/** The `'binomial'` checkpoint schedule of an n-step loop. @public */
+export interface BinomialSchedule {
+  /** Segment counts of the nested levels, outermost first: level i splits its segment into `levels[i]` checkpointed segments (plus a tail of fewer steps than `levels[i]` when it does not divide). */
+  readonly levels: readonly number[];
+  /** The steps of the innermost loop, whose residuals are stored. */
+  readonly leaf: number;
+  /** Carries alive at once at the peak of the backward pass: the sum of `levels`. */
+  readonly storedCarries: number;
+  /** Steps whose residuals are alive at once at that peak: the leaf, or a longer tail. */
+  readonly residualSteps: number;
+  /** Forward evaluations of each step in all (the first pass, one recomputation per level, and the linearization of the leaf). */
+  readonly forwardPasses: number;
+}
+
+/**
+ * The `'binomial'` policy's schedule for an n-step loop: the loop is split
+ * into a few checkpointed segments, each of them split again, down to loops
+ * of at most 16 steps. Reverse mode then keeps one carry per segment of each
+ * level on the current path (O(log n)) and recomputes each step once per
+ * level (O(n log n)).
+ * @example
+ * ```ts
+ * fx.binomialSchedule(100_000); // { levels: [4, 4, 5, 5, 5, 5], leaf: 10, storedCarries: 28, ... }
+ * ```
+ * @public
+ */
+export function binomialSchedule(n: number): BinomialSchedule {
+  const levels: number[] = [];
+  let tail = 0;
+  let m = n;
+  while (m > BINOMIAL_LEAF) {
+    const b = levelSegments(m);
+    levels.push(b);
+    tail = Math.max(tail, m % b);
+    m = Math.floor(m / b);
+  }
+  const storedCarries = levels.reduce((s, b) => s + b, 0);
+  return { levels, leaf: m, storedCarries, residualSteps: Math.max(m, tail), forwardPasses: levels.length + 2 };
+}
+
+/** Rows [from, from + size) of a tensor along axis 0. */
+function rows(x: Tensor, from: number, size: number): Tensor {
+  return slice(x as AnyTensor, x.shape.map((_: number, j: number) => (j === 0 ? from : 0)), x.shape.map((d: number, j: number) => (j === 0 ? size : d)));
+}
+
+/** The `'binomial'` policy: `levelSegments(n)` checkpointed segments, each scanned with the same policy, and a plain tail when they do not divide n. */
+function binomialScan<C, Xs, Y>(fn: (carry: C, x: Unstacked<Xs>) => [C, Y], init: C, xLeaves: Tensor[], xDef: ReturnType<typeof flatten>[1], n: number): [C, unknown] {
+  if (n <= BINOMIAL_LEAF) return scan(fn, init, unflatten<Xs>(xDef, xLeaves));
+  return segmentsAndTail(fn, init, xLeaves, xDef, n, Math.floor(n / levelSegments(n)), { checkpoint: 'binomial' });
+}
+
+/** Checkpointed segments of `every` steps (each scanned with `inner`), then a plain scan of the n mod every steps left. */
+function segmentsAndTail<C, Xs, Y>(fn: (carry: C, x: Unstacked<Xs>) => [C, Y], init: C, xLeaves: Tensor[], xDef: ReturnType<typeof flatten>[1], n: number, every: number, inner: ScanOptions): [C, unknown] {
+  const head = every * Math.floor(n / every);
+  if (head === n) return segmentedScan(fn, init, xLeaves, xDef, n, every, inner);
+  const [c1, y1] = segmentedScan(fn, init, xLeaves.map((x) => rows(x, 0, head)), xDef, head, every, inner);
+  const [c2, y2] = scan(fn, c1, unflatten<Xs>(xDef, xLeaves.map((x) => rows(x, head, n - head))));
+  const [l1, yDef] = flatten(y1);
+  const [l2] = flatten(y2);
+  return [c2, unflatten(yDef, l1.map((y, j) => concat([y as AnyTensor, l2[j]! as AnyTensor], 0)))];
 }
 
 /**
@@ -164,14 +240,14 @@ export interface ScanOptions {
  * steps. The segment is traced once and closed over what it captures, so the
  * checkpoint's function refers to no traced value when it is rerun.
  */
-function segmentedScan<C, Xs, Y>(fn: (carry: C, x: Unstacked<Xs>) => [C, Y], init: C, xLeaves: Tensor[], xDef: ReturnType<typeof flatten>[1], n: number, every: number): [C, unknown] {
+function segmentedScan<C, Xs, Y>(fn: (carry: C, x: Unstacked<Xs>) => [C, Y], init: C, xLeaves: Tensor[], xDef: ReturnType<typeof flatten>[1], n: number, every: number, inner: ScanOptions = {}): [C, unknown] {
   const segments = n / every;
   const [cLeaves, cDef] = flatten(init);
   const nk = cLeaves.length;
   let yDef: ReturnType<typeof flatten>[1] | undefined;
   const closed = tryClose(
     (inputs) => {
-      const [c, ys] = scan(fn, unflatten<C>(cDef, inputs.slice(0, nk)), unflatten<Xs>(xDef, inputs.slice(nk)));
+      const [c, ys] = scan(fn, unflatten<C>(cDef, inputs.slice(0, nk)), unflatten<Xs>(xDef, inputs.slice(nk)), inner);
       const [yLeaves, def] = flatten(ys);
       yDef = def;
       return [...sameCarry(cDef, cLeaves.map(avalOf), c), ...yLeaves];
@@ -215,13 +291,38 @@ function segmentedScan<C, Xs, Y>(fn: (carry: C, x: Unstacked<Xs>) => [C, Y], ini
 export function scan<C, Xs, Y>(fn: (carry: C, x: Unstacked<Xs>) => [C, Y], init: C, xs: Xs, options: ScanOptions = {}): [C, Stacked<Y, LeadingDim<Xs>>] {
   const [xLeaves, xDef] = flatten(xs);
   const policy = options.checkpoint ?? 'all';
-  if (policy !== 'all') {
-    const every = policy.every;
+  if (policy !== 'all' && policy !== 'binomial') {
+    const every = (policy as { every?: number } | null)?.every as number;
     const n = xLeaves[0]?.shape[0] ?? 0;
-    if (!Number.isInteger(every) || every < 1 || n % every !== 0) {
-      throw new ShapeError('scan', `checkpoint.every must be a positive integer dividing the sequence length ${n}, got ${every}`);
-    }
-    if (every > 1 && every < n) return segmentedScan(fn, init, xLeaves, xDef, n, every) as [C, Stacked<Y, LeadingDim<Xs>>];
+    if (typeof policy !== 'object' || policy === null) throw new ShapeError('scan', `checkpoint must be 'all', 'binomial' or { every: k }, got ${String(policy)}`);
+    if (!Number.isInteger(every) || every < 1) throw new ShapeError('scan', `checkpoint.every must be a positive integer, got ${every}`);
+  }
+  if (xLeaves.length > 0 && xLeaves[0]!.rank > 0) reportLoop(loopReport(policy, xLeaves[0]!.shape[0]!, init));
+  // The loops this one runs (its segments, a nested scan in its body) are part of its report.
+  return muted(() => scanWith(fn, init, xLeaves, xDef, policy));
+}
+
+/** What `memoryProfile` reports for a scan of n steps under `policy`. */
+function loopReport(policy: NonNullable<ScanOptions['checkpoint']>, n: number, init: unknown): LoopCheckpoint {
+  const carryBytes = flatten(init)[0].reduce((s, c) => s + (c as Tensor).size * 4, 0);
+  if (policy === 'binomial') {
+    const plan = binomialSchedule(n);
+    return { policy, length: n, storedCarries: plan.storedCarries, residualSteps: plan.residualSteps, carryBytes, levels: plan.levels };
+  }
+  if (policy !== 'all' && policy.every > 1 && policy.every < n) {
+    const segments = Math.floor(n / policy.every);
+    return { policy: `every ${policy.every}`, length: n, storedCarries: segments, residualSteps: policy.every, carryBytes, levels: [segments] };
+  }
+  return { policy: 'all', length: n, storedCarries: 0, residualSteps: n, carryBytes, levels: [] };
+}
+
+function scanWith<C, Xs, Y>(fn: (carry: C, x: Unstacked<Xs>) => [C, Y], init: C, xLeaves: Tensor[], xDef: ReturnType<typeof flatten>[1], policy: NonNullable<ScanOptions['checkpoint']>): [C, Stacked<Y, LeadingDim<Xs>>] {
+  if (policy === 'binomial' && xLeaves.length > 0 && xLeaves[0]!.rank > 0 && xLeaves[0]!.shape[0]! > BINOMIAL_LEAF) {
+    return binomialScan(fn, init, xLeaves, xDef, xLeaves[0]!.shape[0]!) as [C, Stacked<Y, LeadingDim<Xs>>];
+  }
+  if (policy !== 'all' && policy !== 'binomial') {
+    const n = xLeaves[0]!.shape[0]!;
+    if (policy.every > 1 && policy.every < n) return segmentsAndTail(fn, init, xLeaves, xDef, n, policy.every, {}) as [C, Stacked<Y, LeadingDim<Xs>>];
   }
   if (xLeaves.length === 0) throw new ShapeError('scan', 'xs must contain at least one tensor');
   const n = xLeaves[0]!.shape[0];

@@ -16,7 +16,7 @@
  * batched body.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { IR, StagingTrace, StagedTracer, evalIR, stage, type Var } from '../core/ir.js';
+import { IR, StagingTrace, StagedTracer, evalIR, stage, type Equation, type Var } from '../core/ir.js';
 import { LinearInput, type BatchDim, type MaybeZero, type Primitive } from '../core/primitive.js';
 import { ConcreteTensor, avalOf, showAval, type AbstractValue, type AnyTensor, type Tensor } from '../core/tensor.js';
 import { Tracer, bind, withMainTrace } from '../core/trace.js';
@@ -35,6 +35,7 @@ import { hostBackend, lowerToHost, view, type HostProgram } from '../compile/hos
 import { KernelCompileError, allocate, sizeOf, type Buf } from '../compile/hostKernels.js';
 import { hasObservers } from '../core/hooks.js';
 import { kernelOnly } from '../core/lowering.js';
+import { flatCall, type CallParams } from '../core/call.js';
 
 /** A loop body: a closed IR. `toJSON` keeps the optimizer's parameter keys short (one identity per loop). */
 export class ScanBody {
@@ -166,41 +167,170 @@ function copyTf(t: tf.Tensor): Buf {
 }
 
 /**
- * The loop entirely on typed arrays (cpu, wasm): the body's host steps run
- * once per step over the carry buffers (two, swapped), the step's slice of
- * each sequence (a view) and the loop constants; each `y` is written into its
- * stacked result in place. Only the final carry and the stacked `ys` become
- * tensors.
+ * A loop body on typed arrays: takes its inputs' buffers, returns its
+ * outputs' (valid until its next call; `null` for a symbolic zero).
+ * `release` drops the references it keeps to its last inputs.
  */
-function runScanHost(host: HostProgram, inputs: readonly tf.Tensor[], p: ScanParams): tf.Tensor[] {
+interface HostRun {
+  readonly run: (inputs: readonly Buf[]) => (Buf | null)[];
+  readonly release: () => void;
+}
+
+/** A lowered program as a `HostRun`. */
+function programRun(host: HostProgram): HostRun {
+  const { env, steps, inputSlots, outputs } = host;
+  // One result array, refilled per call (a loop calls this once per step).
+  const outs: (Buf | null)[] = outputs.map(() => null);
+  return {
+    run(inputs) {
+      for (let j = 0; j < inputSlots.length; j++) env[inputSlots[j]!] = inputs[j]!;
+      for (let j = 0; j < steps.length; j++) steps[j]!(env);
+      for (let j = 0; j < outputs.length; j++) {
+        const slot = outputs[j]!.slot;
+        outs[j] = slot === null ? null : env[slot]!;
+      }
+      return outs;
+    },
+    release: () => inputSlots.forEach((s) => (env[s] = undefined as unknown as Buf)),
+  };
+}
+
+const hostRuns = new WeakMap<IR, Map<string, HostRun | null>>();
+
+/**
+ * The body on typed arrays (cpu, wasm), or `null` when some equation has no
+ * host kernel. A body holding loops (a checkpointed segment, a nested scan)
+ * runs as host programs for the stretches between its `scan` equations and
+ * the loops themselves on buffers, so a nest of loops never leaves the host.
+ */
+function hostRun(ir: IR, backend: string): HostRun | null {
+  let perBackend = hostRuns.get(ir);
+  if (!perBackend) hostRuns.set(ir, (perBackend = new Map()));
+  let runner = perBackend.get(backend);
+  if (runner === undefined) {
+    const flat = inlined(ir);
+    if (!flat.equations.some((e) => e.prim === (scanPrimitive as Primitive))) {
+      const host = hostBody(flat, backend);
+      runner = host && programRun(host);
+    } else runner = compositeRun(flat, backend);
+    perBackend.set(backend, runner);
+  }
+  return runner;
+}
+
+/**
+ * The body with its `checkpoint` calls inlined, for evaluation: they only
+ * say what reverse mode stores, and that is decided when the loop is staged.
+ */
+function inlined(ir: IR): IR {
+  if (!ir.equations.some((e) => e.prim.name === 'checkpoint')) return ir;
+  return stage(
+    (xs) => {
+      const env = new Map<Var, Tensor>();
+      ir.inputs.forEach((v, i) => env.set(v, xs[i]!));
+      ir.constVars.forEach((v, i) => env.set(v, ir.constValues[i]!));
+      for (const eq of ir.equations) {
+        const ins = eq.inputs.map((v) => env.get(v)!);
+        const outs = eq.prim.name === 'checkpoint' ? flatCall(eq.params as unknown as CallParams, ins) : bind(eq.prim, ins, eq.params);
+        eq.outputs.forEach((v, i) => env.set(v, outs[i]!));
+      }
+      return ir.outputs.map((o, i) => (o ? env.get(o)! : zerosLike(ir.outAvals[i]!)));
+    },
+    ir.inputs.map((v) => v.aval),
+    false,
+  );
+}
+
+type Piece = { kind: 'host'; run: HostRun; ins: Var[]; outs: Var[] } | { kind: 'scan'; run: HostRun; eq: Equation };
+
+function compositeRun(ir: IR, backend: string): HostRun | null {
+  const groups: (Equation[] | Equation)[] = [];
+  for (const eq of ir.equations) {
+    if (eq.prim === (scanPrimitive as Primitive)) groups.push(eq);
+    else if (Array.isArray(groups.at(-1))) (groups.at(-1) as Equation[]).push(eq);
+    else groups.push([eq]);
+  }
+  const readAfter = (i: number) => {
+    const read = new Set<Var>(ir.outputs.filter((o): o is Var => o !== null));
+    for (const g of groups.slice(i + 1)) for (const eq of Array.isArray(g) ? g : [g]) eq.inputs.forEach((v) => read.add(v));
+    return read;
+  };
+  const pieces: Piece[] = [];
+  for (const [i, g] of groups.entries()) {
+    if (!Array.isArray(g)) {
+      const inner = hostRun((g.params as ScanParams).body.ir, backend);
+      if (!inner) return null;
+      const p = g.params as ScanParams;
+      pieces.push({ kind: 'scan', eq: g, run: { run: (inputs) => scanBufs(inner, inputs, p), release: inner.release } });
+      continue;
+    }
+    const defined = new Set(g.flatMap((eq) => eq.outputs));
+    const ins = [...new Set(g.flatMap((eq) => eq.inputs.filter((v) => !defined.has(v))))];
+    // Constants of the body are inputs of its pieces (constBufs).
+    const later = readAfter(i);
+    const outs = [...defined].filter((v) => later.has(v));
+    let host: HostProgram | undefined;
+    try {
+      host = lowerToHost(optimize(new IR(ins, [], [], g, outs, outs.map((v) => v.aval))).ir);
+    } catch (e) {
+      if (!(e instanceof KernelCompileError)) throw e;
+    }
+    if (!host) return null;
+    pieces.push({ kind: 'host', run: programRun(host), ins, outs });
+  }
+  const constBufs = new Map<Var, Buf>(ir.constVars.map((v, i) => [v, copyTf(ir.constValues[i]!._concrete('scan')._tf)]));
+  const zeros = new Map<Var, Buf>();
+  const zero = (v: Var) => zeros.get(v) ?? zeros.set(v, allocate(v.aval.dtype, sizeOf(v.aval.shape))).get(v)!;
+  return {
+    run(inputs) {
+      const vals = new Map<Var, Buf>(constBufs);
+      ir.inputs.forEach((v, i) => vals.set(v, inputs[i]!));
+      for (const piece of pieces) {
+        const ins = piece.kind === 'host' ? piece.ins : piece.eq.inputs;
+        const outVars = piece.kind === 'host' ? piece.outs : piece.eq.outputs;
+        const outs = piece.run.run(ins.map((v) => vals.get(v)!));
+        outVars.forEach((v, j) => vals.set(v, outs[j] ?? zero(v)));
+      }
+      return ir.outputs.map((o) => (o ? vals.get(o)! : null));
+    },
+    release: () => pieces.forEach((p) => p.run.release()),
+  };
+}
+
+/**
+ * The loop entirely on typed arrays (cpu, wasm): the body runs once per step
+ * over the carry buffers (two, swapped), the step's slice of each sequence
+ * (a view) and the loop constants; each `y` is written into its stacked
+ * result in place. Returns the final carry and the stacked `ys`.
+ */
+function scanBufs(body: HostRun, inputs: readonly Buf[], p: ScanParams, ysOut?: readonly Buf[]): Buf[] {
   const { numConsts: nc, numCarry: nk, length: n } = p;
   const ir = p.body.ir;
-  const { env, steps, inputSlots, outputs } = host;
-  const consts = inputs.slice(0, nc).map(copyTf);
-  let carry = inputs.slice(nc, nc + nk).map(copyTf);
-  let spare = ir.outAvals.slice(0, nk).map((a) => allocate(a.dtype, sizeOf(a.shape)));
-  const xs = inputs.slice(nc + nk).map(copyTf);
+  const consts = inputs.slice(0, nc);
+  let carry: Buf[] = inputs.slice(nc, nc + nk).map((b) => b.slice());
+  let spare: Buf[] = ir.outAvals.slice(0, nk).map((a) => allocate(a.dtype, sizeOf(a.shape)));
+  const xs = inputs.slice(nc + nk);
   const xSize = ir.inputs.slice(nc + nk).map((v) => sizeOf(v.aval.shape));
   const yAvals = ir.outAvals.slice(nk);
-  const ys = yAvals.map((a) => allocate(a.dtype, n * sizeOf(a.shape)));
+  const ys = ysOut ?? yAvals.map((a) => allocate(a.dtype, n * sizeOf(a.shape)));
   const ySize = yAvals.map((a) => sizeOf(a.shape));
+  const args: Buf[] = [...consts, ...carry, ...xs];
   try {
     for (let step = 0; step < n; step++) {
       const i = p.reverse ? n - 1 - step : step;
       // whileLoop's masked scan (forward, no sequences) once its loop has stopped: one more step, then its ys repeat.
       const stopped = p.whileLimit !== undefined && !p.reverse && xs.length === 0 && carry[0]!.every((b) => b === 0);
-      for (let j = 0; j < nc; j++) env[inputSlots[j]!] = consts[j]!;
-      for (let j = 0; j < nk; j++) env[inputSlots[nc + j]!] = carry[j]!;
-      for (let j = 0; j < xs.length; j++) env[inputSlots[nc + nk + j]!] = xs[j]!.subarray(i * xSize[j]!, (i + 1) * xSize[j]!);
-      for (const s of steps) s(env);
+      for (let j = 0; j < nk; j++) args[nc + j] = carry[j]!;
+      for (let j = 0; j < xs.length; j++) args[nc + nk + j] = xs[j]!.subarray(i * xSize[j]!, (i + 1) * xSize[j]!);
+      const outs = body.run(args);
       for (let j = 0; j < nk; j++) {
-        const slot = outputs[j]!.slot;
-        if (slot === null) spare[j]!.fill(0);
-        else spare[j]!.set(env[slot]!);
+        const o = outs[j]!;
+        if (o === null) spare[j]!.fill(0);
+        else spare[j]!.set(o);
       }
       for (let j = 0; j < ys.length; j++) {
-        const slot = outputs[nk + j]!.slot;
-        if (slot !== null) ys[j]!.set(env[slot]!, i * ySize[j]!);
+        const o = outs[nk + j]!;
+        if (o !== null) ys[j]!.set(o, i * ySize[j]!);
       }
       [carry, spare] = [spare, carry];
       if (stopped) {
@@ -213,12 +343,37 @@ function runScanHost(host: HostProgram, inputs: readonly tf.Tensor[], p: ScanPar
       }
     }
   } finally {
-    inputSlots.forEach((s) => (env[s] = undefined as unknown as Buf));
+    body.release();
   }
   if (p.whileLimit && nk > 0 && carry[0]!.some((b) => b !== 0)) throw whileLimitError(p);
+  return [...carry, ...ys];
+}
+
+/**
+ * The loop on tfjs tensors run on typed arrays: float32 `ys` are written in
+ * place into tensors made (zeroed) before the loop; the final carry and other
+ * `ys` are copied into new tensors after it.
+ */
+function runScanHost(body: HostRun, inputs: readonly tf.Tensor[], p: ScanParams): tf.Tensor[] {
+  const ir = p.body.ir;
+  const nk = p.numCarry;
+  const yAvals = ir.outAvals.slice(nk);
+  const stacked = (a: AbstractValue) => [p.length, ...a.shape];
+  // Only float32: the cpu backend hands out its own storage for float32 tensors, a converted copy for bool ones.
+  const ysT = yAvals.map((a) => (a.dtype === 'float32' ? tf.zeros(stacked(a), a.dtype) : null));
+  let outs: Buf[];
+  try {
+    // Views taken after the last allocation on the backend (a wasm heap that grows detaches older views); nothing allocates there
+    // while the loop runs. Constants and sequences are only read; scanBufs copies the carry.
+    const ysOut = ysT.map((t, j) => (t ? view(t) : allocate(yAvals[j]!.dtype, sizeOf(stacked(yAvals[j]!)))));
+    outs = scanBufs(body, inputs.map(view), p, ysOut);
+  } catch (e) {
+    ysT.forEach((t) => t?.dispose());
+    throw e;
+  }
   return [
-    ...carry.map((c, j) => tf.tensor(c, ir.outAvals[j]!.shape as number[], ir.outAvals[j]!.dtype)),
-    ...ys.map((y, j) => tf.tensor(y, [n, ...yAvals[j]!.shape], yAvals[j]!.dtype)),
+    ...outs.slice(0, nk).map((b, j) => tf.tensor(b, ir.outAvals[j]!.shape as number[], ir.outAvals[j]!.dtype)),
+    ...ysT.map((t, j) => t ?? tf.tensor(outs[nk + j]!, stacked(yAvals[j]!), yAvals[j]!.dtype)),
   ];
 }
 
@@ -243,8 +398,8 @@ function whileLimitError(p: ScanParams): TransformError {
 function runScan(inputs: readonly tf.Tensor[], p: ScanParams): tf.Tensor[] {
   const backend = tf.getBackend();
   if (hostBackend(backend) && !hasObservers()) {
-    const host = hostBody(p.body.ir, backend);
-    if (host) return runScanHost(host, inputs, p);
+    const body = hostRun(p.body.ir, backend);
+    if (body) return runScanHost(body, inputs, p);
   }
   return runScanJit(inputs, p);
 }

@@ -9,6 +9,7 @@ import { flatten, unflatten } from '../core/pytree.js';
 import { openScope } from '../core/scope.js';
 import { showAval, type Tensor } from '../core/tensor.js';
 import { linearizeFlat } from '../transforms/linearize.js';
+import { collectLoops, type LoopCheckpoint } from '../control/loopReport.js';
 
 /** One value the backward pass keeps. @public */
 export interface Residual {
@@ -24,6 +25,13 @@ export interface MemoryProfile {
   readonly residuals: readonly Residual[];
   /** Their total size. */
   readonly totalBytes: number;
+  /**
+   * The `scan`/`fori` loops `f` ran (outermost ones), with what their checkpoint
+   * policy keeps at the peak of the backward pass: checkpointed carries and
+   * steps of residuals (`residuals` lists only what the forward pass stores,
+   * not what a checkpointed segment stores while it is recomputed).
+   */
+  readonly loops: readonly LoopCheckpoint[];
   /** A readable summary with the largest producers and the checkpoint hint. */
   toString(): string;
 }
@@ -48,7 +56,7 @@ export function memoryProfile<Args extends readonly unknown[]>(f: (...args: Args
     try {
       const [leaves, def] = flatten(args);
       const inputs = new Set<object>(leaves);
-      const { linear } = linearizeFlat((xs) => flatten((f as unknown as (...a: unknown[]) => unknown)(...unflatten<unknown[]>(def, xs)))[0], leaves);
+      const [{ linear }, loops] = collectLoops(() => linearizeFlat((xs) => flatten((f as unknown as (...a: unknown[]) => unknown)(...unflatten<unknown[]>(def, xs)))[0], leaves));
       const residuals: Residual[] = linear.constValues.map((c: Tensor) => ({
         bytes: c.size * 4,
         shape: c.shape,
@@ -63,11 +71,13 @@ export function memoryProfile<Args extends readonly unknown[]>(f: (...args: Args
       return {
         residuals,
         totalBytes,
+        loops,
         toString: () =>
           [
             `reverse mode keeps ${residuals.length} residuals, ${totalBytes} bytes in all`,
             ...top.map(([p, b]) => `  ${p}: ${b} bytes (${((100 * b) / Math.max(1, totalBytes)).toFixed(1)}%)`),
             ...residuals.slice(0, 5).map((r) => `  largest: ${showAval({ shape: r.shape, dtype: 'float32' })} from ${r.producedBy}`),
+            ...loops.map((l) => `  loop of ${l.length} steps, checkpoint ${l.policy}: at most ${l.storedCarries} carries (${l.storedCarries * l.carryBytes} bytes) and ${l.residualSteps} steps of residuals kept at once`),
             'To store less, wrap the segments that make the largest residuals in fx.checkpoint: their intermediates are then recomputed in the backward pass.',
           ].join('\n'),
       };

@@ -45,6 +45,11 @@ const checkpointLinearPrimitive: Primitive<CallParams> = {
   abstractEval: (inputs, params) => abstractEval(inputs.slice(0, inputs.length / 2), params),
   impl: (inputs, params) => callImpl(flatCallParams(inputs.length, (...xs: unknown[]) => tangentsOf(params, xs as Tensor[])), inputs),
   evalDirect: (inputs, params) => tangentsOf(params, inputs.slice()),
+  // Higher order (a checkpointed segment differentiated twice): the jvp of its tangent map, recomputed from the inputs (nothing checkpointed at that order).
+  jvp(primals, tangents, params) {
+    const filled = tangents.map((t, i) => t ?? zerosLike(avalOf(primals[i]!)));
+    return jvp((...xs: Tensor[]) => tangentsOf(params, xs), primals.slice() as Tensor[], filled) as [Tensor[], Tensor[]];
+  },
   transpose(cts, inputs, params) {
     const n = inputs.length / 2;
     const primals = inputs.slice(0, n) as Tensor[];

@@ -14,6 +14,11 @@
  */
 import type { Dtype } from '../../../typelevel/index.js';
 import type { Params } from '../../core/primitive.js';
+import type { AnyTensor, Tensor } from '../../core/tensor.js';
+import { closeOver, type ScanBody } from '../../control/scanPrimitive.js';
+import { add } from '../../primitives/add.js';
+import { mul } from '../../primitives/mul.js';
+import { tanh } from '../../primitives/tanh.js';
 import {
   SPECIAL,
   at,
@@ -600,6 +605,51 @@ const WGSL_TRIG = { atol: 2 ** -11 };
  * `large` (magnitudes near the float32 limits), `int32` / `bool` (where the
  * primitive accepts them).
  */
+// ------------------------------------------------------------------ loops
+
+/** The scan body of the matrix, per carry shape: consts [w], carry [c], per step [x]; returns [tanh(c·w + x), c·x]. Staged on first use. */
+const scanBodies = new Map<string, ScanBody>();
+function scanBody(shape: readonly number[]): ScanBody {
+  const key = shape.join(',');
+  let body = scanBodies.get(key);
+  if (!body) {
+    const aval = { shape, dtype: 'float32' as const };
+    const closed = closeOver(([w, c, x]) => {
+      const [wt, ct, xt] = [w, c, x] as AnyTensor[];
+      return [tanh(add(mul(ct!, wt!), xt!) as Tensor<number[], 'float32'>), mul(ct!, xt!)] as Tensor[];
+    }, [aval, aval, aval]);
+    closed.release();
+    scanBodies.set(key, (body = closed.body));
+  }
+  return body;
+}
+
+/** A scan case: w and c0 of `shape`, `length` steps of x. */
+function scanCase(shape: readonly number[], length: number, reverse: boolean, seed: number): Case {
+  return {
+    inputs: [uniform(shape, 0.5, 1.5, seed), uniform(shape, -1, 1, seed + 1), uniform([length, ...shape], -1, 1, seed + 2)],
+    params: { body: scanBody(shape), numConsts: 1, numCarry: 1, length, reverse },
+  };
+}
+
+/** The scan of the matrix's body in float64: the final carry and the stacked c·x. */
+function scanRef([w, c0, xs]: readonly HostArray[], p: Params): HostArray[] {
+  const n = p.length as number;
+  const d = w!.data.length;
+  let c = c0!.data.slice() as number[];
+  const ys = new Array<number>(n * d).fill(0);
+  for (let step = 0; step < n; step++) {
+    const i = p.reverse ? n - 1 - step : step;
+    const next = c.map((cj, j) => {
+      const x = xs!.data[i * d + j]!;
+      ys[i * d + j] = cj * x;
+      return Math.tanh(cj * w!.data[j]! + x);
+    });
+    c = next;
+  }
+  return [host(w!.shape, 'float32', c), host(xs!.shape, 'float32', ys)];
+}
+
 export const specs: Readonly<Record<string, PrimitiveSpec>> = {
   // ---- elementwise unary
   abs: unary(Math.abs, sign, { range: [-3, 3], large: [1e30, -1e30, 3e38, -3e38], int: true }),
@@ -713,6 +763,18 @@ export const specs: Readonly<Record<string, PrimitiveSpec>> = {
     },
     ref: ([x], p) => [map([x!], p.dtype as Dtype, (v) => castValue(v, x!.dtype, p.dtype as Dtype))],
     partial: ([x]) => map([x!], 'float32', () => 1),
+  },
+
+  // ---- loops: the scan primitive (lib/control/scanPrimitive.ts) with a fixed body, forward and reverse
+  scan: {
+    get cases() {
+      return {
+        ordinary: [scanCase([3], 4, false, 131), scanCase([3], 3, true, 134)],
+        size1: scanCase([], 1, false, 137),
+        empty: scanCase([2], 0, false, 140),
+      };
+    },
+    ref: scanRef,
   },
 
   // ---- reductions and scans
