@@ -102,3 +102,55 @@ function gradInside<B extends number, T extends number>(x: F32<[B, T, 16]>) {
   expectType<Params>(fx.grad((p: Params) => loss(p, x))(params));
 }
 gradInside(fx.zeros([2, 5, 16]));
+
+// A transformer block written with fluxion.nn, generic over batch and sequence
+// length: layerNorm, a fused qkv dense, heads split by slice + reshape,
+// dotProductAttention, heads merged by reshape with -1, residual adds, rmsNorm
+// and a gelu MLP all keep [B, T, …]; the parameter gradients have the
+// parameters' types (issue #22).
+type Block = {
+  ln1: fx.nn.LayerNormParams<16>;
+  qkv: fx.nn.DenseParams<16, 48>;
+  proj: fx.nn.DenseParams<16, 16>;
+  ln2: fx.nn.RmsNormParams<16>;
+  up: fx.nn.DenseParams<16, 64>;
+  down: fx.nn.DenseParams<64, 16>;
+};
+function transformerBlock<B extends number, T extends number>(p: Block, x: F32<[B, T, 16]>): F32<[B, T, 16]> {
+  const [b, t] = [x.shape[0], x.shape[1]];
+  const h = fx.nn.layerNorm(p.ln1, x);
+  expectType<F32<[B, T, 16]>>(h);
+  const qkv = fx.nn.dense(p.qkv, h);
+  expectType<F32<[B, T, 48]>>(qkv);
+  const head = (at: number) => fx.reshape(fx.slice(qkv, [0, 0, at], [-1, -1, 16]), [b, t, 4, 4]);
+  expectType<F32<[B, T, 4, 4]>>(head(0));
+  const att = fx.nn.dotProductAttention(head(0), head(16), head(32), { causal: true });
+  expectType<F32<[B, T, 4, 4]>>(att);
+  const merged = fx.reshape(att, [b, t, -1]);
+  expectType<F32<[B, T, 16]>>(merged);
+  const r1 = fx.add(x, fx.nn.dense(p.proj, merged));
+  expectType<F32<[B, T, 16]>>(r1);
+  const up = fx.nn.gelu(fx.nn.dense(p.up, fx.nn.rmsNorm(p.ln2, r1)));
+  expectType<F32<[B, T, 64]>>(up);
+  const out = fx.add(r1, fx.nn.dense(p.down, up));
+  expectType<F32<[B, T, 16]>>(out);
+  return out;
+}
+function blockLoss<B extends number, T extends number>(p: Block, x: F32<[B, T, 16]>) {
+  return fx.mean(fx.square(transformerBlock(p, x)));
+}
+declare const blockParams: Block;
+// (The gradient of an interface such as DenseParams is the same structure written out.)
+const blockGrad = fx.grad(blockLoss)(blockParams, fx.zeros([2, 5, 16]));
+expectAssignable<Block>(blockGrad);
+expectAssignable<typeof blockGrad>(blockParams);
+expectType<F32<[16, 48]>>(blockGrad.qkv.w);
+expectType<F32<[16]>>(blockGrad.ln2.scale);
+function blockGrads<B extends number, T extends number>(x: F32<[B, T, 16]>) {
+  const g = fx.grad((p: Block) => blockLoss(p, x))(blockParams);
+  expectAssignable<Block>(g);
+  expectType<F32<[64, 16]>>(g.down.w);
+  expectType<F32<[16]>>(g.ln1.bias);
+  expectType<F32<[B, T, 16]>>(fx.grad((y: F32<[B, T, 16]>) => blockLoss(blockParams, y))(x));
+}
+blockGrads(fx.zeros([2, 5, 16]));
