@@ -23,6 +23,8 @@ function suffixes<B extends number, T extends number, D extends number>(x: F32<[
   expectType<F32<[B, D]>>(fx.mul(col, row));
   expectType<F32<[B, D]>>(fx.mul(row, col));
   expectType<F32<[B, T, D]>>(fx.div(x, fx.mean(x, -1, true)));
+  expectType<Tensor<[B, T, D], 'bool'>>(fx.greater(x, fx.mean(x, -1, true)));
+  expectType<Tensor<[B, D], 'bool'>>(fx.less(col, row));
 }
 suffixes(fx.zeros([2, 3, 4]), fx.zeros([4]), fx.zeros([2, 1]), fx.zeros([1, 4]));
 
