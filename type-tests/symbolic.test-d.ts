@@ -156,3 +156,13 @@ function blockGrads<B extends number, T extends number>(x: F32<[B, T, 16]>) {
   expectType<F32<[B, T, 16]>>(fx.grad((y: F32<[B, T, 16]>) => blockLoss(blockParams, y))(x));
 }
 blockGrads(fx.zeros([2, 5, 16]));
+
+// Rank 8, two symbolic dims: broadcasting, a keepDims reduction, reshape and
+// transpose stay within the compiler's depth limits and keep both dims.
+function rank8<B extends number, T extends number>(x: F32<[B, T, 4, 5, 6, 7, 8, 9]>, b: B, t: T) {
+  expectType<F32<[B, T, 4, 5, 6, 7, 8, 9]>>(fx.mul(x, fx.mean(x, -1, true)));
+  expectType<F32<[B, T, 4, 5, 6, 7, 8, 9]>>(fx.add(x, fx.zeros([8, 9])));
+  expectType<F32<[B, T, 20, 42, 72]>>(fx.reshape(x, [b, t, 20, -1, 72]));
+  expectType<F32<[504, 120, T, B]>>(fx.transpose(fx.reshape(x, [b, t, 120, 504]), [3, 2, 1, 0]));
+}
+rank8(fx.zeros([1, 2, 4, 5, 6, 7, 8, 9]), 1, 2);
