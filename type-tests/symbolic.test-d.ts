@@ -23,6 +23,8 @@ function suffixes<B extends number, T extends number, D extends number>(x: F32<[
   expectType<F32<[B, D]>>(fx.mul(col, row));
   expectType<F32<[B, D]>>(fx.mul(row, col));
   expectType<F32<[B, T, D]>>(fx.div(x, fx.mean(x, -1, true)));
+  expectType<Tensor<[B, T, D], 'bool'>>(fx.greater(x, fx.mean(x, -1, true)));
+  expectType<Tensor<[B, D], 'bool'>>(fx.less(col, row));
 }
 suffixes(fx.zeros([2, 3, 4]), fx.zeros([4]), fx.zeros([2, 1]), fx.zeros([1, 4]));
 
@@ -102,3 +104,65 @@ function gradInside<B extends number, T extends number>(x: F32<[B, T, 16]>) {
   expectType<Params>(fx.grad((p: Params) => loss(p, x))(params));
 }
 gradInside(fx.zeros([2, 5, 16]));
+
+// A transformer block written with fluxion.nn, generic over batch and sequence
+// length: layerNorm, a fused qkv dense, heads split by slice + reshape,
+// dotProductAttention, heads merged by reshape with -1, residual adds, rmsNorm
+// and a gelu MLP all keep [B, T, …]; the parameter gradients have the
+// parameters' types (issue #22).
+type Block = {
+  ln1: fx.nn.LayerNormParams<16>;
+  qkv: fx.nn.DenseParams<16, 48>;
+  proj: fx.nn.DenseParams<16, 16>;
+  ln2: fx.nn.RmsNormParams<16>;
+  up: fx.nn.DenseParams<16, 64>;
+  down: fx.nn.DenseParams<64, 16>;
+};
+function transformerBlock<B extends number, T extends number>(p: Block, x: F32<[B, T, 16]>): F32<[B, T, 16]> {
+  const [b, t] = [x.shape[0], x.shape[1]];
+  const h = fx.nn.layerNorm(p.ln1, x);
+  expectType<F32<[B, T, 16]>>(h);
+  const qkv = fx.nn.dense(p.qkv, h);
+  expectType<F32<[B, T, 48]>>(qkv);
+  const head = (at: number) => fx.reshape(fx.slice(qkv, [0, 0, at], [-1, -1, 16]), [b, t, 4, 4]);
+  expectType<F32<[B, T, 4, 4]>>(head(0));
+  const att = fx.nn.dotProductAttention(head(0), head(16), head(32), { causal: true });
+  expectType<F32<[B, T, 4, 4]>>(att);
+  const merged = fx.reshape(att, [b, t, -1]);
+  expectType<F32<[B, T, 16]>>(merged);
+  const r1 = fx.add(x, fx.nn.dense(p.proj, merged));
+  expectType<F32<[B, T, 16]>>(r1);
+  const up = fx.nn.gelu(fx.nn.dense(p.up, fx.nn.rmsNorm(p.ln2, r1)));
+  expectType<F32<[B, T, 64]>>(up);
+  const out = fx.add(r1, fx.nn.dense(p.down, up));
+  expectType<F32<[B, T, 16]>>(out);
+  return out;
+}
+function blockLoss<B extends number, T extends number>(p: Block, x: F32<[B, T, 16]>) {
+  return fx.mean(fx.square(transformerBlock(p, x)));
+}
+declare const blockParams: Block;
+// (The gradient of an interface such as DenseParams is the same structure written out.)
+const blockGrad = fx.grad(blockLoss)(blockParams, fx.zeros([2, 5, 16]));
+expectAssignable<Block>(blockGrad);
+expectAssignable<typeof blockGrad>(blockParams);
+expectType<F32<[16, 48]>>(blockGrad.qkv.w);
+expectType<F32<[16]>>(blockGrad.ln2.scale);
+function blockGrads<B extends number, T extends number>(x: F32<[B, T, 16]>) {
+  const g = fx.grad((p: Block) => blockLoss(p, x))(blockParams);
+  expectAssignable<Block>(g);
+  expectType<F32<[64, 16]>>(g.down.w);
+  expectType<F32<[16]>>(g.ln1.bias);
+  expectType<F32<[B, T, 16]>>(fx.grad((y: F32<[B, T, 16]>) => blockLoss(blockParams, y))(x));
+}
+blockGrads(fx.zeros([2, 5, 16]));
+
+// Rank 8, two symbolic dims: broadcasting, a keepDims reduction, reshape and
+// transpose stay within the compiler's depth limits and keep both dims.
+function rank8<B extends number, T extends number>(x: F32<[B, T, 4, 5, 6, 7, 8, 9]>, b: B, t: T) {
+  expectType<F32<[B, T, 4, 5, 6, 7, 8, 9]>>(fx.mul(x, fx.mean(x, -1, true)));
+  expectType<F32<[B, T, 4, 5, 6, 7, 8, 9]>>(fx.add(x, fx.zeros([8, 9])));
+  expectType<F32<[B, T, 20, 42, 72]>>(fx.reshape(x, [b, t, 20, -1, 72]));
+  expectType<F32<[504, 120, T, B]>>(fx.transpose(fx.reshape(x, [b, t, 120, 504]), [3, 2, 1, 0]));
+}
+rank8(fx.zeros([1, 2, 4, 5, 6, 7, 8, 9]), 1, 2);

@@ -123,6 +123,7 @@ declare const w: F32<[784, 10]>;
 /*sliceRank*/ fx.slice(fx.zeros([2, 3]), [0], [1]);
 /*takeAxis*/ fx.take(fx.zeros([2, 3]), fx.tensor([0], 'int32'), 2);
 /*takeIndexAxis*/ fx.take(fx.zeros([2, 3]), 0, -3);
+/*compare*/ fx.less(fx.zeros([2, 3]), fx.zeros([2]));
 /*broadcastInt*/ fx.mul(fx.zeros([2, 3], 'int32'), fx.zeros([3, 2], 'int32'));
 export const vmapped = fx.vmap((a: F32<[3]>, b: F32<[3]>) => fx.add(a, b), { inAxes: [0, null] });
 export const jitted = fx.jit((a: F32<[3]>) => fx.sum(a));
@@ -141,6 +142,7 @@ export const jitted = fx.jit((a: F32<[3]>) => fx.sum(a));
     sliceRank: 'shape error: slice begin [0] and size [1] must both have rank 2 (x [2, 3])',
     takeAxis: 'shape error: axis 2 is out of range for a tensor of rank 2',
     takeIndexAxis: 'shape error: axis -3 is out of range for a tensor of rank 2',
+    compare: 'shape error: cannot broadcast [2, 3] with [2]',
     broadcastInt: 'shape error: cannot broadcast [2, 3] with [3, 2]',
   };
   let firstLines = new Map<string, string>();
