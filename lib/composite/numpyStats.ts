@@ -428,7 +428,8 @@ function binEdges(op: string, a: T, bins: Bins, range: readonly [number, number]
     const [lo, hi] = range;
     if (!(Number.isFinite(lo) && Number.isFinite(hi) && lo <= hi)) throw new ShapeError(op, `range must be two finite numbers [lo, hi] with lo <= hi, got [${lo}, ${hi}]`);
     const [l, h] = lo === hi ? [lo - 0.5, hi + 0.5] : [lo, hi];
-    return tensor(Array.from({ length: bins + 1 }, (_, i) => l + ((h - l) * i) / bins)) as T;
+    // l·(1 − s) + h·s is exactly l and h at the ends (so the extreme values are counted).
+    return tensor(Array.from({ length: bins + 1 }, (_, i) => l * (1 - i / bins) + h * (i / bins))) as T;
   }
   if (a.size === 0) return steps; // NumPy's range (0, 1) for empty data
   let lo = min(a);
@@ -436,7 +437,8 @@ function binEdges(op: string, a: T, bins: Bins, range: readonly [number, number]
   const same = equal(lo, hi);
   lo = where(same, sub(lo, 0.5), lo);
   hi = where(same, add(hi, 0.5), hi);
-  return add(lo, mul(sub(hi, lo), steps));
+  // lo·(1 − s) + hi·s: exactly the data's min and max at the ends, so they are counted.
+  return add(mul(lo, sub(1, steps)), mul(hi, steps));
 }
 
 /**
