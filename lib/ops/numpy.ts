@@ -25,3 +25,7 @@ export {
   quantile, percentile, median, nanquantile, nanpercentile, nanmedian, type QuantileMethod, type QuantileOptions,
   histogram, histogramBinEdges, histogram2d, type Bins, type HistogramOptions, trapezoid, polyval, flipud, fliplr, dsplit,
 } from '../composite/numpyStats.js';
+export {
+  unravelIndex, ravelMultiIndex, choose, piecewise, gcd, lcm, divmod, modf, isposinf, isneginf, cumulativeProd,
+  vander, hanning, hamming, blackman, bartlett, type IndexMode,
+} from '../composite/numpyMore.js';
