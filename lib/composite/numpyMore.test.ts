@@ -72,6 +72,8 @@ describeEachBackend('integers and rounding helpers', () => {
     }));
     await expectClose(fx.gcd(i32([[12], [9]]), i32([8, 6])), [[4, 6], [1, 3]]);
     expect(fx.gcd(i32([4]), i32([6])).dtype).toBe('int32');
+    // The worst case for Euclid below 2^24: consecutive Fibonacci numbers (34 steps), under vmap.
+    await expectClose(fx.vmap((a: Any, b: Any) => fx.gcd(a, b))(i32([[9227465, 12], [14930352, 8]]), i32([[5702887, 18], [9227465, 4]])), [[1, 6], [1, 4]]);
   });
 
   it('divmod, modf, isposinf, isneginf, cumulativeProd', async () => {

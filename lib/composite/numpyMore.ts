@@ -10,7 +10,7 @@ import { ShapeError, showShape } from '../core/errors.js';
 import { scoped } from '../core/memory.js';
 import { full, ones, tensor } from '../core/creation.js';
 import type { AnyTensor, Tensor } from '../core/tensor.js';
-import { whileLoop } from '../control/whileLoop.js';
+import { fori } from '../control/loops.js';
 import { abs } from '../primitives/abs.js';
 import { add } from '../primitives/add.js';
 import { broadcastTo } from '../primitives/broadcastTo.js';
@@ -20,12 +20,11 @@ import { less } from '../primitives/less.js';
 import { maximum } from '../primitives/maximum.js';
 import { minimum } from '../primitives/minimum.js';
 import { mul } from '../primitives/mul.js';
-import { notEqual } from '../primitives/notEqual.js';
 import { pad } from '../primitives/pad.js';
 import { reshape } from '../primitives/reshape.js';
 import { sub } from '../primitives/sub.js';
 import { where } from '../primitives/where.js';
-import { any, cumprod, floorDivide, isinf, remainder, trunc } from './math.js';
+import { cumprod, floorDivide, isinf, remainder, trunc } from './math.js';
 import { takeAlongAxis } from './arrays.js';
 import { stack } from './stack.js';
 
@@ -164,10 +163,13 @@ export function piecewise<S extends Shape>(
 
 // ---------------------------------------------------------------- integers
 
+/** Euclid's algorithm on int32 takes at most 46 steps (consecutive Fibonacci numbers below 2^31), plus one to order the pair. */
+const EUCLID_STEPS = 47;
+
 /**
  * The greatest common divisor of int32 `a` and `b`, elementwise and
  * non-negative (`jnp.gcd`; `gcd(0, 0) = 0`). Euclid's algorithm in a
- * `whileLoop` (at most 47 steps for int32); exact while the values are below
+ * `fori` loop of 47 steps (enough for any int32 pair; vmap and jit see a static loop); exact while the values are below
  * 2^24 in magnitude (the remainder goes through a float32 quotient).
  * @example
  * ```ts
@@ -181,15 +183,16 @@ export function gcd(a: Tensor<Shape, 'int32'>, b: Tensor<Shape, 'int32'>): Tenso
     requireDtype('gcd', 'b', b, ['int32']);
     const shape = broadcastShapes('gcd', a.shape, b.shape);
     const init: [T, T] = [broadcastTo(abs(a as T), shape), broadcastTo(abs(b as T), shape)];
-    const [g] = whileLoop(
-      ([, y]: [T, T]) => any(notEqual(y, 0) as never) as never,
-      ([x, y]: [T, T]): [T, T] => {
+    // A fixed 47 steps (Euclid needs at most 46 for int32; finished entries stay put), so vmap and jit see one static loop.
+    const [g] = fori(
+      0,
+      EUCLID_STEPS,
+      (_i: number, [x, y]: [T, T]): [T, T] => {
         const zero = equal(y, 0);
         const safe = where(zero, 1, y);
         return [where(zero, x, y), where(zero, 0, remainder(x as never, safe as never) as T)];
       },
       init,
-      { maxIterations: 64 },
     );
     return g as never;
   });
