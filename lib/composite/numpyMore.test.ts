@@ -128,3 +128,52 @@ describeEachBackend('nn.sparseSigmoid', () => {
     await fx.checkGradsAsync((v) => fx.nn.sparseSigmoid(v), [t([-1.5, -0.3, 0.8, 1.7])], { order: 2 });
   });
 });
+
+describeEachBackend('convolve, correlate, i0, kaiser', () => {
+  it('convolve and correlate give NumPy documented outputs in every mode and operand order', async () => {
+    const a = t([1, 2, 3]);
+    const v = t([0, 1, 0.5]);
+    await expectClose(fx.convolve(a, v), [0, 1, 2.5, 4, 1.5], 1e-6);
+    await expectClose(fx.convolve(a, v, 'same'), [1, 2.5, 4], 1e-6);
+    await expectClose(fx.convolve(a, v, 'valid'), [2.5], 1e-6);
+    await expectClose(fx.convolve(t([1, 2, 3, 4]), t([1, 1]), 'same'), [1, 3, 5, 7], 1e-6);
+    await expectClose(fx.convolve(t([1, 1]), t([1, 2, 3, 4]), 'valid'), [3, 5, 7], 1e-6);
+    await expectClose(fx.correlate(a, v, 'full'), [0.5, 2, 3.5, 3, 0], 1e-6);
+    await expectClose(fx.correlate(a, v, 'same'), [2, 3.5, 3], 1e-6);
+    await expectClose(fx.correlate(a, v), [3.5], 1e-6);
+    await expectClose(fx.correlate(v, a, 'full'), [0, 3, 3.5, 2, 0.5], 1e-6);
+    // Against the definition for a longer pair: (a ∗ v)[k] = Σ a[m] v[k − m].
+    const xs = [0.3, -1.2, 2, 0.7, -0.4, 1.1, 0.9];
+    const ws = [0.5, -1, 0.25];
+    const full = Array.from({ length: xs.length + ws.length - 1 }, (_, k) => xs.reduce((s, x, m) => s + x * (ws[k - m] ?? 0), 0));
+    await expectClose(fx.convolve(t(xs), t(ws)), full, 1e-6);
+    await fx.checkGradsAsync((p, q) => fx.convolve(p, q, 'same'), [t(xs), t(ws)], { order: 2 });
+    await fx.checkGradsAsync((p, q) => fx.correlate(p, q), [t(ws), t(xs)], { order: 1 });
+    expect(() => fx.convolve(t([]), v)).toThrow(/convolve: a and v must be non-empty 1-D tensors/);
+  });
+
+  it('i0 matches the float64 power series (and its derivative I1), kaiser matches NumPy', async () => {
+    const series = (x: number, order: 0 | 1) => {
+      let term = order === 0 ? 1 : x / 2;
+      let sum = term;
+      for (let k = 1; k < 300; k++) {
+        term *= (x * x) / 4 / (k * (k + order));
+        sum += term;
+      }
+      return sum;
+    };
+    const xs = [0, 0.5, -1, 2.5, 3.7, 3.8, 5, -10, 30];
+    await expectClose(fx.i0(t(xs)), xs.map((x) => series(Math.abs(x), 0)), 3e-7);
+    const d = fx.grad((x: F) => fx.sum(fx.i0(x)))(t(xs));
+    const got = (await d.data()) as unknown as number[];
+    xs.forEach((x, i) => expect(Math.abs(got[i]! - Math.sign(x) * series(Math.abs(x), 1)), `x = ${x}`).toBeLessThanOrEqual(2e-5 * Math.max(1, series(Math.abs(x), 1))));
+    await fx.checkGradsAsync((x) => fx.i0(x), [t([0.4, -2, 4.5])], { order: 2 });
+    // np.kaiser(12, 14), from NumPy's documentation.
+    await expectClose(
+      fx.kaiser(12, 14),
+      [7.72686684e-6, 3.46009194e-3, 4.65200189e-2, 2.2973712e-1, 5.99885316e-1, 9.45674898e-1, 9.45674898e-1, 5.99885316e-1, 2.2973712e-1, 4.65200189e-2, 3.46009194e-3, 7.72686684e-6],
+      1e-7,
+    );
+    await expectClose(fx.kaiser(1, 3), [1]);
+  });
+});

@@ -25,6 +25,12 @@ import { reshape } from '../primitives/reshape.js';
 import { sub } from '../primitives/sub.js';
 import { where } from '../primitives/where.js';
 import { cumprod, floorDivide, isinf, remainder, trunc } from './math.js';
+import { conv } from './conv.js';
+import { flip } from './arrays.js';
+import { div } from '../primitives/div.js';
+import { exp } from '../primitives/exp.js';
+import { slice } from '../primitives/slice.js';
+import { sqrt } from '../primitives/sqrt.js';
 import { takeAlongAxis } from './arrays.js';
 import { stack } from './stack.js';
 
@@ -375,4 +381,125 @@ export function blackman(M: number): Tensor<[number], 'float32'> {
  */
 export function bartlett(M: number): Tensor<[number], 'float32'> {
   return windowOf('bartlett', M, (n, m) => 1 - Math.abs((2 * n) / (m - 1) - 1));
+}
+
+// ---------------------------------------------------------------- 1-D convolution and correlation
+
+/** Output size of `convolve` and `correlate`, as NumPy's `mode`. @public */
+export type ConvolveMode = 'full' | 'same' | 'valid';
+
+/** Σ_n x[n + j − (m − 1)] · y[n] for j = 0 … |x| + |y| − 2 (x the longer), sliced by NumPy's mode. */
+function correlateCore(op: string, x: T, y: T, mode: ConvolveMode): T {
+  const [n, m] = [x.shape[0]!, y.shape[0]!];
+  const full = reshape(conv(reshape(x, [1, n, 1]) as never, reshape(y, [m, 1, 1]) as never, { padding: [[m - 1, m - 1]] }) as T, [n + m - 1]);
+  if (mode === 'full') return full;
+  if (mode === 'same') return slice(full, [m - 1 - (m >> 1)], [n]);
+  if (mode === 'valid') return slice(full, [m - 1], [n - m + 1]);
+  throw new ShapeError(op, `mode must be 'full', 'same' or 'valid', got ${JSON.stringify(mode)}`);
+}
+
+function check1d(op: string, a: Tensor<Shape, 'float32'>, v: Tensor<Shape, 'float32'>): void {
+  requireDtype(op, 'a', a, ['float32']);
+  requireDtype(op, 'v', v, ['float32']);
+  if (a.rank !== 1 || v.rank !== 1 || a.shape[0] === 0 || v.shape[0] === 0) {
+    throw new ShapeError(op, `a and v must be non-empty 1-D tensors, got ${showShape(a.shape)} and ${showShape(v.shape)}`);
+  }
+}
+
+/**
+ * The discrete linear convolution of two 1-D tensors (`jnp.convolve`):
+ * `(a ∗ v)[k] = Σ_m a[m] · v[k − m]`; `mode` `'full'` (default, length
+ * N + M − 1), `'same'` (max(N, M), centred as NumPy) or `'valid'`. Lowered to
+ * `fx.conv`, so differentiable in both operands and batched by vmap.
+ * @example
+ * ```ts
+ * fx.convolve(fx.tensor([1, 2, 3]), fx.tensor([0, 1, 0.5])); // [0, 1, 2.5, 4, 1.5]
+ * ```
+ * @public
+ */
+export function convolve(a: Tensor<[number], 'float32'>, v: Tensor<[number], 'float32'>, mode: ConvolveMode = 'full'): Tensor<[number], 'float32'> {
+  return scoped(() => {
+    check1d('convolve', a, v);
+    const [x, y] = v.shape[0]! > a.shape[0]! ? [v, a] : [a, v];
+    return correlateCore('convolve', x as T, flip(y as T, 0) as T, mode) as never;
+  });
+}
+
+/**
+ * The cross-correlation of two 1-D tensors (`jnp.correlate`):
+ * `c[k] = Σ_n a[n + k] · v[n]`; `mode` `'valid'` (default, as NumPy),
+ * `'same'` or `'full'`. Differentiable in both operands.
+ * @example
+ * ```ts
+ * fx.correlate(fx.tensor([1, 2, 3]), fx.tensor([0, 1, 0.5]), 'full'); // [0.5, 2, 3.5, 3, 0]
+ * ```
+ * @public
+ */
+export function correlate(a: Tensor<[number], 'float32'>, v: Tensor<[number], 'float32'>, mode: ConvolveMode = 'valid'): Tensor<[number], 'float32'> {
+  return scoped(() => {
+    check1d('correlate', a, v);
+    if (a.shape[0]! >= v.shape[0]!) return correlateCore('correlate', a as T, v as T, mode) as never;
+    // NumPy swaps the operands and reverses the result when v is longer.
+    return flip(correlateCore('correlate', v as T, a as T, mode), 0) as never;
+  });
+}
+
+// ---------------------------------------------------------------- Bessel I0 and the Kaiser window
+
+/**
+ * The modified Bessel function of the first kind of order 0 (`jnp.i0`), by
+ * the polynomial approximations of Abramowitz and Stegun 9.8.1–9.8.2
+ * (relative error below 2e-7, about float32's). A composite, so
+ * differentiable (its derivative is that of the approximation, within a
+ * few float32 ulps of I1).
+ * @example
+ * ```ts
+ * fx.i0(fx.tensor([0, 1, 5])); // [1, 1.2661, 27.2399]
+ * ```
+ * @public
+ */
+export function i0<S extends Shape>(x: Tensor<S, 'float32'>): Tensor<S, 'float32'> {
+  return scoped(() => {
+    requireDtype('i0', 'x', x, ['float32']);
+    const ax = abs(x as T);
+    const small = less(ax, 3.75);
+    const horner = (t: T, cs: readonly number[]) => cs.reduceRight<T>((acc, c) => add(mul(acc, t), c), full(t.shape as never, 0) as T);
+    const ts = mul(div(x as T, 3.75), div(x as T, 3.75));
+    const near = horner(ts, [1, 3.5156229, 3.0899424, 1.2067492, 0.2659732, 0.0360768, 0.0045813]);
+    const safe = where(small, 3.75, ax); // the far branch on |x| ≥ 3.75 only (no division by 0 in the unused branch)
+    const u = div(3.75, safe);
+    const poly = horner(u, [0.39894228, 0.01328592, 0.00225319, -0.00157565, 0.00916281, -0.02057706, 0.02635537, -0.01647633, 0.00392377]);
+    const far = mul(div(exp(safe), sqrt(safe)), poly);
+    return where(small, near, far) as never;
+  });
+}
+
+/** I0 in float64 on the host (power series; for the Kaiser window). */
+function i0Host(x: number): number {
+  const q = (x * x) / 4;
+  let term = 1;
+  let sum = 1;
+  for (let k = 1; k < 500 && term > 1e-17 * sum; k++) {
+    term *= q / (k * k);
+    sum += term;
+  }
+  return sum;
+}
+
+/**
+ * The Kaiser window of length `M` with shape parameter `beta`
+ * (`jnp.kaiser`): `I0(β √(1 − (2n/(M−1) − 1)²)) / I0(β)`, computed on the
+ * host in float64.
+ * @example
+ * ```ts
+ * fx.kaiser(5, 6); // [0.0149, 0.4172, 1, 0.4172, 0.0149]
+ * ```
+ * @public
+ */
+export function kaiser(M: number, beta: number): Tensor<[number], 'float32'> {
+  if (!Number.isFinite(beta)) throw new ShapeError('kaiser', `beta must be a finite number, got ${beta}`);
+  return windowOf('kaiser', M, (n, m) => {
+    const r = (2 * n) / (m - 1) - 1;
+    return i0Host(beta * Math.sqrt(Math.max(0, 1 - r * r))) / i0Host(beta);
+  });
 }

@@ -28,4 +28,5 @@ export {
 export {
   unravelIndex, ravelMultiIndex, choose, piecewise, gcd, lcm, divmod, modf, isposinf, isneginf, cumulativeProd,
   vander, hanning, hamming, blackman, bartlett, type IndexMode,
+  convolve, correlate, type ConvolveMode, i0, kaiser,
 } from '../composite/numpyMore.js';
