@@ -177,3 +177,42 @@ describeEachBackend('convolve, correlate, i0, kaiser', () => {
     await expectClose(fx.kaiser(1, 3), [1]);
   });
 });
+
+describeEachBackend('nonzero, flatnonzero, argwhere, unique with a static size', () => {
+  const data = [[[0, 1.5, 0], [2, 0, -1]], [[0, 0, 3], [0.5, 0, 0]]]; // [2, 2, 3]
+  const flat = data.flat(2);
+  const nz = flat.flatMap((v, i) => (v !== 0 ? [i] : []));
+
+  it('match plain-JS references for sizes below, at and above the count, with fills; eager, jit and vmap agree', async () => {
+    for (const size of [2, nz.length, 8]) {
+      const want = Array.from({ length: size }, (_, k) => nz[k] ?? -7);
+      await expectClose(fx.flatnonzero(t(data), { size, fillValue: -7 }), want);
+      const coords = fx.nonzero(t(data), { size });
+      const real = (k: number) => nz[k] !== undefined;
+      await expectClose(coords[0]!, want.map((f, k) => (real(k) ? Math.floor(f / 6) : 0)));
+      await expectClose(coords[1]!, want.map((f, k) => (real(k) ? Math.floor(f / 3) % 2 : 0)));
+      await expectClose(coords[2]!, want.map((f, k) => (real(k) ? f % 3 : 0)));
+      const rows = fx.argwhere(t(data), { size, fillValue: -1 });
+      expect(rows.shape).toEqual([size, 3]);
+      await expectClose(rows, want.map((f, k) => (real(k) ? [Math.floor(f / 6), Math.floor(f / 3) % 2, f % 3] : [-1, -1, -1])));
+    }
+    await expectClose(fx.flatnonzero(t([true, false, true], 'bool' as never), { size: 2 }), [0, 2]);
+    await expectClose(fx.flatnonzero(i32([0, 4, 0, 5]), { size: 2 }), [1, 3]);
+    await expectClose(fx.jit((x: Any) => fx.flatnonzero(x, { size: 4, fillValue: -1 }))(t(flat)), [1, 3, 5, 8]);
+    await expectClose(fx.vmap((x: Any) => fx.flatnonzero(x, { size: 2 }))(t([[0, 1, 1], [1, 0, 0]])), [[1, 2], [0, 0]]);
+    expect(() => fx.nonzero(t(data), {} as never)).toThrow(/nonzero: options.size must be a non-negative integer/);
+  });
+
+  it('unique: sorted distinct values, NaNs as one, default fill the minimum; eager, jit and vmap agree; gradient to the first occurrence', async () => {
+    const xs = [3, -1, 2, 3, NaN, -1, 7, NaN, 2];
+    const distinct = [-1, 2, 3, 7, NaN];
+    await expectClose(fx.unique(t(xs), { size: 5 }), distinct);
+    await expectClose(fx.unique(t(xs), { size: 7 }), [...distinct, -1, -1]); // fill: the minimum
+    await expectClose(fx.unique(t(xs), { size: 3, fillValue: 0 }), [-1, 2, 3]);
+    await expectClose(fx.unique(i32([[5, 1], [5, 9]]), { size: 4, fillValue: 0 }), [1, 5, 9, 0]);
+    await expectClose(fx.jit((x: Any) => fx.unique(x, { size: 6, fillValue: 100 }))(t(xs)), [...distinct, 100]);
+    await expectClose(fx.vmap((x: Any) => fx.unique(x, { size: 3 }))(t([[2, 1, 2], [4, 4, 4]])), [[1, 2, 1], [4, 4, 4]]);
+    const g = fx.grad((x: F) => fx.sum(fx.mul(fx.unique(x, { size: 3, fillValue: 0 }), t([1, 10, 100]))))(t([5, 2, 5, 9, 2]));
+    await expectClose(g, [10, 1, 0, 100, 0]);
+  });
+});

@@ -24,7 +24,16 @@ import { pad } from '../primitives/pad.js';
 import { reshape } from '../primitives/reshape.js';
 import { sub } from '../primitives/sub.js';
 import { where } from '../primitives/where.js';
-import { cumprod, floorDivide, isinf, remainder, trunc } from './math.js';
+import { cumprod, floorDivide, isinf, isnan, remainder, trunc } from './math.js';
+import { arange } from '../core/creation.js';
+import { concat } from '../primitives/concat.js';
+import { cumsum } from '../primitives/cumsum.js';
+import { cast } from '../primitives/cast.js';
+import { notEqual } from '../primitives/notEqual.js';
+import { greater } from '../primitives/greater.js';
+import { sort } from '../primitives/sort.js';
+import { sum } from '../primitives/sum.js';
+import { take } from '../primitives/gather.js';
 import { conv } from './conv.js';
 import { flip } from './arrays.js';
 import { div } from '../primitives/div.js';
@@ -501,5 +510,133 @@ export function kaiser(M: number, beta: number): Tensor<[number], 'float32'> {
   return windowOf('kaiser', M, (n, m) => {
     const r = (2 * n) / (m - 1) - 1;
     return i0Host(beta * Math.sqrt(Math.max(0, 1 - r * r))) / i0Host(beta);
+  });
+}
+
+// ---------------------------------------------------------------- value-dependent selections with a static size
+
+/** The static output size of `nonzero`, `argwhere`, `flatnonzero`, `unique` (JAX's `size=`), and the fill for unused slots. @public */
+export interface SizeOptions {
+  /** The number of results (required: shapes are static). Extra results are dropped; missing ones are filled. */
+  readonly size: number;
+  /** The value of the slots beyond the real results (default 0; `unique`: the minimum of `x`). */
+  readonly fillValue?: number;
+}
+
+function checkSize(op: string, options: SizeOptions | undefined): number {
+  const size = options?.size;
+  if (!Number.isInteger(size) || size! < 0) {
+    throw new ShapeError(op, `options.size must be a non-negative integer (the static number of results, as JAX's size=), got ${size}`);
+  }
+  return size!;
+}
+
+/**
+ * For a 1-D `mask` of length n (bool, or int32 0/1): the positions of its first `size` true
+ * entries (int32 [size]) and which of the `size` slots are real. One
+ * comparison per (entry, slot) pair: exact and vectorized.
+ */
+function compact(mask: T, size: number): [T, T] {
+  const n = mask.shape[0]!;
+  const rank = sub(cumsum(cast(mask, 'int32'), 0), 1); // the k of the k-th true entry
+  const slots = reshape(arange(size) as T, [1, size]);
+  // int32 products rather than logicalAnd (a where on bools): jit of that where after cumsum gave zeros (reported to the lead).
+  const hit = mul(reshape(mask.dtype === 'int32' ? mask : cast(mask, 'int32'), [n, 1]), cast(equal(reshape(rank, [n, 1]), slots), 'int32')); // [n, size]
+  const idx = sum(mul(hit, reshape(arange(n) as T, [n, 1])), 0);
+  return [idx, greater(sum(hit, 0), 0)];
+}
+
+function truthy(x: T): T {
+  return x.dtype === 'bool' ? x : notEqual(x, 0);
+}
+
+/**
+ * The flat indices of the non-zero entries of `x` (`jnp.flatnonzero` with
+ * JAX's `size`), int32 [size], padded with `fillValue` (default 0).
+ * @example
+ * ```ts
+ * fx.flatnonzero(fx.tensor([[0, 3], [4, 0]]), { size: 3, fillValue: -1 }); // [1, 2, -1]
+ * ```
+ * @public
+ */
+export function flatnonzero(x: Tensor, options: SizeOptions): Tensor<[number], 'int32'> {
+  return scoped(() => {
+    const size = checkSize('flatnonzero', options);
+    const [idx, filled] = compact(truthy(reshape(x as T, [x.size])), size);
+    return where(filled, idx, options.fillValue ?? 0) as never;
+  });
+}
+
+/**
+ * The coordinates of the non-zero entries of `x`, one int32 [size] tensor per
+ * axis (`jnp.nonzero` with JAX's `size`, C order), padded with `fillValue`
+ * (default 0). The static `size` is required: the count depends on the values.
+ * @example
+ * ```ts
+ * const [r, c] = fx.nonzero(fx.tensor([[0, 3], [4, 0]]), { size: 2 }); // r [0, 1], c [1, 0]
+ * ```
+ * @public
+ */
+export function nonzero(x: Tensor, options: SizeOptions): Tensor<[number], 'int32'>[] {
+  return scoped(() => {
+    if (x.rank === 0) throw new ShapeError('nonzero', 'x must have rank >= 1 (as JAX); reshape a scalar to [1]');
+    const size = checkSize('nonzero', options);
+    const [idx, filled] = compact(truthy(reshape(x as T, [x.size])), size);
+    const coords = x.size === 0 ? x.shape.map(() => idx) : (unravelIndex(idx as never, x.shape) as T[]);
+    return coords.map((c) => where(filled, c, options.fillValue ?? 0)) as never;
+  });
+}
+
+/**
+ * The coordinates of the non-zero entries as rows, int32 [size, rank]
+ * (`jnp.argwhere` with JAX's `size`), padded with `fillValue`.
+ * @example
+ * ```ts
+ * fx.argwhere(fx.tensor([[0, 3], [4, 0]]), { size: 2 }); // [[0, 1], [1, 0]]
+ * ```
+ * @public
+ */
+export function argwhere(x: Tensor, options: SizeOptions): Tensor<[number, number], 'int32'> {
+  return scoped(() => {
+    const xs = x.rank === 0 ? reshape(x as T, [1]) : (x as T);
+    return stack(nonzero(xs as never, options) as never, 1) as never;
+  });
+}
+
+/**
+ * The sorted distinct values of the flattened `x` (`jnp.unique` with JAX's
+ * `size`): the first `size` of them, padded with `fillValue` (default: the
+ * minimum of `x`, as JAX). NaNs count as one value (NumPy's `equal_nan`).
+ * Differentiable in float32 `x` (each result is one entry of the sort).
+ * @example
+ * ```ts
+ * fx.unique(fx.tensor([3, 1, 3, 2]), { size: 4 }); // [1, 2, 3, 1]
+ * ```
+ * @public
+ */
+export function unique<D extends 'float32' | 'int32'>(x: Tensor<Shape, D>, options: SizeOptions): Tensor<[number], D> {
+  return scoped(() => {
+    requireDtype('unique', 'x', x, ['float32', 'int32']);
+    const size = checkSize('unique', options);
+    const n = x.size;
+    if (n === 0) {
+      if (size > 0 && options.fillValue === undefined) throw new ShapeError('unique', 'x is empty: give options.fillValue for the padding');
+      return full([size] as never, options.fillValue ?? 0, x.dtype as never) as never;
+    }
+    const sorted = sort(reshape(x as T, [n]) as never, 0) as T;
+    // 1 where a sorted entry starts a new value, as int32 arithmetic (not logicalAnd/Or: a where on bools
+    // followed by cumsum came out wrong under jit on cpu; reported to the lead).
+    let first: T = full([1] as never, 1, 'int32' as never) as T;
+    if (n > 1) {
+      const cur = slice(sorted, [1], [n - 1]);
+      const prev = slice(sorted, [0], [n - 1]);
+      let differs = cast(notEqual(cur, prev), 'int32');
+      if (x.dtype === 'float32') differs = mul(differs, sub(1, mul(cast(isnan(cur), 'int32'), cast(isnan(prev), 'int32'))));
+      first = concat([first, differs], 0);
+    }
+    const [idx, filled] = compact(first, size);
+    const values = take(sorted, idx as never) as T;
+    const fill = options.fillValue ?? (take(sorted, 0) as T);
+    return where(filled, values, fill) as never;
   });
 }

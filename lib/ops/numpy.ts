@@ -29,4 +29,5 @@ export {
   unravelIndex, ravelMultiIndex, choose, piecewise, gcd, lcm, divmod, modf, isposinf, isneginf, cumulativeProd,
   vander, hanning, hamming, blackman, bartlett, type IndexMode,
   convolve, correlate, type ConvolveMode, i0, kaiser,
+  nonzero, flatnonzero, argwhere, unique, type SizeOptions,
 } from '../composite/numpyMore.js';
