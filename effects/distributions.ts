@@ -24,7 +24,7 @@ import { bits, fold, type Key } from '../lib/random/keys.js';
 import { threefry2x32 } from '../lib/random/threefry.js';
 import * as fx from '../lib/index.js';
 import type { Eff } from './Eff.js';
-import { normalQuantile, openUnit } from './host-math.js';
+import { normalQuantile, openUnit, waldSampleDerivative } from './host-math.js';
 import * as op from './ops.js';
 import { affine, checkParams as checkRandomParams, checkSampleShape, draw, floats, type Param } from './random.js';
 
@@ -471,6 +471,147 @@ export const keyedMore = {
     const le = op.reshape(fx.matmul(chol as never, op.reshape(eps, [...s, 1]) as never) as T, s);
     return op.add(mean as T, le);
   },
+  chisquare(k: Key, shape: readonly number[], df: Param): T {
+    checkSampleShape('chisquare', shape);
+    checkParams('chisquare', shape, { df });
+    // 2 · gamma(df / 2) (implicitly reparameterized in df, as JAX).
+    return fx.scope(() => op.mul(2, gammaKeyed(k, shape, halve(df))));
+  },
+  t(k: Key, shape: readonly number[], df: Param): T {
+    checkSampleShape('t', shape);
+    checkParams('t', shape, { df });
+    // ε · √((df/2) / G), G ~ gamma(df/2): ε / √(χ²_df / df), as JAX.
+    const [kn, kg] = fx.random.split(k);
+    return fx.scope(() => {
+      const eps = fromWords(kn!, shape, (w) => normalQuantile(openUnit(w)));
+      const half = halve(df);
+      return op.mul(eps, op.sqrt(op.div(half, gammaKeyed(kg!, shape, half))));
+    });
+  },
+  f(k: Key, shape: readonly number[], dfnum: Param, dfden: Param): T {
+    checkSampleShape('f', shape);
+    checkParams('f', shape, { dfnum, dfden });
+    // (χ²_dfnum / dfnum) / (χ²_dfden / dfden), as JAX.
+    const [ka, kb] = fx.random.split(k);
+    return fx.scope(() => op.div(op.div(keyedMore.chisquare(ka!, shape, dfnum), dfnum), op.div(keyedMore.chisquare(kb!, shape, dfden), dfden)));
+  },
+  loggamma(k: Key, shape: readonly number[], a: Param): T {
+    checkSampleShape('loggamma', shape);
+    checkParams('loggamma', shape, { a });
+    return logGammaKeyed(k, shape, a);
+  },
+  generalizedNormal(k: Key, shape: readonly number[], p: number): T {
+    checkSampleShape('generalizedNormal', shape);
+    if (!(typeof p === 'number' && p > 0 && Number.isFinite(p))) throw new RangeError(`random.generalizedNormal: p must be a positive number, got ${p}`);
+    // ±G^(1/p), G ~ gamma(1/p): density ∝ exp(−|x|^p), as JAX.
+    const [kg, ks] = fx.random.split(k);
+    const stream = wordStream(kg!);
+    const signs = bits(ks!, sizeOf(shape));
+    const out = new Float32Array(sizeOf(shape));
+    for (let i = 0; i < out.length; i++) out[i] = (signs[i]! & 1 ? 1 : -1) * gammaSample(1 / p, stream(i)) ** (1 / p);
+    return op.hostTensor(out, shape, 'float32');
+  },
+  wald(k: Key, shape: readonly number[], mean: Param): T {
+    checkSampleShape('wald', shape);
+    checkParams('wald', shape, { mean });
+    // The inverse Gaussian IG(μ, 1) by Michael, Schucany and Haas (as JAX's random.wald), in float64 on the host.
+    // Derivative w.r.t. a tensor mean by implicit reparameterization: dx/dμ = −(∂F/∂μ)/p(x) (first order; mean concrete).
+    const mu = hostValues('wald', mean, shape);
+    const [kn, ku] = fx.random.split(k);
+    const n = mu.length;
+    const normals = bits(kn!, n);
+    const uniforms = bits(ku!, n);
+    const x = new Float32Array(n);
+    const dx = new Float32Array(n);
+    for (let i = 0; i < n; i++) {
+      const m = mu[i]!;
+      if (!(m > 0)) throw new RangeError(`random.wald: mean must be positive, got ${m} at flat index ${i}`);
+      const w = m * normalQuantile(openUnit(normals[i]!)) ** 2;
+      // μ(1 + w/2 − √(w + w²/4)) written without cancellation.
+      const small = m / (1 + w / 2 + Math.sqrt(w + (w * w) / 4));
+      const v = openUnit(uniforms[i]!) <= m / (m + small) ? small : (m * m) / small;
+      x[i] = v;
+      dx[i] = waldSampleDerivative(m, v);
+    }
+    const sample = op.hostTensor(x, shape, 'float32');
+    if (typeof mean === 'number') return sample;
+    return fx.scope(() => op.add(sample, op.mul(op.hostTensor(dx, shape, 'float32'), op.sub(mean as T, op.stopGradient(mean as T)))));
+  },
+  binomial(k: Key, n: Param, p: Param, shape?: readonly number[]): T {
+    const s = shape ?? broadcastShapes('random.binomial', typeof n === 'number' ? [] : n.shape, typeof p === 'number' ? [] : p.shape);
+    checkSampleShape('binomial', s);
+    checkParams('binomial', s, { n, p });
+    const counts = hostValues('binomial', n, s);
+    const probs = hostValues('binomial', p, s);
+    const stream = wordStream(k);
+    const out = new Float32Array(counts.length);
+    for (let i = 0; i < out.length; i++) {
+      const [ni, pi] = [counts[i]!, probs[i]!];
+      if (!(Number.isInteger(ni) && ni >= 0)) throw new RangeError(`random.binomial: n must be a non-negative integer, got ${ni} at flat index ${i}`);
+      if (!(pi >= 0 && pi <= 1)) throw new RangeError(`random.binomial: p must be in [0, 1], got ${pi} at flat index ${i}`);
+      out[i] = binomialSample(ni, pi, stream(i));
+    }
+    return op.hostTensor(out, s, 'float32');
+  },
+  multinomial(k: Key, n: Param, p: Tensor<Shape, 'float32'>, shape?: readonly number[]): T {
+    if (!(p instanceof Tensor) || p.dtype !== 'float32' || p.rank === 0) {
+      throw new ShapeError('random.multinomial', 'p must be a float32 tensor with the categories on its last axis');
+    }
+    const depth = p.shape[p.rank - 1]!;
+    const batch = shape ?? broadcastShapes('random.multinomial', typeof n === 'number' ? [] : n.shape, p.shape.slice(0, -1));
+    checkSampleShape('multinomial', batch);
+    checkParams('multinomial', batch, { n });
+    const counts = hostValues('multinomial', n, batch);
+    const probs = hostValues('multinomial', p, [...batch, depth]);
+    const stream = wordStream(k);
+    const out = new Float32Array(counts.length * depth);
+    for (let b = 0; b < counts.length; b++) {
+      const nb = counts[b]!;
+      if (!(Number.isInteger(nb) && nb >= 0)) throw new RangeError(`random.multinomial: n must be a non-negative integer, got ${nb} at flat index ${b}`);
+      // Conditional binomials: category j gets Binomial(remaining, p_j / (mass left)).
+      const next = stream(b);
+      let left = nb;
+      let mass = 1;
+      for (let j = 0; j < depth; j++) {
+        const pj = probs[b * depth + j]!;
+        if (!(pj >= 0)) throw new RangeError(`random.multinomial: p must be non-negative, got ${pj}`);
+        const c = j === depth - 1 ? left : left === 0 ? 0 : binomialSample(left, Math.min(1, Math.max(0, mass > 0 ? pj / mass : 0)), next);
+        out[b * depth + j] = c;
+        left -= c;
+        mass -= pj;
+      }
+    }
+    return op.hostTensor(out, [...batch, depth], 'float32');
+  },
+  orthogonal(k: Key, n: number, shape: readonly number[] = []): T {
+    checkSampleShape('orthogonal', shape);
+    if (!Number.isInteger(n) || n < 1) throw new RangeError(`random.orthogonal: n must be a positive integer, got ${n}`);
+    // Haar-distributed: Q of the QR decomposition of a standard normal matrix with R's diagonal made positive
+    // (Gram–Schmidt twice over in float64, which gives that Q directly).
+    const count = sizeOf(shape);
+    const words = bits(k, count * n * n);
+    const out = new Float32Array(count * n * n);
+    const col = new Float64Array(n);
+    for (let b = 0; b < count; b++) {
+      const q: Float64Array[] = [];
+      for (let j = 0; j < n; j++) {
+        for (let i = 0; i < n; i++) col[i] = normalQuantile(openUnit(words[(b * n + i) * n + j]!));
+        const v = Float64Array.from(col);
+        for (let pass = 0; pass < 2; pass++) {
+          for (const u of q) {
+            let d = 0;
+            for (let i = 0; i < n; i++) d += u[i]! * v[i]!;
+            for (let i = 0; i < n; i++) v[i] = v[i]! - d * u[i]!;
+          }
+        }
+        const norm = Math.hypot(...v);
+        for (let i = 0; i < n; i++) v[i] = v[i]! / norm;
+        q.push(v);
+      }
+      for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) out[b * n * n + i * n + j] = q[j]![i]!;
+    }
+    return op.hostTensor(out, [...shape, n, n], 'float32');
+  },
 };
 
 /** Draws a Poisson(λ) count: Knuth's product method below λ = 30, Hörmann's PTRS above. */
@@ -499,6 +640,92 @@ function poissonSample(lam: number, next: () => number): number {
     if (us >= 0.07 && v <= vr) return k;
     if (k < 0 || (us < 0.013 && v > us)) continue;
     if (Math.log(v) + Math.log(invAlpha) - Math.log(a / (us * us) + b) <= -lam + k * logLam - logGamma(k + 1)) return k;
+  }
+}
+
+/** `df / 2` for a number or a tensor. */
+function halve(df: Param): Param {
+  return typeof df === 'number' ? df / 2 : op.mul(df, 0.5);
+}
+
+/**
+ * log of a standard gamma(α) sample, exact also where the sample underflows
+ * (α < 1: log G(α + 1) + log(u)/α, the same words as `gammaSample`, so
+ * `loggamma` is `log(gamma)` for one key wherever the latter is representable).
+ */
+function logGammaSample(alpha: number, next: () => number): [number, number, number] {
+  if (alpha < 1) {
+    const g = gammaSample(alpha + 1, next);
+    const logU = Math.log(uniformOf(next));
+    return [Math.log(g) + logU / alpha, g, logU];
+  }
+  return [Math.log(gammaSample(alpha, next)), 0, 0];
+}
+
+/** log-gamma samples; derivative w.r.t. a tensor `a`: the implicit one (dx/dα)/x, or where x underflows float64 the pathwise one of log G(α+1) + log(u)/α. */
+function logGammaKeyed(k: Key, shape: readonly number[], a: Param): T {
+  const alpha = hostValues('loggamma', a, shape);
+  const stream = wordStream(k);
+  const n = alpha.length;
+  const y = new Float32Array(n);
+  const dy = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    const al = alpha[i]!;
+    if (!(al > 0)) throw new RangeError(`random.loggamma: a must be positive, got ${al} at flat index ${i}`);
+    const [logx, g, logU] = logGammaSample(al, stream(i));
+    y[i] = logx;
+    const x = Math.exp(logx);
+    dy[i] = x > 1e-300 ? gammaSampleDerivative(al, x) / x : gammaSampleDerivative(al + 1, g) / g - logU / (al * al);
+  }
+  const sample = op.hostTensor(y, shape, 'float32');
+  if (typeof a === 'number') return sample;
+  return fx.scope(() => op.add(sample, op.mul(op.hostTensor(dy, shape, 'float32'), op.sub(a as T, op.stopGradient(a as T)))));
+}
+
+/**
+ * A Binomial(n, p) count: inversion (a CDF walk) when n·min(p, 1 − p) < 10,
+ * else Hörmann's BTRS (transformed rejection with squeeze, as TensorFlow's and
+ * JAX's samplers); p > ½ by symmetry.
+ */
+function binomialSample(n: number, p: number, next: () => number): number {
+  if (n === 0 || p === 0) return 0;
+  if (p === 1) return n;
+  if (p > 0.5) return n - binomialSample(n, 1 - p, next);
+  const q = 1 - p;
+  if (n * p < 10) {
+    for (;;) {
+      const s = p / q;
+      const a = (n + 1) * s;
+      let r = q ** n;
+      let u = uniformOf(next);
+      let x = 0;
+      while (u > r) {
+        u -= r;
+        x++;
+        if (x > n) break;
+        r *= a / x - s;
+      }
+      if (x <= n) return x;
+    }
+  }
+  const spq = Math.sqrt(n * p * q);
+  const b = 1.15 + 2.53 * spq;
+  const a = -0.0873 + 0.0248 * b + 0.01 * p;
+  const c = n * p + 0.5;
+  const vr = 0.92 - 4.2 / b;
+  const alpha = (2.83 + 5.1 / b) * spq;
+  const lpq = Math.log(p / q);
+  const m = Math.floor((n + 1) * p);
+  const h = logGamma(m + 1) + logGamma(n - m + 1);
+  for (;;) {
+    const u = uniformOf(next) - 0.5;
+    const v = uniformOf(next);
+    const us = 0.5 - Math.abs(u);
+    const k = Math.floor(((2 * a) / us + b) * u + c);
+    if (k < 0 || k > n) continue;
+    if (us >= 0.07 && v <= vr) return k;
+    const lv = Math.log((v * alpha) / (a / (us * us) + b));
+    if (lv <= h - logGamma(k + 1) - logGamma(n - k + 1) + (k - m) * lpq) return k;
   }
 }
 
@@ -646,4 +873,120 @@ export function ball(d: number, p = 2, shape: readonly number[] = []): Eff<'Rand
 /** Multivariate normal samples `mean + L ε` with `L = cholesky(cov)` (reparameterized in both). @example `yield* random.multivariateNormal(mu, sigma)` @public */
 export function multivariateNormal(mean: Tensor<Shape, 'float32'>, cov: Tensor<Shape, 'float32'>, shape?: readonly number[]): Eff<'Random', Tensor<Shape, 'float32'>> {
   return draw((k) => keyedMore.multivariateNormal(k, mean, cov, shape)) as never;
+}
+/**
+ * Chi-square samples with `df` degrees of freedom, `2 · gamma(df / 2)`
+ * (`random.chisquare`); differentiable in a concrete tensor `df` by gamma's
+ * implicit reparameterization.
+ * @example
+ * ```ts
+ * const c = yield* random.chisquare([100], 3); // mean 3, variance 6
+ * ```
+ * @public
+ */
+export function chisquare<const S extends Shape>(shape: S, df: Param): Sample<S> {
+  return draw((k) => keyedMore.chisquare(k, shape, df)) as never;
+}
+/**
+ * Student's t samples with `df` degrees of freedom, `ε / √(χ²_df / df)`
+ * (`random.t`); differentiable in a concrete tensor `df`. Also exported as `t`.
+ * @example
+ * ```ts
+ * const x = yield* random.studentT([100], 5); // variance 5/3
+ * ```
+ * @public
+ */
+export function studentT<const S extends Shape>(shape: S, df: Param): Sample<S> {
+  return draw((k) => keyedMore.t(k, shape, df)) as never;
+}
+export { studentT as t };
+/**
+ * Fisher's F samples `(χ²_dfnum / dfnum) / (χ²_dfden / dfden)` (`random.f`).
+ * @example
+ * ```ts
+ * const x = yield* random.f([100], 4, 10); // mean 10/8
+ * ```
+ * @public
+ */
+export function f<const S extends Shape>(shape: S, dfnum: Param, dfden: Param): Sample<S> {
+  return draw((k) => keyedMore.f(k, shape, dfnum, dfden)) as never;
+}
+/**
+ * log of gamma(a) samples, accurate also for small `a` where the gamma
+ * sample itself underflows (`random.loggamma`); differentiable in a concrete
+ * tensor `a`.
+ * @example
+ * ```ts
+ * const y = yield* random.loggamma([10], 0.01);
+ * ```
+ * @public
+ */
+export function loggamma<const S extends Shape>(shape: S, a: Param): Sample<S> {
+  return draw((k) => keyedMore.loggamma(k, shape, a)) as never;
+}
+/**
+ * Generalized normal samples with density ∝ exp(−|x|^p)
+ * (`random.generalized_normal`): p = 2 is a normal with variance ½, p = 1 a
+ * Laplace. `p` is a host number.
+ * @example
+ * ```ts
+ * const x = yield* random.generalizedNormal([10], 1.5);
+ * ```
+ * @public
+ */
+export function generalizedNormal<const S extends Shape>(shape: S, p: number): Sample<S> {
+  return draw((k) => keyedMore.generalizedNormal(k, shape, p)) as never;
+}
+/**
+ * Wald (inverse Gaussian IG(mean, 1)) samples (`random.wald`): mean `mean`,
+ * variance `mean³`; differentiable in a concrete tensor `mean` by implicit
+ * reparameterization (first order; an unbiased pathwise gradient, unlike
+ * differentiating the sampler's branch).
+ * @example
+ * ```ts
+ * const x = yield* random.wald([10], 2);
+ * ```
+ * @public
+ */
+export function wald<const S extends Shape>(shape: S, mean: Param): Sample<S> {
+  return draw((k) => keyedMore.wald(k, shape, mean)) as never;
+}
+/**
+ * Binomial(n, p) counts as float32, as JAX's `random.binomial` (NoDiff);
+ * `n` non-negative integers, the shape defaults to the parameters' broadcast
+ * shape.
+ * @example
+ * ```ts
+ * const x = yield* random.binomial(10, 0.3, [100]); // mean 3, variance 2.1
+ * ```
+ * @public
+ */
+export function binomial<const S extends Shape>(n: Param, p: Param, shape?: S): Sample<S> {
+  return draw((k) => keyedMore.binomial(k, n, p, shape)) as never;
+}
+/**
+ * Multinomial counts over `p`'s last axis (`random.multinomial`): `n` draws
+ * per batch entry, float32 counts of shape `[...shape, k]` that sum to `n`
+ * (NoDiff). The batch shape defaults to `p`'s leading axes broadcast with `n`.
+ * @example
+ * ```ts
+ * const c = yield* random.multinomial(10, fx.tensor([0.2, 0.3, 0.5]));
+ * ```
+ * @public
+ */
+export function multinomial(n: Param, p: Tensor<Shape, 'float32'>, shape?: readonly number[]): Eff<'Random', Tensor<Shape, 'float32'>> {
+  return draw((k) => keyedMore.multinomial(k, n, p, shape)) as never;
+}
+/**
+ * Haar-distributed (uniformly random) orthogonal n×n matrices, shape
+ * `[...shape, n, n]` (`random.orthogonal`): Q of the QR decomposition of a
+ * standard normal matrix, with R's diagonal made positive.
+ * @example
+ * ```ts
+ * const q = yield* random.orthogonal(3); // qᵀq = I
+ * ```
+ * @public
+ */
+export function orthogonal(n: number, shape: readonly number[] = []): Eff<'Random', Tensor<Shape, 'float32'>> {
+  return draw((k) => keyedMore.orthogonal(k, n, shape)) as never;
 }

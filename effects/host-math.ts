@@ -123,3 +123,32 @@ export function truncatedNormalFromUnit(u: number, lower: number, upper: number)
   const z = normalQuantile(Math.min(Math.max(p, Number.MIN_VALUE), 1 - 2 ** -53));
   return Math.min(Math.max(z, lower), upper);
 }
+
+/** log Φ(−v) for v ≥ 0, accurate far in the tail (Laplace's continued fraction there). */
+function logNormalUpperTail(v: number): number {
+  if (v <= 5) return Math.log(normalCdf(-v));
+  let f = v;
+  for (let k = 60; k >= 1; k--) f = v + k / f;
+  return -0.5 * v * v - 0.5 * Math.log(2 * Math.PI) - Math.log(f);
+}
+
+/**
+ * dx/dμ of an IG(μ, 1) sample x, −(∂F/∂μ)/p(x). With F = Φ(u) + e^{2/μ} Φ(−v),
+ * u = (x/μ − 1)/√x, v = (x/μ + 1)/√x, the φ terms cancel (e^{2/μ} φ(v) = φ(u)),
+ * leaving ∂F/∂μ = −(2/μ²) e^{2/μ} Φ(−v); evaluated in log space.
+ */
+export function waldSampleDerivative(mu: number, x: number): number {
+  if (!(x > 0)) return 0;
+  const v = (x / mu + 1) / Math.sqrt(x);
+  const logNum = Math.log(2) - 2 * Math.log(mu) + 2 / mu + logNormalUpperTail(v);
+  const logDensity = -0.5 * Math.log(2 * Math.PI * x * x * x) - ((x - mu) * (x - mu)) / (2 * mu * mu * x);
+  return Math.exp(logNum - logDensity);
+}
+
+/** The IG(μ, 1) CDF (for tests): Φ(u) + e^{2/μ} Φ(−v). */
+export function waldCdf(mu: number, x: number): number {
+  if (!(x > 0)) return 0;
+  const u = (x / mu - 1) / Math.sqrt(x);
+  const v = (x / mu + 1) / Math.sqrt(x);
+  return normalCdf(u) + Math.exp(2 / mu + logNormalUpperTail(v));
+}

@@ -4,7 +4,7 @@
  * logical ops, `round` (half to even), `hypot`, `copysign`, `heaviside`,
  * `fmax`/`fmin`, `nanToNum`, `isclose`/`allclose`, unit conversions,
  * products (`cross`, `kron`, `inner`), and statistics (`average`, `ptp`,
- * `countNonzero`, `nansum`, `nanmean`, `quantile`, `median`).
+ * `countNonzero`, `nansum`, `nanmean`; quantiles are in numpyStats.ts).
  */
 import type { Dtype, Shape } from '../../typelevel/index.js';
 import { full } from '../core/creation.js';
@@ -31,7 +31,6 @@ import { mul } from '../primitives/mul.js';
 import { neg } from '../primitives/neg.js';
 import { notEqual } from '../primitives/notEqual.js';
 import { reshape } from '../primitives/reshape.js';
-import { sort } from '../primitives/sort.js';
 import { log1p } from '../primitives/log1p.js';
 import { sqrt } from '../primitives/sqrt.js';
 import { sub } from '../primitives/sub.js';
@@ -611,53 +610,6 @@ export function nanmean(x: Tensor<Shape, 'float32'>, axis?: number | readonly nu
   });
 }
 
-/**
- * The `q`-th quantile (q in [0, 1]) over `axis` (all axes flattened when
- * omitted), with linear interpolation between the two nearest ranks
- * (`jnp.quantile`, method 'linear'). `q` is a host number. Differentiable
- * through the sort (the gradient goes to the one or two ranked elements).
- * @example
- * ```ts
- * fx.quantile(fx.tensor([1, 2, 3, 4]), 0.5); // 2.5
- * ```
- * @public
- */
-export function quantile(x: Tensor<Shape, 'float32'>, q: number, axis?: number, keepDims = false): Tensor<number[], 'float32'> {
-  return scoped(() => {
-    if (!(q >= 0 && q <= 1)) throw new ShapeError('quantile', `q must be in [0, 1], got ${q}`);
-    let t = x as AnyTensor;
-    if (axis === undefined) {
-      const flat = quantile(reshape(t, [t.size]), q, 0) as AnyTensor;
-      return keepDims ? reshape(flat, t.shape.map(() => 1)) : flat;
-    }
-    const ax = normalizeAxis('quantile', axis, t.rank);
-    const n = t.shape[ax]!;
-    if (n === 0) throw new ShapeError('quantile', `axis ${ax} of x ${showShape(t.shape)} is empty`);
-    t = sort(t, ax);
-    const pos = q * (n - 1);
-    const lo = Math.floor(pos);
-    const hi = Math.min(lo + 1, n - 1);
-    const frac = pos - lo;
-    const at = (i: number) => take(t, i, ax as never) as AnyTensor;
-    let out = frac === 0 ? at(lo) : add(mul(at(lo), 1 - frac), mul(at(hi), frac));
-    if (keepDims) out = reshape(out, t.shape.map((d: number, i: number) => (i === ax ? 1 : d)));
-    return out;
-  });
-}
-
-/**
- * The median over `axis` (`jnp.median`): `quantile(x, 0.5, axis)`.
- * @example
- * ```ts
- * fx.median(fx.tensor([3, 1, 2])); // 2
- * ```
- * @public
- */
-export function median(x: Tensor<Shape, 'float32'>, axis?: number, keepDims = false): Tensor<number[], 'float32'> {
-  return scoped(() => quantile(x, 0.5, axis, keepDims));
-}
-
-
 // ---------------------------------------------------------------- inverse hyperbolic
 
 /**
@@ -753,21 +705,6 @@ export function nanmin(x: Tensor<Shape, 'float32'>, axis?: number | readonly num
     const nan = isnan(t);
     const m = min(where(nan, Infinity, t), axes as never, keepDims) as AnyTensor;
     return where(all(nan, axes as never, keepDims) as AnyTensor, NaN, m);
-  });
-}
-
-/**
- * The `q`-th percentile, q in [0, 100] (`jnp.percentile`): `quantile(x, q / 100, axis)`.
- * @example
- * ```ts
- * fx.percentile(fx.tensor([1, 2, 3, 4]), 50); // 2.5
- * ```
- * @public
- */
-export function percentile(x: Tensor<Shape, 'float32'>, q: number, axis?: number, keepDims = false): Tensor<number[], 'float32'> {
-  return scoped(() => {
-    if (!(q >= 0 && q <= 100)) throw new ShapeError('percentile', `q must be in [0, 100], got ${q}`);
-    return quantile(x, q / 100, axis, keepDims);
   });
 }
 

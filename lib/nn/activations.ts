@@ -364,3 +364,20 @@ export function sparsePlus<S extends Shape>(x: Tensor<S, 'float32'>): Tensor<S, 
     return where(lessEqual(x, -1), 0, where(greaterEqual(x, 1), x, middle));
   });
 }
+
+/**
+ * Sparse sigmoid (`jax.nn.sparse_sigmoid`), the derivative of
+ * {@link sparsePlus}: 0 for x ≤ −1, `(x + 1) / 2` on (−1, 1), 1 for x ≥ 1.
+ * Its derivative is ½ inside and 0 at and beyond ±1 (JAX's `where` form).
+ * @example
+ * ```ts
+ * fx.nn.sparseSigmoid(fx.tensor([-2, 0, 0.5, 2])); // [0, 0.5, 0.75, 1]
+ * ```
+ * @public
+ */
+export function sparseSigmoid<S extends Shape>(x: Tensor<S, 'float32'>): Tensor<S, 'float32'> {
+  return scoped(() => {
+    requireDtype('nn.sparseSigmoid', 'x', x, ['float32']);
+    return where(lessEqual(x, -1), 0, where(greaterEqual(x, 1), 1, mul(add(x, 1), 0.5)));
+  });
+}

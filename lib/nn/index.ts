@@ -10,3 +10,5 @@ export { mse, softmaxCrossEntropy, sigmoidBinaryCrossEntropy } from './losses.js
 export { gelu, leakyRelu, elu, selu, silu, swish, softSign, log1mexp, standardize, relu6, hardTanh, hardSigmoid, hardSilu, logSigmoid, celu, glu, mish, squareplus, sparsePlus, type GeluOptions, type StandardizeOptions } from './activations.js';
 export { dotProductAttention, embedding, type AttentionOptions } from './attention.js';
 export { rmsNorm, groupNorm, batchNorm, type RmsNormParams, type NormParams, type BatchNormStats, type BatchNormOptions } from './normalization.js';
+// Branch numpy: the rest of jax.nn's activations.
+export { sparseSigmoid } from './activations.js';

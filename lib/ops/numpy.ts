@@ -18,7 +18,18 @@ export {
   moveaxis, swapaxes, ravel, rot90, atleast1d, atleast2d, atleast3d, zerosLike, onesLike, fullLike,
   logicalAnd, logicalOr, logicalXor, logicalNot, round, hypot, copysign, heaviside, fmax, fmin, nanToNum,
   isclose, allclose, deg2rad, rad2deg, reciprocal, cross, kron, inner, average, ptp, countNonzero,
-  nansum, nanmean, quantile, median, type NanToNumOptions, type CloseOptions,
-  asinh, acosh, atanh, nanmax, nanmin, percentile, vdot, arraySplit, columnStack,
+  nansum, nanmean, type NanToNumOptions, type CloseOptions,
+  asinh, acosh, atanh, nanmax, nanmin, vdot, arraySplit, columnStack,
 } from '../composite/extras.js';
 export { searchsorted, digitize, interp, bincount, cov, corrcoef, tri, logspace, geomspace, signbit, select, hsplit, vsplit, type InterpOptions } from '../composite/search.js';
+export {
+  sinc, nanvar, nanstd, nanprod, nancumsum, nancumprod, nanargmax, nanargmin,
+  quantile, percentile, median, nanquantile, nanpercentile, nanmedian, type QuantileMethod, type QuantileOptions,
+  histogram, histogramBinEdges, histogram2d, type Bins, type HistogramOptions, trapezoid, polyval, flipud, fliplr, dsplit,
+} from '../composite/numpyStats.js';
+export {
+  unravelIndex, ravelMultiIndex, choose, piecewise, gcd, lcm, divmod, modf, isposinf, isneginf, cumulativeProd,
+  vander, hanning, hamming, blackman, bartlett, type IndexMode,
+  convolve, correlate, type ConvolveMode, i0, kaiser,
+  nonzero, flatnonzero, argwhere, unique, type SizeOptions,
+} from '../composite/numpyMore.js';
