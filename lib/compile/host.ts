@@ -215,12 +215,18 @@ export interface HostMemory {
   typedArrayFromHeap?(t: tf.TensorInfo): Buf;
   makeOutput?(shape: number[], dtype: tf.DataType): tf.TensorInfo;
   readSync(dataId: object): unknown;
+  /** The cpu backend's storage (tfjs-backend-cpu's DataStorage). */
+  data?: { get(dataId: object): { values?: unknown } | undefined };
 }
 
 /** The values of a cpu or wasm tensor in place (a view of the wasm heap, or the cpu backend's own array). */
 export function view(t: tf.Tensor): Buf {
   const backend = tf.backend() as unknown as HostMemory;
   if (backend.typedArrayFromHeap) return backend.typedArrayFromHeap(t);
+  // The cpu backend's readSync returns a copy for bool tensors (convertBackendValuesAndArrayBuffer):
+  // a loop writing a bool result must write the stored array itself.
+  const stored = backend.data?.get(t.dataId)?.values;
+  if (stored instanceof Uint8Array || stored instanceof Int32Array || stored instanceof Float32Array) return stored;
   return backend.readSync(t.dataId) as Buf;
 }
 

@@ -153,3 +153,18 @@ describe('vmap of a primitive without a batch rule', () => {
     expect(f.stats().perExampleLoops).toBe(1);
   });
 });
+
+describeEachBackend('a bool result of a generated loop inside a program the host cannot take whole', () => {
+  it('is written where the tensor keeps it (the cpu backend reads bool tensors as copies)', async () => {
+    // cumsum has no host kernel, so the loops run on the tensors' own memory (the mixed plan).
+    const f = (r: fx.Tensor<[3], 'float32'>) => {
+      const m = fx.notEqual(r, 0);
+      const rank = fx.sub(fx.cumsum(fx.cast(m, 'int32'), 0), 1);
+      const m1 = fx.reshape(m, [3, 1]);
+      return [m, fx.cast(fx.where(m1, fx.equal(fx.reshape(rank, [3, 1]), fx.reshape(fx.arange(2), [1, 2])), m1), 'int32')] as const;
+    };
+    const [m, onehot] = fx.jit(f)(fx.tensor([0, 1, 1]));
+    expect(await m.array()).toEqual([false, true, true]);
+    expect(await onehot.array()).toEqual([[0, 0], [1, 0], [0, 1]]);
+  });
+});
