@@ -58,3 +58,6 @@ export { ScopeError } from './core/scope.js';
 await initDefaultBackend();
 // Special values, empty tensors and allocation limits (docs/conventions.md).
 export { AllocationError } from './core/allocation.js';
+// ONNX export (issue #23)
+export { exportOnnx } from './onnx/export.js';
+export { OnnxExportError } from './onnx/lower.js';

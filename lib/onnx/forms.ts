@@ -1,0 +1,191 @@
+/**
+ * The ONNX form of each primitive: how one IR equation becomes ONNX nodes.
+ *
+ * The design (issue #23) is one lowering per primitive, declared by the
+ * primitive in its own file as `onnx: (g, eq) => …` (the optional
+ * `Primitive.onnx` field, which the lowering reads first). Until those files
+ * take them, the forms live here, keyed by primitive name, one small function
+ * each, written against {@link OnnxBuilder} only so each entry moves into its
+ * primitive file unchanged. A primitive with neither has no ONNX form:
+ * exporting a program that uses it is an `OnnxExportError` naming it
+ * (docs/onnx.md lists them).
+ */
+import type { Dtype } from '../../typelevel/index.js';
+import type { AbstractValue } from '../core/tensor.js';
+import type { Params } from '../core/primitive.js';
+import type { OnnxAttributeValue } from './proto.js';
+
+/** One equation as the ONNX lowering sees it: ONNX value names and the avals behind them. */
+export interface OnnxEquation<P extends Params = Params> {
+  /** ONNX value names of the inputs, in the primitive's order. */
+  readonly inputs: readonly string[];
+  /** ONNX value names the form must produce, one per output of the primitive. */
+  readonly outputs: readonly string[];
+  readonly inAvals: readonly AbstractValue[];
+  readonly outAvals: readonly AbstractValue[];
+  readonly params: P;
+}
+
+/** What a form may do: add nodes and constants to the graph being built. */
+export interface OnnxBuilder {
+  /** Adds a node writing the named outputs. */
+  node(opType: string, inputs: readonly string[], outputs: readonly string[], attributes?: Readonly<Record<string, OnnxAttributeValue>>): void;
+  /** Adds a node with one fresh output and returns its name. */
+  op(opType: string, inputs: readonly string[], attributes?: Readonly<Record<string, OnnxAttributeValue>>): string;
+  /** A constant 1-D int64 tensor (shapes, axes, pads), as an ONNX value name. */
+  ints(values: readonly number[]): string;
+  /** A constant 0-D int64 tensor. */
+  int(value: number): string;
+  /** A constant 0-D tensor of a fluxion dtype. */
+  scalar(value: number, dtype: Dtype): string;
+}
+
+/** A primitive's ONNX form: writes `eq.outputs` from `eq.inputs`. */
+export type OnnxForm<P extends Params = Params> = (g: OnnxBuilder, eq: OnnxEquation<P>) => void;
+
+/** ONNX's `to` code of a fluxion dtype (TensorProto.DataType). */
+export function onnxDtype(dtype: Dtype): number {
+  return dtype === 'float32' ? 1 : dtype === 'int32' ? 6 : 9;
+}
+
+/** A form that is one ONNX op over the same inputs. */
+function same(opType: string): OnnxForm {
+  return (g, eq) => g.node(opType, eq.inputs, eq.outputs);
+}
+
+/** A reduction over `axes` (ONNX 17: ReduceSum takes axes as an input, the others as an attribute). */
+function reduction(opType: string, axesAsInput: boolean): OnnxForm<{ axes: readonly number[]; keepDims: boolean }> {
+  return (g, eq) => {
+    const { axes, keepDims } = eq.params;
+    // Empty axes reduce nothing; ONNX would read them as "all axes".
+    if (axes.length === 0) return g.node('Identity', eq.inputs, eq.outputs);
+    const keepdims = { int: keepDims ? 1 : 0 };
+    if (axesAsInput) g.node(opType, [eq.inputs[0]!, g.ints(axes)], eq.outputs, { keepdims });
+    else g.node(opType, eq.inputs, eq.outputs, { axes: { ints: axes }, keepdims });
+  };
+}
+
+/** ArgMax/ArgMin give int64; fluxion's indices are int32. First index on ties, as fluxion. */
+function argReduce(opType: string): OnnxForm<{ axis: number; keepDims: boolean }> {
+  return (g, eq) => {
+    const i64 = g.op(opType, eq.inputs, { axis: { int: eq.params.axis }, keepdims: { int: eq.params.keepDims ? 1 : 0 }, select_last_index: { int: 0 } });
+    g.node('Cast', [i64], eq.outputs, { to: { int: onnxDtype('int32') } });
+  };
+}
+
+// ---- one entry per primitive (each moves into lib/primitives/<name>.ts as its `onnx` rule) ----
+
+const add = same('Add');
+const sub = same('Sub');
+const mul = same('Mul');
+const div: OnnxForm = (g, eq) => {
+  // ONNX's integer Div truncates; fluxion's div is float32 only, so this is a plain Div.
+  g.node('Div', eq.inputs, eq.outputs);
+};
+const neg = same('Neg');
+const abs = same('Abs');
+const exp = same('Exp');
+const log = same('Log');
+const sin = same('Sin');
+const cos = same('Cos');
+const tan = same('Tan');
+const asin = same('Asin');
+const atan = same('Atan');
+const tanh = same('Tanh');
+const sqrt = same('Sqrt');
+const erf = same('Erf');
+const sigmoid = same('Sigmoid');
+const relu = same('Relu');
+const softplus = same('Softplus');
+const sign = same('Sign');
+const pow = same('Pow');
+const maximum = same('Max');
+const minimum = same('Min');
+const square: OnnxForm = (g, eq) => g.node('Mul', [eq.inputs[0]!, eq.inputs[0]!], eq.outputs);
+const rsqrt: OnnxForm = (g, eq) => g.node('Reciprocal', [g.op('Sqrt', eq.inputs)], eq.outputs);
+/**
+ * expm1 without cancellation near 0: `2t / (1 − t)` with `t = tanh(x/2)` for
+ * |x| < 0.5 (tanh is accurate there), `exp(x) − 1` elsewhere.
+ */
+const expm1: OnnxForm = (g, eq) => {
+  const [x] = eq.inputs as [string];
+  const f = (v: number) => g.scalar(v, 'float32');
+  const t = g.op('Tanh', [g.op('Mul', [x, f(0.5)])]);
+  const small = g.op('Div', [g.op('Add', [t, t]), g.op('Sub', [f(1), t])]);
+  const large = g.op('Sub', [g.op('Exp', [x]), f(1)]);
+  g.node('Where', [g.op('Less', [g.op('Abs', [x]), f(0.5)]), small, large], eq.outputs);
+};
+/** log1p without cancellation (Kahan): `u = 1 + x`; `x` where `u == 1`, else `log(u) · x / (u − 1)`. */
+const log1p: OnnxForm = (g, eq) => {
+  const [x] = eq.inputs as [string];
+  const one = g.scalar(1, 'float32');
+  const u = g.op('Add', [one, x]);
+  const um1 = g.op('Sub', [u, one]);
+  const ratio = g.op('Mul', [g.op('Log', [u]), g.op('Div', [x, um1])]);
+  // u = +Inf (x = +Inf): Inf·(Inf/Inf) would be NaN; log(u) is right there.
+  const general = g.op('Where', [g.op('IsInf', [u], { detect_negative: { int: 0 } }), g.op('Log', [u]), ratio]);
+  g.node('Where', [g.op('Equal', [um1, g.scalar(0, 'float32')]), x, general], eq.outputs);
+};
+
+const equal = same('Equal');
+const notEqual: OnnxForm = (g, eq) => g.node('Not', [g.op('Equal', eq.inputs)], eq.outputs);
+const less = same('Less');
+const lessEqual = same('LessOrEqual');
+const greater = same('Greater');
+const greaterEqual = same('GreaterOrEqual');
+const where = same('Where');
+const stopGradient = same('Identity');
+
+const cast: OnnxForm<{ dtype: Dtype }> = (g, eq) => g.node('Cast', eq.inputs, eq.outputs, { to: { int: onnxDtype(eq.params.dtype) } });
+const clip: OnnxForm<{ lo: number; hi: number }> = (g, eq) => {
+  const dtype = eq.inAvals[0]!.dtype;
+  g.node('Clip', [eq.inputs[0]!, g.scalar(eq.params.lo, dtype), g.scalar(eq.params.hi, dtype)], eq.outputs);
+};
+
+const sum = reduction('ReduceSum', true);
+const max = reduction('ReduceMax', false);
+const min = reduction('ReduceMin', false);
+const prod = reduction('ReduceProd', false);
+const argmax = argReduce('ArgMax');
+const argmin = argReduce('ArgMin');
+const cumsum: OnnxForm<{ axis: number; exclusive: boolean; reverse: boolean }> = (g, eq) =>
+  g.node('CumSum', [eq.inputs[0]!, g.int(eq.params.axis)], eq.outputs, { exclusive: { int: eq.params.exclusive ? 1 : 0 }, reverse: { int: eq.params.reverse ? 1 : 0 } });
+
+const matmul = same('MatMul');
+const reshape: OnnxForm<{ shape: readonly number[] }> = (g, eq) => {
+  const shape = eq.outAvals[0]!.shape;
+  // ONNX reads a 0 in the target shape as "copy this input dim" unless allowzero is set.
+  g.node('Reshape', [eq.inputs[0]!, g.ints(shape)], eq.outputs, shape.includes(0) ? { allowzero: { int: 1 } } : {});
+};
+const transpose: OnnxForm<{ perm: readonly number[] }> = (g, eq) => g.node('Transpose', eq.inputs, eq.outputs, { perm: { ints: eq.params.perm } });
+const broadcastTo: OnnxForm = (g, eq) => g.node('Expand', [eq.inputs[0]!, g.ints(eq.outAvals[0]!.shape)], eq.outputs);
+const concat: OnnxForm<{ axis: number }> = (g, eq) => g.node('Concat', eq.inputs, eq.outputs, { axis: { int: eq.params.axis } });
+const slice: OnnxForm<{ begin: readonly number[] }> = (g, eq) => {
+  const { begin } = eq.params;
+  const size = eq.outAvals[0]!.shape;
+  const axes = begin.map((_, i) => i);
+  g.node('Slice', [eq.inputs[0]!, g.ints(begin), g.ints(begin.map((b, i) => b + size[i]!)), g.ints(axes)], eq.outputs);
+};
+const pad: OnnxForm<{ paddings: readonly (readonly [number, number])[]; value: number }> = (g, eq) => {
+  const { paddings, value } = eq.params;
+  const pads = [...paddings.map((p) => p[0]), ...paddings.map((p) => p[1])];
+  g.node('Pad', [eq.inputs[0]!, g.ints(pads), g.scalar(value, eq.inAvals[0]!.dtype)], eq.outputs, { mode: { string: 'constant' } });
+};
+/** Out-of-range indices are an error in ONNX Runtime as in fluxion; negative ones wrap there (fluxion rejects them). */
+const gather: OnnxForm<{ axis: number }> = (g, eq) => g.node('Gather', eq.inputs, eq.outputs, { axis: { int: eq.params.axis } });
+/** `indices[..., None] == arange(depth)` as float32 (out-of-range indices give zero rows, as fluxion). */
+const oneHot: OnnxForm<{ depth: number }> = (g, eq) => {
+  const shape = eq.inAvals[0]!.shape;
+  const column = g.op('Reshape', [eq.inputs[0]!, g.ints([...shape, 1])], shape.includes(0) ? { allowzero: { int: 1 } } : {});
+  const classes = g.op('Cast', [g.ints([...Array(eq.params.depth).keys()])], { to: { int: onnxDtype('int32') } });
+  g.node('Cast', [g.op('Equal', [column, classes])], eq.outputs, { to: { int: onnxDtype('float32') } });
+};
+
+/** The ONNX forms by primitive name (see the module comment). */
+export const onnxForms: Readonly<Record<string, OnnxForm<never>>> = {
+  add, sub, mul, div, neg, abs, exp, log, sin, cos, tan, asin, atan, tanh, sqrt, erf, sigmoid, relu, softplus, sign, pow,
+  maximum, minimum, square, rsqrt, expm1, log1p,
+  equal, notEqual, less, lessEqual, greater, greaterEqual, where, stopGradient, cast, clip,
+  sum, max, min, prod, argmax, argmin, cumsum,
+  matmul, reshape, transpose, broadcastTo, concat, slice, pad, gather, oneHot,
+};
