@@ -65,6 +65,22 @@ function reduction(opType: string, axesAsInput: boolean): OnnxForm<{ axes: reado
   };
 }
 
+/**
+ * ReduceMax/ReduceMin, with NaN propagation: ONNX Runtime's reductions skip
+ * NaN, fluxion's (and NumPy's) give NaN for a slice that holds one.
+ */
+function extremum(opType: string): OnnxForm<{ axes: readonly number[]; keepDims: boolean }> {
+  const plain = reduction(opType, false);
+  return (g, eq) => {
+    const { axes, keepDims } = eq.params;
+    if (axes.length === 0 || eq.inAvals[0]!.dtype !== 'float32') return plain(g, eq);
+    const attributes = { axes: { ints: axes }, keepdims: { int: keepDims ? 1 : 0 } };
+    const value = g.op(opType, eq.inputs, attributes);
+    const nanCount = g.op('ReduceSum', [g.op('Cast', [g.op('IsNaN', eq.inputs)], { to: { int: onnxDtype('float32') } }), g.ints(axes)], { keepdims: attributes.keepdims });
+    g.node('Where', [g.op('Greater', [nanCount, g.scalar(0, 'float32')]), g.scalar(NaN, 'float32'), value], eq.outputs);
+  };
+}
+
 /** ArgMax/ArgMin give int64; fluxion's indices are int32. First index on ties, as fluxion. */
 function argReduce(opType: string): OnnxForm<{ axis: number; keepDims: boolean }> {
   return (g, eq) => {
@@ -94,7 +110,8 @@ const atan = same('Atan');
 const tanh = same('Tanh');
 const sqrt = same('Sqrt');
 const erf = same('Erf');
-const sigmoid = same('Sigmoid');
+/** `1 / (1 + exp(−x))`: ONNX Runtime's Sigmoid gives 0 below x ≈ −20 (fluxion: 9.4e-14 at −30). */
+const sigmoid: OnnxForm = (g, eq) => g.node('Reciprocal', [g.op('Add', [g.scalar(1, 'float32'), g.op('Exp', [g.op('Neg', eq.inputs)])])], eq.outputs);
 const relu = same('Relu');
 const softplus = same('Softplus');
 const sign = same('Sign');
@@ -143,8 +160,8 @@ const clip: OnnxForm<{ lo: number; hi: number }> = (g, eq) => {
 };
 
 const sum = reduction('ReduceSum', true);
-const max = reduction('ReduceMax', false);
-const min = reduction('ReduceMin', false);
+const max = extremum('ReduceMax');
+const min = extremum('ReduceMin');
 const prod = reduction('ReduceProd', false);
 const argmax = argReduce('ArgMax');
 const argmin = argReduce('ArgMin');
