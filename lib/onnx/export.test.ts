@@ -220,6 +220,30 @@ describe('exportOnnx [cpu reference]', () => {
     await roundTrip((u: fx.Tensor) => [F.reshape(u, [0, 3]), F.sum(u, 0)], [F.zeros([3, 0])]);
   });
 
+  it('scatter: scatterAdd with repeated indices on each axis, and the gradient of take (an embedding lookup)', async () => {
+    const x = rand([3, 4, 2], 17);
+    const idx = F.tensor([[2, 0, 2]], 'int32');
+    await roundTrip((u: fx.Tensor, i: fx.Tensor, w: fx.Tensor) => [F.scatterAdd(u, i, w, 0), F.scatterAdd(u, F.tensor([1, 1], 'int32'), F.ones([3, 2, 2]), 1)], [x, idx, rand([1, 3, 4, 2], 18)], { rtol: 2e-7 });
+    const emb = (table: fx.Tensor, ids: fx.Tensor) => F.sum(F.square(F.take(table, ids, 0)));
+    await roundTrip(fx.grad(emb), [rand([5, 3], 19), F.tensor([[0, 4], [4, 4]], 'int32')], { rtol: 2e-7 });
+    const ints = F.tensor([[1, 2], [3, 4]], 'int32');
+    await roundTrip((u: fx.Tensor) => F.scatterAdd(u, F.tensor([0, 0], 'int32'), F.tensor([[5, 6], [7, 8]], 'int32')), [ints]);
+  });
+
+  it.each([
+    [1, 'same'],
+    [2, 'same'],
+    [1, 'valid'],
+    [[2, 3], 'valid'],
+    [[3, 2], 'same'],
+  ])('conv2d with strides %j, padding %s: the forward pass and both gradients (a CNN training step)', async (strides, padding) => {
+    const x = rand([2, 7, 8, 3], 20);
+    const w = rand([3, 2, 3, 4], 21, 0.5);
+    const loss = (xx: fx.Tensor, ww: fx.Tensor) => F.sum(F.square(F.tanh(F.conv2d(xx, ww, strides, padding))));
+    await roundTrip((xx: fx.Tensor, ww: fx.Tensor) => F.conv2d(xx, ww, strides, padding), [x, w], { rtol: 2e-6, scaled: 4e-7 });
+    await roundTrip(fx.grad(loss, { argnums: [0, 1] }), [x, w], { rtol: 2e-6, scaled: 4e-7 });
+  });
+
   it('symbolic-zero outputs, baked static arguments and closed-over tensors (initializers)', async () => {
     const w = F.tensor([[1, 2], [3, 4]]);
     // The gradient in `unused` is a symbolic zero: the model still outputs it, as zeros.

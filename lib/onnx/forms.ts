@@ -13,7 +13,8 @@
 import type { Dtype } from '../../typelevel/index.js';
 import type { AbstractValue } from '../core/tensor.js';
 import type { Params } from '../core/primitive.js';
-import type { OnnxAttributeValue } from './proto.js';
+import type { OnnxAttributeValue, OnnxDataType } from './proto.js';
+import { conv2dGeometry, type Conv2dParams } from '../primitives/conv2d.js';
 
 /** One equation as the ONNX lowering sees it: ONNX value names and the avals behind them. */
 export interface OnnxEquation<P extends Params = Params> {
@@ -198,11 +199,80 @@ const oneHot: OnnxForm<{ depth: number }> = (g, eq) => {
   g.node('Cast', [g.op('Equal', [column, classes])], eq.outputs, { to: { int: onnxDtype('float32') } });
 };
 
+/**
+ * scatter (add `updates` at `indices` along `axis` into zeros of `shape`), as
+ * its impl: the indexed axis moved to the front, `ScatterND` with add
+ * reduction (repeated indices accumulate), moved back.
+ */
+const scatter: OnnxForm<{ shape: readonly number[]; axis: number }> = (g, eq) => {
+  const { shape, axis } = eq.params;
+  const dtype = eq.outAvals[0]!.dtype;
+  const zeros = (dims: readonly number[]) => g.op('ConstantOfShape', [g.ints(dims)], { value: { tensor: { dims: [1], dataType: onnxDtype(dtype) as OnnxDataType, raw: new Uint8Array(4) } } });
+  const n = eq.inAvals[0]!.shape.reduce((a, b) => a * b, 1);
+  const size = (dims: readonly number[]) => dims.reduce((a, b) => a * b, 1);
+  if (n === 0 || size(shape) === 0) return g.node('Identity', [zeros(shape)], eq.outputs);
+  const [dim, before, after] = [shape[axis]!, size(shape.slice(0, axis)), size(shape.slice(axis + 1))];
+  const indices = g.op('Reshape', [g.op('Cast', [eq.inputs[0]!], { to: { int: 7 } }), g.ints([n, 1])]);
+  const updates = g.op('Transpose', [g.op('Reshape', [eq.inputs[1]!, g.ints([before, n, after])])], { perm: { ints: [1, 0, 2] } });
+  const scattered = g.op('ScatterND', [zeros([dim, before, after]), indices, updates], { reduction: { string: 'add' } });
+  g.node('Reshape', [g.op('Transpose', [scattered], { perm: { ints: [1, 0, 2] } }), g.ints(shape)], eq.outputs);
+};
+
+/** NHWC ↔ NCHW and HWIO → OIHW around ONNX's channels-first convolutions. */
+const NHWC_TO_NCHW = { perm: { ints: [0, 3, 1, 2] } };
+const NCHW_TO_NHWC = { perm: { ints: [0, 2, 3, 1] } };
+function convPads(eq: OnnxEquation<Conv2dParams>, x: readonly number[], filter: readonly number[]): [number, number, number, number] {
+  const { top, bottom, left, right } = conv2dGeometry('conv2d', x, filter, eq.params);
+  return [top, left, bottom, right];
+}
+/** conv2d (NHWC, HWIO filters, TensorFlow's 'same'/'valid'): `Conv` on transposed operands, explicit pads. */
+const conv2d: OnnxForm<Conv2dParams> = (g, eq) => {
+  const [x, filter] = eq.inputs as [string, string];
+  const pads = convPads(eq, eq.inAvals[0]!.shape, eq.inAvals[1]!.shape);
+  const y = g.op('Conv', [g.op('Transpose', [x], NHWC_TO_NCHW), g.op('Transpose', [filter], { perm: { ints: [3, 2, 0, 1] } })], {
+    strides: { ints: eq.params.strides },
+    pads: { ints: pads },
+  });
+  g.node('Transpose', [y], eq.outputs, NCHW_TO_NHWC);
+};
+/** The input gradient of conv2d: `ConvTranspose` of dy with the filter, output_padding making up the exact input size. */
+const conv2dBackpropInput: OnnxForm<Conv2dParams & { inputShape: readonly number[] }> = (g, eq) => {
+  const [dy, filter] = eq.inputs as [string, string];
+  const { inputShape, strides } = eq.params;
+  const [kh, kw] = eq.inAvals[1]!.shape as [number, number];
+  const [, oh, ow] = eq.inAvals[0]!.shape as [number, number, number];
+  const [top, left, bottom, right] = convPads(eq, inputShape, eq.inAvals[1]!.shape);
+  const outputPadding = [inputShape[1]! - (strides[0] * (oh - 1) + kh - top - bottom), inputShape[2]! - (strides[1] * (ow - 1) + kw - left - right)];
+  const y = g.op('ConvTranspose', [g.op('Transpose', [dy], NHWC_TO_NCHW), g.op('Transpose', [filter], { perm: { ints: [3, 2, 0, 1] } })], {
+    strides: { ints: strides },
+    pads: { ints: [top, left, bottom, right] },
+    output_padding: { ints: outputPadding },
+  });
+  g.node('Transpose', [y], eq.outputs, NCHW_TO_NHWC);
+};
+/**
+ * The filter gradient of conv2d: a convolution of x (channels as batch) with
+ * dy (as the filter) dilated by the strides, cropped to the filter size.
+ */
+const conv2dBackpropFilter: OnnxForm<Conv2dParams & { filterShape: readonly number[] }> = (g, eq) => {
+  const [x, dy] = eq.inputs as [string, string];
+  const { filterShape, strides } = eq.params;
+  const [kh, kw] = filterShape as [number, number];
+  const pads = convPads(eq, eq.inAvals[0]!.shape, filterShape);
+  const full = g.op('Conv', [g.op('Transpose', [x], { perm: { ints: [3, 0, 1, 2] } }), g.op('Transpose', [dy], { perm: { ints: [3, 0, 1, 2] } })], {
+    dilations: { ints: strides },
+    pads: { ints: pads },
+  });
+  const cropped = g.op('Slice', [full, g.ints([0, 0]), g.ints([kh, kw]), g.ints([2, 3])]);
+  g.node('Transpose', [cropped], eq.outputs, { perm: { ints: [2, 3, 0, 1] } });
+};
+
 /** The ONNX forms by primitive name (see the module comment). */
 export const onnxForms: Readonly<Record<string, OnnxForm<never>>> = {
   add, sub, mul, div, neg, abs, exp, log, sin, cos, tan, asin, atan, tanh, sqrt, erf, sigmoid, relu, softplus, sign, pow,
   maximum, minimum, square, rsqrt, expm1, log1p,
   equal, notEqual, less, lessEqual, greater, greaterEqual, where, stopGradient, cast, clip,
   sum, max, min, prod, argmax, argmin, cumsum,
-  matmul, reshape, transpose, broadcastTo, concat, slice, pad, gather, oneHot,
+  matmul, reshape, transpose, broadcastTo, concat, slice, pad, gather, oneHot, scatter,
+  conv2d, conv2dBackpropInput, conv2dBackpropFilter,
 };
