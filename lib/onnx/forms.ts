@@ -16,7 +16,7 @@ import type { Params } from '../core/primitive.js';
 import type { OnnxAttributeValue, OnnxDataType } from './proto.js';
 import { conv2dGeometry, type Conv2dParams } from '../primitives/conv2d.js';
 
-/** One equation as the ONNX lowering sees it: ONNX value names and the avals behind them. */
+/** One equation as the ONNX lowering sees it: ONNX value names and the avals behind them. @public */
 export interface OnnxEquation<P extends Params = Params> {
   /** ONNX value names of the inputs, in the primitive's order. */
   readonly inputs: readonly string[];
@@ -27,7 +27,7 @@ export interface OnnxEquation<P extends Params = Params> {
   readonly params: P;
 }
 
-/** What a form may do: add nodes and constants to the graph being built. */
+/** What a form may do: add nodes and constants to the graph being built. @public */
 export interface OnnxBuilder {
   /** Adds a node writing the named outputs. */
   node(opType: string, inputs: readonly string[], outputs: readonly string[], attributes?: Readonly<Record<string, OnnxAttributeValue>>): void;
@@ -41,7 +41,14 @@ export interface OnnxBuilder {
   scalar(value: number, dtype: Dtype): string;
 }
 
-/** A primitive's ONNX form: writes `eq.outputs` from `eq.inputs`. */
+/**
+ * A primitive's ONNX form: writes `eq.outputs` from `eq.inputs`.
+ * @example
+ * ```ts
+ * const sin: fx.OnnxForm = (g, eq) => g.node('Sin', eq.inputs, eq.outputs);
+ * ```
+ * @public
+ */
 export type OnnxForm<P extends Params = Params> = (g: OnnxBuilder, eq: OnnxEquation<P>) => void;
 
 /** ONNX's `to` code of a fluxion dtype (TensorProto.DataType). */

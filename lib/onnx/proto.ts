@@ -6,14 +6,15 @@
  */
 import { ProtoWriter } from './protobuf.js';
 
-/** `TensorProto.DataType` values fluxion uses. */
+/** `TensorProto.DataType` values fluxion uses. @public */
 export const OnnxDataType = { FLOAT: 1, INT32: 6, INT64: 7, BOOL: 9 } as const;
+/** The ONNX element type codes of {@link OnnxTensor}. @public */
 export type OnnxDataType = (typeof OnnxDataType)[keyof typeof OnnxDataType];
 
 /** `AttributeProto.AttributeType`. */
 const AttributeType = { FLOAT: 1, INT: 2, STRING: 3, TENSOR: 4, FLOATS: 6, INTS: 7 } as const;
 
-/** A constant tensor: `raw` holds the little-endian element bytes. */
+/** A constant tensor: `raw` holds the little-endian element bytes. @public */
 export interface OnnxTensor {
   readonly name?: string;
   readonly dims: readonly number[];
@@ -21,7 +22,7 @@ export interface OnnxTensor {
   readonly raw: Uint8Array;
 }
 
-/** An attribute value: a number is an INT when `float` is not set, a string a STRING, arrays INTS/FLOATS. */
+/** An ONNX node attribute value: INT, FLOAT, STRING, INTS, FLOATS or TENSOR. @public */
 export type OnnxAttributeValue =
   | { readonly int: number }
   | { readonly float: number }
