@@ -230,6 +230,16 @@ describe('exportOnnx [cpu reference]', () => {
     await roundTrip((u: fx.Tensor) => F.scatterAdd(u, F.tensor([0, 0], 'int32'), F.tensor([[5, 6], [7, 8]], 'int32')), [ints]);
   });
 
+  it('at(x, idx).set with repeated indices: the last write wins (lastWriteMask), and its gradient', async () => {
+    const x = rand([6, 2], 22);
+    const idx = F.tensor([4, 1, 4, 0, 4, 1], 'int32');
+    const v = rand([6, 2], 23);
+    const set = (u: fx.Tensor, i: fx.Tensor, w: fx.Tensor) => F.at(u, i).set(w);
+    await roundTrip(set, [x, idx, v]);
+    await roundTrip(fx.grad((u: fx.Tensor, i: fx.Tensor, w: fx.Tensor) => F.sum(F.square(set(u, i, w))), { argnums: [0, 2] }), [x, idx, v], { rtol: 2e-7 });
+    await roundTrip((u: fx.Tensor, i: fx.Tensor, w: fx.Tensor) => fx.vmap((a: fx.Tensor, b: fx.Tensor) => F.at(a, b).set(1))(u, i), [F.zeros([2, 4]), F.tensor([[1, 1, 3], [0, 2, 0]], 'int32'), v]);
+  });
+
   it.each([
     [1, 'same'],
     [2, 'same'],

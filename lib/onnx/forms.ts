@@ -31,6 +31,8 @@ export interface OnnxEquation<P extends Params = Params> {
 export interface OnnxBuilder {
   /** Adds a node writing the named outputs. */
   node(opType: string, inputs: readonly string[], outputs: readonly string[], attributes?: Readonly<Record<string, OnnxAttributeValue>>): void;
+  /** Adds a node with `count` fresh outputs and returns their names. */
+  ops(opType: string, inputs: readonly string[], count: number, attributes?: Readonly<Record<string, OnnxAttributeValue>>): string[];
   /** Adds a node with one fresh output and returns its name. */
   op(opType: string, inputs: readonly string[], attributes?: Readonly<Record<string, OnnxAttributeValue>>): string;
   /** A constant 1-D int64 tensor (shapes, axes, pads), as an ONNX value name. */
@@ -225,6 +227,29 @@ const scatter: OnnxForm<{ shape: readonly number[]; axis: number }> = (g, eq) =>
   g.node('Reshape', [g.op('Transpose', [scattered], { perm: { ints: [1, 0, 2] } }), g.ints(shape)], eq.outputs);
 };
 
+/**
+ * lastWriteMask, as its impl: a descending `TopK` per group (ties keep the
+ * lower position first, by the ONNX spec) marks the last element of each run
+ * of equal indices; `ScatterElements` puts the marks back at their positions.
+ */
+const lastWriteMask: OnnxForm<{ groupAxes: number }> = (g, eq) => {
+  const shape = eq.inAvals[0]!.shape;
+  const size = (dims: readonly number[]) => dims.reduce((a, b) => a * b, 1);
+  const groups = size(shape.slice(0, eq.params.groupAxes));
+  const n = size(shape.slice(eq.params.groupAxes));
+  if (n <= 1 || groups === 0) {
+    const one = new Uint8Array(new Float32Array([1]).buffer);
+    return g.node('ConstantOfShape', [g.ints(shape)], eq.outputs, { value: { tensor: { dims: [1], dataType: 1, raw: one } } });
+  }
+  const rows = g.op('Reshape', [eq.inputs[0]!, g.ints([groups, n])]);
+  const [values, order] = g.ops('TopK', [rows, g.ints([n])], 2, { axis: { int: 1 }, largest: { int: 1 }, sorted: { int: 1 } }) as [string, string];
+  const differs = g.op('Not', [g.op('Equal', [g.op('Slice', [values, g.ints([0]), g.ints([n - 1]), g.ints([1])]), g.op('Slice', [values, g.ints([1]), g.ints([n]), g.ints([1])])])]);
+  const last = g.op('Expand', [g.scalar(1, 'bool'), g.ints([groups, 1])]);
+  const runEnds = g.op('Cast', [g.op('Concat', [differs, last], { axis: { int: 1 } })], { to: { int: onnxDtype('float32') } });
+  const zeros = g.op('ConstantOfShape', [g.ints([groups, n])], { value: { tensor: { dims: [1], dataType: 1, raw: new Uint8Array(4) } } });
+  g.node('Reshape', [g.op('ScatterElements', [zeros, order, runEnds], { axis: { int: 1 } }), g.ints(shape)], eq.outputs);
+};
+
 /** NHWC ↔ NCHW and HWIO → OIHW around ONNX's channels-first convolutions. */
 const NHWC_TO_NCHW = { perm: { ints: [0, 3, 1, 2] } };
 const NCHW_TO_NHWC = { perm: { ints: [0, 2, 3, 1] } };
@@ -280,6 +305,6 @@ export const onnxForms: Readonly<Record<string, OnnxForm<never>>> = {
   maximum, minimum, square, rsqrt, expm1, log1p,
   equal, notEqual, less, lessEqual, greater, greaterEqual, where, stopGradient, cast, clip,
   sum, max, min, prod, argmax, argmin, cumsum,
-  matmul, reshape, transpose, broadcastTo, concat, slice, pad, gather, oneHot, scatter,
+  matmul, reshape, transpose, broadcastTo, concat, slice, pad, gather, oneHot, scatter, lastWriteMask,
   conv2d, conv2dBackpropInput, conv2dBackpropFilter,
 };

@@ -39,10 +39,14 @@ class GraphBuilder implements OnnxBuilder {
     this.nodes.push({ opType, inputs, outputs, attributes: attributes ?? {} });
   }
 
+  ops(opType: string, inputs: readonly string[], count: number, attributes?: Readonly<Record<string, OnnxAttributeValue>>): string[] {
+    const outs = Array.from({ length: count }, () => `_t${this.temps++}`);
+    this.node(opType, inputs, outs, attributes);
+    return outs;
+  }
+
   op(opType: string, inputs: readonly string[], attributes?: Readonly<Record<string, OnnxAttributeValue>>): string {
-    const out = `_t${this.temps++}`;
-    this.node(opType, inputs, [out], attributes);
-    return out;
+    return this.ops(opType, inputs, 1, attributes)[0]!;
   }
 
   private constant(key: string, make: (name: string) => OnnxTensor): string {
