@@ -230,6 +230,15 @@ describe('exportOnnx [cpu reference]', () => {
     await roundTrip((u: fx.Tensor) => F.scatterAdd(u, F.tensor([0, 0], 'int32'), F.tensor([[5, 6], [7, 8]], 'int32')), [ints]);
   });
 
+  it('sort and topk: stable ties, NaN last (sort) or above +Infinity (topk), int32, and their gradients', async () => {
+    const x = F.tensor([[3, NaN, -1, 3, Infinity, -Infinity, NaN, 0, -0, 2], [1, 1, 1, 0, 0, 5, -2, 7, 7, 1]]);
+    const k = F.tensor([[4, -2, 4, 9, 0], [1, 1, 1, 1, 1]], 'int32');
+    await roundTrip((u: fx.Tensor, i: fx.Tensor) => [F.sort(u), F.argsort(u), F.topk(u, 4), F.topk(u, 10), F.sort(i), F.topk(i, 3)], [x, k]);
+    const y = rand([3, 6], 24);
+    await roundTrip(fx.grad((u: fx.Tensor) => F.sum(F.mul(F.sort(u), F.tensor([0, 1, 2, 3, 4, 5])))), [y], { rtol: 2e-7 });
+    await roundTrip(fx.grad((u: fx.Tensor) => F.sum(F.square(F.topk(u, 2).values))), [y], { rtol: 2e-7 });
+  });
+
   it('at(x, idx).set with repeated indices: the last write wins (lastWriteMask), and its gradient', async () => {
     const x = rand([6, 2], 22);
     const idx = F.tensor([4, 1, 4, 0, 4, 1], 'int32');

@@ -250,6 +250,71 @@ const lastWriteMask: OnnxForm<{ groupAxes: number }> = (g, eq) => {
   g.node('Reshape', [g.op('ScatterElements', [zeros, order, runEnds], { axis: { int: 1 } }), g.ints(shape)], eq.outputs);
 };
 
+/** Empty outputs (a sort or top-k over an empty axis): zero-size constants of the output avals. */
+function emptyOutputs(g: OnnxBuilder, eq: OnnxEquation<Params>): void {
+  eq.outputs.forEach((o, i) => {
+    const a = eq.outAvals[i]!;
+    g.node('ConstantOfShape', [g.ints(a.shape)], [o], { value: { tensor: { dims: [1], dataType: onnxDtype(a.dtype) as OnnxDataType, raw: new Uint8Array(a.dtype === 'bool' ? 1 : 4) } } });
+  });
+}
+
+/**
+ * A stable order of the last axis (int64 positions) with NaN moved to one
+ * end, in input order: a descending `TopK` of the 0/1 flags puts the flagged
+ * ones first, lower positions first among equals (the ONNX tie rule).
+ */
+function nanPartition(g: OnnxBuilder, x: string, n: number, nanFirst: boolean): string {
+  const isNaN = g.op('IsNaN', [x]);
+  const flags = g.op('Cast', [nanFirst ? isNaN : g.op('Not', [isNaN])], { to: { int: onnxDtype('float32') } });
+  return g.ops('TopK', [flags, g.ints([n])], 2, { axis: { int: -1 }, largest: { int: 1 }, sorted: { int: 1 } })[1]!;
+}
+
+/**
+ * sort: ascending along the last axis, stable, NaN last in input order (the
+ * impl's algorithm: a NaN partition, then a stable ascending `TopK` with NaN
+ * read as +Infinity). Outputs the values and int32 positions.
+ */
+const sort: OnnxForm = (g, eq) => {
+  const [x] = eq.inputs as [string];
+  const n = eq.inAvals[0]!.shape.at(-1)!;
+  if (n === 0 || eq.outAvals[0]!.shape.includes(0)) return emptyOutputs(g, eq);
+  const ascending = (key: string) => g.ops('TopK', [key, g.ints([n])], 2, { axis: { int: -1 }, largest: { int: 0 }, sorted: { int: 1 } })[1]!;
+  let indices: string;
+  if (eq.inAvals[0]!.dtype === 'float32') {
+    const order = nanPartition(g, x, n, false);
+    const row = g.op('GatherElements', [x, order], { axis: { int: -1 } });
+    const key = g.op('Where', [g.op('IsNaN', [row]), g.scalar(Infinity, 'float32'), row]);
+    indices = g.op('GatherElements', [order, ascending(key)], { axis: { int: -1 } });
+  } else indices = ascending(x);
+  g.node('GatherElements', [x, indices], [eq.outputs[0]!], { axis: { int: -1 } });
+  g.node('Cast', [indices], [eq.outputs[1]!], { to: { int: onnxDtype('int32') } });
+};
+
+/**
+ * topk: the k largest along the last axis, descending, lower position first
+ * on ties, NaN above +Infinity in input order (the impl's algorithm).
+ */
+const topk: OnnxForm<{ k: number }> = (g, eq) => {
+  const [x] = eq.inputs as [string];
+  const { k } = eq.params;
+  const n = eq.inAvals[0]!.shape.at(-1)!;
+  if (k === 0 || eq.outAvals[0]!.shape.includes(0)) return emptyOutputs(g, eq);
+  const descending = (key: string, count: number) => g.ops('TopK', [key, g.ints([count])], 2, { axis: { int: -1 }, largest: { int: 1 }, sorted: { int: 1 } })[1]!;
+  let indices: string;
+  if (eq.inAvals[0]!.dtype === 'float32') {
+    const order = nanPartition(g, x, n, true);
+    const row = g.op('GatherElements', [x, order], { axis: { int: -1 } });
+    const key = g.op('Where', [g.op('IsNaN', [row]), g.scalar(Infinity, 'float32'), row]);
+    // A full sort, then the first k (as the impl).
+    const all = descending(key, n);
+    const rank = eq.inAvals[0]!.shape.length;
+    const first = k === n ? all : g.op('Slice', [all, g.ints([0]), g.ints([k]), g.ints([rank - 1])]);
+    indices = g.op('GatherElements', [order, first], { axis: { int: -1 } });
+  } else indices = descending(x, k);
+  g.node('GatherElements', [x, indices], [eq.outputs[0]!], { axis: { int: -1 } });
+  g.node('Cast', [indices], [eq.outputs[1]!], { to: { int: onnxDtype('int32') } });
+};
+
 /** NHWC ↔ NCHW and HWIO → OIHW around ONNX's channels-first convolutions. */
 const NHWC_TO_NCHW = { perm: { ints: [0, 3, 1, 2] } };
 const NCHW_TO_NHWC = { perm: { ints: [0, 2, 3, 1] } };
@@ -305,6 +370,6 @@ export const onnxForms: Readonly<Record<string, OnnxForm<never>>> = {
   maximum, minimum, square, rsqrt, expm1, log1p,
   equal, notEqual, less, lessEqual, greater, greaterEqual, where, stopGradient, cast, clip,
   sum, max, min, prod, argmax, argmin, cumsum,
-  matmul, reshape, transpose, broadcastTo, concat, slice, pad, gather, oneHot, scatter, lastWriteMask,
+  matmul, reshape, transpose, broadcastTo, concat, slice, pad, gather, oneHot, scatter, lastWriteMask, sort, topk,
   conv2d, conv2dBackpropInput, conv2dBackpropFilter,
 };
