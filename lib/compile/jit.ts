@@ -226,7 +226,9 @@ export function jit<F extends (...args: never[]) => unknown>(f: F, options?: Jit
 export function jit<F extends (...args: never[]) => unknown>(f: F, options: JitOptions = {}): Jitted<F> {
   if (options.target === 'onnx') {
     const symbols = new Map<symbol, number>();
-    return jitOnnx(f, (def) => structureKey(def, symbols), jit(f, { ...options, target: 'default' })) as unknown as Jitted<F>;
+    const size = options.cacheSize ?? DEFAULT_JIT_CACHE_SIZE;
+    if (!Number.isInteger(size) || size < 1) throw new RangeError(`jit: cacheSize must be a positive integer, got ${size}`);
+    return jitOnnx(f, (def) => structureKey(def, symbols), jit(f, { ...options, target: 'default' }), size) as unknown as Jitted<F>;
   }
   if (options.target !== undefined && options.target !== 'default') throw new RangeError(`jit: target must be 'default' or 'onnx', got ${String(options.target)}`);
   const cache = new Map<string, Compiled>();

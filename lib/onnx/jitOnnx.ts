@@ -75,6 +75,17 @@ interface OnnxCompiled {
   readonly outputNames: readonly string[];
 }
 
+function release(c: OnnxCompiled): void {
+  c.ir._release();
+  c.session?.dispose();
+}
+
+/** Frees the sessions and constants a dropped jitted function still holds, once it is garbage-collected. */
+const dropped = new FinalizationRegistry<Map<string, OnnxCompiled>>((cache) => {
+  for (const c of cache.values()) release(c);
+  cache.clear();
+});
+
 function ortTensor(o: Ort, t: ConcreteTensor): unknown {
   const data = t._tf.dataSync();
   if (t.dtype === 'bool') return new o.Tensor('bool', data as Uint8Array, t.shape);
@@ -89,10 +100,12 @@ export function jitOnnx(
   f: (...args: never[]) => unknown,
   key: (def: TreeDef, leaves: readonly Tensor[]) => string,
   fallback: (...args: never[]) => unknown,
+  cacheSize: number,
 ): ((...args: never[]) => unknown) & { stats(): JitStats; lower(...args: never[]): IR; clear(): void } {
   const cache = new Map<string, OnnxCompiled>();
   let traces = 0;
   let cacheHits = 0;
+  let evictions = 0;
   const optimized: OptimizeReport & { fused: number } = { simplified: 0, commonSubexpressions: 0, deadCode: 0, fused: 0 };
   const warned = new Set<string>();
 
@@ -102,6 +115,9 @@ export function jitOnnx(
     const hit = cache.get(k);
     if (hit) {
       cacheHits++;
+      // Least recently used order: a hit moves to the end.
+      cache.delete(k);
+      cache.set(k, hit);
       return [hit, leaves];
     }
     traces++;
@@ -144,6 +160,12 @@ export function jitOnnx(
     }
     const compiled: OnnxCompiled = { ir, outDef: outDef!, session, inputNames, outputNames };
     cache.set(k, compiled);
+    while (cache.size > cacheSize) {
+      const [oldest, evicted] = cache.entries().next().value!;
+      cache.delete(oldest);
+      release(evicted);
+      evictions++;
+    }
     return [compiled, leaves];
   };
 
@@ -167,14 +189,12 @@ export function jitOnnx(
     return unaliased(unflatten(compiled.outDef, outputs), leaves);
   }) as ((...args: never[]) => unknown) & { stats(): JitStats; lower(...args: never[]): IR; clear(): void };
 
-  jitted.stats = () => ({ traces, cacheHits, evictions: 0, peakBytes: 0, optimized: { ...optimized } });
+  jitted.stats = () => ({ traces, cacheHits, evictions, peakBytes: 0, optimized: { ...optimized } });
   jitted.lower = (...args) => compile(args)[0].ir;
   jitted.clear = () => {
-    for (const c of cache.values()) {
-      c.ir._release();
-      c.session?.dispose();
-    }
+    for (const c of cache.values()) release(c);
     cache.clear();
   };
+  dropped.register(jitted, cache);
   return jitted;
 }
