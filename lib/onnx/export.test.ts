@@ -39,6 +39,8 @@ interface Tolerance {
   readonly rtol: number;
   /** Absolute error allowed, as a fraction of the largest |expected| of the output (sums in another order). */
   readonly scaled?: number;
+  /** Zeros must match in sign (elementwise results, where −0 is defined). */
+  readonly signedZeros?: boolean;
 }
 
 /** The largest error seen per check, for tuning tolerances: the test asserts each against its bound. */
@@ -55,6 +57,7 @@ function compare(what: string, got: ortNode.Tensor, want: fx.Tensor, tol: Tolera
     const wi = Number(w[i]);
     const gi = Number(g[i]);
     if (Number.isNaN(wi)) expect(gi, `${what}[${i}] (want NaN)`).toBeNaN();
+    else if (wi === 0 && tol.signedZeros) expect(Object.is(gi, wi), `${what}[${i}]: got ${Object.is(gi, -0) ? '-0' : gi}, want ${Object.is(wi, -0) ? '-0' : wi}`).toBe(true);
     else if (!Number.isFinite(wi) || want.dtype !== 'float32') expect(gi, `${what}[${i}]`).toBe(wi);
     else expect(Math.abs(gi - wi), `${what}[${i}]: got ${gi}, want ${wi}`).toBeLessThanOrEqual(tol.rtol * Math.abs(wi) + atol);
   }
@@ -152,15 +155,30 @@ describe('exportOnnx [cpu reference]', () => {
 
   const unary = ['neg', 'abs', 'exp', 'log', 'sin', 'cos', 'tan', 'asin', 'atan', 'tanh', 'sqrt', 'rsqrt', 'erf', 'sigmoid', 'relu', 'softplus', 'sign', 'square', 'expm1', 'log1p'];
   it.each(unary)('%s: same values at zeros, tiny, ordinary, large, infinite and NaN arguments', async (name) => {
-    // Transcendentals from two libms: a few ulps.
-    await roundTrip((x: fx.Tensor) => F[name](x), [F.tensor(SPECIAL)], { rtol: 4e-7 });
+    // Transcendentals from two libms: a few ulps; zeros with their sign.
+    await roundTrip((x: fx.Tensor) => F[name](x), [F.tensor(SPECIAL)], { rtol: 4e-7, signedZeros: true });
   });
 
   const binary = ['add', 'sub', 'mul', 'div', 'maximum', 'minimum', 'pow'];
   it.each(binary)('%s: broadcast [4,1] with [5], NaN and infinities included', async (name) => {
     const a = F.tensor([[-2], [0], [1.5], [NaN]]);
     const b = F.tensor([-Infinity, -1, 0, 2, 3]);
-    await roundTrip((x: fx.Tensor, y: fx.Tensor) => F[name](x, y), [a, b], { rtol: 2e-7 });
+    await roundTrip((x: fx.Tensor, y: fx.Tensor) => F[name](x, y), [a, b], { rtol: 2e-7, signedZeros: true });
+  });
+
+  it('atan2 on the grid of special values (signed zeros, infinities, NaN) and its gradient', async () => {
+    const v = [-Infinity, -3, -1, -1e-30, -0, 0, 1e-30, 0.5, 1, 3, Infinity, NaN];
+    const y = F.tensor(v.flatMap((a) => v.map(() => a)));
+    const x = F.tensor(v.flatMap(() => v));
+    // Compared with the float64 reference too: the cpu kernel is Math.atan2.
+    await roundTrip((a: fx.Tensor, b: fx.Tensor) => F.atan2(a, b), [y, x], { rtol: 4e-7 });
+    const want = v.flatMap((a) => v.map((b) => Math.atan2(a, b)));
+    const got = (await runOnnx(ortNode, fx.exportOnnx((a: fx.Tensor, b: fx.Tensor) => F.atan2(a, b), y, x), [y, x], ['out']))[0]!.data as Float32Array;
+    want.forEach((w, i) => {
+      if (Number.isNaN(w)) expect(got[i], `atan2 #${i}`).toBeNaN();
+      else expect(w === 0 ? Object.is(got[i], w) : Math.abs(got[i]! - w) <= 4e-7 * Math.abs(w), `atan2(${v[Math.floor(i / v.length)]}, ${v[i % v.length]}) = ${got[i]}, want ${w}`).toBe(true);
+    });
+    await roundTrip(fx.grad((a: fx.Tensor, b: fx.Tensor) => F.sum(F.atan2(a, b)), { argnums: [0, 1] }), [rand([8], 25), rand([8], 26)], { rtol: 4e-7 });
   });
 
   it('int32 arithmetic and comparisons of float32 (NaN included) and int32', async () => {

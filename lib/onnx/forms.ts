@@ -122,7 +122,11 @@ const sqrt = same('Sqrt');
 const erf = same('Erf');
 /** `1 / (1 + exp(−x))`: ONNX Runtime's Sigmoid gives 0 below x ≈ −20 (fluxion: 9.4e-14 at −30). */
 const sigmoid: OnnxForm = (g, eq) => g.node('Reciprocal', [g.op('Add', [g.scalar(1, 'float32'), g.op('Exp', [g.op('Neg', eq.inputs)])])], eq.outputs);
-const relu = same('Relu');
+/** `x ≤ 0 ? 0 : x` (NaN stays NaN): ONNX Runtime's Relu(−0) is −0, fluxion's +0. */
+const relu: OnnxForm = (g, eq) => {
+  const zero = g.scalar(0, eq.inAvals[0]!.dtype);
+  g.node('Where', [g.op('LessOrEqual', [eq.inputs[0]!, zero]), zero, eq.inputs[0]!], eq.outputs);
+};
 const softplus = same('Softplus');
 const sign = same('Sign');
 const pow = same('Pow');
@@ -130,6 +134,17 @@ const maximum = same('Max');
 const minimum = same('Min');
 const square: OnnxForm = (g, eq) => g.node('Mul', [eq.inputs[0]!, eq.inputs[0]!], eq.outputs);
 const rsqrt: OnnxForm = (g, eq) => g.node('Reciprocal', [g.op('Sqrt', eq.inputs)], eq.outputs);
+/**
+ * `|v|` with the sign bit of `x` (−0 included), by a product with ±1:
+ * ONNX Runtime's Where turns a selected −0 into +0, so a form ending in a
+ * Where restores the sign this way when the result has the sign of x.
+ */
+function withSignOf(g: OnnxBuilder, v: string, x: string, outputs: readonly string[]): void {
+  const zero = g.scalar(0, 'float32');
+  const signbit = g.op('Or', [g.op('Less', [x, zero]), g.op('Less', [g.op('Div', [g.scalar(1, 'float32'), x]), zero])]);
+  g.node('Mul', [g.op('Abs', [v]), g.op('Where', [signbit, g.scalar(-1, 'float32'), g.scalar(1, 'float32')])], outputs);
+}
+
 /**
  * expm1 without cancellation near 0: `2t / (1 − t)` with `t = tanh(x/2)` for
  * |x| < 0.5 (tanh is accurate there), `exp(x) − 1` elsewhere.
@@ -140,7 +155,7 @@ const expm1: OnnxForm = (g, eq) => {
   const t = g.op('Tanh', [g.op('Mul', [x, f(0.5)])]);
   const small = g.op('Div', [g.op('Add', [t, t]), g.op('Sub', [f(1), t])]);
   const large = g.op('Sub', [g.op('Exp', [x]), f(1)]);
-  g.node('Where', [g.op('Less', [g.op('Abs', [x]), f(0.5)]), small, large], eq.outputs);
+  withSignOf(g, g.op('Where', [g.op('Less', [g.op('Abs', [x]), f(0.5)]), small, large]), x, eq.outputs);
 };
 /** log1p without cancellation (Kahan): `u = 1 + x`; `x` where `u == 1`, else `log(u) · x / (u − 1)`. */
 const log1p: OnnxForm = (g, eq) => {
@@ -151,7 +166,32 @@ const log1p: OnnxForm = (g, eq) => {
   const ratio = g.op('Mul', [g.op('Log', [u]), g.op('Div', [x, um1])]);
   // u = +Inf (x = +Inf): Inf·(Inf/Inf) would be NaN; log(u) is right there.
   const general = g.op('Where', [g.op('IsInf', [u], { detect_negative: { int: 0 } }), g.op('Log', [u]), ratio]);
-  g.node('Where', [g.op('Equal', [um1, g.scalar(0, 'float32')]), x, general], eq.outputs);
+  withSignOf(g, g.op('Where', [g.op('Equal', [um1, g.scalar(0, 'float32')]), x, general]), x, eq.outputs);
+};
+
+/**
+ * atan2(y, x) with IEEE's special cases (as JS Math.atan2). The angle of
+ * (x, |y|), in [0, π], is built first: `atan(|y|/x)`, plus π for x < 0;
+ * π/2 on the y axis; 0 or π at the origin by the sign of x (−0 included);
+ * π/4 or 3π/4 at the infinite corners; NaN if either is NaN. Then it takes
+ * y's sign (signbit, so atan2(−0, x) is −0 or −π) by a product with ±1:
+ * ONNX Runtime's Where turns a selected −0 into +0, so no Where follows it.
+ */
+const atan2: OnnxForm = (g, eq) => {
+  const [y, x] = eq.inputs as [string, string];
+  const f = (v: number) => g.scalar(v, 'float32');
+  const zero = f(0);
+  const signbit = (v: string) => g.op('Or', [g.op('Less', [v, zero]), g.op('Less', [g.op('Div', [f(1), v]), zero])]);
+  const xNeg = signbit(x);
+  const ay = g.op('Abs', [y]);
+  const base = g.op('Atan', [g.op('Div', [ay, x])]);
+  const general = g.op('Where', [g.op('Less', [x, zero]), g.op('Add', [base, f(Math.PI)]), base]);
+  const onAxis = g.op('Where', [g.op('Equal', [ay, zero]), g.op('Where', [xNeg, f(Math.PI), zero]), f(Math.PI / 2)]);
+  const corner = g.op('Where', [xNeg, f((3 * Math.PI) / 4), f(Math.PI / 4)]);
+  const bothInf = g.op('And', [g.op('IsInf', [x]), g.op('IsInf', [y])]);
+  const angle = g.op('Where', [bothInf, corner, g.op('Where', [g.op('Equal', [x, zero]), onAxis, general])]);
+  const magnitude = g.op('Where', [g.op('Or', [g.op('IsNaN', [x]), g.op('IsNaN', [y])]), f(NaN), angle]);
+  g.node('Mul', [magnitude, g.op('Where', [signbit(y), f(-1), f(1)])], eq.outputs);
 };
 
 const equal = same('Equal');
@@ -367,7 +407,7 @@ const conv2dBackpropFilter: OnnxForm<Conv2dParams & { filterShape: readonly numb
 /** The ONNX forms by primitive name (see the module comment). */
 export const onnxForms: Readonly<Record<string, OnnxForm<never>>> = {
   add, sub, mul, div, neg, abs, exp, log, sin, cos, tan, asin, atan, tanh, sqrt, erf, sigmoid, relu, softplus, sign, pow,
-  maximum, minimum, square, rsqrt, expm1, log1p,
+  maximum, minimum, square, rsqrt, expm1, log1p, atan2,
   equal, notEqual, less, lessEqual, greater, greaterEqual, where, stopGradient, cast, clip,
   sum, max, min, prod, argmax, argmin, cumsum,
   matmul, reshape, transpose, broadcastTo, concat, slice, pad, gather, oneHot, scatter, lastWriteMask, sort, topk,
