@@ -1,21 +1,22 @@
 import { execFileSync } from 'node:child_process';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import * as fx from '../index.js';
-import { getBackend, setBackend } from '../backend/index.js';
-import { expectClose } from '../testing/backends.js';
+import { describeEachBackend, expectClose } from '../testing/backends.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 const F: any = fx;
 
-describe("jit target 'onnx' [cpu]", () => {
-  let previous: string;
-  beforeAll(async () => {
-    previous = getBackend();
-    await setBackend('cpu');
-  });
-  afterAll(async () => {
-    await setBackend(previous as never);
-  });
+describeEachBackend("jit target 'onnx'", (backend) => {
+  if (backend === 'webgpu') {
+    it('needs the cpu or wasm backend: a clear error on webgpu, nothing leaked', () => {
+      const before = fx.memory().tensors;
+      const x = F.tensor([1, 2]);
+      expect(() => fx.jit((u: fx.Tensor) => F.mul(u, 2), { target: 'onnx' })(x)).toThrow(/jit: target 'onnx' runs with the cpu or wasm backend .*the active backend is webgpu/);
+      x.dispose();
+      expect(fx.memory().tensors).toBe(before);
+    });
+    return;
+  }
 
   it('runs an MLP value-and-gradient in ONNX Runtime with the eager values, traced once per signature', async () => {
     const loss = (p: { w: fx.Tensor; b: fx.Tensor }, x: fx.Tensor) => F.mean(F.square(F.tanh(F.add(F.matmul(x, p.w), p.b))));
@@ -84,6 +85,9 @@ describe("jit target 'onnx' [cpu]", () => {
     expect(() => fx.jit((x: fx.Tensor) => x, { target: 'gpu' as never })).toThrow(/jit: target must be 'default' or 'onnx', got gpu/);
   });
 
+});
+
+describe("jit target 'onnx': loading", () => {
   it('importing fluxion loads no onnxruntime module; the first ONNX-target compile does', () => {
     const script = [
       "import { createRequire } from 'node:module';",

@@ -141,6 +141,11 @@ export function jitOnnx(
     const outputNames = leafNames(outDef!, 'out');
     let session: OrtSession | null = null;
     const missing = missingOnnxForms(ir);
+    const backend = tf.getBackend();
+    if (backend !== 'cpu' && backend !== 'wasm') {
+      ir._release();
+      throw new Error(`jit: target 'onnx' runs with the cpu or wasm backend (its inputs are read synchronously); the active backend is ${backend}`);
+    }
     if (missing.length === 0) {
       const o = loadOrt();
       const bytes = lowerToOnnx(ir, inputNames, outputNames, 'jit');

@@ -6,7 +6,8 @@
  */
 import type { Dtype } from '../../typelevel/index.js';
 import type { IR, Var } from '../core/ir.js';
-import type { ConcreteTensor } from '../core/tensor.js';
+import { showAval, type ConcreteTensor } from '../core/tensor.js';
+import { ReadbackError } from '../core/errors.js';
 import { onnxForms, onnxDtype, type OnnxBuilder, type OnnxForm } from './forms.js';
 import { encodeModel, OnnxDataType, type OnnxAttributeValue, type OnnxNode, type OnnxTensor } from './proto.js';
 
@@ -112,7 +113,14 @@ export function lowerToOnnx(ir: IR, inputNames: readonly string[], outputNames: 
   ir.inputs.forEach((v, i) => names.set(v, inputNames[i]!));
   ir.constVars.forEach((v, i) => {
     const c = ir.constValues[i]! as ConcreteTensor;
-    g.initializers.push(tensorOf(nameOf(v), v.aval.dtype, v.aval.shape, c._concrete()._tf.dataSync() as ArrayLike<number>));
+    let data: ArrayLike<number>;
+    try {
+      data = c.dataSync() as ArrayLike<number>;
+    } catch (e) {
+      if (e instanceof ReadbackError) throw new ReadbackError(`${op}: the program captures a tensor (${showAval(v.aval)}) that must be read into the model: ${e.message}`);
+      throw e;
+    }
+    g.initializers.push(tensorOf(nameOf(v), v.aval.dtype, v.aval.shape, data));
   });
   for (const eq of ir.equations) {
     onnxFormOf(eq.prim)!(g, {
