@@ -58,3 +58,8 @@ export { ScopeError } from './core/scope.js';
 await initDefaultBackend();
 // Special values, empty tensors and allocation limits (docs/conventions.md).
 export { AllocationError } from './core/allocation.js';
+// ONNX export (issue #23)
+export { exportOnnx } from './onnx/export.js';
+export { OnnxExportError } from './onnx/lower.js';
+export type { OnnxForm, OnnxBuilder, OnnxEquation } from './onnx/forms.js';
+export type { OnnxAttributeValue, OnnxTensor, OnnxDataType } from './onnx/proto.js';

@@ -18,6 +18,7 @@ import { fallbackCounters, hasObservers } from '../core/hooks.js';
 import { fuse, fusionPays, maxFusedInputs } from './fuse.js';
 import { getBackend } from '@tensorflow/tfjs-core';
 import { unaliased } from '../core/alias.js';
+import { jitOnnx } from '../onnx/jitOnnx.js';
 
 /** Counters of a jitted function. @public */
 export interface JitStats {
@@ -83,6 +84,16 @@ export interface JitOptions {
    * `stats().evictions`).
    */
   readonly cacheSize?: number;
+  /**
+   * Where compiled programs run (default `'default'`: tfjs kernels and host
+   * loops on the active backend). `'onnx'`: each program is lowered to ONNX
+   * and run by an onnxruntime-node session with as many intra-op threads as
+   * the machine has cores (Node only; needs the optional peer dependency
+   * `onnxruntime-node`, loaded on the first compile). A program using a
+   * primitive without an ONNX form (docs/onnx.md) runs on the default target,
+   * with a warning naming it.
+   */
+  readonly target?: 'default' | 'onnx';
 }
 
 /** Default of `JitOptions.cacheSize`. */
@@ -218,6 +229,13 @@ function describeLeaves(def: TreeDef, leaves: readonly Tensor[]): LeafSig[] {
  */
 export function jit<F extends (...args: never[]) => unknown>(f: F, options?: JitOptions): F & JitControls<Parameters<F>>;
 export function jit<F extends (...args: never[]) => unknown>(f: F, options: JitOptions = {}): Jitted<F> {
+  if (options.target === 'onnx') {
+    const symbols = new Map<symbol, number>();
+    const size = options.cacheSize ?? DEFAULT_JIT_CACHE_SIZE;
+    if (!Number.isInteger(size) || size < 1) throw new RangeError(`jit: cacheSize must be a positive integer, got ${size}`);
+    return jitOnnx(f, (def) => structureKey(def, symbols), jit(f, { ...options, target: 'default' }), size) as unknown as Jitted<F>;
+  }
+  if (options.target !== undefined && options.target !== 'default') throw new RangeError(`jit: target must be 'default' or 'onnx', got ${String(options.target)}`);
   const cache = new Map<string, Compiled>();
   const symbols = new Map<symbol, number>();
   const signatures: LeafSig[][] = [];

@@ -5,6 +5,7 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import type { AbstractValue, AnyTensor as Tensor } from './tensor.js';
 import type { Lowering } from './lowering.js';
+import type { OnnxBuilder, OnnxEquation } from '../onnx/forms.js';
 
 /** Where a vmapped value's batch axis is, or `null` when the value is not batched. */
 export type BatchDim = number | null;
@@ -55,6 +56,8 @@ export interface Primitive<P extends Params = Params> {
   evalDirect?(inputs: readonly Tensor[], params: P): Tensor[];
   /** Printed in the IR next to the name, e.g. `axes=[0]`. Defaults to JSON of params. */
   showParams?(params: P): string;
+  /** The ONNX form (`fx.exportOnnx`); lib/onnx/forms.ts holds those not yet declared here. */
+  onnx?(g: OnnxBuilder, eq: OnnxEquation<P>): void;
 }
 
 /**
@@ -70,6 +73,7 @@ export interface UnaryOutputPrimitive<P extends Params> {
   transpose?(cotangent: Tensor, inputs: readonly (Tensor | LinearInput)[], params: P): MaybeZero[];
   batch?(args: readonly Tensor[], dims: readonly BatchDim[], params: P): [Tensor, BatchDim];
   showParams?(params: P): string;
+  onnx?(g: OnnxBuilder, eq: OnnxEquation<P>): void;
 }
 
 export function definePrimitive<P extends Params>(p: UnaryOutputPrimitive<P>): Primitive<P> {
@@ -78,6 +82,7 @@ export function definePrimitive<P extends Params>(p: UnaryOutputPrimitive<P>): P
     lowering: p.lowering,
     abstractEval: (inputs, params) => [p.abstractEval(inputs, params)],
     impl: (inputs, params) => [p.impl(inputs, params)],
+    ...(p.onnx ? { onnx: p.onnx } : {}),
   };
   if (p.showParams) prim.showParams = p.showParams;
   const { jvp, transpose, batch } = p;

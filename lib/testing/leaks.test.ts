@@ -223,6 +223,7 @@ const SAMPLES: Record<string, (t: Inputs) => unknown> = {
   customJvp: ({ v }) => u.grad(u.customJvp((x: Any) => u.sum(u.exp(x)), ([x]: Any[], [t]: Any[]) => [u.sum(u.exp(x)), u.sum(u.mul(t, u.exp(x)))]) as any)(v),
   customVjp: ({ v, ones4 }) => u.grad(u.customVjp((x: Any) => u.sum(x), (x: Any) => [u.sum(x), null], (_res: null, g: Any) => [u.mul(ones4, g)]) as any)(v),
   makeIR: ({ v }) => u.makeIR((x: Any) => u.add(x, 1))(v),
+  exportOnnx: ({ v }) => u.exportOnnx(u.grad(sq), v),
   // debugging tools
   checkGrads: ({ v }) => u.checkGrads((x: Any) => u.sum(u.sin(x)), [v]),
   checkCustomRule: ({ v }) =>
@@ -654,6 +655,7 @@ const THROWING: Record<string, (v: Any) => unknown> = {
   customVjp: (v) => u.grad(u.customVjp(throwing, (x: Any) => [throwing(x), null], (_r: null, g: Any) => [g]))(v),
   customVjpBackward: (v) => u.grad(u.customVjp((x: Any) => u.sum(u.sin(x)), (x: Any) => [u.sum(u.sin(x)), x], (r: Any) => [throwing(r)]))(v),
   makeIR: (v) => u.makeIR(throwing)(v),
+  exportOnnx: (v) => u.exportOnnx(throwing, v),
   'grad of grad': (v) => u.grad((x: Any) => u.sum(u.grad(throwing)(x)))(v),
 };
 
