@@ -28,6 +28,7 @@ import { w3 } from './workloads/w3-branch.js';
 import { w4 } from './workloads/w4-hessian.js';
 import { w5 } from './workloads/w5-spring.js';
 import { w6 } from './workloads/w6-matmul.js';
+import { w9 } from './workloads/w9-transformer.js';
 import { memoryWorkload, type MemoryResult } from './workloads/w7-memory.js';
 import { sgdLoop, type SgdLoopResult } from './workloads/sgd-loop.js';
 import { typecheckCost, type TypecheckResult } from './workloads/w8-typecheck.js';
@@ -51,7 +52,7 @@ const deadline = started + budgetSeconds * 1000;
 const elapsed = () => `${((performance.now() - started) / 1000).toFixed(0)}s`;
 const log = (s: string) => console.log(`[${elapsed()}] ${s}`);
 
-const ALL: Workload[] = [w1, w2, w3, w4, w5, ...w6];
+const ALL: Workload[] = [w1, w2, w3, w4, w5, ...w6, w9];
 const wants = (id: string) => !only || only.some((o) => id === o || id.startsWith(`${o}-`));
 const workloads = ALL.filter((w) => wants(w.id));
 /** webgpu here is a software adapter: the per-op-overhead workloads first, the heaviest last. */
@@ -69,7 +70,7 @@ const SOFTWARE_WEBGPU_MIN_SECONDS: Record<string, number> = { W1: 120, W5: 45, '
 /** Seconds kept back, inside a phase, for its W7 and kernel counts. */
 const reserve = { memory: 10, kernels: 20 };
 /** Cheap workloads first, so that a phase that runs out of time drops the heaviest. */
-const COST_ORDER = ['W3', 'W4', 'W6-512', 'W5', 'W2', 'W1', 'W6-1024'];
+const COST_ORDER = ['W3', 'W4', 'W6-512', 'W5', 'W2', 'W1', 'W6-1024', 'W9'];
 const byCost = (ws: readonly Workload[]) => [...ws].sort((a, b) => COST_ORDER.indexOf(a.id) - COST_ORDER.indexOf(b.id));
 
 const renderFrom = option('render');
@@ -155,7 +156,11 @@ async function runBackend(backend: BackendName, order: readonly Workload[], end:
     // Slow implementations (> 1 s per iteration) share what is left of this backend's time.
     const share = Math.max(0, remainingMs(end, reserve.memory + reserve.kernels)) / Math.max(1, left);
     left -= 1;
-    const policy: Policy = { ...basePolicy, slowBudgetMs: Math.min(basePolicy.slowBudgetMs, Math.max(share, 1000)) };
+    const policy: Policy = {
+      ...basePolicy,
+      iterations: Math.min(basePolicy.iterations, w.iterations ?? basePolicy.iterations),
+      slowBudgetMs: Math.min(basePolicy.slowBudgetMs, Math.max(share, 1000)),
+    };
     const measurements = await measureWorkload(w, ctx, policy, reference, () => tf.memory().numTensors, (m) => log(`${backend} ${w.id} ${m.impl}: ${describe(m)}`));
     const tolerance = w.tolerance ?? (backend === 'webgpu' ? 1e-2 : 1e-3);
     for (const m of measurements) {
