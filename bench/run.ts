@@ -30,6 +30,8 @@ import { w5 } from './workloads/w5-spring.js';
 import { w6 } from './workloads/w6-matmul.js';
 import { w9 } from './workloads/w9-transformer.js';
 import { w10 } from './workloads/w10-cnn.js';
+import { w11 } from './workloads/w11-tiny.js';
+import { w12 } from './workloads/w12-chain.js';
 import { memoryWorkload, type MemoryResult } from './workloads/w7-memory.js';
 import { sgdLoop, type SgdLoopResult } from './workloads/sgd-loop.js';
 import { typecheckCost, type TypecheckResult } from './workloads/w8-typecheck.js';
@@ -53,7 +55,7 @@ const deadline = started + budgetSeconds * 1000;
 const elapsed = () => `${((performance.now() - started) / 1000).toFixed(0)}s`;
 const log = (s: string) => console.log(`[${elapsed()}] ${s}`);
 
-const ALL: Workload[] = [w1, w2, w3, w4, w5, ...w6, w9, w10];
+const ALL: Workload[] = [w1, w2, w3, w4, w5, ...w6, w9, w10, w11, ...w12];
 const wants = (id: string) => !only || only.some((o) => id === o || id.startsWith(`${o}-`));
 const workloads = ALL.filter((w) => wants(w.id));
 /** webgpu here is a software adapter: the per-op-overhead workloads first, the heaviest last. */
@@ -71,7 +73,7 @@ const SOFTWARE_WEBGPU_MIN_SECONDS: Record<string, number> = { W1: 120, W5: 45, '
 /** Seconds kept back, inside a phase, for its W7 and kernel counts. */
 const reserve = { memory: 10, kernels: 20 };
 /** Cheap workloads first, so that a phase that runs out of time drops the heaviest. */
-const COST_ORDER = ['W3', 'W4', 'W6-512', 'W5', 'W2', 'W1', 'W6-1024', 'W10', 'W9'];
+const COST_ORDER = ['W3', 'W4', 'W6-512', 'W5', 'W2', 'W1', 'W6-1024', 'W11', ...w12.map((w) => w.id), 'W10', 'W9'];
 const byCost = (ws: readonly Workload[]) => [...ws].sort((a, b) => COST_ORDER.indexOf(a.id) - COST_ORDER.indexOf(b.id));
 
 const renderFrom = option('render');

@@ -205,7 +205,7 @@ function fxLoss(p: FxParams, x: F32<[32, 28, 28, 1]>, y: F32<[32, 10]>): F32<[]>
 function fxSetup(jit: boolean) {
   return () => {
     const d = data();
-    const t = <S extends number[]>(v: Float32Array, shape: S) => fxTensor(v, shape) as unknown as F32<S>;
+    const t = <const S extends number[]>(v: Float32Array, shape: S) => fxTensor(v, shape) as unknown as F32<S>;
     const p: FxParams = {
       c1: { w: t(d.w1, [3, 3, 1, 8]), b: t(d.b1, [8]) },
       c2: { w: t(d.w2, [3, 3, 8, 16]), b: t(d.b2, [16]) },
