@@ -272,6 +272,7 @@ function WORKLOAD_LIST(r: ReportInput): string[] {
     '- **W7**: peak memory of W5\'s reverse pass with and without `fx.checkpoint` (below).',
     '- **W8**: type-check cost (below).',
     '- **SGD loop**: 10,000 eager training steps, `fx.memory()` at step 1 and at the last step (below).',
+    '- **Adam loop** and **first call in a fresh process** (issue 21): 200 jitted Adam steps of W1\'s MLP against jax-js, and `jit(valueAndGrad)` of W1 and W9 traced, compiled and run once in fresh processes (below, after the notes).',
   );
   return lines;
 }
