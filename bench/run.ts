@@ -154,7 +154,7 @@ async function runBackend(backend: BackendName, order: readonly Workload[], end:
     }
     const needs = (software ? SOFTWARE_WEBGPU_MIN_SECONDS[w.id] : undefined) ?? 5;
     if (remainingMs(end, reserve.memory + reserve.kernels) < needs * 1000) {
-      rows.push({ workload: w, skipped: `this backend's share of the ${budgetSeconds} s budget was used up before this workload (see the load average)`, measurements: [] });
+      rows.push({ workload: w, skipped: `this backend's share of the ${budgetSeconds + modelsSeconds} s budget was used up before this workload (see the load average)`, measurements: [] });
       left -= 1;
       continue;
     }
@@ -215,14 +215,15 @@ if (wants('SGD')) {
     log(`SGD loop: ${sgd.steps} steps, tensors ${sgd.tensorsAfterStep1} → ${sgd.tensorsAfterLast}, ${sgd.msPerStep.toFixed(2)} ms/step`);
   }
 }
+if (typesDone) {
+  types = await typesDone;
+  log(`W8: ${types.summary}`);
+}
+// The Adam loop (issue 21) after W8's compiler has finished: it is a timed comparison.
 let adam: AdamLoopResult | undefined;
 if (wants('ADAM') && selected.includes('wasm') && !(await useBackend('wasm'))) {
   adam = await adamLoop(quick ? 50 : 200);
   log(`Adam loop: ${adam.error ?? `${adam.fluxionMs?.toFixed(2)} ms/step vs jax-js ${adam.jaxMs?.toFixed(2)}, tensors ${adam.tensorsAfterStep1} → ${adam.tensorsAfterLast}`}`);
-}
-if (typesDone) {
-  types = await typesDone;
-  log(`W8: ${types.summary}`);
 }
 
 if (selected.includes('webgpu')) {

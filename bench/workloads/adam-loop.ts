@@ -34,7 +34,15 @@ const B1 = 0.9;
 const B2 = 0.999;
 const EPS = 1e-8;
 
-async function fluxionLoop(steps: number): Promise<{ ms: number; losses: number[]; tensors: [number, number] }> {
+interface Loop {
+  /** One training step; resolves to its loss (read back). */
+  step(): Promise<number>;
+  /** Live fluxion tensors now (fluxion only). */
+  tensors?(): number;
+  dispose(): void;
+}
+
+function fluxionLoop(): Loop {
   let [p, x, y] = fxMlpInputs();
   const opt = fx.optim.adam({ learningRate: LR, beta1: B1, beta2: B2, eps: EPS });
   let state = opt.init(p);
@@ -43,28 +51,24 @@ async function fluxionLoop(steps: number): Promise<{ ms: number; losses: number[
     const [next, nextState] = opt.update(grads, s, q);
     return [value, next, nextState] as const;
   });
-  const losses: number[] = [];
-  let tensors1 = 0;
-  let t0 = 0;
-  for (let i = 1; i <= steps; i++) {
-    const [value, next, nextState] = step(p, state, x, y);
-    fx.optim.dispose(p, state);
-    [p, state] = [next as Params, nextState as fx.optim.AdamState<Params>];
-    losses.push((await value.data())[0]!);
-    value.dispose();
-    if (i === 1) {
-      tensors1 = fx.memory().tensors;
-      t0 = performance.now();
-    }
-  }
-  const ms = (performance.now() - t0) / (steps - 1);
-  const tensorsLast = fx.memory().tensors;
-  step.clear();
-  fx.optim.dispose(p, state, x, y);
-  return { ms, losses, tensors: [tensors1, tensorsLast] };
+  return {
+    async step() {
+      const [value, next, nextState] = step(p, state, x, y);
+      fx.optim.dispose(p, state);
+      [p, state] = [next as Params, nextState as fx.optim.AdamState<Params>];
+      const loss = (await value.data())[0]!;
+      value.dispose();
+      return loss;
+    },
+    tensors: () => fx.memory().tensors,
+    dispose() {
+      step.clear();
+      fx.optim.dispose(p, state, x, y);
+    },
+  };
 }
 
-async function jaxLoop(steps: number): Promise<{ ms: number; losses: number[] }> {
+function jaxLoop(): Loop {
   type A = jax.numpy.Array;
   const np = jax.numpy;
   let [p, x, y] = jaxMlpInputs();
@@ -73,11 +77,7 @@ async function jaxLoop(steps: number): Promise<{ ms: number; losses: number[] }>
   let v = Object.fromEntries(keys.map((k) => [k, np.zerosLike(p[k].ref)])) as JP;
   let t = np.array([0]).reshape([]);
   const step = jax.jit((q: JP, mq: JP, vq: JP, tq: A, xb: A, yb: A) => {
-    const [value, g] = jax.valueAndGrad(jaxMlpLoss)(
-      Object.fromEntries(keys.map((k) => [k, q[k].ref])) as JP,
-      xb,
-      yb,
-    ) as [A, JP];
+    const [value, g] = jax.valueAndGrad(jaxMlpLoss)(Object.fromEntries(keys.map((k) => [k, q[k].ref])) as JP, xb, yb) as [A, JP];
     const tn = tq.add(1);
     const c1 = np.exp(tn.ref.mul(Math.log(B1))).neg().add(1);
     const c2 = np.exp(tn.ref.mul(Math.log(B2))).neg().add(1);
@@ -95,49 +95,71 @@ async function jaxLoop(steps: number): Promise<{ ms: number; losses: number[] }>
     c2.dispose();
     return [value, next, mn, vn, tn];
   });
-  const losses: number[] = [];
-  let t0 = 0;
-  for (let i = 1; i <= steps; i++) {
-    const [value, next, mn, vn, tn] = step(p, m, v, t, x.ref, y.ref) as [A, JP, JP, JP, A];
-    [p, m, v, t] = [next, mn, vn, tn];
-    losses.push((await value.data())[0]!);
-    if (i === 1) t0 = performance.now();
-  }
-  const ms = (performance.now() - t0) / (steps - 1);
-  (step as unknown as { dispose?(): void }).dispose?.();
-  for (const k of keys) [p[k], m[k], v[k]].forEach((a) => a.dispose());
-  [t, x, y].forEach((a) => a.dispose());
-  return { ms, losses };
+  return {
+    async step() {
+      const [value, next, mn, vn, tn] = step(p, m, v, t, x.ref, y.ref) as [A, JP, JP, JP, A];
+      [p, m, v, t] = [next, mn, vn, tn];
+      return (await value.data())[0]!;
+    },
+    dispose() {
+      (step as unknown as { dispose?(): void }).dispose?.();
+      for (const k of keys) [p[k], m[k], v[k]].forEach((a) => a.dispose());
+      [t, x, y].forEach((a) => a.dispose());
+    },
+  };
 }
 
+/**
+ * Runs both loops in lockstep (step i of fluxion, then step i of jax-js), so a change in the shared machine's
+ * load hits both alike; ms per step sums each framework's own steps 2…N.
+ */
 export async function adamLoop(steps = 200): Promise<AdamLoopResult> {
   const backend = fx.getBackend();
+  let f: Loop | undefined;
+  let j: Loop | undefined;
   try {
-    const f = await fluxionLoop(steps);
-    let j: { ms: number; losses: number[] } | undefined;
+    f = fluxionLoop();
     let jaxError: string | undefined;
     try {
       await useJaxDevice(backend as 'wasm');
-      j = await jaxLoop(steps);
+      j = jaxLoop();
     } catch (e) {
       jaxError = (e as Error).message;
     }
-    let curveDiff: number | undefined;
-    if (j) curveDiff = Math.max(...f.losses.map((l, i) => Math.abs(l - j!.losses[i]!) / Math.abs(j!.losses[i]!)));
+    const fl: number[] = [];
+    const jl: number[] = [];
+    let fMs = 0;
+    let jMs = 0;
+    let tensors1 = 0;
+    for (let i = 1; i <= steps; i++) {
+      let t0 = performance.now();
+      fl.push(await f.step());
+      if (i > 1) fMs += performance.now() - t0;
+      else tensors1 = f.tensors!();
+      if (j) {
+        t0 = performance.now();
+        jl.push(await j.step());
+        if (i > 1) jMs += performance.now() - t0;
+      }
+    }
+    const tensorsLast = f.tensors!();
     return {
       backend,
       steps,
-      fluxionMs: f.ms,
-      jaxMs: j?.ms,
-      tensorsAfterStep1: f.tensors[0],
-      tensorsAfterLast: f.tensors[1],
-      fluxionLoss: [f.losses[0]!, f.losses[steps - 1]!],
-      jaxLoss: j ? [j.losses[0]!, j.losses[steps - 1]!] : undefined,
-      curveDiff,
+      fluxionMs: fMs / (steps - 1),
+      jaxMs: j ? jMs / (steps - 1) : undefined,
+      tensorsAfterStep1: tensors1,
+      tensorsAfterLast: tensorsLast,
+      fluxionLoss: [fl[0]!, fl[steps - 1]!],
+      jaxLoss: j ? [jl[0]!, jl[steps - 1]!] : undefined,
+      curveDiff: j ? Math.max(...fl.map((l, i) => Math.abs(l - jl[i]!) / Math.abs(jl[i]!))) : undefined,
       error: jaxError && `jax-js: ${jaxError}`,
     };
   } catch (e) {
     return { backend, steps, error: (e as Error).message };
+  } finally {
+    f?.dispose();
+    j?.dispose();
   }
 }
 
@@ -146,7 +168,7 @@ export function renderAdamSection(r: AdamLoopResult): string[] {
     `## Adam loop (issue 21): ${r.steps} jitted training steps of W1's MLP`,
     '',
     "Each step one jitted call: loss, gradients and the Adam update (lr 1e-3), the loss read back every step; fluxion `fx.jit` of `fx.valueAndGrad(loss)` + `fx.optim.adam`, jax-js `jit` of `valueAndGrad` + the same update written out, on " +
-      `${r.backend} (bench/workloads/adam-loop.ts). TF.js is left out (its W1 gradient alone is ~200 ms per step on wasm).`,
+      `${r.backend}, the two loops in lockstep (bench/workloads/adam-loop.ts). TF.js is left out (its W1 gradient alone is ~200 ms per step on wasm).`,
     '',
   ];
   if (r.fluxionMs === undefined) return [...out, `Failed: ${r.error}`, ''];
