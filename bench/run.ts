@@ -272,7 +272,8 @@ writeFileSync(
   outPath,
   renderReport(input) +
     (modelSections ? `\n<!-- models -->\n${modelSections}\n<!-- /models -->\n` : '') +
-    (importSection ? `\n<!-- import-cost -->\n${importSection}\n<!-- /import-cost -->\n` : ''),
+    (importSection ? `\n<!-- import-cost -->\n${importSection}\n<!-- /import-cost -->\n` : '') +
+    keptLinalgSection(),
 );
 // The raw numbers, so the report can be re-rendered (`--render=temp/bench-last.json`) without re-running.
 mkdirSync('temp', { recursive: true });
@@ -284,6 +285,18 @@ log(`wrote ${outPath}${failures ? `; ${failures} fluxion result(s) failed the re
 process.exitCode = failures ? 1 : 0;
 // jax-js and Dawn keep handles open; the results are written.
 setTimeout(() => process.exit(process.exitCode), 100).unref();
+
+/** The linalg section (written by `npm run bench:linalg`, not by this run) of the report being replaced, kept as it was. */
+function keptLinalgSection(): string {
+  try {
+    const old = readFileSync(outPath, 'utf8');
+    const a = old.indexOf('<!-- linalg -->');
+    const b = old.indexOf('<!-- /linalg -->');
+    return a >= 0 && b > a ? `\n${old.slice(a, b + '<!-- /linalg -->'.length)}\n` : '';
+  } catch {
+    return '';
+  }
+}
 
 function describe(m: Measurement): string {
   if (m.unavailable) return `n/a (${m.unavailable})`;
