@@ -53,9 +53,10 @@ const budgetSeconds = Number(option('budget') ?? (quick ? 420 : 540));
 const sgdSteps = Number(option('sgd-steps') ?? (quick ? 1000 : 10000));
 /**
  * Seconds added to the wasm phase (and the whole budget) for issue 21's model workloads (W9–W12), which run
- * after W1–W6 there; the Adam loop and the fresh-process first calls come on top (about 15 s and 50 s).
+ * after W1–W6 there (about 60 s at a load average of 5); the Adam loop and the fresh-process first calls come
+ * on top (about 10 s and 20–40 s).
  */
-const modelsSeconds = Number(option('models-budget') ?? (quick ? 90 : 120));
+const modelsSeconds = Number(option('models-budget') ?? 90);
 const firstCallRounds = Number(option('first-call-rounds') ?? 3);
 
 const started = performance.now();
