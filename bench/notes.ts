@@ -87,6 +87,7 @@ export function behindNotes(results: readonly BackendResult[], kernels: readonly
     `6. **Matmul** (W6): fluxion eager and TF.js call the same kernel; their ratio is fluxion's per-call overhead (shape rule, \`tidy\`, wrapper), below the noise of this machine at 512² and 1024². Differences between the two columns larger than a few percent are load noise (A/B runs alternating the two gave equal times).`,
     `7. **Memory** (W7): \`fx.checkpoint\` cuts the residuals reverse mode keeps [${kib(plain?.residualBytes)} → ${kib(ckpt?.residualBytes)}] and the jitted program's peak [${kib(plain?.jitPeakBytes)} → ${kib(ckpt?.jitPeakBytes)}], but the eager peak moves much less [${kib(plain?.peakBytes)} → ${kib(ckpt?.peakBytes)}]: in eager mode \`linearizeFlat\` (lib/transforms/linearize.ts) keeps every primal intermediate alive until linearization ends and then frees them in one go, so the forward pass holds all of them at once, checkpoint or not; and \`transposeIR\` drops each cotangent from its map after use without disposing it, so all cotangents live until \`valueAndGrad\`'s scope closes. Fix: free an eager intermediate at its last use (reference counts, or the last-use plan \`planMemory\` already computes for jit), and in \`transposeIR\` dispose each cotangent once its equation has been transposed and each residual after the last equation that reads it.`,
     `8. **webgpu** (here SwiftShader, a CPU rasterizer: dispatch and shader costs, not GPU throughput). W1: fluxion [${fmt('webgpu', 'W1', 'fluxion eager')}] vs TF.js [${fmt('webgpu', 'W1', 'tfjs')}] — the matmul transpose rule uses explicit transposes everywhere, the fast form on wasm, while on this adapter tfjs's \`transposeA/B\` flags are ~1.3× faster (lib/primitives/matmul.ts's own table); choosing the form per backend would close it. W6-512: fluxion and TF.js run the same tfjs-webgpu matmul shader [${fmt('webgpu', 'W6-512', 'fluxion eager')} vs ${fmt('webgpu', 'W6-512', 'tfjs')}]; jax-js's own generated shader is faster [${fmt('webgpu', 'W6-512', 'jax-js jit')}], a kernel difference, not fluxion overhead. W2: fluxion jit's WGSL fusion gives [${fmt('webgpu', 'W2', 'fluxion eager')} → ${fmt('webgpu', 'W2', 'fluxion jit')}]; jax-js [${fmt('webgpu', 'W2', 'jax-js jit')}].`,
+    `9. **Transformer step** (W9, issue 21): jit [${fmt('wasm', 'W9', 'fluxion jit')}] vs jax-js jit [${fmt('wasm', 'W9', 'jax-js jit')}]. A CPU profile of 10 jitted steps on wasm in development (365 ms per step on a loaded machine): tfjs-wasm's BatchMatMul (the dense layers, folded to [B·T, d]) 44%; fluxion's generated JS elementwise loops 17% and its SIMD kernels 8% (of which the attention products, run as \`simdBatchedMatmul\`, 2%); tfjs \`Tile\` 7% — two \`broadcastTo\` equations the jit materializes through tfjs (the softmax backward's [16, 4, 1, 64, 1] → [16, 4, 1, 64, 64] and the cross-entropy's [16, 64, 1] → [16, 64, 64]) where the fused loop that reads them could broadcast in place; other tfjs elementwise kernels 7%; the embedding's GatherV2 4%; hostKernels.ts JS (gather/scatter maps) 6%; execute/dispose bookkeeping 3%.`,
     '',
   );
   const defects = [
@@ -139,10 +140,14 @@ export function targetSection(results: readonly BackendResult[]): string[] {
     row(`${id}, jit / jax-js jit (wasm)`, med('wasm', id, 'fluxion jit'), med('wasm', id, 'jax-js jit'), 1, x);
     row(`${id}, jit / fluxion eager (wasm)`, med('wasm', id, 'fluxion jit'), med('wasm', id, 'fluxion eager'), 0.1, faster);
   }
+  // Issue 21's bars that live in these tables (the first call and the Adam loop have their own sections).
+  row('W9 transformer step, jit / jax-js jit (wasm; issue 21)', med('wasm', 'W9', 'fluxion jit'), med('wasm', 'W9', 'jax-js jit'), 0.8, x);
+  row('W10 CNN step, jit / jax-js jit (wasm; issue 21)', med('wasm', 'W10', 'fluxion jit'), med('wasm', 'W10', 'jax-js jit'), 0.5, x);
+  row('W11 tiny program, jit / jax-js jit (wasm; issue 21)', med('wasm', 'W11', 'fluxion jit'), med('wasm', 'W11', 'jax-js jit'), 1, x);
   return [
-    '## Issue 7 targets in this run',
+    '## Issue 7 and issue 21 targets in this run',
     '',
-    'Each bar of issue 7\'s "done when", from this run\'s medians (same process, same backend, interleaved rounds).',
+    'Each bar of issue 7\'s "done when" and those of issue 21 measured in the tables above, from this run\'s medians (same process, same backend, interleaved rounds).',
     '',
     '| bar | this run | target | |',
     '| --- | ---: | ---: | --- |',

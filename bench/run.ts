@@ -28,10 +28,16 @@ import { w3 } from './workloads/w3-branch.js';
 import { w4 } from './workloads/w4-hessian.js';
 import { w5 } from './workloads/w5-spring.js';
 import { w6 } from './workloads/w6-matmul.js';
+import { w9 } from './workloads/w9-transformer.js';
+import { w10 } from './workloads/w10-cnn.js';
+import { w11 } from './workloads/w11-tiny.js';
+import { w12 } from './workloads/w12-chain.js';
 import { memoryWorkload, type MemoryResult } from './workloads/w7-memory.js';
 import { sgdLoop, type SgdLoopResult } from './workloads/sgd-loop.js';
 import { typecheckCost, type TypecheckResult } from './workloads/w8-typecheck.js';
 import { importCost, renderImportSection } from './workloads/import.js';
+import { adamLoop, renderAdamSection, type AdamLoopResult } from './workloads/adam-loop.js';
+import { firstCallCost, renderFirstCallSection } from './workloads/firstcall.js';
 import { kernelCounts, type KernelCounts } from './workloads/kernels.js';
 
 const args = process.argv.slice(2);
@@ -45,17 +51,24 @@ const only = option('only')?.split(',').map((s) => s.toUpperCase());
 const outPath = option('out') ?? (quick ? 'temp/bench-quick.md' : 'bench/RESULTS.md');
 const budgetSeconds = Number(option('budget') ?? (quick ? 420 : 540));
 const sgdSteps = Number(option('sgd-steps') ?? (quick ? 1000 : 10000));
+/**
+ * Seconds added to the wasm phase (and the whole budget) for issue 21's model workloads (W9–W12), which run
+ * after W1–W6 there (about 60 s at a load average of 5); the Adam loop and the fresh-process first calls come
+ * on top (about 10 s and 20–40 s).
+ */
+const modelsSeconds = Number(option('models-budget') ?? 90);
+const firstCallRounds = Number(option('first-call-rounds') ?? 3);
 
 const started = performance.now();
-const deadline = started + budgetSeconds * 1000;
+const deadline = started + (budgetSeconds + modelsSeconds) * 1000;
 const elapsed = () => `${((performance.now() - started) / 1000).toFixed(0)}s`;
 const log = (s: string) => console.log(`[${elapsed()}] ${s}`);
 
-const ALL: Workload[] = [w1, w2, w3, w4, w5, ...w6];
+const ALL: Workload[] = [w1, w2, w3, w4, w5, ...w6, w9, w10, w11, ...w12];
 const wants = (id: string) => !only || only.some((o) => id === o || id.startsWith(`${o}-`));
 const workloads = ALL.filter((w) => wants(w.id));
 /** webgpu here is a software adapter: the per-op-overhead workloads first, the heaviest last. */
-const WEBGPU_ORDER = ['W3', 'W2', 'W6-512', 'W5', 'W6-1024', 'W1', 'W4'];
+const WEBGPU_ORDER = ['W3', 'W2', 'W6-512', 'W5', 'W6-1024', 'W1', 'W4', 'W11', 'W9', 'W10', ...w12.map((w) => w.id)];
 
 /** Workloads left out on a software WebGPU adapter (SwiftShader), with what they cost there in development. */
 const SOFTWARE_WEBGPU_SKIP: Record<string, string> = {
@@ -69,7 +82,7 @@ const SOFTWARE_WEBGPU_MIN_SECONDS: Record<string, number> = { W1: 120, W5: 45, '
 /** Seconds kept back, inside a phase, for its W7 and kernel counts. */
 const reserve = { memory: 10, kernels: 20 };
 /** Cheap workloads first, so that a phase that runs out of time drops the heaviest. */
-const COST_ORDER = ['W3', 'W4', 'W6-512', 'W5', 'W2', 'W1', 'W6-1024'];
+const COST_ORDER = ['W3', 'W4', 'W6-512', 'W5', 'W2', 'W1', 'W6-1024', 'W11', ...w12.map((w) => w.id), 'W10', 'W9'];
 const byCost = (ws: readonly Workload[]) => [...ws].sort((a, b) => COST_ORDER.indexOf(a.id) - COST_ORDER.indexOf(b.id));
 
 const renderFrom = option('render');
@@ -142,7 +155,7 @@ async function runBackend(backend: BackendName, order: readonly Workload[], end:
     }
     const needs = (software ? SOFTWARE_WEBGPU_MIN_SECONDS[w.id] : undefined) ?? 5;
     if (remainingMs(end, reserve.memory + reserve.kernels) < needs * 1000) {
-      rows.push({ workload: w, skipped: `this backend's share of the ${budgetSeconds} s budget was used up before this workload (see the load average)`, measurements: [] });
+      rows.push({ workload: w, skipped: `this backend's share of the ${budgetSeconds + modelsSeconds} s budget was used up before this workload (see the load average)`, measurements: [] });
       left -= 1;
       continue;
     }
@@ -155,7 +168,11 @@ async function runBackend(backend: BackendName, order: readonly Workload[], end:
     // Slow implementations (> 1 s per iteration) share what is left of this backend's time.
     const share = Math.max(0, remainingMs(end, reserve.memory + reserve.kernels)) / Math.max(1, left);
     left -= 1;
-    const policy: Policy = { ...basePolicy, slowBudgetMs: Math.min(basePolicy.slowBudgetMs, Math.max(share, 1000)) };
+    const policy: Policy = {
+      ...basePolicy,
+      iterations: Math.min(basePolicy.iterations, w.iterations ?? basePolicy.iterations),
+      slowBudgetMs: Math.min(basePolicy.slowBudgetMs, Math.max(share, 1000)),
+    };
     const measurements = await measureWorkload(w, ctx, policy, reference, () => tf.memory().numTensors, (m) => log(`${backend} ${w.id} ${m.impl}: ${describe(m)}`));
     const tolerance = w.tolerance ?? (backend === 'webgpu' ? 1e-2 : 1e-3);
     for (const m of measurements) {
@@ -185,7 +202,7 @@ async function runBackend(backend: BackendName, order: readonly Workload[], end:
 
 let sgd: SgdLoopResult | undefined;
 let types: TypecheckResult | undefined;
-const phaseEnd: Record<string, number> = { cpu: started + 0.33 * budgetSeconds * 1000, wasm: started + 0.6 * budgetSeconds * 1000 };
+const phaseEnd: Record<string, number> = { cpu: started + 0.33 * budgetSeconds * 1000, wasm: started + (0.6 * budgetSeconds + modelsSeconds) * 1000 };
 
 for (const backend of selected.filter((b) => b !== 'webgpu')) await runBackend(backend, byCost(workloads), phaseEnd[backend] ?? deadline);
 
@@ -202,6 +219,12 @@ if (wants('SGD')) {
 if (typesDone) {
   types = await typesDone;
   log(`W8: ${types.summary}`);
+}
+// The Adam loop (issue 21) after W8's compiler has finished: it is a timed comparison.
+let adam: AdamLoopResult | undefined;
+if (wants('ADAM') && selected.includes('wasm') && !(await useBackend('wasm'))) {
+  adam = await adamLoop(quick ? 50 : 200);
+  log(`Adam loop: ${adam.error ?? `${adam.fluxionMs?.toFixed(2)} ms/step vs jax-js ${adam.jaxMs?.toFixed(2)}, tensors ${adam.tensorsAfterStep1} → ${adam.tensorsAfterLast}`}`);
 }
 
 if (selected.includes('webgpu')) {
@@ -229,7 +252,7 @@ const input: ReportInput = {
   uptimeStart: uptimeAtStart,
   uptimeEnd: uptime(),
   totalSeconds: (performance.now() - started) / 1000,
-  budgetSeconds,
+  budgetSeconds: budgetSeconds + modelsSeconds,
   results,
   memory,
   kernels,
@@ -242,7 +265,17 @@ const input: ReportInput = {
 mkdirSync(outPath.replace(/\/[^/]*$/, ''), { recursive: true });
 // Import cost (fresh processes, so it runs after everything else in this one).
 const importSection = wants('IMPORT') ? renderImportSection(importCost(), uptime()) : undefined;
-writeFileSync(outPath, renderReport(input) + (importSection ? `\n<!-- import-cost -->\n${importSection}\n<!-- /import-cost -->\n` : ''));
+// Issue 21's extra sections: the Adam loop (measured above) and first calls in fresh processes (now).
+const firstCall = wants('FIRSTCALL') && selected.includes('wasm') ? firstCallCost(firstCallRounds, deadline + 60_000) : undefined;
+if (firstCall) log(`first calls: ${firstCall.error ?? 'done'}`);
+const modelSections = [...(adam ? renderAdamSection(adam) : []), ...(firstCall ? renderFirstCallSection(firstCall, uptime()) : [])].join('\n');
+writeFileSync(
+  outPath,
+  renderReport(input) +
+    (modelSections ? `\n<!-- models -->\n${modelSections}\n<!-- /models -->\n` : '') +
+    (importSection ? `\n<!-- import-cost -->\n${importSection}\n<!-- /import-cost -->\n` : '') +
+    keptLinalgSection(),
+);
 // The raw numbers, so the report can be re-rendered (`--render=temp/bench-last.json`) without re-running.
 mkdirSync('temp', { recursive: true });
 writeFileSync(
@@ -253,6 +286,18 @@ log(`wrote ${outPath}${failures ? `; ${failures} fluxion result(s) failed the re
 process.exitCode = failures ? 1 : 0;
 // jax-js and Dawn keep handles open; the results are written.
 setTimeout(() => process.exit(process.exitCode), 100).unref();
+
+/** The linalg section (written by `npm run bench:linalg`, not by this run) of the report being replaced, kept as it was. */
+function keptLinalgSection(): string {
+  try {
+    const old = readFileSync(outPath, 'utf8');
+    const a = old.indexOf('<!-- linalg -->');
+    const b = old.indexOf('<!-- /linalg -->');
+    return a >= 0 && b > a ? `\n${old.slice(a, b + '<!-- /linalg -->'.length)}\n` : '';
+  } catch {
+    return '';
+  }
+}
 
 function describe(m: Measurement): string {
   if (m.unavailable) return `n/a (${m.unavailable})`;

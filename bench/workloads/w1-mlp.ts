@@ -19,7 +19,7 @@ interface Data {
 }
 
 let cached: Data | undefined;
-function data(): Data {
+export function data(): Data {
   if (cached) return cached;
   const r = rng(11);
   const y = new Float32Array(B * 10);
@@ -76,7 +76,7 @@ function reference(): Float64Array[] {
   return [Float64Array.of(loss), ...grads];
 }
 
-type Params = {
+export type Params = {
   w1: fx.Tensor<[784, 512], 'float32'>;
   b1: fx.Tensor<[512], 'float32'>;
   w2: fx.Tensor<[512, 512], 'float32'>;
@@ -84,29 +84,33 @@ type Params = {
   w3: fx.Tensor<[512, 10], 'float32'>;
   b3: fx.Tensor<[10], 'float32'>;
 };
-type X = fx.Tensor<[128, 784], 'float32'>;
-type Y = fx.Tensor<[128, 10], 'float32'>;
+export type X = fx.Tensor<[128, 784], 'float32'>;
+export type Y = fx.Tensor<[128, 10], 'float32'>;
 
-function fxLoss(p: Params, x: X, y: Y): fx.Tensor<[], 'float32'> {
+export function fxLoss(p: Params, x: X, y: Y): fx.Tensor<[], 'float32'> {
   const h1 = fx.tanh(fx.add(fx.matmul(x, p.w1), p.b1));
   const h2 = fx.tanh(fx.add(fx.matmul(h1, p.w2), p.b2));
   const z = fx.add(fx.matmul(h2, p.w3), p.b3);
   return fx.neg(fx.mean(fx.sum(fx.mul(y, fx.logSoftmax(z, 1)), 1)));
 }
 
+/** W1's parameters and batch as fluxion tensors (fresh). */
+export function fxMlpInputs(): [Params, X, Y] {
+  const d = data();
+  const p = {
+    w1: fxTensor(d.w[0]!, [784, 512]),
+    b1: fxTensor(d.b[0]!, [512]),
+    w2: fxTensor(d.w[1]!, [512, 512]),
+    b2: fxTensor(d.b[1]!, [512]),
+    w3: fxTensor(d.w[2]!, [512, 10]),
+    b3: fxTensor(d.b[2]!, [10]),
+  } as unknown as Params;
+  return [p, fxTensor(d.x, [B, 784]) as unknown as X, fxTensor(d.y, [B, 10]) as unknown as Y];
+}
+
 function fxSetup(jit: boolean) {
   return () => {
-    const d = data();
-    const p = {
-      w1: fxTensor(d.w[0]!, [784, 512]),
-      b1: fxTensor(d.b[0]!, [512]),
-      w2: fxTensor(d.w[1]!, [512, 512]),
-      b2: fxTensor(d.b[1]!, [512]),
-      w3: fxTensor(d.w[2]!, [512, 10]),
-      b3: fxTensor(d.b[2]!, [10]),
-    } as unknown as Params;
-    const x = fxTensor(d.x, [B, 784]) as unknown as X;
-    const y = fxTensor(d.y, [B, 10]) as unknown as Y;
+    const [p, x, y] = fxMlpInputs();
     const { step, dispose } = fxVariant(fx.valueAndGrad(fxLoss), jit, [...Object.values(p), x, y]);
     return {
       run: () =>
@@ -147,31 +151,37 @@ function tfSetup() {
   };
 }
 
-type JP = { w1: jax.numpy.Array; b1: jax.numpy.Array; w2: jax.numpy.Array; b2: jax.numpy.Array; w3: jax.numpy.Array; b3: jax.numpy.Array };
+export type JP = { w1: jax.numpy.Array; b1: jax.numpy.Array; w2: jax.numpy.Array; b2: jax.numpy.Array; w3: jax.numpy.Array; b3: jax.numpy.Array };
+
+/** W1's loss in jax-js. jax-js owns arguments: every use consumes one reference (`.ref` adds one). */
+export function jaxMlpLoss(q: JP, xb: jax.numpy.Array, yb: jax.numpy.Array): jax.numpy.Array {
+  const np = jax.numpy;
+  const h1 = np.tanh(np.matmul(xb, q.w1).add(q.b1));
+  const h2 = np.tanh(np.matmul(h1, q.w2).add(q.b2));
+  const z = np.matmul(h2, q.w3).add(q.b3);
+  return yb.mul(jax.nn.logSoftmax(z, 1)).sum(1).mean().neg();
+}
+
+/** W1's parameters and batch as jax-js arrays (fresh). */
+export function jaxMlpInputs(): [JP, jax.numpy.Array, jax.numpy.Array] {
+  const np = jax.numpy;
+  const d = data();
+  const p: JP = {
+    w1: np.array(d.w[0]!).reshape([784, 512]),
+    b1: np.array(d.b[0]!),
+    w2: np.array(d.w[1]!).reshape([512, 512]),
+    b2: np.array(d.b[1]!),
+    w3: np.array(d.w[2]!).reshape([512, 10]),
+    b3: np.array(d.b[2]!),
+  };
+  return [p, np.array(d.x).reshape([B, 784]), np.array(d.y).reshape([B, 10])];
+}
 
 function jaxSetup(jit: boolean) {
   return async (ctx: { backend: 'cpu' | 'wasm' | 'webgpu' }) => {
     await useJaxDevice(ctx.backend, 'its first W1 iteration had not finished after 8 minutes in development');
-    const np = jax.numpy;
-    const d = data();
-    const p: JP = {
-      w1: np.array(d.w[0]!).reshape([784, 512]),
-      b1: np.array(d.b[0]!),
-      w2: np.array(d.w[1]!).reshape([512, 512]),
-      b2: np.array(d.b[1]!),
-      w3: np.array(d.w[2]!).reshape([512, 10]),
-      b3: np.array(d.b[2]!),
-    };
-    const x = np.array(d.x).reshape([B, 784]);
-    const y = np.array(d.y).reshape([B, 10]);
-    // jax-js owns arguments: every use consumes one reference (`.ref` adds one).
-    const loss = (q: JP, xb: jax.numpy.Array, yb: jax.numpy.Array) => {
-      const h1 = np.tanh(np.matmul(xb, q.w1).add(q.b1));
-      const h2 = np.tanh(np.matmul(h1, q.w2).add(q.b2));
-      const z = np.matmul(h2, q.w3).add(q.b3);
-      return yb.mul(jax.nn.logSoftmax(z, 1)).sum(1).mean().neg();
-    };
-    const { step, dispose } = jaxVariant(jax.valueAndGrad(loss), jit, [...Object.values(p), x, y]);
+    const [p, x, y] = jaxMlpInputs();
+    const { step, dispose } = jaxVariant(jax.valueAndGrad(jaxMlpLoss), jit, [...Object.values(p), x, y]);
     const refs = (): JP => ({ w1: p.w1.ref, b1: p.b1.ref, w2: p.w2.ref, b2: p.b2.ref, w3: p.w3.ref, b3: p.b3.ref });
     return {
       run: async () => {

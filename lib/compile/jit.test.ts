@@ -34,6 +34,19 @@ describeEachBackend('jit', () => {
     await expectClose(out.doubled, [2, 4, 6]);
   });
 
+  it('results never alias inputs on the tfjs-kernel path either (host: false): an input returned as it is, in a pytree, is a fresh handle', async () => {
+    const x = fx.tensor([1, 2, 3]);
+    const g = fx.jit((p: { a: V3; b: V3 }) => ({ same: p.a, other: fx.mul(p.b, 2), again: [p.a] }), { host: false });
+    const out = g({ a: x, b: x });
+    expect(out.same).not.toBe(x);
+    expect(out.again[0]).not.toBe(x);
+    out.same.dispose();
+    out.again[0]!.dispose();
+    expect(x.isDisposed).toBe(false);
+    await expectClose(x, [1, 2, 3]);
+    await expectClose(out.other, [2, 4, 6]);
+  });
+
   it('frees every intermediate: only the outputs survive a call', () => {
     const g = fx.jit((x: V3) => fx.sum(fx.exp(fx.sin(fx.mul(x, x)))));
     const x = fx.tensor([1, 2, 3]);

@@ -17,7 +17,7 @@ import { KernelCompileError } from './hostKernels.js';
 import { fallbackCounters, hasObservers } from '../core/hooks.js';
 import { fuse, fusionPays, maxFusedInputs } from './fuse.js';
 import { getBackend } from '@tensorflow/tfjs-core';
-import { unaliased } from '../core/alias.js';
+import { freshHandle, unaliased } from '../core/alias.js';
 import { jitOnnx } from '../onnx/jitOnnx.js';
 
 /** Counters of a jitted function. @public */
@@ -338,8 +338,10 @@ export function jit<F extends (...args: never[]) => unknown>(f: F, options: JitO
     } else {
       ({ outputs, peakBytes } = execute(compiled.mixed && !hasObservers() ? compiled.mixed : compiled.plan, leaves as ConcreteTensor[]));
     }
-    // Results never alias inputs (`jit((x) => x)` gives a fresh handle on every path).
-    return unaliased(unflatten(compiled.outDef, outputs), leaves);
+    // Results never alias inputs (`jit((x) => x)` gives a fresh handle on every path). Checked on the flat
+    // lists (what `unaliased` would find by flattening both trees again, on every call).
+    for (let i = 0; i < outputs.length; i++) if (leaves.includes(outputs[i]!)) outputs[i] = freshHandle(outputs[i]!);
+    return unflatten(compiled.outDef, outputs);
   }) as Jitted<F>;
 
   jitted.stats = () => ({ traces, cacheHits, evictions, peakBytes, optimized: { ...optimized }, perExampleLoops });

@@ -36,31 +36,40 @@ export interface FlattenOptions {
  */
 export function flatten(tree: unknown, options: FlattenOptions = {}): [Tensor[], TreeDef] {
   const leaves: Tensor[] = [];
-  const open = new Set<object>();
-  const walk = (x: unknown, path: string): TreeDef => {
-    if (x instanceof Tensor) {
-      leaves.push(x);
-      return { kind: 'leaf' };
-    }
-    if (typeof x === 'number' && options.number) {
-      leaves.push(options.number(x));
-      return { kind: 'leaf' };
-    }
-    const isArray = Array.isArray(x);
-    if (!isArray && !isPlainObject(x)) return { kind: 'static', value: x };
-    if (open.has(x as object)) throw new TransformError(`cyclic pytree at path ${path || '(root)'}: the value contains itself; a pytree must be a tree`);
-    open.add(x as object);
-    try {
-      if (isArray) return { kind: 'array', children: (x as unknown[]).map((c, i) => walk(c, `${path}[${i}]`)) };
-      const obj = x as Record<string, unknown>;
-      const keys = Object.keys(obj).sort();
-      return { kind: 'object', keys, children: keys.map((k) => walk(obj[k], `${path}${showKey(k)}`)) };
-    } finally {
-      open.delete(x as object);
-    }
-  };
-  const def = walk(tree, '');
+  const def = walkTree(tree, '', leaves, new Set<object>(), options);
   return [leaves, def];
+}
+
+// Module-level rather than closures: a bundle built with esbuild's `keepNames` (as fluxion's is) names every
+// inner function on each call, which cost a fifth of a small jitted call (flatten and unflatten run on every call).
+function walkTree(x: unknown, path: string, leaves: Tensor[], open: Set<object>, options: FlattenOptions): TreeDef {
+  if (x instanceof Tensor) {
+    leaves.push(x);
+    return { kind: 'leaf' };
+  }
+  if (typeof x === 'number' && options.number) {
+    leaves.push(options.number(x));
+    return { kind: 'leaf' };
+  }
+  const isArray = Array.isArray(x);
+  if (!isArray && !isPlainObject(x)) return { kind: 'static', value: x };
+  if (open.has(x as object)) throw new TransformError(`cyclic pytree at path ${path || '(root)'}: the value contains itself; a pytree must be a tree`);
+  open.add(x as object);
+  try {
+    if (isArray) {
+      const items = x as unknown[];
+      const children: TreeDef[] = [];
+      for (let i = 0; i < items.length; i++) children.push(walkTree(items[i], `${path}[${i}]`, leaves, open, options));
+      return { kind: 'array', children };
+    }
+    const obj = x as Record<string, unknown>;
+    const keys = Object.keys(obj).sort();
+    const children: TreeDef[] = [];
+    for (const k of keys) children.push(walkTree(obj[k], `${path}${showKey(k)}`, leaves, open, options));
+    return { kind: 'object', keys, children };
+  } finally {
+    open.delete(x as object);
+  }
 }
 
 /** `.name` or `["odd key"]`, for paths in messages. */
@@ -78,26 +87,31 @@ export function setOwn(out: Record<string, unknown>, k: string, v: unknown): voi
 
 /** Rebuilds a pytree of structure `def` from leaves (consumed in flatten's order). */
 export function unflatten<T = unknown>(def: TreeDef, leaves: readonly unknown[]): T {
-  let i = 0;
-  const build = (d: TreeDef): unknown => {
-    switch (d.kind) {
-      case 'leaf':
-        return leaves[i++];
-      case 'static':
-        return d.value;
-      case 'array':
-        return d.children.map(build);
-      case 'object': {
-        // Own keys named __proto__, constructor or prototype round-trip as plain data.
-        const out: Record<string, unknown> = {};
-        d.keys.forEach((k, j) => setOwn(out, k, build(d.children[j]!)));
-        return out;
-      }
-    }
-  };
-  const out = build(def) as T;
-  if (i !== leaves.length) throw new Error(`pytree rebuild used ${i} of ${leaves.length} leaves`);
+  const cursor = { i: 0 };
+  const out = buildTree(def, leaves, cursor) as T;
+  if (cursor.i !== leaves.length) throw new Error(`pytree rebuild used ${cursor.i} of ${leaves.length} leaves`);
   return out;
+}
+
+/** `unflatten`'s walk (module-level, as `walkTree`). */
+function buildTree(d: TreeDef, leaves: readonly unknown[], cursor: { i: number }): unknown {
+  switch (d.kind) {
+    case 'leaf':
+      return leaves[cursor.i++];
+    case 'static':
+      return d.value;
+    case 'array': {
+      const out: unknown[] = [];
+      for (const c of d.children) out.push(buildTree(c, leaves, cursor));
+      return out;
+    }
+    case 'object': {
+      // Own keys named __proto__, constructor or prototype round-trip as plain data.
+      const out: Record<string, unknown> = {};
+      for (let j = 0; j < d.keys.length; j++) setOwn(out, d.keys[j]!, buildTree(d.children[j]!, leaves, cursor));
+      return out;
+    }
+  }
 }
 
 /** The number of tensor leaves of a structure. */
