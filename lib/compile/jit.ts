@@ -17,7 +17,7 @@ import { KernelCompileError } from './hostKernels.js';
 import { fallbackCounters, hasObservers } from '../core/hooks.js';
 import { fuse, fusionPays, maxFusedInputs } from './fuse.js';
 import { getBackend } from '@tensorflow/tfjs-core';
-import { freshHandle, unaliased } from '../core/alias.js';
+import { freshHandle } from '../core/alias.js';
 import { jitOnnx } from '../onnx/jitOnnx.js';
 
 /** Counters of a jitted function. @public */
