@@ -25,7 +25,7 @@ import type { Chain2 } from 'fp-ts/lib/Chain.js';
 import type { Functor2 } from 'fp-ts/lib/Functor.js';
 import type { Monad2 } from 'fp-ts/lib/Monad.js';
 import type { Pointed2 } from 'fp-ts/lib/Pointed.js';
-import { EFFECT_PROGRAM, type EffectProgramTag } from '../lib/core/effect-hook.js';
+import { EFFECT_PROGRAM, type EffectProgramTag } from '../lib/core/effectHook.js';
 import { TransformError, withArticle } from '../lib/core/errors.js';
 
 // -------------------------------------------------------------------------------------

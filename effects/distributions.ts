@@ -24,7 +24,7 @@ import { bits, fold, type Key } from '../lib/random/keys.js';
 import { threefry2x32 } from '../lib/random/threefry.js';
 import * as fx from '../lib/index.js';
 import type { Eff } from './Eff.js';
-import { normalQuantile, openUnit, waldSampleDerivative } from './host-math.js';
+import { normalQuantile, openUnit, waldSampleDerivative } from './hostMath.js';
 import * as op from './ops.js';
 import { affine, checkParams as checkRandomParams, checkSampleShape, draw, floats, type Param } from './random.js';
 

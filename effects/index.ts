@@ -98,5 +98,5 @@ export {
   type TensorCodecOptions,
   type CodecOf,
 } from './codec.js';
-export type { DifferentiableRow, EffGrad } from './grad-types.js';
+export type { DifferentiableRow, EffGrad } from './gradTypes.js';
 export { key, split, fold, bits, type Key } from '../lib/random/keys.js';

@@ -21,7 +21,7 @@ import { Tensor, sizeOf, type AnyTensor } from '../lib/core/tensor.js';
 import { broadcastShapes } from '../lib/primitives/define.js';
 import { bits, fold, isKey, type Key } from '../lib/random/keys.js';
 import { applyHandler, isEff, perform, toImpl, type Eff, type Effect, type Handled } from './Eff.js';
-import { normalQuantile, openUnit, truncatedNormalFromUnit, unitFloat32 } from './host-math.js';
+import { normalQuantile, openUnit, truncatedNormalFromUnit, unitFloat32 } from './hostMath.js';
 import * as op from './ops.js';
 
 /** A distribution parameter: a float32 tensor (broadcast to the sample shape) or a number. @public */

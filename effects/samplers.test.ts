@@ -10,7 +10,7 @@
 import { describe, expect, it } from 'vitest';
 import * as fx from '../lib/index.js';
 import { keyedMore, logGamma } from './distributions.js';
-import { waldCdf, waldSampleDerivative } from './host-math.js';
+import { waldCdf, waldSampleDerivative } from './hostMath.js';
 import { random, runRandom } from './index.js';
 
 type AnyT = fx.Tensor<fx.Shape, fx.Dtype>;

@@ -10,7 +10,7 @@
  * Build with `npx tsx examples/browser/build.ts`, then serve
  * `examples/browser/` and open index.html.
  */
-import './wasm-paths.js';
+import './wasmPaths.js';
 import * as fx from '../../lib/index.js';
 
 const query = new URLSearchParams(location.search);

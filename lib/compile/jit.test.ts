@@ -181,3 +181,15 @@ describeEachBackend('a bool result of a generated loop inside a program the host
     expect(await onehot.array()).toEqual([[0, 0], [1, 0], [0, 1]]);
   });
 });
+
+describeEachBackend('jit of a CNN gradient (conv → relu → pool: a loop with a bool result in a mixed plan)', () => {
+  it('gives the eager gradient (it was all zeros on cpu)', async () => {
+    const x = fx.reshape(fx.tensor(Float32Array.from({ length: 32 }, (_, i) => Math.sin(i))), [2, 4, 4, 1]) as fx.Tensor<[2, 4, 4, 1], 'float32'>;
+    const w = fx.reshape(fx.tensor(Float32Array.from({ length: 18 }, (_, i) => Math.cos(i) * 0.5)), [3, 3, 1, 2]) as fx.Tensor<[3, 3, 1, 2], 'float32'>;
+    const b = fx.tensor([0.1, -0.2]) as fx.Tensor<[2], 'float32'>;
+    const f = (w: fx.Tensor<[3, 3, 1, 2], 'float32'>) => fx.sum(fx.square(fx.avgPool(fx.relu(fx.nn.conv2d({ w, b }, x)), [2, 2], { strides: 2 })));
+    const want = await fx.grad(f)(w).array();
+    await expectClose(fx.jit(fx.grad(f))(w), want, 1e-5);
+    expect(Math.max(...(want as number[][][][]).flat(3).map(Math.abs))).toBeGreaterThan(0.01);
+  });
+});

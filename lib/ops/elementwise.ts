@@ -24,4 +24,4 @@ export { less } from '../primitives/less.js';
 export { lessEqual } from '../primitives/lessEqual.js';
 export { greater } from '../primitives/greater.js';
 export { greaterEqual } from '../primitives/greaterEqual.js';
-export type { ComparisonOp } from '../core/comparison-signature.js';
+export type { ComparisonOp } from '../core/comparisonSignature.js';

@@ -1,7 +1,7 @@
 /** `lessEqual`: elementwise a <= b with broadcasting, as a `bool` tensor. NoDiff: no tangent flows through it. */
 import * as tf from '@tensorflow/tfjs-core';
 import type { Primitive } from '../core/primitive.js';
-import type { ComparisonOp } from '../core/comparison-signature.js';
+import type { ComparisonOp } from '../core/comparisonSignature.js';
 import type { AnyTensor } from '../core/tensor.js';
 import { apply1, binaryPrimitive, coerce, type TensorLike } from './define.js';
 import { sc } from '../core/scalar.js';

@@ -11,7 +11,7 @@ import { withMainTrace } from '../core/trace.js';
 import { JvpTrace, JvpTracer } from './jvp.js';
 import { instantiate } from './linearize.js';
 import { linearizeArguments, NUMBERS_AS_SCALARS, scoped } from './reverse.js';
-import { withEffectPrograms, type CheckNoIO, type CheckResultNoIO, type EffectProgramLike, type EffectProgramOf } from '../core/effect-hook.js';
+import { withEffectPrograms, type CheckNoIO, type CheckResultNoIO, type EffectProgramLike, type EffectProgramOf } from '../core/effectHook.js';
 import { unaliased } from '../core/alias.js';
 
 function checkTangents(op: string, primals: readonly Tensor[], tangents: readonly Tensor[]): void {
@@ -49,7 +49,7 @@ export function jvp<Args extends readonly unknown[], E, Out>(
  */
 export function jvp<Args extends readonly unknown[], Out>(f: ((...args: Args) => Out) & CheckResultNoIO<Out>, primals: Args, tangents: Args): [Out, Out];
 export function jvp<Args extends readonly unknown[], Out>(f: (...args: Args) => Out, primals: Args, tangents: Args): unknown {
-  // An `f` that returns an effect program (`Eff`) gives an effect program of the result (see core/effect-hook.ts).
+  // An `f` that returns an effect program (`Eff`) gives an effect program of the result (see core/effectHook.ts).
   return withEffectPrograms(f, (g) => jvpImpl(g, primals, tangents));
 }
 

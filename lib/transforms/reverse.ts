@@ -10,7 +10,7 @@ import { Tensor } from '../core/tensor.js';
 import { full } from '../core/creation.js';
 import { instantiate, linearizeFlat, linearizedKeep, transposeIR, type Linearized } from './linearize.js';
 import type { Argnums, CheckDifferentiable, GradOptions, GradsOf, Scalar, ValueAndGradOptions } from './types.js';
-import { withEffectPrograms, type CheckEffectful, type CheckNoIO, type CheckResultNoIO, type EffectProgramLike, type EffectProgramOf, type EffectRowOf, type EffectValueOf } from '../core/effect-hook.js';
+import { withEffectPrograms, type CheckEffectful, type CheckNoIO, type CheckResultNoIO, type EffectProgramLike, type EffectProgramOf, type EffectRowOf, type EffectValueOf } from '../core/effectHook.js';
 import { unaliased } from '../core/alias.js';
 
 /**
@@ -52,7 +52,7 @@ export function vjp<Args extends readonly unknown[], E, Out>(
  */
 export function vjp<Args extends readonly unknown[], Out>(f: ((...args: Args) => Out) & CheckResultNoIO<Out>, ...primals: Args): [Out, Pullback<Out, Args>];
 export function vjp<Args extends readonly unknown[], Out>(f: (...args: Args) => Out, ...primals: Args): unknown {
-  // An `f` that returns an effect program (`Eff`) gives an effect program of the result (see core/effect-hook.ts).
+  // An `f` that returns an effect program (`Eff`) gives an effect program of the result (see core/effectHook.ts).
   return withEffectPrograms(f, (g) => vjpImpl(g, primals));
 }
 

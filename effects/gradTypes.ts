@@ -14,7 +14,7 @@
  */
 import type { Eff, Effect } from './Eff.js';
 
-declare module '../lib/core/effect-hook.js' {
+declare module '../lib/core/effectHook.js' {
   interface EffectPrograms<E, A> {
     readonly program: Eff<Extract<E, Effect>, A>;
   }
