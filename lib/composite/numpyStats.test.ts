@@ -72,14 +72,16 @@ function spread(n: number, seed = 1): number[] {
 
 // ---------------------------------------------------------------- tests
 
-describeEachBackend('sinc', () => {
+describeEachBackend('sinc', (backend) => {
   it('matches sin(πx)/(πx) in float64, is 1 at 0, and has the right derivatives at and near 0', async () => {
     const xs = [0, 1e-4, 0.05, 0.15, 0.159, 0.16, 0.3, 0.5, 1, -1.5, 2.25, -7.3];
-    await expectClose(fx.sinc(t(xs)), xs.map(sincRef), 2e-6);
+    // WGSL's sin: absolute error up to 2^-11 (4.9e-4) on [−π, π] by the spec; SwiftShader's reached 3.7e-5 here.
+    const wgsl = backend === 'webgpu';
+    await expectClose(fx.sinc(t(xs)), xs.map(sincRef), wgsl ? 5e-4 : 2e-6);
     // sinc'(x) = (cos(πx) − sinc(x)) / x; sinc''(0) = −π²/3 (Maclaurin), sinc'(0) = 0.
     const d1 = fx.grad((v: F) => fx.sum(fx.sinc(v)));
     const pts = [0.3, 0.1, -0.2, 0.9];
-    await expectClose(d1(t(pts)), pts.map((x) => (Math.cos(Math.PI * x) - sincRef(x)) / x), 2e-5);
+    await expectClose(d1(t(pts)), pts.map((x) => (Math.cos(Math.PI * x) - sincRef(x)) / x), wgsl ? 5e-3 : 2e-5);
     await expectClose(d1(fx.scalar(0)), 0, 1e-7);
     const d2 = fx.grad((v: F) => fx.grad((w: F) => fx.sinc(w))(v));
     await expectClose(d2(fx.scalar(0)), -(Math.PI ** 2) / 3, 1e-5);

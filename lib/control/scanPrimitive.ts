@@ -407,6 +407,11 @@ function runScan(inputs: readonly tf.Tensor[], p: ScanParams): tf.Tensor[] {
 /** The loop on tfjs tensors: the compiled body once per step, each step's carry freed after the next. */
 function runScanJit(inputs: readonly tf.Tensor[], p: ScanParams): tf.Tensor[] {
   const { numConsts: nc, numCarry: nk, length: n } = p;
+  if (n === 0) {
+    // No step: the carry as given, and empty outputs shaped [0, ...] by the body's output avals.
+    const ys = p.body.ir.outAvals.slice(nk).map((aval) => tf.zeros([0, ...aval.shape], aval.dtype));
+    return [...inputs.slice(nc, nc + nk).map((t) => tf.clone(t)), ...ys];
+  }
   const run = compiledBody(p.body.ir);
   const close = openScope();
   const ys: tf.Tensor[][] = [];

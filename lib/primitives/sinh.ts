@@ -11,20 +11,35 @@ import { mul } from './mul.js';
 import { cosh } from './cosh.js';
 
 /**
- * tfjs's Sinh (`Math.sinh`/libm on cpu and wasm); tfjs-webgpu writes
- * (eˣ − e⁻ˣ)/2, which cancels near 0, so there it is (expm1 x − expm1 −x)/2.
+ * tfjs's Sinh (`Math.sinh`/libm on cpu and wasm). tfjs-webgpu writes
+ * (eˣ − e⁻ˣ)/2 in float32, which cancels near 0 and overflows from |x| = 88.7
+ * (sinh stays finite to 89.4): there it is (expm1 x − expm1 −x)/2 up to
+ * |x| = 10 and sign(x)·h·(h/2) with h = e^(|x|/2) beyond.
  */
 function sinhKernel(x: tf.Tensor): tf.Tensor {
   if (tf.getBackend() !== 'webgpu') return tf.sinh(x);
-  return tf.tidy(() => tf.mul(tf.sub(expm1Kernel(x), expm1Kernel(tf.neg(x))), 0.5));
+  return tf.tidy(() => {
+    const a = tf.abs(x);
+    const h = tf.exp(tf.mul(a, 0.5));
+    const big = tf.mul(tf.sign(x), tf.mul(h, tf.mul(h, 0.5)));
+    const small = tf.mul(tf.sub(expm1Kernel(x), expm1Kernel(tf.neg(x))), 0.5);
+    return tf.where(tf.isNaN(x), x, tf.where(tf.greater(a, 10), big, small));
+  });
 }
 
 export const sinhPrimitive: Primitive = unaryPrimitive(
   'sinh',
   sinhKernel,
   (x, t) => mul(t, cosh(x)),
-  // (expm1 x − expm1 −x)/2 in float64: no cancellation near 0, no overflow before float32's range ends.
-  floatLowering(([x]) => sc.mul(sc.sub(sc.expm1(x!), sc.expm1(sc.neg(x!))), sc.lit(0.5))),
+  // (expm1 x − expm1 −x)/2 up to |x| = 10 (no cancellation near 0), sign(x)·h·(h/2) with h = e^(|x|/2)
+  // beyond, which stays finite to the end of float32's range where a float32 kernel (WGSL) computes it.
+  floatLowering(([x]) => {
+    const a = sc.abs(x!);
+    const h = sc.exp(sc.mul(a, sc.lit(0.5)));
+    const big = sc.mul(h, sc.mul(h, sc.lit(0.5)));
+    const small = sc.mul(sc.sub(sc.expm1(x!), sc.expm1(sc.neg(x!))), sc.lit(0.5));
+    return sc.select(sc.gt(a, sc.lit(10)), sc.select(sc.lt(x!, sc.lit(0)), sc.neg(big), big), small);
+  }),
 );
 
 /**
