@@ -274,7 +274,7 @@ writeFileSync(
   renderReport(input) +
     (modelSections ? `\n<!-- models -->\n${modelSections}\n<!-- /models -->\n` : '') +
     (importSection ? `\n<!-- import-cost -->\n${importSection}\n<!-- /import-cost -->\n` : '') +
-    keptLinalgSection(),
+    keptSections(),
 );
 // The raw numbers, so the report can be re-rendered (`--render=temp/bench-last.json`) without re-running.
 mkdirSync('temp', { recursive: true });
@@ -287,16 +287,24 @@ process.exitCode = failures ? 1 : 0;
 // jax-js and Dawn keep handles open; the results are written.
 setTimeout(() => process.exit(process.exitCode), 100).unref();
 
-/** The linalg section (written by `npm run bench:linalg`, not by this run) of the report being replaced, kept as it was. */
-function keptLinalgSection(): string {
+/**
+ * The sections other scripts write (`npm run bench:linalg`, `npm run bench:loops`), not this run,
+ * of the report being replaced, kept as they were.
+ */
+function keptSections(): string {
+  let old: string;
   try {
-    const old = readFileSync(outPath, 'utf8');
-    const a = old.indexOf('<!-- linalg -->');
-    const b = old.indexOf('<!-- /linalg -->');
-    return a >= 0 && b > a ? `\n${old.slice(a, b + '<!-- /linalg -->'.length)}\n` : '';
+    old = readFileSync(outPath, 'utf8');
   } catch {
     return '';
   }
+  return ['linalg', 'loops']
+    .map((name) => {
+      const a = old.indexOf(`<!-- ${name} -->`);
+      const b = old.indexOf(`<!-- /${name} -->`);
+      return a >= 0 && b > a ? `\n${old.slice(a, b + `<!-- /${name} -->`.length)}\n` : '';
+    })
+    .join('');
 }
 
 function describe(m: Measurement): string {
