@@ -18,7 +18,7 @@ import { IR, Var, type Equation } from '../core/ir.js';
 import type { Params, Primitive } from '../core/primitive.js';
 import { isExactChoice, sc, showScalar, substitute, type Scalar } from '../core/scalar.js';
 import { groupLoops, MAX_GROUP } from './group.js';
-import { elementwiseExpr } from './hostKernels.js';
+import { elementwiseExpr, isFloatSum } from './hostKernels.js';
 import { emitWgsl, WGSL_HELPERS, wgslSupports } from './emitWgsl.js';
 import { backendHooks, type WebgpuUtil } from '../core/kernels.js';
 
@@ -218,7 +218,7 @@ function fuseWholeGroups(ir: IR, maxInputs: number, reductions: boolean): { ir: 
     if (node.kind === 'eq') return [node.eq];
     const { members, outputs, inputs, shape } = node.group;
     const last = members[members.length - 1]!;
-    if (isSum(last)) {
+    if (isFloatSum(last)) {
       // A chain feeding a sum: one reduction kernel when the sum's result is all the group gives out
       // and every operand has the chain's shape or one element.
       const full = inputs.every((v) => sizeOf(v.aval.shape) === 1 || sameShape(v.aval.shape, shape)) && members.length > 1 && last.inputs[0] === members[members.length - 2]!.outputs[0];
@@ -244,17 +244,9 @@ function fuseWholeGroups(ir: IR, maxInputs: number, reductions: boolean): { ir: 
   return { ir: new IR(ir.inputs, ir.constVars, ir.constValues, equations, ir.outputs, ir.outAvals), fusedGroups };
 }
 
-/** Whether `eq` is a reduction whose combining step is a plain sum. */
-function isSum(eq: Equation): boolean {
-  const low = eq.prim.lowering;
-  if (low.kind !== 'reduce' || eq.inputs.length !== 1) return false;
-  const e = low.combine(sc.arg(0, 'float32'), sc.arg(1, 'float32'));
-  return e.op === 'add' && e.args.every((a) => a.op === 'arg');
-}
-
 /** A float32 sum over trailing axes (or all of them), with a safe integer extent: it can close a fused WGSL chain. */
 function reducible(eq: Equation): boolean {
-  if (!isSum(eq) || eq.inputs[0]!.aval.dtype !== 'float32') return false;
+  if (!isFloatSum(eq)) return false;
   const rank = eq.inputs[0]!.aval.shape.length;
   const axes = [...(eq.params['axes'] as readonly number[])].sort((a, b) => a - b);
   const inner = sizeOf(eq.inputs[0]!.aval.shape) / Math.max(1, sizeOf(eq.outputs[0]!.aval.shape));

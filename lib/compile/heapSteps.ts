@@ -5,17 +5,8 @@
  */
 import type { Equation } from '../core/ir.js';
 import type { Slots, Step } from '../core/lowering.js';
-import { lowerEquation } from './hostKernels.js';
+import { isFloatSum, lowerEquation } from './hostKernels.js';
 import { simdColumnSum } from './simd.js';
-
-/** Whether `eq` is a float32 reduction whose combining step is a plain sum. */
-function isFloatSum(eq: Equation): boolean {
-  const low = eq.prim.lowering;
-  if (low.kind !== 'reduce' || eq.inputs[0]!.aval.dtype !== 'float32') return false;
-  const d = eq.inputs[0]!.aval.dtype;
-  const e = low.combine({ op: 'arg', dtype: d, args: [], index: 0 }, { op: 'arg', dtype: d, args: [], index: 1 });
-  return e.op === 'add' && e.args.every((a) => a.op === 'arg');
-}
 
 /** A host program's SIMD step for `eq` when it has one (a sum over leading axes), running `js` for buffers outside `heap`. */
 export function heapStep(heap: WebAssembly.Memory, eq: Equation, slots: Slots, js: Step): Step | undefined {

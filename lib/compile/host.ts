@@ -126,7 +126,7 @@ export function lowerToHost(ir: IR, fuse = true): HostProgram | undefined {
       const program = node.kind === 'loop' ? scalarLoop(node.group) : undefined;
       if (arena && program && program.reductions.some((r) => r)) {
         // A loop ending in reductions: SIMD for its elements (the reduced values into scratch buffers), then the reductions.
-        const split = arenaSplit(arena, (node as { group: LoopGroup }).group, slots, uniform, (v) => slotOf.get(v), (buf) => {
+        const split = arenaSplit(arena, (node as { group: LoopGroup }).group, slots, uniform, (buf) => {
           peakBytes += bytesPer(buf);
           return newSlot(buf, false);
         });
@@ -162,7 +162,6 @@ function arenaSplit(
   group: LoopGroup,
   slots: { readonly ins: readonly number[]; readonly outs: readonly number[] },
   uniform: ReadonlySet<Var>,
-  slotOf: (v: Var) => number | undefined,
   scratch: (buf: Buf) => number,
 ): Step[] | undefined {
   const reductions = group.members.filter((eq) => eq.prim.lowering.kind === 'reduce');
@@ -181,7 +180,8 @@ function arenaSplit(
   const js = lowerLoop(elementwise, elementSlots, uniform);
   const simd = js && simdLoop(arena, program, elementSlots, js);
   if (!simd) return undefined;
-  const reduceSteps = reductions.map((eq) => lowerEquation(eq, { ins: [tempOf.get(eq.inputs[0]!) ?? at.get(eq.inputs[0]!) ?? slotOf(eq.inputs[0]!)!], outs: [at.get(eq.outputs[0]!)!] }));
+  // A reduced value is a scratch buffer, or an output of the loop that is also read elsewhere.
+  const reduceSteps = reductions.map((eq) => lowerEquation(eq, { ins: [tempOf.get(eq.inputs[0]!) ?? at.get(eq.inputs[0]!)!], outs: [at.get(eq.outputs[0]!)!] }));
   if (reduceSteps.some((r) => !r)) return undefined;
   return [simd, ...(reduceSteps as Step[])];
 }

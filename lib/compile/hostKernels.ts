@@ -127,6 +127,12 @@ function reduction(eq: Equation): { readonly init: number; readonly combine: Sca
   return { init: low.init, combine: low.combine(sc.arg(0, d), sc.arg(1, d)) };
 }
 
+/** Whether `eq` is a float32 reduction whose combining step is a plain sum (a SIMD column sum, a fused WGSL sum). */
+export function isFloatSum(eq: Equation): boolean {
+  const r = reduction(eq);
+  return r !== undefined && eq.inputs[0]!.aval.dtype === 'float32' && r.combine.op === 'add' && r.combine.args.every((a) => a.op === 'arg');
+}
+
 /** Whether a loop can accumulate `eq`: a float32/int32 reduction over trailing axes (or all of them). */
 export function hostReduces(eq: Equation): boolean {
   if (!reduction(eq)) return false;

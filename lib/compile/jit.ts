@@ -5,16 +5,16 @@
  * compiled IR is replayed through the interpreter stack instead, so jitted
  * functions compose with every transformation.
  */
-import { stage, evalIR, type IR } from '../core/ir.js';
+import { evalIR, type IR } from '../core/ir.js';
 import { flatten, unflatten, type TreeDef } from '../core/pytree.js';
 import { ConcreteTensor, Tensor, avalOf, showAval } from '../core/tensor.js';
 import { Tracer } from '../core/trace.js';
 import { zerosLike } from '../core/creation.js';
-import { optimize, type OptimizeReport } from './optimize.js';
+import { addReport, traceOptimized, type OptimizeReport } from './optimize.js';
 import { checkInputs, execute, planMemory, planMixed, type Plan } from './execute.js';
 import { hostBackend, lowerToHost, runHost, type HostProgram } from './host.js';
 import { KernelCompileError } from './hostKernels.js';
-import { fallbackCounters, hasObservers } from '../core/hooks.js';
+import { hasObservers } from '../core/hooks.js';
 import { fuse, fusionPays, maxFusedInputs } from './fuse.js';
 import { getBackend } from '@tensorflow/tfjs-core';
 import { freshHandle } from '../core/alias.js';
@@ -263,25 +263,10 @@ export function jit<F extends (...args: never[]) => unknown>(f: F, options: JitO
       return [hit, leaves];
     }
     traces++;
-    let outDef: TreeDef | undefined;
-    const loopsBefore = fallbackCounters.perExampleLoops;
-    const raw = stage(
-      (inputs) => {
-        const [outLeaves, d] = flatten((f as unknown as (...a: unknown[]) => unknown)(...unflatten<unknown[]>(def, inputs)));
-        outDef = d;
-        return outLeaves;
-      },
-      leaves.map(avalOf),
-      false,
-    );
-    perExampleLoops += fallbackCounters.perExampleLoops - loopsBefore;
-    const { ir, report } = optimize(raw);
-    optimized.simplified += report.simplified;
-    optimized.commonSubexpressions += report.commonSubexpressions;
-    optimized.deadCode += report.deadCode;
-    // The optimized IR holds the constants still used; the raw IR's hold moves to it.
-    ir.constValues.forEach((c) => c._retain());
-    raw._release();
+    const traced = traceOptimized(f as unknown as (...a: unknown[]) => unknown, def, leaves);
+    const { ir, outDef } = traced;
+    perExampleLoops += traced.perExampleLoops;
+    addReport(optimized, traced.report);
     let host: HostProgram | undefined;
     let mixed: Plan | undefined;
     let unfused = options.fuse === false;

@@ -5,10 +5,12 @@
  * evaluated on the spot and enters the IR as a constant.
  */
 import { getBackend } from '@tensorflow/tfjs-core';
-import { IR, Var, type Equation } from '../core/ir.js';
-import type { Tensor } from '../core/tensor.js';
+import { IR, stage, Var, type Equation } from '../core/ir.js';
+import { avalOf, type Tensor } from '../core/tensor.js';
+import { flatten, unflatten, type TreeDef } from '../core/pytree.js';
+import { fallbackCounters } from '../core/hooks.js';
 import { reshapePrimitive } from '../primitives/reshape.js';
-import { argsOf, sc, substitute, type Scalar } from '../core/scalar.js';
+import { sc, substitute, type Scalar } from '../core/scalar.js';
 import { elementwiseExpr } from './hostKernels.js';
 import { simplifyScalar } from './rewrites.js';
 
@@ -19,23 +21,45 @@ export interface OptimizeReport {
   deadCode: number;
 }
 
-/** Whether a constant is small enough to read and every element is `v` (0 and −0 told apart). */
-function isConstantEqualTo(value: Tensor | undefined, v: number): boolean {
-  // Up to 4M elements: a broadcast cotangent seed (ones) is worth one read while compiling.
-  if (!value || value.size > 1 << 22) return false;
-  // No synchronous GPU readback while compiling: in browsers it stalls (and can lose) the device.
-  if (getBackend() === 'webgpu') return false;
-  try {
-    const data = value.dataSync();
-    // Object.is: 0 and −0 are different identities (see `simplify`).
-    return data.length > 0 && data.every((x) => Object.is(x, v));
-  } catch {
-    return false; // not readable synchronously (webgpu in Node): keep the equation
-  }
-}
-
 function sameShape(a: readonly number[], b: readonly number[]): boolean {
   return a.length === b.length && a.every((d, i) => d === b[i]);
+}
+
+/**
+ * Traces `f` on the abstract values of `leaves` (its flattened arguments, of
+ * structure `def`) and optimizes the program: what `jit` and the ONNX export
+ * and target compile. The optimized IR holds its own reference to the
+ * constants it still uses (the caller releases it); the raw trace's is
+ * released. `perExampleLoops` counts vmap's generic fallbacks taken while tracing.
+ */
+export function traceOptimized(
+  f: (...args: unknown[]) => unknown,
+  def: TreeDef,
+  leaves: readonly Tensor[],
+): { ir: IR; outDef: TreeDef; report: OptimizeReport; perExampleLoops: number } {
+  let outDef: TreeDef | undefined;
+  const loopsBefore = fallbackCounters.perExampleLoops;
+  const raw = stage(
+    (inputs) => {
+      const [outLeaves, d] = flatten(f(...unflatten<unknown[]>(def, inputs)));
+      outDef = d;
+      return outLeaves;
+    },
+    leaves.map(avalOf),
+    false,
+  );
+  const perExampleLoops = fallbackCounters.perExampleLoops - loopsBefore;
+  const { ir, report } = optimize(raw);
+  ir.constValues.forEach((c) => c._retain());
+  raw._release();
+  return { ir, outDef: outDef!, report, perExampleLoops };
+}
+
+/** Adds one optimization report to running totals (`jit(f).stats().optimized`). */
+export function addReport(totals: OptimizeReport, report: OptimizeReport): void {
+  totals.simplified += report.simplified;
+  totals.commonSubexpressions += report.commonSubexpressions;
+  totals.deadCode += report.deadCode;
 }
 
 /** Runs the passes until nothing changes; returns a new IR sharing the constants. */

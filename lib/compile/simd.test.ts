@@ -406,12 +406,6 @@ function runReference(results: Scalar[], columns: Column[], n: number, index: (i
   });
 }
 
-const ulp32 = (x: number) => {
-  const a = Math.abs(Math.fround(x));
-  if (a < 2 ** -126) return 2 ** -149;
-  return 2 ** (Math.floor(Math.log2(a)) - 23);
-};
-
 /** Special values, both signs: NaN, ±Infinity, ±0, denormals, float32's extremes, the functions' switch points. */
 const SPECIALS = [
   NaN, Infinity, 0, 1e-40, 1.4e-45, 1e-30, 1e-8, 1e-5, 0.25, 0.5, 0.9, 1, 1.5707963, 2, 3.1415927, 4, 3.92, 9.99, 10, 10.5, 20, 88.7, 88.8, 103.9, 104, 709, 746, 1000, 1e6, 1e6 + 0.5, 1e7, 1e20, 1e38, 3.4028235e38, 0.29289322, 0.41421357, 0.99999994,

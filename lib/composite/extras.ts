@@ -16,7 +16,7 @@ import { add } from '../primitives/add.js';
 import { broadcastTo } from '../primitives/broadcastTo.js';
 import { concat } from '../primitives/concat.js';
 import { cast } from '../primitives/cast.js';
-import { coerce, coerceOperands, normalizeAxis, requireDtype, type TensorLike } from '../primitives/define.js';
+import { coerceOperands, normalizeAxis, requireDtype, type TensorLike } from '../primitives/define.js';
 import { scoped } from '../core/memory.js';
 import { div } from '../primitives/div.js';
 import { equal } from '../primitives/equal.js';

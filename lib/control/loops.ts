@@ -293,7 +293,6 @@ export function scan<C, Xs, Y>(fn: (carry: C, x: Unstacked<Xs>) => [C, Y], init:
   const policy = options.checkpoint ?? 'all';
   if (policy !== 'all' && policy !== 'binomial') {
     const every = (policy as { every?: number } | null)?.every as number;
-    const n = xLeaves[0]?.shape[0] ?? 0;
     if (typeof policy !== 'object' || policy === null) throw new ShapeError('scan', `checkpoint must be 'all', 'binomial' or { every: k }, got ${String(policy)}`);
     if (!Number.isInteger(every) || every < 1) throw new ShapeError('scan', `checkpoint.every must be a positive integer, got ${every}`);
   }

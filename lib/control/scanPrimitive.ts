@@ -579,7 +579,7 @@ function linearizedScan(primals: readonly Tensor[], tangents: readonly MaybeZero
   const ir = p.body.ir;
   const nk = p.numCarry;
   const avals = ir.inputs.map((v) => v.aval);
-  const [mc, mk, mx] = parts(mask, p);
+  const [mc, mk] = parts(mask, p);
   let linear: IR | undefined;
   let residuals: Residual[] = [];
   let yMask: boolean[] = [];

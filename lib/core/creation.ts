@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { CheckCount, CheckDims, Dtype, Shape, TypeError } from '../../typelevel/index.js';
 import { DtypeError, ShapeError, showShape, withArticle } from './errors.js';
-import { ConcreteTensor, sizeOf, type AnyTensor, type Tensor } from './tensor.js';
+import { ConcreteTensor, sizeOf, type Tensor } from './tensor.js';
 import { checkAllocation } from './allocation.js';
 
 /** The marker for nested data whose rows differ in shape. */

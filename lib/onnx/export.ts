@@ -4,10 +4,8 @@
  * an ONNX model (opset 17) that ONNX Runtime (onnxruntime-node,
  * onnxruntime-web) and other ONNX runtimes load.
  */
-import { stage } from '../core/ir.js';
-import { flatten, unflatten, type TreeDef } from '../core/pytree.js';
-import { avalOf } from '../core/tensor.js';
-import { optimize } from '../compile/optimize.js';
+import { flatten, type TreeDef } from '../core/pytree.js';
+import { traceOptimized } from '../compile/optimize.js';
 import { lowerToOnnx } from './lower.js';
 
 /** ONNX value names of a pytree's leaves: `prefix`, `prefix[0]`, `prefix.w1`, … (flatten's order). */
@@ -44,21 +42,10 @@ export function leafNames(def: TreeDef, prefix: string): string[] {
  */
 export function exportOnnx<A extends unknown[]>(f: (...args: A) => unknown, ...exampleArgs: A): Uint8Array {
   const [leaves, def] = flatten(exampleArgs);
-  let outDef: TreeDef | undefined;
-  const raw = stage(
-    (inputs) => {
-      const [outLeaves, d] = flatten(f(...unflatten<A>(def, inputs)));
-      outDef = d;
-      return outLeaves;
-    },
-    leaves.map(avalOf),
-    false,
-  );
+  const { ir, outDef } = traceOptimized(f as (...a: unknown[]) => unknown, def, leaves);
   try {
-    // The optimized IR shares the raw IR's constants without holding them: release the raw one only.
-    const { ir } = optimize(raw);
-    return lowerToOnnx(ir, leafNames(def, 'args'), leafNames(outDef!, 'out'));
+    return lowerToOnnx(ir, leafNames(def, 'args'), leafNames(outDef, 'out'));
   } finally {
-    raw._release();
+    ir._release();
   }
 }

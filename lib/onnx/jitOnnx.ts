@@ -7,18 +7,17 @@
  * instead (a warning names the primitives once).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { evalIR, stage, type IR } from '../core/ir.js';
+import { evalIR, type IR } from '../core/ir.js';
 import { flatten, unflatten, type TreeDef } from '../core/pytree.js';
 import { ConcreteTensor, avalOf, showAval, type Tensor } from '../core/tensor.js';
 import { Tracer } from '../core/trace.js';
 import { zerosLike } from '../core/creation.js';
 import { unaliased } from '../core/alias.js';
-import { optimize, type OptimizeReport } from '../compile/optimize.js';
+import { addReport, traceOptimized, type OptimizeReport } from '../compile/optimize.js';
 import { checkInputs } from '../compile/execute.js';
 import type { JitStats } from '../compile/jit.js';
 import { lowerToOnnx, missingOnnxForms } from './lower.js';
 import { leafNames } from './export.js';
-import { fallbackCounters } from '../core/hooks.js';
 
 /** The parts of onnxruntime-node this target uses: its synchronous native session. */
 interface OrtSession {
@@ -123,24 +122,10 @@ export function jitOnnx(
       return [hit, leaves];
     }
     traces++;
-    let outDef: TreeDef | undefined;
-    const loopsBefore = fallbackCounters.perExampleLoops;
-    const raw = stage(
-      (inputs) => {
-        const [outLeaves, d] = flatten((f as unknown as (...a: unknown[]) => unknown)(...unflatten<unknown[]>(def, inputs)));
-        outDef = d;
-        return outLeaves;
-      },
-      leaves.map(avalOf),
-      false,
-    );
-    perExampleLoops += fallbackCounters.perExampleLoops - loopsBefore;
-    const { ir, report } = optimize(raw);
-    optimized.simplified += report.simplified;
-    optimized.commonSubexpressions += report.commonSubexpressions;
-    optimized.deadCode += report.deadCode;
-    ir.constValues.forEach((c) => c._retain());
-    raw._release();
+    const traced = traceOptimized(f as unknown as (...a: unknown[]) => unknown, def, leaves);
+    const { ir, outDef } = traced;
+    perExampleLoops += traced.perExampleLoops;
+    addReport(optimized, traced.report);
     const inputNames = leafNames(def, 'args');
     const outputNames = leafNames(outDef!, 'out');
     let session: OrtSession | null = null;
