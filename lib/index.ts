@@ -63,3 +63,7 @@ export { exportOnnx } from './onnx/export.js';
 export { OnnxExportError } from './onnx/lower.js';
 export type { OnnxForm, OnnxBuilder, OnnxEquation } from './onnx/forms.js';
 export type { OnnxAttributeValue, OnnxTensor, OnnxDataType } from './onnx/proto.js';
+// ONNX target planner, split plans and default target (issue #23, branch onnxplan)
+export { setDefaultJitTarget, type JitTarget } from './onnx/target.js';
+export type { JitProgramReport, JitSegmentReport } from './onnx/jitOnnx.js';
+export { ONNX_MIN_WORK } from './onnx/plan.js';

@@ -18,7 +18,8 @@ import { hasObservers } from '../core/hooks.js';
 import { fuse, fusionPays, maxFusedInputs } from './fuse.js';
 import { getBackend } from '@tensorflow/tfjs-core';
 import { freshHandle } from '../core/alias.js';
-import { jitOnnx } from '../onnx/jitOnnx.js';
+import { jitOnnx, type JitProgramReport } from '../onnx/jitOnnx.js';
+import { defaultJitTarget, type JitTarget } from '../onnx/target.js';
 
 /** Counters of a jitted function. @public */
 export interface JitStats {
@@ -37,6 +38,14 @@ export interface JitStats {
    * rule for a primitive without a batch rule: a loop unrolled into the program).
    */
   readonly perExampleLoops: number;
+  /** `target: 'onnx'` or `'auto'` (also when set by `setDefaultJitTarget`): the target asked for. */
+  readonly target?: 'onnx' | 'auto';
+  /**
+   * `target: 'onnx'` or `'auto'`: where each traced program runs (the most
+   * recent 64 traces, oldest first): on ONNX Runtime, on the default jit, or
+   * split into segments on both, with the reasons for what runs on the host.
+   */
+  readonly programs?: readonly JitProgramReport[];
 }
 
 /** A jitted function: `f` with a trace cache. @public */
@@ -85,15 +94,22 @@ export interface JitOptions {
    */
   readonly cacheSize?: number;
   /**
-   * Where compiled programs run (default `'default'`: tfjs kernels and host
-   * loops on the active backend). `'onnx'`: each program is lowered to ONNX
+   * Where compiled programs run (default: `fx.setDefaultJitTarget`'s choice,
+   * itself `'default'` unless changed). `'default'`: tfjs kernels and host
+   * loops on the active backend. `'onnx'`: each program is lowered to ONNX
    * and run by an onnxruntime-node session with as many intra-op threads as
    * the machine has cores (Node only; needs the optional peer dependency
-   * `onnxruntime-node`, loaded on the first compile). A program using a
-   * primitive without an ONNX form (docs/onnx.md) runs on the default target,
-   * with a warning naming it.
+   * `onnxruntime-node`, loaded on the first compile); a program using
+   * primitives without an ONNX form (docs/onnx.md) is split around them,
+   * those parts running on the default target. `'auto'`: the planner
+   * (docs/onnx.md) sends the parts of a program large enough to earn ONNX
+   * Runtime's per-run cost to it, the rest to the default target (and all of
+   * it when onnxruntime-node is missing or the backend is webgpu).
+   * `stats().programs` says where each traced program ran.
    */
-  readonly target?: 'default' | 'onnx';
+  readonly target?: JitTarget;
+  /** ONNX Runtime's intra-op threads for `target: 'onnx' | 'auto'` (default: `os.availableParallelism()`). */
+  readonly threads?: number;
 }
 
 /** Default of `JitOptions.cacheSize`. */
@@ -229,13 +245,20 @@ function describeLeaves(def: TreeDef, leaves: readonly Tensor[]): LeafSig[] {
  */
 export function jit<F extends (...args: never[]) => unknown>(f: F, options?: JitOptions): F & JitControls<Parameters<F>>;
 export function jit<F extends (...args: never[]) => unknown>(f: F, options: JitOptions = {}): Jitted<F> {
-  if (options.target === 'onnx') {
+  const target = options.target ?? defaultJitTarget();
+  if (target === 'onnx' || target === 'auto') {
     const symbols = new Map<symbol, number>();
     const size = options.cacheSize ?? DEFAULT_JIT_CACHE_SIZE;
     if (!Number.isInteger(size) || size < 1) throw new RangeError(`jit: cacheSize must be a positive integer, got ${size}`);
-    return jitOnnx(f, (def) => structureKey(def, symbols), jit(f, { ...options, target: 'default' }), size) as unknown as Jitted<F>;
+    if (options.threads !== undefined && (!Number.isInteger(options.threads) || options.threads < 1)) throw new RangeError(`jit: threads must be a positive integer, got ${options.threads}`);
+    const host = { ...options, target: 'default' } as const;
+    return jitOnnx(f, (def) => structureKey(def, symbols), jit(f, host), size, {
+      auto: target === 'auto',
+      threads: options.threads,
+      hostJit: (g) => jit(g, host),
+    }) as unknown as Jitted<F>;
   }
-  if (options.target !== undefined && options.target !== 'default') throw new RangeError(`jit: target must be 'default' or 'onnx', got ${String(options.target)}`);
+  if (target !== 'default') throw new RangeError(`jit: target must be 'default', 'onnx' or 'auto', got ${String(target)}`);
   const cache = new Map<string, Compiled>();
   const symbols = new Map<symbol, number>();
   const signatures: LeafSig[][] = [];

@@ -53,15 +53,104 @@ describeEachBackend("jit target 'onnx'", (backend) => {
     await expectClose(fx.vmap(f)(F.tensor([[0, 1], [2, 3]])), [Math.sin(1), Math.sin(2) + Math.sin(3)], 2e-7);
   });
 
-  it('a program with a primitive without an ONNX form runs on the default jit, with a warning naming it', async () => {
+  it('a program with a primitive without an ONNX form is split around it: values of the default jit, segments in stats, one warning', async () => {
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
     try {
-      const f = fx.jit((a: fx.Tensor) => F.mul(F.linalg.cholesky(a), 2), { target: 'onnx' });
-      expect(await f(F.tensor([[4, 0], [0, 9]])).array()).toEqual([[4, 0], [0, 6]]);
-      expect(warn).toHaveBeenCalledWith(expect.stringMatching(/target 'onnx': cholesky has no ONNX form; this program runs on the default jit/));
+      const g = (a: fx.Tensor, b: fx.Tensor) => F.add(F.mul(F.linalg.cholesky(F.mul(a, 2)), 3), F.sin(b));
+      const f = fx.jit(g, { target: 'onnx' });
+      const a = F.tensor([[2, 1], [1, 2]]);
+      const b = F.tensor([[0.5, 1], [-1, 2]]);
+      const before = fx.memory().tensors;
+      const out = f(a, b);
+      // The result, and the constants 2 and 3 the cached program holds.
+      expect(fx.memory().tensors).toBe(before + 3);
+      // chol([[4, 2], [2, 4]]) = [[2, 0], [1, √3]]
+      const expected = [[6 + Math.sin(0.5), Math.sin(1)], [3 + Math.sin(-1), 3 * Math.sqrt(3) + Math.sin(2)]];
+      await expectClose(out, expected, 4e-7);
+      await expectClose(out, await fx.jit(g)(a, b).array(), 2e-7);
+      f(a, b);
+      expect(warn).toHaveBeenCalledTimes(1);
+      expect(warn).toHaveBeenCalledWith(expect.stringMatching(/target 'onnx': cholesky has no ONNX form; this program runs split: onnx → host → onnx/));
+      const [program] = f.stats().programs!;
+      // mul(a, 2) and sin(b) before cholesky (sin moved up by the schedule), then mul and add after it.
+      expect(program).toMatchObject({ target: 'split', equations: 5, reasons: ['cholesky has no ONNX form'] });
+      expect(program!.segments.map((s) => [s.target, s.equations])).toEqual([['onnx', 2], ['host', 1], ['onnx', 2]]);
+      expect(program!.segments[1]!.nodes).toBe(0);
+      expect(program!.nodes).toBe(program!.segments[0]!.nodes + program!.segments[2]!.nodes);
+      expect(program!.segments[0]!.nodes).toBeGreaterThanOrEqual(2);
+      // Repeated calls leave only their result.
+      const mid = fx.memory().tensors;
+      f(a, b).dispose();
+      expect(fx.memory().tensors).toBe(mid);
+      f.clear();
     } finally {
       warn.mockRestore();
     }
+  });
+
+  it('a gradient through primitives without ONNX forms (cholesky, triangular solves) matches the default jit', async () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    try {
+      const loss = (a: fx.Tensor, y: fx.Tensor) => F.sum(F.mul(F.tanh(F.linalg.cholesky(F.add(F.matmul(a, F.transpose(a)), F.mul(F.eye(3), 3)))), y));
+      const a = F.tensor([[1, 0.5, -0.2], [0.3, 1.2, 0.1], [-0.4, 0.2, 0.9]]);
+      const y = F.tensor([[1, 2, 3], [4, 5, 6], [7, 8, 9]]);
+      const split = fx.jit(fx.valueAndGrad(loss), { target: 'onnx' });
+      const [v, g] = split(a, y);
+      const [v0, g0] = fx.jit(fx.valueAndGrad(loss))(a, y);
+      await expectClose(v, await v0.array(), 4e-7);
+      await expectClose(g, await g0.array(), 2e-6);
+      const [program] = split.stats().programs!;
+      expect(program!.target).toBe('split');
+      expect(program!.segments.filter((s) => s.target === 'host').length).toBeGreaterThanOrEqual(1);
+      expect(program!.reasons[0]).toMatch(/cholesky.* no ONNX form/);
+      split.clear();
+    } finally {
+      warn.mockRestore();
+    }
+  });
+
+  it("target 'auto' keeps a tiny program on the host jit and sends a large one to ONNX Runtime, saying why", async () => {
+    const tiny = fx.jit((x: fx.Tensor) => F.sum(F.sin(x)), { target: 'auto' });
+    await expectClose(tiny(F.tensor([0.5, 1])), Math.sin(0.5) + Math.sin(1), 2e-7);
+    const [small] = tiny.stats().programs!;
+    expect(tiny.stats().target).toBe('auto');
+    expect(small).toMatchObject({ target: 'host', nodes: 0, segments: [{ target: 'host', equations: 2, work: 2 + 2 + (2 + 1) }] });
+    expect(small!.reasons).toEqual(['planner: 1 ONNX-able segment below 2e+6 work units (7.0e+0 in all)']);
+    // 128×128 by 128×128: 2·128³ multiply-add work plus the operands and result.
+    const m = 128;
+    const x = F.tensor(Float32Array.from({ length: m * m }, (_, i) => ((i % 7) - 3) / 8), [m, m]);
+    const w = F.tensor(Float32Array.from({ length: m * m }, (_, i) => ((i % 5) - 2) / 16), [m, m]);
+    const big = fx.jit((u: fx.Tensor, v: fx.Tensor) => F.matmul(u, v), { target: 'auto' });
+    const got = (await big(x, w).data()) as Float32Array;
+    const [large] = big.stats().programs!;
+    expect(large).toMatchObject({ target: 'onnx', equations: 1, reasons: [], segments: [{ target: 'onnx', equations: 1, work: 2 * m ** 3 + 3 * m * m }] });
+    const xs = (await x.data()) as Float32Array;
+    const ws = (await w.data()) as Float32Array;
+    for (const [i, j] of [[0, 0], [5, 77], [127, 127]] as const) {
+      let s = 0;
+      for (let k = 0; k < m; k++) s += xs[i * m + k]! * ws[k * m + j]!;
+      expect(got[i * m + j]).toBeCloseTo(s, 5);
+    }
+    big.clear();
+  });
+
+  it('setDefaultJitTarget changes the target of later jit calls without one, and returns the previous one', () => {
+    const previous = fx.setDefaultJitTarget('auto');
+    try {
+      expect(previous).toBe('default');
+      const f = fx.jit((x: fx.Tensor) => F.mul(x, 2));
+      f(F.tensor([1]));
+      expect(f.stats()).toMatchObject({ target: 'auto', programs: [{ target: 'host' }] });
+      expect(fx.jit((x: fx.Tensor) => F.mul(x, 2), { target: 'default' }).stats().target).toBeUndefined();
+      expect(fx.setDefaultJitTarget('onnx')).toBe('auto');
+      expect(() => fx.setDefaultJitTarget('gpu' as never)).toThrow(/setDefaultJitTarget: target must be 'default', 'onnx' or 'auto', got gpu/);
+    } finally {
+      fx.setDefaultJitTarget(previous);
+    }
+  });
+
+  it('threads must be a positive integer', () => {
+    expect(() => fx.jit((x: fx.Tensor) => x, { target: 'onnx', threads: 0 })).toThrow(/jit: threads must be a positive integer, got 0/);
   });
 
   it('keeps at most cacheSize sessions, least recently used dropped first', async () => {
@@ -82,7 +171,7 @@ describeEachBackend("jit target 'onnx'", (backend) => {
   });
 
   it('an unknown target is a RangeError', () => {
-    expect(() => fx.jit((x: fx.Tensor) => x, { target: 'gpu' as never })).toThrow(/jit: target must be 'default' or 'onnx', got gpu/);
+    expect(() => fx.jit((x: fx.Tensor) => x, { target: 'gpu' as never })).toThrow(/jit: target must be 'default', 'onnx' or 'auto', got gpu/);
   });
 
 });

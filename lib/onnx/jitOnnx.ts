@@ -1,29 +1,36 @@
 /**
- * `jit(f, { target: 'onnx' })`: each traced, optimized program is lowered to
- * ONNX and run by an onnxruntime-node session (CPU execution provider,
- * intra-op threads = the machine's cores). onnxruntime-node is an optional
- * peer dependency, loaded on the first compile (never by importing fluxion).
- * A program with a primitive that has no ONNX form runs on the default jit
- * instead (a warning names the primitives once).
+ * `jit(f, { target: 'onnx' | 'auto' })`: each traced, optimized program is
+ * planned (lib/onnx/plan.ts) into segments: maximal runs of equations with
+ * an ONNX form, each lowered to ONNX and run by an onnxruntime-node session
+ * (CPU execution provider, intra-op threads = the machine's cores), and runs
+ * of the others, each run by fluxion's default jit. `'auto'` also keeps
+ * segments too small to earn ONNX Runtime's per-run cost on the default jit.
+ * onnxruntime-node is an optional peer dependency, loaded on the first
+ * compile (never by importing fluxion).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { evalIR, type IR } from '../core/ir.js';
+import { evalIR, IR, type Var } from '../core/ir.js';
 import { flatten, unflatten, type TreeDef } from '../core/pytree.js';
 import { ConcreteTensor, avalOf, showAval, type Tensor } from '../core/tensor.js';
 import { Tracer } from '../core/trace.js';
 import { zerosLike } from '../core/creation.js';
-import { unaliased } from '../core/alias.js';
+import { freshHandle } from '../core/alias.js';
+import { openScope } from '../core/scope.js';
 import { addReport, traceOptimized, type OptimizeReport } from '../compile/optimize.js';
 import { checkInputs } from '../compile/execute.js';
 import type { JitStats } from '../compile/jit.js';
 import { lowerToOnnx, missingOnnxForms } from './lower.js';
-import { leafNames } from './export.js';
+import { countOnnxNodes, ONNX_MIN_WORK, planSegments, type SegmentTarget } from './plan.js';
 
 /** The parts of onnxruntime-node this target uses: its synchronous native session. */
 interface OrtSession {
   loadModel(buffer: ArrayBuffer, byteOffset: number, byteLength: number, options: object): void;
-  run(feeds: Record<string, unknown>, fetches: Record<string, null>, options: object): Record<string, { data: ArrayLike<number>; dims: readonly number[] }>;
+  run(feeds: Record<string, unknown>, fetches: Record<string, null>, options: object): Record<string, OrtValue>;
   dispose(): void;
+}
+interface OrtValue {
+  readonly data: ArrayLike<number> & ArrayBufferView;
+  readonly dims: readonly number[];
 }
 interface Ort {
   readonly Session: new () => OrtSession;
@@ -59,25 +66,73 @@ function loadOrt(): Ort {
   }
 }
 
-/** Threads ONNX Runtime's intra-op pool uses: the machine's cores. */
+/** Threads ONNX Runtime's intra-op pool uses by default: the machine's cores. */
 function cores(): number {
   const os = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process?.getBuiltinModule?.('node:os') as { availableParallelism?(): number } | undefined;
   return os?.availableParallelism?.() ?? 1;
 }
 
+/** One segment of a program as `stats().programs` reports it. @public */
+export interface JitSegmentReport {
+  /** `'onnx'`: an ONNX Runtime session; `'host'`: fluxion's default jit. */
+  readonly target: SegmentTarget;
+  /** Equations of the optimized program in this segment. */
+  readonly equations: number;
+  /** Nodes of the segment's ONNX graph (0 for a host segment). */
+  readonly nodes: number;
+  /** Estimated work (the planner's units: 2 per multiply-add, 1 per element read or written). */
+  readonly work: number;
+}
+
+/**
+ * Where one traced program of a `target: 'onnx' | 'auto'` jit runs. @public
+ */
+export interface JitProgramReport {
+  /** `'onnx'`: one ONNX Runtime session; `'host'`: the default jit; `'split'`: segments on both. */
+  readonly target: 'onnx' | 'host' | 'split';
+  /** Equations of the optimized program. */
+  readonly equations: number;
+  /** Nodes over all of its ONNX graphs. */
+  readonly nodes: number;
+  /** Its segments, in the order they run. */
+  readonly segments: readonly JitSegmentReport[];
+  /**
+   * Why (part of) the program runs on the default jit: a primitive without
+   * an ONNX form, the planner's threshold, the backend, a missing onnxruntime-node.
+   */
+  readonly reasons: readonly string[];
+}
+
+/** A compiled segment: its sub-program, its inputs and outputs in the enclosing program. */
+interface Segment {
+  readonly target: SegmentTarget;
+  readonly inputs: readonly Var[];
+  readonly outputs: readonly Var[];
+  /** ONNX segments: the session and the graph's input/output names. */
+  readonly session?: OrtSession;
+  readonly inputNames?: readonly string[];
+  readonly outputNames?: readonly string[];
+  /** Host segments: the sub-program under the default jit. */
+  readonly run?: HostRun;
+}
+
+type HostRun = ((...xs: Tensor[]) => Tensor[]) & { clear(): void };
+
 interface OnnxCompiled {
   /** The optimized IR (replayed through the interpreters when called on tracers). */
   readonly ir: IR;
   readonly outDef: TreeDef;
-  /** null when the program has a primitive without an ONNX form: it runs on the default jit. */
-  readonly session: OrtSession | null;
-  readonly inputNames: readonly string[];
-  readonly outputNames: readonly string[];
+  /** null: the whole program runs on the default jit (`fallback`). */
+  readonly segments: readonly Segment[] | null;
+  readonly report: JitProgramReport;
 }
 
 function release(c: OnnxCompiled): void {
   c.ir._release();
-  c.session?.dispose();
+  for (const s of c.segments ?? []) {
+    s.session?.dispose();
+    s.run?.clear();
+  }
 }
 
 /** Frees the sessions and constants a dropped jitted function still holds, once it is garbage-collected. */
@@ -86,33 +141,136 @@ const dropped = new FinalizationRegistry<Map<string, OnnxCompiled>>((cache) => {
   cache.clear();
 });
 
-function ortTensor(o: Ort, t: ConcreteTensor): unknown {
-  const data = t._tf.dataSync();
-  if (t.dtype === 'bool') return new o.Tensor('bool', data as Uint8Array, t.shape);
-  return new o.Tensor(t.dtype, data as Float32Array | Int32Array, t.shape);
+/** A value between segments: a fluxion tensor, or an ONNX Runtime output not yet wrapped. */
+type Value = ConcreteTensor | OrtValue;
+
+/** Options of the ONNX/auto target (from `JitOptions`). */
+export interface OnnxTargetOptions {
+  /** `target: 'auto'`: the planner's threshold applies, and a missing runtime or a webgpu backend means the default jit. */
+  readonly auto: boolean;
+  /** ONNX Runtime intra-op threads (default: the machine's cores). */
+  readonly threads?: number;
+  /** The default jit of a function (host segments). */
+  readonly hostJit: (g: (...xs: Tensor[]) => Tensor[]) => HostRun;
 }
 
+/** Programs kept in `stats().programs` (the most recent traces). */
+const MAX_REPORTS = 64;
+
 /**
- * The ONNX-target twin of `jit` (called by `jit` for `target: 'onnx'`);
- * `fallback` is the default jit of `f`, used for programs ONNX cannot take.
+ * The ONNX-target twin of `jit` (called by `jit` for `target: 'onnx'` and
+ * `'auto'`); `fallback` is the default jit of `f`, used for programs that
+ * run wholly on the host.
  */
 export function jitOnnx(
   f: (...args: never[]) => unknown,
   key: (def: TreeDef, leaves: readonly Tensor[]) => string,
   fallback: (...args: never[]) => unknown,
   cacheSize: number,
+  options: OnnxTargetOptions,
 ): ((...args: never[]) => unknown) & { stats(): JitStats; lower(...args: never[]): IR; clear(): void } {
   const cache = new Map<string, OnnxCompiled>();
+  const target = options.auto ? 'auto' : 'onnx';
   let traces = 0;
   let perExampleLoops = 0;
   let cacheHits = 0;
   let evictions = 0;
   const optimized: OptimizeReport & { fused: number } = { simplified: 0, commonSubexpressions: 0, deadCode: 0, fused: 0 };
   const warned = new Set<string>();
+  const programs: JitProgramReport[] = [];
+
+  const compileSegments = (ir: IR, reasons: string[]): { segments: Segment[] | null; report: JitProgramReport } => {
+    const backend = tf.getBackend();
+    let o: Ort | undefined;
+    if (backend !== 'cpu' && backend !== 'wasm') {
+      if (!options.auto) throw new Error(`jit: target 'onnx' runs with the cpu or wasm backend (its inputs are read synchronously); the active backend is ${backend}`);
+      reasons.push(`the ${backend} backend (ONNX Runtime takes cpu or wasm inputs)`);
+    } else if (options.auto) {
+      try {
+        o = loadOrt();
+      } catch {
+        reasons.push('onnxruntime-node is not installed');
+      }
+    } else o = loadOrt();
+    const planned = o ? planSegments(ir, options.auto ? ONNX_MIN_WORK : 0) : [{ target: 'host' as const, equations: ir.equations, work: 0 }];
+    const missing = missingOnnxForms(ir);
+    if (missing.length > 0) reasons.push(`${missing.join(', ')} ${missing.length === 1 ? 'has' : 'have'} no ONNX form`);
+    if (o && options.auto) {
+      const small = planSegments(ir).filter((s) => s.target === 'onnx' && s.work < ONNX_MIN_WORK);
+      if (small.length > 0) {
+        const work = small.reduce((n, s) => n + s.work, 0);
+        reasons.push(`planner: ${small.length} ONNX-able segment${small.length === 1 ? '' : 's'} below ${ONNX_MIN_WORK.toExponential(0)} work units (${work.toExponential(1)} in all)`);
+      }
+    }
+    const hasOnnx = planned.some((s) => s.target === 'onnx');
+    const reportSegments: JitSegmentReport[] = [];
+    let segments: Segment[] | null = null;
+    if (hasOnnx) {
+      // Where each value is used last (segment index; program outputs count as after the last).
+      const lastUse = new Map<Var, number>();
+      planned.forEach((s, k) => s.equations.forEach((eq) => eq.inputs.forEach((v) => lastUse.set(v, k))));
+      for (const v of ir.outputs) if (v) lastUse.set(v, planned.length);
+      const constIndex = new Map<Var, number>(ir.constVars.map((v, i) => [v, i]));
+      segments = [];
+      try {
+        planned.forEach((s, k) => {
+          const defined = new Set<Var>(s.equations.flatMap((eq) => eq.outputs));
+          const inputs: Var[] = [];
+          const consts: Var[] = [];
+          const seen = new Set<Var>();
+          for (const eq of s.equations) {
+            for (const v of eq.inputs) {
+              if (defined.has(v) || seen.has(v)) continue;
+              seen.add(v);
+              (constIndex.has(v) ? consts : inputs).push(v);
+            }
+          }
+          const outputs = [...defined].filter((v) => (lastUse.get(v) ?? -1) > k);
+          const sub = new IR(inputs, consts, consts.map((v) => ir.constValues[constIndex.get(v)!]!), s.equations, outputs, outputs.map((v) => v.aval));
+          if (s.target === 'onnx') {
+            const inputNames = inputs.map((_, i) => `in${i}`);
+            const outputNames = outputs.map((_, i) => `out${i}`);
+            const bytes = lowerToOnnx(sub, inputNames, outputNames, 'jit');
+            const session = new o!.Session();
+            segments!.push({ target: 'onnx', inputs, outputs, session, inputNames, outputNames });
+            session.loadModel(bytes.buffer as ArrayBuffer, bytes.byteOffset, bytes.byteLength, {
+              intraOpNumThreads: options.threads ?? cores(),
+              interOpNumThreads: 1,
+              graphOptimizationLevel: 'all',
+              executionMode: 'sequential',
+            });
+            reportSegments.push({ target: 'onnx', equations: s.equations.length, nodes: countOnnxNodes(bytes), work: s.work });
+          } else {
+            // The sub-program shares the enclosing IR's constants (released with it), never released itself.
+            const run = options.hostJit((...xs) => evalIR(sub, xs, zerosLike));
+            segments!.push({ target: 'host', inputs, outputs, run });
+            reportSegments.push({ target: 'host', equations: s.equations.length, nodes: 0, work: s.work });
+          }
+        });
+      } catch (e) {
+        for (const s of segments) {
+          s.session?.dispose();
+          s.run?.clear();
+        }
+        throw e;
+      }
+    } else {
+      for (const s of planned) reportSegments.push({ target: 'host', equations: s.equations.length, nodes: 0, work: s.work });
+    }
+    const kinds = new Set(reportSegments.map((s) => s.target));
+    const report: JitProgramReport = {
+      target: !hasOnnx ? 'host' : kinds.size > 1 ? 'split' : 'onnx',
+      equations: ir.equations.length,
+      nodes: reportSegments.reduce((n, s) => n + s.nodes, 0),
+      segments: reportSegments,
+      reasons,
+    };
+    return { segments, report };
+  };
 
   const compile = (args: readonly unknown[]): [OnnxCompiled, Tensor[]] => {
     const [leaves, def] = flatten(args);
-    const k = `${key(def, leaves)}|${leaves.map((t) => showAval(avalOf(t))).join(';')}`;
+    const k = `${tf.getBackend()}|${key(def, leaves)}|${leaves.map((t) => showAval(avalOf(t))).join(';')}`;
     const hit = cache.get(k);
     if (hit) {
       cacheHits++;
@@ -126,33 +284,25 @@ export function jitOnnx(
     const { ir, outDef } = traced;
     perExampleLoops += traced.perExampleLoops;
     addReport(optimized, traced.report);
-    const inputNames = leafNames(def, 'args');
-    const outputNames = leafNames(outDef!, 'out');
-    let session: OrtSession | null = null;
-    const missing = missingOnnxForms(ir);
-    const backend = tf.getBackend();
-    if (backend !== 'cpu' && backend !== 'wasm') {
+    let planned: ReturnType<typeof compileSegments>;
+    try {
+      planned = compileSegments(ir, []);
+    } catch (e) {
       ir._release();
-      throw new Error(`jit: target 'onnx' runs with the cpu or wasm backend (its inputs are read synchronously); the active backend is ${backend}`);
+      throw e;
     }
-    if (missing.length === 0) {
-      const o = loadOrt();
-      const bytes = lowerToOnnx(ir, inputNames, outputNames, 'jit');
-      session = new o.Session();
-      session.loadModel(bytes.buffer as ArrayBuffer, bytes.byteOffset, bytes.byteLength, {
-        intraOpNumThreads: cores(),
-        interOpNumThreads: 1,
-        graphOptimizationLevel: 'all',
-        executionMode: 'sequential',
-      });
-    } else {
-      const names = missing.join(', ');
-      if (!warned.has(names)) {
-        warned.add(names);
-        console.warn(`fluxion jit: target 'onnx': ${names} ${missing.length === 1 ? 'has' : 'have'} no ONNX form; this program runs on the default jit.`);
+    const { segments, report } = planned;
+    if (!options.auto && report.target !== 'onnx' && report.reasons.length > 0) {
+      const text = report.reasons.join('; ');
+      if (!warned.has(text)) {
+        warned.add(text);
+        const where = report.target === 'host' ? 'this program runs on the default jit' : `this program runs split: ${report.segments.map((s) => s.target).join(' → ')} (stats().programs)`;
+        console.warn(`fluxion jit: target 'onnx': ${text}; ${where}.`);
       }
     }
-    const compiled: OnnxCompiled = { ir, outDef: outDef!, session, inputNames, outputNames };
+    programs.push(report);
+    if (programs.length > MAX_REPORTS) programs.shift();
+    const compiled: OnnxCompiled = { ir, outDef: outDef!, segments, report };
     cache.set(k, compiled);
     while (cache.size > cacheSize) {
       const [oldest, evicted] = cache.entries().next().value!;
@@ -166,24 +316,12 @@ export function jitOnnx(
   const jitted = ((...args: never[]) => {
     const [compiled, leaves] = compile(args);
     if (leaves.some((t) => t instanceof Tracer)) return unflatten(compiled.outDef, evalIR(compiled.ir, leaves, zerosLike));
-    if (!compiled.session) return fallback(...args);
-    const concrete = leaves as ConcreteTensor[];
-    checkInputs(compiled.ir, concrete);
-    const o = ort!;
-    const feeds: Record<string, unknown> = {};
-    compiled.inputNames.forEach((n, i) => (feeds[n] = ortTensor(o, concrete[i]!._concrete())));
-    const fetches: Record<string, null> = {};
-    for (const n of compiled.outputNames) fetches[n] = null;
-    const results = compiled.session.run(feeds, fetches, {});
-    const outputs = compiled.outputNames.map((n, i) => {
-      const r = results[n]!;
-      const dtype = compiled.ir.outAvals[i]!.dtype;
-      return new ConcreteTensor(tf.tensor(r.data as Float32Array, [...r.dims], dtype));
-    });
-    return unaliased(unflatten(compiled.outDef, outputs), leaves);
+    if (!compiled.segments) return fallback(...args);
+    checkInputs(compiled.ir, leaves as ConcreteTensor[]);
+    return unflatten(compiled.outDef, runSegments(compiled.ir, compiled.segments, leaves as ConcreteTensor[]));
   }) as ((...args: never[]) => unknown) & { stats(): JitStats; lower(...args: never[]): IR; clear(): void };
 
-  jitted.stats = () => ({ traces, cacheHits, evictions, peakBytes: 0, optimized: { ...optimized }, perExampleLoops });
+  jitted.stats = () => ({ traces, cacheHits, evictions, peakBytes: 0, optimized: { ...optimized }, perExampleLoops, target, programs: [...programs] });
   jitted.lower = (...args) => compile(args)[0].ir;
   jitted.clear = () => {
     for (const c of cache.values()) release(c);
@@ -191,4 +329,55 @@ export function jitOnnx(
   };
   dropped.register(jitted, cache);
   return jitted;
+}
+
+const ortDtype = (dtype: string) => (dtype === 'bool' ? 'bool' : dtype);
+
+/** Runs the segments in order on concrete inputs; intermediates are freed, the outputs are fresh tensors. */
+function runSegments(ir: IR, segments: readonly Segment[], inputs: readonly ConcreteTensor[]): ConcreteTensor[] {
+  const o = ort!;
+  const env = new Map<Var, Value>();
+  ir.inputs.forEach((v, i) => env.set(v, inputs[i]!));
+  const close = openScope();
+  let outputs: ConcreteTensor[] = [];
+  try {
+    const concrete = (v: Var): ConcreteTensor => {
+      const x = env.get(v)!;
+      if (x instanceof ConcreteTensor) return x;
+      const t = new ConcreteTensor(tf.tensor(x.data as Float32Array, [...x.dims], v.aval.dtype));
+      env.set(v, t);
+      return t;
+    };
+    for (const s of segments) {
+      if (s.target === 'onnx') {
+        const feeds: Record<string, unknown> = {};
+        s.inputs.forEach((v, i) => {
+          const x = env.get(v)!;
+          const dtype = ortDtype(v.aval.dtype);
+          feeds[s.inputNames![i]!] = x instanceof ConcreteTensor ? new o.Tensor(dtype, x._concrete()._tf.dataSync() as Float32Array, x.shape) : new o.Tensor(dtype, x.data, x.dims);
+        });
+        const fetches: Record<string, null> = {};
+        for (const n of s.outputNames!) fetches[n] = null;
+        const results = s.session!.run(feeds, fetches, {});
+        s.outputs.forEach((v, i) => env.set(v, results[s.outputNames![i]!]!));
+      } else {
+        const outs = s.run!(...s.inputs.map(concrete));
+        s.outputs.forEach((v, i) => env.set(v, outs[i] as ConcreteTensor));
+      }
+    }
+    const constIndex = new Map<Var, number>(ir.constVars.map((v, i) => [v, i]));
+    const made = new Set<ConcreteTensor>();
+    outputs = ir.outputs.map((v, i) => {
+      if (!v) return zerosLike(ir.outAvals[i]!) as ConcreteTensor;
+      const c = constIndex.get(v);
+      const t = c === undefined ? concrete(v) : (ir.constValues[c] as ConcreteTensor);
+      // Results never alias inputs, constants or each other: the caller owns (and may dispose) each.
+      if (c !== undefined || inputs.includes(t) || made.has(t)) return freshHandle(t);
+      made.add(t);
+      return t;
+    });
+    return outputs;
+  } finally {
+    close(outputs);
+  }
 }

@@ -1,0 +1,171 @@
+/**
+ * The ONNX target's planner (issue #23): which parts of an optimized program
+ * run on ONNX Runtime and which on fluxion's own (host-JS) jit.
+ *
+ * 1. **Split.** Equations whose primitive has an ONNX form are ONNX-able, the
+ *    rest host. The equations are re-ordered (a topological order that stays
+ *    on the current kind as long as it can) and cut into maximal runs of one
+ *    kind: the segments of a mixed plan.
+ * 2. **Cost.** Under `target: 'auto'`, an ONNX segment stays on ONNX Runtime
+ *    only if its estimated work reaches {@link ONNX_MIN_WORK}: ONNX Runtime
+ *    costs ~30 µs per `run` plus ~0.25 µs per node plus copying the
+ *    segment's inputs and outputs, which a tiny program never earns back.
+ *    Work is counted per equation: `2·m·n·k` for a matrix product (and the
+ *    same product count for convolutions), the elements read and written for
+ *    everything else. A demoted segment joins its host neighbours.
+ */
+import type { Equation, IR, Var } from '../core/ir.js';
+import { onnxFormOf } from './lower.js';
+
+/** Where one segment runs. */
+export type SegmentTarget = 'onnx' | 'host';
+
+/** A run of equations (in a valid order) on one target. */
+export interface PlannedSegment {
+  readonly target: SegmentTarget;
+  readonly equations: readonly Equation[];
+  /** Estimated work of the segment ({@link equationWork} summed). */
+  readonly work: number;
+}
+
+/**
+ * Work below which `target: 'auto'` keeps an ONNX-able segment on the host
+ * lowering, in work units (a multiply-add counts 2, an element read or
+ * written by any other primitive 1). Measured on the 2-core dev machine
+ * (wasm backend) by bench/onnx.ts's crossover rows: an 8-op elementwise chain
+ * of n elements (≈ 20·n units) breaks even between n = 64k (1.3e6 units:
+ * host 0.68 ms, ONNX 0.72 ms) and 256k (5.2e6: host 3.2 ms, ONNX 2.3 ms);
+ * `tanh(x·w)` with m×m operands between m = 64 (5.4e5: host 0.037 ms,
+ * ONNX 0.056 ms) and 128 (4.3e6: host 0.16 ms, ONNX 0.12 ms). Both cross
+ * near 2e6 units.
+ */
+export const ONNX_MIN_WORK = 2e6;
+
+const size = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
+
+/** Estimated work of one equation (see the module comment). */
+export function equationWork(eq: Equation): number {
+  const outs = eq.outputs.reduce((n, v) => n + size(v.aval.shape), 0);
+  const ins = eq.inputs.reduce((n, v) => n + size(v.aval.shape), 0);
+  switch (eq.prim.name) {
+    case 'matmul': {
+      const k = eq.inputs[0]!.aval.shape.at(-1) ?? 1;
+      return 2 * outs * k + ins + outs;
+    }
+    case 'conv2d':
+    case 'conv2dBackpropInput':
+    case 'conv2dBackpropFilter': {
+      // Each element of the convolution's output (dy for the gradients) is a dot product over
+      // a kh·kw·cin window of the HWIO filter.
+      const filter = eq.prim.name === 'conv2dBackpropFilter' ? eq.outputs[0]!.aval.shape : eq.inputs[1]!.aval.shape;
+      const y = eq.prim.name === 'conv2d' ? eq.outputs[0]! : eq.prim.name === 'conv2dBackpropInput' ? eq.inputs[0]! : eq.inputs[1]!;
+      return 2 * size(y.aval.shape) * size(filter.slice(0, 3)) + ins + outs;
+    }
+    default:
+      return ins + outs;
+  }
+}
+
+/** Whether `eq` can go to ONNX Runtime: its primitive has an ONNX form. */
+export function onnxAble(eq: Equation): boolean {
+  return onnxFormOf(eq.prim) !== undefined;
+}
+
+/**
+ * The segments of `ir`: maximal runs of ONNX-able and host equations in a
+ * topological order that switches kind as rarely as a greedy list schedule
+ * can; with `minWork > 0`, ONNX segments below it become host segments
+ * (merged with their neighbours).
+ */
+export function planSegments(ir: IR, minWork = 0): PlannedSegment[] {
+  const eqs = ir.equations;
+  const kinds = eqs.map((eq): SegmentTarget => (onnxAble(eq) ? 'onnx' : 'host'));
+  const producer = new Map<Var, number>();
+  eqs.forEach((eq, i) => eq.outputs.forEach((v) => producer.set(v, i)));
+  const consumers: number[][] = eqs.map(() => []);
+  const pending = eqs.map((eq, i) => {
+    const deps = new Set<number>();
+    for (const v of eq.inputs) {
+      const p = producer.get(v);
+      if (p !== undefined) deps.add(p);
+    }
+    for (const p of deps) consumers[p]!.push(i);
+    return deps.size;
+  });
+  // Ready equations per kind, each list kept in program order (the schedule takes the lowest index).
+  const ready: Record<SegmentTarget, number[]> = { onnx: [], host: [] };
+  const insert = (i: number) => {
+    const list = ready[kinds[i]!];
+    let at = list.length;
+    while (at > 0 && list[at - 1]! > i) at--;
+    list.splice(at, 0, i);
+  };
+  pending.forEach((n, i) => n === 0 && insert(i));
+  const order: number[] = [];
+  let kind: SegmentTarget | undefined;
+  while (order.length < eqs.length) {
+    if (!kind || ready[kind].length === 0) {
+      // Switch to the other kind, or start with the kind of the earliest ready equation.
+      const other: SegmentTarget = kind === 'onnx' ? 'host' : 'onnx';
+      kind = kind ? other : (ready.onnx[0] ?? Infinity) < (ready.host[0] ?? Infinity) ? 'onnx' : 'host';
+    }
+    const i = ready[kind].shift()!;
+    order.push(i);
+    for (const c of consumers[i]!) if (--pending[c]! === 0) insert(c);
+  }
+  const segments: { target: SegmentTarget; equations: Equation[]; work: number }[] = [];
+  for (const i of order) {
+    const target = kinds[i]!;
+    const last = segments.at(-1);
+    if (last?.target === target) {
+      last.equations.push(eqs[i]!);
+      last.work += equationWork(eqs[i]!);
+    } else segments.push({ target, equations: [eqs[i]!], work: equationWork(eqs[i]!) });
+  }
+  if (minWork <= 0) return segments;
+  const merged: typeof segments = [];
+  for (const s of segments) {
+    const target = s.target === 'onnx' && s.work < minWork ? 'host' : s.target;
+    const last = merged.at(-1);
+    if (last?.target === target) {
+      last.equations.push(...s.equations);
+      last.work += s.work;
+    } else merged.push({ ...s, target });
+  }
+  return merged;
+}
+
+/** The number of nodes in an ONNX model's main graph, read from its bytes (ModelProto.graph = 7, GraphProto.node = 1). */
+export function countOnnxNodes(model: Uint8Array): number {
+  const fields = (buf: Uint8Array, start: number, end: number, visit: (field: number, from: number, to: number) => void) => {
+    let p = start;
+    const varint = () => {
+      let v = 0;
+      let mul = 1;
+      for (;;) {
+        const b = buf[p++]!;
+        v += (b & 0x7f) * mul;
+        mul *= 128;
+        if (b < 0x80) return v;
+      }
+    };
+    while (p < end) {
+      const key = varint();
+      const wire = key & 7;
+      const field = Math.floor(key / 8);
+      if (wire === 0) varint();
+      else if (wire === 1) p += 8;
+      else if (wire === 5) p += 4;
+      else if (wire === 2) {
+        const len = varint();
+        visit(field, p, p + len);
+        p += len;
+      } else throw new Error(`countOnnxNodes: unexpected wire type ${wire}`);
+    }
+  };
+  let nodes = 0;
+  fields(model, 0, model.length, (field, from, to) => {
+    if (field === 7) fields(model, from, to, (f) => f === 1 && nodes++);
+  });
+  return nodes;
+}
