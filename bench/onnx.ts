@@ -1,76 +1,342 @@
 /**
- * The ONNX target (issue #23) against fluxion's default jit, same process:
- * W1 (784-512-512-10 MLP, batch 128, loss + 6 gradients) and W2 (elementwise
- * gradient, n = 1e6). Medians of timed runs after warm-up, outputs read back
- * each time. Run: npx tsx bench/onnx.ts [--backend=wasm] [--runs=30]
+ * `npm run bench:onnx`: the ONNX target (issue #23) against fluxion's
+ * default jit and jax-js jit, same process, wasm backend (jax-js on its wasm
+ * device):
+ * - W1 (784-512-512-10 MLP, batch 128, loss + 6 gradients) with the ONNX
+ *   target at 1 and 2 intra-op threads, against a hand-written ONNX graph of
+ *   the same step (Gemm with transposes, fused softmax gradient) run by
+ *   onnxruntime-node at 1 and 2 threads;
+ * - W2 (elementwise gradient, n = 1e6) and W9 (transformer step): ONNX
+ *   target against jax-js jit;
+ * - W3 and W5 (tiny programs): `target: 'auto'` (the planner) against the
+ *   default jit;
+ * - first call (trace + lower + session + first run, every output read) of
+ *   the W1 and W9 steps in fresh processes: ONNX target against jax-js jit;
+ * - the planner's crossover rows (ONNX_MIN_WORK): an 8-op elementwise chain
+ *   and `tanh(x·w)` at growing sizes, default jit against the ONNX target.
+ * Each variant's median over `--runs` timed calls (after warm-up, outputs
+ * read back) is taken in `--rounds` interleaved rounds; the tables give the
+ * median of the round medians and their range. Prints the section and
+ * writes it into bench/RESULTS.md between the `onnx` markers (kept by
+ * `npm run bench`). Options: --runs=20 --rounds=3 --first-calls=3 --no-write
+ * Internal: --firstcall=mlp|transformer runs one first-call measurement.
  */
+import { execFileSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { availableParallelism, loadavg } from 'node:os';
+import { createRequire } from 'node:module';
 import * as fx from '../lib/index.js';
-import { normal, uniform } from './data.js';
+import { handWrittenW1 } from './onnxW1Graph.js';
+import { readFx } from './data.js';
+import { maxRelDiff, type Context, type Runner, type Workload } from './harness.js';
+import { data as w1Data, fxLoss, fxMlpInputs } from './workloads/w1-mlp.js';
+import { w1 } from './workloads/w1-mlp.js';
+import { w2 } from './workloads/w2-elementwise.js';
+import { w3 } from './workloads/w3-branch.js';
+import { w5 } from './workloads/w5-spring.js';
+import { fxIds, fxTransformerLoss, fxTransformerParams, inParamOrder, w9 } from './workloads/w9-transformer.js';
 
 const arg = (name: string, dflt: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? dflt;
-await fx.setBackend(arg('backend', 'wasm') as 'wasm');
-const RUNS = Number(arg('runs', '30'));
+const RUNS = Number(arg('runs', '20'));
+const ROUNDS = Number(arg('rounds', '3'));
+const FIRST_CALLS = Number(arg('first-calls', '3'));
+await fx.setBackend('wasm');
 
-function median(xs: number[]): number {
+const median = (xs: readonly number[]) => {
   const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
-}
+  return s.length % 2 ? s[s.length >> 1]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+};
 
-async function time(label: string, run: () => Promise<unknown>): Promise<number> {
+// ---------------------------------------------------------------- first-call child process
+const firstCall = arg('firstcall', '');
+if (firstCall) {
   const t0 = performance.now();
-  await run();
-  const first = performance.now() - t0;
-  for (let i = 0; i < 3; i++) await run();
-  const times: number[] = [];
-  for (let i = 0; i < RUNS; i++) {
+  let loss: number;
+  if (firstCall === 'mlp') {
+    const [p, x, y] = fxMlpInputs();
     const t = performance.now();
-    await run();
-    times.push(performance.now() - t);
+    const [v, g] = fx.jit(fx.valueAndGrad(fxLoss), { target: 'onnx' })(p, x, y);
+    loss = (await readFx([v, g.w1, g.b1, g.w2, g.b2, g.w3, g.b3]))[0]![0]!;
+    console.log(JSON.stringify({ ms: performance.now() - t, loss }));
+  } else {
+    const p = fxTransformerParams();
+    const [ids, next] = fxIds();
+    const t = performance.now();
+    const [v, g] = fx.jit(fx.valueAndGrad(fxTransformerLoss), { target: 'onnx' })(p, ids, next);
+    loss = (await readFx([v, ...inParamOrder<fx.Tensor>(g as never)]))[0]![0]!;
+    console.log(JSON.stringify({ ms: performance.now() - t, loss }));
   }
-  const m = median(times);
-  console.log(`${label.padEnd(44)} median ${m.toFixed(2).padStart(7)} ms   first call ${first.toFixed(0).padStart(5)} ms`);
-  return m;
+  void t0;
+  process.exit(0);
 }
 
-const read = (xs: fx.Tensor[]) => Promise.all(xs.map((x) => x.data()));
+// ---------------------------------------------------------------- measuring
+interface Variant {
+  readonly label: string;
+  readonly setup: () => Promise<Runner> | Runner;
+  /** float64 reference outputs to check against (max |diff| / max |ref| per output). */
+  readonly reference?: readonly ArrayLike<number>[];
+  readonly referenceOutputs?: number;
+}
+interface Row {
+  readonly label: string;
+  /** Per round: the median wall ms of a call, and the median CPU ms this process used in it (all threads). */
+  readonly ms: number[];
+  readonly cpu: number[];
+  relErr?: number;
+  error?: string;
+}
 
-// W1
-const B = 128;
-const D = [784, 512, 512, 10];
-const t = (data: Float32Array, shape: number[]) => fx.tensor(data, shape as never) as fx.Tensor;
-const p = {
-  w1: t(normal(D[0]! * D[1]!, 20, 1 / Math.sqrt(D[0]!)), [D[0]!, D[1]!]),
-  b1: t(normal(D[1]!, 30, 0.1), [D[1]!]),
-  w2: t(normal(D[1]! * D[2]!, 21, 1 / Math.sqrt(D[1]!)), [D[1]!, D[2]!]),
-  b2: t(normal(D[2]!, 31, 0.1), [D[2]!]),
-  w3: t(normal(D[2]! * D[3]!, 22, 1 / Math.sqrt(D[2]!)), [D[2]!, D[3]!]),
-  b3: t(normal(D[3]!, 32, 0.1), [D[3]!]),
+async function measure(variants: readonly Variant[], runs = RUNS): Promise<Row[]> {
+  const rows: Row[] = variants.map((v) => ({ label: v.label, ms: [], cpu: [] }));
+  const runners: (Runner | undefined)[] = [];
+  for (const [i, v] of variants.entries()) {
+    try {
+      const r = await v.setup();
+      runners.push(r);
+      const out = await r.run();
+      if (v.reference) rows[i]!.relErr = maxRelDiff(v.referenceOutputs === undefined ? out : out.slice(0, v.referenceOutputs), v.reference);
+      for (let k = 0; k < 2; k++) await r.run();
+    } catch (e) {
+      runners.push(undefined);
+      rows[i]!.error = (e as Error).message.split('\n')[0];
+    }
+  }
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const [i, r] of runners.entries()) {
+      if (!r) continue;
+      const times: number[] = [];
+      const cpu: number[] = [];
+      for (let k = 0; k < runs; k++) {
+        const c = process.cpuUsage();
+        const t = performance.now();
+        await r.run();
+        times.push(performance.now() - t);
+        const u = process.cpuUsage(c);
+        cpu.push((u.user + u.system) / 1000);
+      }
+      rows[i]!.ms.push(median(times));
+      rows[i]!.cpu.push(median(cpu));
+    }
+  }
+  for (const r of runners) r?.dispose?.();
+  for (const row of rows) console.error(`${row.label.padEnd(48)} ${row.error ?? show(row)}`);
+  return rows;
+}
+
+const show = (row: Row) => (row.ms.length ? `${median(row.ms).toFixed(2)} (${Math.min(...row.ms).toFixed(2)}–${Math.max(...row.ms).toFixed(2)})` : row.error ?? 'n/a');
+const cpuRatio = (a: Row, b: Row) => (a.cpu.length && b.cpu.length ? `${(median(a.cpu) / median(b.cpu)).toFixed(2)}×` : 'n/a');
+const ratio = (a: Row, b: Row) => (a.ms.length && b.ms.length ? median(a.ms) / median(b.ms) : NaN);
+/** The ratio of round medians, with its range over rounds. */
+const ratioCell = (a: Row, b: Row) => {
+  if (!a.ms.length || !b.ms.length) return 'n/a';
+  const per = a.ms.map((x, i) => x / b.ms[i]!);
+  return `${ratio(a, b).toFixed(2)}× (${Math.min(...per).toFixed(2)}–${Math.max(...per).toFixed(2)})`;
 };
-const x = t(uniform(B * D[0]!, 1, 0, 1), [B, D[0]!]);
-const labels = new Float32Array(B * 10);
-for (let i = 0; i < B; i++) labels[i * 10 + (i % 10)] = 1;
-const y = t(labels, [B, 10]);
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-const F: any = fx;
-const loss = (q: typeof p, xb: fx.Tensor, yb: fx.Tensor) => {
-  const h1 = F.tanh(F.add(F.matmul(xb, q.w1), q.b1));
-  const h2 = F.tanh(F.add(F.matmul(h1, q.w2), q.b2));
-  const z = F.add(F.matmul(h2, q.w3), q.b3);
-  return F.neg(F.mean(F.sum(F.mul(yb, F.logSoftmax(z, 1)), 1)));
+
+const ctx: Context = { backend: 'wasm', quick: false };
+/** A workload's factory run with `target` as the default jit target (its setup calls `fx.jit(f)`). */
+function withTarget(w: Workload, impl: 'fluxion jit' | 'jax-js jit', target: fx.JitTarget, label: string): Variant {
+  const reference = w.reference();
+  return {
+    label,
+    reference,
+    referenceOutputs: w.referenceOutputs,
+    setup: async () => {
+      const previous = fx.setDefaultJitTarget(target);
+      try {
+        return await w.impls[impl]!(ctx);
+      } finally {
+        fx.setDefaultJitTarget(previous);
+      }
+    },
+  };
+}
+
+// ---------------------------------------------------------------- W1: hand-written ONNX graph
+type OrtModule = {
+  InferenceSession: { create(bytes: Uint8Array, options: object): Promise<{ run(feeds: object): Promise<Record<string, { data: Float32Array }>>; release(): Promise<void> }> };
+  Tensor: new (type: string, data: Float32Array, dims: number[]) => object;
 };
-const vg = fx.valueAndGrad(loss);
-const w1 = (step: typeof vg) => () =>
-  fx.scope(async () => {
-    const [v, g] = step(p, x, y);
-    return read([v, g.w1, g.b1, g.w2, g.b2, g.w3, g.b3]);
-  });
-console.log(`backend ${fx.getBackend()}, ${(await import('node:os')).availableParallelism()} cores`);
-const w1Default = await time('W1 fluxion jit (default)', w1(fx.jit(vg)));
-const w1Onnx = await time('W1 fluxion jit target onnx', w1(fx.jit(vg, { target: 'onnx' })));
-// W2
-const chain = (v: fx.Tensor): fx.Tensor => F.sum(F.add(F.mul(F.sin(v), F.exp(F.neg(F.mul(v, v)))), F.mul(F.tanh(v), v)));
-const xs = t(uniform(1e6, 5, -3, 3), [1e6]);
-const w2 = (step: (v: fx.Tensor) => unknown) => () => fx.scope(async () => read([step(xs) as fx.Tensor]));
-const w2Default = await time('W2 fluxion jit (default)', w2(fx.jit(fx.grad(chain))));
-const w2Onnx = await time('W2 fluxion jit target onnx', w2(fx.jit(fx.grad(chain), { target: 'onnx' })));
-console.log(`ONNX target / default jit: W1 ${(w1Onnx / w1Default).toFixed(2)}×, W2 ${(w2Onnx / w2Default).toFixed(2)}×`);
+const ort = createRequire(import.meta.url)('onnxruntime-node') as OrtModule;
+
+function handW1(threads: number): Variant {
+  return {
+    label: `W1 hand-written ONNX graph, ORT ${threads} thread${threads > 1 ? 's' : ''}`,
+    reference: w1.reference(),
+    setup: async () => {
+      const d = w1Data();
+      const session = await ort.InferenceSession.create(handWrittenW1(), { intraOpNumThreads: threads, interOpNumThreads: 1, graphOptimizationLevel: 'all', executionMode: 'sequential' });
+      const t = (a: Float32Array, dims: number[]) => new ort.Tensor('float32', a, dims);
+      const feeds = { x: t(d.x, [128, 784]), y: t(d.y, [128, 10]), w1: t(d.w[0]!, [784, 512]), b1: t(d.b[0]!, [512]), w2: t(d.w[1]!, [512, 512]), b2: t(d.b[1]!, [512]), w3: t(d.w[2]!, [512, 10]), b3: t(d.b[2]!, [10]) };
+      return {
+        run: async () => {
+          const r = await session.run(feeds);
+          return ['loss', 'gw1', 'gb1', 'gw2', 'gb2', 'gw3', 'gb3'].map((k) => Float32Array.from(r[k]!.data));
+        },
+        dispose: () => void session.release(),
+      };
+    },
+  };
+}
+
+function onnxW1(threads: number): Variant {
+  return {
+    label: `W1 fluxion jit, target 'onnx', ${threads} thread${threads > 1 ? 's' : ''}`,
+    reference: w1.reference(),
+    setup: () => {
+      const [p, x, y] = fxMlpInputs();
+      const step = fx.jit(fx.valueAndGrad(fxLoss), { target: 'onnx', threads });
+      return {
+        run: () =>
+          fx.scope(async () => {
+            const [v, g] = step(p, x, y);
+            return readFx([v, g.w1, g.b1, g.w2, g.b2, g.w3, g.b3]);
+          }),
+        dispose: () => step.clear(),
+      };
+    },
+  };
+}
+
+// ---------------------------------------------------------------- crossover rows
+async function crossover(): Promise<string[]> {
+  const F = fx as unknown as Record<string, (...a: unknown[]) => fx.Tensor>;
+  const chain = (v: fx.Tensor) => F.add!(F.mul!(F.sin!(v), F.exp!(F.neg!(F.mul!(v, v)))), F.mul!(F.tanh!(v), v));
+  const mm = (x: fx.Tensor, w: fx.Tensor) => F.tanh!(F.matmul!(x, w));
+  const lines = ['| program | work units | default jit ms | ONNX target ms | ONNX / default | planner (`auto`) picks |', '| --- | ---: | ---: | ---: | ---: | --- |'];
+  const cases: [string, (target: 'default' | 'onnx' | 'auto') => { run(): unknown; work(): number; target(): string; clear(): void }][] = [
+    ...[4096, 65536, 262144, 1048576].map((n): (typeof cases)[number] => [
+      `8-op elementwise chain, n = ${n}`,
+      (target) => {
+        const x = fx.ones([n]) as fx.Tensor;
+        const f = fx.jit(chain, { target });
+        return { run: () => fx.scope(() => void f(x).dataSync()), work: () => f.stats().programs?.[0]?.segments.reduce((s, g) => s + g.work, 0) ?? NaN, target: () => f.stats().programs?.[0]?.target ?? '', clear: () => f.clear() };
+      },
+    ]),
+    ...[32, 64, 128, 256].map((m): (typeof cases)[number] => [
+      `tanh(x·w), ${m}×${m}`,
+      (target) => {
+        const x = fx.ones([m, m]) as fx.Tensor;
+        const w = fx.ones([m, m]) as fx.Tensor;
+        const f = fx.jit(mm, { target });
+        return { run: () => fx.scope(() => void f(x, w).dataSync()), work: () => f.stats().programs?.[0]?.segments.reduce((s, g) => s + g.work, 0) ?? NaN, target: () => f.stats().programs?.[0]?.target ?? '', clear: () => f.clear() };
+      },
+    ]),
+  ];
+  for (const [label, make] of cases) {
+    const made = { default: make('default'), onnx: make('onnx'), auto: make('auto') };
+    const rows = await measure(
+      (['default', 'onnx'] as const).map((t) => ({ label: `${label} (${t})`, setup: () => ({ run: async () => (made[t].run(), []) }) })),
+      Math.max(RUNS, 30),
+    );
+    made.auto.run();
+    lines.push(`| ${label} | ${made.onnx.work().toExponential(1)} | ${show(rows[0]!)} | ${show(rows[1]!)} | ${ratioCell(rows[1]!, rows[0]!)} | ${made.auto.target()} |`);
+    for (const m of Object.values(made)) m.clear();
+  }
+  return lines;
+}
+
+// ---------------------------------------------------------------- first calls
+function firstCalls(): string[] {
+  const spawn = (args: string[]) => {
+    const out = execFileSync(process.execPath, ['--import', 'tsx', ...args], { encoding: 'utf8', timeout: 300_000, maxBuffer: 1 << 24 });
+    return JSON.parse(out.trim().split('\n').at(-1)!) as { ms: number; loss: number };
+  };
+  const lines = ['| model | fluxion ONNX target ms | fluxion default jit ms | jax-js jit ms | ONNX / jax-js | losses (ONNX, default, jax-js) |', '| --- | ---: | ---: | ---: | ---: | --- |'];
+  for (const model of ['mlp', 'transformer'] as const) {
+    const onnx: number[] = [];
+    const dflt: number[] = [];
+    const jaxMs: number[] = [];
+    let losses: number[] = [];
+    for (let i = 0; i < FIRST_CALLS; i++) {
+      const a = spawn(['bench/onnx.ts', `--firstcall=${model}`]);
+      const b = spawn(['bench/firstcall.ts', model, 'fluxion']);
+      const c = spawn(['bench/firstcall.ts', model, 'jax-js']);
+      onnx.push(a.ms);
+      dflt.push(b.ms);
+      jaxMs.push(c.ms);
+      losses = [a.loss, b.loss, c.loss];
+      console.error(`first call ${model}: onnx ${a.ms.toFixed(0)} default ${b.ms.toFixed(0)} jax-js ${c.ms.toFixed(0)}`);
+    }
+    const cell = (xs: number[]) => `${median(xs).toFixed(0)} (${Math.min(...xs).toFixed(0)}–${Math.max(...xs).toFixed(0)})`;
+    lines.push(`| ${model === 'mlp' ? 'W1 MLP' : 'W9 transformer'} | ${cell(onnx)} | ${cell(dflt)} | ${cell(jaxMs)} | ${(median(onnx) / median(jaxMs)).toFixed(2)}× | ${losses.map((l) => l.toPrecision(6)).join(', ')} |`);
+  }
+  return lines;
+}
+
+// ---------------------------------------------------------------- the section
+const started = loadavg().map((l) => l.toFixed(2)).join(', ');
+const ortVersion = (createRequire(import.meta.url)('onnxruntime-node/package.json') as { version: string }).version;
+console.error(`wasm backend, ${availableParallelism()} cores, onnxruntime-node ${ortVersion}, load ${started}`);
+
+const w1Rows = await measure([
+  handW1(1),
+  handW1(2),
+  onnxW1(1),
+  onnxW1(2),
+  withTarget(w1, 'fluxion jit', 'default', 'W1 fluxion jit (default target)'),
+  withTarget(w1, 'jax-js jit', 'default', 'W1 jax-js jit'),
+]);
+const [hand1, hand2, onnx1, onnx2, w1Default, w1Jax] = w1Rows as [Row, Row, Row, Row, Row, Row];
+const bigRows = await measure([
+  withTarget(w2, 'fluxion jit', 'onnx', "W2 fluxion jit, target 'onnx'"),
+  withTarget(w2, 'fluxion jit', 'default', 'W2 fluxion jit (default target)'),
+  withTarget(w2, 'jax-js jit', 'default', 'W2 jax-js jit'),
+  withTarget(w9, 'fluxion jit', 'onnx', "W9 fluxion jit, target 'onnx'"),
+  withTarget(w9, 'fluxion jit', 'default', 'W9 fluxion jit (default target)'),
+  withTarget(w9, 'jax-js jit', 'default', 'W9 jax-js jit'),
+], Math.max(5, Math.round(RUNS / 2)));
+const [w2Onnx, w2Default, w2Jax, w9Onnx, w9Default, w9Jax] = bigRows as [Row, Row, Row, Row, Row, Row];
+const smallRows = await measure([
+  withTarget(w3, 'fluxion jit', 'auto', "W3 fluxion jit, target 'auto'"),
+  withTarget(w3, 'fluxion jit', 'default', 'W3 fluxion jit (default target)'),
+  withTarget(w5, 'fluxion jit', 'auto', "W5 fluxion jit, target 'auto'"),
+  withTarget(w5, 'fluxion jit', 'default', 'W5 fluxion jit (default target)'),
+], RUNS * 2);
+const [w3Auto, w3Default, w5Auto, w5Default] = smallRows as [Row, Row, Row, Row];
+const cross = await crossover();
+const first = FIRST_CALLS > 0 ? firstCalls() : ['(not run: --first-calls=0)'];
+const ended = loadavg().map((l) => l.toFixed(2)).join(', ');
+
+const cell = (row: Row) => `${show(row)}${row.cpu.length ? `, CPU ${median(row.cpu).toFixed(2)}` : ''}${row.relErr !== undefined ? ` · ${row.relErr.toExponential(1)}` : ''}`;
+const verdict = (ok: boolean) => (ok ? 'met' : '**not met**');
+const section = [
+  "## ONNX Runtime as a jit target (issue 23): `npm run bench:onnx`, wasm",
+  '',
+  `onnxruntime-node ${ortVersion} (CPU execution provider), ${availableParallelism()} cores, same process as fluxion's default jit and jax-js jit (its wasm device). ` +
+    `Each cell: the median over ${ROUNDS} interleaved rounds of the median of ${RUNS} timed calls (outputs read back), and the range of the round medians, in wall ms; then the CPU ms the process used per call (all threads: steadier than wall time on a shared machine for 1-thread variants); after \`·\`, the max relative difference to the float64 reference. ` +
+    `Load average ${started} at the start, ${ended} at the end: on a shared machine, read the ranges.`,
+  '',
+  '| workload | variant | ms | ratio | target | |',
+  '| --- | --- | ---: | ---: | --- | --- |',
+  `| W1 step | ONNX target, 1 thread | ${cell(onnx1)} | ${ratioCell(onnx1, hand1)} of the hand-written graph (1 thread); CPU ${cpuRatio(onnx1, hand1)} | ≤ 1.3× | ${verdict(ratio(onnx1, hand1) <= 1.3)} |`,
+  `| W1 step | ONNX target, 2 threads | ${cell(onnx2)} | ${ratioCell(onnx1, onnx2)} faster than 1 thread | ≥ 1.4× | ${verdict(ratio(onnx1, onnx2) >= 1.4)} |`,
+  `| W1 step | ONNX target, 2 threads vs jax-js jit | | ${ratioCell(onnx2, w1Jax)} | ≤ 0.3× | ${verdict(ratio(onnx2, w1Jax) <= 0.3)} |`,
+  `| W1 step | hand-written ONNX graph, 1 / 2 threads | ${cell(hand1)} / ${cell(hand2)} | ${ratioCell(hand1, hand2)} | | |`,
+  `| W1 step | fluxion default jit / jax-js jit | ${cell(w1Default)} / ${cell(w1Jax)} | | | |`,
+  `| W2 grad | ONNX target vs jax-js jit | ${cell(w2Onnx)} / ${cell(w2Jax)} | ${ratioCell(w2Onnx, w2Jax)} | ≤ 0.3× | ${verdict(ratio(w2Onnx, w2Jax) <= 0.3)} |`,
+  `| W2 grad | fluxion default jit | ${cell(w2Default)} | ${ratioCell(w2Onnx, w2Default)} (ONNX / default) | | |`,
+  `| W9 transformer step | ONNX target vs jax-js jit | ${cell(w9Onnx)} / ${cell(w9Jax)} | ${ratioCell(w9Onnx, w9Jax)} | ≤ 0.3× | ${verdict(ratio(w9Onnx, w9Jax) <= 0.3)} |`,
+  `| W9 transformer step | fluxion default jit | ${cell(w9Default)} | ${ratioCell(w9Onnx, w9Default)} (ONNX / default) | | |`,
+  `| W3 (10 elements) | \`'auto'\` vs default jit | ${cell(w3Auto)} / ${cell(w3Default)} | ${ratioCell(w3Auto, w3Default)} | no slower (≤ ~1.1×) | ${verdict(ratio(w3Auto, w3Default) <= 1.1)} |`,
+  `| W5 (spring, 200 steps) | \`'auto'\` vs default jit | ${cell(w5Auto)} / ${cell(w5Default)} | ${ratioCell(w5Auto, w5Default)} | no slower (≤ ~1.1×) | ${verdict(ratio(w5Auto, w5Default) <= 1.1)} |`,
+  '',
+  `First call in a fresh process (trace + optimize + lower + ONNX Runtime session, or jax-js's trace + compile, then the first run with every output read back; loading onnxruntime-node, which happens on the first ONNX compile, is included), wasm, ${FIRST_CALLS} processes per cell, median (range):`,
+  '',
+  ...first,
+  '',
+  "The planner's crossover (`ONNX_MIN_WORK` = 2e6 work units, lib/onnx/plan.ts): one program per row, default jit against the ONNX target, and what `target: 'auto'` picks:",
+  '',
+  ...cross,
+  '',
+].join('\n');
+console.log(section);
+if (!process.argv.includes('--no-write')) {
+  const path = 'bench/RESULTS.md';
+  const text = readFileSync(path, 'utf8');
+  const [begin, end] = ['<!-- onnx -->', '<!-- /onnx -->'];
+  const block = `${begin}\n${section}\n${end}`;
+  writeFileSync(path, text.includes(begin) ? text.replace(new RegExp(`${begin}[\\s\\S]*?${end}`), block) : `${text.trimEnd()}\n\n${block}\n`);
+}
+setTimeout(() => process.exit(0), 100).unref();

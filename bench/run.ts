@@ -288,7 +288,7 @@ process.exitCode = failures ? 1 : 0;
 setTimeout(() => process.exit(process.exitCode), 100).unref();
 
 /**
- * The sections other scripts write (`npm run bench:linalg`, `npm run bench:loops`), not this run,
+ * The sections other scripts write (`npm run bench:linalg`, `npm run bench:loops`, `npm run bench:onnx`), not this run,
  * of the report being replaced, kept as they were.
  */
 function keptSections(): string {
@@ -298,7 +298,7 @@ function keptSections(): string {
   } catch {
     return '';
   }
-  return ['linalg', 'loops']
+  return ['linalg', 'loops', 'onnx']
     .map((name) => {
       const a = old.indexOf(`<!-- ${name} -->`);
       const b = old.indexOf(`<!-- /${name} -->`);

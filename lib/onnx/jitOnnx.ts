@@ -18,6 +18,8 @@ import { freshHandle } from '../core/alias.js';
 import { openScope } from '../core/scope.js';
 import { addReport, traceOptimized, type OptimizeReport } from '../compile/optimize.js';
 import { checkInputs } from '../compile/execute.js';
+import { view, type HostMemory } from '../compile/host.js';
+import { allocate } from '../compile/hostKernels.js';
 import type { JitStats } from '../compile/jit.js';
 import { lowerToOnnx, missingOnnxForms } from './lower.js';
 import { countOnnxNodes, ONNX_MIN_WORK, planSegments, type SegmentTarget } from './plan.js';
@@ -29,7 +31,7 @@ interface OrtSession {
   dispose(): void;
 }
 interface OrtValue {
-  readonly data: ArrayLike<number> & ArrayBufferView;
+  readonly data: ArrayLike<number>;
   readonly dims: readonly number[];
 }
 interface Ort {
@@ -140,9 +142,6 @@ const dropped = new FinalizationRegistry<Map<string, OnnxCompiled>>((cache) => {
   for (const c of cache.values()) release(c);
   cache.clear();
 });
-
-/** A value between segments: a fluxion tensor, or an ONNX Runtime output not yet wrapped. */
-type Value = ConcreteTensor | OrtValue;
 
 /** Options of the ONNX/auto target (from `JitOptions`). */
 export interface OnnxTargetOptions {
@@ -331,37 +330,43 @@ export function jitOnnx(
   return jitted;
 }
 
-const ortDtype = (dtype: string) => (dtype === 'bool' ? 'bool' : dtype);
+/** A new tensor of the active backend (cpu or wasm) for ONNX Runtime to write into (uninitialized on wasm). */
+function outputTensor(shape: readonly number[], dtype: 'float32' | 'int32' | 'bool'): tf.Tensor {
+  const backend = tf.backend() as unknown as HostMemory;
+  if (backend.typedArrayFromHeap && backend.makeOutput) return tf.engine().makeTensorFromTensorInfo(backend.makeOutput(shape as number[], dtype));
+  return tf.tensor(allocate(dtype, shape.reduce((a, b) => a * b, 1)), shape as number[], dtype);
+}
 
-/** Runs the segments in order on concrete inputs; intermediates are freed, the outputs are fresh tensors. */
+/**
+ * Runs the segments in order on concrete inputs; intermediates are freed, the
+ * outputs are fresh tensors. No copies at the ONNX Runtime boundary: inputs
+ * are fed as views of the tensors' memory (the wasm heap or the cpu
+ * backend's arrays), and outputs are pre-allocated tensors of the backend
+ * that ONNX Runtime writes into.
+ */
 function runSegments(ir: IR, segments: readonly Segment[], inputs: readonly ConcreteTensor[]): ConcreteTensor[] {
   const o = ort!;
-  const env = new Map<Var, Value>();
+  const env = new Map<Var, ConcreteTensor>();
   ir.inputs.forEach((v, i) => env.set(v, inputs[i]!));
   const close = openScope();
   let outputs: ConcreteTensor[] = [];
   try {
-    const concrete = (v: Var): ConcreteTensor => {
-      const x = env.get(v)!;
-      if (x instanceof ConcreteTensor) return x;
-      const t = new ConcreteTensor(tf.tensor(x.data as Float32Array, [...x.dims], v.aval.dtype));
-      env.set(v, t);
-      return t;
-    };
     for (const s of segments) {
       if (s.target === 'onnx') {
+        // Views are taken after every allocation: allocating can grow (and so detach) the wasm heap.
+        const outs = s.outputs.map((v) => new ConcreteTensor(outputTensor(v.aval.shape, v.aval.dtype)));
         const feeds: Record<string, unknown> = {};
-        s.inputs.forEach((v, i) => {
-          const x = env.get(v)!;
-          const dtype = ortDtype(v.aval.dtype);
-          feeds[s.inputNames![i]!] = x instanceof ConcreteTensor ? new o.Tensor(dtype, x._concrete()._tf.dataSync() as Float32Array, x.shape) : new o.Tensor(dtype, x.data, x.dims);
+        s.inputs.forEach((v, i) => (feeds[s.inputNames![i]!] = new o.Tensor(v.aval.dtype, view(env.get(v)!._concrete()._tf), v.aval.shape)));
+        const fetches: Record<string, unknown> = {};
+        s.outputs.forEach((v, i) => {
+          const name = s.outputNames![i]!;
+          // An empty output has no memory to write into: ONNX Runtime allocates (nothing).
+          fetches[name] = v.aval.shape.includes(0) ? null : new o.Tensor(v.aval.dtype, view(outs[i]!._tf), v.aval.shape);
         });
-        const fetches: Record<string, null> = {};
-        for (const n of s.outputNames!) fetches[n] = null;
-        const results = s.session!.run(feeds, fetches, {});
-        s.outputs.forEach((v, i) => env.set(v, results[s.outputNames![i]!]!));
+        s.session!.run(feeds, fetches as Record<string, null>, {});
+        s.outputs.forEach((v, i) => env.set(v, outs[i]!));
       } else {
-        const outs = s.run!(...s.inputs.map(concrete));
+        const outs = s.run!(...s.inputs.map((v) => env.get(v)!));
         s.outputs.forEach((v, i) => env.set(v, outs[i] as ConcreteTensor));
       }
     }
@@ -370,7 +375,7 @@ function runSegments(ir: IR, segments: readonly Segment[], inputs: readonly Conc
     outputs = ir.outputs.map((v, i) => {
       if (!v) return zerosLike(ir.outAvals[i]!) as ConcreteTensor;
       const c = constIndex.get(v);
-      const t = c === undefined ? concrete(v) : (ir.constValues[c] as ConcreteTensor);
+      const t = c === undefined ? env.get(v)! : (ir.constValues[c] as ConcreteTensor);
       // Results never alias inputs, constants or each other: the caller owns (and may dispose) each.
       if (c !== undefined || inputs.includes(t) || made.has(t)) return freshHandle(t);
       made.add(t);
