@@ -56,7 +56,7 @@ describe('docs/deploy.md: serving the exported model', () => {
     const y = fx.tensor([1, 1, 0, 0, 1, 0, 1, 0], 'int32') as fx.Tensor<[number], 'int32'>;
     const opt = fx.optim.adam({ learningRate: 0.05 });
     const loss = (p: Params, xb: X, yb: typeof y) => fx.nn.softmaxCrossEntropy(predict(p, xb), yb);
-    const train = (p: Params, s: ReturnType<typeof opt.init>, xb: X, yb: typeof y) => {
+    const train = (p: Params, s: fx.optim.AdamState<Params>, xb: X, yb: typeof y) => {
       const [l, g] = fx.valueAndGrad(loss)(p, xb, yb);
       const [p2, s2] = opt.update(g, s, p);
       return { loss: l, params: p2, state: s2 };
