@@ -109,6 +109,64 @@ describeEachBackend("jit target 'onnx'", (backend) => {
     }
   });
 
+  it('a split program around a staged loop (scan has no ONNX form): outputs that are inputs, constants, symbolic zeros and shared values', async () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    try {
+      const c = F.tensor([0.5, -0.25]);
+      const g = (x: fx.Tensor, w: fx.Tensor, unused: fx.Tensor) => {
+        const h = F.tanh(F.matmul(w, x));
+        const rolled = fx.fori(0, 3, (_i, acc: fx.Tensor) => F.add(F.mul(acc, 0.5), h), h);
+        return { rolled, both: F.mul(rolled, F.sum(h)), x, c, zero: F.mul(F.stopGradient(unused), 0), h };
+      };
+      const x = F.tensor([1, -2]);
+      const w = F.tensor([[0.3, 0.1], [-0.2, 0.4]]);
+      const u = F.tensor([7, 8]);
+      const f = fx.jit(g, { target: 'onnx' });
+      const out = f(x, w, u);
+      const want = fx.jit(g)(x, w, u);
+      // h = tanh(w·x); rolled after 3 steps: h·(1/8 + 1/4 + 1/2 + 1) = 1.875·h
+      const h = [Math.tanh(0.3 - 0.2), Math.tanh(-0.2 - 0.8)];
+      await expectClose(out.h, h, 2e-7);
+      await expectClose(out.rolled, h.map((v) => 1.875 * v), 4e-7);
+      await expectClose(out.both, h.map((v) => 1.875 * v * (h[0]! + h[1]!)), 8e-7);
+      for (const k of ['rolled', 'both', 'x', 'c', 'zero', 'h'] as const) await expectClose(out[k], await want[k].array(), 2e-7);
+      expect(out.x).not.toBe(x);
+      expect(out.c).not.toBe(c);
+      const [program] = f.stats().programs!;
+      expect(program!.target).toBe('split');
+      expect(program!.reasons[0]).toMatch(/^scan has no ONNX form/);
+      expect(program!.segments.map((s) => s.target)).toEqual(['onnx', 'host', 'onnx']);
+      // The caller owns every result: disposing them all leaves the inputs and the cached constants.
+      const before = fx.memory().tensors;
+      const again = f(x, w, u);
+      Object.values(again).forEach((t) => (t as fx.Tensor).dispose());
+      expect(fx.memory().tensors).toBe(before);
+      expect(await x.array()).toEqual([1, -2]);
+      f.clear();
+    } finally {
+      warn.mockRestore();
+    }
+  });
+
+  it('a gradient output that is a symbolic zero comes back as zeros', async () => {
+    const f = fx.jit(fx.grad((p: { a: fx.Tensor; b: fx.Tensor }) => F.sum(F.sin(p.a))), { target: 'onnx' });
+    const g = f({ a: F.tensor([0, 1]), b: F.tensor([[5, 6]]) });
+    await expectClose(g.a, [1, Math.cos(1)], 2e-7);
+    expect(g.b.shape).toEqual([1, 2]);
+    expect(await g.b.array()).toEqual([[0, 0]]);
+  });
+
+  it('grad of a split jitted function replays it through the interpreters', async () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    try {
+      const f = fx.jit((d: fx.Tensor) => F.sum(F.linalg.cholesky(F.mul(F.eye(2), d))), { target: 'onnx' });
+      // sum(chol(diag(d))) = √d0 + √d1, gradient 1/(2√d)
+      await expectClose(fx.grad(f)(F.tensor([4, 9])), [0.25, 1 / 6], 2e-7);
+    } finally {
+      warn.mockRestore();
+    }
+  });
+
   it("target 'auto' keeps a tiny program on the host jit and sends a large one to ONNX Runtime, saying why", async () => {
     const tiny = fx.jit((x: fx.Tensor) => F.sum(F.sin(x)), { target: 'auto' });
     await expectClose(tiny(F.tensor([0.5, 1])), Math.sin(0.5) + Math.sin(1), 2e-7);
