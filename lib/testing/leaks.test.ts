@@ -411,6 +411,7 @@ const EXCLUDED: Record<string, string> = {
   setBackend: 'switches the backend (the suites do that)',
   getBackend: 'returns a name',
   binomialSchedule: 'returns numbers (a loop schedule), makes no tensors',
+  setDefaultJitTarget: 'changes the target of later jit calls (a setting), makes no tensors',
 };
 
 const NN: Record<string, (t: Inputs) => unknown> = {
