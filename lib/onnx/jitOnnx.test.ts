@@ -15,6 +15,11 @@ describeEachBackend("jit target 'onnx'", (backend) => {
       x.dispose();
       expect(fx.memory().tensors).toBe(before);
     });
+    it("target 'auto' runs the default jit there, saying why", async () => {
+      const f = fx.jit((u: fx.Tensor) => F.mul(u, 2), { target: 'auto' });
+      expect(await f(F.tensor([1, 2])).array()).toEqual([2, 4]);
+      expect(f.stats().programs).toMatchObject([{ target: 'host', equations: 1, nodes: 0, segments: [{ target: 'host', equations: 1, nodes: 0 }], reasons: ['the webgpu backend (ONNX Runtime takes cpu or wasm inputs)'] }]);
+    });
     return;
   }
 

@@ -22,7 +22,7 @@ import { view, type HostMemory } from '../compile/host.js';
 import { allocate } from '../compile/hostKernels.js';
 import type { JitStats } from '../compile/jit.js';
 import { lowerToOnnx, missingOnnxForms } from './lower.js';
-import { countOnnxNodes, ONNX_MIN_WORK, planSegments, type SegmentTarget } from './plan.js';
+import { countOnnxNodes, equationWork, ONNX_MIN_WORK, planSegments, type SegmentTarget } from './plan.js';
 
 /** The parts of onnxruntime-node this target uses: its synchronous native session. */
 interface OrtSession {
@@ -188,10 +188,10 @@ export function jitOnnx(
       try {
         o = loadOrt();
       } catch {
-        reasons.push('onnxruntime-node is not installed');
+        reasons.push('onnxruntime-node is not available (not installed, or not Node)');
       }
     } else o = loadOrt();
-    const planned = o ? planSegments(ir, options.auto ? ONNX_MIN_WORK : 0) : [{ target: 'host' as const, equations: ir.equations, work: 0 }];
+    const planned = o ? planSegments(ir, options.auto ? ONNX_MIN_WORK : 0) : [{ target: 'host' as const, equations: ir.equations, work: ir.equations.reduce((n, eq) => n + equationWork(eq), 0) }];
     const missing = missingOnnxForms(ir);
     if (missing.length > 0) reasons.push(`${missing.join(', ')} ${missing.length === 1 ? 'has' : 'have'} no ONNX form`);
     if (o && options.auto) {
