@@ -330,7 +330,7 @@ const section = [
   '',
   ...first,
   '',
-  "The planner's crossover (`ONNX_MIN_WORK` = 2e6 work units, lib/onnx/plan.ts): one program per row, default jit against the ONNX target, and what `target: 'auto'` picks:",
+  "The planner's crossover (`ONNX_MIN_WORK` = 1e6 work units, lib/onnx/plan.ts): one program per row, default jit against the ONNX target, and what `target: 'auto'` picks:",
   '',
   ...cross,
   '',

@@ -178,7 +178,7 @@ describeEachBackend("jit target 'onnx'", (backend) => {
     const [small] = tiny.stats().programs!;
     expect(tiny.stats().target).toBe('auto');
     expect(small).toMatchObject({ target: 'host', nodes: 0, segments: [{ target: 'host', equations: 2, work: 2 + 2 + (2 + 1) }] });
-    expect(small!.reasons).toEqual(['planner: 1 ONNX-able segment below 2e+6 work units (7.0e+0 in all)']);
+    expect(small!.reasons).toEqual(['planner: 1 ONNX-able segment below 1e+6 work units (7.0e+0 in all)']);
     // 128×128 by 128×128: 2·128³ multiply-add work plus the operands and result.
     const m = 128;
     const x = F.tensor(Float32Array.from({ length: m * m }, (_, i) => ((i % 7) - 3) / 8), [m, m]);

@@ -32,14 +32,15 @@ export interface PlannedSegment {
  * Work below which `target: 'auto'` keeps an ONNX-able segment on the host
  * lowering, in work units (a multiply-add counts 2, an element read or
  * written by any other primitive 1). Measured on the 2-core dev machine
- * (wasm backend) by bench/onnx.ts's crossover rows: an 8-op elementwise chain
- * of n elements (≈ 20·n units) breaks even between n = 64k (1.3e6 units:
- * host 0.68 ms, ONNX 0.72 ms) and 256k (5.2e6: host 3.2 ms, ONNX 2.3 ms);
- * `tanh(x·w)` with m×m operands between m = 64 (5.4e5: host 0.037 ms,
- * ONNX 0.056 ms) and 128 (4.3e6: host 0.16 ms, ONNX 0.12 ms). Both cross
- * near 2e6 units.
+ * (wasm backend, shared with other jobs) by bench/onnx.ts's crossover rows,
+ * medians of wall time: an 8-op elementwise chain of n elements (≈ 20·n
+ * units) is even at n = 4096 (8e4 units: 0.05 ms both) and twice as fast on
+ * ONNX Runtime at n = 65536 (1.3e6: host 0.69–0.75 ms, ONNX 0.30–0.35);
+ * `tanh(x·w)` with m×m operands is even or slower on ONNX Runtime at m = 64
+ * (5.4e5: host 0.03–0.04 ms, ONNX 0.04) and faster from m = 128 (4.3e6:
+ * host 0.16–0.18, ONNX 0.09–0.10). 1e6 separates both.
  */
-export const ONNX_MIN_WORK = 2e6;
+export const ONNX_MIN_WORK = 1e6;
 
 const size = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
 
