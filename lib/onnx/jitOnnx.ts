@@ -87,7 +87,14 @@ export interface JitSegmentReport {
 }
 
 /**
- * Where one traced program of a `target: 'onnx' | 'auto'` jit runs. @public
+ * Where one traced program of a `target: 'onnx' | 'auto'` jit runs.
+ * @example
+ * ```ts
+ * const f = fx.jit((a: fx.Tensor<[2, 2], 'float32'>) => fx.mul(fx.linalg.cholesky(a), 2), { target: 'onnx' });
+ * f(fx.eye(2));
+ * f.stats().programs; // [{ target: 'split', equations: 2, nodes: 2, segments: [{ target: 'host', … }, { target: 'onnx', … }], reasons: ['cholesky has no ONNX form'] }]
+ * ```
+ * @public
  */
 export interface JitProgramReport {
   /** `'onnx'`: one ONNX Runtime session; `'host'`: the default jit; `'split'`: segments on both. */

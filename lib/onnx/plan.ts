@@ -39,6 +39,11 @@ export interface PlannedSegment {
  * `tanh(x·w)` with m×m operands is even or slower on ONNX Runtime at m = 64
  * (5.4e5: host 0.03–0.04 ms, ONNX 0.04) and faster from m = 128 (4.3e6:
  * host 0.16–0.18, ONNX 0.09–0.10). 1e6 separates both.
+ * @example
+ * ```ts
+ * fx.ONNX_MIN_WORK; // 1e6: a 128×128 matmul (4.2e6) goes to ONNX Runtime under target 'auto', a 64×64 one (5.2e5) stays
+ * ```
+ * @public
  */
 export const ONNX_MIN_WORK = 1e6;
 
