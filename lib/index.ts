@@ -66,4 +66,4 @@ export type { OnnxAttributeValue, OnnxTensor, OnnxDataType } from './onnx/proto.
 // ONNX target planner, split plans and default target (issue #23, branch onnxplan)
 export { setDefaultJitTarget, type JitTarget } from './onnx/target.js';
 export type { JitProgramReport, JitSegmentReport } from './onnx/jitOnnx.js';
-export { ONNX_MIN_WORK } from './onnx/plan.js';
+export { ONNX_MIN_WORK, ONNX_MIN_WORK_PER_EQUATION } from './onnx/plan.js';

@@ -178,7 +178,7 @@ describeEachBackend("jit target 'onnx'", (backend) => {
     const [small] = tiny.stats().programs!;
     expect(tiny.stats().target).toBe('auto');
     expect(small).toMatchObject({ target: 'host', nodes: 0, segments: [{ target: 'host', equations: 2, work: 2 + 2 + (2 + 1) }] });
-    expect(small!.reasons).toEqual(['planner: 1 ONNX-able segment below 1e+6 work units (7.0e+0 in all)']);
+    expect(small!.reasons).toEqual(['planner: 1 ONNX-able segment below 1e+6 work units or 1e+4 per equation (7.0e+0 in 2 equations)']);
     // 128×128 by 128×128: 2·128³ multiply-add work plus the operands and result.
     const m = 128;
     const x = F.tensor(Float32Array.from({ length: m * m }, (_, i) => ((i % 7) - 3) / 8), [m, m]);
@@ -195,6 +195,20 @@ describeEachBackend("jit target 'onnx'", (backend) => {
       expect(got[i * m + j]).toBeCloseTo(s, 5);
     }
     big.clear();
+    // 4,000 small operations on 150 elements (1.2e6 units, 301 per equation): ONNX Runtime's per-node cost exceeds what it saves.
+    const chain = fx.jit((v: fx.Tensor) => {
+      let acc = v;
+      for (let i = 0; i < 2000; i++) acc = F.mul(F.add(acc, 0.001), 0.999);
+      return acc;
+    }, { target: 'auto' });
+    const ones = F.ones([150]);
+    let expected = 1;
+    for (let i = 0; i < 2000; i++) expected = Math.fround(Math.fround(expected + Math.fround(0.001)) * Math.fround(0.999));
+    await expectClose(chain(ones), Array(150).fill(expected), 1e-6);
+    const [long] = chain.stats().programs!;
+    expect(long!.target).toBe('host');
+    expect(long!.segments[0]!.work).toBeGreaterThanOrEqual(1e6);
+    expect(long!.reasons[0]).toMatch(/^planner: 1 ONNX-able segment below 1e\+6 work units or 1e\+4 per equation \(1\.\de\+6 in 4000 equations\)$/);
   });
 
   it('setDefaultJitTarget changes the target of later jit calls without one, and returns the previous one', () => {

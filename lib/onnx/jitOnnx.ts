@@ -22,7 +22,7 @@ import { view, type HostMemory } from '../compile/host.js';
 import { allocate } from '../compile/hostKernels.js';
 import type { JitStats } from '../compile/jit.js';
 import { lowerToOnnx, missingOnnxForms } from './lower.js';
-import { countOnnxNodes, equationWork, ONNX_MIN_WORK, planSegments, type SegmentTarget } from './plan.js';
+import { countOnnxNodes, equationWork, ONNX_MIN_WORK, ONNX_MIN_WORK_PER_EQUATION, planSegments, worthOnnx, type SegmentTarget } from './plan.js';
 
 /** The parts of onnxruntime-node this target uses: its synchronous native session. */
 interface OrtSession {
@@ -202,10 +202,14 @@ export function jitOnnx(
     const missing = missingOnnxForms(ir);
     if (missing.length > 0) reasons.push(`${missing.join(', ')} ${missing.length === 1 ? 'has' : 'have'} no ONNX form`);
     if (o && options.auto) {
-      const small = planSegments(ir).filter((s) => s.target === 'onnx' && s.work < ONNX_MIN_WORK);
+      const small = planSegments(ir).filter((s) => s.target === 'onnx' && !worthOnnx(s));
       if (small.length > 0) {
         const work = small.reduce((n, s) => n + s.work, 0);
-        reasons.push(`planner: ${small.length} ONNX-able segment${small.length === 1 ? '' : 's'} below ${ONNX_MIN_WORK.toExponential(0)} work units (${work.toExponential(1)} in all)`);
+        const equations = small.reduce((n, s) => n + s.equations.length, 0);
+        reasons.push(
+          `planner: ${small.length} ONNX-able segment${small.length === 1 ? '' : 's'} below ${ONNX_MIN_WORK.toExponential(0)} work units or ` +
+            `${ONNX_MIN_WORK_PER_EQUATION.toExponential(0)} per equation (${work.toExponential(1)} in ${equations} equation${equations === 1 ? '' : 's'})`,
+        );
       }
     }
     const hasOnnx = planned.some((s) => s.target === 'onnx');

@@ -4,7 +4,7 @@ import { flatten } from '../core/pytree.js';
 import { traceOptimized } from '../compile/optimize.js';
 import type { IR } from '../core/ir.js';
 import { encodeModel, OnnxDataType } from './proto.js';
-import { countOnnxNodes, equationWork, planSegments } from './plan.js';
+import { countOnnxNodes, equationWork, planSegments, worthOnnx } from './plan.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 const F: any = fx;
@@ -59,6 +59,15 @@ describe('the ONNX planner', () => {
     expect(byName.get('conv2d')).toBe(2 * 64 * 18 + 72 + 72 + 64);
     expect(byName.get('neg')).toBe(24);
     ir._release();
+  });
+
+  it("'auto' keeps a segment on ONNX Runtime only with enough work in all and per equation", () => {
+    const eqs = (n: number) => Array(n).fill(0);
+    expect(worthOnnx({ equations: eqs(1), work: 1e6 })).toBe(true);
+    expect(worthOnnx({ equations: eqs(1), work: 1e6 - 1 })).toBe(false);
+    expect(worthOnnx({ equations: eqs(100), work: 1e6 })).toBe(true);
+    expect(worthOnnx({ equations: eqs(101), work: 1e6 })).toBe(false);
+    expect(worthOnnx({ equations: eqs(8), work: 8e4 }, 1e4, 1e4)).toBe(true);
   });
 
   it('counts the nodes of a model from its bytes', () => {

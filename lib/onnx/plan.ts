@@ -7,9 +7,12 @@
  *    on the current kind as long as it can) and cut into maximal runs of one
  *    kind: the segments of a mixed plan.
  * 2. **Cost.** Under `target: 'auto'`, an ONNX segment stays on ONNX Runtime
- *    only if its estimated work reaches {@link ONNX_MIN_WORK}: ONNX Runtime
- *    costs ~30 µs per `run` plus ~0.25 µs per node plus copying the
- *    segment's inputs and outputs, which a tiny program never earns back.
+ *    only if its estimated work reaches {@link ONNX_MIN_WORK} and
+ *    {@link ONNX_MIN_WORK_PER_EQUATION} per equation: ONNX Runtime costs
+ *    ~30 µs per `run` and a few µs per node on small tensors (it neither
+ *    fuses elementwise nodes on the CPU nor skips its per-kernel dispatch),
+ *    which a tiny program, or a long chain of tiny operations, never earns
+ *    back.
  *    Work is counted per equation: `2·m·n·k` for a matrix product (and the
  *    same product count for convolutions), the elements read and written for
  *    everything else. A demoted segment joins its host neighbours.
@@ -47,6 +50,28 @@ export interface PlannedSegment {
  */
 export const ONNX_MIN_WORK = 1e6;
 
+/**
+ * Average work per equation below which `target: 'auto'` keeps an ONNX-able
+ * segment on the host even when its total reaches {@link ONNX_MIN_WORK}:
+ * each ONNX node costs ONNX Runtime a few µs of dispatch, while fluxion's
+ * host code fuses small elementwise operations into one loop. Measured with
+ * bench/onnx.ts's W5 row (a 200-step spring chain of 100 particles: 6,192
+ * equations, 1.5e6 units, ≈ 240 per equation): 4.1 ms of CPU per call on
+ * ONNX Runtime against 1.1 ms on the default jit; the crossover rows' chains
+ * break even near 1e4 units per equation (n = 4096: 8 equations of ~1e4).
+ * @example
+ * ```ts
+ * fx.ONNX_MIN_WORK_PER_EQUATION; // 1e4
+ * ```
+ * @public
+ */
+export const ONNX_MIN_WORK_PER_EQUATION = 1e4;
+
+/** Whether an ONNX-able segment earns ONNX Runtime's costs (the `'auto'` rule). */
+export function worthOnnx(segment: { readonly equations: readonly unknown[]; readonly work: number }, minWork = ONNX_MIN_WORK, minPerEquation = ONNX_MIN_WORK_PER_EQUATION): boolean {
+  return segment.work >= minWork && segment.work >= minPerEquation * segment.equations.length;
+}
+
 const size = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
 
 /** Estimated work of one equation (see the module comment). */
@@ -80,10 +105,11 @@ export function onnxAble(eq: Equation): boolean {
 /**
  * The segments of `ir`: maximal runs of ONNX-able and host equations in a
  * topological order that switches kind as rarely as a greedy list schedule
- * can; with `minWork > 0`, ONNX segments below it become host segments
- * (merged with their neighbours).
+ * can; with `minWork > 0`, ONNX segments that are not {@link worthOnnx}
+ * (below `minWork` in all, or `minPerEquation` per equation) become host
+ * segments (merged with their neighbours).
  */
-export function planSegments(ir: IR, minWork = 0): PlannedSegment[] {
+export function planSegments(ir: IR, minWork = 0, minPerEquation = ONNX_MIN_WORK_PER_EQUATION): PlannedSegment[] {
   const eqs = ir.equations;
   const kinds = eqs.map((eq): SegmentTarget => (onnxAble(eq) ? 'onnx' : 'host'));
   const producer = new Map<Var, number>();
@@ -131,7 +157,7 @@ export function planSegments(ir: IR, minWork = 0): PlannedSegment[] {
   if (minWork <= 0) return segments;
   const merged: typeof segments = [];
   for (const s of segments) {
-    const target = s.target === 'onnx' && s.work < minWork ? 'host' : s.target;
+    const target = s.target === 'onnx' && !worthOnnx(s, minWork, minPerEquation) ? 'host' : s.target;
     const last = merged.at(-1);
     if (last?.target === target) {
       last.equations.push(...s.equations);
