@@ -330,7 +330,7 @@ const section = [
   '',
   ...first,
   '',
-  "The planner's crossover (`ONNX_MIN_WORK` = 1e6 work units, lib/onnx/plan.ts): one program per row, default jit against the ONNX target, and what `target: 'auto'` picks:",
+  "The planner's crossover (`ONNX_MIN_WORK` = 1e6 work units and `ONNX_MIN_WORK_PER_EQUATION` = 1e4, lib/onnx/plan.ts; W5 above is the per-equation rule's case): one program per row, default jit against the ONNX target, and what `target: 'auto'` picks:",
   '',
   ...cross,
   '',
