@@ -267,4 +267,24 @@ describe("jit target 'onnx': loading", () => {
     const out = execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: new URL('../..', import.meta.url).pathname, encoding: 'utf8', env: { ...process.env, FLUXION_BACKEND: 'cpu' } });
     expect(JSON.parse(out.trim().split('\n').at(-1)!)).toEqual({ before: false, after: true });
   }, 60_000);
+
+  it('FLUXION_JIT_TARGET sets the initial default target; an unknown value is a RangeError at the first jit', () => {
+    const script = [
+      "const fx = await import('./lib/index.ts');",
+      'const f = fx.jit((x) => fx.mul(x, 2));',
+      'f(fx.tensor([1]));',
+      'let error = null;',
+      "try { fx.setDefaultJitTarget('default'); } catch (e) { error = e.message; }",
+      'console.log(JSON.stringify({ target: f.stats().target, program: f.stats().programs[0].target, error }));',
+    ].join('\n');
+    const run = (value: string) =>
+      execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+        cwd: new URL('../..', import.meta.url).pathname,
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env: { ...process.env, FLUXION_BACKEND: 'cpu', FLUXION_JIT_TARGET: value },
+      });
+    expect(JSON.parse(run('auto').trim().split('\n').at(-1)!)).toEqual({ target: 'auto', program: 'host', error: null });
+    expect(() => run('gpu')).toThrow(/FLUXION_JIT_TARGET must be 'default', 'onnx' or 'auto', got gpu/);
+  }, 60_000);
 });
