@@ -77,7 +77,7 @@ function cores(): number {
 /** One segment of a program as `stats().programs` reports it. @public */
 export interface JitSegmentReport {
   /** `'onnx'`: an ONNX Runtime session; `'host'`: fluxion's default jit. */
-  readonly target: SegmentTarget;
+  readonly target: 'onnx' | 'host';
   /** Equations of the optimized program in this segment. */
   readonly equations: number;
   /** Nodes of the segment's ONNX graph (0 for a host segment). */
