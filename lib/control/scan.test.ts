@@ -131,6 +131,50 @@ describeEachBackend('scan primitive', (backend) => {
   });
 });
 
+describeEachBackend('scan primitive: carries on the host loop', () => {
+  type Q = fx.Tensor<[4], 'float32'>;
+  type C = { a: Q; b: Q; c: Q; d: Q; e: Q; p: Q; q: Q; n: fx.Tensor<[], 'int32'> };
+  // Carries taken from another carry (a ← b) and two that trade places (p ↔ q), an intermediate that is also a y
+  // (b ← a + x), an unchanged carry (c), one intermediate given to two carries (d, e ← 2d + a), an int32 counter;
+  // ys: that first intermediate and a carry input.
+  const body = (s: C, x: Q): [C, [Q, Q]] => {
+    const b = fx.add(s.a, x) as Q;
+    const d = fx.add(fx.mul(s.d, 2), s.a) as Q;
+    return [{ a: s.b, b, c: s.c, d, e: d, p: s.q, q: s.p, n: fx.add(s.n, 1) as fx.Tensor<[], 'int32'> }, [b, s.d]];
+  };
+  const start = [[1, 2, 3, 4], [0, -1, 5, 2], [7, 8, 9, 10], [1, 0, -1, 2], [0, 0, 0, 0], [1, 1, 2, 2], [3, 3, 4, 4]];
+  const init = (): C => {
+    const [a, b, c, d, e, p, q] = start.map((v) => fx.tensor(v) as Q) as [Q, Q, Q, Q, Q, Q, Q];
+    return { a, b, c, d, e, p, q, n: fx.scalar(0, 'int32') };
+  };
+  const xsJs = Array.from({ length: 7 }, (_, i) => [i, -i, 2 * i, 1]);
+  /** The loop in plain JS (all values small integers: exact in float32). */
+  function reference() {
+    let [a, b, c, d, e, p, q] = start as [number[], number[], number[], number[], number[], number[], number[]];
+    const y1: number[][] = [];
+    const y2: number[][] = [];
+    for (const x of xsJs) {
+      const nb = a.map((v, i) => v + x[i]!);
+      const nd = d.map((v, i) => 2 * v + a[i]!);
+      y1.push(nb);
+      y2.push(d);
+      [a, b, c, d, e, p, q] = [b, nb, c, nd, nd, q, p];
+    }
+    return [a, b, c, d, e, p, q, 7, y1, y2];
+  }
+  it('carries swapped, passed through, duplicated or unchanged give the JS loop values under jit, on every call', async () => {
+    const f = fx.jit((xs: fx.Tensor<[7, 4], 'float32'>) => {
+      const [s, [y1, y2]] = fx.scan(body, init(), xs);
+      return [s.a, s.b, s.c, s.d, s.e, s.p, s.q, s.n, y1, y2] as const;
+    });
+    const want = reference();
+    for (let call = 0; call < 3; call++) {
+      const got = f(fx.tensor(xsJs) as fx.Tensor<[7, 4], 'float32'>);
+      expect(await Promise.all(got.map((t) => t.array()))).toEqual(want);
+    }
+  });
+});
+
 describeEachBackend('whileLoop: reverse mode under jit', (backend) => {
   // Newton's method for √a, to |x² − a| < 1e-6: d√a/da = 1/(2√a).
   const newton = (a: S) =>

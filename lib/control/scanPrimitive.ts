@@ -148,7 +148,7 @@ function hostBody(ir: IR, backend: string): HostProgram | null {
   let host = perBackend.get(backend);
   if (host === undefined) {
     try {
-      host = lowerToHost(optimize(ir).ir) ?? null;
+      host = lowerToHost(optimize(ir).ir, true, true) ?? null;
     } catch (e) {
       if (!(e instanceof KernelCompileError)) throw e;
       host = null;
@@ -174,16 +174,19 @@ function copyTf(t: tf.Tensor): Buf {
 interface HostRun {
   readonly run: (inputs: readonly Buf[]) => (Buf | null)[];
   readonly release: () => void;
+  /** A program lowered with resident inputs: `scanBufs` runs the loop on it directly (`residentScan`). */
+  readonly resident?: HostProgram;
 }
 
-/** A lowered program as a `HostRun`. */
+/** A lowered program as a `HostRun` (a resident one gets its inputs copied into its own buffers). */
 function programRun(host: HostProgram): HostRun {
-  const { env, steps, inputSlots, outputs } = host;
+  const { env, steps, inputSlots, outputs, resident } = host;
   // One result array, refilled per call (a loop calls this once per step).
   const outs: (Buf | null)[] = outputs.map(() => null);
   return {
     run(inputs) {
-      for (let j = 0; j < inputSlots.length; j++) env[inputSlots[j]!] = inputs[j]!;
+      if (resident) for (let j = 0; j < inputSlots.length; j++) env[inputSlots[j]!]!.set(inputs[j]!);
+      else for (let j = 0; j < inputSlots.length; j++) env[inputSlots[j]!] = inputs[j]!;
       for (let j = 0; j < steps.length; j++) steps[j]!(env);
       for (let j = 0; j < outputs.length; j++) {
         const slot = outputs[j]!.slot;
@@ -191,7 +194,10 @@ function programRun(host: HostProgram): HostRun {
       }
       return outs;
     },
-    release: () => inputSlots.forEach((s) => (env[s] = undefined as unknown as Buf)),
+    release: () => {
+      if (!resident) inputSlots.forEach((s) => (env[s] = undefined as unknown as Buf));
+    },
+    ...(resident ? { resident: host } : {}),
   };
 }
 
@@ -304,6 +310,7 @@ function compositeRun(ir: IR, backend: string): HostRun | null {
  * result in place. Returns the final carry and the stacked `ys`.
  */
 function scanBufs(body: HostRun, inputs: readonly Buf[], p: ScanParams, ysOut?: readonly Buf[]): Buf[] {
+  if (body.resident) return residentScan(body.resident, inputs, p, ysOut);
   const { numConsts: nc, numCarry: nk, length: n } = p;
   const ir = p.body.ir;
   const consts = inputs.slice(0, nc);
@@ -347,6 +354,83 @@ function scanBufs(body: HostRun, inputs: readonly Buf[], p: ScanParams, ysOut?: 
   }
   if (p.whileLimit && nk > 0 && carry[0]!.some((b) => b !== 0)) throw whileLimitError(p);
   return [...carry, ...ys];
+}
+
+/** Copies `size` values of `src` from `at` into `dst` (a short row element by element: `subarray` would allocate a view per step). */
+function copyRow(dst: Buf, src: Buf, at: number, size: number): void {
+  if (size <= 64) for (let e = 0; e < size; e++) dst[e] = src[at + e]!;
+  else dst.set(src.subarray(at, at + size));
+}
+
+/**
+ * `scanBufs` on a body lowered with resident inputs (`lowerToHost`'s
+ * `resident`): the loop constants are written into the body's buffers once;
+ * each step copies its row of each sequence in and each `y` straight into its
+ * stacked result; a carry output that is a planned intermediate of the body
+ * trades buffers with its carry input (a swap of references, no copy), any
+ * other (an input passed through, a constant, a zero, one value given to two
+ * carries) is copied. Nothing is allocated per step.
+ */
+function residentScan(host: HostProgram, inputs: readonly Buf[], p: ScanParams, ysOut?: readonly Buf[]): Buf[] {
+  const { numConsts: nc, numCarry: nk, length: n } = p;
+  const { env, steps, inputSlots, outputs, pooled } = host;
+  const ns = steps.length;
+  for (let j = 0; j < nc + nk; j++) env[inputSlots[j]!]!.set(inputs[j]!);
+  const carryIn = inputSlots.slice(nc, nc + nk);
+  const xIn = inputSlots.slice(nc + nk);
+  const xs = inputs.slice(nc + nk);
+  const nx = xs.length;
+  const xSize = xIn.map((s) => env[s]!.length);
+  const yAvals = outputs.slice(nk).map((o) => o.aval);
+  const ySize = yAvals.map((a) => sizeOf(a.shape));
+  const ys = ysOut ?? yAvals.map((a, j) => allocate(a.dtype, n * ySize[j]!));
+  const ySlots = outputs.slice(nk).map((o) => o.slot);
+  const ny = ys.length;
+  const outSlots = outputs.slice(0, nk).map((o) => o.slot);
+  // ys are copied out before the carries move, so a y may share a carry's buffer; two carries may not.
+  const swaps = outSlots.map((s) => s !== null && pooled[s] === true && outSlots.indexOf(s) === outSlots.lastIndexOf(s));
+  const swapped = carryIn.flatMap((s, j) => (swaps[j] ? [[s, outSlots[j]!] as const] : []));
+  // Copied carries go through a spare buffer: all are read before any is written (a body may swap two carries).
+  const copied = carryIn.flatMap((s, j) => (swaps[j] ? [] : [{ into: s, from: outSlots[j]!, spare: allocate(outputs[j]!.aval.dtype, env[s]!.length) }]));
+  const masked = p.whileLimit !== undefined && !p.reverse && nx === 0 && nk > 0;
+  const flag = carryIn[0]!;
+  for (let step = 0; step < n; step++) {
+    const i = p.reverse ? n - 1 - step : step;
+    // whileLoop's masked scan (forward, no sequences) once its loop has stopped: one more step, then its ys repeat.
+    let stopped = false;
+    if (masked) {
+      const f = env[flag]!;
+      stopped = true;
+      for (let e = 0; e < f.length; e++) if (f[e] !== 0) stopped = false;
+    }
+    for (let j = 0; j < nx; j++) copyRow(env[xIn[j]!]!, xs[j]!, i * xSize[j]!, xSize[j]!);
+    for (let j = 0; j < ns; j++) steps[j]!(env);
+    for (let j = 0; j < ny; j++) {
+      const s = ySlots[j]!;
+      if (s !== null) ys[j]!.set(env[s]!, i * ySize[j]!);
+    }
+    for (const c of copied) {
+      if (c.from === null) c.spare.fill(0);
+      else c.spare.set(env[c.from]!);
+    }
+    for (const c of copied) env[c.into]!.set(c.spare);
+    for (let j = 0; j < swapped.length; j++) {
+      const [a, b] = swapped[j]!;
+      const t = env[a]!;
+      env[a] = env[b]!;
+      env[b] = t;
+    }
+    if (stopped) {
+      // Every later step has the same inputs (no sequences, an unchanged carry): copy this step's ys.
+      for (let j = 0; j < ny; j++) {
+        const row = ys[j]!.subarray(i * ySize[j]!, (i + 1) * ySize[j]!);
+        for (let r = i + 1; r < n; r++) ys[j]!.set(row, r * ySize[j]!);
+      }
+      break;
+    }
+  }
+  if (p.whileLimit && nk > 0 && env[flag]!.some((b) => b !== 0)) throw whileLimitError(p);
+  return [...carryIn.map((s) => env[s]!.slice()), ...ys];
 }
 
 /**
