@@ -17,7 +17,7 @@
  */
 import { ShapeError, showShape } from '../core/errors.js';
 import { ConcretizationError } from '../core/errors.js';
-import { StagedTracer, evalIR, stagingProgram } from '../core/ir.js';
+import { IR, StagedTracer, evalIR, stagingProgram, type Var } from '../core/ir.js';
 import { flatten, treeKey, unflatten } from '../core/pytree.js';
 import { avalOf, showAval, type AbstractValue, type AnyTensor, type Tensor } from '../core/tensor.js';
 import { scalar, zerosLike } from '../core/creation.js';
@@ -25,7 +25,7 @@ import { JvpTracer } from '../transforms/jvp.js';
 import { BatchTracer } from '../transforms/vmap.js';
 import { add } from '../primitives/add.js';
 import { checkpoint } from '../transforms/checkpoint.js';
-import { bindScan, closeOver, type ClosedBody } from './scanPrimitive.js';
+import { ScanBody, bindScan, closeOver, type ClosedBody } from './scanPrimitive.js';
 import type { Dtype } from '../../typelevel/index.js';
 import type { Stacked } from '../transforms/vmap.js';
 import { reshape } from '../primitives/reshape.js';
@@ -59,6 +59,29 @@ function tryClose(body: (xs: Tensor[]) => Tensor[], avals: readonly AbstractValu
     if (e instanceof ConcretizationError || e instanceof NotLoopable) return undefined;
     throw e;
   }
+}
+
+/**
+ * A staged `fori` body that never reads its index, without the index: its
+ * counter carry and the `add` that advances it go, and so do the loop
+ * constants nothing else reads (the 1 it adds), one step less per iteration.
+ * `undefined` when the body reads the index.
+ */
+function withoutIndex(closed: ClosedBody): ClosedBody | undefined {
+  const ir = closed.body.ir;
+  const nCap = closed.captured.length;
+  const index = ir.inputs[nCap]!;
+  const next = ir.outputs[0];
+  const readers = ir.equations.filter((eq) => eq.inputs.includes(index));
+  if (readers.length !== 1 || readers[0]!.outputs.length !== 1 || readers[0]!.outputs[0] !== next || ir.outputs.slice(1).includes(index)) return undefined;
+  const counter = readers[0]!;
+  const equations = ir.equations.filter((eq) => eq !== counter);
+  if (equations.some((eq) => eq.inputs.includes(next!)) || ir.outputs.slice(1).includes(next!)) return undefined;
+  const read = new Set<Var>([...equations.flatMap((eq) => eq.inputs), ...ir.outputs.slice(1).filter((o): o is Var => o !== null)]);
+  const keep = closed.captured.map((_, j) => read.has(ir.inputs[j]!));
+  const inputs = [...ir.inputs.slice(0, nCap).filter((_, j) => keep[j]), ...ir.inputs.slice(nCap + 1)];
+  const body = new ScanBody(new IR(inputs, [], [], equations, ir.outputs.slice(1), ir.outAvals.slice(1)));
+  return { body, captured: closed.captured.filter((_, j) => keep[j]), release: closed.release };
 }
 
 /** The staged body's carry does not match the loop's: unroll instead. */
@@ -107,7 +130,11 @@ export function fori<C>(lo: number, hi: number, body: (i: number, carry: C) => C
       },
       [{ shape: [], dtype: 'int32' }, ...avals],
     );
-    if (closed) return unflatten<C>(def, bindScan(closed, [], [scalar(lo, 'int32'), ...leaves], [], hi - lo).slice(1));
+    if (closed) {
+      const pruned = withoutIndex(closed);
+      if (pruned) return unflatten<C>(def, bindScan(pruned, [], leaves, [], hi - lo));
+      return unflatten<C>(def, bindScan(closed, [], [scalar(lo, 'int32'), ...leaves], [], hi - lo).slice(1));
+    }
   }
   // Eager: each step's intermediates (and the carry it replaced) are freed once the next carry exists.
   // Zero steps (or a body that returns its carry) give fresh handles: results never alias inputs.

@@ -41,8 +41,16 @@ describe('scan primitive: staging', () => {
     const ir10 = fx.makeIR(rollout(10))(fx.zeros([3])).toString();
     const ir1000 = fx.makeIR(rollout(1000))(fx.zeros([3])).toString();
     expect(countEq(ir1000, 'scan')).toBe(1);
-    expect(ir1000).toMatch(/scan\[length=1000, consts=\d+, carry=3, body=/);
+    // The carry is x and v: the body never reads its index, so the loop keeps no counter.
+    expect(ir1000).toMatch(/scan\[length=1000, consts=\d+, carry=2, body=/);
     expect(ir1000.split('\n').length).toBe(ir10.split('\n').length);
+  });
+
+  it('a fori body reading its index as a tensor keeps the int32 counter carry, and gets lo, lo + 1, …', async () => {
+    const f = (x: S) => fx.fori(3, 7, (i, c: S) => fx.add(fx.mul(c, x), fx.cast(i as unknown as fx.Tensor<[], 'int32'>, 'float32')) as S, fx.scalar(0) as S);
+    expect(fx.makeIR(f)(fx.scalar(1)).toString()).toMatch(/scan\[length=4, consts=\d+, carry=2, body=/);
+    // c = ((3·x + 4)·x + 5)·x + 6 at x = 2: 56.
+    await expectClose(fx.jit(f)(fx.scalar(2) as S), 56);
   });
 
   it('makeIR of scan: one equation, per-step slices in the body', () => {
