@@ -5,6 +5,9 @@ import { describeEachBackend, itExceptWebgpu, expectClose } from '../testing/bac
 type S = fx.Tensor<[], 'float32'>;
 type V = fx.Tensor<[3], 'float32'>;
 
+/** A scalar's value, read asynchronously (webgpu in Node has no synchronous readback). */
+const read = async (t: fx.Tensor) => (await t.data())[0]!;
+
 /** Counts the equations of an IR listing named `name` at the top level (lines starting with the equation). */
 const countEq = (ir: string, name: string) => ir.split('\n').filter((l) => new RegExp(`= ${name}\\[`).test(l)).length;
 
@@ -105,16 +108,16 @@ describeEachBackend('scan primitive', (backend) => {
     expect(countEq(fx.makeIR(fx.grad(rollout(n)))(fx.zeros([3])).toString(), 'scan')).toBe(2);
   });
 
-  itExceptWebgpu(backend, "the staged loop tests were developed without a GPU; on webgpu they fail (synchronous reads in the loop's maxIterations check and tests): open in issue 18")('checkGrads order 2 of a jitted 20-step fori rollout', () => {
-    fx.checkGrads(fx.jit(rollout(20)) as never, [fx.tensor(p0)], { order: 2 });
+  it('checkGrads order 2 of a jitted 20-step fori rollout', async () => {
+    await fx.checkGradsAsync(fx.jit(rollout(20)) as never, [fx.tensor(p0)], { order: 2 });
   });
 
-  itExceptWebgpu(backend, "the staged loop tests were developed without a GPU; on webgpu they fail (synchronous reads in the loop's maxIterations check and tests): open in issue 18")('jit(jvp) through a staged fori', async () => {
+  it('jit(jvp) through a staged fori', async () => {
     const f = rollout(200);
     const jv = fx.jit((p: V, t: V) => fx.jvp(f, [p], [t])[1]);
     const g = fx.grad(f)(fx.tensor(p0) as V);
     const t = [0.3, -1, 2];
-    const want = (g.arraySync() as number[]).reduce((s, gi, i) => s + gi * t[i]!, 0);
+    const want = ((await g.array()) as number[]).reduce((s, gi, i) => s + gi * t[i]!, 0);
     await expectClose(jv(fx.tensor(p0) as V, fx.tensor(t) as V), want, 1e-4);
   });
 
@@ -128,12 +131,12 @@ describeEachBackend('scan primitive', (backend) => {
     await expectClose(fx.jit(fx.grad((v: V) => fx.sum(f(v)[1])))(xs), [1 + 3 + 12, 2 + 8, 6]);
   });
 
-  itExceptWebgpu(backend, "the staged loop tests were developed without a GPU; on webgpu they fail (synchronous reads in the loop's maxIterations check and tests): open in issue 18")('checkGrads order 2 under jit: scan with a closed-over parameter', () => {
+  it('checkGrads order 2 under jit: scan with a closed-over parameter', async () => {
     const f = (w: V, xs: fx.Tensor<[4, 3], 'float32'>) =>
       fx.sum(fx.scan((c: V, x: V) => [fx.tanh(fx.add(fx.mul(c, w), x)), fx.sum(fx.mul(c, c))] as [V, S], fx.ones([3]) as V, xs)[1]) as S;
     const w = fx.tensor([0.5, -0.3, 0.8]) as V;
     const xs = fx.tensor([[0.1, 0.2, 0.3], [-0.2, 0.1, 0.0], [0.3, -0.1, 0.2], [0.0, 0.4, -0.3]]) as fx.Tensor<[4, 3], 'float32'>;
-    const report = fx.checkGrads(fx.jit(f) as never, [w, xs], { order: 2 });
+    const report = await fx.checkGradsAsync(fx.jit(f) as never, [w, xs], { order: 2 });
     expect(report.checks.length).toBeGreaterThan(3);
     expect(report.worstRatio).toBeLessThanOrEqual(1);
   });
@@ -184,27 +187,39 @@ describeEachBackend('scan primitive: carries on the host loop', () => {
 });
 
 describeEachBackend('whileLoop: reverse mode under jit', (backend) => {
-  // Newton's method for √a, to |x² − a| < 1e-6: d√a/da = 1/(2√a).
+  // Newton's method for √a, to |x² − a| < 1e-6: d√a/da = 1/(2√a). It converges in under 10 steps from 1 for these a:
+  // reverse mode runs it as a masked scan of maxIterations steps, kept short here (webgpu dispatches each step).
   const newton = (a: S) =>
     fx.whileLoop(
       (x: S) => fx.greater(fx.abs(fx.sub(fx.mul(x, x), a)), 1e-6),
       (x: S) => fx.mul(fx.add(x, fx.div(a, x)), 0.5),
       fx.scalar(1) as S,
+      { maxIterations: 40 },
     );
+  const noCondition =
+    'whileLoop under jit reads its condition on the host after every step (forward) and its still-running flag after a masked scan (the maxIterations error): webgpu in Node has no synchronous readback (tfjs needs OffscreenCanvas, a browser API)';
 
-  itExceptWebgpu(backend, "the staged loop tests were developed without a GPU; on webgpu they fail (synchronous reads in the loop's maxIterations check and tests): open in issue 18")('jit(grad(newton)) returns 1/(2√a)', async () => {
+  it('jit(grad(newton)) returns 1/(2√a)', async () => {
     const g = fx.jit(fx.grad(newton));
     for (const a of [2, 9, 0.25]) await expectClose(g(fx.scalar(a) as S), 1 / (2 * Math.sqrt(a)), 1e-5);
-    await expectClose(fx.jit(newton)(fx.scalar(2) as S), Math.SQRT2, 1e-6);
   });
 
-  itExceptWebgpu(backend, "the staged loop tests were developed without a GPU; on webgpu they fail (synchronous reads in the loop's maxIterations check and tests): open in issue 18")('second derivative under jit: d²√a/da² = −1/(4 a^{3/2}); checkGrads order 2 of jit(newton)', async () => {
+  it('second derivative under jit: d²√a/da² = −1/(4 a^{3/2})', async () => {
     const h = fx.jit(fx.grad(fx.grad(newton)));
     await expectClose(h(fx.scalar(4) as S), -1 / (4 * 8), 1e-4);
-    fx.checkGrads(fx.jit(newton) as never, [fx.scalar(3)], { order: 2, modes: ['rev'] });
   });
 
-  itExceptWebgpu(backend, "the staged loop tests were developed without a GPU; on webgpu they fail (synchronous reads in the loop's maxIterations check and tests): open in issue 18")('a loop longer than maxIterations is an error under jit(grad)', () => {
+  itExceptWebgpu(backend, noCondition)('jit(newton) and checkGrads order 2 of jit(newton)', async () => {
+    await expectClose(fx.jit(newton)(fx.scalar(2) as S), Math.SQRT2, 1e-6);
+    await fx.checkGradsAsync(fx.jit(newton) as never, [fx.scalar(3)], { order: 2, modes: ['rev'] });
+  });
+
+  it('on webgpu in Node, a forward whileLoop under jit is a ReadbackError naming whileLoop and what to use instead', () => {
+    if (backend !== 'webgpu') return;
+    expect(() => fx.jit(newton)(fx.scalar(2) as S)).toThrow(/whileLoop: a staged loop reads its condition on the host after every step[^]*fx\.fori \/ fx\.scan/);
+  });
+
+  itExceptWebgpu(backend, noCondition)('a loop longer than maxIterations is an error under jit(grad)', () => {
     const slow = (x: S) => fx.whileLoop((v: S) => fx.greater(v, 1), (v: S) => fx.mul(v, 0.5), x, { maxIterations: 3 });
     expect(() => fx.jit(fx.grad(slow))(fx.scalar(100) as S)).toThrow(/whileLoop: the loop was still running after maxIterations = 3 steps/);
     return expectClose(fx.jit(fx.grad(slow))(fx.scalar(6) as S), 1 / 8);
@@ -225,51 +240,51 @@ describeEachBackend('scan primitive: vmap and nesting', (backend) => {
   ]) as fx.Tensor<[2, 4, 3], 'float32'>;
   const w = fx.tensor([0.5, -0.3, 0.8]) as V;
 
-  itExceptWebgpu(backend, "the staged loop tests were developed without a GPU; on webgpu they fail (synchronous reads in the loop's maxIterations check and tests): open in issue 18")('jit(vmap(scan)) equals the per-example loop; one scan equation', async () => {
+  it('jit(vmap(scan)) equals the per-example loop; one scan equation', async () => {
     const batched = fx.jit(fx.vmap((xs: M) => rnn(w, xs)));
     const [h, ys] = batched(xsBatch as never) as unknown as [fx.Tensor, fx.Tensor];
     for (let b = 0; b < 2; b++) {
       const xb = fx.reshape(fx.slice(xsBatch, [b, 0, 0], [1, 4, 3]), [4, 3]) as M;
       const [hb, yb] = rnn(w, xb);
-      await expectClose(fx.reshape(fx.slice(h, [b, 0], [1, 3]), [3]), hb.arraySync(), 1e-5);
-      await expectClose(fx.reshape(fx.slice(ys, [b, 0], [1, 4]), [4]), yb.arraySync(), 1e-5);
+      await expectClose(fx.reshape(fx.slice(h, [b, 0], [1, 3]), [3]), (await hb.array()) as number[], 1e-5);
+      await expectClose(fx.reshape(fx.slice(ys, [b, 0], [1, 4]), [4]), (await yb.array()) as number[], 1e-5);
     }
     const ir = fx.makeIR(fx.vmap((xs: M) => rnn(w, xs)))(xsBatch as never).toString();
     expect(countEq(ir, 'scan')).toBe(1);
   });
 
-  itExceptWebgpu(backend, "the staged loop tests were developed without a GPU; on webgpu they fail (synchronous reads in the loop's maxIterations check and tests): open in issue 18")('vmap over the weight (a batched loop constant) and jit(grad) of a vmapped scan', async () => {
+  it('vmap over the weight (a batched loop constant) and jit(grad) of a vmapped scan', async () => {
     const ws = fx.tensor([[0.5, -0.3, 0.8], [0.1, 0.2, -0.4]]) as fx.Tensor<[2, 3], 'float32'>;
     const xs = fx.reshape(fx.slice(xsBatch, [0, 0, 0], [1, 4, 3]), [4, 3]) as M;
     const per = fx.jit(fx.vmap((wi: V) => fx.sum(rnn(wi, xs)[1])))(ws as never) as fx.Tensor;
-    const want = [0, 1].map((b) => fx.sum(rnn(fx.reshape(fx.slice(ws, [b, 0], [1, 3]), [3]) as V, xs)[1]).item());
+    const want = await Promise.all([0, 1].map((b) => read(fx.sum(rnn(fx.reshape(fx.slice(ws, [b, 0], [1, 3]), [3]) as V, xs)[1]))));
     await expectClose(per, want, 1e-5);
     const total = (wv: fx.Tensor<[2, 3], 'float32'>) => fx.sum(fx.vmap((wi: V) => fx.sum(rnn(wi, xs)[1]))(wv as never) as fx.Tensor<[2], 'float32'>) as S;
     const eager = (await fx.grad(total)(ws).array()) as number[][];
     await expectClose(fx.jit(fx.grad(total))(ws), eager, 1e-4);
   });
 
-  itExceptWebgpu(backend, "the staged loop tests were developed without a GPU; on webgpu they fail (synchronous reads in the loop's maxIterations check and tests): open in issue 18")('grad of grad through a staged scan (jit): d²/dw² matches the eager unrolled loop', async () => {
+  it('grad of grad through a staged scan (jit): d²/dw² matches the eager unrolled loop', async () => {
     const f = (a: S) => {
       const [c] = fx.scan((h: S, x: S) => [fx.sin(fx.add(fx.mul(h, a), x)), h] as [S, S], fx.scalar(0.3) as S, fx.tensor([0.1, 0.5, -0.2, 0.7, 0.4]));
       return c;
     };
-    const eager = fx.grad(fx.grad(f))(fx.scalar(0.8) as S).item();
+    const eager = await read(fx.grad(fx.grad(f))(fx.scalar(0.8) as S));
     await expectClose(fx.jit(fx.grad(fx.grad(f)))(fx.scalar(0.8) as S), eager, 1e-4);
     expect(countEq(fx.makeIR(fx.grad(fx.grad(f)))(fx.scalar(0.8)).toString(), 'scan')).toBeGreaterThan(0);
-    fx.checkGrads(fx.jit(fx.grad(f)) as never, [fx.scalar(0.8)], { order: 2 });
+    await fx.checkGradsAsync(fx.jit(fx.grad(f)) as never, [fx.scalar(0.8)], { order: 2 });
   });
 
-  itExceptWebgpu(backend, "the staged loop tests were developed without a GPU; on webgpu they fail (synchronous reads in the loop's maxIterations check and tests): open in issue 18")('scan inside scan under jit: values and gradient match the eager loops', async () => {
+  it('scan inside scan under jit: values and gradient match the eager loops', async () => {
     const f = (a: S) =>
       fx.fori(0, 3, (_i, c: S) => fx.fori(0, 4, (_j, d: S) => fx.add(fx.mul(d, a), 0.1), c), fx.scalar(1) as S);
     const ir = fx.makeIR(f)(fx.scalar(0.9)).toString();
     // One outer scan whose body holds the inner one.
     expect((ir.match(/= scan\[/g) ?? []).length).toBe(2);
     expect(ir).toMatch(/scan\[length=3[^]*scan\[length=4/);
-    await expectClose(fx.jit(f)(fx.scalar(0.9) as S), f(fx.scalar(0.9) as S).item(), 1e-5);
-    await expectClose(fx.jit(fx.grad(f))(fx.scalar(0.9) as S), fx.grad(f)(fx.scalar(0.9) as S).item(), 1e-4);
-    fx.checkGrads(fx.jit(f) as never, [fx.scalar(0.9)], { order: 2 });
+    await expectClose(fx.jit(f)(fx.scalar(0.9) as S), await read(f(fx.scalar(0.9) as S)), 1e-5);
+    await expectClose(fx.jit(fx.grad(f))(fx.scalar(0.9) as S), await read(fx.grad(f)(fx.scalar(0.9) as S)), 1e-4);
+    await fx.checkGradsAsync(fx.jit(f) as never, [fx.scalar(0.9)], { order: 2 });
   });
 });
 
@@ -313,20 +328,20 @@ describeEachBackend('scan: checkpoint policies', (backend) => {
   };
   const w = fx.linspace(0.5, 1.5, 100) as P;
 
-  itExceptWebgpu(backend, "the staged loop tests were developed without a GPU; on webgpu they fail (synchronous reads in the loop's maxIterations check and tests): open in issue 18")('{ every: 8 } gives the same value and gradient as storing all, with fewer stored bytes', async () => {
+  it('{ every: 8 } gives the same value and gradient as storing all, with fewer stored bytes', async () => {
     const all = fx.jit(fx.grad(loss('all')));
     const seg = fx.jit(fx.grad(loss({ every: 8 })));
     const want = (await fx.grad(loss('all'))(w).array()) as number[];
     await expectClose(all(w), want, 1e-3);
     await expectClose(seg(w), want, 1e-3);
-    await expectClose(fx.jit(loss({ every: 8 }))(w), loss('all')(w).item(), 1e-4);
+    await expectClose(fx.jit(loss({ every: 8 }))(w), await read(loss('all')(w)), 1e-4);
     // Residuals: 64 steps x several [100] vectors when all are stored; 8 carries + one 8-step segment otherwise.
     expect(seg.stats().peakBytes).toBeLessThan(all.stats().peakBytes / 2);
     // Eager reverse mode follows the same policy.
     await expectClose(fx.grad(loss({ every: 8 }))(w), want, 1e-3);
   });
 
-  itExceptWebgpu(backend, "the staged loop tests were developed without a GPU; on webgpu they fail (synchronous reads in the loop's maxIterations check and tests): open in issue 18")("'binomial' gives the value and gradient of storing all, eager and under jit, with fewer stored bytes", async () => {
+  it("'binomial' gives the value and gradient of storing all, eager and under jit, with fewer stored bytes", async () => {
     const want = (await fx.grad(loss('all'))(w).array()) as number[];
     const all = fx.jit(fx.grad(loss('all')));
     const binom = fx.jit(fx.grad(loss('binomial')));
@@ -335,12 +350,12 @@ describeEachBackend('scan: checkpoint policies', (backend) => {
     // Recomputed, not approximated: within float32 rounding of the stored-all gradient.
     await expectClose(binom(w), (await all(w).array()) as number[], 1e-5);
     await expectClose(fx.grad(loss('binomial'))(w), want, 1e-3);
-    await expectClose(fx.jit(loss('binomial'))(w), loss('all')(w).item(), 1e-4);
+    await expectClose(fx.jit(loss('binomial'))(w), await read(loss('all')(w)), 1e-4);
     // 64 steps: 4 checkpointed segments of 16 steps — 4 carries and 16 steps' residuals instead of 64 steps'.
     expect(binom.stats().peakBytes).toBeLessThan(all.stats().peakBytes / 2);
   });
 
-  itExceptWebgpu(backend, "the staged loop tests were developed without a GPU; on webgpu they fail (synchronous reads in the loop's maxIterations check and tests): open in issue 18")("'binomial' nested two levels deep on a length with a tail (211 = 4 segments of 4 segments of 13 steps, + 3) and checkGrads order 2 under jit", async () => {
+  it("'binomial' nested two levels deep on a length with a tail (211 = 4 segments of 4 segments of 13 steps, + 3) and checkGrads order 2 under jit", async () => {
     type Q = fx.Tensor<[3], 'float32'>;
     const xs211 = fx.linspace(-1, 1, 211);
     const f = (policy: fx.ScanOptions['checkpoint']) => (q: Q) => {
@@ -354,7 +369,7 @@ describeEachBackend('scan: checkpoint policies', (backend) => {
     const [, ys] = fx.jit((v: Q) => fx.scan((c: Q, x: S) => [fx.add(c, x), fx.sum(c)] as [Q, S], v, xs211, { checkpoint: 'binomial' }))(q);
     expect(ys.shape).toEqual([211]);
     expect(fx.binomialSchedule(211)).toMatchObject({ levels: [4, 4], leaf: 13 });
-    fx.checkGrads(fx.jit(f('binomial')) as never, [q], { order: 2 });
+    await fx.checkGradsAsync(fx.jit(f('binomial')) as never, [q], { order: 2 });
   });
 
   it('memoryProfile reports what each policy keeps at the peak of the backward pass', () => {
@@ -425,7 +440,7 @@ describeEachBackend('fori: checkpoint policies', (backend) => {
     });
   const policies: fx.ScanOptions['checkpoint'][] = [{ every: 17 }, 'binomial'];
 
-  itExceptWebgpu(backend, "the staged loop tests were developed without a GPU; on webgpu they fail (synchronous reads in the loop's maxIterations check and tests): open in issue 18")(
+  it(
     '{ every: 17 } (300 = 17·17 + 11) and binomial: jit(grad) and eager grad equal central differences of the float64 loop and the stored-all gradient, with fewer stored bytes',
     async () => {
       const want = central(false);
@@ -446,7 +461,7 @@ describeEachBackend('fori: checkpoint policies', (backend) => {
     },
   );
 
-  itExceptWebgpu(backend, "the staged loop tests were developed without a GPU; on webgpu they fail (synchronous reads in the loop's maxIterations check and tests): open in issue 18")(
+  it(
     'a body reading its index as a JS number: checkpointed segments of the unrolled loop, the same gradient, eager and under jit',
     async () => {
       const want = central(true);
