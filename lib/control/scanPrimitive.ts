@@ -285,20 +285,29 @@ function compositeRun(ir: IR, backend: string): HostRun | null {
     if (!host) return null;
     pieces.push({ kind: 'host', run: programRun(host), ins, outs });
   }
-  const constBufs = new Map<Var, Buf>(ir.constVars.map((v, i) => [v, copyTf(ir.constValues[i]!._concrete('scan')._tf)]));
-  const zeros = new Map<Var, Buf>();
-  const zero = (v: Var) => zeros.get(v) ?? zeros.set(v, allocate(v.aval.dtype, sizeOf(v.aval.shape))).get(v)!;
+  // Values by number (inputs, constants, then each piece's outputs): the run reads and writes one array, no map per call.
+  const index = new Map<Var, number>();
+  const number = (v: Var) => index.get(v) ?? index.set(v, index.size).get(v)!;
+  ir.inputs.forEach(number);
+  ir.constVars.forEach(number);
+  const plan = pieces.map((piece) => {
+    const ins = (piece.kind === 'host' ? piece.ins : piece.eq.inputs).map(number);
+    const outVars = piece.kind === 'host' ? piece.outs : piece.eq.outputs;
+    return { run: piece.run, ins, outs: outVars.map(number), zeros: outVars.map((v) => allocate(v.aval.dtype, sizeOf(v.aval.shape))), args: ins.map(() => undefined as unknown as Buf) };
+  });
+  const results = ir.outputs.map((o) => (o ? number(o) : -1));
+  const vals: Buf[] = [];
+  ir.constVars.forEach((v, i) => (vals[index.get(v)!] = copyTf(ir.constValues[i]!._concrete('scan')._tf)));
+  const nIn = ir.inputs.length;
   return {
     run(inputs) {
-      const vals = new Map<Var, Buf>(constBufs);
-      ir.inputs.forEach((v, i) => vals.set(v, inputs[i]!));
-      for (const piece of pieces) {
-        const ins = piece.kind === 'host' ? piece.ins : piece.eq.inputs;
-        const outVars = piece.kind === 'host' ? piece.outs : piece.eq.outputs;
-        const outs = piece.run.run(ins.map((v) => vals.get(v)!));
-        outVars.forEach((v, j) => vals.set(v, outs[j] ?? zero(v)));
+      for (let i = 0; i < nIn; i++) vals[i] = inputs[i]!;
+      for (const step of plan) {
+        for (let j = 0; j < step.ins.length; j++) step.args[j] = vals[step.ins[j]!]!;
+        const outs = step.run.run(step.args);
+        for (let j = 0; j < step.outs.length; j++) vals[step.outs[j]!] = outs[j] ?? step.zeros[j]!.fill(0);
       }
-      return ir.outputs.map((o) => (o ? vals.get(o)! : null));
+      return results.map((r) => (r < 0 ? null : vals[r]!));
     },
     release: () => pieces.forEach((p) => p.run.release()),
   };
@@ -372,27 +381,55 @@ function copyRow(dst: Buf, src: Buf, at: number, size: number): void {
  * other (an input passed through, a constant, a zero, one value given to two
  * carries) is copied. Nothing is allocated per step.
  */
-function residentScan(host: HostProgram, inputs: readonly Buf[], p: ScanParams, ysOut?: readonly Buf[]): Buf[] {
-  const { numConsts: nc, numCarry: nk, length: n } = p;
-  const { env, steps, inputSlots, outputs, pooled } = host;
-  const ns = steps.length;
-  for (let j = 0; j < nc + nk; j++) env[inputSlots[j]!]!.set(inputs[j]!);
+interface ResidentPlan {
+  readonly carryIn: number[];
+  readonly xIn: number[];
+  readonly xSize: number[];
+  readonly ySize: number[];
+  readonly ySlots: (number | null)[];
+  readonly yDtypes: AbstractValue['dtype'][];
+  readonly swapped: (readonly [number, number])[];
+  readonly copied: { into: number; from: number | null; spare: Buf }[];
+}
+const residentPlans = new WeakMap<HostProgram, Map<string, ResidentPlan>>();
+
+/** What `residentScan` needs of a body for one split into constants and carries, worked out once. */
+function residentPlan(host: HostProgram, nc: number, nk: number): ResidentPlan {
+  let plans = residentPlans.get(host);
+  if (!plans) residentPlans.set(host, (plans = new Map()));
+  const key = `${nc}:${nk}`;
+  let plan = plans.get(key);
+  if (plan) return plan;
+  const { env, inputSlots, outputs, pooled } = host;
   const carryIn = inputSlots.slice(nc, nc + nk);
   const xIn = inputSlots.slice(nc + nk);
-  const xs = inputs.slice(nc + nk);
-  const nx = xs.length;
-  const xSize = xIn.map((s) => env[s]!.length);
-  const yAvals = outputs.slice(nk).map((o) => o.aval);
-  const ySize = yAvals.map((a) => sizeOf(a.shape));
-  const ys = ysOut ?? yAvals.map((a, j) => allocate(a.dtype, n * ySize[j]!));
-  const ySlots = outputs.slice(nk).map((o) => o.slot);
-  const ny = ys.length;
   const outSlots = outputs.slice(0, nk).map((o) => o.slot);
   // ys are copied out before the carries move, so a y may share a carry's buffer; two carries may not.
   const swaps = outSlots.map((s) => s !== null && pooled[s] === true && outSlots.indexOf(s) === outSlots.lastIndexOf(s));
-  const swapped = carryIn.flatMap((s, j) => (swaps[j] ? [[s, outSlots[j]!] as const] : []));
-  // Copied carries go through a spare buffer: all are read before any is written (a body may swap two carries).
-  const copied = carryIn.flatMap((s, j) => (swaps[j] ? [] : [{ into: s, from: outSlots[j]!, spare: allocate(outputs[j]!.aval.dtype, env[s]!.length) }]));
+  plan = {
+    carryIn,
+    xIn,
+    xSize: xIn.map((s) => env[s]!.length),
+    ySize: outputs.slice(nk).map((o) => sizeOf(o.aval.shape)),
+    ySlots: outputs.slice(nk).map((o) => o.slot),
+    yDtypes: outputs.slice(nk).map((o) => o.aval.dtype),
+    swapped: carryIn.flatMap((s, j) => (swaps[j] ? [[s, outSlots[j]!] as const] : [])),
+    // Copied carries go through a spare buffer: all are read before any is written (a body may swap two carries).
+    copied: carryIn.flatMap((s, j) => (swaps[j] ? [] : [{ into: s, from: outSlots[j]!, spare: allocate(outputs[j]!.aval.dtype, env[s]!.length) }])),
+  };
+  plans.set(key, plan);
+  return plan;
+}
+
+function residentScan(host: HostProgram, inputs: readonly Buf[], p: ScanParams, ysOut?: readonly Buf[]): Buf[] {
+  const { numConsts: nc, numCarry: nk, length: n } = p;
+  const { env, steps, inputSlots } = host;
+  const { carryIn, xIn, xSize, ySize, ySlots, yDtypes, swapped, copied } = residentPlan(host, nc, nk);
+  const ns = steps.length;
+  for (let j = 0; j < nc + nk; j++) env[inputSlots[j]!]!.set(inputs[j]!);
+  const nx = xIn.length;
+  const ny = ySlots.length;
+  const ys = ysOut ?? yDtypes.map((d, j) => allocate(d, n * ySize[j]!));
   const masked = p.whileLimit !== undefined && !p.reverse && nx === 0 && nk > 0;
   const flag = carryIn[0]!;
   for (let step = 0; step < n; step++) {
@@ -404,17 +441,18 @@ function residentScan(host: HostProgram, inputs: readonly Buf[], p: ScanParams, 
       stopped = true;
       for (let e = 0; e < f.length; e++) if (f[e] !== 0) stopped = false;
     }
-    for (let j = 0; j < nx; j++) copyRow(env[xIn[j]!]!, xs[j]!, i * xSize[j]!, xSize[j]!);
+    for (let j = 0; j < nx; j++) copyRow(env[xIn[j]!]!, inputs[nc + nk + j]!, i * xSize[j]!, xSize[j]!);
     for (let j = 0; j < ns; j++) steps[j]!(env);
     for (let j = 0; j < ny; j++) {
       const s = ySlots[j]!;
       if (s !== null) ys[j]!.set(env[s]!, i * ySize[j]!);
     }
-    for (const c of copied) {
+    for (let j = 0; j < copied.length; j++) {
+      const c = copied[j]!;
       if (c.from === null) c.spare.fill(0);
       else c.spare.set(env[c.from]!);
     }
-    for (const c of copied) env[c.into]!.set(c.spare);
+    for (let j = 0; j < copied.length; j++) env[copied[j]!.into]!.set(copied[j]!.spare);
     for (let j = 0; j < swapped.length; j++) {
       const [a, b] = swapped[j]!;
       const t = env[a]!;
