@@ -172,16 +172,26 @@ function onHeap(memory: WebAssembly.Memory, slots: Slots, fallback: Step, kernel
 /** `kernel(...args)` as a call with a fixed number of arguments (V8 calls into wasm directly then, not through `apply`). */
 function directCall(kernel: (...args: number[]) => void, a: number[]): () => void {
   switch (a.length) {
-    case 2: return () => kernel(a[0]!, a[1]!);
-    case 3: return () => kernel(a[0]!, a[1]!, a[2]!);
-    case 4: return () => kernel(a[0]!, a[1]!, a[2]!, a[3]!);
-    case 5: return () => kernel(a[0]!, a[1]!, a[2]!, a[3]!, a[4]!);
-    case 6: return () => kernel(a[0]!, a[1]!, a[2]!, a[3]!, a[4]!, a[5]!);
-    case 7: return () => kernel(a[0]!, a[1]!, a[2]!, a[3]!, a[4]!, a[5]!, a[6]!);
-    case 8: return () => kernel(a[0]!, a[1]!, a[2]!, a[3]!, a[4]!, a[5]!, a[6]!, a[7]!);
-    case 9: return () => kernel(a[0]!, a[1]!, a[2]!, a[3]!, a[4]!, a[5]!, a[6]!, a[7]!, a[8]!);
-    case 10: return () => kernel(a[0]!, a[1]!, a[2]!, a[3]!, a[4]!, a[5]!, a[6]!, a[7]!, a[8]!, a[9]!);
-    default: return () => Reflect.apply(kernel, undefined, a);
+    case 2:
+      return () => kernel(a[0]!, a[1]!);
+    case 3:
+      return () => kernel(a[0]!, a[1]!, a[2]!);
+    case 4:
+      return () => kernel(a[0]!, a[1]!, a[2]!, a[3]!);
+    case 5:
+      return () => kernel(a[0]!, a[1]!, a[2]!, a[3]!, a[4]!);
+    case 6:
+      return () => kernel(a[0]!, a[1]!, a[2]!, a[3]!, a[4]!, a[5]!);
+    case 7:
+      return () => kernel(a[0]!, a[1]!, a[2]!, a[3]!, a[4]!, a[5]!, a[6]!);
+    case 8:
+      return () => kernel(a[0]!, a[1]!, a[2]!, a[3]!, a[4]!, a[5]!, a[6]!, a[7]!);
+    case 9:
+      return () => kernel(a[0]!, a[1]!, a[2]!, a[3]!, a[4]!, a[5]!, a[6]!, a[7]!, a[8]!);
+    case 10:
+      return () => kernel(a[0]!, a[1]!, a[2]!, a[3]!, a[4]!, a[5]!, a[6]!, a[7]!, a[8]!, a[9]!);
+    default:
+      return () => Reflect.apply(kernel, undefined, a);
   }
 }
 
