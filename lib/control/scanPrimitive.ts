@@ -507,15 +507,31 @@ function runScanHost(body: HostRun, inputs: readonly tf.Tensor[], p: ScanParams)
   ];
 }
 
-/** Whether a masked scan's flag is still set; `false` where it cannot be read synchronously (webgpu in Node). */
-function stillRunning(flag: tf.Tensor): boolean {
+/** Whether a masked scan's flag is still set; `undefined` where it cannot be read synchronously (webgpu in Node). */
+function stillRunning(flag: tf.Tensor): boolean | undefined {
   let values: ArrayLike<number>;
   try {
     values = flag.dataSync() as ArrayLike<number>;
   } catch {
-    return false;
+    return undefined;
   }
   return Array.prototype.some.call(values, (b: number) => b !== 0);
+}
+
+/**
+ * A masked scan's float32 results made NaN where its flag is still set, on
+ * the device: where the flag cannot be read (webgpu in Node) a loop that
+ * outran `maxIterations` gives NaN values and gradients rather than the
+ * values after that many steps. Takes ownership of `outs` (carry first).
+ */
+function poisonIfRunning(outs: tf.Tensor[]): tf.Tensor[] {
+  const flag = outs[0]!;
+  return outs.map((t, j) => {
+    if (j === 0 || t.dtype !== 'float32') return t;
+    const poisoned = tf.tidy(() => tf.where(tf.broadcastTo(flag, t.shape), tf.fill(t.shape, NaN), t));
+    t.dispose();
+    return poisoned;
+  });
 }
 
 function whileLimitError(p: ScanParams): TransformError {
@@ -567,10 +583,12 @@ function runScanJit(inputs: readonly tf.Tensor[], p: ScanParams): tf.Tensor[] {
       carry = outs.slice(0, nk);
       ys[i] = outs.slice(nk).map((o) => o._tf);
     }
-    if (p.whileLimit && nk > 0 && stillRunning(carry[0]!._tf)) throw whileLimitError(p);
+    const running = p.whileLimit && nk > 0 ? stillRunning(carry[0]!._tf) : false;
+    if (running) throw whileLimitError(p);
     const ny = p.body.ir.outputs.length - nk;
     const stacked = Array.from({ length: ny }, (_, j) => tf.stack(ys.map((step) => step[j]!)));
-    return [...carry.map((c) => c._tf), ...stacked];
+    const outs = [...carry.map((c) => c._tf), ...stacked];
+    return running === undefined ? poisonIfRunning(outs) : outs;
   } finally {
     for (const step of ys) for (const t of step) t.dispose();
     for (const r of rows) for (const t of r) t.dispose();
