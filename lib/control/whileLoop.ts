@@ -42,7 +42,9 @@ export interface WhileOptions {
    * Reverse mode through a loop staged by `jit` runs it as a scan of this many
    * steps whose steps after the condition fails keep the carry (the adjoint
    * then walks back over the executed steps); a loop still running after it
-   * throws. Default 1000. Eager loops and forward mode ignore it.
+   * throws (on webgpu in Node, where that cannot be read synchronously, its
+   * results are NaN instead). Default 1000. Eager loops and forward mode
+   * ignore it.
    */
   readonly maxIterations?: number;
 }
