@@ -78,6 +78,8 @@ const section = [
   `- steady state per step within 2× of the unrolled per-step time: ${perStepRatios.join('; ')}, ${ok(perStepOk)}.`,
   `- RSS growth < 200 MB: at most ${maxRss} MB, ${ok(maxRss < 200)}.`,
   '',
+  `The 100,000-step first call is trace + compile (as at 1,000 steps), the run, and first touching the 40 MB stack of per-step residuals the forward loop writes (fresh wasm heap pages: filling a new 40 MB tensor took 50 ms in development against 2 ms for a reused one); under load the first call varies most (the \`all\` row below is the same rollout written as an \`fx.scan\` over a sequence of time steps).`,
+  '',
   `Reverse-pass memory of a ${num(n)}-step \`fx.scan\` rollout by checkpoint policy (carry = x and v, ${num(policies[0]!.row.carryBytes)} bytes). "Kept at the peak" is the policy's schedule as \`memoryProfile(f).loops\` reports it; "forward-pass residuals" is \`memoryProfile(f).totalBytes\` (what the forward pass stores, measured); "jit peak" is \`jit(grad(sim)).stats().peakBytes\` (the top-level program's planned buffers, measured).`,
   '',
   '| policy | carries kept at the peak | steps of residuals at the peak | levels | forward-pass residuals | jit peak | first call | steady | RSS growth |',

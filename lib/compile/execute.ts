@@ -84,7 +84,7 @@ export function planMixed(ir: IR): Plan | undefined {
 }
 
 /** A new tensor whose values a host loop writes (uninitialized on wasm). */
-function outputTensor(shape: readonly number[], dtype: 'float32' | 'int32' | 'bool'): tf.Tensor {
+export function outputTensor(shape: readonly number[], dtype: 'float32' | 'int32' | 'bool'): tf.Tensor {
   const backend = tf.backend() as unknown as HostMemory;
   // tfjs-wasm's makeOutput(shape, dtype) allocates heap memory; the cpu backend's makeOutput takes values first.
   if (backend.typedArrayFromHeap && backend.makeOutput) return tf.engine().makeTensorFromTensorInfo(backend.makeOutput(shape as number[], dtype));

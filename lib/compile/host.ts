@@ -36,6 +36,10 @@ export interface HostProgram {
   readonly ir: IR;
   /** Generated loops holding more than one equation. */
   readonly fusedLoops: number;
+  /** Per slot: a planned intermediate (written by a step, free to be swapped for another buffer of its size between calls). */
+  readonly pooled: readonly boolean[];
+  /** Whether the input slots hold buffers of their own (`resident` lowering): callers write inputs into them. */
+  readonly resident: boolean;
 }
 
 /** Backends whose tensors JavaScript can read in place. */
@@ -48,8 +52,14 @@ const bytesPer = (b: Buf) => b.BYTES_PER_ELEMENT * b.length;
 /**
  * Lowers an optimized IR to host steps, or returns `undefined` when some
  * equation has no host kernel.
+ *
+ * `resident`: every input gets a buffer of its own (float32 ones in the
+ * arena, where SIMD steps read them in place) that the caller writes the
+ * input into, rather than binding its own buffer per call. A loop body is
+ * lowered so: its loop constants are written once per loop, its carries are
+ * swapped by reference between iterations (lib/control/scanPrimitive.ts).
  */
-export function lowerToHost(ir: IR, fuse = true): HostProgram | undefined {
+export function lowerToHost(ir: IR, fuse = true, resident = false): HostProgram | undefined {
   const nodes = groupLoops(ir, isElementwise, fuse ? MAX_GROUP : 1, fuse ? hostReduces : undefined);
   const nodeInputs = (n: Node) => (n.kind === 'loop' ? n.group.inputs : n.eq.inputs);
   const nodeOutputs = (n: Node) => (n.kind === 'loop' ? n.group.outputs : n.eq.outputs);
@@ -76,7 +86,9 @@ export function lowerToHost(ir: IR, fuse = true): HostProgram | undefined {
   };
 
   const inputSlots = ir.inputs.map((v) => {
-    const s = newSlot(undefined, false);
+    const buf = resident ? allocate(v.aval.dtype, sizeOf(v.aval.shape)) : undefined;
+    if (buf) peakBytes += bytesPer(buf);
+    const s = newSlot(buf, false);
     bind(v, s);
     return s;
   });
@@ -91,10 +103,10 @@ export function lowerToHost(ir: IR, fuse = true): HostProgram | undefined {
   const steps: Step[] = [];
   // With SIMD, float32 inputs read by loops are copied into the arena first (a memcpy per call), so the
   // loops reading them run in SIMD too rather than falling back to JS for buffers outside the arena.
-  if (arena) {
+  if (arena && !resident) {
     const readByLoops = new Set(nodes.flatMap((n) => (n.kind === 'loop' ? n.group.inputs : [])));
     ir.inputs.forEach((v, i) => {
-      if (v.aval.dtype !== 'float32' || !readByLoops.has(v) || sizeOf(v.aval.shape) < 2) return;
+      if (v.aval.dtype !== 'float32' || !readByLoops.has(v)) return;
       const buf = allocate('float32', sizeOf(v.aval.shape));
       peakBytes += bytesPer(buf);
       const mirror = newSlot(buf, false);
@@ -148,7 +160,8 @@ export function lowerToHost(ir: IR, fuse = true): HostProgram | undefined {
   }
   if (arena) placeInArena(arena, env);
   const outputs = ir.outputs.map((o, i) => ({ slot: o ? slotOf.get(o)! : null, aval: ir.outAvals[i]! }));
-  return { steps, env, inputSlots, outputs, peakBytes, ir: displayIR(ir, nodes), fusedLoops: nodes.filter((n) => n.kind === 'loop' && n.group.members.length > 1).length };
+  const fusedLoops = nodes.filter((n) => n.kind === 'loop' && n.group.members.length > 1).length;
+  return { steps, env, inputSlots, outputs, peakBytes, ir: displayIR(ir, nodes), fusedLoops, pooled, resident };
 }
 
 /**

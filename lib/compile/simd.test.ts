@@ -119,6 +119,31 @@ describeEachBackend('SIMD kernels of a host program run in place on its arena', 
     for (let i = 0; i < 64; i++) expect(Math.abs(values_[i]! - want[i]!), `column ${i}`).toBeLessThanOrEqual(1e-5 * scale);
   });
 
+  it('a loop reading a scalar input runs in SIMD (the scalar is copied into the arena with the other inputs)', async () => {
+    if (!hostBackend(backend)) return;
+    type V = fx.Tensor<[64], 'float32'>;
+    const jitted = fx.jit((x: V, s: fx.Tensor<[], 'float32'>) => fx.add(fx.mul(x, s), x));
+    const x = fx.tensor(Float32Array.from({ length: 64 }, (_, i) => i / 4)) as V;
+    jitted(x, fx.scalar(3) as fx.Tensor<[], 'float32'>);
+    const before = simdTesting.ran;
+    const got = await jitted(x, fx.scalar(-2) as fx.Tensor<[], 'float32'>).data();
+    expect(simdTesting.ran - before).toBe(1);
+    expect(Array.from(got)).toEqual(Array.from({ length: 64 }, (_, i) => (i / 4) * -2 + i / 4));
+  });
+
+  it('a staged loop runs its body in SIMD on every step, its scalar loop constants and carries included', async () => {
+    if (!hostBackend(backend)) return;
+    type V = fx.Tensor<[64], 'float32'>;
+    const f = fx.jit((x: V, h: fx.Tensor<[], 'float32'>) => fx.fori(0, 50, (_i, c: V) => fx.sub(c, fx.mul(h, fx.mul(x, c))), fx.ones([64]) as V));
+    const x = fx.tensor(Float32Array.from({ length: 64 }, (_, i) => i / 64)) as V;
+    const h = fx.scalar(0.01) as fx.Tensor<[], 'float32'>;
+    f(x, h);
+    const before = simdTesting.ran;
+    const got = await f(x, h).data();
+    expect(simdTesting.ran - before).toBeGreaterThanOrEqual(50);
+    got.forEach((v, i) => expect(v).toBeCloseTo((1 - 0.01 * (i / 64)) ** 50, 5));
+  });
+
   it('W2: value and gradient of sum(sin(x)·e^(−x²) + tanh(x)·x) run as two SIMD loops (the sum after the first), reading the input copied into the arena', async () => {
     if (!hostBackend(backend)) return;
     const f = (x: fx.Tensor<[4096], 'float32'>) => fx.sum(fx.add(fx.mul(fx.sin(x), fx.exp(fx.neg(fx.mul(x, x)))), fx.mul(fx.tanh(x), x)));

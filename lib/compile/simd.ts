@@ -129,20 +129,70 @@ export function wasmHeap(): WebAssembly.Memory | undefined {
   return memory instanceof WebAssembly.Memory && simdSupported() ? memory : undefined;
 }
 
-/** A step that runs `kernel` on the byte offsets of its buffers when all are views of `memory`, else `fallback`. */
-function onHeap(memory: WebAssembly.Memory, slots: Slots, fallback: Step, kernel: (offsets: number[]) => void): Step {
+/**
+ * A view placed in a host program's arena carries its memory and byte offset
+ * (`placeInArena`): reading a view's `buffer` and `byteOffset` costs ~20–50 ns
+ * each for views of a wasm memory, more than a small kernel's arithmetic, and
+ * a loop body runs its steps once per iteration.
+ */
+const ARENA = Symbol('arena');
+const OFFSET = Symbol('arena offset');
+type ArenaView = Buf & { [ARENA]?: WebAssembly.Memory; [OFFSET]?: number };
+
+/**
+ * A step that calls `kernel(...lead, offsets…, ...trail)` with the byte
+ * offsets of its buffers when all are views of `memory`, else runs
+ * `fallback`. The argument list is allocated once: a loop body runs this step
+ * once per iteration, so it allocates nothing.
+ */
+function onHeap(memory: WebAssembly.Memory, slots: Slots, fallback: Step, kernel: (...args: number[]) => void, lead: readonly number[], trail: readonly number[] = []): Step {
   const all = [...slots.ins, ...slots.outs];
+  const args = [...lead, ...all.map(() => 0), ...trail];
+  const at = lead.length;
+  const count = all.length;
+  const call = directCall(kernel, args);
+  // The memory's buffer, read again only once detached (after the memory grew): its getter costs more than the check.
+  let heap = memory.buffer;
   return (env) => {
-    const heap = memory.buffer;
-    const offsets: number[] = [];
-    for (const s of all) {
-      const b = env[s] as Buf;
+    for (let j = 0; j < count; j++) {
+      const b = env[all[j]!] as ArenaView;
+      if (b[ARENA] === memory) {
+        args[at + j] = b[OFFSET]!;
+        continue;
+      }
+      if (heap.byteLength === 0) heap = memory.buffer;
       if (b.buffer !== heap) return fallback(env);
-      offsets.push(b.byteOffset);
+      args[at + j] = b.byteOffset;
     }
     simdTesting.ran++;
-    kernel(offsets);
+    call();
   };
+}
+
+/** `kernel(...args)` as a call with a fixed number of arguments (V8 calls into wasm directly then, not through `apply`). */
+function directCall(kernel: (...args: number[]) => void, a: number[]): () => void {
+  switch (a.length) {
+    case 2:
+      return () => kernel(a[0]!, a[1]!);
+    case 3:
+      return () => kernel(a[0]!, a[1]!, a[2]!);
+    case 4:
+      return () => kernel(a[0]!, a[1]!, a[2]!, a[3]!);
+    case 5:
+      return () => kernel(a[0]!, a[1]!, a[2]!, a[3]!, a[4]!);
+    case 6:
+      return () => kernel(a[0]!, a[1]!, a[2]!, a[3]!, a[4]!, a[5]!);
+    case 7:
+      return () => kernel(a[0]!, a[1]!, a[2]!, a[3]!, a[4]!, a[5]!, a[6]!);
+    case 8:
+      return () => kernel(a[0]!, a[1]!, a[2]!, a[3]!, a[4]!, a[5]!, a[6]!, a[7]!);
+    case 9:
+      return () => kernel(a[0]!, a[1]!, a[2]!, a[3]!, a[4]!, a[5]!, a[6]!, a[7]!, a[8]!);
+    case 10:
+      return () => kernel(a[0]!, a[1]!, a[2]!, a[3]!, a[4]!, a[5]!, a[6]!, a[7]!, a[8]!, a[9]!);
+    default:
+      return () => Reflect.apply(kernel, undefined, a);
+  }
 }
 
 // ------------------------------------------------------------------ fastmath's constants
@@ -630,7 +680,7 @@ export function simdLoop(memory: WebAssembly.Memory, loop: ScalarLoop, slots: Sl
       const [body, imports] = loopBody(loop, nodes, modes as Mode[], width);
       const kernel = instantiate(memory, body, imports);
       const bytes = n * 4;
-      return onHeap(memory, slots, fallback, (offsets) => kernel(bytes, ...offsets));
+      return onHeap(memory, slots, fallback, kernel, [bytes]);
     } catch (e) {
       if (!(e instanceof RangeError)) throw e;
       // too large a module for a synchronous compile: try fewer floats per iteration, then leave it to the JS loop
@@ -815,7 +865,7 @@ export function simdTranspose(memory: WebAssembly.Memory, shape: readonly number
   const [rows, cols] = shape as [number, number];
   if (rows % 4 !== 0 || cols % 4 !== 0 || rows === 0 || cols === 0 || rows * cols * 4 >= 2 ** 31) return undefined;
   const kernel = transposeKernel(memory);
-  return onHeap(memory, slots, fallback, ([x, o]) => kernel(x!, o!, rows, cols));
+  return onHeap(memory, slots, fallback, kernel as (...args: number[]) => void, [], [rows, cols]);
 }
 
 // ------------------------------------------------------------------ column sums
@@ -854,7 +904,7 @@ export function simdColumnSum(memory: WebAssembly.Memory, shape: readonly number
   const cols = sizeOf(shape.slice(sorted.length));
   if (rows === 0 || cols === 0 || cols % 2 !== 0 || rows * cols * 4 >= 2 ** 31) return undefined;
   const kernel = columnSumKernel(memory);
-  return onHeap(memory, slots, fallback, ([x, o]) => kernel(x!, o!, rows, cols * 4));
+  return onHeap(memory, slots, fallback, kernel as (...args: number[]) => void, [], [rows, cols * 4]);
 }
 
 // ------------------------------------------------------------------ small matrix products on the host
@@ -946,7 +996,7 @@ export function simdMatmul(m: number, k: number, n: number, slots: Slots, heap?:
   if (!heap) return copying;
   // Operands already in `heap` (a host program's arena) are read and written in place.
   const inPlace = matmulKernel(heap, k, n, m % 4 === 0 ? 4 : 1);
-  return onHeap(heap, slots, copying, ([a, b, out]) => inPlace(a!, b!, out!, m));
+  return onHeap(heap, slots, copying, inPlace as (...args: number[]) => void, [], [m]);
 }
 
 // ------------------------------------------------------------------ batched products on tfjs-wasm's heap
@@ -1029,8 +1079,10 @@ export function placeInArena(arena: WebAssembly.Memory, env: Buf[]): void {
   const missing = bytes - arena.buffer.byteLength;
   if (missing > 0) arena.grow(Math.ceil(missing / 65536));
   floats.forEach((s, i) => {
-    const view = new Float32Array(arena.buffer, starts[i], env[s]!.length);
+    const view: ArenaView = new Float32Array(arena.buffer, starts[i], env[s]!.length);
     view.set(env[s] as Float32Array);
+    view[ARENA] = arena;
+    view[OFFSET] = starts[i]!;
     env[s] = view;
   });
 }

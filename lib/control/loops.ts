@@ -17,15 +17,15 @@
  */
 import { ShapeError, showShape } from '../core/errors.js';
 import { ConcretizationError } from '../core/errors.js';
-import { StagedTracer, evalIR, stagingProgram } from '../core/ir.js';
+import { IR, StagedTracer, evalIR, stagingProgram, type Var } from '../core/ir.js';
 import { flatten, treeKey, unflatten } from '../core/pytree.js';
 import { avalOf, showAval, type AbstractValue, type AnyTensor, type Tensor } from '../core/tensor.js';
-import { scalar, zerosLike } from '../core/creation.js';
+import { arange, scalar, zerosLike } from '../core/creation.js';
 import { JvpTracer } from '../transforms/jvp.js';
 import { BatchTracer } from '../transforms/vmap.js';
 import { add } from '../primitives/add.js';
 import { checkpoint } from '../transforms/checkpoint.js';
-import { bindScan, closeOver, type ClosedBody } from './scanPrimitive.js';
+import { ScanBody, bindScan, closeOver, type ClosedBody } from './scanPrimitive.js';
 import type { Dtype } from '../../typelevel/index.js';
 import type { Stacked } from '../transforms/vmap.js';
 import { reshape } from '../primitives/reshape.js';
@@ -61,6 +61,29 @@ function tryClose(body: (xs: Tensor[]) => Tensor[], avals: readonly AbstractValu
   }
 }
 
+/**
+ * A staged `fori` body that never reads its index, without the index: its
+ * counter carry and the `add` that advances it go, and so do the loop
+ * constants nothing else reads (the 1 it adds), one step less per iteration.
+ * `undefined` when the body reads the index.
+ */
+function withoutIndex(closed: ClosedBody): ClosedBody | undefined {
+  const ir = closed.body.ir;
+  const nCap = closed.captured.length;
+  const index = ir.inputs[nCap]!;
+  const next = ir.outputs[0];
+  const readers = ir.equations.filter((eq) => eq.inputs.includes(index));
+  if (readers.length !== 1 || readers[0]!.outputs.length !== 1 || readers[0]!.outputs[0] !== next || ir.outputs.slice(1).includes(index)) return undefined;
+  const counter = readers[0]!;
+  const equations = ir.equations.filter((eq) => eq !== counter);
+  if (equations.some((eq) => eq.inputs.includes(next!)) || ir.outputs.slice(1).includes(next!)) return undefined;
+  const read = new Set<Var>([...equations.flatMap((eq) => eq.inputs), ...ir.outputs.slice(1).filter((o): o is Var => o !== null)]);
+  const keep = closed.captured.map((_, j) => read.has(ir.inputs[j]!));
+  const inputs = [...ir.inputs.slice(0, nCap).filter((_, j) => keep[j]), ...ir.inputs.slice(nCap + 1)];
+  const body = new ScanBody(new IR(inputs, [], [], equations, ir.outputs.slice(1), ir.outAvals.slice(1)));
+  return { body, captured: closed.captured.filter((_, j) => keep[j]), release: closed.release };
+}
+
 /** The staged body's carry does not match the loop's: unroll instead. */
 class NotLoopable extends Error {}
 
@@ -87,15 +110,32 @@ function poisonIndex(i: Tensor): void {
  * JS number; when the carry is traced by `jit`/`makeIR`, the body is traced
  * once and `i` is a traced int32 scalar (use it through fx ops; a body that
  * reads it as a JS number is unrolled instead, see docs/language-boundary.md).
+ *
+ * `options.checkpoint` chooses what reverse mode stores, as for `scan`:
+ * `'all'` (default), `{ every: k }` or `'binomial'`. A staged body that
+ * leaves its index to fx ops runs as a checkpointed `scan` over the indices
+ * (one compiled loop, the index a traced int32 scalar); an eager loop, or a
+ * staged body that reads its index as a JS number, runs as a JavaScript loop
+ * of `fx.checkpoint`ed segments with the same schedule.
  * @example
  * ```ts
  * fx.fori(0, 3, (i, x) => fx.add(x, i), fx.scalar(0)); // 3
+ * // a 10,000-step rollout whose gradient keeps about 2·√n carries
+ * const end = (k: fx.Tensor<[], 'float32'>) =>
+ *   fx.fori(0, 10_000, (_i, x) => fx.sub(x, fx.mul(fx.mul(k, x), 0.001)), fx.scalar(1), { checkpoint: { every: 100 } });
  * ```
  * @public
  */
-export function fori<C>(lo: number, hi: number, body: (i: number, carry: C) => C, init: C): C {
+export function fori<C>(lo: number, hi: number, body: (i: number, carry: C) => C, init: C, options: ScanOptions = {}): C {
   if (!Number.isInteger(lo) || !Number.isInteger(hi)) throw new ShapeError('fori', `lo and hi must be integers, got ${lo} and ${hi}`);
+  const policy = checkPolicy('fori', options.checkpoint);
   if (hi <= lo) return unaliased(init, init);
+  reportLoop(loopReport(policy, hi - lo, init));
+  // The loops this one runs (its segments, a nested loop in its body) are part of its report.
+  return muted(() => foriWith(lo, hi, body, init, policy));
+}
+
+function foriWith<C>(lo: number, hi: number, body: (i: number, carry: C) => C, init: C, policy: Policy): C {
   const [leaves, def] = flatten(init);
   if (stagingProgram() || leaves.some(isAbstract)) {
     const avals = leaves.map(avalOf);
@@ -107,24 +147,102 @@ export function fori<C>(lo: number, hi: number, body: (i: number, carry: C) => C
       },
       [{ shape: [], dtype: 'int32' }, ...avals],
     );
-    if (closed) return unflatten<C>(def, bindScan(closed, [], [scalar(lo, 'int32'), ...leaves], [], hi - lo).slice(1));
+    if (closed && !storesAll(policy, hi - lo)) {
+      // A checkpointed scan over the indices: its segments are traced once, like this body.
+      closed.release();
+      const step = (c: C, i: Tensor<[], 'int32'>): [C, null] => {
+        poisonIndex(i);
+        return [body(i as unknown as number, c), null];
+      };
+      const indices = arange(lo, hi) as Tensor;
+      return scanWith(step, init, [indices], flatten(indices)[1], policy)[0];
+    }
+    if (closed) {
+      const pruned = withoutIndex(closed);
+      if (pruned) return unflatten<C>(def, bindScan(pruned, [], leaves, [], hi - lo));
+      return unflatten<C>(def, bindScan(closed, [], [scalar(lo, 'int32'), ...leaves], [], hi - lo).slice(1));
+    }
   }
   // Eager: each step's intermediates (and the carry it replaced) are freed once the next carry exists.
   // Zero steps (or a body that returns its carry) give fresh handles: results never alias inputs.
   return unaliased(
-    scoped(() => {
-      const roll = new RollingScope();
-      let carry = init;
-      try {
-        for (let i = lo; i < hi; i++) carry = roll.step(() => body(i, carry));
-      } catch (e) {
-        roll.abort();
-        throw e;
-      }
-      return roll.finish(carry);
-    }),
+    scoped(() => (storesAll(policy, hi - lo) ? jsLoop(lo, hi, body, init) : checkpointedLoop(lo, hi, body, init, policy))),
     init,
   );
+}
+
+/** The eager loop, each step's intermediates freed once the next carry exists. */
+function jsLoop<C>(lo: number, hi: number, body: (i: number, carry: C) => C, init: C): C {
+  const roll = new RollingScope();
+  let carry = init;
+  try {
+    for (let i = lo; i < hi; i++) carry = roll.step(() => body(i, carry));
+  } catch (e) {
+    roll.abort();
+    throw e;
+  }
+  return roll.finish(carry);
+}
+
+/**
+ * A checkpoint policy as a JavaScript loop of `fx.checkpoint`ed segments
+ * (`segmentLength` steps each, nested for `'binomial'`) and a plain tail: the
+ * schedule of `scan`'s policy with JS-number indices. A segment whose body
+ * reads carry values as JS numbers (eager branching) cannot be traced, and
+ * stores all its steps' residuals.
+ */
+function checkpointedLoop<C>(lo: number, hi: number, body: (i: number, carry: C) => C, init: C, policy: Policy): C {
+  const n = hi - lo;
+  if (storesAll(policy, n)) return jsLoop(lo, hi, body, init);
+  const every = segmentLength(policy, n);
+  const inner: Policy = policy === 'binomial' ? 'binomial' : 'all';
+  const [leaves, def] = flatten(init);
+  const avals = leaves.map(avalOf);
+  let carry = leaves;
+  let at = lo;
+  for (; at + every <= hi; at += every) {
+    const from = at;
+    // Each segment traced and closed over what it captures (as segmentedScan does), so that the
+    // checkpoint's function refers to no traced value when the backward pass reruns it.
+    const closed = tryClose((c) => sameCarry(def, avals, checkpointedLoop(from, from + every, body, unflatten<C>(def, c), inner)), avals);
+    if (!closed) {
+      // A body that reads carry values as JS numbers cannot be staged: this segment stores all.
+      carry = flatten(jsLoop(from, from + every, body, unflatten<C>(def, carry)))[0];
+      continue;
+    }
+    const ir = closed.body.ir;
+    try {
+      carry = checkpoint((...flat: Tensor[]) => evalIR(ir, flat, zerosLike))(...closed.captured, ...carry);
+    } finally {
+      closed.release();
+    }
+  }
+  const end = unflatten<C>(def, carry);
+  return at < hi ? jsLoop(at, hi, body, end) : end;
+}
+
+type Policy = NonNullable<ScanOptions['checkpoint']>;
+
+/** Checks a `checkpoint` option, naming the call (`scan` or `fori`). */
+function checkPolicy(name: string, policy: ScanOptions['checkpoint']): Policy {
+  const p = policy ?? 'all';
+  if (p === 'all' || p === 'binomial') return p;
+  if (typeof p !== 'object' || p === null) throw new ShapeError(name, `checkpoint must be 'all', 'binomial' or { every: k }, got ${String(p)}`);
+  const every = (p as { every?: unknown }).every as number;
+  if (!Number.isInteger(every) || every < 1) throw new ShapeError(name, `checkpoint.every must be a positive integer, got ${every}`);
+  return p;
+}
+
+/** Whether `policy` stores every step's residuals for an n-step loop (`'all'`, or a policy with nothing to split). */
+function storesAll(policy: Policy, n: number): boolean {
+  if (policy === 'all') return true;
+  if (policy === 'binomial') return n <= BINOMIAL_LEAF;
+  return policy.every <= 1 || policy.every >= n;
+}
+
+/** Steps per checkpointed segment of the outermost level of `policy` on n steps. */
+function segmentLength(policy: Policy, n: number): number {
+  return policy === 'binomial' ? Math.floor(n / levelSegments(n)) : (policy as { every: number }).every;
 }
 
 /** Row `i` of a tensor along axis 0. */
@@ -149,7 +267,7 @@ export type Unstacked<T> =
 /** The leading dim of the first tensor in a pytree of sequences. */
 type LeadingDim<T> = T extends Tensor<[infer N extends number, ...number[]], Dtype> ? N : T extends readonly [infer H, ...unknown[]] ? LeadingDim<H> : number;
 
-/** Options of `scan`. @public */
+/** Options of `scan` and `fori`. @public */
 export interface ScanOptions {
   /**
    * What reverse mode (eager or staged) stores: `'all'` (default) each
@@ -290,12 +408,7 @@ function segmentedScan<C, Xs, Y>(fn: (carry: C, x: Unstacked<Xs>) => [C, Y], ini
  */
 export function scan<C, Xs, Y>(fn: (carry: C, x: Unstacked<Xs>) => [C, Y], init: C, xs: Xs, options: ScanOptions = {}): [C, Stacked<Y, LeadingDim<Xs>>] {
   const [xLeaves, xDef] = flatten(xs);
-  const policy = options.checkpoint ?? 'all';
-  if (policy !== 'all' && policy !== 'binomial') {
-    const every = (policy as { every?: number } | null)?.every as number;
-    if (typeof policy !== 'object' || policy === null) throw new ShapeError('scan', `checkpoint must be 'all', 'binomial' or { every: k }, got ${String(policy)}`);
-    if (!Number.isInteger(every) || every < 1) throw new ShapeError('scan', `checkpoint.every must be a positive integer, got ${every}`);
-  }
+  const policy = checkPolicy('scan', options.checkpoint);
   if (xLeaves.length > 0 && xLeaves[0]!.rank > 0) reportLoop(loopReport(policy, xLeaves[0]!.shape[0]!, init));
   // The loops this one runs (its segments, a nested scan in its body) are part of its report.
   return muted(() => scanWith(fn, init, xLeaves, xDef, policy));

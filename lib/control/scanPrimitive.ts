@@ -30,6 +30,7 @@ import { materialize, moveBatchToFront } from '../primitives/batching.js';
 import { transpose as transposeOp } from '../primitives/transpose.js';
 import { add } from '../primitives/add.js';
 import { jit } from '../compile/jit.js';
+import { outputTensor } from '../compile/execute.js';
 import { optimize } from '../compile/optimize.js';
 import { hostBackend, lowerToHost, view, type HostProgram } from '../compile/host.js';
 import { KernelCompileError, allocate, sizeOf, type Buf } from '../compile/hostKernels.js';
@@ -148,7 +149,7 @@ function hostBody(ir: IR, backend: string): HostProgram | null {
   let host = perBackend.get(backend);
   if (host === undefined) {
     try {
-      host = lowerToHost(optimize(ir).ir) ?? null;
+      host = lowerToHost(optimize(ir).ir, true, true) ?? null;
     } catch (e) {
       if (!(e instanceof KernelCompileError)) throw e;
       host = null;
@@ -174,16 +175,19 @@ function copyTf(t: tf.Tensor): Buf {
 interface HostRun {
   readonly run: (inputs: readonly Buf[]) => (Buf | null)[];
   readonly release: () => void;
+  /** A program lowered with resident inputs: `scanBufs` runs the loop on it directly (`residentScan`). */
+  readonly resident?: HostProgram;
 }
 
-/** A lowered program as a `HostRun`. */
+/** A lowered program as a `HostRun` (a resident one gets its inputs copied into its own buffers). */
 function programRun(host: HostProgram): HostRun {
-  const { env, steps, inputSlots, outputs } = host;
+  const { env, steps, inputSlots, outputs, resident } = host;
   // One result array, refilled per call (a loop calls this once per step).
   const outs: (Buf | null)[] = outputs.map(() => null);
   return {
     run(inputs) {
-      for (let j = 0; j < inputSlots.length; j++) env[inputSlots[j]!] = inputs[j]!;
+      if (resident) for (let j = 0; j < inputSlots.length; j++) env[inputSlots[j]!]!.set(inputs[j]!);
+      else for (let j = 0; j < inputSlots.length; j++) env[inputSlots[j]!] = inputs[j]!;
       for (let j = 0; j < steps.length; j++) steps[j]!(env);
       for (let j = 0; j < outputs.length; j++) {
         const slot = outputs[j]!.slot;
@@ -191,7 +195,10 @@ function programRun(host: HostProgram): HostRun {
       }
       return outs;
     },
-    release: () => inputSlots.forEach((s) => (env[s] = undefined as unknown as Buf)),
+    release: () => {
+      if (!resident) inputSlots.forEach((s) => (env[s] = undefined as unknown as Buf));
+    },
+    ...(resident ? { resident: host } : {}),
   };
 }
 
@@ -278,20 +285,29 @@ function compositeRun(ir: IR, backend: string): HostRun | null {
     if (!host) return null;
     pieces.push({ kind: 'host', run: programRun(host), ins, outs });
   }
-  const constBufs = new Map<Var, Buf>(ir.constVars.map((v, i) => [v, copyTf(ir.constValues[i]!._concrete('scan')._tf)]));
-  const zeros = new Map<Var, Buf>();
-  const zero = (v: Var) => zeros.get(v) ?? zeros.set(v, allocate(v.aval.dtype, sizeOf(v.aval.shape))).get(v)!;
+  // Values by number (inputs, constants, then each piece's outputs): the run reads and writes one array, no map per call.
+  const index = new Map<Var, number>();
+  const number = (v: Var) => index.get(v) ?? index.set(v, index.size).get(v)!;
+  ir.inputs.forEach(number);
+  ir.constVars.forEach(number);
+  const plan = pieces.map((piece) => {
+    const ins = (piece.kind === 'host' ? piece.ins : piece.eq.inputs).map(number);
+    const outVars = piece.kind === 'host' ? piece.outs : piece.eq.outputs;
+    return { run: piece.run, ins, outs: outVars.map(number), zeros: outVars.map((v) => allocate(v.aval.dtype, sizeOf(v.aval.shape))), args: ins.map(() => undefined as unknown as Buf) };
+  });
+  const results = ir.outputs.map((o) => (o ? number(o) : -1));
+  const vals: Buf[] = [];
+  ir.constVars.forEach((v, i) => (vals[index.get(v)!] = copyTf(ir.constValues[i]!._concrete('scan')._tf)));
+  const nIn = ir.inputs.length;
   return {
     run(inputs) {
-      const vals = new Map<Var, Buf>(constBufs);
-      ir.inputs.forEach((v, i) => vals.set(v, inputs[i]!));
-      for (const piece of pieces) {
-        const ins = piece.kind === 'host' ? piece.ins : piece.eq.inputs;
-        const outVars = piece.kind === 'host' ? piece.outs : piece.eq.outputs;
-        const outs = piece.run.run(ins.map((v) => vals.get(v)!));
-        outVars.forEach((v, j) => vals.set(v, outs[j] ?? zero(v)));
+      for (let i = 0; i < nIn; i++) vals[i] = inputs[i]!;
+      for (const step of plan) {
+        for (let j = 0; j < step.ins.length; j++) step.args[j] = vals[step.ins[j]!]!;
+        const outs = step.run.run(step.args);
+        for (let j = 0; j < step.outs.length; j++) vals[step.outs[j]!] = outs[j] ?? step.zeros[j]!.fill(0);
       }
-      return ir.outputs.map((o) => (o ? vals.get(o)! : null));
+      return results.map((r) => (r < 0 ? null : vals[r]!));
     },
     release: () => pieces.forEach((p) => p.run.release()),
   };
@@ -304,6 +320,7 @@ function compositeRun(ir: IR, backend: string): HostRun | null {
  * result in place. Returns the final carry and the stacked `ys`.
  */
 function scanBufs(body: HostRun, inputs: readonly Buf[], p: ScanParams, ysOut?: readonly Buf[]): Buf[] {
+  if (body.resident) return residentScan(body.resident, inputs, p, ysOut);
   const { numConsts: nc, numCarry: nk, length: n } = p;
   const ir = p.body.ir;
   const consts = inputs.slice(0, nc);
@@ -349,6 +366,112 @@ function scanBufs(body: HostRun, inputs: readonly Buf[], p: ScanParams, ysOut?: 
   return [...carry, ...ys];
 }
 
+/** Copies `size` values of `src` from `at` into `dst` (a short row element by element; a longer one through a `subarray` view, faster from 16 values up despite the view). */
+function copyRow(dst: Buf, src: Buf, at: number, size: number): void {
+  if (size <= 16) for (let e = 0; e < size; e++) dst[e] = src[at + e]!;
+  else dst.set(src.subarray(at, at + size));
+}
+
+/**
+ * `scanBufs` on a body lowered with resident inputs (`lowerToHost`'s
+ * `resident`): the loop constants are written into the body's buffers once;
+ * each step copies its row of each sequence in and each `y` straight into its
+ * stacked result; a carry output that is a planned intermediate of the body
+ * trades buffers with its carry input (a swap of references, no copy), any
+ * other (an input passed through, a constant, a zero, one value given to two
+ * carries) is copied. Nothing is allocated per step.
+ */
+interface ResidentPlan {
+  readonly carryIn: number[];
+  readonly xIn: number[];
+  readonly xSize: number[];
+  readonly ySize: number[];
+  readonly ySlots: (number | null)[];
+  readonly yDtypes: AbstractValue['dtype'][];
+  readonly swapped: (readonly [number, number])[];
+  readonly copied: { into: number; from: number | null; spare: Buf }[];
+}
+const residentPlans = new WeakMap<HostProgram, Map<string, ResidentPlan>>();
+
+/** What `residentScan` needs of a body for one split into constants and carries, worked out once. */
+function residentPlan(host: HostProgram, nc: number, nk: number): ResidentPlan {
+  let plans = residentPlans.get(host);
+  if (!plans) residentPlans.set(host, (plans = new Map()));
+  const key = `${nc}:${nk}`;
+  let plan = plans.get(key);
+  if (plan) return plan;
+  const { env, inputSlots, outputs, pooled } = host;
+  const carryIn = inputSlots.slice(nc, nc + nk);
+  const xIn = inputSlots.slice(nc + nk);
+  const outSlots = outputs.slice(0, nk).map((o) => o.slot);
+  // ys are copied out before the carries move, so a y may share a carry's buffer; two carries may not.
+  const swaps = outSlots.map((s) => s !== null && pooled[s] === true && outSlots.indexOf(s) === outSlots.lastIndexOf(s));
+  plan = {
+    carryIn,
+    xIn,
+    xSize: xIn.map((s) => env[s]!.length),
+    ySize: outputs.slice(nk).map((o) => sizeOf(o.aval.shape)),
+    ySlots: outputs.slice(nk).map((o) => o.slot),
+    yDtypes: outputs.slice(nk).map((o) => o.aval.dtype),
+    swapped: carryIn.flatMap((s, j) => (swaps[j] ? [[s, outSlots[j]!] as const] : [])),
+    // Copied carries go through a spare buffer: all are read before any is written (a body may swap two carries).
+    copied: carryIn.flatMap((s, j) => (swaps[j] ? [] : [{ into: s, from: outSlots[j]!, spare: allocate(outputs[j]!.aval.dtype, env[s]!.length) }])),
+  };
+  plans.set(key, plan);
+  return plan;
+}
+
+function residentScan(host: HostProgram, inputs: readonly Buf[], p: ScanParams, ysOut?: readonly Buf[]): Buf[] {
+  const { numConsts: nc, numCarry: nk, length: n } = p;
+  const { env, steps, inputSlots } = host;
+  const { carryIn, xIn, xSize, ySize, ySlots, yDtypes, swapped, copied } = residentPlan(host, nc, nk);
+  const ns = steps.length;
+  for (let j = 0; j < nc + nk; j++) env[inputSlots[j]!]!.set(inputs[j]!);
+  const nx = xIn.length;
+  const ny = ySlots.length;
+  const ys = ysOut ?? yDtypes.map((d, j) => allocate(d, n * ySize[j]!));
+  const masked = p.whileLimit !== undefined && !p.reverse && nx === 0 && nk > 0;
+  const flag = carryIn[0]!;
+  for (let step = 0; step < n; step++) {
+    const i = p.reverse ? n - 1 - step : step;
+    // whileLoop's masked scan (forward, no sequences) once its loop has stopped: one more step, then its ys repeat.
+    let stopped = false;
+    if (masked) {
+      const f = env[flag]!;
+      stopped = true;
+      for (let e = 0; e < f.length; e++) if (f[e] !== 0) stopped = false;
+    }
+    for (let j = 0; j < nx; j++) copyRow(env[xIn[j]!]!, inputs[nc + nk + j]!, i * xSize[j]!, xSize[j]!);
+    for (let j = 0; j < ns; j++) steps[j]!(env);
+    for (let j = 0; j < ny; j++) {
+      const s = ySlots[j]!;
+      if (s !== null) ys[j]!.set(env[s]!, i * ySize[j]!);
+    }
+    for (let j = 0; j < copied.length; j++) {
+      const c = copied[j]!;
+      if (c.from === null) c.spare.fill(0);
+      else c.spare.set(env[c.from]!);
+    }
+    for (let j = 0; j < copied.length; j++) env[copied[j]!.into]!.set(copied[j]!.spare);
+    for (let j = 0; j < swapped.length; j++) {
+      const [a, b] = swapped[j]!;
+      const t = env[a]!;
+      env[a] = env[b]!;
+      env[b] = t;
+    }
+    if (stopped) {
+      // Every later step has the same inputs (no sequences, an unchanged carry): copy this step's ys.
+      for (let j = 0; j < ny; j++) {
+        const row = ys[j]!.subarray(i * ySize[j]!, (i + 1) * ySize[j]!);
+        for (let r = i + 1; r < n; r++) ys[j]!.set(row, r * ySize[j]!);
+      }
+      break;
+    }
+  }
+  if (p.whileLimit && nk > 0 && env[flag]!.some((b) => b !== 0)) throw whileLimitError(p);
+  return [...carryIn.map((s) => env[s]!.slice()), ...ys];
+}
+
 /**
  * The loop on tfjs tensors run on typed arrays: float32 `ys` are written in
  * place into tensors made (zeroed) before the loop; the final carry and other
@@ -360,12 +483,19 @@ function runScanHost(body: HostRun, inputs: readonly tf.Tensor[], p: ScanParams)
   const yAvals = ir.outAvals.slice(nk);
   const stacked = (a: AbstractValue) => [p.length, ...a.shape];
   // Only float32: the cpu backend hands out its own storage for float32 tensors, a converted copy for bool ones.
-  const ysT = yAvals.map((a) => (a.dtype === 'float32' ? tf.zeros(stacked(a), a.dtype) : null));
+  // Uninitialized on wasm (zeroing and uploading a 40 MB stack of residuals cost 20 ms): zeroed below unless every row gets written.
+  const ysT = yAvals.map((a) => (a.dtype === 'float32' ? outputTensor(stacked(a), a.dtype) : null));
+  const writesEveryRow = yAvals.map((_, j) => body.resident !== undefined && body.resident.outputs[nk + j]!.slot !== null);
   let outs: Buf[];
   try {
     // Views taken after the last allocation on the backend (a wasm heap that grows detaches older views); nothing allocates there
     // while the loop runs. Constants and sequences are only read; scanBufs copies the carry.
-    const ysOut = ysT.map((t, j) => (t ? view(t) : allocate(yAvals[j]!.dtype, sizeOf(stacked(yAvals[j]!)))));
+    const ysOut = ysT.map((t, j) => {
+      if (!t) return allocate(yAvals[j]!.dtype, sizeOf(stacked(yAvals[j]!)));
+      const v = view(t);
+      if (!writesEveryRow[j]) v.fill(0);
+      return v;
+    });
     outs = scanBufs(body, inputs.map(view), p, ysOut);
   } catch (e) {
     ysT.forEach((t) => t?.dispose());
@@ -377,15 +507,31 @@ function runScanHost(body: HostRun, inputs: readonly tf.Tensor[], p: ScanParams)
   ];
 }
 
-/** Whether a masked scan's flag is still set; `false` where it cannot be read synchronously (webgpu in Node). */
-function stillRunning(flag: tf.Tensor): boolean {
+/** Whether a masked scan's flag is still set; `undefined` where it cannot be read synchronously (webgpu in Node). */
+function stillRunning(flag: tf.Tensor): boolean | undefined {
   let values: ArrayLike<number>;
   try {
     values = flag.dataSync() as ArrayLike<number>;
   } catch {
-    return false;
+    return undefined;
   }
   return Array.prototype.some.call(values, (b: number) => b !== 0);
+}
+
+/**
+ * A masked scan's float32 results made NaN where its flag is still set, on
+ * the device: where the flag cannot be read (webgpu in Node) a loop that
+ * outran `maxIterations` gives NaN values and gradients rather than the
+ * values after that many steps. Takes ownership of `outs` (carry first).
+ */
+function poisonIfRunning(outs: tf.Tensor[]): tf.Tensor[] {
+  const flag = outs[0]!;
+  return outs.map((t, j) => {
+    if (j === 0 || t.dtype !== 'float32') return t;
+    const poisoned = tf.tidy(() => tf.where(tf.broadcastTo(flag, t.shape), tf.fill(t.shape, NaN), t));
+    t.dispose();
+    return poisoned;
+  });
 }
 
 function whileLimitError(p: ScanParams): TransformError {
@@ -437,10 +583,12 @@ function runScanJit(inputs: readonly tf.Tensor[], p: ScanParams): tf.Tensor[] {
       carry = outs.slice(0, nk);
       ys[i] = outs.slice(nk).map((o) => o._tf);
     }
-    if (p.whileLimit && nk > 0 && stillRunning(carry[0]!._tf)) throw whileLimitError(p);
+    const running = p.whileLimit && nk > 0 ? stillRunning(carry[0]!._tf) : false;
+    if (running) throw whileLimitError(p);
     const ny = p.body.ir.outputs.length - nk;
     const stacked = Array.from({ length: ny }, (_, j) => tf.stack(ys.map((step) => step[j]!)));
-    return [...carry.map((c) => c._tf), ...stacked];
+    const outs = [...carry.map((c) => c._tf), ...stacked];
+    return running === undefined ? poisonIfRunning(outs) : outs;
   } finally {
     for (const step of ys) for (const t of step) t.dispose();
     for (const r of rows) for (const t of r) t.dispose();

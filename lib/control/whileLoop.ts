@@ -10,7 +10,7 @@
  * over the executed steps; a loop still running after them throws.
  */
 import { callAbstractEval, callImpl, flatCall, flatCallParams, flatDef, type CallParams, type Fn } from '../core/call.js';
-import { ShapeError, TransformError } from '../core/errors.js';
+import { ReadbackError, ShapeError, TransformError } from '../core/errors.js';
 import type { Primitive } from '../core/primitive.js';
 import { flatten, unflatten } from '../core/pytree.js';
 import { avalOf, showAval, type AbstractValue, type AnyTensor, type Tensor } from '../core/tensor.js';
@@ -42,7 +42,9 @@ export interface WhileOptions {
    * Reverse mode through a loop staged by `jit` runs it as a scan of this many
    * steps whose steps after the condition fails keep the carry (the adjoint
    * then walks back over the executed steps); a loop still running after it
-   * throws. Default 1000. Eager loops and forward mode ignore it.
+   * throws (on webgpu in Node, where that cannot be read synchronously, its
+   * results are NaN instead). Default 1000. Eager loops and forward mode
+   * ignore it.
    */
   readonly maxIterations?: number;
 }
@@ -69,6 +71,15 @@ function checkCarry(params: WhileParams, inputs: readonly AbstractValue[]): void
   }
 }
 
+/** The error of a condition that cannot be read on the host (webgpu in Node: tfjs reads GPU buffers synchronously only through OffscreenCanvas). */
+function unreadable(e: unknown): unknown {
+  if (!(e instanceof ReferenceError && /OffscreenCanvas/.test(e.message))) return e;
+  return new ReadbackError(
+    'whileLoop: a staged loop reads its condition on the host after every step, and the webgpu backend in Node has no synchronous readback (it needs a browser). ' +
+      'Run the loop on the wasm or cpu backend, or use fx.fori / fx.scan (a trip count known when the loop is staged needs no read).',
+  );
+}
+
 export const whileLoopPrimitive: Primitive<WhileParams> = {
   name: 'whileLoop',
   lowering: kernelOnly('a loop: its body is a compiled sub-program run once per step'),
@@ -80,8 +91,15 @@ export const whileLoopPrimitive: Primitive<WhileParams> = {
     let carry = inputs.map((x) => tf.clone(x));
     for (;;) {
       const [pred] = callImpl({ ...params, fn: params.condFn }, carry);
-      const go = pred!.dataSync()[0] !== 0;
-      pred!.dispose();
+      let go: boolean;
+      try {
+        go = pred!.dataSync()[0] !== 0;
+      } catch (e) {
+        carry.forEach((c) => c.dispose());
+        throw unreadable(e);
+      } finally {
+        pred!.dispose();
+      }
       if (!go) return carry;
       const next = callImpl({ ...params, fn: params.bodyFn }, carry);
       carry.forEach((c) => c.dispose());

@@ -54,11 +54,22 @@ const checkpointLinearPrimitive: Primitive<CallParams> = {
     const n = inputs.length / 2;
     const primals = inputs.slice(0, n) as Tensor[];
     const outAvals = abstractEval(primals.map(avalOf), params);
-    // Recompute f from its inputs, then pull the cotangent back.
-    const [, pullback] = vjp((...xs: Tensor[]) => flatCall(params, xs), ...primals);
+    // Recompute f from its inputs, then pull the cotangent back to the linear ones only (a known zero tangent
+    // needs no cotangent: a loop's per-step sequence would otherwise cost a reduction per step).
+    const linear = inputs.slice(n).map((x) => x instanceof LinearInput);
+    const wrt = primals.filter((_, i) => linear[i]);
+    if (wrt.length === 0) return inputs.map(() => null);
+    const [, pullback] = vjp((...ws: Tensor[]) => {
+      let j = 0;
+      return flatCall(
+        params,
+        primals.map((x, i) => (linear[i] ? ws[j++]! : x)),
+      );
+    }, ...wrt);
     const grads = pullback(cts.map((c, i) => c ?? zerosLike(outAvals[i]!)));
     pullback.dispose();
-    return [...primals.map(() => null), ...grads.map((g, i) => (inputs[n + i] instanceof LinearInput ? g : null))];
+    let j = 0;
+    return [...primals.map(() => null), ...linear.map((l) => (l ? grads[j++]! : null))];
   },
   showParams: (p) => `fn=${p.fn.name || 'anonymous'}`,
 };
