@@ -130,11 +130,15 @@ export const scanPrimitive: Primitive<ScanParams> = {
 type Run = (...xs: Tensor[]) => Tensor[];
 const compiledBodies = new WeakMap<IR, Run>();
 
-/** The body compiled once by `jit` (host code on cpu/wasm, planned tfjs kernels elsewhere). */
+/**
+ * The body compiled once by `jit` (host code on cpu/wasm, planned tfjs kernels elsewhere).
+ * Always the default target: a per-step body is a tiny program, and ONNX Runtime's fixed cost per
+ * run would be paid every step even when the user made 'onnx' the process-wide default.
+ */
 function compiledBody(ir: IR): Run {
   let run = compiledBodies.get(ir);
   if (!run) {
-    run = jit((...xs: Tensor[]) => evalIR(ir, xs, zerosLike)) as unknown as Run;
+    run = jit((...xs: Tensor[]) => evalIR(ir, xs, zerosLike), { target: 'default' }) as unknown as Run;
     compiledBodies.set(ir, run);
   }
   return run;
