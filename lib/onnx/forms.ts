@@ -139,10 +139,20 @@ export function extremumForm(opType: string): OnnxForm<AxesParams> {
   };
 }
 
-/** ArgMax/ArgMin give int64; fluxion's indices are int32. First index on ties, as fluxion. */
+/**
+ * ArgMax/ArgMin give int64; fluxion's indices are int32. First index on
+ * ties, as fluxion; a slice holding NaN gives its first NaN's position
+ * (NumPy's rule; ONNX Runtime's ArgMax/ArgMin skip NaN).
+ */
 export function argReduceForm(opType: string): OnnxForm<{ axis: number; keepDims: boolean }> {
   return (g, eq) => {
-    const i64 = g.op(opType, eq.inputs, { axis: { int: eq.params.axis }, keepdims: { int: eq.params.keepDims ? 1 : 0 }, select_last_index: { int: 0 } });
+    const attributes = { axis: { int: eq.params.axis }, keepdims: { int: eq.params.keepDims ? 1 : 0 }, select_last_index: { int: 0 } };
+    let i64 = g.op(opType, eq.inputs, attributes);
+    if (eq.inAvals[0]!.dtype === 'float32') {
+      const flags = g.op('Cast', [g.op('IsNaN', eq.inputs)], castTo('float32'));
+      const hasNaN = g.op('Greater', [g.op('ReduceMax', [flags], { axes: { ints: [eq.params.axis] }, keepdims: attributes.keepdims }), g.scalar(0, 'float32')]);
+      i64 = g.op('Where', [hasNaN, g.op('ArgMax', [flags], attributes), i64]);
+    }
     g.node('Cast', [i64], eq.outputs, castTo('int32'));
   };
 }

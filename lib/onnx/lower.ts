@@ -150,7 +150,9 @@ class GraphBuilder implements OnnxBuilder {
         outAvals: eq.outputs.map((v) => v.aval),
         params: eq.params,
       };
-      if (form) form(this, e);
+      // An equation whose results are all empty has nothing to compute (and ONNX's Expand broadcasts 1 against 0 to 1).
+      if (form && e.outAvals.every((a) => a.shape.includes(0))) e.outAvals.forEach((a, k) => filled(this, a.shape, a.dtype, 0, [e.outputs[k]!]));
+      else if (form) form(this, e);
       else if (missing) missing.add(eq.prim.name);
       else throw new OnnxExportError(`${op}: the primitive ${eq.prim.name} has no ONNX form. docs/onnx.md lists the primitives that lower to ONNX.`);
     }
