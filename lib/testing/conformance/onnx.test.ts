@@ -88,6 +88,7 @@ describe('conformance matrix on ONNX Runtime', () => {
     it.skipIf(!hasForm(primitive))(name, async () => {
       const spec = specs[name]!;
       const problems: string[] = [];
+      const ran = Object.fromEntries(ONNX_PATHS.map((p) => [p, 0]));
       for (const cls of INPUT_CLASSES) {
         for (const path of ONNX_PATHS) {
           const messages: string[] = [];
@@ -99,6 +100,7 @@ describe('conformance matrix on ONNX Runtime', () => {
               outcome.primitives.forEach((p) => needs.get(key)!.add(p));
               if (path === 'onnx') messages.push(`case ${k}: the program lowers to primitives without an ONNX form: ${outcome.primitives.join(', ')}`);
             } else if (outcome.kind === 'fail') messages.push(`case ${k}: ${outcome.message}`);
+            if (outcome.kind === 'pass' || outcome.kind === 'fail') ran[path]!++;
           }
           const key = `${name}/${cls}/${path}`;
           const known = onnxKnownFailures[key];
@@ -106,7 +108,11 @@ describe('conformance matrix on ONNX Runtime', () => {
           else if (messages.length === 0 && known) problems.push(`${key} passes but is listed in onnxKnownFailures (${known}): delete the entry`);
         }
       }
+      if (process.env.FLUXION_MATRIX_STATS === '1') console.log(`onnx matrix: ${name}: cases run ${JSON.stringify(ran)}`);
       expect(problems, `${problems.length} ONNX conformance failure(s):\n${problems.join('\n')}`).toEqual([]);
+      // Every primitive with a form runs on ONNX Runtime and under vmap (a spec whose cases all trace to errors would pass vacuously).
+      expect(ran.onnx, `${name}: no case ran on the onnx path`).toBeGreaterThan(0);
+      expect(ran.onnxVmap, `${name}: no case ran on the onnxVmap path`).toBeGreaterThan(0);
     });
   }
 });
