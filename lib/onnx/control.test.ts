@@ -121,6 +121,30 @@ describe('ONNX control flow [cpu reference]', () => {
     expect(await runOnnx(fx.grad(loss), [F.tensor([1, 2])])).toEqual([[32, 32]]);
   });
 
+  it('calls with custom rules and checkpointed segments are inlined: values and gradients', async () => {
+    // A customJvp whose rule is deliberately not the derivative (3·t instead of 2x·t): the model must use it.
+    const odd = fx.customJvp((x: T) => F.square(x), ([x]: [T], [t]: [T]) => [F.square(x), F.mul(t, 3)]);
+    const f = (x: T) => F.sum(odd(F.sin(x)));
+    expect(primitivesOf(f, [F.tensor([0.5, 1])])).toContain('customJvp');
+    await expectSame(f, [F.tensor([0.5, 1])]);
+    // d/dx Σ odd(sin x) = 3·cos x by the rule.
+    const [got] = await runOnnx(fx.grad(f), [F.tensor([0.5, 1])]);
+    got!.forEach((v, i) => expect(Math.abs(v - 3 * Math.cos([0.5, 1][i]!))).toBeLessThan(1e-6));
+    const sq = fx.customVjp(
+      (x: T) => F.mul(x, x),
+      (x: T) => [F.mul(x, x), x],
+      (x: T, ct: T) => [F.mul(F.mul(ct, x), 4)],
+    );
+    // d/dx Σ sq(x) = 4x by bwd (not 2x).
+    expect(await runOnnx(fx.grad((x: T) => F.sum(sq(x))), [F.tensor([1, -2])])).toEqual([[4, -8]]);
+    const block = fx.checkpoint((x: T) => F.tanh(F.mul(F.sin(x), 2)));
+    const loss = (x: T) => F.sum(F.square(block(x)));
+    expect(primitivesOf(fx.grad(loss), [F.tensor([0.3, -0.8])])).toContain('checkpoint');
+    await expectSame(fx.grad(loss), [F.tensor([0.3, -0.8])], 2e-6);
+    // Forward mode through the checkpoint: its tangent map (checkpointLinear) inlined.
+    await expectSame((x: T) => fx.jvp(block, [x], [F.onesLike(x)])[1], [F.tensor([0.3, -0.8])], 2e-6);
+  });
+
   it("jit with target 'onnx' runs loops and branches on ONNX Runtime (no fallback to the default jit)", async () => {
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
     try {

@@ -20,6 +20,7 @@ import { avalOf, type AbstractValue, type Tensor } from '../core/tensor.js';
 import { bind } from '../core/trace.js';
 import { zerosLike } from '../core/creation.js';
 import { kernelOnly } from '../core/lowering.js';
+import { inlinedForm } from '../onnx/inline.js';
 
 function callPrimitive(name: string, jvp: Primitive<CallParams>['jvp']): Primitive<CallParams> {
   const shapes = new WeakMap<CallParams, Map<string, AbstractValue[]>>();
@@ -34,6 +35,8 @@ function callPrimitive(name: string, jvp: Primitive<CallParams>['jvp']): Primiti
     impl: (inputs, params) => callImpl(params, inputs),
     evalDirect: (inputs, params) => flatCall(params, inputs),
     jvp,
+    // ONNX: the function's body inlined (its custom rule has been applied by then).
+    onnx: inlinedForm<CallParams>((xs, params) => flatCall(params, xs)),
     showParams: (params) => `fn=${params.fn.name || 'anonymous'}`,
   };
 }
