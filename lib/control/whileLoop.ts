@@ -137,7 +137,7 @@ function whileLoopOnnx(g: OnnxBuilder, eq: OnnxEquation<WhileParams>): void {
  * The tangent part of a staged loop: reruns the loop pushing tangents through
  * the body's JVP. Inputs: primal carry, then tangent carry; output: tangents.
  */
-const whileTangentPrimitive: Primitive<WhileParams> = {
+export const whileTangentPrimitive: Primitive<WhileParams> = {
   name: 'whileLoopTangent',
   lowering: kernelOnly('a loop: its body is a compiled sub-program run once per step'),
   abstractEval: (inputs) => inputs.slice(inputs.length / 2),

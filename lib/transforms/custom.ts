@@ -121,7 +121,7 @@ interface LinearParams extends Params {
  * The linear map `tangents ↦ J·tangents` of a customVjp function, known only
  * through its transpose (`bwd`). Inputs: residuals (constants), then tangents.
  */
-const customVjpLinearPrimitive: Primitive<LinearParams> = {
+export const customVjpLinearPrimitive: Primitive<LinearParams> = {
   name: 'customVjpLinear',
   lowering: kernelOnly('a linear map known through its user-given transpose'),
   abstractEval: (_inputs, params) => params.outAvals.slice(),
