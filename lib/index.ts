@@ -63,3 +63,5 @@ export { exportOnnx } from './onnx/export.js';
 export { OnnxExportError } from './onnx/lower.js';
 export type { OnnxForm, OnnxBuilder, OnnxEquation } from './onnx/forms.js';
 export type { OnnxAttributeValue, OnnxTensor, OnnxDataType } from './onnx/proto.js';
+export type { OnnxGraphInput } from './onnx/forms.js';
+export type { OnnxGraph, OnnxNode, OnnxValueInfo } from './onnx/proto.js';

@@ -28,7 +28,7 @@ export interface OnnxEquation<P extends Params = Params> {
   readonly params: P;
 }
 
-/** A graph input of a sub-graph (a loop or branch body): its name and type; `int64` for loop counters. */
+/** A graph input or output of a sub-graph (a loop or branch body): its name and type; `int64` for loop counters. @public */
 export interface OnnxGraphInput {
   readonly name: string;
   readonly dtype: Dtype | 'int64';

@@ -32,6 +32,7 @@ export type OnnxAttributeValue =
   | { readonly tensor: OnnxTensor }
   | { readonly graph: OnnxGraph };
 
+/** One ONNX node: an op over named values, with its attributes. @public */
 export interface OnnxNode {
   readonly opType: string;
   readonly inputs: readonly string[];
@@ -40,13 +41,14 @@ export interface OnnxNode {
   readonly attributes?: Readonly<Record<string, OnnxAttributeValue>>;
 }
 
-/** A graph input or output: a name with a tensor type of static shape. */
+/** A graph input or output: a name with a tensor type of static shape. @public */
 export interface OnnxValueInfo {
   readonly name: string;
   readonly dataType: OnnxDataType;
   readonly shape: readonly number[];
 }
 
+/** An ONNX graph (a model's, or a `Loop`/`If` body as a GRAPH attribute). @public */
 export interface OnnxGraph {
   readonly name: string;
   readonly nodes: readonly OnnxNode[];
