@@ -128,9 +128,12 @@ class GraphBuilder implements OnnxBuilder {
       return n;
     };
     ir.inputs.forEach((v, i) => names.set(v, inputs[i]!));
+    const used = new Set<Var>(ir.outputs.filter((v): v is Var => v !== null));
+    for (const eq of ir.equations) for (const v of eq.inputs) used.add(v);
     ir.constVars.forEach((v, i) => {
+      // A constant nothing reads is left out (ONNX Runtime warns about unused initializers).
+      if (missing || !used.has(v)) return;
       const name = nameOf(v);
-      if (missing) return;
       const c = ir.constValues[i]! as ConcreteTensor;
       let data: ArrayLike<number>;
       try {

@@ -1,0 +1,140 @@
+/**
+ * ONNX forms of the matrix decompositions, as `Loop`s over the columns
+ * (ONNX's standard opset has no factorization or solve): the same
+ * algorithms as the device kernels of lib/primitives/linalgKernels.ts
+ * (Gauss-Jordan with partial pivoting, outer-product Cholesky, substitution),
+ * written once per equation whatever n, over static batch axes.
+ */
+import type { Dtype } from '../../typelevel/index.js';
+import { castTo, filled, type OnnxBuilder } from './forms.js';
+
+/** A loop carry: its value in the outer graph and its type. */
+interface Carry {
+  readonly value: string;
+  readonly dtype: Dtype;
+  readonly shape: readonly number[];
+}
+
+/** A `Loop` of `n` steps over `carries`; `body(b, step, carried)` returns the next carries. Returns the final ones. */
+function loop(g: OnnxBuilder, n: number, carries: readonly Carry[], body: (b: OnnxBuilder, step: string, carried: string[]) => string[]): string[] {
+  const step = { name: g.fresh(), dtype: 'int64' as const, shape: [] };
+  const condIn = { name: g.fresh(), dtype: 'bool' as const, shape: [] };
+  const ins = carries.map((c) => ({ name: g.fresh(), dtype: c.dtype, shape: c.shape }));
+  const outs = [{ name: g.fresh(), dtype: 'bool' as const, shape: [] }, ...carries.map((c) => ({ name: g.fresh(), dtype: c.dtype, shape: c.shape }))];
+  const graph = g.graph([step, condIn, ...ins], outs, (b) => [condIn.name, ...body(b, step.name, ins.map((i) => i.name))]);
+  return g.ops('Loop', [g.int(n), '', ...carries.map((c) => c.value)], carries.length, { body: graph });
+}
+
+/** `[0, 1, …, n − 1]` as int64. */
+const range = (g: OnnxBuilder, n: number) => g.ints([...Array(n).keys()]);
+/** 1 at position j (an int64 scalar value) of n, else 0, as float32 [n]. */
+const unit = (b: OnnxBuilder, n: number, j: string) => b.op('Cast', [b.op('Equal', [range(b, n), j])], castTo('float32'));
+/** 1 at positions ≥ j of n, else 0, as float32 [n]. */
+const fromIndex = (b: OnnxBuilder, n: number, j: string) => b.op('Cast', [b.op('GreaterOrEqual', [range(b, n), j])], castTo('float32'));
+/** Row j of [..., n, w] as [..., 1, w]. */
+const row = (b: OnnxBuilder, m: string, rank: number, j: string) => b.op('Unsqueeze', [b.op('Gather', [m, j], { axis: { int: rank - 2 } }), b.ints([rank - 2])]);
+/** Column j of [..., n, w] as [..., n]. */
+const column = (b: OnnxBuilder, m: string, rank: number, j: string) => b.op('Gather', [m, j], { axis: { int: rank - 1 } });
+/** Swaps the last two axes. */
+export function swapLast(g: OnnxBuilder, x: string, rank: number): string {
+  const perm = [...Array(rank).keys()];
+  perm.push(perm.splice(-2, 1)[0]!);
+  return g.op('Transpose', [x], { perm: { ints: perm } });
+}
+
+/** NaN where `failed` ([...B], bool) holds, over x [...B, ...rest]. */
+export function nanWhere(g: OnnxBuilder, failed: string, batchRank: number, x: string, xRank: number, outputs?: readonly string[]): string {
+  const cond = xRank > batchRank ? g.op('Unsqueeze', [failed, g.ints([...Array(xRank - batchRank).keys()].map((k) => batchRank + k))]) : failed;
+  const inputs = [cond, g.scalar(NaN, 'float32'), x];
+  if (outputs) {
+    g.node('Where', inputs, outputs);
+    return outputs[0]!;
+  }
+  return g.op('Where', inputs);
+}
+
+/** X with op(A)·X = B for triangular A (only its triangle read), A [..., n, n], B [..., n, k]. */
+export function triangularSolveOnnx(g: OnnxBuilder, a: string, b: string, shapeA: readonly number[], shapeB: readonly number[], lower: boolean, transposeA: boolean): string {
+  const rank = shapeA.length;
+  const n = shapeA[rank - 1]!;
+  const effLower = lower !== transposeA;
+  const r = range(g, n);
+  const rows = g.op('Unsqueeze', [r, g.ints([1])]);
+  const mask = g.op('Cast', [g.op(effLower ? 'GreaterOrEqual' : 'LessOrEqual', [rows, r])], castTo('float32'));
+  const t = g.op('Mul', [transposeA ? swapLast(g, a, rank) : a, mask]);
+  const [x] = loop(g, n, [{ value: filled(g, shapeB, 'float32'), dtype: 'float32', shape: shapeB }], (s, step, [x]) => {
+    const i = effLower ? step : s.op('Sub', [s.int(n - 1), step]);
+    const rowI = row(s, t, rank, i); // [..., 1, n]
+    const tii = s.op('Gather', [rowI, i], { axis: { int: rank - 1 } }); // [..., 1]
+    const xi = s.op('Div', [s.op('Sub', [row(s, b, rank, i), s.op('MatMul', [rowI, x!])]), s.op('Unsqueeze', [tii, s.ints([rank - 1])])]); // [..., 1, k]
+    return [s.op('Add', [x!, s.op('Mul', [s.op('Unsqueeze', [unit(s, n, i), s.ints([1])]), xi])])];
+  });
+  return x!;
+}
+
+/**
+ * Gauss-Jordan elimination with partial pivoting on [A | B] (B = I when
+ * null): X = A⁻¹B and det A, NaN solutions and zero determinant for a zero
+ * pivot. A [..., n, n] with n ≥ 1.
+ */
+export function gaussJordanOnnx(g: OnnxBuilder, a: string, shapeA: readonly number[], b: string | null, k: number): { x: string; det: string } {
+  const rank = shapeA.length;
+  const n = shapeA[rank - 1]!;
+  const batch = shapeA.slice(0, -2);
+  const rhs = b ?? g.op('Expand', [g.op('EyeLike', [filled(g, [n, n], 'float32')]), g.ints(shapeA)]);
+  const w = n + k;
+  const m0 = g.op('Concat', [a, rhs], { axis: { int: rank - 1 } });
+  const carries: Carry[] = [
+    { value: m0, dtype: 'float32', shape: [...batch, n, w] },
+    { value: filled(g, batch, 'float32', 1), dtype: 'float32', shape: batch },
+    { value: filled(g, batch, 'bool', 0), dtype: 'bool', shape: batch },
+  ];
+  const [m, det, singular] = loop(g, n, carries, (s, j, [m, det, singular]) => {
+    const f = (v: number) => s.scalar(v, 'float32');
+    const below = fromIndex(s, n, j);
+    const col = column(s, m!, rank, j); // [..., n]
+    // Rows above j are already pivots: rank them below any candidate.
+    const candidates = s.op('Sub', [s.op('Mul', [s.op('Abs', [col]), below]), s.op('Sub', [f(1), below])]);
+    const p = s.op('ArgMax', [candidates], { axis: { int: -1 }, keepdims: { int: 1 }, select_last_index: { int: 0 } }); // [..., 1]
+    const ep = s.op('Cast', [s.op('Equal', [p, range(s, n)])], castTo('float32')); // [..., n]
+    const ej = unit(s, n, j);
+    const ejColumn = s.op('Unsqueeze', [ej, s.ints([1])]); // [n, 1]
+    const rowJ = row(s, m!, rank, j); // [..., 1, w]
+    const rowP = s.op('MatMul', [s.op('Unsqueeze', [ep, s.ints([rank - 2])]), m!]); // [..., 1, w]
+    const diff = s.op('Sub', [rowP, rowJ]);
+    // Swap rows j and p (p = j changes nothing).
+    const swapped = s.op('Sub', [s.op('Add', [m!, s.op('Mul', [ejColumn, diff])]), s.op('Mul', [s.op('Unsqueeze', [ep, s.ints([rank - 1])]), diff])]);
+    const moved = s.op('Sub', [f(1), s.op('ReduceSum', [s.op('Mul', [ep, ej]), s.ints([-1])], { keepdims: { int: 0 } })]); // [...]
+    const pivot = s.op('Gather', [s.op('Gather', [swapped, j], { axis: { int: rank - 2 } }), j], { axis: { int: rank - 2 } }); // [...]
+    const newDet = s.op('Mul', [s.op('Mul', [det!, s.op('Sub', [f(1), s.op('Mul', [f(2), moved])])]), pivot]);
+    const newSingular = s.op('Or', [singular!, s.op('Equal', [pivot, f(0)])]);
+    const normalized = s.op('Div', [rowP, s.op('Unsqueeze', [pivot, s.ints([rank - 2, rank - 1])])]);
+    const factors = s.op('Mul', [column(s, swapped, rank, j), s.op('Sub', [f(1), ej])]); // [..., n], 0 at row j
+    const eliminated = s.op('Sub', [swapped, s.op('Mul', [s.op('Unsqueeze', [factors, s.ints([rank - 1])]), normalized])]);
+    return [s.op('Add', [eliminated, s.op('Mul', [ejColumn, s.op('Sub', [normalized, rowP])])]), newDet, newSingular];
+  });
+  const x = g.op('Slice', [m!, g.ints([n]), g.ints([w]), g.ints([rank - 1])]);
+  return { x: nanWhere(g, singular!, batch.length, x, rank), det: g.op('Where', [singular!, g.scalar(0, 'float32'), det!]) };
+}
+
+/** Outer-product Cholesky of (A + Aᵀ)/2 with a flag per matrix for a non-positive pivot. A [..., n, n], n ≥ 1. */
+export function choleskyPartsOnnx(g: OnnxBuilder, a: string, shapeA: readonly number[]): { l: string; failed: string } {
+  const rank = shapeA.length;
+  const n = shapeA[rank - 1]!;
+  const batch = shapeA.slice(0, -2);
+  const carries: Carry[] = [
+    { value: g.op('Mul', [g.scalar(0.5, 'float32'), g.op('Add', [a, swapLast(g, a, rank)])]), dtype: 'float32', shape: shapeA },
+    { value: filled(g, shapeA, 'float32'), dtype: 'float32', shape: shapeA },
+    { value: filled(g, batch, 'bool', 0), dtype: 'bool', shape: batch },
+  ];
+  const [, l, failed] = loop(g, n, carries, (s, j, [rest, l, failed]) => {
+    const pivot = s.op('Gather', [s.op('Gather', [rest!, j], { axis: { int: rank - 2 } }), j], { axis: { int: rank - 2 } }); // [...]
+    const d = s.op('Unsqueeze', [s.op('Sqrt', [pivot]), s.ints([rank - 2])]); // [..., 1]
+    const col = s.op('Div', [s.op('Mul', [column(s, rest!, rank, j), fromIndex(s, n, j)]), d]); // [..., n]; rows < j are 0
+    const colColumn = s.op('Unsqueeze', [col, s.ints([rank - 1])]); // [..., n, 1]
+    const outer = s.op('Mul', [colColumn, s.op('Unsqueeze', [col, s.ints([rank - 2])])]);
+    const bad = s.op('Or', [failed!, s.op('Not', [s.op('Greater', [pivot, s.scalar(0, 'float32')])])]);
+    return [s.op('Sub', [rest!, outer]), s.op('Add', [l!, s.op('Mul', [colColumn, unit(s, n, j)])]), bad];
+  });
+  return { l: l!, failed: failed! };
+}
