@@ -16,7 +16,7 @@ interface Carry {
 }
 
 /** A `Loop` of `n` steps over `carries`; `body(b, step, carried)` returns the next carries. Returns the final ones. */
-function loop(g: OnnxBuilder, n: number, carries: readonly Carry[], body: (b: OnnxBuilder, step: string, carried: string[]) => string[]): string[] {
+export function loop(g: OnnxBuilder, n: number, carries: readonly Carry[], body: (b: OnnxBuilder, step: string, carried: string[]) => string[]): string[] {
   const step = { name: g.fresh(), dtype: 'int64' as const, shape: [] };
   const condIn = { name: g.fresh(), dtype: 'bool' as const, shape: [] };
   const ins = carries.map((c) => ({ name: g.fresh(), dtype: c.dtype, shape: c.shape }));
