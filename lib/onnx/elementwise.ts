@@ -20,8 +20,9 @@
  *
  * ONNX Runtime's `Where` returns +0 for a −0 taken from its first branch
  * (the second keeps it): a float select whose first branch may be −0 is
- * written with the condition negated and the branches swapped when the
- * other branch cannot be −0 (a literal), else the selected value's sign bit
+ * written with the condition negated (as `Xor(c, true)`: ONNX Runtime folds
+ * `Where(Not(c), b, a)` back) and the branches swapped when the other
+ * branch cannot be −0 (a literal), else the selected value's sign bit
  * is selected separately and applied by a product with ±1.
  */
 import type { Dtype } from '../../typelevel/index.js';
@@ -135,7 +136,8 @@ function select(g: OnnxBuilder, e: Scalar, c: string, a: string, b: string, last
   const choose = (x: string, y: string, lastOne: Last) => lastOne('Or', [g.op('And', [c, x]), g.op('And', [g.op('Not', [c]), y])]);
   if (e.dtype === 'bool') return choose(a, b, last);
   if (e.dtype !== 'float32' || !mayBeNegativeZero(ea)) return last('Where', [c, a, b]);
-  if (!mayBeNegativeZero(eb)) return last('Where', [g.op('Not', [c]), b, a]);
+  // ¬c as Xor(c, true): ONNX Runtime's optimizer folds Where(Not(c), b, a) back into Where(c, a, b).
+  if (!mayBeNegativeZero(eb)) return last('Where', [g.op('Xor', [c, g.scalar(1, 'bool')]), b, a]);
   const v = g.op('Where', [c, a, b]);
   const negative = choose(signBit(g, a), signBit(g, b), (t, i) => g.op(t, i));
   return last('Mul', [g.op('Abs', [v]), g.op('Where', [negative, g.scalar(-1, 'float32'), g.scalar(1, 'float32')])]);
