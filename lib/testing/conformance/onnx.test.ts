@@ -1,7 +1,7 @@
 /**
  * The conformance matrix on the ONNX target: every primitive of the registry
  * with an ONNX form × input class × ONNX path (the primitive, its vmap, its
- * vjp), traced and optimized as `jit` does, lowered to ONNX, run by
+ * vjp, vmap of its vjp), traced and optimized as `jit` does, lowered to ONNX, run by
  * onnxruntime-node, and compared with the float64 reference of `specs.ts`
  * at the matrix's tolerances. The primitives without an ONNX form must be
  * exactly the list in docs/onnx.md, so a new form, or a lost one, shows up.

@@ -339,8 +339,8 @@ export { size };
 
 // ------------------------------------------------------------------ ONNX target
 
-/** The ONNX paths: the primitive, its `vmap` (a batch of two) and its `vjp`, each traced, lowered to ONNX and run by ONNX Runtime. */
-export const ONNX_PATHS = ['onnx', 'onnxVmap', 'onnxGrad'] as const;
+/** The ONNX paths: the primitive, its `vmap` (a batch of two), its `vjp`, and `vmap` of its `vjp` (nesting), each traced, lowered to ONNX and run by ONNX Runtime. */
+export const ONNX_PATHS = ['onnx', 'onnxVmap', 'onnxGrad', 'onnxVmapGrad'] as const;
 export type OnnxPathName = (typeof ONNX_PATHS)[number];
 
 /** How a case's program runs through ONNX: `run` (ONNX Runtime on the model bytes) is the test's, so this module needs no ONNX package. */
@@ -388,20 +388,20 @@ export async function runOnnxCase(prim: Primitive, spec: PrimitiveSpec, cls: Inp
     const floatOut = want.outs.map((o, i) => (o.dtype === 'float32' ? i : -1)).filter((i) => i >= 0);
     if (floatOut.length === 0) return na('no float32 output');
     tol = [Math.max(spec.gradRtol ?? 1e-4, loose.rtol ?? 0), Math.max(1e-5, loose.atol ?? 0)];
-    const jac = jacobians(spec, c, diff, want.outs);
     const cts = floatOut.map((o, k) => direction(want.outs[o]!, 400 + k));
-    const ctFlat = cts.flatMap((ct) => ct.data as number[]);
-    expected = {
-      outs: diff.map((i, k) => {
-        const x = c.inputs[i]!;
+    /** The vjp of the reference at `at` (a case's inputs) with the cotangents `cts`. */
+    const expectedGrad = (at: Case, outs: readonly HostArray[]) => {
+      const jac = jacobians(spec, at, diff, outs);
+      const ctFlat = cts.flatMap((ct) => ct.data as number[]);
+      return diff.map((i, k) => {
+        const x = at.inputs[i]!;
         const gr = new Array<number>(x.data.length).fill(0);
         jac[k]!.forEach((row, r) => row.forEach((v, j) => (gr[j]! += v * ctFlat[r]!)));
         return host(x.shape, 'float32', gr);
-      }),
+      });
     };
     const n = c.inputs.length;
-    inputs = [...c.inputs, ...cts];
-    fn = (...all) => {
+    const pullback = (...all: AnyTensor[]): AnyTensor[] => {
       const xs = all.slice(0, n);
       const partialFn = (...ds: AnyTensor[]) => {
         const args = xs.slice();
@@ -409,9 +409,25 @@ export async function runOnnxCase(prim: Primitive, spec: PrimitiveSpec, cls: Inp
         const ys = f(args);
         return floatOut.map((o) => ys[o]!);
       };
-      const [, pullback] = vjp(partialFn, ...diff.map((i) => xs[i]!));
-      return pullback(all.slice(n) as AnyTensor[]) as AnyTensor[];
+      const [, pb] = vjp(partialFn, ...diff.map((i) => xs[i]!));
+      return pb(all.slice(n) as AnyTensor[]) as AnyTensor[];
     };
+    if (path === 'onnxGrad') {
+      expected = { outs: expectedGrad(c, want.outs) };
+      inputs = [...c.inputs, ...cts];
+      fn = pullback;
+    } else {
+      // vmap of the pullback: a batch of the case and its variation, the same cotangents.
+      const second: Case = { inputs: c.inputs.map((x, i) => varied(spec, x, i)), params };
+      const want2 = reference(spec, second.inputs, params);
+      if ('error' in want2) return na('the reference raises an error on the varied inputs');
+      const g1 = expectedGrad(c, want.outs);
+      const g2 = expectedGrad(second, want2.outs);
+      expected = { outs: g1.map((g, k) => stack([g, g2[k]!])) };
+      inputs = [...c.inputs.map((x, i) => stack([x, second.inputs[i]!])), ...cts.map((ct) => stack([ct, ct]))];
+      const g = vmap(pullback);
+      fn = (...all) => g(...all) as AnyTensor[];
+    }
   }
   // Trace, optimize and lower (as jit with target 'onnx' and exportOnnx do).
   let bytes: Uint8Array;
