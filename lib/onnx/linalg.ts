@@ -15,14 +15,14 @@ interface Carry {
   readonly shape: readonly number[];
 }
 
-/** A `Loop` of `n` steps over `carries`; `body(b, step, carried)` returns the next carries. Returns the final ones. */
-export function loop(g: OnnxBuilder, n: number, carries: readonly Carry[], body: (b: OnnxBuilder, step: string, carried: string[]) => string[]): string[] {
+/** A `Loop` of `n` steps (a number, or an int64 scalar value) over `carries`; `body(b, step, carried)` returns the next carries. Returns the final ones. */
+export function loop(g: OnnxBuilder, n: number | string, carries: readonly Carry[], body: (b: OnnxBuilder, step: string, carried: string[]) => string[]): string[] {
   const step = { name: g.fresh(), dtype: 'int64' as const, shape: [] };
   const condIn = { name: g.fresh(), dtype: 'bool' as const, shape: [] };
   const ins = carries.map((c) => ({ name: g.fresh(), dtype: c.dtype, shape: c.shape }));
   const outs = [{ name: g.fresh(), dtype: 'bool' as const, shape: [] }, ...carries.map((c) => ({ name: g.fresh(), dtype: c.dtype, shape: c.shape }))];
   const graph = g.graph([step, condIn, ...ins], outs, (b) => [condIn.name, ...body(b, step.name, ins.map((i) => i.name))]);
-  return g.ops('Loop', [g.int(n), '', ...carries.map((c) => c.value)], carries.length, { body: graph });
+  return g.ops('Loop', [typeof n === 'number' ? g.int(n) : n, '', ...carries.map((c) => c.value)], carries.length, { body: graph });
 }
 
 /** `[0, 1, …, n − 1]` as int64. */
@@ -96,14 +96,14 @@ export function gaussJordanOnnx(g: OnnxBuilder, a: string, shapeA: readonly numb
     // Rows above j are already pivots: rank them below any candidate.
     const candidates = s.op('Sub', [s.op('Mul', [s.op('Abs', [col]), below]), s.op('Sub', [f(1), below])]);
     const p = s.op('ArgMax', [candidates], { axis: { int: -1 }, keepdims: { int: 1 }, select_last_index: { int: 0 } }); // [..., 1]
-    const ep = s.op('Cast', [s.op('Equal', [p, range(s, n)])], castTo('float32')); // [..., n]
+    const isP = s.op('Equal', [p, range(s, n)]); // [..., n] bool
+    const ep = s.op('Cast', [isP], castTo('float32'));
     const ej = unit(s, n, j);
-    const ejColumn = s.op('Unsqueeze', [ej, s.ints([1])]); // [n, 1]
+    const isJColumn = s.op('Unsqueeze', [s.op('Equal', [range(s, n), j]), s.ints([1])]); // [n, 1] bool
     const rowJ = row(s, m!, rank, j); // [..., 1, w]
     const rowP = s.op('MatMul', [s.op('Unsqueeze', [ep, s.ints([rank - 2])]), m!]); // [..., 1, w]
-    const diff = s.op('Sub', [rowP, rowJ]);
-    // Swap rows j and p (p = j changes nothing).
-    const swapped = s.op('Sub', [s.op('Add', [m!, s.op('Mul', [ejColumn, diff])]), s.op('Mul', [s.op('Unsqueeze', [ep, s.ints([rank - 1])]), diff])]);
+    // Swap rows j and p by selection (p = j changes nothing; no additive update, which cancels for large entries).
+    const swapped = s.op('Where', [isJColumn, rowP, s.op('Where', [s.op('Unsqueeze', [isP, s.ints([rank - 1])]), rowJ, m!])]);
     const moved = s.op('Sub', [f(1), s.op('ReduceSum', [s.op('Mul', [ep, ej]), s.ints([-1])], { keepdims: { int: 0 } })]); // [...]
     const pivot = s.op('Gather', [s.op('Gather', [swapped, j], { axis: { int: rank - 2 } }), j], { axis: { int: rank - 2 } }); // [...]
     const newDet = s.op('Mul', [s.op('Mul', [det!, s.op('Sub', [f(1), s.op('Mul', [f(2), moved])])]), pivot]);
@@ -111,7 +111,7 @@ export function gaussJordanOnnx(g: OnnxBuilder, a: string, shapeA: readonly numb
     const normalized = s.op('Div', [rowP, s.op('Unsqueeze', [pivot, s.ints([rank - 2, rank - 1])])]);
     const factors = s.op('Mul', [column(s, swapped, rank, j), s.op('Sub', [f(1), ej])]); // [..., n], 0 at row j
     const eliminated = s.op('Sub', [swapped, s.op('Mul', [s.op('Unsqueeze', [factors, s.ints([rank - 1])]), normalized])]);
-    return [s.op('Add', [eliminated, s.op('Mul', [ejColumn, s.op('Sub', [normalized, rowP])])]), newDet, newSingular];
+    return [s.op('Where', [isJColumn, normalized, eliminated]), newDet, newSingular];
   });
   const x = g.op('Slice', [m!, g.ints([n]), g.ints([w]), g.ints([rank - 1])]);
   return { x: nanWhere(g, singular!, batch.length, x, rank), det: g.op('Where', [singular!, g.scalar(0, 'float32'), det!]) };
@@ -137,4 +137,38 @@ export function choleskyPartsOnnx(g: OnnxBuilder, a: string, shapeA: readonly nu
     return [s.op('Sub', [rest!, outer]), s.op('Add', [l!, s.op('Mul', [colColumn, unit(s, n, j)])]), bad];
   });
   return { l: l!, failed: failed! };
+}
+
+/**
+ * exp(A) for A [..., n, n] (n ≥ 1) by scaling and squaring with the [7/7]
+ * Padé approximant (Higham 2005, single precision: θ₇ = 3.9257): A is
+ * scaled by 2⁻ˢ with s = ⌈log₂(‖A‖₁/θ₇)⌉ (the largest over the batch; 0 for
+ * a non-finite norm, at most 64), R = (V − U)⁻¹(V + U) by Gauss-Jordan, then
+ * s squarings in a `Loop` whose trip count is s.
+ */
+export function expmOnnx(g: OnnxBuilder, a: string, shapeA: readonly number[]): string {
+  const rank = shapeA.length;
+  const n = shapeA[rank - 1]!;
+  const f = (v: number) => g.scalar(v, 'float32');
+  const theta = 3.925724783138660;
+  const columnSums = g.op('ReduceSum', [g.op('Abs', [a]), g.ints([rank - 2])], { keepdims: { int: 0 } });
+  const norm = g.op('ReduceMax', [columnSums], { keepdims: { int: 0 } }); // the largest 1-norm of the batch
+  const raw = g.op('Ceil', [g.op('Div', [g.op('Log', [g.op('Div', [norm, f(theta)])]), f(Math.LN2)])]);
+  const finite = g.op('Not', [g.op('Or', [g.op('IsNaN', [norm]), g.op('IsInf', [norm])])]);
+  const sFloat = g.op('Where', [finite, g.op('Clip', [raw, f(0), f(64)]), f(0)]);
+  const scaled = g.op('Mul', [a, g.op('Pow', [f(2), g.op('Neg', [sFloat])])]);
+  const eye = g.op('Expand', [g.op('EyeLike', [filled(g, [n, n], 'float32')]), g.ints(shapeA)]);
+  const mm = (x: string, y: string) => g.op('MatMul', [x, y]);
+  const a2 = mm(scaled, scaled);
+  const a4 = mm(a2, a2);
+  const a6 = mm(a4, a2);
+  // The [7/7] Padé coefficients divided by b₀ = 17297280 (the ratio (V + U)/(V − U) is unchanged; entries stay near 1).
+  const b = [17297280, 8648640, 1995840, 277200, 25200, 1512, 56, 1].map((c) => c / 17297280);
+  const sum = (terms: [number, string][]) => terms.map(([c, m]) => g.op('Mul', [f(c), m])).reduce((x, y) => g.op('Add', [x, y]));
+  const u = mm(scaled, sum([[b[7]!, a6], [b[5]!, a4], [b[3]!, a2], [b[1]!, eye]]));
+  const v = sum([[b[6]!, a6], [b[4]!, a4], [b[2]!, a2], [b[0]!, eye]]);
+  const r = gaussJordanOnnx(g, g.op('Sub', [v, u]), shapeA, g.op('Add', [v, u]), n).x;
+  const steps = g.op('Cast', [sFloat], castTo('int64'));
+  const [squared] = loop(g, steps, [{ value: r, dtype: 'float32', shape: shapeA }], (q, _step, [x]) => [q.op('MatMul', [x!, x!])]);
+  return squared!;
 }
