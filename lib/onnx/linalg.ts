@@ -172,3 +172,52 @@ export function expmOnnx(g: OnnxBuilder, a: string, shapeA: readonly number[]): 
   const [squared] = loop(g, steps, [{ value: r, dtype: 'float32', shape: shapeA }], (q, _step, [x]) => [q.op('MatMul', [x!, x!])]);
   return squared!;
 }
+
+/**
+ * QR by Householder reflections as LAPACK's geqrf (the host kernel's
+ * convention: H = I − τvvᵀ, v₀ = 1, β = −sign(α)‖x‖, τ = 0 for a column
+ * already zero below the diagonal), as a `Loop` over the k = min(m, n)
+ * columns that also accumulates Q = H₀H₁…; returns Q [..., m, qcols] and
+ * R [..., qcols, n] (qcols = m when complete, else k).
+ */
+export function qrOnnx(g: OnnxBuilder, a: string, shapeA: readonly number[], complete: boolean): { q: string; r: string } {
+  const rank = shapeA.length;
+  const [m, n] = shapeA.slice(-2) as [number, number];
+  const batch = shapeA.slice(0, -2);
+  const k = Math.min(m, n);
+  const qcols = complete ? m : k;
+  const eye = g.op('Expand', [g.op('EyeLike', [filled(g, [m, m], 'float32')]), g.ints([...batch, m, m])]);
+  const carries: Carry[] = [
+    { value: a, dtype: 'float32', shape: shapeA },
+    { value: eye, dtype: 'float32', shape: [...batch, m, m] },
+  ];
+  const [r, q] = loop(g, k, carries, (s, j, [r, q]) => {
+    const f = (v: number) => s.scalar(v, 'float32');
+    const x = column(s, r!, rank, j); // [..., m]
+    const strictlyBelow = s.op('Cast', [s.op('Greater', [range(s, m), j])], castTo('float32'));
+    const tail = s.op('Mul', [x, strictlyBelow]);
+    const xnorm2 = s.op('ReduceSum', [s.op('Mul', [tail, tail]), s.ints([-1])], { keepdims: { int: 1 } }); // [..., 1]
+    const alpha = s.op('Gather', [x, j], { axis: { int: rank - 2 } }); // [...]
+    const alpha1 = s.op('Unsqueeze', [alpha, s.ints([rank - 2])]); // [..., 1]
+    const norm = s.op('Sqrt', [s.op('Add', [s.op('Mul', [alpha1, alpha1]), xnorm2])]);
+    const beta = s.op('Where', [s.op('GreaterOrEqual', [alpha1, f(0)]), s.op('Neg', [norm]), norm]);
+    const zero = s.op('Equal', [xnorm2, f(0)]);
+    const tau = s.op('Where', [zero, f(0), s.op('Div', [s.op('Sub', [beta, alpha1]), beta])]); // [..., 1]
+    const scaledTail = s.op('Where', [zero, f(0), s.op('Div', [tail, s.op('Sub', [alpha1, beta])])]);
+    const v = s.op('Add', [unit(s, m, j), scaledTail]); // [..., m], zero above j
+    const vRow = s.op('Unsqueeze', [v, s.ints([rank - 2])]); // [..., 1, m]
+    const vColumn = s.op('Unsqueeze', [v, s.ints([rank - 1])]); // [..., m, 1]
+    const tau2 = s.op('Unsqueeze', [tau, s.ints([rank - 1])]); // [..., 1, 1]
+    const applied = s.op('Sub', [r!, s.op('Mul', [tau2, s.op('MatMul', [vColumn, s.op('MatMul', [vRow, r!])])])]);
+    // Exact zeros below the diagonal of column j (as the host kernel writes them).
+    const belowInColumn = s.op('And', [s.op('Unsqueeze', [s.op('Greater', [range(s, m), j]), s.ints([1])]), s.op('Equal', [range(s, n), j])]); // [m, n]
+    const rNext = s.op('Where', [belowInColumn, f(0), applied]);
+    const qNext = s.op('Sub', [q!, s.op('Mul', [tau2, s.op('MatMul', [s.op('MatMul', [q!, vColumn]), vRow])])]);
+    return [rNext, qNext];
+  });
+  const qOut = g.op('Slice', [q!, g.ints([0]), g.ints([qcols]), g.ints([rank - 1])]);
+  const rows = g.op('Unsqueeze', [range(g, qcols), g.ints([1])]);
+  const upper = g.op('LessOrEqual', [rows, range(g, n)]); // [qcols, n]
+  const rTop = qcols <= m ? g.op('Slice', [r!, g.ints([0]), g.ints([qcols]), g.ints([rank - 2])]) : r!;
+  return { q: qOut, r: g.op('Where', [upper, rTop, g.scalar(0, 'float32')]) };
+}
