@@ -79,4 +79,28 @@ describe('qr on ONNX [cpu reference]', () => {
     const [g] = await runOnnx(fx.grad(loss), [b]);
     close(g!, (fx.grad(loss)(b) as T).dataSync(), 1e-5, 'grad');
   });
+
+  it.each([[[4, 4]], [[5, 3]], [[3, 5]], [[2, 3, 3]]] as const)('lu of shape %j: P, L, U and the packed factor with pivots as fluxion eager', async (shape) => {
+    const a = F.tensor(values(shape.reduce((x, y) => x * y, 1), shape.length * 11 + shape[0]), [...shape]);
+    const [p, l, u] = await runOnnx((x: T) => F.linalg.lu(x), [a]);
+    const [pe, le, ue] = F.linalg.lu(a) as [T, T, T];
+    close(p!, pe.dataSync(), 0, 'p');
+    close(l!, le.dataSync(), 2e-6, 'l');
+    close(u!, ue.dataSync(), 2e-6, 'u');
+    const [packed, pivots] = await runOnnx((x: T) => F.linalg.luFactor(x), [a]);
+    const [packedE, pivotsE] = F.linalg.luFactor(a) as [T, T];
+    close(packed!, packedE.dataSync(), 2e-6, 'packed');
+    expect(Array.from(pivots!)).toEqual(Array.from(pivotsE.dataSync()));
+  });
+
+  it('lu with a zero pivot (a singular matrix) and ties: no elimination under it, the first largest row', async () => {
+    const a = F.tensor([[0, 1, 2], [0, 3, 4], [1, 1, -1]]);
+    const s = F.tensor([[1, 2, 3], [2, 4, 6], [-1, -2, 0]]);
+    for (const x of [a, s]) {
+      const [packed, pivots] = await runOnnx((y: T) => F.linalg.luFactor(y), [x]);
+      const [packedE, pivotsE] = F.linalg.luFactor(x) as [T, T];
+      close(packed!, packedE.dataSync(), 2e-6, 'packed');
+      expect(Array.from(pivots!)).toEqual(Array.from(pivotsE.dataSync()));
+    }
+  });
 });

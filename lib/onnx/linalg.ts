@@ -221,3 +221,49 @@ export function qrOnnx(g: OnnxBuilder, a: string, shapeA: readonly number[], com
   const rTop = qcols <= m ? g.op('Slice', [r!, g.ints([0]), g.ints([qcols]), g.ints([rank - 2])]) : r!;
   return { q: qOut, r: g.op('Where', [upper, rTop, g.scalar(0, 'float32')]) };
 }
+
+/**
+ * LU with partial pivoting as the host kernel (LAPACK's getrf: the first
+ * row of largest |entry| at or below the diagonal, no elimination under a
+ * zero pivot), as a `Loop` over the k = min(m, n) columns: the packed LU
+ * [..., m, n], the int32 pivots [..., k] and the permutation [..., m].
+ */
+export function luOnnx(g: OnnxBuilder, a: string, shapeA: readonly number[]): { lu: string; pivots: string; perm: string } {
+  const rank = shapeA.length;
+  const [m, n] = shapeA.slice(-2) as [number, number];
+  const batch = shapeA.slice(0, -2);
+  const k = Math.min(m, n);
+  const rowsOf = (b: OnnxBuilder) => b.op('Cast', [range(b, m)], castTo('int32'));
+  const carries: Carry[] = [
+    { value: a, dtype: 'float32', shape: shapeA },
+    { value: filled(g, [...batch, k], 'int32'), dtype: 'int32', shape: [...batch, k] },
+    { value: g.op('Expand', [rowsOf(g), g.ints([...batch, m])]), dtype: 'int32', shape: [...batch, m] },
+  ];
+  const [lu, pivots, perm] = loop(g, k, carries, (s, j, [lu, pivots, perm]) => {
+    const f = (v: number) => s.scalar(v, 'float32');
+    const rows = range(s, m);
+    const col = column(s, lu!, rank, j); // [..., m]
+    const candidates = s.op('Where', [s.op('GreaterOrEqual', [rows, j]), s.op('Abs', [col]), f(-1)]);
+    const p = s.op('ArgMax', [candidates], { axis: { int: -1 }, keepdims: { int: 1 }, select_last_index: { int: 0 } }); // [..., 1] int64
+    const isP = s.op('Equal', [rows, p]); // [..., m]
+    const isJ = s.op('Equal', [rows, j]); // [m]
+    const isJColumn = s.op('Unsqueeze', [isJ, s.ints([1])]);
+    const rowJ = row(s, lu!, rank, j);
+    const rowP = s.op('MatMul', [s.op('Unsqueeze', [s.op('Cast', [isP], castTo('float32')), s.ints([rank - 2])]), lu!]);
+    const swapped = s.op('Where', [isJColumn, rowP, s.op('Where', [s.op('Unsqueeze', [isP, s.ints([rank - 1])]), rowJ, lu!])]);
+    const pAt = s.op('GatherElements', [perm!, s.op('Cast', [p], castTo('int32'))], { axis: { int: rank - 2 } });
+    const jAt = s.op('Unsqueeze', [s.op('Gather', [perm!, j], { axis: { int: rank - 2 } }), s.ints([rank - 2])]);
+    const permNext = s.op('Where', [isJ, pAt, s.op('Where', [isP, jAt, perm!])]);
+    const pivotsNext = s.op('Where', [s.op('Equal', [range(s, k), j]), s.op('Cast', [p], castTo('int32')), pivots!]);
+    const pivotRow = row(s, swapped, rank, j); // [..., 1, n]
+    const pivot = s.op('Gather', [s.op('Gather', [swapped, j], { axis: { int: rank - 2 } }), j], { axis: { int: rank - 2 } }); // [...]
+    const eliminate = s.op('Not', [s.op('Equal', [pivot, f(0)])]); // [...]
+    const below = s.op('And', [s.op('Greater', [rows, j]), s.op('Unsqueeze', [eliminate, s.ints([rank - 2])])]); // [..., m]
+    const factors = s.op('Where', [below, s.op('Div', [column(s, swapped, rank, j), s.op('Unsqueeze', [pivot, s.ints([rank - 2])])]), f(0)]); // [..., m]
+    const right = s.op('Cast', [s.op('Greater', [range(s, n), j])], castTo('float32')); // [n]: columns after j
+    const updated = s.op('Sub', [swapped, s.op('Mul', [s.op('Unsqueeze', [factors, s.ints([rank - 1])]), s.op('Mul', [pivotRow, right])])]);
+    const inColumn = s.op('And', [s.op('Unsqueeze', [below, s.ints([rank - 1])]), s.op('Equal', [range(s, n), j])]); // [..., m, n]
+    return [s.op('Where', [inColumn, s.op('Unsqueeze', [factors, s.ints([rank - 1])]), updated]), pivotsNext, permNext];
+  });
+  return { lu: lu!, pivots: pivots!, perm: perm! };
+}
