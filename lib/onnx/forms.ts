@@ -192,3 +192,14 @@ export function withSign(g: OnnxBuilder, v: string, negative: string, outputs?: 
   }
   return g.op('Mul', inputs);
 }
+
+/**
+ * For contractions (matmul, convolutions): an empty operand with a
+ * non-empty result is an empty sum, zeros — written as such, since ONNX
+ * Runtime's kernels may leave such a result uninitialized. True when done.
+ */
+export function emptyContraction(g: OnnxBuilder, eq: OnnxEquation<Params>): boolean {
+  if (!eq.inAvals.some((a) => a.shape.includes(0))) return false;
+  eq.outputs.forEach((o, i) => filled(g, eq.outAvals[i]!.shape, eq.outAvals[i]!.dtype, 0, [o]));
+  return true;
+}

@@ -21,7 +21,7 @@ import { slice } from './slice.js';
 import { conv2dBackpropFilterPrimitive } from './conv2dBackpropFilter.js';
 import { conv2dBackpropInputPrimitive } from './conv2dBackpropInput.js';
 import { kernelOnly } from '../core/lowering.js';
-import type { OnnxBuilder, OnnxEquation } from '../onnx/forms.js';
+import { emptyContraction, type OnnxBuilder, type OnnxEquation } from '../onnx/forms.js';
 
 /** Padding of a convolution, TensorFlow's two schemes. @public */
 export type Conv2dPadding = 'same' | 'valid';
@@ -180,6 +180,7 @@ export function onnxConvPads(params: Conv2dParams, x: readonly number[], filter:
 
 /** ONNX: `Conv` on transposed operands, explicit pads. */
 function conv2dOnnx(g: OnnxBuilder, eq: OnnxEquation<Conv2dParams>): void {
+  if (emptyContraction(g, eq)) return;
   const [x, filter] = eq.inputs as [string, string];
   const pads = onnxConvPads(eq.params, eq.inAvals[0]!.shape, eq.inAvals[1]!.shape);
   const y = g.op('Conv', [g.op('Transpose', [x], NHWC_TO_NCHW), g.op('Transpose', [filter], HWIO_TO_OIHW)], { strides: { ints: eq.params.strides }, pads: { ints: pads } });

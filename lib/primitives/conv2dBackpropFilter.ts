@@ -17,7 +17,7 @@ import { conv2dGeometry, conv2dPrimitive, perExample, type Conv2dParams } from '
 import { conv2dBackpropInputPrimitive } from './conv2dBackpropInput.js';
 import { apply1, LinearInput, requireDtype, sameShape } from './define.js';
 import { kernelOnly } from '../core/lowering.js';
-import type { OnnxBuilder, OnnxEquation } from '../onnx/forms.js';
+import { emptyContraction, type OnnxBuilder, type OnnxEquation } from '../onnx/forms.js';
 import { onnxConvPads } from './conv2d.js';
 
 export interface Conv2dBackpropFilterParams extends Conv2dParams {
@@ -90,6 +90,7 @@ export const conv2dBackpropFilterByPatches = backpropFilterByPatches;
 
 /** ONNX: a `Conv` of x (channels as batch) with dy (as the filter) dilated by the strides, cropped to the filter size. */
 function conv2dBackpropFilterOnnx(g: OnnxBuilder, eq: OnnxEquation<Conv2dBackpropFilterParams>): void {
+  if (emptyContraction(g, eq)) return;
   const [x, dy] = eq.inputs as [string, string];
   const { filterShape, strides } = eq.params;
   const [kh, kw] = filterShape as [number, number];

@@ -14,7 +14,7 @@ import { conv2dGeometry, conv2dPrimitive, foldIntoImageBatch, perExample, type C
 import { conv2dBackpropFilterPrimitive } from './conv2dBackpropFilter.js';
 import { apply1, LinearInput, requireDtype, sameShape } from './define.js';
 import { kernelOnly } from '../core/lowering.js';
-import type { OnnxBuilder, OnnxEquation } from '../onnx/forms.js';
+import { emptyContraction, type OnnxBuilder, type OnnxEquation } from '../onnx/forms.js';
 import { HWIO_TO_OIHW, NCHW_TO_NHWC, NHWC_TO_NCHW, onnxConvPads } from './conv2d.js';
 
 export interface Conv2dBackpropInputParams extends Conv2dParams {
@@ -64,6 +64,7 @@ export const conv2dBackpropInputPrimitive: Primitive<Conv2dBackpropInputParams> 
 
 /** ONNX: `ConvTranspose` of dy with the filter (NCHW/OIHW transposes), output_padding making up the exact input size. */
 function conv2dBackpropInputOnnx(g: OnnxBuilder, eq: OnnxEquation<Conv2dBackpropInputParams>): void {
+  if (emptyContraction(g, eq)) return;
   const [dy, filter] = eq.inputs as [string, string];
   const { inputShape, strides } = eq.params;
   const [kh, kw] = eq.inAvals[1]!.shape as [number, number];

@@ -32,7 +32,7 @@ import { HOST_MATMUL_LIMIT, gatherMap, stridesOf } from '../compile/hostKernels.
 import type { Slots, Step } from '../core/lowering.js';
 import type { Equation } from '../core/ir.js';
 import { simdMatmul } from '../compile/simd.js';
-import type { OnnxBuilder, OnnxEquation } from '../onnx/forms.js';
+import { emptyContraction, type OnnxBuilder, type OnnxEquation } from '../onnx/forms.js';
 
 /** The runtime twin of the `matmul` signature: `[...B, M, K] @ [...B, K, N] → [...B, M, N]`. */
 export function matmulShape(a: readonly number[], b: readonly number[]): number[] {
@@ -295,5 +295,6 @@ function lowerMatmul(eq: Equation, slots: Slots, heap?: WebAssembly.Memory): Ste
  * into the product (its MatMul/Transpose fusion).
  */
 function matmulOnnx(g: OnnxBuilder, eq: OnnxEquation): void {
+  if (emptyContraction(g, eq)) return;
   g.node('MatMul', eq.inputs, eq.outputs);
 }
