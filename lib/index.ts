@@ -67,3 +67,5 @@ export type { OnnxAttributeValue, OnnxTensor, OnnxDataType } from './onnx/proto.
 export { setDefaultJitTarget, type JitTarget } from './onnx/target.js';
 export type { JitProgramReport, JitSegmentReport } from './onnx/jitOnnx.js';
 export { ONNX_MIN_WORK, ONNX_MIN_WORK_PER_EQUATION } from './onnx/plan.js';
+export type { OnnxGraphInput } from './onnx/forms.js';
+export type { OnnxGraph, OnnxNode, OnnxValueInfo } from './onnx/proto.js';

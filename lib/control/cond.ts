@@ -23,6 +23,8 @@ import { knownTruth } from './concrete.js';
 import { unaliased } from '../core/alias.js';
 import { scoped } from '../core/memory.js';
 import { kernelOnly } from '../core/lowering.js';
+import { stage } from '../core/ir.js';
+import type { OnnxBuilder, OnnxEquation } from '../onnx/forms.js';
 
 interface CondParams extends CallParams {
   readonly onTrue: Fn;
@@ -74,8 +76,29 @@ export const condPrimitive: Primitive<CondParams> = {
     const select = (a: AnyTensor, b: AnyTensor) => where(pred as AnyTensor, a, b);
     return [yt.map((y, i) => select(y, yf[i]!)), tt.map((t, i) => select(t, tf_[i]!))];
   },
+  onnx: condOnnx,
   showParams: (p) => `onTrue=${p.onTrue.name || 'anonymous'}, onFalse=${p.onFalse.name || 'anonymous'}`,
 };
+
+/**
+ * ONNX: an `If` whose branch graphs are the two branch functions staged at
+ * the operands' avals (they read the operands from the outer graph; tensors
+ * they close over become initializers). Only the taken branch runs.
+ */
+function condOnnx(g: OnnxBuilder, eq: OnnxEquation<CondParams>): void {
+  const [pred, ...operands] = eq.inputs as [string, ...string[]];
+  const avals = eq.inAvals.slice(1);
+  const outputs = eq.outAvals.map((a) => ({ dtype: a.dtype, shape: a.shape }));
+  const branchGraph = (fn: Fn) => {
+    const ir = stage((xs) => flatCall({ ...eq.params, fn }, xs), avals, false);
+    try {
+      return g.graph([], outputs.map((o) => ({ ...o, name: g.fresh() })), (b) => b.program(ir, operands));
+    } finally {
+      ir._release();
+    }
+  };
+  g.node('If', [pred], eq.outputs, { then_branch: branchGraph(eq.params.onTrue), else_branch: branchGraph(eq.params.onFalse) });
+}
 
 /**
  * Chooses a branch by a scalar bool tensor; each branch receives `operands`.

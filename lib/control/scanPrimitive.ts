@@ -37,6 +37,7 @@ import { KernelCompileError, allocate, sizeOf, type Buf } from '../compile/hostK
 import { hasObservers } from '../core/hooks.js';
 import { kernelOnly } from '../core/lowering.js';
 import { flatCall, type CallParams } from '../core/call.js';
+import { filled, type OnnxBuilder, type OnnxEquation } from '../onnx/forms.js';
 
 /** A loop body: a closed IR. `toJSON` keeps the optimizer's parameter keys short (one identity per loop). */
 export class ScanBody {
@@ -115,6 +116,7 @@ export const scanPrimitive: Primitive<ScanParams> = {
   jvp: (primals, tangents, p) => scanJvp(primals, tangents, p),
   transpose: (cts, inputs, p) => scanTranspose(cts, inputs, p),
   batch: (args, dims, p) => scanBatch(args, dims, p),
+  onnx: scanOnnx,
   showParams(p) {
     const body = p.body.ir
       .toString()
@@ -911,4 +913,38 @@ function scanBatch(args: readonly Tensor[], dims: readonly BatchDim[], p: ScanPa
   const [mc, mk, mx] = parts(moved, p);
   const outs = bindScan(closed, mc, mk, mx, p.length, p.reverse, p.whileLimit);
   return [outs, outB.map((b, i) => (b ? (i < nk ? 0 : 1) : null))];
+}
+
+/**
+ * ONNX: a `Loop` of `length` iterations whose body graph is the scan body:
+ * consts are read from the outer graph, each `xs` sliced by `Gather` at the
+ * iteration (`length − 1 − i` in reverse), the `ys` are the loop's scan
+ * outputs (reversed back to slice order by a `Slice` of step −1 when the
+ * scan runs in reverse). A loop of length 0 returns its carry and empty ys.
+ * `whileLoop`'s masked scan does not raise in the model when its limit is
+ * reached: it returns the carry after `maxIterations` steps.
+ */
+function scanOnnx(g: OnnxBuilder, eq: OnnxEquation<ScanParams>): void {
+  const { body, numConsts, numCarry, length, reverse } = eq.params;
+  const consts = eq.inputs.slice(0, numConsts);
+  const carry = eq.inputs.slice(numConsts, numConsts + numCarry);
+  const xs = eq.inputs.slice(numConsts + numCarry);
+  const bodyAvals = body.ir.outAvals;
+  if (length === 0) {
+    carry.forEach((c, i) => g.node('Identity', [c], [eq.outputs[i]!]));
+    eq.outAvals.slice(numCarry).forEach((a, k) => filled(g, a.shape, a.dtype, 0, [eq.outputs[numCarry + k]!]));
+    return;
+  }
+  const iteration = { name: g.fresh(), dtype: 'int64' as const, shape: [] };
+  const condIn = { name: g.fresh(), dtype: 'bool' as const, shape: [] };
+  const carryIn = carry.map((_, i) => ({ name: g.fresh(), dtype: eq.inAvals[numConsts + i]!.dtype, shape: eq.inAvals[numConsts + i]!.shape }));
+  const outputs = [{ name: g.fresh(), dtype: 'bool' as const, shape: [] }, ...bodyAvals.map((a) => ({ name: g.fresh(), dtype: a.dtype, shape: a.shape }))];
+  const graph = g.graph([iteration, condIn, ...carryIn], outputs, (b) => {
+    const index = reverse ? b.op('Sub', [b.int(length - 1), iteration.name]) : iteration.name;
+    const slices = xs.map((x) => b.op('Gather', [x, index], { axis: { int: 0 } }));
+    return [condIn.name, ...b.program(body.ir, [...consts, ...carryIn.map((c) => c.name), ...slices])];
+  });
+  const ys = eq.outputs.slice(numCarry).map((o) => (reverse ? g.fresh() : o));
+  g.node('Loop', [g.int(length), '', ...carry], [...eq.outputs.slice(0, numCarry), ...ys], { body: graph });
+  if (reverse) ys.forEach((y, k) => g.node('Slice', [y, g.ints([-1]), g.ints([-(2 ** 63)]), g.ints([0]), g.ints([-1])], [eq.outputs[numCarry + k]!]));
 }

@@ -26,6 +26,8 @@ import { unaliased } from '../core/alias.js';
 import { scoped } from '../core/memory.js';
 import { RollingScope } from '../solvers/common.js';
 import { kernelOnly } from '../core/lowering.js';
+import { stage } from '../core/ir.js';
+import type { OnnxBuilder, OnnxEquation } from '../onnx/forms.js';
 
 interface WhileParams extends CallParams {
   readonly condFn: Fn;
@@ -117,14 +119,43 @@ export const whileLoopPrimitive: Primitive<WhileParams> = {
     const tangentOut = bind(whileTangentPrimitive as Primitive, [...primals, ...filled], params);
     return [out, tangentOut];
   },
+  onnx: whileLoopOnnx,
   showParams: (p) => `cond=${p.condFn.name || 'anonymous'}, body=${p.bodyFn.name || 'anonymous'}`,
 };
+
+/**
+ * ONNX: a `Loop` without a trip count, run while its condition holds:
+ * `condFn` staged once is evaluated on the initial carry (in the outer
+ * graph) and on each new carry (at the end of the body graph, after
+ * `bodyFn` staged at the carry's avals).
+ */
+function whileLoopOnnx(g: OnnxBuilder, eq: OnnxEquation<WhileParams>): void {
+  const avals = eq.inAvals;
+  const condIR = stage((xs) => flatCall({ ...eq.params, fn: eq.params.condFn }, xs), avals, false);
+  const bodyIR = stage((xs) => flatCall({ ...eq.params, fn: eq.params.bodyFn }, xs), avals, false);
+  try {
+    const [first] = g.program(condIR, eq.inputs);
+    const iteration = { name: g.fresh(), dtype: 'int64' as const, shape: [] };
+    const condIn = { name: g.fresh(), dtype: 'bool' as const, shape: [] };
+    const carryIn = avals.map((a) => ({ name: g.fresh(), dtype: a.dtype, shape: a.shape }));
+    const outputs = [{ name: g.fresh(), dtype: 'bool' as const, shape: [] }, ...avals.map((a) => ({ name: g.fresh(), dtype: a.dtype, shape: a.shape }))];
+    const body = g.graph([iteration, condIn, ...carryIn], outputs, (b) => {
+      const next = b.program(bodyIR, carryIn.map((c) => c.name));
+      const [go] = b.program(condIR, next);
+      return [go!, ...next];
+    });
+    g.node('Loop', ['', first!, ...eq.inputs], eq.outputs, { body });
+  } finally {
+    condIR._release();
+    bodyIR._release();
+  }
+}
 
 /**
  * The tangent part of a staged loop: reruns the loop pushing tangents through
  * the body's JVP. Inputs: primal carry, then tangent carry; output: tangents.
  */
-const whileTangentPrimitive: Primitive<WhileParams> = {
+export const whileTangentPrimitive: Primitive<WhileParams> = {
   name: 'whileLoopTangent',
   lowering: kernelOnly('a loop: its body is a compiled sub-program run once per step'),
   abstractEval: (inputs) => inputs.slice(inputs.length / 2),

@@ -56,7 +56,11 @@ export interface Primitive<P extends Params = Params> {
   evalDirect?(inputs: readonly Tensor[], params: P): Tensor[];
   /** Printed in the IR next to the name, e.g. `axes=[0]`. Defaults to JSON of params. */
   showParams?(params: P): string;
-  /** The ONNX form (`fx.exportOnnx`); lib/onnx/forms.ts holds those not yet declared here. */
+  /**
+   * The ONNX form (`fx.exportOnnx`, the jit target 'onnx'). An elementwise
+   * primitive needs none: its form is derived from its `lowering`'s scalar
+   * expression (lib/onnx/elementwise.ts); one given here takes precedence.
+   */
   onnx?(g: OnnxBuilder, eq: OnnxEquation<P>): void;
 }
 

@@ -90,9 +90,9 @@ export interface JitSegmentReport {
  * Where one traced program of a `target: 'onnx' | 'auto'` jit runs.
  * @example
  * ```ts
- * const f = fx.jit((a: fx.Tensor<[2, 2], 'float32'>) => fx.mul(fx.linalg.cholesky(a), 2), { target: 'onnx' });
+ * const f = fx.jit((a: fx.Tensor<[2, 2], 'float32'>) => fx.mul(fx.linalg.eigvalsh(a), 2), { target: 'onnx' });
  * f(fx.eye(2));
- * f.stats().programs; // [{ target: 'split', equations: 2, nodes: 2, segments: [{ target: 'host', … }, { target: 'onnx', … }], reasons: ['cholesky has no ONNX form'] }]
+ * f.stats().programs; // [{ target: 'split', equations: 2, nodes: 2, segments: [{ target: 'host', … }, { target: 'onnx', … }], reasons: ['eigh has no ONNX form'] }]
  * ```
  * @public
  */

@@ -18,7 +18,7 @@
  *    everything else. A demoted segment joins its host neighbours.
  */
 import type { Equation, IR, Var } from '../core/ir.js';
-import { onnxFormOf } from './lower.js';
+import { equationHasOnnxForm } from './lower.js';
 
 /** Where one segment runs. */
 export type SegmentTarget = 'onnx' | 'host';
@@ -97,9 +97,9 @@ export function equationWork(eq: Equation): number {
   }
 }
 
-/** Whether `eq` can go to ONNX Runtime: its primitive has an ONNX form. */
+/** Whether `eq` can go to ONNX Runtime: it has an ONNX form (its bodies included). */
 export function onnxAble(eq: Equation): boolean {
-  return onnxFormOf(eq.prim) !== undefined;
+  return equationHasOnnxForm(eq);
 }
 
 /**

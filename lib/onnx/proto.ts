@@ -12,7 +12,7 @@ export const OnnxDataType = { FLOAT: 1, INT32: 6, INT64: 7, BOOL: 9 } as const;
 export type OnnxDataType = (typeof OnnxDataType)[keyof typeof OnnxDataType];
 
 /** `AttributeProto.AttributeType`. */
-const AttributeType = { FLOAT: 1, INT: 2, STRING: 3, TENSOR: 4, FLOATS: 6, INTS: 7 } as const;
+const AttributeType = { FLOAT: 1, INT: 2, STRING: 3, TENSOR: 4, GRAPH: 5, FLOATS: 6, INTS: 7 } as const;
 
 /** A constant tensor: `raw` holds the little-endian element bytes. @public */
 export interface OnnxTensor {
@@ -22,15 +22,17 @@ export interface OnnxTensor {
   readonly raw: Uint8Array;
 }
 
-/** An ONNX node attribute value: INT, FLOAT, STRING, INTS, FLOATS or TENSOR. @public */
+/** An ONNX node attribute value: INT, FLOAT, STRING, INTS, FLOATS, TENSOR or GRAPH (a `Loop`/`If` body). @public */
 export type OnnxAttributeValue =
   | { readonly int: number }
   | { readonly float: number }
   | { readonly string: string }
   | { readonly ints: readonly number[] }
   | { readonly floats: readonly number[] }
-  | { readonly tensor: OnnxTensor };
+  | { readonly tensor: OnnxTensor }
+  | { readonly graph: OnnxGraph };
 
+/** One ONNX node: an op over named values, with its attributes. @public */
 export interface OnnxNode {
   readonly opType: string;
   readonly inputs: readonly string[];
@@ -39,13 +41,14 @@ export interface OnnxNode {
   readonly attributes?: Readonly<Record<string, OnnxAttributeValue>>;
 }
 
-/** A graph input or output: a name with a tensor type of static shape. */
+/** A graph input or output: a name with a tensor type of static shape. @public */
 export interface OnnxValueInfo {
   readonly name: string;
   readonly dataType: OnnxDataType;
   readonly shape: readonly number[];
 }
 
+/** An ONNX graph (a model's, or a `Loop`/`If` body as a GRAPH attribute). @public */
 export interface OnnxGraph {
   readonly name: string;
   readonly nodes: readonly OnnxNode[];
@@ -79,7 +82,8 @@ function encodeAttribute(name: string, value: OnnxAttributeValue): ProtoWriter {
   else if ('string' in value) w.string(4, value.string).varint(20, AttributeType.STRING);
   else if ('ints' in value) w.packedVarints(8, value.ints).varint(20, AttributeType.INTS);
   else if ('floats' in value) w.packedFloats(7, value.floats).varint(20, AttributeType.FLOATS);
-  else w.message(5, encodeTensor(value.tensor)).varint(20, AttributeType.TENSOR);
+  else if ('tensor' in value) w.message(5, encodeTensor(value.tensor)).varint(20, AttributeType.TENSOR);
+  else w.message(6, encodeGraph(value.graph)).varint(20, AttributeType.GRAPH);
   return w;
 }
 

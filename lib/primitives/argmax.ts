@@ -16,6 +16,7 @@ import { reshape } from './reshape.js';
 import { reducedShape } from './sum.js';
 import { scoped } from '../core/memory.js';
 import { kernelOnly } from '../core/lowering.js';
+import { argReduceForm } from '../onnx/forms.js';
 
 export interface ArgReduceParams extends Record<string, unknown> {
   /** The (non-negative) axis searched. */
@@ -35,6 +36,7 @@ export function argReducePrimitive(name: string, extremum: (x: tf.Tensor, axis: 
   const prim: Primitive<ArgReduceParams> = definePrimitive({
   lowering: kernelOnly('an index reduction (first index on ties): tfjs kernel'),
     name,
+    onnx: argReduceForm(name === 'argmax' ? 'ArgMax' : 'ArgMin'),
     abstractEval([x], { axis, keepDims }) {
       requireDtype(name, 'x', x!, ['float32', 'int32']);
       if (!(axis >= 0 && axis < x!.shape.length)) throw new ShapeError(name, `axis ${axis} is out of range for x of shape ${showShape(x!.shape)}`);

@@ -10,6 +10,7 @@ import { freshHandle } from '../core/alias.js';
 import { broadcastAccess, broadcastMap, copyThrough } from '../compile/hostKernels.js';
 import type { Slots, Step } from '../core/lowering.js';
 import type { Equation } from '../core/ir.js';
+import type { OnnxBuilder, OnnxEquation } from '../onnx/forms.js';
 
 export interface BroadcastParams extends Record<string, unknown> {
   readonly shape: readonly number[];
@@ -19,6 +20,7 @@ export const broadcastToPrimitive: Primitive<BroadcastParams> = definePrimitive(
   // The host kernel beats tfjs-wasm's inside mixed programs too (0.14 ms there for [128, 1] → [128, 10]).
   lowering: { kind: 'host', lower: (eq, slots) => lowerBroadcast(eq, slots), mixed: (eq, slots) => lowerBroadcast(eq, slots) },
   name: 'broadcastTo',
+  onnx: broadcastToOnnx,
   abstractEval([x], { shape }) {
     const from = x!.shape;
     const lead = shape.length - from.length;
@@ -67,4 +69,9 @@ function lowerBroadcast(eq: Equation, slots: Slots): Step {
   if (access.kind === 'scalar') return (env) => env[o!]!.fill(env[a!]![0]!);
   if (access.kind === 'same') return (env) => env[o!]!.set(env[a!]!);
   return copyThrough(broadcastMap(inShape, outShape), slots);
+}
+
+/** ONNX: `Expand` to the static result shape. */
+function broadcastToOnnx(g: OnnxBuilder, eq: OnnxEquation<BroadcastParams>): void {
+  g.node('Expand', [eq.inputs[0]!, g.ints(eq.outAvals[0]!.shape)], eq.outputs);
 }

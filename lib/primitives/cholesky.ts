@@ -20,10 +20,13 @@ import { matmul } from './matmul.js';
 import { mul } from './mul.js';
 import { triangularSolvePrimitive } from './triangularSolve.js';
 import { kernelOnly } from '../core/lowering.js';
+import type { OnnxBuilder, OnnxEquation } from '../onnx/forms.js';
+import { choleskyPartsOnnx, nanWhere } from '../onnx/linalg.js';
 
 export const choleskyPrimitive: Primitive = definePrimitive({
   lowering: kernelOnly('a matrix decomposition: its own kernel'),
   name: 'cholesky',
+  onnx: choleskyOnnx,
   abstractEval([a]) {
     checkSquare('cholesky', 'a', a!);
     return { shape: a!.shape, dtype: 'float32' };
@@ -59,4 +62,11 @@ export const choleskyPrimitive: Primitive = definePrimitive({
  */
 export function cholesky<Bt extends Dim[], N extends Dim>(a: Tensor<[...Bt, N, NoInfer<N>], 'float32'>): Tensor<[...Bt, N, N], 'float32'> {
   return apply1(choleskyPrimitive, [a]);
+}
+
+/** ONNX: outer-product Cholesky of (A + Aᵀ)/2 as a `Loop` over the columns (lib/onnx/linalg.ts); a non-positive pivot makes that factor all NaN. */
+function choleskyOnnx(g: OnnxBuilder, eq: OnnxEquation): void {
+  const shape = eq.inAvals[0]!.shape;
+  const { l, failed } = choleskyPartsOnnx(g, eq.inputs[0]!, shape);
+  nanWhere(g, failed, shape.length - 2, l, shape.length, eq.outputs);
 }

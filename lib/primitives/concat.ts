@@ -11,6 +11,7 @@ import { materialize } from './batching.js';
 import { scatterMap } from '../compile/hostKernels.js';
 import type { Slots, Step } from '../core/lowering.js';
 import type { Equation } from '../core/ir.js';
+import type { OnnxBuilder, OnnxEquation } from '../onnx/forms.js';
 
 export interface ConcatParams extends Record<string, unknown> {
   readonly axis: number;
@@ -19,6 +20,7 @@ export interface ConcatParams extends Record<string, unknown> {
 export const concatPrimitive: Primitive<ConcatParams> = definePrimitive({
   lowering: { kind: 'host', lower: (eq, slots) => lowerConcat(eq, slots) },
   name: 'concat',
+  onnx: concatOnnx,
   abstractEval(xs, { axis }) {
     if (xs.length === 0) throw new ShapeError('concat', 'needs at least one tensor');
     const first = xs[0]!;
@@ -90,4 +92,9 @@ function lowerConcat(eq: Equation, slots: Slots): Step {
       for (let i = 0; i < map.length; i++) out[map[i]!] = x[i]!;
     });
   };
+}
+
+/** ONNX: `Concat` along the axis. */
+function concatOnnx(g: OnnxBuilder, eq: OnnxEquation<ConcatParams>): void {
+  g.node('Concat', eq.inputs, eq.outputs, { axis: { int: eq.params.axis } });
 }

@@ -21,6 +21,7 @@ import { slice } from './slice.js';
 import { conv2dBackpropFilterPrimitive } from './conv2dBackpropFilter.js';
 import { conv2dBackpropInputPrimitive } from './conv2dBackpropInput.js';
 import { kernelOnly } from '../core/lowering.js';
+import { emptyContraction, type OnnxBuilder, type OnnxEquation } from '../onnx/forms.js';
 
 /** Padding of a convolution, TensorFlow's two schemes. @public */
 export type Conv2dPadding = 'same' | 'valid';
@@ -118,6 +119,7 @@ export function perExample(prim: Primitive, args: readonly AnyTensor[], dims: re
 export const conv2dPrimitive: Primitive<Conv2dParams> = definePrimitive({
   lowering: kernelOnly('a convolution: the backend kernel (XNNPACK on wasm)'),
   name: 'conv2d',
+  onnx: conv2dOnnx,
   abstractEval([x, filter], params) {
     requireDtype('conv2d', 'x', x!, ['float32']);
     requireDtype('conv2d', 'filter', filter!, ['float32']);
@@ -163,4 +165,24 @@ export function conv2d<N extends Dim, H extends Dim, W extends Dim, C extends Di
   padding: Conv2dPadding,
 ): Tensor<[N, number, number, CO], 'float32'> {
   return apply1(conv2dPrimitive, [x, filter], conv2dParams('conv2d', strides, padding));
+}
+
+/** NHWC ↔ NCHW and HWIO → OIHW around ONNX's channels-first convolutions. */
+export const NHWC_TO_NCHW = { perm: { ints: [0, 3, 1, 2] } };
+export const NCHW_TO_NHWC = { perm: { ints: [0, 2, 3, 1] } };
+export const HWIO_TO_OIHW = { perm: { ints: [3, 2, 0, 1] } };
+
+/** ONNX's `pads` (top, left, bottom, right) of TensorFlow's 'same'/'valid' padding. */
+export function onnxConvPads(params: Conv2dParams, x: readonly number[], filter: readonly number[]): [number, number, number, number] {
+  const { top, bottom, left, right } = conv2dGeometry('conv2d', x, filter, params);
+  return [top, left, bottom, right];
+}
+
+/** ONNX: `Conv` on transposed operands, explicit pads. */
+function conv2dOnnx(g: OnnxBuilder, eq: OnnxEquation<Conv2dParams>): void {
+  if (emptyContraction(g, eq)) return;
+  const [x, filter] = eq.inputs as [string, string];
+  const pads = onnxConvPads(eq.params, eq.inAvals[0]!.shape, eq.inAvals[1]!.shape);
+  const y = g.op('Conv', [g.op('Transpose', [x], NHWC_TO_NCHW), g.op('Transpose', [filter], HWIO_TO_OIHW)], { strides: { ints: eq.params.strides }, pads: { ints: pads } });
+  g.node('Transpose', [y], eq.outputs, NCHW_TO_NHWC);
 }

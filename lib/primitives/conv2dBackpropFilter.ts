@@ -17,6 +17,8 @@ import { conv2dGeometry, conv2dPrimitive, perExample, type Conv2dParams } from '
 import { conv2dBackpropInputPrimitive } from './conv2dBackpropInput.js';
 import { apply1, LinearInput, requireDtype, sameShape } from './define.js';
 import { kernelOnly } from '../core/lowering.js';
+import { emptyContraction, type OnnxBuilder, type OnnxEquation } from '../onnx/forms.js';
+import { onnxConvPads } from './conv2d.js';
 
 export interface Conv2dBackpropFilterParams extends Conv2dParams {
   /** The shape of the convolution's filter. */
@@ -46,6 +48,7 @@ function backpropFilterByPatches(x: tf.Tensor, dy: tf.Tensor, params: Conv2dBack
 export const conv2dBackpropFilterPrimitive: Primitive<Conv2dBackpropFilterParams> = definePrimitive({
   lowering: kernelOnly('a convolution: the backend kernel (XNNPACK on wasm)'),
   name: 'conv2dBackpropFilter',
+  onnx: conv2dBackpropFilterOnnx,
   abstractEval([x, dy], params) {
     requireDtype('conv2dBackpropFilter', 'x', x!, ['float32']);
     requireDtype('conv2dBackpropFilter', 'dy', dy!, ['float32']);
@@ -84,3 +87,15 @@ export const conv2dBackpropFilterPrimitive: Primitive<Conv2dBackpropFilterParams
 
 /** The im2col implementation, exported for tests that compare it with the tfjs kernel. @internal */
 export const conv2dBackpropFilterByPatches = backpropFilterByPatches;
+
+/** ONNX: a `Conv` of x (channels as batch) with dy (as the filter) dilated by the strides, cropped to the filter size. */
+function conv2dBackpropFilterOnnx(g: OnnxBuilder, eq: OnnxEquation<Conv2dBackpropFilterParams>): void {
+  if (emptyContraction(g, eq)) return;
+  const [x, dy] = eq.inputs as [string, string];
+  const { filterShape, strides } = eq.params;
+  const [kh, kw] = filterShape as [number, number];
+  const pads = onnxConvPads(eq.params, eq.inAvals[0]!.shape, filterShape);
+  const full = g.op('Conv', [g.op('Transpose', [x], { perm: { ints: [3, 0, 1, 2] } }), g.op('Transpose', [dy], { perm: { ints: [3, 0, 1, 2] } })], { dilations: { ints: strides }, pads: { ints: pads } });
+  const cropped = g.op('Slice', [full, g.ints([0, 0]), g.ints([kh, kw]), g.ints([2, 3])]);
+  g.node('Transpose', [cropped], eq.outputs, { perm: { ints: [2, 3, 0, 1] } });
+}

@@ -14,6 +14,8 @@ import { conv2dGeometry, conv2dPrimitive, foldIntoImageBatch, perExample, type C
 import { conv2dBackpropFilterPrimitive } from './conv2dBackpropFilter.js';
 import { apply1, LinearInput, requireDtype, sameShape } from './define.js';
 import { kernelOnly } from '../core/lowering.js';
+import { emptyContraction, type OnnxBuilder, type OnnxEquation } from '../onnx/forms.js';
+import { HWIO_TO_OIHW, NCHW_TO_NHWC, NHWC_TO_NCHW, onnxConvPads } from './conv2d.js';
 
 export interface Conv2dBackpropInputParams extends Conv2dParams {
   /** The shape of the convolution's input x. */
@@ -23,6 +25,7 @@ export interface Conv2dBackpropInputParams extends Conv2dParams {
 export const conv2dBackpropInputPrimitive: Primitive<Conv2dBackpropInputParams> = definePrimitive({
   lowering: kernelOnly('a convolution: the backend kernel (XNNPACK on wasm)'),
   name: 'conv2dBackpropInput',
+  onnx: conv2dBackpropInputOnnx,
   abstractEval([dy, filter], params) {
     requireDtype('conv2dBackpropInput', 'dy', dy!, ['float32']);
     requireDtype('conv2dBackpropInput', 'filter', filter!, ['float32']);
@@ -58,3 +61,20 @@ export const conv2dBackpropInputPrimitive: Primitive<Conv2dBackpropInputParams> 
   },
   showParams: ({ strides, padding, inputShape }) => `strides=[${strides.join(',')}], padding=${padding}, inputShape=[${inputShape.join(',')}]`,
 });
+
+/** ONNX: `ConvTranspose` of dy with the filter (NCHW/OIHW transposes), output_padding making up the exact input size. */
+function conv2dBackpropInputOnnx(g: OnnxBuilder, eq: OnnxEquation<Conv2dBackpropInputParams>): void {
+  if (emptyContraction(g, eq)) return;
+  const [dy, filter] = eq.inputs as [string, string];
+  const { inputShape, strides } = eq.params;
+  const [kh, kw] = eq.inAvals[1]!.shape as [number, number];
+  const [, oh, ow] = eq.inAvals[0]!.shape as [number, number, number];
+  const [top, left, bottom, right] = onnxConvPads(eq.params, inputShape, eq.inAvals[1]!.shape);
+  const outputPadding = [inputShape[1]! - (strides[0] * (oh - 1) + kh - top - bottom), inputShape[2]! - (strides[1] * (ow - 1) + kw - left - right)];
+  const y = g.op('ConvTranspose', [g.op('Transpose', [dy], NHWC_TO_NCHW), g.op('Transpose', [filter], HWIO_TO_OIHW)], {
+    strides: { ints: strides },
+    pads: { ints: [top, left, bottom, right] },
+    output_padding: { ints: outputPadding },
+  });
+  g.node('Transpose', [y], eq.outputs, NCHW_TO_NHWC);
+}

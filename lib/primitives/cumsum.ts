@@ -14,6 +14,7 @@ import { apply1, normalizeAxis, requireDtype } from './define.js';
 import { reshape } from './reshape.js';
 import { scoped } from '../core/memory.js';
 import { kernelOnly } from '../core/lowering.js';
+import type { OnnxBuilder, OnnxEquation } from '../onnx/forms.js';
 
 export interface CumsumParams extends Record<string, unknown> {
   readonly axis: number;
@@ -24,6 +25,7 @@ export interface CumsumParams extends Record<string, unknown> {
 export const cumsumPrimitive: Primitive<CumsumParams> = definePrimitive({
   lowering: kernelOnly('a scan along an axis: tfjs kernel'),
   name: 'cumsum',
+  onnx: cumsumOnnx,
   abstractEval([x]) {
     requireDtype('cumsum', 'x', x!, ['float32', 'int32']);
     return { shape: x!.shape, dtype: x!.dtype };
@@ -59,4 +61,10 @@ export function cumsum(x: AnyTensor, axis?: number, exclusive = false, reverse =
     return scoped(() => apply1(cumsumPrimitive, [reshape(x, [x.size])], { axis: 0, exclusive, reverse }));
   }
   return apply1(cumsumPrimitive, [x], { axis: normalizeAxis('cumsum', axis, x.rank), exclusive, reverse });
+}
+
+/** ONNX: `CumSum` along the axis with its `exclusive`/`reverse` flags. */
+function cumsumOnnx(g: OnnxBuilder, eq: OnnxEquation<CumsumParams>): void {
+  const { axis, exclusive, reverse } = eq.params;
+  g.node('CumSum', [eq.inputs[0]!, g.int(axis)], eq.outputs, { exclusive: { int: exclusive ? 1 : 0 }, reverse: { int: reverse ? 1 : 0 } });
 }

@@ -14,10 +14,12 @@ import { detKernel } from './linalgKernels.js';
 import { mul } from './mul.js';
 import { sum } from './sum.js';
 import { kernelOnly } from '../core/lowering.js';
+import { filled, type OnnxBuilder, type OnnxEquation } from '../onnx/forms.js';
 
 export const detPrimitive: Primitive = definePrimitive({
   lowering: kernelOnly('a matrix decomposition: its own kernel'),
   name: 'det',
+  onnx: detOnnx,
   abstractEval([a]) {
     checkSquare('det', 'a', a!);
     return { shape: a!.shape.slice(0, -2), dtype: 'float32' };
@@ -46,4 +48,10 @@ export const detPrimitive: Primitive = definePrimitive({
  */
 export function det<Bt extends Dim[], N extends Dim>(a: Tensor<[...Bt, N, NoInfer<N>], 'float32'>): Tensor<Bt, 'float32'> {
   return apply1(detPrimitive, [a]);
+}
+
+/** ONNX: `Det` (LU with partial pivoting in ONNX Runtime); the determinant of a 0×0 matrix is 1. */
+function detOnnx(g: OnnxBuilder, eq: OnnxEquation): void {
+  if (eq.inAvals[0]!.shape.at(-1) === 0) return void filled(g, eq.outAvals[0]!.shape, 'float32', 1, eq.outputs);
+  g.node('Det', eq.inputs, eq.outputs);
 }

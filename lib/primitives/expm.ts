@@ -15,10 +15,13 @@ import { apply1 } from './define.js';
 import { expmFrechetPrimitive } from './expmFrechet.js';
 import { checkSquare, leadingBatchRule } from './linalgCommon.js';
 import { kernelOnly } from '../core/lowering.js';
+import type { OnnxBuilder, OnnxEquation } from '../onnx/forms.js';
+import { expmOnnx } from '../onnx/linalg.js';
 
 export const expmPrimitive: Primitive = definePrimitive({
   lowering: kernelOnly('a matrix function: its own kernel'),
   name: 'expm',
+  onnx: expmOnnxForm,
   abstractEval([a]) {
     checkSquare('expm', 'a', a!);
     return { shape: a!.shape, dtype: 'float32' };
@@ -59,4 +62,9 @@ export function expm<Bt extends Dim[], N extends Dim>(a: Tensor<[...Bt, N, NoInf
  */
 export function expmFrechet<Bt extends Dim[], N extends Dim>(a: Tensor<[...Bt, N, NoInfer<N>], 'float32'>, e: Tensor<[...Bt, N, NoInfer<N>], 'float32'>): Tensor<[...Bt, N, N], 'float32'> {
   return apply1(expmFrechetPrimitive, [a, e]);
+}
+
+/** ONNX: scaling and squaring with the [7/7] Padé approximant in float32 (lib/onnx/linalg.ts). */
+function expmOnnxForm(g: OnnxBuilder, eq: OnnxEquation): void {
+  g.node('Identity', [expmOnnx(g, eq.inputs[0]!, eq.inAvals[0]!.shape)], eq.outputs);
 }

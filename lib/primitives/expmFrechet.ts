@@ -20,12 +20,15 @@ import { apply1, LinearInput } from './define.js';
 import { checkSquare, leadingBatchRule, mT } from './linalgCommon.js';
 import { ShapeError, showShape } from '../core/errors.js';
 import { kernelOnly } from '../core/lowering.js';
+import { filled, type OnnxBuilder, type OnnxEquation } from '../onnx/forms.js';
+import { expmOnnx } from '../onnx/linalg.js';
 
 const cat = (xs: AnyTensor[], axis: number): AnyTensor => concat(xs as never, axis as never) as AnyTensor;
 
 export const expmFrechetPrimitive: Primitive = definePrimitive({
   lowering: kernelOnly('a matrix function: its own kernel'),
   name: 'expmFrechet',
+  onnx: expmFrechetOnnx,
   abstractEval([a, e]) {
     checkSquare('expmFrechet', 'a', a!);
     checkSquare('expmFrechet', 'e', e!);
@@ -57,3 +60,16 @@ export const expmFrechetPrimitive: Primitive = definePrimitive({
     return [null, apply1(expmFrechetPrimitive, [mT(a!), ct])];
   },
 });
+
+/** ONNX: the upper-right block of exp([[A, E], [0, A]]) (the expm form on the 2n × 2n block matrix). */
+function expmFrechetOnnx(g: OnnxBuilder, eq: OnnxEquation): void {
+  const [a, e] = eq.inputs as [string, string];
+  const shape = eq.inAvals[0]!.shape;
+  const rank = shape.length;
+  const n = shape[rank - 1]!;
+  const top = g.op('Concat', [a, e], { axis: { int: rank - 1 } });
+  const bottom = g.op('Concat', [filled(g, shape, 'float32'), a], { axis: { int: rank - 1 } });
+  const block = g.op('Concat', [top, bottom], { axis: { int: rank - 2 } });
+  const big = expmOnnx(g, block, [...shape.slice(0, -2), 2 * n, 2 * n]);
+  g.node('Slice', [big, g.ints([0, n]), g.ints([n, 2 * n]), g.ints([rank - 2, rank - 1])], eq.outputs);
+}

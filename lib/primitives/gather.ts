@@ -27,6 +27,7 @@ import { scoped } from '../core/memory.js';
 import { around, sizeOf } from '../compile/hostKernels.js';
 import type { Slots, Step } from '../core/lowering.js';
 import type { Equation } from '../core/ir.js';
+import type { OnnxBuilder, OnnxEquation } from '../onnx/forms.js';
 
 export interface GatherParams extends Record<string, unknown> {
   /** The (non-negative) axis of `x` that is indexed. */
@@ -87,6 +88,7 @@ export function gatherShape(x: readonly number[], indices: readonly number[], ax
 export const gatherPrimitive: Primitive<GatherParams> = definePrimitive({
   lowering: { kind: 'host', lower: (eq, slots) => lowerGather(eq, slots) },
   name: 'gather',
+  onnx: gatherOnnx,
   abstractEval([x, indices], { axis }) {
     requireDtype('take', 'indices', indices!, ['int32']);
     if (!(axis >= 0 && axis < x!.shape.length)) {
@@ -235,4 +237,9 @@ function lowerGather(eq: Equation, slots: Slots): Step {
       }
     }
   };
+}
+
+/** ONNX: `Gather` along the axis. Out-of-range indices are an error in ONNX Runtime as in fluxion; negative ones wrap there (fluxion rejects them). */
+function gatherOnnx(g: OnnxBuilder, eq: OnnxEquation<GatherParams>): void {
+  g.node('Gather', eq.inputs, eq.outputs, { axis: { int: eq.params.axis } });
 }

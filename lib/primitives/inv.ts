@@ -11,10 +11,13 @@ import { invKernel } from './linalgKernels.js';
 import { matmul } from './matmul.js';
 import { neg } from './neg.js';
 import { kernelOnly } from '../core/lowering.js';
+import type { OnnxBuilder, OnnxEquation } from '../onnx/forms.js';
+import { gaussJordanOnnx } from '../onnx/linalg.js';
 
 export const invPrimitive: Primitive = definePrimitive({
   lowering: kernelOnly('a matrix decomposition: its own kernel'),
   name: 'inv',
+  onnx: invOnnx,
   abstractEval([a]) {
     checkSquare('inv', 'a', a!);
     return { shape: a!.shape, dtype: 'float32' };
@@ -41,4 +44,10 @@ export const invPrimitive: Primitive = definePrimitive({
  */
 export function inv<Bt extends Dim[], N extends Dim>(a: Tensor<[...Bt, N, NoInfer<N>], 'float32'>): Tensor<[...Bt, N, N], 'float32'> {
   return apply1(invPrimitive, [a]);
+}
+
+/** ONNX: Gauss-Jordan with partial pivoting on [A | I] as a `Loop` over the columns (lib/onnx/linalg.ts); NaN for a singular A. */
+function invOnnx(g: OnnxBuilder, eq: OnnxEquation): void {
+  const shape = eq.inAvals[0]!.shape;
+  g.node('Identity', [gaussJordanOnnx(g, eq.inputs[0]!, shape, null, shape.at(-1)!).x], eq.outputs);
 }

@@ -17,6 +17,7 @@ import { sizeOf, type AnyTensor } from '../core/tensor.js';
 import { moveBatchToFront } from './batching.js';
 import { apply1, requireDtype } from './define.js';
 import { kernelOnly } from '../core/lowering.js';
+import { castTo, filled, type OnnxBuilder, type OnnxEquation } from '../onnx/forms.js';
 
 export interface LastWriteMaskParams extends Record<string, unknown> {
   /** How many leading axes separate independent index sets (0: one set). */
@@ -26,6 +27,7 @@ export interface LastWriteMaskParams extends Record<string, unknown> {
 export const lastWriteMaskPrimitive: Primitive<LastWriteMaskParams> = definePrimitive({
   lowering: kernelOnly('a scatter bookkeeping mask: tfjs kernel'),
   name: 'lastWriteMask',
+  onnx: lastWriteMaskOnnx,
   abstractEval([indices]) {
     requireDtype('lastWriteMask', 'indices', indices!, ['int32']);
     return { shape: indices!.shape, dtype: 'float32' };
@@ -51,4 +53,23 @@ export const lastWriteMaskPrimitive: Primitive<LastWriteMaskParams> = definePrim
 /** 1 where an index is the last occurrence of its value, 0 at earlier repeats (float32, NoDiff). */
 export function lastWriteMask(indices: AnyTensor): AnyTensor {
   return apply1(lastWriteMaskPrimitive, [indices], { groupAxes: 0 });
+}
+
+/**
+ * ONNX, as the impl: a descending `TopK` per group (ties keep the lower
+ * position first, by the ONNX spec) marks the last element of each run of
+ * equal indices; `ScatterElements` puts the marks back at their positions.
+ */
+function lastWriteMaskOnnx(g: OnnxBuilder, eq: OnnxEquation<LastWriteMaskParams>): void {
+  const shape = eq.inAvals[0]!.shape;
+  const size = (dims: readonly number[]) => dims.reduce((a, b) => a * b, 1);
+  const groups = size(shape.slice(0, eq.params.groupAxes));
+  const n = size(shape.slice(eq.params.groupAxes));
+  if (n <= 1 || groups === 0) return void filled(g, shape, 'float32', 1, eq.outputs);
+  const rows = g.op('Reshape', [eq.inputs[0]!, g.ints([groups, n])]);
+  const [values, order] = g.ops('TopK', [rows, g.ints([n])], 2, { axis: { int: 1 }, largest: { int: 1 }, sorted: { int: 1 } }) as [string, string];
+  const differs = g.op('Not', [g.op('Equal', [g.op('Slice', [values, g.ints([0]), g.ints([n - 1]), g.ints([1])]), g.op('Slice', [values, g.ints([1]), g.ints([n]), g.ints([1])])])]);
+  const last = g.op('Expand', [g.scalar(1, 'bool'), g.ints([groups, 1])]);
+  const runEnds = g.op('Cast', [g.op('Concat', [differs, last], { axis: { int: 1 } })], castTo('float32'));
+  g.node('Reshape', [g.op('ScatterElements', [filled(g, [groups, n], 'float32'), order, runEnds], { axis: { int: 1 } }), g.ints(shape)], eq.outputs);
 }

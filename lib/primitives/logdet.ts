@@ -14,10 +14,13 @@ import { logdetKernel } from './linalgKernels.js';
 import { mul } from './mul.js';
 import { sum } from './sum.js';
 import { kernelOnly } from '../core/lowering.js';
+import { filled, type OnnxBuilder, type OnnxEquation } from '../onnx/forms.js';
+import { choleskyPartsOnnx, nanWhere } from '../onnx/linalg.js';
 
 export const logdetPrimitive: Primitive = definePrimitive({
   lowering: kernelOnly('a matrix decomposition: its own kernel'),
   name: 'logdet',
+  onnx: logdetOnnx,
   abstractEval([a]) {
     checkSquare('logdet', 'a', a!);
     return { shape: a!.shape.slice(0, -2), dtype: 'float32' };
@@ -47,4 +50,16 @@ export const logdetPrimitive: Primitive = definePrimitive({
  */
 export function logdet<Bt extends Dim[], N extends Dim>(a: Tensor<[...Bt, N, NoInfer<N>], 'float32'>): Tensor<Bt, 'float32'> {
   return apply1(logdetPrimitive, [a]);
+}
+
+/** ONNX: 2·Σ log diag(L) of the Cholesky factor (lib/onnx/linalg.ts); NaN where A is not positive definite; 0 for 0×0 matrices. */
+function logdetOnnx(g: OnnxBuilder, eq: OnnxEquation): void {
+  const shape = eq.inAvals[0]!.shape;
+  const n = shape.at(-1)!;
+  if (n === 0) return void filled(g, eq.outAvals[0]!.shape, 'float32', 0, eq.outputs);
+  const { l, failed } = choleskyPartsOnnx(g, eq.inputs[0]!, shape);
+  const eye = g.op('EyeLike', [filled(g, [n, n], 'float32')]);
+  const diagonal = g.op('ReduceSum', [g.op('Mul', [l, eye]), g.ints([-1])], { keepdims: { int: 0 } });
+  const value = g.op('Mul', [g.scalar(2, 'float32'), g.op('ReduceSum', [g.op('Log', [diagonal]), g.ints([-1])], { keepdims: { int: 0 } })]);
+  nanWhere(g, failed, shape.length - 2, value, shape.length - 2, eq.outputs);
 }

@@ -20,6 +20,8 @@ import { requireDtype } from './define.js';
 import { rightSolveUpper } from './qr.js';
 import { triangularSolvePrimitive } from './triangularSolve.js';
 import { kernelOnly } from '../core/lowering.js';
+import type { OnnxBuilder, OnnxEquation } from '../onnx/forms.js';
+import { luOnnx } from '../onnx/linalg.js';
 
 const plus = (a: AnyTensor, b: AnyTensor): AnyTensor => add(a as never, b as never) as AnyTensor;
 
@@ -42,6 +44,7 @@ export function unpackLu(lu: AnyTensor): { l: AnyTensor; u: AnyTensor } {
 
 export const luPrimitive: Primitive = {
   name: 'lu',
+  onnx: luOnnxForm,
   lowering: kernelOnly('a matrix decomposition: its own kernel'),
   abstractEval([a]) {
     checkMatrix('lu', a!);
@@ -66,3 +69,9 @@ export const luPrimitive: Primitive = {
     return [outs, [plus(mm(l, tril(lau, -1)), mm(triu(lau), u)), null, null]];
   },
 };
+
+/** ONNX: LU with partial pivoting in the host kernel's convention, as a `Loop` over the columns (lib/onnx/linalg.ts). */
+function luOnnxForm(g: OnnxBuilder, eq: OnnxEquation): void {
+  const { lu, pivots, perm } = luOnnx(g, eq.inputs[0]!, eq.inAvals[0]!.shape);
+  [lu, pivots, perm].forEach((v, i) => g.node('Identity', [v], [eq.outputs[i]!]));
+}

@@ -32,6 +32,7 @@ import { HOST_MATMUL_LIMIT, gatherMap, stridesOf } from '../compile/hostKernels.
 import type { Slots, Step } from '../core/lowering.js';
 import type { Equation } from '../core/ir.js';
 import { simdMatmul } from '../compile/simd.js';
+import { emptyContraction, type OnnxBuilder, type OnnxEquation } from '../onnx/forms.js';
 
 /** The runtime twin of the `matmul` signature: `[...B, M, K] @ [...B, K, N] → [...B, M, N]`. */
 export function matmulShape(a: readonly number[], b: readonly number[]): number[] {
@@ -93,6 +94,7 @@ export const matmulPrimitive: Primitive = definePrimitive({
     },
   },
   name: 'matmul',
+  onnx: matmulOnnx,
   abstractEval([a, b]) {
     requireDtype('matmul', 'a', a!, ['float32']);
     requireDtype('matmul', 'b', b!, ['float32']);
@@ -285,4 +287,14 @@ function lowerMatmul(eq: Equation, slots: Slots, heap?: WebAssembly.Memory): Ste
       }
     }
   };
+}
+
+/**
+ * ONNX: `MatMul` (NumPy batching, as the primitive). A transposed operand is
+ * a `Transpose` node before it, which ONNX Runtime's graph optimizer folds
+ * into the product (its MatMul/Transpose fusion).
+ */
+function matmulOnnx(g: OnnxBuilder, eq: OnnxEquation): void {
+  if (emptyContraction(g, eq)) return;
+  g.node('MatMul', eq.inputs, eq.outputs);
 }

@@ -21,6 +21,7 @@ import { mul } from './mul.js';
 import { reshape } from './reshape.js';
 import { reduceAxes, reducedShape, sum, type ReduceParams } from './sum.js';
 import { sc } from '../core/scalar.js';
+import { extremumForm } from '../onnx/forms.js';
 
 /**
  * The primitive of `max` or `min` (`kernel` is `tf.max` or `tf.min`): both
@@ -35,6 +36,7 @@ export function extremumPrimitive(name: string, kernel: (x: tf.Tensor, axes: num
       combine: (acc, x) => sc.select(sc.or(name === 'max' ? sc.gt(x, acc) : sc.lt(x, acc), sc.isNaN(x)), x, acc),
     },
     name,
+    onnx: extremumForm(name === 'max' ? 'ReduceMax' : 'ReduceMin'),
     abstractEval([x], { axes, keepDims }) {
       requireDtype(name, 'x', x!, ['float32', 'int32']);
       const empty = axes.find((a) => x!.shape[a] === 0);

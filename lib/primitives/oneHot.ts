@@ -10,6 +10,7 @@ import { type Primitive, definePrimitive } from '../core/primitive.js';
 import type { AnyTensor, Tensor } from '../core/tensor.js';
 import { apply1, requireDtype } from './define.js';
 import { kernelOnly } from '../core/lowering.js';
+import { castTo, reshapeTo, type OnnxBuilder, type OnnxEquation } from '../onnx/forms.js';
 
 export interface OneHotParams extends Record<string, unknown> {
   readonly depth: number;
@@ -18,6 +19,7 @@ export interface OneHotParams extends Record<string, unknown> {
 export const oneHotPrimitive: Primitive<OneHotParams> = definePrimitive({
   lowering: kernelOnly('an index expansion: tfjs kernel'),
   name: 'oneHot',
+  onnx: oneHotOnnx,
   abstractEval([indices], { depth }) {
     requireDtype('oneHot', 'indices', indices!, ['int32']);
     return { shape: [...indices!.shape, depth], dtype: 'float32' };
@@ -46,4 +48,11 @@ export const oneHotPrimitive: Primitive<OneHotParams> = definePrimitive({
 export function oneHot<S extends Shape, const N extends Dim>(indices: Tensor<S, 'int32'>, depth: N): Tensor<[...S, N], 'float32'> {
   if (!Number.isInteger(depth) || depth < 1) throw new ShapeError('oneHot', `depth must be a positive integer, got ${depth}`);
   return apply1(oneHotPrimitive, [indices as AnyTensor], { depth });
+}
+
+/** ONNX: `indices[..., None] == arange(depth)` as float32 (out-of-range indices give zero rows, as fluxion). */
+function oneHotOnnx(g: OnnxBuilder, eq: OnnxEquation<OneHotParams>): void {
+  const column = reshapeTo(g, eq.inputs[0]!, [...eq.inAvals[0]!.shape, 1]);
+  const classes = g.op('Cast', [g.ints([...Array(eq.params.depth).keys()])], castTo('int32'));
+  g.node('Cast', [g.op('Equal', [column, classes])], eq.outputs, castTo('float32'));
 }

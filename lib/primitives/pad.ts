@@ -10,6 +10,7 @@ import { moveBatchToFront } from './batching.js';
 import { scatterMap } from '../compile/hostKernels.js';
 import type { Slots, Step } from '../core/lowering.js';
 import type { Equation } from '../core/ir.js';
+import type { OnnxBuilder, OnnxEquation } from '../onnx/forms.js';
 
 export interface PadParams extends Record<string, unknown> {
   readonly paddings: readonly (readonly [number, number])[];
@@ -19,6 +20,7 @@ export interface PadParams extends Record<string, unknown> {
 export const padPrimitive: Primitive<PadParams> = definePrimitive({
   lowering: { kind: 'host', lower: (eq, slots) => lowerPad(eq, slots) },
   name: 'pad',
+  onnx: padOnnx,
   abstractEval([x], { paddings }) {
     if (paddings.length !== x!.shape.length || !paddings.every((p) => p.length === 2 && p.every((n) => Number.isInteger(n) && n >= 0))) {
       throw new ShapeError('pad', `paddings ${JSON.stringify(paddings)} must be one [before, after] pair of non-negative integers per axis of x ${showShape(x!.shape)}`);
@@ -87,4 +89,11 @@ function lowerPad(eq: Equation, slots: Slots): Step | undefined {
     out.fill(value);
     for (let i = 0; i < map.length; i++) out[map[i]!] = x[i]!;
   };
+}
+
+/** ONNX: `Pad` (constant mode) with the value as a scalar of the operand's dtype. */
+function padOnnx(g: OnnxBuilder, eq: OnnxEquation<PadParams>): void {
+  const { paddings, value } = eq.params;
+  const pads = [...paddings.map((p) => p[0]), ...paddings.map((p) => p[1])];
+  g.node('Pad', [eq.inputs[0]!, g.ints(pads), g.scalar(value, eq.inAvals[0]!.dtype)], eq.outputs, { mode: { string: 'constant' } });
 }

@@ -23,6 +23,7 @@ import { slice } from './slice.js';
 import { inversePerm, transpose } from './transpose.js';
 import { reduceAxes, reducedShape, sum, type ReduceParams } from './sum.js';
 import { sc } from '../core/scalar.js';
+import { reductionForm } from '../onnx/forms.js';
 
 /** Shifts along the last axis by `s` (towards the end when `s > 0`), filling with 1. */
 function shiftFillOne(p: AnyTensor, s: number): AnyTensor {
@@ -61,6 +62,7 @@ export function productOfOthers(x: AnyTensor, axes: readonly number[]): AnyTenso
 export const prodPrimitive: Primitive<ReduceParams> = definePrimitive({
   lowering: { kind: 'reduce', init: 1, combine: (acc, x) => sc.mul(acc, x) },
   name: 'prod',
+  onnx: reductionForm('ReduceProd', false),
   abstractEval([x], { axes, keepDims }) {
     requireDtype('prod', 'x', x!, ['float32', 'int32']);
     return { shape: reducedShape(x!.shape, axes, keepDims), dtype: x!.dtype };

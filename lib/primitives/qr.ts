@@ -21,6 +21,8 @@ import { requireDtype } from './define.js';
 import { triangularSolvePrimitive } from './triangularSolve.js';
 import type { MinDim } from './svd.js';
 import { kernelOnly } from '../core/lowering.js';
+import type { OnnxBuilder, OnnxEquation } from '../onnx/forms.js';
+import { qrOnnx } from '../onnx/linalg.js';
 
 export interface QrParams extends Record<string, unknown> {
   /** Q is m×m (else m×k). */
@@ -39,6 +41,7 @@ export function rightSolveUpper(x: AnyTensor, r: AnyTensor): AnyTensor {
 
 export const qrPrimitive: Primitive<QrParams> = {
   name: 'qr',
+  onnx: qrOnnxForm,
   lowering: kernelOnly('a matrix decomposition: its own kernel'),
   abstractEval([a], { complete }) {
     checkMatrix('qr', a!);
@@ -107,4 +110,11 @@ export function qr(a: AnyTensor, options: QrOptions = {}): AnyTensor[] {
   const mode = options.mode ?? 'reduced';
   if (mode !== 'reduced' && mode !== 'complete') throw new Error(`qr: mode must be 'reduced' or 'complete', got ${JSON.stringify(mode)}`);
   return bind(qrPrimitive, [a], { complete: mode === 'complete' });
+}
+
+/** ONNX: Householder reflections in the host kernel's convention, as a `Loop` over the columns (lib/onnx/linalg.ts). */
+function qrOnnxForm(g: OnnxBuilder, eq: OnnxEquation<QrParams>): void {
+  const { q, r } = qrOnnx(g, eq.inputs[0]!, eq.inAvals[0]!.shape, eq.params.complete);
+  g.node('Identity', [q], [eq.outputs[0]!]);
+  g.node('Identity', [r], [eq.outputs[1]!]);
 }

@@ -11,7 +11,8 @@ import { where } from './where.js';
 
 // Selecting the tangent (instead of multiplying by a 0/1 mask) keeps the rule
 // linear in t through `where`, whose transpose routes the cotangent back.
-export const reluPrimitive: Primitive = unaryPrimitive('relu', tf.relu, (x, t) => where(greater(x, 0), t, 0), floatLowering(([x]) => sc.select(sc.lt(x!, sc.lit(0)), sc.lit(0), x!)));
+// The lowering tests x ≤ 0 (not x < 0) so that relu(−0) is +0, as the kernel and Math.max(x, 0).
+export const reluPrimitive: Primitive = unaryPrimitive('relu', tf.relu, (x, t) => where(greater(x, 0), t, 0), floatLowering(([x]) => sc.select(sc.le(x!, sc.lit(0)), sc.lit(0), x!)));
 
 /**
  * Elementwise rectified linear unit max(x, 0). Derivative: 1 where x > 0 and

@@ -7,6 +7,7 @@ import { sizeOf, type Tensor } from '../core/tensor.js';
 import { apply1, shapeOf } from './define.js';
 import { moveBatchToFront } from './batching.js';
 import { freshHandle } from '../core/alias.js';
+import { reshapeTo, type OnnxBuilder, type OnnxEquation } from '../onnx/forms.js';
 
 export interface ReshapeParams extends Record<string, unknown> {
   readonly shape: readonly number[];
@@ -31,6 +32,7 @@ export function resolveReshape(from: readonly number[], to: readonly number[]): 
 export const reshapePrimitive: Primitive<ReshapeParams> = definePrimitive({
   lowering: { kind: 'alias' },
   name: 'reshape',
+  onnx: reshapeOnnx,
   abstractEval([x], { shape }) {
     return { shape: resolveReshape(x!.shape, shape), dtype: x!.dtype };
   },
@@ -82,4 +84,9 @@ export function reshape<S extends Shape, D extends Dtype, const T extends Shape>
   // The same shape: a fresh handle on the same data (a result never aliases its input).
   if (target.length === x.rank && target.every((d, i) => d === x.shape[i])) return freshHandle(x) as unknown as Tensor<T, D>;
   return apply1(reshapePrimitive, [x], { shape: target });
+}
+
+/** ONNX: `Reshape` to the static result shape (allowzero where a dim is 0). */
+function reshapeOnnx(g: OnnxBuilder, eq: OnnxEquation<ReshapeParams>): void {
+  reshapeTo(g, eq.inputs[0]!, eq.outAvals[0]!.shape, eq.outputs);
 }

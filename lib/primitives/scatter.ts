@@ -21,6 +21,7 @@ import { around } from '../compile/hostKernels.js';
 import type { Slots, Step } from '../core/lowering.js';
 import type { Equation } from '../core/ir.js';
 import { checkIndexValues } from './gather.js';
+import { castTo, filled, type OnnxBuilder, type OnnxEquation } from '../onnx/forms.js';
 
 export interface ScatterParams extends Record<string, unknown> {
   /** The shape of the result. */
@@ -43,6 +44,7 @@ function checkUpdates(op: string, shape: readonly number[], indices: readonly nu
 export const scatterPrimitive: Primitive<ScatterParams> = definePrimitive({
   lowering: { kind: 'host', lower: (eq, slots) => lowerScatter(eq, slots) },
   name: 'scatter',
+  onnx: scatterOnnx,
   abstractEval([indices, updates], { shape, axis }) {
     requireDtype('scatterAdd', 'indices', indices!, ['int32']);
     requireDtype('scatterAdd', 'updates', updates!, ['float32', 'int32']);
@@ -157,4 +159,21 @@ function lowerScatter(eq: Equation, slots: Slots): Step {
       }
     }
   };
+}
+
+/**
+ * ONNX, as the impl: the indexed axis moved to the front, `ScatterND` with
+ * add reduction (repeated indices accumulate), moved back.
+ */
+function scatterOnnx(g: OnnxBuilder, eq: OnnxEquation<ScatterParams>): void {
+  const { shape, axis } = eq.params;
+  const dtype = eq.outAvals[0]!.dtype;
+  const size = (dims: readonly number[]) => dims.reduce((a, b) => a * b, 1);
+  const n = size(eq.inAvals[0]!.shape);
+  if (n === 0 || size(shape) === 0) return void filled(g, shape, dtype, 0, eq.outputs);
+  const [dim, before, after] = [shape[axis]!, size(shape.slice(0, axis)), size(shape.slice(axis + 1))];
+  const indices = g.op('Reshape', [g.op('Cast', [eq.inputs[0]!], castTo('int64')), g.ints([n, 1])]);
+  const updates = g.op('Transpose', [g.op('Reshape', [eq.inputs[1]!, g.ints([before, n, after])])], { perm: { ints: [1, 0, 2] } });
+  const scattered = g.op('ScatterND', [filled(g, [dim, before, after], dtype), indices, updates], { reduction: { string: 'add' } });
+  g.node('Reshape', [g.op('Transpose', [scattered], { perm: { ints: [1, 0, 2] } }), g.ints(shape)], eq.outputs);
 }

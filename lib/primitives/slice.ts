@@ -10,6 +10,7 @@ import { moveBatchToFront } from './batching.js';
 import { copyThrough, gatherMap, sizeOf, stridesOf } from '../compile/hostKernels.js';
 import type { Slots, Step } from '../core/lowering.js';
 import type { Equation } from '../core/ir.js';
+import type { OnnxBuilder, OnnxEquation } from '../onnx/forms.js';
 
 export interface SliceParams extends Record<string, unknown> {
   readonly begin: readonly number[];
@@ -34,6 +35,7 @@ export function resolveSlice(shape: readonly number[], begin: readonly number[],
 export const slicePrimitive: Primitive<SliceParams> = definePrimitive({
   lowering: { kind: 'host', lower: (eq, slots) => lowerSlice(eq, slots) },
   name: 'slice',
+  onnx: sliceOnnx,
   abstractEval: ([x], { begin, size }) => ({ shape: resolveSlice(x!.shape, begin, size), dtype: x!.dtype }),
   impl: ([x], { begin, size }) => tf.slice(x!, begin as number[], size as number[]),
   jvp: ([x], [t], params) => [apply1(slicePrimitive, [x!], params), t ? apply1(slicePrimitive, [t], params) : null],
@@ -80,4 +82,11 @@ function lowerSlice(eq: Equation, slots: Slots): Step {
     return (env) => env[o!]!.set(env[x!]!.subarray(base, base + n));
   }
   return copyThrough(gatherMap(outShape, inStrides, base), slots);
+}
+
+/** ONNX: `Slice` with static starts/ends on every axis. */
+function sliceOnnx(g: OnnxBuilder, eq: OnnxEquation<SliceParams>): void {
+  const { begin } = eq.params;
+  const size = eq.outAvals[0]!.shape;
+  g.node('Slice', [eq.inputs[0]!, g.ints(begin), g.ints(begin.map((b, i) => b + size[i]!)), g.ints(begin.map((_, i) => i))], eq.outputs);
 }

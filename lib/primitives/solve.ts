@@ -16,10 +16,13 @@ import { neg } from './neg.js';
 import { reshape } from './reshape.js';
 import { sub } from './sub.js';
 import { kernelOnly } from '../core/lowering.js';
+import type { OnnxBuilder, OnnxEquation } from '../onnx/forms.js';
+import { gaussJordanOnnx } from '../onnx/linalg.js';
 
 export const solvePrimitive: Primitive = definePrimitive({
   lowering: kernelOnly('a matrix decomposition: its own kernel'),
   name: 'solve',
+  onnx: solveOnnx,
   abstractEval([a, b]) {
     checkSquare('solve', 'a', a!);
     checkRhs('solve', a!, b!);
@@ -71,4 +74,10 @@ export function solve(a: AnyTensor, b: AnyTensor): AnyTensor {
     return reshape(x as AnyTensor, b.shape as number[] as never);
   }
   return apply1(solvePrimitive, [a, b]);
+}
+
+/** ONNX: Gauss-Jordan with partial pivoting on [A | B] as a `Loop` over the columns (lib/onnx/linalg.ts); NaN for a singular A. */
+function solveOnnx(g: OnnxBuilder, eq: OnnxEquation): void {
+  const [a, b] = eq.inputs as [string, string];
+  g.node('Identity', [gaussJordanOnnx(g, a, eq.inAvals[0]!.shape, b, eq.inAvals[1]!.shape.at(-1)!).x], eq.outputs);
 }

@@ -26,6 +26,7 @@ import { reshape } from './reshape.js';
 import { transpose } from './transpose.js';
 import { scoped } from '../core/memory.js';
 import { kernelOnly } from '../core/lowering.js';
+import { castTo, emptyOutputs, nanPartition, type OnnxBuilder, type OnnxEquation } from '../onnx/forms.js';
 
 /**
  * `out[..., j] = x[..., indices[..., j]]`: picks along the last axis with a
@@ -76,6 +77,7 @@ function checkSortable(op: string, x: AbstractValue): void {
 
 export const sortPrimitive: Primitive = {
   name: 'sort',
+  onnx: sortOnnx,
   lowering: kernelOnly('a sort: tfjs kernel'),
   abstractEval([x]) {
     checkSortable('sort', x!);
@@ -156,4 +158,25 @@ export function argsort<S extends Shape, D extends Exclude<Dtype, 'bool'>, const
   return scoped(() => {
     return sortAlong(x, axis as number | undefined)[1] as Tensor<S, 'int32'>;
   });
+}
+
+/**
+ * ONNX: ascending along the last axis, stable, NaN last in input order (the
+ * impl's algorithm: a NaN partition, then a stable ascending `TopK` with NaN
+ * read as +Infinity). Outputs the values and int32 positions.
+ */
+function sortOnnx(g: OnnxBuilder, eq: OnnxEquation): void {
+  const [x] = eq.inputs as [string];
+  const n = eq.inAvals[0]!.shape.at(-1)!;
+  if (n === 0 || eq.outAvals[0]!.shape.includes(0)) return emptyOutputs(g, eq);
+  const ascending = (key: string) => g.ops('TopK', [key, g.ints([n])], 2, { axis: { int: -1 }, largest: { int: 0 }, sorted: { int: 1 } })[1]!;
+  let indices: string;
+  if (eq.inAvals[0]!.dtype === 'float32') {
+    const order = nanPartition(g, x, n, false);
+    const row = g.op('GatherElements', [x, order], { axis: { int: -1 } });
+    const key = g.op('Where', [g.op('IsNaN', [row]), g.scalar(Infinity, 'float32'), row]);
+    indices = g.op('GatherElements', [order, ascending(key)], { axis: { int: -1 } });
+  } else indices = ascending(x);
+  g.node('GatherElements', [x, indices], [eq.outputs[0]!], { axis: { int: -1 } });
+  g.node('Cast', [indices], [eq.outputs[1]!], castTo('int32'));
 }

@@ -9,6 +9,7 @@ import { broadcastTo } from './broadcastTo.js';
 import { reshape } from './reshape.js';
 import { moveBatchToFront } from './batching.js';
 import { sc } from '../core/scalar.js';
+import { reductionForm } from '../onnx/forms.js';
 
 /** Parameters of a reduction: sorted, non-negative axes; whether reduced axes stay as size 1. */
 export interface ReduceParams extends Record<string, unknown> {
@@ -91,6 +92,7 @@ function blockedSum(x: tf.Tensor, axes: readonly number[], keepDims: boolean): t
 export const sumPrimitive: Primitive<ReduceParams> = definePrimitive({
   lowering: { kind: 'reduce', init: 0, combine: (acc, x) => sc.add(acc, x) },
   name: 'sum',
+  onnx: reductionForm('ReduceSum', true),
   abstractEval([x], { axes, keepDims }) {
     requireDtype('sum', 'x', x!, ['float32', 'int32']);
     return { shape: reducedShape(x!.shape, axes, keepDims), dtype: x!.dtype };

@@ -19,6 +19,7 @@ import { normalizeAxis, requireDtype } from './define.js';
 import { transpose } from './transpose.js';
 import { gatherLast, stablePartition, takeAlongLastAxis } from './sort.js';
 import { kernelOnly } from '../core/lowering.js';
+import { castTo, emptyOutputs, nanPartition, type OnnxBuilder, type OnnxEquation } from '../onnx/forms.js';
 
 export interface TopkParams extends Record<string, unknown> {
   readonly k: number;
@@ -47,6 +48,7 @@ type KResult<N, K> = number extends K
 
 export const topkPrimitive: Primitive<TopkParams> = {
   name: 'topk',
+  onnx: topkOnnx,
   lowering: kernelOnly('a partial sort: tfjs kernel'),
   abstractEval([x], { k }) {
     requireDtype('topk', 'x', x!, ['float32', 'int32']);
@@ -125,4 +127,29 @@ export function topk(x: AnyTensor, k: number, axis = -1): TopkResult<number[], '
   const [values, indices] = bind(topkPrimitive, [moved], { k });
   if (ax === last) return { values: values as never, indices: indices as never };
   return { values: transpose(values as AnyTensor, perm) as never, indices: transpose(indices as AnyTensor, perm) as never };
+}
+
+/**
+ * ONNX: the k largest along the last axis, descending, lower position first
+ * on ties, NaN above +Infinity in input order (the impl's algorithm): a
+ * NaN partition, a full descending `TopK`, the first k.
+ */
+function topkOnnx(g: OnnxBuilder, eq: OnnxEquation<TopkParams>): void {
+  const [x] = eq.inputs as [string];
+  const { k } = eq.params;
+  const n = eq.inAvals[0]!.shape.at(-1)!;
+  if (k === 0 || eq.outAvals[0]!.shape.includes(0)) return emptyOutputs(g, eq);
+  const descending = (key: string, count: number) => g.ops('TopK', [key, g.ints([count])], 2, { axis: { int: -1 }, largest: { int: 1 }, sorted: { int: 1 } })[1]!;
+  let indices: string;
+  if (eq.inAvals[0]!.dtype === 'float32') {
+    const order = nanPartition(g, x, n, true);
+    const row = g.op('GatherElements', [x, order], { axis: { int: -1 } });
+    const key = g.op('Where', [g.op('IsNaN', [row]), g.scalar(Infinity, 'float32'), row]);
+    const all = descending(key, n);
+    const rank = eq.inAvals[0]!.shape.length;
+    const first = k === n ? all : g.op('Slice', [all, g.ints([0]), g.ints([k]), g.ints([rank - 1])]);
+    indices = g.op('GatherElements', [order, first], { axis: { int: -1 } });
+  } else indices = descending(x, k);
+  g.node('GatherElements', [x, indices], [eq.outputs[0]!], { axis: { int: -1 } });
+  g.node('Cast', [indices], [eq.outputs[1]!], castTo('int32'));
 }

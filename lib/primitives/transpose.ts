@@ -11,6 +11,7 @@ import { copyThrough, gatherMap, sizeOf, stridesOf } from '../compile/hostKernel
 import { simdTranspose } from '../compile/simd.js';
 import type { Slots, Step } from '../core/lowering.js';
 import type { Equation } from '../core/ir.js';
+import type { OnnxBuilder, OnnxEquation } from '../onnx/forms.js';
 
 export interface TransposeParams extends Record<string, unknown> {
   readonly perm: readonly number[];
@@ -45,6 +46,7 @@ export const transposePrimitive: Primitive<TransposeParams> = definePrimitive({
     },
   },
   name: 'transpose',
+  onnx: transposeOnnx,
   abstractEval([x], { perm }) {
     checkPerm(perm, x!.shape.length);
     return { shape: perm.map((p) => x!.shape[p]!), dtype: x!.dtype };
@@ -96,4 +98,9 @@ const SMALL_TRANSPOSE = 1 << 14;
 function simdTransposeOf(heap: WebAssembly.Memory, eq: Equation, slots: Slots, js: Step): Step | undefined {
   if (eq.inputs[0]!.aval.dtype !== 'float32' || (eq.params['perm'] as readonly number[]).join() !== '1,0') return undefined;
   return simdTranspose(heap, eq.inputs[0]!.aval.shape, slots, js);
+}
+
+/** ONNX: `Transpose` with the same permutation. */
+function transposeOnnx(g: OnnxBuilder, eq: OnnxEquation<TransposeParams>): void {
+  g.node('Transpose', eq.inputs, eq.outputs, { perm: { ints: eq.params.perm } });
 }

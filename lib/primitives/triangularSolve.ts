@@ -20,6 +20,8 @@ import { sub } from './sub.js';
 import { add } from './add.js';
 import { ShapeError, showShape } from '../core/errors.js';
 import { kernelOnly } from '../core/lowering.js';
+import type { OnnxBuilder, OnnxEquation } from '../onnx/forms.js';
+import { triangularSolveOnnx } from '../onnx/linalg.js';
 
 export interface TriangularSolveParams extends Record<string, unknown> {
   /** A is lower triangular (else upper). */
@@ -31,6 +33,7 @@ export interface TriangularSolveParams extends Record<string, unknown> {
 export const triangularSolvePrimitive: Primitive<TriangularSolveParams> = definePrimitive({
   lowering: kernelOnly('a triangular solve: its own kernel'),
   name: 'triangularSolve',
+  onnx: triangularSolveOnnxForm,
   abstractEval([a, b]) {
     checkSquare('triangularSolve', 'a', a!);
     checkRhs('triangularSolve', a!, b!);
@@ -125,4 +128,10 @@ export function triangularSolve(a: AnyTensor, b: AnyTensor, options: TriangularS
     return reshape(x as AnyTensor, b.shape as number[] as never);
   }
   return apply1(triangularSolvePrimitive, [a, b], params);
+}
+
+/** ONNX: substitution as a `Loop` over the rows (lib/onnx/linalg.ts). */
+function triangularSolveOnnxForm(g: OnnxBuilder, eq: OnnxEquation<TriangularSolveParams>): void {
+  const [a, b] = eq.inputs as [string, string];
+  g.node('Identity', [triangularSolveOnnx(g, a, b, eq.inAvals[0]!.shape, eq.inAvals[1]!.shape, eq.params.lower, eq.params.transposeA)], eq.outputs);
 }

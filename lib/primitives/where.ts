@@ -14,6 +14,7 @@ import { broadcastTo } from './broadcastTo.js';
 import { elementwiseBatch } from './batching.js';
 import { elementwise } from '../core/lowering.js';
 import { sc } from '../core/scalar.js';
+import type { OnnxBuilder, OnnxEquation } from '../onnx/forms.js';
 
 /** The broadcast of `a` and `b`, then with `cond`: the result shape of `where`, or the first error. */
 type WhereResult<C extends Shape, A extends Shape, B extends Shape> = BroadcastResult<A, B> extends infer R ? (R extends Shape ? BroadcastResult<C, R> : R) : never;
@@ -30,6 +31,7 @@ type WhereDtypeCheck<DA, DB> = [DA] extends [never]
 export const wherePrimitive: Primitive = definePrimitive({
   lowering: elementwise(([c, a, b]) => (c!.dtype === 'bool' && a!.dtype === b!.dtype ? sc.select(c!, a!, b!) : undefined)),
   name: 'where',
+  onnx: whereOnnx,
   abstractEval([cond, a, b]) {
     requireDtype('where', 'cond', cond!, ['bool']);
     if (a!.dtype !== b!.dtype) {
@@ -96,4 +98,19 @@ export function where(cond: AnyTensor, a: TensorLike, b: TensorLike): AnyTensor 
   };
   wherePrimitive.abstractEval([aval(cond, 'cond'), aval(a, 'a'), aval(b, 'b')], {});
   return select(cond, a, b);
+}
+
+/**
+ * ONNX: one plain `Where` (the form derived from the select expression
+ * would add a sign-bit fix: ONNX Runtime's `Where` returns +0 for a −0
+ * taken from its first branch; docs/onnx.md). Kept plain because `where`
+ * routes every masked gradient, where the extra nodes would cost a pass
+ * over the tensor each.
+ */
+function whereOnnx(g: OnnxBuilder, eq: OnnxEquation): void {
+  const [c, a, b] = eq.inputs as [string, string, string];
+  // ONNX Runtime has no bool Where: (c ∧ a) ∨ (¬c ∧ b), expanded to the result shape.
+  if (eq.outAvals[0]!.dtype !== 'bool') return g.node('Where', eq.inputs, eq.outputs);
+  const chosen = g.op('Or', [g.op('And', [c, a]), g.op('And', [g.op('Not', [c]), b])]);
+  g.node('Expand', [chosen, g.ints(eq.outAvals[0]!.shape)], eq.outputs);
 }

@@ -19,6 +19,7 @@ import { jvp } from './forward.js';
 import { vjp } from './reverse.js';
 import { unaliased } from '../core/alias.js';
 import { kernelOnly } from '../core/lowering.js';
+import { inlinedForm } from '../onnx/inline.js';
 
 /** Options of `checkpoint`. @public */
 export interface CheckpointOptions {
@@ -45,6 +46,8 @@ const checkpointLinearPrimitive: Primitive<CallParams> = {
   abstractEval: (inputs, params) => abstractEval(inputs.slice(0, inputs.length / 2), params),
   impl: (inputs, params) => callImpl(flatCallParams(inputs.length, (...xs: unknown[]) => tangentsOf(params, xs as Tensor[])), inputs),
   evalDirect: (inputs, params) => tangentsOf(params, inputs.slice()),
+  // ONNX: the tangent map inlined (recomputed from the inputs, as its evaluation).
+  onnx: inlinedForm<CallParams>((xs, params) => tangentsOf(params, xs)),
   // Higher order (a checkpointed segment differentiated twice): the jvp of its tangent map, recomputed from the inputs (nothing checkpointed at that order).
   jvp(primals, tangents, params) {
     const filled = tangents.map((t, i) => t ?? zerosLike(avalOf(primals[i]!)));
@@ -83,6 +86,8 @@ const checkpointPrimitive: Primitive<CallParams> = {
   name: 'checkpoint',
   lowering: kernelOnly('a call: recomputes its body'),
   abstractEval: (inputs, params) => abstractEval(inputs, params),
+  // ONNX: the segment inlined (checkpointing only changes what reverse mode stores).
+  onnx: inlinedForm<CallParams>((xs, params) => flatCall(params, xs)),
   impl: (inputs, params) => callImpl(params, inputs),
   evalDirect: (inputs, params) => flatCall(params, inputs),
   jvp(primals, tangents, params) {

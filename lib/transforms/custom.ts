@@ -20,6 +20,7 @@ import { avalOf, type AbstractValue, type Tensor } from '../core/tensor.js';
 import { bind } from '../core/trace.js';
 import { zerosLike } from '../core/creation.js';
 import { kernelOnly } from '../core/lowering.js';
+import { inlinedForm } from '../onnx/inline.js';
 
 function callPrimitive(name: string, jvp: Primitive<CallParams>['jvp']): Primitive<CallParams> {
   const shapes = new WeakMap<CallParams, Map<string, AbstractValue[]>>();
@@ -34,6 +35,8 @@ function callPrimitive(name: string, jvp: Primitive<CallParams>['jvp']): Primiti
     impl: (inputs, params) => callImpl(params, inputs),
     evalDirect: (inputs, params) => flatCall(params, inputs),
     jvp,
+    // ONNX: the function's body inlined (its custom rule has been applied by then).
+    onnx: inlinedForm<CallParams>((xs, params) => flatCall(params, xs)),
     showParams: (params) => `fn=${params.fn.name || 'anonymous'}`,
   };
 }
@@ -118,7 +121,7 @@ interface LinearParams extends Params {
  * The linear map `tangents ↦ J·tangents` of a customVjp function, known only
  * through its transpose (`bwd`). Inputs: residuals (constants), then tangents.
  */
-const customVjpLinearPrimitive: Primitive<LinearParams> = {
+export const customVjpLinearPrimitive: Primitive<LinearParams> = {
   name: 'customVjpLinear',
   lowering: kernelOnly('a linear map known through its user-given transpose'),
   abstractEval: (_inputs, params) => params.outAvals.slice(),

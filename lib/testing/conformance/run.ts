@@ -17,6 +17,9 @@ import { jit } from '../../compile/jit.js';
 import { jvp } from '../../transforms/forward.js';
 import { vjp } from '../../transforms/reverse.js';
 import { vmap } from '../../transforms/vmap.js';
+import { traceOptimized } from '../../compile/optimize.js';
+import { flatten } from '../../core/pytree.js';
+import { lowerToOnnx, missingOnnxForms } from '../../onnx/lower.js';
 import { host, inFloat64, map, ravel, size, stack, uniform, unravel, type HostArray } from './host.js';
 import type { Case, InputClass, PathName, PrimitiveSpec } from './specs.js';
 
@@ -333,3 +336,135 @@ export function casesOf(spec: PrimitiveSpec, cls: InputClass): readonly Case[] {
 
 export const dtypeOf = (h: HostArray): Dtype => h.dtype;
 export { size };
+
+// ------------------------------------------------------------------ ONNX target
+
+/** The ONNX paths: the primitive, its `vmap` (a batch of two), its `vjp`, and `vmap` of its `vjp` (nesting), each traced, lowered to ONNX and run by ONNX Runtime. */
+export const ONNX_PATHS = ['onnx', 'onnxVmap', 'onnxGrad', 'onnxVmapGrad'] as const;
+export type OnnxPathName = (typeof ONNX_PATHS)[number];
+
+/** How a case's program runs through ONNX: `run` (ONNX Runtime on the model bytes) is the test's, so this module needs no ONNX package. */
+export type OnnxRunner = (bytes: Uint8Array, inputs: readonly HostArray[]) => Promise<HostArray[]>;
+
+/** An ONNX outcome: also `missing` when the program holds primitives without an ONNX form. */
+export type OnnxOutcome = Outcome | { kind: 'missing'; primitives: string[] };
+
+/**
+ * Runs `c` through an ONNX path: the function (the primitive, its vmap, or
+ * its pullback) is traced and optimized as `jit` does, lowered to ONNX, run
+ * by `run`, and compared with the float64 reference at the spec's
+ * tolerances (the cpu backend's). A program with a primitive without an ONNX
+ * form is `missing` (naming them); a case the reference rejects must fail
+ * to trace with a clear error.
+ */
+export async function runOnnxCase(prim: Primitive, spec: PrimitiveSpec, cls: InputClass, c: Case, path: OnnxPathName, run: OnnxRunner): Promise<OnnxOutcome> {
+  const params = c.params ?? {};
+  const loose = spec.backendTolerance?.cpu ?? {};
+  const rtol = Math.max(spec.rtol ?? 1e-5, loose.rtol ?? 0);
+  const atol = Math.max(spec.atol ?? 1e-6, loose.atol ?? 0);
+  const want = reference(spec, c.inputs, params);
+  const f = applyPrim(prim, params);
+  let fn: (...xs: AnyTensor[]) => AnyTensor[];
+  let inputs: readonly HostArray[];
+  let expected: { outs: HostArray[] } | { error: string };
+  let tol = [rtol, atol];
+  if (path === 'onnx') {
+    fn = (...xs) => f(xs);
+    inputs = c.inputs;
+    expected = want;
+  } else if (path === 'onnxVmap') {
+    const second = c.inputs.map((x, i) => varied(spec, x, i));
+    const want2 = reference(spec, second, params);
+    inputs = c.inputs.map((x, i) => stack([x, second[i]!]));
+    expected = 'error' in want ? want : 'error' in want2 ? want2 : { outs: want.outs.map((o, k) => stack([o, want2.outs[k]!])) };
+    const g = vmap((...xs: AnyTensor[]) => f(xs));
+    fn = (...xs) => g(...xs) as AnyTensor[];
+  } else {
+    const derivClasses = spec.derivClasses ?? (spec.partial || spec.zeroDerivative ? DEFAULT_DERIV_CLASSES : DEFAULT_DERIV_CLASSES.filter((k) => k !== 'large'));
+    if (!derivClasses.includes(cls)) return na(`derivatives are not checked for class ${cls}`);
+    if ('error' in want) return na('the reference raises an error');
+    const diff = diffInputs(spec, c);
+    if (diff.length === 0) return na('no float32 input to differentiate');
+    const floatOut = want.outs.map((o, i) => (o.dtype === 'float32' ? i : -1)).filter((i) => i >= 0);
+    if (floatOut.length === 0) return na('no float32 output');
+    tol = [Math.max(spec.gradRtol ?? 1e-4, loose.rtol ?? 0), Math.max(1e-5, loose.atol ?? 0)];
+    const cts = floatOut.map((o, k) => direction(want.outs[o]!, 400 + k));
+    /** The vjp of the reference at `at` (a case's inputs) with the cotangents `cts`. */
+    const expectedGrad = (at: Case, outs: readonly HostArray[]) => {
+      const jac = jacobians(spec, at, diff, outs);
+      const ctFlat = cts.flatMap((ct) => ct.data as number[]);
+      return diff.map((i, k) => {
+        const x = at.inputs[i]!;
+        const gr = new Array<number>(x.data.length).fill(0);
+        jac[k]!.forEach((row, r) => row.forEach((v, j) => (gr[j]! += v * ctFlat[r]!)));
+        return host(x.shape, 'float32', gr);
+      });
+    };
+    const n = c.inputs.length;
+    const pullback = (...all: AnyTensor[]): AnyTensor[] => {
+      const xs = all.slice(0, n);
+      const partialFn = (...ds: AnyTensor[]) => {
+        const args = xs.slice();
+        diff.forEach((i, k) => (args[i] = ds[k]!));
+        const ys = f(args);
+        return floatOut.map((o) => ys[o]!);
+      };
+      const [, pb] = vjp(partialFn, ...diff.map((i) => xs[i]!));
+      return pb(all.slice(n) as AnyTensor[]) as AnyTensor[];
+    };
+    if (path === 'onnxGrad') {
+      expected = { outs: expectedGrad(c, want.outs) };
+      inputs = [...c.inputs, ...cts];
+      fn = pullback;
+    } else {
+      // vmap of the pullback: a batch of the case and its variation, the same cotangents.
+      const second: Case = { inputs: c.inputs.map((x, i) => varied(spec, x, i)), params };
+      const want2 = reference(spec, second.inputs, params);
+      if ('error' in want2) return na('the reference raises an error on the varied inputs');
+      const g1 = expectedGrad(c, want.outs);
+      const g2 = expectedGrad(second, want2.outs);
+      expected = { outs: g1.map((g, k) => stack([g, g2[k]!])) };
+      inputs = [...c.inputs.map((x, i) => stack([x, second.inputs[i]!])), ...cts.map((ct) => stack([ct, ct]))];
+      const g = vmap(pullback);
+      fn = (...all) => g(...all) as AnyTensor[];
+    }
+  }
+  // Trace, optimize and lower (as jit with target 'onnx' and exportOnnx do).
+  let bytes: Uint8Array;
+  try {
+    bytes = scope(() => {
+      const leaves = inputs.map(toTensor);
+      const [flat, def] = flatten(leaves);
+      const { ir } = traceOptimized(fn as (...a: unknown[]) => unknown, def, flat);
+      try {
+        const missing = missingOnnxForms(ir);
+        if (missing.length > 0) throw new MissingForms(missing);
+        return lowerToOnnx(ir, ir.inputs.map((_, i) => `in${i}`), ir.outputs.map((_, i) => `out${i}`), 'conformance');
+      } finally {
+        ir._release();
+      }
+    });
+  } catch (e) {
+    if (e instanceof MissingForms) return { kind: 'missing', primitives: e.primitives };
+    const clear = e instanceof ShapeError || e instanceof DtypeError || e instanceof TransformError;
+    if ('error' in expected) return clear ? pass : fail(`${path}: expected a ShapeError/DtypeError/TransformError (${expected.error}), got ${(e as Error).name}: ${(e as Error).message}`);
+    return fail(`${path}: tracing or lowering threw ${(e as Error).name}: ${(e as Error).message}`);
+  }
+  let got: HostArray[];
+  try {
+    got = await run(bytes, inputs);
+  } catch (e) {
+    // A data-dependent error (an index out of range) is ONNX Runtime's to raise.
+    if ('error' in expected) return pass;
+    return fail(`${path}: ONNX Runtime threw ${(e as Error).message}`);
+  }
+  if ('error' in expected) return fail(`${path}: expected an error (${expected.error}), ONNX Runtime returned ${got.map(show).join('; ')}`);
+  const r = compareAll(`${path} vs reference`, got, expected.outs, tol[0]!, tol[1]!);
+  return r ? fail(r) : pass;
+}
+
+class MissingForms extends Error {
+  constructor(readonly primitives: string[]) {
+    super(`no ONNX form: ${primitives.join(', ')}`);
+  }
+}

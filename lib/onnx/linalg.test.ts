@@ -1,0 +1,106 @@
+/**
+ * Decompositions on ONNX that the conformance matrix does not cover (qr is
+ * defined up to signs, so the matrix leaves it out): the exported model's Q
+ * and R against fluxion's eager ones (the same Householder convention), and
+ * Q·R = A, on tall, wide, square, batched and complete shapes, a column
+ * already zero below its diagonal, and a gradient through qr.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as ort from 'onnxruntime-node';
+import * as fx from '../index.js';
+import { getBackend, setBackend } from '../backend/index.js';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+const F: any = fx;
+type T = fx.Tensor;
+
+async function runOnnx(f: (...a: never[]) => unknown, args: T[]): Promise<Float32Array[]> {
+  const bytes = fx.exportOnnx(f as (...a: unknown[]) => unknown, ...args);
+  const session = await ort.InferenceSession.create(bytes, { intraOpNumThreads: 1 });
+  const feeds: Record<string, ort.Tensor> = {};
+  args.forEach((t, i) => (feeds[`args[${i}]`] = new ort.Tensor('float32', t.dataSync() as Float32Array, [...t.shape])));
+  const out = await session.run(feeds);
+  const result = session.outputNames.map((n) => out[n]!.data as Float32Array);
+  await session.release();
+  return result;
+}
+
+function values(n: number, seed: number): number[] {
+  let s = seed >>> 0;
+  return Array.from({ length: n }, () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return s / 2 ** 31 - 1;
+  });
+}
+
+const close = (got: ArrayLike<number>, want: ArrayLike<number>, tol: number, what: string) => {
+  expect(got.length, what).toBe(want.length);
+  let scale = 1;
+  for (let i = 0; i < want.length; i++) scale = Math.max(scale, Math.abs(want[i]!));
+  for (let i = 0; i < want.length; i++) expect(Math.abs(got[i]! - want[i]!), `${what}[${i}]: got ${got[i]}, want ${want[i]}`).toBeLessThanOrEqual(tol * scale);
+};
+
+describe('qr on ONNX [cpu reference]', () => {
+  let previous: string;
+  beforeAll(async () => {
+    previous = getBackend();
+    await setBackend('cpu');
+  });
+  afterAll(async () => {
+    await setBackend(previous as never);
+  });
+
+  it.each([
+    [[4, 3], false],
+    [[3, 5], false],
+    [[3, 3], false],
+    [[2, 4, 3], false],
+    [[4, 2], true],
+    [[2, 3, 2], true],
+  ] as const)('shape %j, complete %s: Q and R as fluxion eager, Q·R = A', async (shape, complete) => {
+    const a = F.tensor(values(shape.reduce((x, y) => x * y, 1), shape.length * 7 + (complete ? 1 : 0)), [...shape]);
+    const f = (x: T) => F.linalg.qr(x, { complete });
+    const [q, r] = await runOnnx(f, [a]);
+    const [qe, re] = f(a) as [T, T];
+    close(q!, qe.dataSync(), 2e-6, 'q');
+    close(r!, re.dataSync(), 2e-6, 'r');
+    const qr = F.matmul(F.tensor(Array.from(q!), [...qe.shape]), F.tensor(Array.from(r!), [...re.shape]));
+    close(qr.dataSync(), a.dataSync(), 2e-6, 'q·r');
+  });
+
+  it('a column already zero below the diagonal (τ = 0), and the gradient of a loss through qr', async () => {
+    const a = F.tensor([[2, 1, 0], [0, -1, 3], [0, 2, 1]]);
+    const [q, r] = await runOnnx((x: T) => F.linalg.qr(x), [a]);
+    const [qe, re] = F.linalg.qr(a) as [T, T];
+    close(q!, qe.dataSync(), 2e-6, 'q');
+    close(r!, re.dataSync(), 2e-6, 'r');
+    const loss = (x: T) => F.sum(F.mul(F.linalg.qr(x)[1], F.tensor([[1, 2, 3], [0, -1, 0.5], [0, 0, 2]])));
+    const b = F.tensor(values(12, 5), [4, 3]);
+    const [g] = await runOnnx(fx.grad(loss), [b]);
+    close(g!, (fx.grad(loss)(b) as T).dataSync(), 1e-5, 'grad');
+  });
+
+  it.each([[[4, 4]], [[5, 3]], [[3, 5]], [[2, 3, 3]]] as const)('lu of shape %j: P, L, U and the packed factor with pivots as fluxion eager', async (shape) => {
+    const a = F.tensor(values(shape.reduce((x, y) => x * y, 1), shape.length * 11 + shape[0]), [...shape]);
+    const [p, l, u] = await runOnnx((x: T) => F.linalg.lu(x), [a]);
+    const [pe, le, ue] = F.linalg.lu(a) as [T, T, T];
+    close(p!, pe.dataSync(), 0, 'p');
+    close(l!, le.dataSync(), 2e-6, 'l');
+    close(u!, ue.dataSync(), 2e-6, 'u');
+    const [packed, pivots] = await runOnnx((x: T) => F.linalg.luFactor(x), [a]);
+    const [packedE, pivotsE] = F.linalg.luFactor(a) as [T, T];
+    close(packed!, packedE.dataSync(), 2e-6, 'packed');
+    expect(Array.from(pivots!)).toEqual(Array.from(pivotsE.dataSync()));
+  });
+
+  it('lu with a zero pivot (a singular matrix) and ties: no elimination under it, the first largest row', async () => {
+    const a = F.tensor([[0, 1, 2], [0, 3, 4], [1, 1, -1]]);
+    const s = F.tensor([[1, 2, 3], [2, 4, 6], [-1, -2, 0]]);
+    for (const x of [a, s]) {
+      const [packed, pivots] = await runOnnx((y: T) => F.linalg.luFactor(y), [x]);
+      const [packedE, pivotsE] = F.linalg.luFactor(x) as [T, T];
+      close(packed!, packedE.dataSync(), 2e-6, 'packed');
+      expect(Array.from(pivots!)).toEqual(Array.from(pivotsE.dataSync()));
+    }
+  });
+});
