@@ -17,6 +17,21 @@ describeEachBackend('sum, reshape, broadcastTo, transpose, slice, pad, concat, m
     await fx.checkGradsAsync((x) => fx.sum(fx.mul(x, x), [0, 1], true), [m()], { order: 2 });
   });
 
+  it('broadcastTo under jit: values repeated over trailing axes, the operand repeated over leading axes, a middle axis', async () => {
+    const col = Float32Array.from({ length: 6 }, (_, i) => i * 1.5 - 2); // [2, 3, 1] → [2, 3, 4]
+    const row = Float32Array.from({ length: 20 }, (_, i) => i * 0.25 - 1); // [5, 4] → [3, 5, 4]
+    const f = fx.jit((c: fx.Tensor<[2, 3, 1], 'float32'>, r: fx.Tensor<[5, 4], 'float32'>, m: fx.Tensor<[2, 1, 4], 'float32'>) => [
+      fx.broadcastTo(c, [2, 3, 4]),
+      fx.broadcastTo(r, [3, 5, 4]),
+      fx.broadcastTo(m, [2, 3, 4]),
+    ]);
+    const mid = Float32Array.from({ length: 8 }, (_, i) => i - 3); // [2, 1, 4] → [2, 3, 4]
+    const [a, b, c] = f(fx.tensor(col, [2, 3, 1]), fx.tensor(row, [5, 4]), fx.tensor(mid, [2, 1, 4]));
+    expect(Array.from(await a.data())).toEqual(Array.from({ length: 24 }, (_, i) => col[Math.floor(i / 4)]!));
+    expect(Array.from(await b.data())).toEqual(Array.from({ length: 60 }, (_, i) => row[i % 20]!));
+    expect(Array.from(await c.data())).toEqual(Array.from({ length: 24 }, (_, i) => mid[Math.floor(i / 12) * 4 + (i % 4)]!));
+  });
+
   it('reshape and its -1 dim; derivatives', async () => {
     const r = fx.reshape(m(), [3, 2]);
     expect(r.shape).toEqual([3, 2]);
