@@ -27,9 +27,9 @@ describeEachBackend('sum, reshape, broadcastTo, transpose, slice, pad, concat, m
     ]);
     const mid = Float32Array.from({ length: 8 }, (_, i) => i - 3); // [2, 1, 4] → [2, 3, 4]
     const [a, b, c] = f(fx.tensor(col, [2, 3, 1]), fx.tensor(row, [5, 4]), fx.tensor(mid, [2, 1, 4]));
-    expect(Array.from(await a.data())).toEqual(Array.from({ length: 24 }, (_, i) => col[Math.floor(i / 4)]!));
-    expect(Array.from(await b.data())).toEqual(Array.from({ length: 60 }, (_, i) => row[i % 20]!));
-    expect(Array.from(await c.data())).toEqual(Array.from({ length: 24 }, (_, i) => mid[Math.floor(i / 12) * 4 + (i % 4)]!));
+    expect(Array.from(await a!.data())).toEqual(Array.from({ length: 24 }, (_, i) => col[Math.floor(i / 4)]!));
+    expect(Array.from(await b!.data())).toEqual(Array.from({ length: 60 }, (_, i) => row[i % 20]!));
+    expect(Array.from(await c!.data())).toEqual(Array.from({ length: 24 }, (_, i) => mid[Math.floor(i / 12) * 4 + (i % 4)]!));
   });
 
   it('reshape and its -1 dim; derivatives', async () => {
