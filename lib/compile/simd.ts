@@ -949,6 +949,128 @@ export function simdMatmul(m: number, k: number, n: number, slots: Slots, heap?:
   return onHeap(heap, slots, copying, ([a, b, out]) => inPlace(a!, b!, out!, m));
 }
 
+// ------------------------------------------------------------------ packed products on tfjs-wasm's heap
+
+/**
+ * `dst = b` repacked as panels of eight columns: panel `J` holds
+ * `b[p, 8J…8J+7]` for p = 0…k−1 contiguously (k·32 bytes), so that a
+ * product reads each panel as one stream instead of rows `n·4` bytes apart
+ * (with `n` a power of two those rows fall into a few L1 sets and evict each
+ * other: [1024,128]@[128,512] ran at 31 GFLOP/s unpacked). Takes `(b, dst, k, n)`.
+ */
+function packKernel(memory: WebAssembly.Memory): (b: number, dst: number, k: number, n: number) => void {
+  const f = new FunctionBuilder(['i32', 'i32', 'i32', 'i32']);
+  const [b, dst, k, n] = [0, 1, 2, 3];
+  // col: column bytes of the panel; src: read position; end: src's end; out: write position
+  const [col, src, end, out, rowBytes] = repeat(5, () => f.local('i32'));
+  f.get(n).i32(2).op('i32.shl').set(rowBytes);
+  f.get(dst).set(out);
+  f.i32(0).set(col);
+  f.loop(); // panels
+  f.get(b).get(col).op('i32.add').tee(src).get(k).get(rowBytes).op('i32.mul', 'i32.add').set(end);
+  f.loop(); // down k
+  f.get(out).get(src).mem('v128.load', F32).mem('v128.store', F32);
+  f.get(out).get(src).mem('v128.load', { ...F32, offset: 16 }).mem('v128.store', { ...F32, offset: 16 });
+  f.get(out).i32(32).op('i32.add').set(out);
+  f.get(src).get(rowBytes).op('i32.add').tee(src).get(end).op('i32.lt_u').brIf(0).end();
+  f.get(col).i32(32).op('i32.add').tee(col).get(rowBytes).op('i32.lt_u').brIf(0).end();
+  return instantiate(memory, f);
+}
+
+/**
+ * `o = a·b` for float32 `a` (`m × k`, or `k × m` read transposed when
+ * `transA`) and `b` packed by {@link packKernel}: panels of eight columns
+ * outermost (one panel, k·32 bytes, stays in L1 while every block of `rows`
+ * rows passes over it), each block two float32 quads per row accumulated down
+ * `k` in float32 as `matmulKernel` does (the same sums in the same order).
+ * `a[i + r, p]` is splatted from `a + (i + r)·rowStep + p·kStep`: rows are
+ * `k·4` bytes apart and steps 4 (`a`), or 4 and `m·4` (`aᵀ`, so a transpose
+ * feeding a product costs nothing). Takes `(a, bp, o, m)`.
+ */
+function packedKernel(memory: WebAssembly.Memory, m: number, k: number, n: number, rows: 1 | 4, transA: boolean): (a: number, bp: number, o: number, mm: number) => void {
+  const f = new FunctionBuilder(['i32', 'i32', 'i32', 'i32']);
+  const [a, bp, o, mm] = [0, 1, 2, 3];
+  const rowStep = transA ? 4 : k * 4;
+  const kStep = transA ? m * 4 : 4;
+  // j: column bytes; i: row; panel: panel start; pa, pb: read positions; end: pb's end
+  const [j, i, panel, pa, pb, end] = repeat(6, () => f.local('i32'));
+  const acc = Array.from({ length: rows }, () => [f.local('v128'), f.local('v128')]);
+  const [lo, hi, x] = [f.local('v128'), f.local('v128'), f.local('v128')];
+  const at = (offset: number) => ({ align: 2, offset });
+  f.i32(0).set(j);
+  f.loop(); // panels of eight columns
+  f.get(bp).get(j).i32(k).op('i32.mul', 'i32.add').set(panel); // panel J starts at J·k·32 = j·k
+  f.i32(0).set(i);
+  f.loop(); // row blocks
+  for (const r of acc.flat()) f.f64x2(0).set(r);
+  f.get(a).get(i).i32(rowStep).op('i32.mul', 'i32.add').set(pa);
+  f.get(panel).tee(pb).i32(k * 32).op('i32.add').set(end);
+  f.loop(); // down k
+  f.get(pb).mem('v128.load', at(0)).set(lo);
+  f.get(pb).mem('v128.load', at(16)).set(hi);
+  acc.forEach((row, r) => {
+    f.get(pa).mem('v128.load32_splat', at(r * rowStep)).set(x);
+    row.forEach((sum, h) => f.get(sum).get(x).get(h ? hi : lo).op('f32x4.mul', 'f32x4.add').set(sum));
+  });
+  f.get(pa).i32(kStep).op('i32.add').set(pa);
+  f.get(pb).i32(32).op('i32.add').tee(pb).get(end).op('i32.lt_u').brIf(0).end(); // pb < end: next p
+  acc.forEach((row, r) =>
+    row.forEach((sum, h) => f.get(o).get(i).i32(n * 4).op('i32.mul', 'i32.add').get(j).op('i32.add').get(sum).mem('v128.store', at(r * n * 4 + 16 * h))),
+  );
+  f.get(i).i32(rows).op('i32.add').tee(i).get(mm).op('i32.lt_u').brIf(0).end(); // i < m: next row block
+  f.get(j).i32(32).op('i32.add').tee(j).i32(n * 4).op('i32.lt_u').brIf(0).end(); // j < n·4: next panel
+  return instantiate(memory, f);
+}
+
+/** tfjs-wasm's allocator (its emscripten module's `malloc`/`free`), for scratch memory outside any tensor. */
+interface WasmAllocator {
+  wasm?: { _malloc?(bytes: number): number; _free?(at: number): void };
+}
+/** Per heap: one scratch block for packed operands, grown (only while planning) to the largest product planned. */
+const packScratch = new WeakMap<WebAssembly.Memory, { at: number; bytes: number }>();
+
+/** Reserves `bytes` of tfjs-wasm heap for packing (called while planning: growing the heap then detaches no view in use). */
+function reservePackScratch(heap: WebAssembly.Memory, bytes: number): boolean {
+  const have = packScratch.get(heap);
+  if (have && have.bytes >= bytes) return true;
+  const alloc = (tf.backend() as unknown as WasmAllocator).wasm;
+  if (!alloc?._malloc || !alloc._free) return false;
+  const at = alloc._malloc(bytes + 16);
+  if (!at) return false;
+  if (have) alloc._free(have.at);
+  packScratch.set(heap, { at, bytes });
+  return true;
+}
+
+/** Products below this many rows keep the unpacked kernel: packing `b` costs about as much as a few rows of the product. */
+const PACKED_MIN_ROWS = 16;
+
+/**
+ * A SIMD step for a float32 2-D product `a·b` (or `aᵀ·b` when `transA`, `a`
+ * then `k × m`) on tfjs-wasm's heap in the mixed plan: `b` packed into a
+ * scratch block of that heap, then {@link packedKernel}; `n` a multiple of 8.
+ * `undefined` where it does not apply (the caller keeps tfjs's kernel or the
+ * unpacked one). Measured on W9's shapes against tfjs-wasm's XNNPACK
+ * matmul: see bench/RESULTS.md's W9 notes.
+ */
+export function simdPackedMatmul(heap: WebAssembly.Memory, m: number, k: number, n: number, slots: Slots, fallback: Step, transA = false): Step | undefined {
+  if (!simdSupported() || n % 8 !== 0 || m < PACKED_MIN_ROWS || k < 1 || (m * k + k * n + m * n) * 4 >= 2 ** 30) return undefined;
+  if (!reservePackScratch(heap, k * n * 4)) return undefined;
+  let pack: (b: number, dst: number, k: number, n: number) => void;
+  let kernel: (a: number, bp: number, o: number, mm: number) => void;
+  try {
+    pack = packKernel(heap);
+    kernel = packedKernel(heap, m, k, n, m % 4 === 0 ? 4 : 1, transA);
+  } catch {
+    return undefined;
+  }
+  return onHeap(heap, slots, fallback, ([a, b, out]) => {
+    const at = (packScratch.get(heap)!.at + 15) & ~15;
+    pack(b!, at, k, n);
+    kernel(a!, at, out!, m);
+  });
+}
+
 // ------------------------------------------------------------------ batched products on tfjs-wasm's heap
 
 /** Heap offset and size of a tfjs-wasm tensor's data (`typedArrayFromHeap` is tfjs-wasm's view of it). */
