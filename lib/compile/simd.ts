@@ -587,8 +587,23 @@ export function simdLoopWidth(width: 2 | 4 | 8 | undefined): void {
   WIDTH_OVERRIDE = width;
 }
 
-/** How a loop input is read: at the loop's position, as one value, or cycling through a period (floats) along the last axes. */
-type Mode = 'same' | 'scalar' | number;
+/**
+ * How a loop input is read: at the loop's position, as one value, cycling
+ * through a period (floats) along the last axes, or one value per run of
+ * `inner` positions (an operand broadcast over trailing axes: a row statistic).
+ */
+type Mode = 'same' | 'scalar' | number | { readonly inner: number };
+
+/**
+ * A loop result accumulated instead of stored per position: `combine(acc,
+ * value)` from `init` over each run of `inner` consecutive positions, one
+ * float32 written per run (the host's JS loop does the same, in the same order).
+ */
+export interface SimdReduction {
+  readonly init: number;
+  readonly combine: Scalar;
+  readonly inner: number;
+}
 
 /**
  * A SIMD step for an elementwise loop on `memory`, or `undefined` when it
@@ -603,8 +618,15 @@ type Mode = 'same' | 'scalar' | number;
  * const step = simdLoop(heap, loop, { ins: [0], outs: [1] }, jsLoop);
  * ```
  */
-export function simdLoop(memory: WebAssembly.Memory, loop: ScalarLoop, slots: Slots, fallback: Step): Step | undefined {
+export function simdLoop(memory: WebAssembly.Memory, loop: ScalarLoop, slots: Slots, fallback: Step, reductions: readonly (SimdReduction | null)[] = []): Step | undefined {
   const n = sizeOf(loop.shape);
+  // Reductions: float32 values accumulated over runs of one common length (the JS loop's trailing-axes reductions).
+  const reduced = reductions.filter((r): r is SimdReduction => r !== null);
+  if (reduced.length > 0) {
+    if (reduced.some((r) => r.inner !== reduced[0]!.inner || !(r.inner >= 1) || n % r.inner !== 0)) return undefined;
+    if (!loop.results.every((r, j) => !reductions[j] || r.dtype === 'float32')) return undefined;
+    if (!reduced.every((r) => r.combine.dtype === 'float32' && topoOrder([r.combine]).every((c) => (c.op === 'arg' ? c.index! <= 1 && c.dtype === 'float32' : emitterOf(c))))) return undefined;
+  }
   if (n % 2 !== 0 || n === 0 || n * 4 >= 2 ** 31 || (loop as { reduceInner?: number }).reduceInner !== undefined) return undefined;
   // Lanes hold float32, int32 and bool values (a loop given without dtypes is declined).
   const lane = (d: string) => d === 'float32' || d === 'int32' || d === 'bool';
@@ -619,15 +641,21 @@ export function simdLoop(memory: WebAssembly.Memory, loop: ScalarLoop, slots: Sl
     if (size === n && v.shape.length === loop.shape.length) return 'same';
     // A trailing-suffix operand (a bias): its shape is the loop shape's last axes, leading 1s aside.
     const core = v.shape.slice(v.shape.findIndex((d) => d !== 1));
-    return size % 2 === 0 && core.every((d, i) => d === loop.shape[loop.shape.length - core.length + i]) ? size : undefined;
+    if (size % 2 === 0 && core.every((d, i) => d === loop.shape[loop.shape.length - core.length + i])) return size;
+    // A leading-axes operand broadcast over trailing axes (`[B, T, 1]` against `[B, T, D]`): one value per run.
+    const aligned = [...Array<number>(loop.shape.length - v.shape.length).fill(1), ...v.shape];
+    let last = aligned.length - 1;
+    while (aligned[last] === 1) last--;
+    return aligned.slice(0, last + 1).every((d, a) => d === loop.shape[a]) ? { inner: sizeOf(loop.shape.slice(last + 1)) } : undefined;
   });
   if (modes.some((m) => m === undefined)) return undefined;
+  const runs = [...modes.flatMap((m) => (typeof m === 'object' ? [m.inner] : [])), ...reduced.map((r) => r.inner)];
   // Eight floats per iteration (four independent float64 pairs: polynomial chains are latency-bound, so
   // independent pairs run side by side) where every length allows it and the module stays small, else four, else two.
-  const widths = ([8, 4, 2] as const).filter((w) => n % w === 0 && modes.every((m) => typeof m !== 'number' || m % w === 0));
+  const widths = ([8, 4, 2] as const).filter((w) => n % w === 0 && modes.every((m) => typeof m !== 'number' || m % w === 0) && runs.every((r) => r % w === 0));
   for (const width of WIDTH_OVERRIDE ? widths.filter((w) => w <= WIDTH_OVERRIDE!) : widths) {
     try {
-      const [body, imports] = loopBody(loop, nodes, modes as Mode[], width);
+      const [body, imports] = loopBody(loop, nodes, modes as Mode[], width, reductions);
       const kernel = instantiate(memory, body, imports);
       const bytes = n * 4;
       return onHeap(memory, slots, fallback, (offsets) => kernel(bytes, ...offsets));
@@ -663,7 +691,7 @@ function storeBools(e: Emitter, mask: number, offset: number): void {
  * nodes' operations on its own locals. Written twice: a first pass collects
  * the constants, which the second sets once before the loop.
  */
-function loopBody(loop: ScalarLoop, nodes: readonly Scalar[], modes: readonly Mode[], width: 2 | 4 | 8): [FunctionBuilder, ImportName[]] {
+function loopBody(loop: ScalarLoop, nodes: readonly Scalar[], modes: readonly Mode[], width: 2 | 4 | 8, reductions: readonly (SimdReduction | null)[] = []): [FunctionBuilder, ImportName[]] {
   let hoisted: [string, (f: FunctionBuilder) => void][] = [];
   for (const pass of [0, 1]) {
     const ins = loop.inputs.length;
@@ -675,9 +703,14 @@ function loopBody(loop: ScalarLoop, nodes: readonly Scalar[], modes: readonly Mo
     // inputs[h][j]: input j's pair h (a scalar's one local serves every pair).
     const inputs: number[][] = Array.from({ length: halves }, () => []);
     modes.forEach((m) => {
-      const shared = m === 'scalar' ? f.local('v128') : undefined;
+      const shared = m === 'scalar' || typeof m === 'object' ? f.local('v128') : undefined;
       for (const pair of inputs) pair.push(shared ?? f.local('v128'));
     });
+    // A run operand's read position (bytes) and the bytes of positions since its last step.
+    const rowAt = new Map(modes.flatMap((m, j) => (typeof m === 'object' ? [[j, [f.local('i32'), f.local('i32')]] as const] : [])));
+    // Reductions: an accumulator (the value in both lanes) and a write position each; one run counter.
+    const accOf = new Map(reductions.flatMap((r, j) => (r ? [[j, [f.local('v128'), f.local('i32')]] as const] : [])));
+    const runBytes = f.local('i32');
     const wide = f.local('v128');
     // Hoisted before the loop: the constants the first pass saw, then scalar operands, read once and promoted.
     const e = new Emitter(f, hoisted);
@@ -685,16 +718,29 @@ function loopBody(loop: ScalarLoop, nodes: readonly Scalar[], modes: readonly Mo
     const int = (j: number) => loop.inputs[j]!.dtype === 'int32';
     /** Widens the 32-bit lanes 0, 1 of the vector on the stack (float32 or int32 by input j) to a pair. */
     const widen = (j: number, loaded: FunctionBuilder) => loaded.op(int(j) ? 'i64x2.extend_low_i32x4_s' : 'f64x2.promote_low_f32x4');
-    modes.forEach((m, j) => {
-      if (m !== 'scalar') return;
-      f.get(ptr(j));
+    /** Input j's one value at the address on the stack, in both lanes. */
+    const splatLoad = (j: number) => {
       if (bool(j)) loadBools(e, 0, true);
       else widen(j, f.mem('v128.load32_splat', F32));
       f.set(inputs[0]![j]!);
+    };
+    modes.forEach((m, j) => {
+      if (m !== 'scalar') return;
+      f.get(ptr(j));
+      splatLoad(j);
     });
+    for (const [j, [acc, at]] of accOf) {
+      e.splat(reductions[j]!.init).f.set(acc);
+      f.get(ptr(ins + j)).set(at);
+    }
     f.loop();
     modes.forEach((m, j) => {
       if (m === 'scalar') return;
+      if (typeof m === 'object') {
+        f.get(ptr(j)).get(rowAt.get(j)![0]).op('i32.add');
+        splatLoad(j);
+        return;
+      }
       const at = m === 'same' ? offset : counter.get(j)!;
       if (bool(j)) {
         // One byte per element: the float offset / 4.
@@ -733,6 +779,36 @@ function loopBody(loop: ScalarLoop, nodes: readonly Scalar[], modes: readonly Mo
         value.set(node, out);
       });
     loop.results.forEach((r, j) => {
+      const red = reductions[j];
+      if (red) {
+        // acc = combine(acc, value), lane by lane in position order (as the JS loop's float64 accumulator).
+        const [acc] = accOf.get(j)!;
+        const combineNodes = topoOrder([red.combine]);
+        for (let h = 0; h < halves; h++) {
+          for (const lane of [0, 1]) {
+            const x = f.local('v128');
+            const v = values[h]!.get(r)!;
+            const sel = Array.from({ length: 16 }, (_, b) => 8 * lane + (b % 8));
+            f.get(v).get(v).shuffle(sel).set(x);
+            const at = new Map<Scalar, number>();
+            for (const c of combineNodes) {
+              if (c.op === 'arg') {
+                at.set(c, c.index === 0 ? acc : x);
+                continue;
+              }
+              emitterOf(c)!(
+                e,
+                c.args.map((a) => at.get(a)!),
+              );
+              const out = f.local('v128');
+              f.set(out);
+              at.set(c, out);
+            }
+            f.get(at.get(red.combine)!).set(acc);
+          }
+        }
+        return;
+      }
       if (r.dtype === 'bool') {
         for (let h = 0; h < halves; h++) {
           f.get(ptr(ins + j)).get(offset).i32(2).op('i32.shr_u', 'i32.add');
@@ -757,6 +833,23 @@ function loopBody(loop: ScalarLoop, nodes: readonly Scalar[], modes: readonly Mo
     // Counters step by `width` floats and wrap at their period: c = c + step; c = c === period ? 0 : c.
     const step = width * 4;
     for (const [j, l] of counter) f.get(l).i32(step).op('i32.add').set(l).i32(0).get(l).get(l).i32((modes[j] as number) * 4).op('i32.eq', 'select').set(l);
+    // Run operands step to their next value after `inner` positions (one byte per bool, else four).
+    for (const [j, [at, since]] of rowAt) {
+      f.get(since).i32(step).op('i32.add').tee(since).i32((modes[j] as { inner: number }).inner * 4).op('i32.eq').if();
+      f.i32(0).set(since).get(at).i32(bool(j) ? 1 : 4).op('i32.add').set(at).end();
+    }
+    // After each run: the accumulators stored as float32 and reset.
+    const firstReduction = reductions.find((r) => r);
+    if (firstReduction) {
+      f.get(runBytes).i32(step).op('i32.add').tee(runBytes).i32(firstReduction.inner * 4).op('i32.eq').if();
+      f.i32(0).set(runBytes);
+      for (const [j, [acc, at]] of accOf) {
+        f.get(at).get(acc).op('f32x4.demote_f64x2_zero').memLane('v128.store32_lane', 0, F32);
+        f.get(at).i32(4).op('i32.add').set(at);
+        e.splat(reductions[j]!.init).f.set(acc);
+      }
+      f.end();
+    }
     f.get(offset).i32(step).op('i32.add').tee(offset).get(0).op('i32.lt_u').brIf(0).end(); // offset < end: next iteration
     if (pass === 1) return [f, e.imports];
     hoisted = e.seen;
