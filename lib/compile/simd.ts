@@ -1085,16 +1085,21 @@ function packedKernel(memory: WebAssembly.Memory, m: number, k: number, n: numbe
   const [a, bp, o, mm] = [0, 1, 2, 3];
   const rowStep = transA ? 4 : k * 4;
   const kStep = transA ? m * 4 : 4;
-  // j: column bytes; i: row; panel: panel start; pa, pb: read positions; end: pb's end
-  const [j, i, panel, pa, pb, end] = repeat(6, () => f.local('i32'));
+  // j: column bytes; i: row; i0, iEnd: the rows of the current block; panel: panel start; pa, pb: read positions; end: pb's end
+  const [j, i, i0, iEnd, panel, pa, pb, end] = repeat(8, () => f.local('i32'));
   const acc = Array.from({ length: rows }, () => [f.local('v128'), f.local('v128')]);
   const [lo, hi, x] = [f.local('v128'), f.local('v128'), f.local('v128')];
   const at = (offset: number) => ({ align: 2, offset });
+  // Blocks of rows whose part of `a` (about 128 KB) stays in L2 while every panel passes over it.
+  const block = Math.max(rows, Math.floor(BLOCK_BYTES / (k * 4) / 4) * 4);
+  f.i32(0).set(i0);
+  f.loop(); // row blocks
+  f.get(i0).i32(block).op('i32.add').tee(iEnd).get(mm).get(iEnd).get(mm).op('i32.lt_u', 'select').set(iEnd);
   f.i32(0).set(j);
   f.loop(); // panels of eight columns
   f.get(bp).get(j).i32(k).op('i32.mul', 'i32.add').set(panel); // panel J starts at J·k·32 = j·k
-  f.i32(0).set(i);
-  f.loop(); // row blocks
+  f.get(i0).set(i);
+  f.loop(); // rows of the block, `rows` at a time
   for (const r of acc.flat()) f.f64x2(0).set(r);
   f.get(a).get(i).i32(rowStep).op('i32.mul', 'i32.add').set(pa);
   f.get(panel).tee(pb).i32(k * 32).op('i32.add').set(end);
@@ -1110,10 +1115,13 @@ function packedKernel(memory: WebAssembly.Memory, m: number, k: number, n: numbe
   acc.forEach((row, r) =>
     row.forEach((sum, h) => f.get(o).get(i).i32(n * 4).op('i32.mul', 'i32.add').get(j).op('i32.add').get(sum).mem('v128.store', at(r * n * 4 + 16 * h))),
   );
-  f.get(i).i32(rows).op('i32.add').tee(i).get(mm).op('i32.lt_u').brIf(0).end(); // i < m: next row block
+  f.get(i).i32(rows).op('i32.add').tee(i).get(iEnd).op('i32.lt_u').brIf(0).end(); // i < iEnd: next rows
   f.get(j).i32(32).op('i32.add').tee(j).i32(n * 4).op('i32.lt_u').brIf(0).end(); // j < n·4: next panel
+  f.get(i0).i32(block).op('i32.add').tee(i0).get(mm).op('i32.lt_u').brIf(0).end(); // i0 < m: next block
   return instantiate(memory, f);
 }
+/** Bytes of `a` per block of rows in the packed product (half of a 256–512 KB L2, the panel and output beside). */
+const BLOCK_BYTES = 128 * 1024;
 
 /** tfjs-wasm's allocator (its emscripten module's `malloc`/`free`), for scratch memory outside any tensor. */
 interface WasmAllocator {

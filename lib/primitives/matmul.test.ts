@@ -61,7 +61,8 @@ describeEachBackend('large 2-D products under jit (the wasm mixed plan: packed S
   const maxAbsDiff = (got: Float32Array, want: number[][]) => want.flat().reduce((d, v, i) => Math.max(d, Math.abs(got[i]! - v)), 0);
 
   it.runIf(backend !== 'webgpu')('equals the float64 product for rows a multiple of 4 and not, n = 8 and wider', async () => {
-    for (const [m, k, n] of [[132, 160, 104], [61, 256, 136], [257, 1024, 8]] as const) {
+    // 520 × 512 and 257 × 1024: several blocks of rows (128 KB of `a` each), the last one partial.
+    for (const [m, k, n] of [[132, 160, 104], [61, 256, 136], [257, 1024, 8], [520, 512, 16]] as const) {
       const x = matrix(m, k, 0.2);
       const y = matrix(k, n, 1.9);
       const f = fx.jit((a: fx.Tensor<number[], 'float32'>, b: fx.Tensor<number[], 'float32'>) => fx.tanh(fx.matmul(a, b as never)));
