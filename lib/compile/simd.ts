@@ -18,7 +18,9 @@
  * Loops: float32, int32 and bool operands, results and nodes (float32 as
  * float64 lanes; int32 sign-extended in 64-bit lanes, wrapped after each op;
  * bools one byte each in memory and 64-bit lane masks in registers);
- * accumulating loops are left to the JS loop (`simdLoop` returns `undefined`). Eight floats per
+ * float32 reductions over trailing axes accumulate in a float64 local lane
+ * by lane in position order (as the JS loop); other accumulating loops are
+ * left to the JS loop (`simdLoop` returns `undefined`). Eight floats per
  * iteration (four independent float64 pairs, interleaved node by node) when
  * the module stays under 4 KB, else four, else two.
  *
@@ -608,9 +610,11 @@ export interface SimdReduction {
 /**
  * A SIMD step for an elementwise loop on `memory`, or `undefined` when it
  * is not one this emitter runs. It runs every op of the algebra on float32,
- * int32 and bool values, over an even size, with no reduction, inputs read
- * in place, as one value or cycling through an even period (a bias). Falls
- * back to `fallback` (the JS loop) on buffers outside `memory`.
+ * int32 and bool values, over an even size, inputs read in place, as one
+ * value, cycling through an even period (a bias) or one value per run of
+ * trailing positions (a row statistic); results listed in `reductions` are
+ * accumulated per run instead of stored per position. Falls back to
+ * `fallback` (the JS loop) on buffers outside `memory`.
  *
  * @example
  * ```ts
