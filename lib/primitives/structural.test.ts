@@ -58,6 +58,17 @@ describeEachBackend('sum, reshape, broadcastTo, transpose, slice, pad, concat, m
     expect(() => fx.transpose(m() as fx.Tensor, [0] as never)).toThrow(/perm \[0\] is not a permutation of the 2 axes/);
   });
 
+  it('slice under jit: a range of the last axis and of a middle axis (block copies of whole trailing runs)', async () => {
+    const x = Float32Array.from({ length: 3 * 4 * 24 }, (_, i) => i * 0.5 - 7);
+    const f = fx.jit((t: fx.Tensor<[3, 4, 24], 'float32'>) => [fx.slice(t, [0, 0, 8], [3, 4, 8]), fx.slice(t, [1, 1, 0], [2, 2, 24])]);
+    const [a, b] = f(fx.tensor(x, [3, 4, 24]));
+    const at = (i: number, j: number, k: number) => x[(i * 4 + j) * 24 + k]!;
+    const want = (shape: number[], begin: number[]) =>
+      Array.from({ length: shape[0]! * shape[1]! * shape[2]! }, (_, p) => at(begin[0]! + Math.floor(p / (shape[1]! * shape[2]!)), begin[1]! + (Math.floor(p / shape[2]!) % shape[1]!), begin[2]! + (p % shape[2]!)));
+    expect(Array.from(await a!.data())).toEqual(want([3, 4, 8], [0, 0, 8]));
+    expect(Array.from(await b!.data())).toEqual(want([2, 2, 24], [1, 1, 0]));
+  });
+
   it('slice with -1 sizes; its transpose pads', async () => {
     await expectClose(fx.slice(m(), [0, 1], [2, 2]), [[-2, 3], [4, -1]]);
     await expectClose(fx.slice(m(), [1, 0], [-1, -1]), [[0.5, 4, -1]]);
