@@ -922,21 +922,23 @@ export function simdTranspose(memory: WebAssembly.Memory, shape: readonly number
  * number of columns, two columns at a time, accumulated in float64 down each
  * column pair (what the host's JS reduction does; tfjs transposes first).
  */
-function columnSumKernel(memory: WebAssembly.Memory): (x: number, o: number, rows: number, rowBytes: number) => void {
+function columnSumKernel(memory: WebAssembly.Memory, pairs: 1 | 4 = 1): (x: number, o: number, rows: number, rowBytes: number) => void {
   const f = new FunctionBuilder(['i32', 'i32', 'i32', 'i32']);
   const [x, o, rows, rowBytes] = [0, 1, 2, 3];
-  // col: byte offset of the column pair; p: read position; end: x + rows·rowBytes + col
+  // col: byte offset of the first column pair; p: read position; end: x + rows·rowBytes + col
   const [col, p, end] = repeat(3, () => f.local('i32'));
-  const acc = f.local('v128');
+  // `pairs` column pairs per pass down the rows (each its own accumulator, so each column's sum is the same chain):
+  // four pairs read 32 bytes a row, so a [1024, 512] matrix takes 64 passes instead of 256.
+  const acc = Array.from({ length: pairs }, () => f.local('v128'));
   f.i32(0).set(col);
-  f.loop(); // column pairs
+  f.loop(); // groups of column pairs
   f.get(x).get(col).op('i32.add').tee(p).get(rows).get(rowBytes).op('i32.mul', 'i32.add').set(end);
-  f.f64x2(0).set(acc);
+  for (const a of acc) f.f64x2(0).set(a);
   f.loop(); // down the rows
-  f.get(acc).get(p).mem('v128.load64_zero', F32).op('f64x2.promote_low_f32x4', 'f64x2.add').set(acc);
+  acc.forEach((a, h) => f.get(a).get(p).mem('v128.load64_zero', { ...F32, offset: 8 * h }).op('f64x2.promote_low_f32x4', 'f64x2.add').set(a));
   f.get(p).get(rowBytes).op('i32.add').tee(p).get(end).op('i32.lt_u').brIf(0).end();
-  f.get(o).get(col).op('i32.add').get(acc).op('f32x4.demote_f64x2_zero').memLane('v128.store64_lane', 0, F32);
-  f.get(col).i32(8).op('i32.add').tee(col).get(rowBytes).op('i32.lt_u').brIf(0).end();
+  acc.forEach((a, h) => f.get(o).get(col).op('i32.add').get(a).op('f32x4.demote_f64x2_zero').memLane('v128.store64_lane', 0, { ...F32, offset: 8 * h }));
+  f.get(col).i32(8 * pairs).op('i32.add').tee(col).get(rowBytes).op('i32.lt_u').brIf(0).end();
   return instantiate(memory, f);
 }
 
@@ -950,7 +952,7 @@ export function simdColumnSum(memory: WebAssembly.Memory, shape: readonly number
   const rows = sizeOf(shape.slice(0, sorted.length));
   const cols = sizeOf(shape.slice(sorted.length));
   if (rows === 0 || cols === 0 || cols % 2 !== 0 || rows * cols * 4 >= 2 ** 31) return undefined;
-  const kernel = columnSumKernel(memory);
+  const kernel = columnSumKernel(memory, cols % 8 === 0 ? 4 : 1);
   return onHeap(memory, slots, fallback, ([x, o]) => kernel(x!, o!, rows, cols * 4));
 }
 
