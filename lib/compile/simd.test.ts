@@ -165,7 +165,20 @@ describeEachBackend('SIMD kernels of a host program run in place on its arena', 
       x.dispose();
     }
     expect(simdTranspose(heap, [6, 4], slotsFor(1, 1), () => undefined)).toBeUndefined();
-    expect(simdTranspose(heap, [4, 4, 4], slotsFor(1, 1), () => undefined)).toBeUndefined();
+    expect(simdTranspose(heap, [3, 4, 6], slotsFor(1, 1), () => undefined)).toBeUndefined();
+    expect(simdTranspose(heap, [4], slotsFor(1, 1), () => undefined)).toBeUndefined();
+  });
+
+  it('swaps the last two axes of a batch of matrices ([2, 3, 8, 12] → [2, 3, 12, 8], attention’s kᵀ), bit for bit', () => {
+    const shape = [2, 3, 8, 12];
+    const x = tensor(values(2 * 3 * 8 * 12, 5), shape);
+    const step = simdTranspose(heap, shape, slotsFor(1, 1), () => undefined)!;
+    expect(step).toBeDefined();
+    const [got] = run(step, [x], [[2, 3, 12, 8]]);
+    const want = tf.transpose(x, [0, 1, 3, 2]);
+    sameBits(got!, want.dataSync());
+    want.dispose();
+    x.dispose();
   });
 
   it('sums over leading axes as the host reduction does (float64 down each column), bit for bit', () => {

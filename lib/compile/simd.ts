@@ -906,13 +906,21 @@ function transposeKernel(memory: WebAssembly.Memory): (x: number, o: number, row
   return instantiate(memory, f);
 }
 
-/** A SIMD step for a 2-D float32 transpose whose dimensions are multiples of 4, or `undefined`. */
+/**
+ * A SIMD step for a float32 transpose of the last two axes (`[..., rows,
+ * cols]` → `[..., cols, rows]`, each matrix in turn: attention's `kᵀ`) whose
+ * two dimensions are multiples of 4, or `undefined`.
+ */
 export function simdTranspose(memory: WebAssembly.Memory, shape: readonly number[], slots: Slots, fallback: Step): Step | undefined {
-  if (shape.length !== 2) return undefined;
-  const [rows, cols] = shape as [number, number];
-  if (rows % 4 !== 0 || cols % 4 !== 0 || rows === 0 || cols === 0 || rows * cols * 4 >= 2 ** 31) return undefined;
+  if (shape.length < 2) return undefined;
+  const [rows, cols] = shape.slice(-2) as [number, number];
+  const batch = sizeOf(shape.slice(0, -2));
+  if (rows % 4 !== 0 || cols % 4 !== 0 || rows === 0 || cols === 0 || batch === 0 || batch * rows * cols * 4 >= 2 ** 31) return undefined;
   const kernel = transposeKernel(memory);
-  return onHeap(memory, slots, fallback, ([x, o]) => kernel(x!, o!, rows, cols));
+  const bytes = rows * cols * 4;
+  return onHeap(memory, slots, fallback, ([x, o]) => {
+    for (let b = 0; b < batch; b++) kernel(x! + b * bytes, o! + b * bytes, rows, cols);
+  });
 }
 
 // ------------------------------------------------------------------ column sums

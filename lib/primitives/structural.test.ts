@@ -58,6 +58,17 @@ describeEachBackend('sum, reshape, broadcastTo, transpose, slice, pad, concat, m
     expect(() => fx.transpose(m() as fx.Tensor, [0] as never)).toThrow(/perm \[0\] is not a permutation of the 2 axes/);
   });
 
+  it('transpose of the last two axes under jit (SIMD per matrix where the arena or heap allows)', async () => {
+    const x = Float32Array.from({ length: 2 * 3 * 8 * 12 }, (_, i) => Math.cos(i) * 9);
+    const y = fx.jit((t: fx.Tensor<[2, 3, 8, 12], 'float32'>) => fx.transpose(fx.mul(t, 2), [0, 1, 3, 2]))(fx.tensor(x, [2, 3, 8, 12]));
+    expect(y.shape).toEqual([2, 3, 12, 8]);
+    const want = Array.from({ length: x.length }, (_, p) => {
+      const [b, c, i, j] = [Math.floor(p / 288), Math.floor(p / 96) % 3, Math.floor(p / 8) % 12, p % 8];
+      return 2 * x[((b * 3 + c) * 8 + j) * 12 + i]!;
+    });
+    expect(Array.from(await y.data())).toEqual(want);
+  });
+
   it('slice under jit: a range of the last axis and of a middle axis (block copies of whole trailing runs)', async () => {
     const x = Float32Array.from({ length: 3 * 4 * 24 }, (_, i) => i * 0.5 - 7);
     const f = fx.jit((t: fx.Tensor<[3, 4, 24], 'float32'>) => [fx.slice(t, [0, 0, 8], [3, 4, 8]), fx.slice(t, [1, 1, 0], [2, 2, 24])]);
