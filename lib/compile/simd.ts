@@ -1091,20 +1091,17 @@ function packKernel(memory: WebAssembly.Memory): (b: number, dst: number, k: num
 }
 
 /**
- * `o = a·b` for float32 `a` (`m × k`, or `k × m` read transposed when
- * `transA`) and `b` packed by {@link packKernel}: panels of eight columns
+ * `o = a·b` for float32 `a` (`m × k`) and `b` packed by {@link packKernel}: panels of eight columns
  * outermost (one panel, k·32 bytes, stays in L1 while every block of `rows`
  * rows passes over it), each block two float32 quads per row accumulated down
  * `k` in float32 as `matmulKernel` does (the same sums in the same order).
- * `a[i + r, p]` is splatted from `a + (i + r)·rowStep + p·kStep`: rows are
- * `k·4` bytes apart and steps 4 (`a`), or 4 and `m·4` (`aᵀ`, so a transpose
- * feeding a product costs nothing). Takes `(a, bp, o, m)`.
+ * Takes `(a, bp, o, m)`.
  */
-function packedKernel(memory: WebAssembly.Memory, m: number, k: number, n: number, rows: 1 | 4, transA: boolean): (a: number, bp: number, o: number, mm: number) => void {
+function packedKernel(memory: WebAssembly.Memory, k: number, n: number, rows: 1 | 4): (a: number, bp: number, o: number, mm: number) => void {
   const f = new FunctionBuilder(['i32', 'i32', 'i32', 'i32']);
   const [a, bp, o, mm] = [0, 1, 2, 3];
-  const rowStep = transA ? 4 : k * 4;
-  const kStep = transA ? m * 4 : 4;
+  const rowStep = k * 4;
+  const kStep = 4;
   // j: column bytes; i: row; i0, iEnd: the rows of the current block; panel: panel start; pa, pb: read positions; end: pb's end
   const [j, i, i0, iEnd, panel, pa, pb, end] = repeat(8, () => f.local('i32'));
   const acc = Array.from({ length: rows }, () => [f.local('v128'), f.local('v128')]);
@@ -1167,8 +1164,7 @@ function reservePackScratch(heap: WebAssembly.Memory, bytes: number): boolean {
 const PACKED_MIN_ROWS = 16;
 
 /**
- * A SIMD step for a float32 2-D product `a·b` (or `aᵀ·b` when `transA`, `a`
- * then `k × m`) on tfjs-wasm's heap in the mixed plan: `b` packed into a
+ * A SIMD step for a float32 2-D product `a·b` on tfjs-wasm's heap in the mixed plan: `b` packed into a
  * scratch block of that heap, then {@link packedKernel}; `n` a multiple of 8.
  * `undefined` where it does not apply (the caller keeps tfjs's kernel or the
  * unpacked one). Measured on W9's shapes ([1024,128]@[128,384|512],
@@ -1176,14 +1172,14 @@ const PACKED_MIN_ROWS = 16;
  * under load): 38–42 GFLOP/s, against 28–32 for tfjs-wasm's XNNPACK matmul
  * and 27–40 for the unpacked kernel.
  */
-export function simdPackedMatmul(heap: WebAssembly.Memory, m: number, k: number, n: number, slots: Slots, fallback: Step, transA = false): Step | undefined {
+export function simdPackedMatmul(heap: WebAssembly.Memory, m: number, k: number, n: number, slots: Slots, fallback: Step): Step | undefined {
   if (!simdSupported() || n % 8 !== 0 || m < PACKED_MIN_ROWS || k < 1 || (m * k + k * n + m * n) * 4 >= 2 ** 30) return undefined;
   if (!reservePackScratch(heap, k * n * 4)) return undefined;
   let pack: (b: number, dst: number, k: number, n: number) => void;
   let kernel: (a: number, bp: number, o: number, mm: number) => void;
   try {
     pack = packKernel(heap);
-    kernel = packedKernel(heap, m, k, n, m % 4 === 0 ? 4 : 1, transA);
+    kernel = packedKernel(heap, k, n, m % 4 === 0 ? 4 : 1);
   } catch {
     return undefined;
   }
