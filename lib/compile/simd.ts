@@ -1091,9 +1091,10 @@ function packKernel(memory: WebAssembly.Memory): (b: number, dst: number, k: num
 }
 
 /**
- * `o = a·b` for float32 `a` (`m × k`) and `b` packed by {@link packKernel}: panels of eight columns
- * outermost (one panel, k·32 bytes, stays in L1 while every block of `rows`
- * rows passes over it), each block two float32 quads per row accumulated down
+ * `o = a·b` for float32 `a` (`m × k`) and `b` packed by {@link packKernel}:
+ * rows in blocks of about 128 KB of `a` (kept in L2), within a block the
+ * panels of eight columns (one panel, k·32 bytes, stays in L1 while the
+ * block's rows pass over it, `rows` at a time), two float32 quads per row accumulated down
  * `k` in float32 as `matmulKernel` does (the same sums in the same order).
  * Takes `(a, bp, o, m)`.
  */
