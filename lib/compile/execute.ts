@@ -71,7 +71,10 @@ export function planMixed(ir: IR): Plan | undefined {
     const slots = slotsOf(inputs, outputs);
     const js = lowerLoop(node.group, slots, new Set());
     const program = js && scalarLoop(node.group);
-    const simd = program && heap && !program.reductions.some((r) => r) && simdLoop(heap, program, slots, js);
+    // Reductions over trailing axes (layer-norm and softmax statistics) accumulate inside the SIMD loop.
+    const n = sizeOf(node.group.shape);
+    const reductions = program?.reductions.map((r, j) => r && { ...r, inner: n / sizeOf(outputs[j]!.aval.shape) });
+    const simd = program && heap && simdLoop(heap, program, slots, js, reductions);
     // A lone cheap operation gains from a loop only in SIMD: tfjs's kernel is as fast as the JS loop
     // (tfjs-wasm runs transcendental functions as scalar libm calls, slower than the generated loop).
     const step = simd || (members.length < 2 && !(program && program.results.some((r) => usesAny(r, TRANSCENDENTAL_OPS))) ? undefined : js);

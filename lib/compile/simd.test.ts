@@ -190,7 +190,20 @@ describeEachBackend('SIMD kernels of a host program run in place on its arena', 
       x.dispose();
     }
     expect(simdTranspose(heap, [6, 4], slotsFor(1, 1), () => undefined)).toBeUndefined();
-    expect(simdTranspose(heap, [4, 4, 4], slotsFor(1, 1), () => undefined)).toBeUndefined();
+    expect(simdTranspose(heap, [3, 4, 6], slotsFor(1, 1), () => undefined)).toBeUndefined();
+    expect(simdTranspose(heap, [4], slotsFor(1, 1), () => undefined)).toBeUndefined();
+  });
+
+  it('swaps the last two axes of a batch of matrices ([2, 3, 8, 12] → [2, 3, 12, 8], attention’s kᵀ), bit for bit', () => {
+    const shape = [2, 3, 8, 12];
+    const x = tensor(values(2 * 3 * 8 * 12, 5), shape);
+    const step = simdTranspose(heap, shape, slotsFor(1, 1), () => undefined)!;
+    expect(step).toBeDefined();
+    const [got] = run(step, [x], [[2, 3, 12, 8]]);
+    const want = tf.transpose(x, [0, 1, 3, 2]);
+    sameBits(got!, want.dataSync());
+    want.dispose();
+    x.dispose();
   });
 
   it('sums over leading axes as the host reduction does (float64 down each column), bit for bit', () => {
@@ -645,13 +658,72 @@ describe('SIMD loops of the scalar-op algebra: bit for bit the JS loop (fastmath
     );
   });
 
-  it('declines what it does not compute: an odd size, a reduction, a [M,1] column operand', () => {
+  it('an operand broadcast over trailing axes (a row statistic [R, 1]): one value per run of 8, 4 and 6 positions; float32, int32 and bool', () => {
+    for (const cols of [8, 4, 6]) {
+      const z = sample(6 * cols, 3, -5, 5);
+      const row = sample(6, 11, -5, 5);
+      const counts = Int32Array.from({ length: 6 }, (_, i) => i * 7 - 20);
+      const flags = Uint8Array.from({ length: 6 }, (_, i) => i % 2);
+      const results = [
+        sc.round32(sc.mul(sc.sub(x0, x1), sc.cast(sc.arg(2, 'int32'), 'float32'))),
+        sc.select(sc.arg(3, 'bool'), sc.exp(sc.sub(x0, x1)), x0),
+      ];
+      const columns = [z, row, counts, flags];
+      const got = runSimd(results, columns, [[6, cols], [6, 1], [6, 1], [6, 1]], [6, cols]);
+      const want = runReference(results, columns, 6 * cols, (i, j) => (j === 0 ? i : Math.floor(i / cols)));
+      got.forEach((g, j) => sameBits(g, want[j]!));
+    }
+  });
+
+  it('reductions over runs (sum, max with NaN, beside stored results): bit for bit the JS loop’s float64 accumulator in position order', () => {
+    const acc = (x: Scalar, y: Scalar) => sc.add(x, y);
+    const max = (a: Scalar, x: Scalar) => sc.select(sc.or(sc.gt(x, a), sc.isNaN(x)), x, a);
+    for (const cols of [8, 4, 6, 64]) {
+      const rows = 5;
+      const n = rows * cols;
+      const z = sample(n, 5 + cols, -20, 20);
+      if (cols === 64) z[70] = NaN; // a NaN in the second run
+      const stat = sample(rows, 2, -3, 3);
+      const e = sc.exp(sc.sub(x0, x1)); // softmax's numerator, summed unrounded
+      const results = [sc.round32(e), e, x0, sc.mul(x0, x0)];
+      const reductions = [null, { init: 0, combine: acc(sc.arg(0, 'float32'), sc.arg(1, 'float32')), inner: cols }, { init: -Infinity, combine: max(sc.arg(0, 'float32'), sc.arg(1, 'float32')), inner: cols }, { init: 0, combine: acc(sc.arg(0, 'float32'), sc.arg(1, 'float32')), inner: cols }];
+      const arena = new Arena();
+      const ins = [arena.alloc(n, 'float32'), arena.alloc(rows, 'float32')];
+      const outs = results.map((_, j) => arena.alloc(reductions[j] ? rows : n, 'float32'));
+      const loop: ScalarLoop = { shape: [rows, cols], inputs: [{ shape: [rows, cols], dtype: 'float32' }, { shape: [rows, 1], dtype: 'float32' }], results };
+      const step = simdLoop(arena.memory, loop, slotsFor(2, 4), () => {
+        throw new Error('the fallback ran');
+      }, reductions);
+      expect(step, `SIMD takes the reducing loop of ${cols}`).toBeDefined();
+      const env = [...ins, ...outs].map((a) => arena.view(a));
+      env[0]!.set(z);
+      env[1]!.set(stat);
+      step!(env);
+      const got = outs.map((o) => arena.view(o).slice());
+      results.forEach((r, j) => {
+        const red = reductions[j];
+        const want = new Float32Array(red ? rows : n);
+        for (let i = 0; i < rows; i++) {
+          let a = red ? red.init : 0;
+          for (let c = 0; c < cols; c++) {
+            const v = reference(r, [z[i * cols + c]!, stat[i]!]) as number;
+            if (red) a = reference(red.combine, [a, v]) as number;
+            else want[i * cols + c] = v;
+          }
+          if (red) want[i] = a;
+        }
+        sameBits(got[j]!, want);
+      });
+    }
+  });
+
+  it('declines what it does not compute: an odd size, a reduction, a [M,1] column operand over odd runs', () => {
     const arena = new Arena();
     const f32 = (shape: number[]) => ({ shape, dtype: 'float32' as const });
     const slots = { ins: [0], outs: [1] };
     const decline = (loop: ScalarLoop) => expect(simdLoop(arena.memory, loop, slots, () => undefined)).toBeUndefined();
     decline({ shape: [7], inputs: [f32([7])], results: [sc.tanh(x0)] });
-    decline({ shape: [4, 6], inputs: [f32([4, 6]), f32([4, 1])], results: [sc.add(x0, x1)] });
+    decline({ shape: [4, 5], inputs: [f32([4, 5]), f32([4, 1])], results: [sc.add(x0, x1)] });
     decline({ shape: [4, 6], inputs: [f32([4, 6])], results: [sc.tanh(x0)], reduceInner: 6 } as ScalarLoop);
   });
 

@@ -68,6 +68,30 @@ function lowerBroadcast(eq: Equation, slots: Slots): Step {
   const [o] = slots.outs;
   if (access.kind === 'scalar') return (env) => env[o!]!.fill(env[a!]![0]!);
   if (access.kind === 'same') return (env) => env[o!]!.set(env[a!]!);
+  // Two common forms as block copies instead of an index map (W9: [16, 64, 1] → [16, 64, 128] took
+  // 2.6 ms through the map): each value repeated over trailing axes (`fill`), or the whole operand
+  // repeated over leading axes (`set`).
+  const padded = [...Array<number>(outShape.length - inShape.length).fill(1), ...inShape];
+  const split = padded.findIndex((d, i) => d !== outShape[i]);
+  const rest = padded.slice(split);
+  const inSize = padded.reduce((x, y) => x * y, 1);
+  const outSize = outShape.reduce((x, y) => x * y, 1);
+  if (split > 0 && rest.every((d) => d === 1)) {
+    const run = outSize / inSize;
+    return (env) => {
+      const x = env[a!]!;
+      const out = env[o!]!;
+      for (let r = 0; r < inSize; r++) out.fill(x[r]!, r * run, (r + 1) * run);
+    };
+  }
+  const lead = padded.findIndex((d) => d !== 1);
+  if (lead > 0 && padded.slice(lead).every((d, i) => d === outShape[lead + i]) && inSize >= 16) {
+    return (env) => {
+      const x = env[a!]!;
+      const out = env[o!]!;
+      for (let at = 0; at < outSize; at += inSize) out.set(x as never, at);
+    };
+  }
   return copyThrough(broadcastMap(inShape, outShape), slots);
 }
 

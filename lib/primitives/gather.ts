@@ -86,7 +86,9 @@ export function gatherShape(x: readonly number[], indices: readonly number[], ax
 }
 
 export const gatherPrimitive: Primitive<GatherParams> = definePrimitive({
-  lowering: { kind: 'host', lower: (eq, slots) => lowerGather(eq, slots) },
+  // In the wasm mixed plan the same step runs on tfjs-wasm's heap: its GatherV2 took 4–5 ms for W9's
+  // embedding ([64, 128] by [16, 64] indices) against 0.1 ms for row copies.
+  lowering: { kind: 'host', lower: (eq, slots) => lowerGather(eq, slots), mixed: (eq, slots) => lowerGather(eq, slots) },
   name: 'gather',
   onnx: gatherOnnx,
   abstractEval([x, indices], { axis }) {
@@ -233,7 +235,11 @@ function lowerGather(eq: Equation, slots: Slots): Step {
     for (let u = 0; u < outer; u++) {
       for (let j = 0; j < count; j++) {
         const from = (u * dim + idx[j]!) * inner;
-        for (let w = 0; w < inner; w++) out[p++] = x[from + w]!;
+        if (inner >= 16) {
+          // A row at a time (a memcpy), where a loop costs more than the call.
+          out.set(x.subarray(from, from + inner), p);
+          p += inner;
+        } else for (let w = 0; w < inner; w++) out[p++] = x[from + w]!;
       }
     }
   };

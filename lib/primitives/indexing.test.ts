@@ -52,6 +52,18 @@ describeEachBackend('take / gather', () => {
   });
 });
 
+describeEachBackend('take under jit', () => {
+  it('copies whole rows of a wide table (an embedding) and checks the indices', async () => {
+    const table = Float32Array.from({ length: 5 * 32 }, (_, i) => Math.sin(i) * 3);
+    const ids = [[4, 0, 2], [2, 2, 1]];
+    const f = fx.jit((t: fx.Tensor<[5, 32], 'float32'>, i: fx.Tensor<[2, 3], 'int32'>) => fx.take(t, i));
+    const y = f(fx.tensor(table, [5, 32]), fx.tensor(ids, 'int32') as never);
+    expect(y.shape).toEqual([2, 3, 32]);
+    expect(Array.from(await y.data())).toEqual(ids.flat().flatMap((r) => Array.from(table.subarray(r * 32, r * 32 + 32))));
+    expect(() => f(fx.tensor(table, [5, 32]), fx.tensor([[0, 5, 1], [0, 0, 0]], 'int32') as never)).toThrow(/shape error in take: index 5 at position 1/);
+  });
+});
+
 describeEachBackend('scatterAdd', () => {
   it('adds updates at indices along an axis; repeated indices accumulate', async () => {
     await expectClose(fx.scatterAdd(fx.zeros([3]), fx.tensor([0, 2, 0], 'int32'), fx.tensor([1, 2, 3])), [4, 0, 2]);

@@ -52,3 +52,24 @@ describeEachBackend('batched matmul [B, M, K] @ [B, K, N] (SIMD per batch entry 
     await fx.checkGradsAsync((x, y) => fx.matmul(x, y), [fx.tensor(batched(2, 4, 3)), fx.tensor(batched(2, 3, 8))], { order });
   });
 });
+
+describeEachBackend('large 2-D products under jit (the wasm mixed plan: packed SIMD kernel on tfjs-wasm’s heap)', (backend) => {
+  // Above the host limit (2^21 multiply-adds) a jitted program takes the mixed plan; on wasm its
+  // products run as fluxion's packed kernel. Values within float32 accumulation error of float64.
+  const matrix = (r: number, c: number, s: number) => Array.from({ length: r }, (_, i) => Array.from({ length: c }, (_, j) => Math.sin(s + i * 0.71 + j * 1.33)));
+  const product = (x: number[][], y: number[][]) => x.map((row) => y[0]!.map((_, j) => row.reduce((s, v, p) => s + v * y[p]![j]!, 0)));
+  const maxAbsDiff = (got: Float32Array, want: number[][]) => want.flat().reduce((d, v, i) => Math.max(d, Math.abs(got[i]! - v)), 0);
+
+  it.runIf(backend !== 'webgpu')('equals the float64 product for rows a multiple of 4 and not, n = 8 and wider', async () => {
+    // 520 × 512 and 257 × 1024: several blocks of rows (128 KB of `a` each), the last one partial.
+    for (const [m, k, n] of [[132, 160, 104], [61, 256, 136], [257, 1024, 8], [520, 512, 16]] as const) {
+      const x = matrix(m, k, 0.2);
+      const y = matrix(k, n, 1.9);
+      const f = fx.jit((a: fx.Tensor<number[], 'float32'>, b: fx.Tensor<number[], 'float32'>) => fx.tanh(fx.matmul(a, b as never)));
+      const got = await f(fx.tensor(x), fx.tensor(y)).data();
+      const want = product(x, y).map((row) => row.map(Math.tanh));
+      // |terms| ≤ 1: float32 sums of k products err by at most about k·2^-24·Σ|terms| ≤ k²·6e-8.
+      expect(maxAbsDiff(got as Float32Array, want)).toBeLessThan(Math.max(1e-5, k * 1e-6));
+    }
+  });
+});

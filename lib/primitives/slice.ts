@@ -33,7 +33,9 @@ export function resolveSlice(shape: readonly number[], begin: readonly number[],
 }
 
 export const slicePrimitive: Primitive<SliceParams> = definePrimitive({
-  lowering: { kind: 'host', lower: (eq, slots) => lowerSlice(eq, slots) },
+  // Also in the wasm mixed plan: tfjs-wasm's Slice copies its whole input out of the heap first
+  // (`readSync`; W9's three [16, 64, 128] slices of a [16, 64, 384] tensor).
+  lowering: { kind: 'host', lower: (eq, slots) => lowerSlice(eq, slots), mixed: (eq, slots) => lowerSlice(eq, slots) },
   name: 'slice',
   onnx: sliceOnnx,
   abstractEval: ([x], { begin, size }) => ({ shape: resolveSlice(x!.shape, begin, size), dtype: x!.dtype }),
@@ -80,6 +82,21 @@ function lowerSlice(eq: Equation, slots: Slots): Step {
     const [x] = slots.ins;
     const [o] = slots.outs;
     return (env) => env[o!]!.set(env[x!]!.subarray(base, base + n));
+  }
+  // Otherwise runs of whole trailing axes (and a range of the last sliced axis) as block copies, where runs are long.
+  const inShape = eq.inputs[0]!.aval.shape;
+  let cut = outShape.length - 1;
+  while (cut > 0 && outShape[cut] === inShape[cut]) cut--;
+  const run = sizeOf(outShape.slice(cut));
+  if (run >= 8) {
+    const starts = gatherMap(outShape.slice(0, cut), inStrides.slice(0, cut), base);
+    const [x] = slots.ins;
+    const [o] = slots.outs;
+    return (env) => {
+      const src = env[x!]!;
+      const out = env[o!]!;
+      for (let r = 0; r < starts.length; r++) out.set(src.subarray(starts[r]!, starts[r]! + run) as never, r * run);
+    };
   }
   return copyThrough(gatherMap(outShape, inStrides, base), slots);
 }

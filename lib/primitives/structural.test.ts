@@ -17,6 +17,21 @@ describeEachBackend('sum, reshape, broadcastTo, transpose, slice, pad, concat, m
     await fx.checkGradsAsync((x) => fx.sum(fx.mul(x, x), [0, 1], true), [m()], { order: 2 });
   });
 
+  it('broadcastTo under jit: values repeated over trailing axes, the operand repeated over leading axes, a middle axis', async () => {
+    const col = Float32Array.from({ length: 6 }, (_, i) => i * 1.5 - 2); // [2, 3, 1] → [2, 3, 4]
+    const row = Float32Array.from({ length: 20 }, (_, i) => i * 0.25 - 1); // [5, 4] → [3, 5, 4]
+    const f = fx.jit((c: fx.Tensor<[2, 3, 1], 'float32'>, r: fx.Tensor<[5, 4], 'float32'>, m: fx.Tensor<[2, 1, 4], 'float32'>) => [
+      fx.broadcastTo(c, [2, 3, 4]),
+      fx.broadcastTo(r, [3, 5, 4]),
+      fx.broadcastTo(m, [2, 3, 4]),
+    ]);
+    const mid = Float32Array.from({ length: 8 }, (_, i) => i - 3); // [2, 1, 4] → [2, 3, 4]
+    const [a, b, c] = f(fx.tensor(col, [2, 3, 1]), fx.tensor(row, [5, 4]), fx.tensor(mid, [2, 1, 4]));
+    expect(Array.from(await a!.data())).toEqual(Array.from({ length: 24 }, (_, i) => col[Math.floor(i / 4)]!));
+    expect(Array.from(await b!.data())).toEqual(Array.from({ length: 60 }, (_, i) => row[i % 20]!));
+    expect(Array.from(await c!.data())).toEqual(Array.from({ length: 24 }, (_, i) => mid[Math.floor(i / 12) * 4 + (i % 4)]!));
+  });
+
   it('reshape and its -1 dim; derivatives', async () => {
     const r = fx.reshape(m(), [3, 2]);
     expect(r.shape).toEqual([3, 2]);
@@ -41,6 +56,28 @@ describeEachBackend('sum, reshape, broadcastTo, transpose, slice, pad, concat, m
     await fx.checkGradsAsync((x) => fx.mul(fx.transpose(x), fx.transpose(x)), [m()], { order: 2 });
     expect(() => fx.transpose(m() as fx.Tensor, [0, 0] as never)).toThrow(/perm \[0, 0\] is not a permutation of the 2 axes/);
     expect(() => fx.transpose(m() as fx.Tensor, [0] as never)).toThrow(/perm \[0\] is not a permutation of the 2 axes/);
+  });
+
+  it('transpose of the last two axes under jit (SIMD per matrix where the arena or heap allows)', async () => {
+    const x = Float32Array.from({ length: 2 * 3 * 8 * 12 }, (_, i) => Math.cos(i) * 9);
+    const y = fx.jit((t: fx.Tensor<[2, 3, 8, 12], 'float32'>) => fx.transpose(fx.mul(t, 2), [0, 1, 3, 2]))(fx.tensor(x, [2, 3, 8, 12]));
+    expect(y.shape).toEqual([2, 3, 12, 8]);
+    const want = Array.from({ length: x.length }, (_, p) => {
+      const [b, c, i, j] = [Math.floor(p / 288), Math.floor(p / 96) % 3, Math.floor(p / 8) % 12, p % 8];
+      return 2 * x[((b * 3 + c) * 8 + j) * 12 + i]!;
+    });
+    expect(Array.from(await y.data())).toEqual(want);
+  });
+
+  it('slice under jit: a range of the last axis and of a middle axis (block copies of whole trailing runs)', async () => {
+    const x = Float32Array.from({ length: 3 * 4 * 24 }, (_, i) => i * 0.5 - 7);
+    const f = fx.jit((t: fx.Tensor<[3, 4, 24], 'float32'>) => [fx.slice(t, [0, 0, 8], [3, 4, 8]), fx.slice(t, [1, 1, 0], [2, 2, 24])]);
+    const [a, b] = f(fx.tensor(x, [3, 4, 24]));
+    const at = (i: number, j: number, k: number) => x[(i * 4 + j) * 24 + k]!;
+    const want = (shape: number[], begin: number[]) =>
+      Array.from({ length: shape[0]! * shape[1]! * shape[2]! }, (_, p) => at(begin[0]! + Math.floor(p / (shape[1]! * shape[2]!)), begin[1]! + (Math.floor(p / shape[2]!) % shape[1]!), begin[2]! + (p % shape[2]!)));
+    expect(Array.from(await a!.data())).toEqual(want([3, 4, 8], [0, 0, 8]));
+    expect(Array.from(await b!.data())).toEqual(want([2, 2, 24], [1, 1, 0]));
   });
 
   it('slice with -1 sizes; its transpose pads', async () => {

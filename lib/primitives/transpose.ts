@@ -94,9 +94,12 @@ function lowerTranspose(eq: Equation, slots: Slots): Step {
 /** Elements up to which a transpose runs as the host's index-map loop rather than tfjs-wasm's kernel. */
 const SMALL_TRANSPOSE = 1 << 14;
 
-/** The SIMD step of a float32 2-D transpose, or `undefined`. */
+/** The SIMD step of a float32 transpose that swaps the last two axes (a 2-D transpose, or one per leading index), or `undefined`. */
 function simdTransposeOf(heap: WebAssembly.Memory, eq: Equation, slots: Slots, js: Step): Step | undefined {
-  if (eq.inputs[0]!.aval.dtype !== 'float32' || (eq.params['perm'] as readonly number[]).join() !== '1,0') return undefined;
+  const perm = eq.params['perm'] as readonly number[];
+  const r = perm.length;
+  const swapsLastTwo = r >= 2 && perm[r - 1] === r - 2 && perm[r - 2] === r - 1 && perm.slice(0, -2).every((p, i) => p === i);
+  if (eq.inputs[0]!.aval.dtype !== 'float32' || !swapsLastTwo) return undefined;
   return simdTranspose(heap, eq.inputs[0]!.aval.shape, slots, js);
 }
 
