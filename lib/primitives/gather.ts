@@ -21,6 +21,7 @@ import { moveBatchToFront } from './batching.js';
 import { mul } from './mul.js';
 import { reshape } from './reshape.js';
 import { scatter } from './scatter.js';
+import { slicePrimitive } from './slice.js';
 import { transpose } from './transpose.js';
 import { arange } from '../core/creation.js';
 import { scoped } from '../core/memory.js';
@@ -192,12 +193,18 @@ export function take(x: AnyTensor, indices: AnyTensor | number, axis = 0): AnyTe
   return scoped(() => {
     const ax = normalizeAxis('take', axis, x.rank);
     const where = `axis ${ax} of x ${showShape(x.shape)}`;
-    if (typeof indices !== 'number') {
-      requireDtype('take', 'indices', indices, ['int32']);
-      checkIndexTensor('take', indices, x.shape[ax]!, where);
+    if (typeof indices === 'number') {
+      // A static position is a slice and a reshape (as JAX rewrites static indexing): a pad is its adjoint,
+      // one kernel where a scatter takes several, and no index tensor is made.
+      const at = numberIndex('take', indices, x.shape[ax]!, where);
+      const shape = x.shape as readonly number[];
+      const begin = shape.map((_, a) => (a === ax ? at : 0));
+      const size = shape.map((d, a) => (a === ax ? 1 : d));
+      return reshape(apply1(slicePrimitive, [x], { begin, size }), gatherShape(shape, [], ax));
     }
-    const idx = indexTensor('take', indices, x.shape[ax]!, where);
-    return apply1(gatherPrimitive, [x, idx], { axis: ax });
+    requireDtype('take', 'indices', indices, ['int32']);
+    checkIndexTensor('take', indices, x.shape[ax]!, where);
+    return apply1(gatherPrimitive, [x, indices], { axis: ax });
   });
 }
 
