@@ -76,8 +76,21 @@ export function coerce(op: string, ...xs: TensorLike[]): Tensor[] {
   }
 }
 
-/** Scalars made by `coerce`: `apply1` frees them when the op fails, so a bad call leaks nothing. */
-const coercedConstants = new WeakSet<Tensor>();
+/**
+ * Scalars made by `coerce`, marked on the tensor (`_coerced`; a WeakSet lookup per operand cost more than the
+ * rest of `apply1`): `apply1` frees them when the op fails, so a bad call leaks nothing.
+ */
+const coercedConstants = {
+  add(t: Tensor): void {
+    (t as ConcreteTensor)._coerced = true;
+  },
+  /** Unmarks `t`; true if it was marked. */
+  delete(t: Tensor): boolean {
+    if (!(t instanceof ConcreteTensor) || !t._coerced) return false;
+    t._coerced = false;
+    return true;
+  },
+};
 
 /**
  * `coerce` for a composite that uses its operands in several ops: the scalars
@@ -142,9 +155,16 @@ export function normalizeAxis(op: string, axis: number, rank: number): number {
 /** Applies a one-output primitive. */
 export function apply1<T extends Tensor = Tensor>(prim: Primitive, inputs: readonly Tensor[], params: Params = {}): T {
   // A JS number where a tensor is expected is a weakly typed float32 scalar (`fx.sin(3)`); anything else is named.
-  if (!inputs.every((x) => x instanceof TensorClass)) inputs = coerceArguments(prim.name, inputs as readonly unknown[]);
+  for (let i = 0; i < inputs.length; i++) {
+    if (!(inputs[i] instanceof TensorClass)) {
+      inputs = coerceArguments(prim.name, inputs as readonly unknown[]);
+      break;
+    }
+  }
   // Claim this call's scalars first: rules evaluated inside (jvp, transpose) may pass them on to nested ops.
-  const mine = inputs.filter((x) => coercedConstants.delete(x));
+  let mine: Tensor[] | undefined;
+  for (const x of inputs) if (coercedConstants.delete(x)) (mine ??= []).push(x);
+  if (mine === undefined) return bind1(prim, inputs, params) as T;
   let out: T;
   try {
     out = bind1(prim, inputs, params) as T;

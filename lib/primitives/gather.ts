@@ -82,7 +82,11 @@ export function checkIndexTensor(op: string, indices: AnyTensor, dim: number, wh
 
 /** The runtime twin of the gather shape rule: `x.shape[:axis] ++ indices.shape ++ x.shape[axis+1:]`. */
 export function gatherShape(x: readonly number[], indices: readonly number[], axis: number): number[] {
-  return [...x.slice(0, axis), ...indices, ...x.slice(axis + 1)];
+  const out: number[] = [];
+  for (let i = 0; i < axis; i++) out.push(x[i]!);
+  for (const d of indices) out.push(d);
+  for (let i = axis + 1; i < x.length; i++) out.push(x[i]!);
+  return out;
 }
 
 export const gatherPrimitive: Primitive<GatherParams> = definePrimitive({
