@@ -2,7 +2,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import * as fx from '../index.js';
 import { describeEachBackend, expectClose } from '../testing/backends.js';
-import { conv2dBackpropFilterByPatches } from './conv2dBackpropFilter.js';
+import { conv2dBackpropFilterByConv } from './conv2dBackpropFilter.js';
+import { conv2dBackpropInputByConv } from './conv2dBackpropInput.js';
 
 type T = fx.Tensor;
 const conv2d = fx.conv2d as unknown as (x: T, f: T, strides: number | [number, number], padding: fx.Conv2dPadding) => T;
@@ -86,7 +87,7 @@ describeEachBackend('conv2d', () => {
   });
 });
 
-describe('conv2dBackpropFilter without a tfjs kernel (wasm) uses im2col, which matches the kernel', () => {
+describe('conv2dBackpropFilter without a tfjs kernel (wasm) is one dilated convolution, which matches the kernel', () => {
   it('agrees with the cpu kernel for same/valid padding and strides 1–3', async () => {
     await fx.setBackend('cpu');
     for (const [h, w, kh, kw, s, padding] of [
@@ -100,8 +101,30 @@ describe('conv2dBackpropFilter without a tfjs kernel (wasm) uses im2col, which m
       const dy = tf.randomUniform(y.shape, -1, 1, 'float32', 2);
       const params = { strides: [s, s] as [number, number], padding, filterShape: [kh, kw, 3, 4] };
       const kernel = tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, { ...params, pad: padding, dataFormat: 'NHWC' } as never) as tf.Tensor;
-      const patches = conv2dBackpropFilterByPatches(x, dy, params);
-      expect(tf.max(tf.abs(tf.sub(kernel, patches))).dataSync()[0]).toBeLessThan(1e-4);
+      const byConv = conv2dBackpropFilterByConv(x, dy, params);
+      expect(byConv.shape).toEqual([kh, kw, 3, 4]);
+      expect(tf.max(tf.abs(tf.sub(kernel, byConv))).dataSync()[0]).toBeLessThan(1e-4);
+    }
+  });
+});
+
+describe('conv2dBackpropInput at stride 1 on wasm is a convolution by the flipped filter, which matches the kernel', () => {
+  it('agrees with the cpu kernel for same/valid padding, odd and even filters', async () => {
+    await fx.setBackend('cpu');
+    for (const [h, w, kh, kw, padding] of [
+      [5, 5, 3, 3, 'same'],
+      [5, 4, 2, 3, 'same'],
+      [6, 5, 3, 2, 'valid'],
+      [4, 4, 4, 4, 'same'],
+    ] as const) {
+      const inputShape = [2, h, w, 3] as [number, number, number, number];
+      const filter = tf.randomUniform([kh, kw, 3, 4], -1, 1, 'float32', 3) as tf.Tensor4D;
+      const y = tf.conv2d(tf.zeros(inputShape) as tf.Tensor4D, filter, 1, padding);
+      const dy = tf.randomUniform(y.shape, -1, 1, 'float32', 4) as tf.Tensor4D;
+      const kernel = tf.conv2dTranspose(dy, filter, inputShape, 1, padding);
+      const byConv = conv2dBackpropInputByConv(dy, filter, { strides: [1, 1], padding, inputShape });
+      expect(byConv.shape).toEqual(inputShape);
+      expect(tf.max(tf.abs(tf.sub(kernel, byConv))).dataSync()[0]).toBeLessThan(1e-4);
     }
   });
 });

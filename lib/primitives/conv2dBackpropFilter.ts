@@ -4,9 +4,9 @@
  * f ↦ ⟨dy, conv2d(x, f)⟩. Internal (no public function). Bilinear in
  * (x, dy); transposes: dy ↦ conv2d(x, ct) and x ↦ conv2dBackpropInput(dy, ct).
  *
- * tfjs-wasm 4.22 has no Conv2DBackpropFilter kernel; there the impl gathers
- * the input patches with strided slices and contracts them with dy in one
- * matmul (im2col), which is also what the kernel computes.
+ * tfjs-wasm 4.22 has no Conv2DBackpropFilter kernel; there the impl runs it
+ * as one dilated convolution of x by dy with batch and channels swapped
+ * (`backpropFilterByConv`), which is also what the kernel computes.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { ShapeError, TransformError, showShape } from '../core/errors.js';
@@ -23,24 +23,27 @@ export interface Conv2dBackpropFilterParams extends Conv2dParams {
   readonly filterShape: readonly number[];
 }
 
-/** The filter gradient by im2col: patches of the padded x, contracted with dy over batch and positions. */
-function backpropFilterByPatches(x: tf.Tensor, dy: tf.Tensor, params: Conv2dBackpropFilterParams): tf.Tensor {
-  const [kh, kw, cin, cout] = params.filterShape as [number, number, number, number];
+/**
+ * The filter gradient as one convolution (backends without the kernel: wasm):
+ * `dW[i, j, c, o] = Σ_{n,p,q} xpad[n, p·sh + i, q·sw + j, c] · dy[n, p, q, o]`
+ * is a convolution of x with its channels as the batch and its batch as the
+ * channels (`[cin, H, W, n]`) by dy as the filter (`[oh, ow, n, cout]`),
+ * dilated by the strides. On wasm that runs as XNNPACK's convolution, far
+ * faster than gathering the patches with strided slices and a concat.
+ */
+function backpropFilterByConv(x: tf.Tensor, dy: tf.Tensor, params: Conv2dBackpropFilterParams): tf.Tensor {
+  const [kh, kw] = params.filterShape as [number, number, number, number];
   const { out, top, bottom, left, right } = conv2dGeometry('conv2dBackpropFilter', x.shape, params.filterShape, params);
-  const [n, oh, ow] = out as [number, number, number, number];
+  const [, oh, ow] = out as [number, number, number, number];
   const [sh, sw] = params.strides;
-  const padded = tf.pad(x, [[0, 0], [top, bottom], [left, right], [0, 0]]);
-  const patches: tf.Tensor[] = [];
-  for (let i = 0; i < kh; i++) {
-    for (let j = 0; j < kw; j++) {
-      patches.push(tf.stridedSlice(padded, [0, i, j, 0], [n, i + (oh - 1) * sh + 1, j + (ow - 1) * sw + 1, cin], [1, sh, sw, 1]));
-    }
-  }
-  const positions = n * oh * ow;
-  const cols = tf.reshape(tf.concat(patches, -1), [positions, kh * kw * cin]);
-  // Explicit transpose + plain matMul: matMul's transposeA is slow on wasm.
-  const grad = tf.matMul(tf.transpose(cols), tf.reshape(dy, [positions, cout]));
-  return tf.reshape(grad, [kh, kw, cin, cout]);
+  let padded = top + bottom + left + right > 0 ? tf.pad(x, [[0, 0], [top, bottom], [left, right], [0, 0]]) : x;
+  // Rows and columns past the last window ('valid' with a remainder) take no part.
+  const [hp, wp] = [(oh - 1) * sh + kh, (ow - 1) * sw + kw];
+  if (padded.shape[1] !== hp || padded.shape[2] !== wp) padded = tf.slice(padded, [0, 0, 0, 0], [-1, hp, wp, -1]);
+  const images = tf.transpose(padded, [3, 1, 2, 0]) as tf.Tensor4D;
+  const filter = tf.transpose(dy, [1, 2, 0, 3]) as tf.Tensor4D;
+  const grad = tf.conv2d(images, filter, 1, 'valid', 'NHWC', [sh, sw]); // [cin, kh, kw, cout]
+  return tf.transpose(grad, [1, 2, 0, 3]);
 }
 
 export const conv2dBackpropFilterPrimitive: Primitive<Conv2dBackpropFilterParams> = definePrimitive({
@@ -58,7 +61,7 @@ export const conv2dBackpropFilterPrimitive: Primitive<Conv2dBackpropFilterParams
   impl([x, dy], params) {
     // A sum over no examples or no output positions is zeros (tfjs-wasm's path read uninitialized memory).
     if (x!.size === 0 || dy!.size === 0) return tf.zeros(params.filterShape as number[], 'float32');
-    if (!tf.getKernel('Conv2DBackpropFilter', tf.getBackend())) return backpropFilterByPatches(x!, dy!, params);
+    if (!tf.getKernel('Conv2DBackpropFilter', tf.getBackend())) return backpropFilterByConv(x!, dy!, params);
     const attrs = { strides: params.strides, pad: params.padding, dataFormat: 'NHWC', filterShape: params.filterShape };
     return tf.engine().runKernel('Conv2DBackpropFilter', { x: x!, dy: dy! }, attrs as never) as tf.Tensor;
   },
@@ -82,5 +85,5 @@ export const conv2dBackpropFilterPrimitive: Primitive<Conv2dBackpropFilterParams
   showParams: ({ strides, padding, filterShape }) => `strides=[${strides.join(',')}], padding=${padding}, filterShape=[${filterShape.join(',')}]`,
 });
 
-/** The im2col implementation, exported for tests that compare it with the tfjs kernel. @internal */
-export const conv2dBackpropFilterByPatches = backpropFilterByPatches;
+/** The convolution form, exported for tests that compare it with the tfjs kernel. @internal */
+export const conv2dBackpropFilterByConv = backpropFilterByConv;
