@@ -253,6 +253,29 @@ export function unbroadcast(ct: Tensor, shape: readonly number[]): Tensor {
 }
 
 /**
+ * tfjs ops whose whole work, once the operands have one dtype (what the shape
+ * rule checks), is one kernel call: the kernel is called straight through the
+ * engine, skipping the op wrapper's own scope and operand conversion.
+ */
+const DIRECT_KERNELS = new Map<unknown, string>([
+  [tf.add, 'Add'],
+  [tf.sub, 'Sub'],
+  [tf.mul, 'Multiply'],
+  [tf.greater, 'Greater'],
+  [tf.greaterEqual, 'GreaterEqual'],
+  [tf.less, 'Less'],
+  [tf.lessEqual, 'LessEqual'],
+  [tf.equal, 'Equal'],
+  [tf.notEqual, 'NotEqual'],
+]);
+
+function directBinary(kernel: (a: tf.Tensor, b: tf.Tensor) => tf.Tensor): (inputs: readonly tf.Tensor[]) => tf.Tensor {
+  const name = DIRECT_KERNELS.get(kernel);
+  if (name === undefined) return ([a, b]) => kernel(a!, b!);
+  return ([a, b]) => tf.engine().runKernel(name, { a: a!, b: b! }) as tf.Tensor;
+}
+
+/**
  * An elementwise binary primitive with NumPy broadcasting; both operands must
  * have the same dtype, one of `dtypes`. `bool` output for comparisons.
  */
@@ -279,7 +302,7 @@ export function binaryPrimitive(
       }
       return { shape: broadcastShapes(name, a!.shape, b!.shape), dtype: rules.outDtype ?? a!.dtype };
     },
-    impl: ([a, b]) => kernel(a!, b!),
+    impl: directBinary(kernel),
     jvp([a, b], [ta, tb]) {
       const y = bind1(prim, [a!, b!]);
       if ((!ta && !tb) || !rules.jvp) return [y, null];
