@@ -230,8 +230,9 @@ function runTidy(prim: Primitive, inputs: tf.Tensor[], params: Params): tf.Tenso
   const state = engine.state;
   const scope = state.activeScope!;
   const track = scope.track;
+  // Only the outputs were made: as many tensors tracked as outputs, each output among them, no output twice.
   let onlyOutputs = track.length === outs.length;
-  for (let i = 0; onlyOutputs && i < outs.length; i++) onlyOutputs = track.includes(outs[i]!);
+  for (let i = 0; onlyOutputs && i < outs.length; i++) onlyOutputs = track.includes(outs[i]!) && outs.indexOf(outs[i]!) === i;
   if (!onlyOutputs) {
     engine.endScope(outs);
     return outs;

@@ -246,6 +246,10 @@ describeEachBackend('where', () => {
     const flags = fx.where(fx.tensor([false, true], 'bool'), fx.tensor([true, true], 'bool'), fx.tensor([false, false], 'bool'));
     expect(flags.dtype).toBe('bool');
     expect(((await flags.array()) as unknown[]).map(Number)).toEqual([0, 1]);
+    // Broadcast bool operands and condition (wasm spreads them itself, without tfjs's Tile).
+    const spread = fx.where(cond(), fx.tensor([true, false, true], 'bool'), fx.tensor(false, 'bool'));
+    expect(spread.dtype).toBe('bool');
+    expect(await spread.array()).toEqual([[true, false, true], [false, false, false]]);
   });
 
   it('its transpose sends the cotangent to a where cond holds and to b elsewhere, summed over broadcast axes', async () => {
