@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import * as fx from '../index.js';
-import { describeEachBackend, expectClose } from '../testing/backends.js';
+import { describeEachBackend, expectClose, testBackends } from '../testing/backends.js';
 import { conv2dBackpropFilterByConv } from './conv2dBackpropFilter.js';
 import { conv2dBackpropInputByConv } from './conv2dBackpropInput.js';
 
@@ -87,6 +87,10 @@ describeEachBackend('conv2d', () => {
   });
 });
 
+/** The convolution forms run where they are used (wasm) and on cpu, against the cpu kernel's values. */
+const convBackends = testBackends.filter((b) => b === 'cpu' || b === 'wasm');
+const maxDiff = (a: ArrayLike<number>, b: ArrayLike<number>) => Array.from(a).reduce((m, v, i) => Math.max(m, Math.abs(v - b[i]!)), 0);
+
 describe('conv2dBackpropFilter without a tfjs kernel (wasm) is one dilated convolution, which matches the kernel', () => {
   it('agrees with the cpu kernel for same/valid padding and strides 1–3', async () => {
     await fx.setBackend('cpu');
@@ -101,9 +105,15 @@ describe('conv2dBackpropFilter without a tfjs kernel (wasm) is one dilated convo
       const dy = tf.randomUniform(y.shape, -1, 1, 'float32', 2);
       const params = { strides: [s, s] as [number, number], padding, filterShape: [kh, kw, 3, 4] };
       const kernel = tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, { ...params, pad: padding, dataFormat: 'NHWC' } as never) as tf.Tensor;
-      const byConv = conv2dBackpropFilterByConv(x, dy, params);
-      expect(byConv.shape).toEqual([kh, kw, 3, 4]);
-      expect(tf.max(tf.abs(tf.sub(kernel, byConv))).dataSync()[0]).toBeLessThan(1e-4);
+      const want = kernel.dataSync();
+      const [xs, dys] = [x.dataSync(), dy.dataSync()];
+      for (const backend of convBackends) {
+        await fx.setBackend(backend);
+        const byConv = conv2dBackpropFilterByConv(tf.tensor(xs, x.shape), tf.tensor(dys, dy.shape), params);
+        expect(byConv.shape).toEqual([kh, kw, 3, 4]);
+        expect(maxDiff(byConv.dataSync(), want), `${backend} ${[h, w, kh, kw, s, padding]}`).toBeLessThan(1e-4);
+      }
+      await fx.setBackend('cpu');
     }
   });
 });
@@ -121,10 +131,15 @@ describe('conv2dBackpropInput at stride 1 on wasm is a convolution by the flippe
       const filter = tf.randomUniform([kh, kw, 3, 4], -1, 1, 'float32', 3) as tf.Tensor4D;
       const y = tf.conv2d(tf.zeros(inputShape) as tf.Tensor4D, filter, 1, padding);
       const dy = tf.randomUniform(y.shape, -1, 1, 'float32', 4) as tf.Tensor4D;
-      const kernel = tf.conv2dTranspose(dy, filter, inputShape, 1, padding);
-      const byConv = conv2dBackpropInputByConv(dy, filter, { strides: [1, 1], padding, inputShape });
-      expect(byConv.shape).toEqual(inputShape);
-      expect(tf.max(tf.abs(tf.sub(kernel, byConv))).dataSync()[0]).toBeLessThan(1e-4);
+      const want = tf.conv2dTranspose(dy, filter, inputShape, 1, padding).dataSync();
+      const [dys, fs] = [dy.dataSync(), filter.dataSync()];
+      for (const backend of convBackends) {
+        await fx.setBackend(backend);
+        const byConv = conv2dBackpropInputByConv(tf.tensor(dys, dy.shape), tf.tensor(fs, filter.shape), { strides: [1, 1], padding, inputShape });
+        expect(byConv.shape).toEqual(inputShape);
+        expect(maxDiff(byConv.dataSync(), want), `${backend} ${[h, w, kh, kw, padding]}`).toBeLessThan(1e-4);
+      }
+      await fx.setBackend('cpu');
     }
   });
 });
