@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import * as fx from '../index.js';
 import { describeEachBackend, expectClose, testBackends } from '../testing/backends.js';
-import { conv2dBackpropFilterByConv } from './conv2dBackpropFilter.js';
+import { conv2dBackpropFilterByConv, conv2dBackpropFilterByPatches } from './conv2dBackpropFilter.js';
 import { conv2dBackpropInputByConv } from './conv2dBackpropInput.js';
 
 type T = fx.Tensor;
@@ -91,7 +91,7 @@ describeEachBackend('conv2d', () => {
 const convBackends = testBackends.filter((b) => b === 'cpu' || b === 'wasm');
 const maxDiff = (a: ArrayLike<number>, b: ArrayLike<number>) => Array.from(a).reduce((m, v, i) => Math.max(m, Math.abs(v - b[i]!)), 0);
 
-describe('conv2dBackpropFilter without a tfjs kernel (wasm) is one dilated convolution, which matches the kernel', () => {
+describe('conv2dBackpropFilter without a tfjs kernel (wasm) is one dilated convolution (im2col for non-finite values), which match the kernel', () => {
   it('agrees with the cpu kernel for same/valid padding and strides 1–3', async () => {
     await fx.setBackend('cpu');
     for (const [h, w, kh, kw, s, padding] of [
@@ -109,9 +109,11 @@ describe('conv2dBackpropFilter without a tfjs kernel (wasm) is one dilated convo
       const [xs, dys] = [x.dataSync(), dy.dataSync()];
       for (const backend of convBackends) {
         await fx.setBackend(backend);
-        const byConv = conv2dBackpropFilterByConv(tf.tensor(xs, x.shape), tf.tensor(dys, dy.shape), params);
-        expect(byConv.shape).toEqual([kh, kw, 3, 4]);
-        expect(maxDiff(byConv.dataSync(), want), `${backend} ${[h, w, kh, kw, s, padding]}`).toBeLessThan(1e-4);
+        for (const form of [conv2dBackpropFilterByConv, conv2dBackpropFilterByPatches]) {
+          const got = form(tf.tensor(xs, x.shape), tf.tensor(dys, dy.shape), params);
+          expect(got.shape).toEqual([kh, kw, 3, 4]);
+          expect(maxDiff(got.dataSync(), want), `${form.name} ${backend} ${[h, w, kh, kw, s, padding]}`).toBeLessThan(1e-4);
+        }
       }
       await fx.setBackend('cpu');
     }

@@ -6,7 +6,9 @@
  *
  * tfjs-wasm 4.22 has no Conv2DBackpropFilter kernel; there the impl runs it
  * as one dilated convolution of x by dy with batch and channels swapped
- * (`backpropFilterByConv`), which is also what the kernel computes.
+ * (`backpropFilterByConv`), or, when an input holds a non-finite value
+ * (XNNPACK's convolution can turn NaN into −∞), gathers the input patches
+ * with strided slices and contracts them with dy in one matmul (im2col).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { ShapeError, TransformError, showShape } from '../core/errors.js';
@@ -14,13 +16,33 @@ import { type Primitive, definePrimitive } from '../core/primitive.js';
 import type { AnyTensor } from '../core/tensor.js';
 import { add } from './add.js';
 import { conv2dGeometry, conv2dPrimitive, perExample, type Conv2dParams } from './conv2d.js';
-import { conv2dBackpropInputPrimitive } from './conv2dBackpropInput.js';
+import { allFinite, conv2dBackpropInputPrimitive } from './conv2dBackpropInput.js';
 import { apply1, LinearInput, requireDtype, sameShape } from './define.js';
 import { kernelOnly } from '../core/lowering.js';
 
 export interface Conv2dBackpropFilterParams extends Conv2dParams {
   /** The shape of the convolution's filter. */
   readonly filterShape: readonly number[];
+}
+
+/** The filter gradient by im2col: patches of the padded x, contracted with dy over batch and positions. */
+function backpropFilterByPatches(x: tf.Tensor, dy: tf.Tensor, params: Conv2dBackpropFilterParams): tf.Tensor {
+  const [kh, kw, cin, cout] = params.filterShape as [number, number, number, number];
+  const { out, top, bottom, left, right } = conv2dGeometry('conv2dBackpropFilter', x.shape, params.filterShape, params);
+  const [n, oh, ow] = out as [number, number, number, number];
+  const [sh, sw] = params.strides;
+  const padded = tf.pad(x, [[0, 0], [top, bottom], [left, right], [0, 0]]);
+  const patches: tf.Tensor[] = [];
+  for (let i = 0; i < kh; i++) {
+    for (let j = 0; j < kw; j++) {
+      patches.push(tf.stridedSlice(padded, [0, i, j, 0], [n, i + (oh - 1) * sh + 1, j + (ow - 1) * sw + 1, cin], [1, sh, sw, 1]));
+    }
+  }
+  const positions = n * oh * ow;
+  const cols = tf.reshape(tf.concat(patches, -1), [positions, kh * kw * cin]);
+  // Explicit transpose + plain matMul: matMul's transposeA is slow on wasm.
+  const grad = tf.matMul(tf.transpose(cols), tf.reshape(dy, [positions, cout]));
+  return tf.reshape(grad, [kh, kw, cin, cout]);
 }
 
 /**
@@ -61,7 +83,10 @@ export const conv2dBackpropFilterPrimitive: Primitive<Conv2dBackpropFilterParams
   impl([x, dy], params) {
     // A sum over no examples or no output positions is zeros (tfjs-wasm's path read uninitialized memory).
     if (x!.size === 0 || dy!.size === 0) return tf.zeros(params.filterShape as number[], 'float32');
-    if (!tf.getKernel('Conv2DBackpropFilter', tf.getBackend())) return backpropFilterByConv(x!, dy!, params);
+    if (!tf.getKernel('Conv2DBackpropFilter', tf.getBackend())) {
+      // XNNPACK's convolution can turn a NaN into −∞: values that are not all finite take the im2col path.
+      return allFinite(x!, dy!) ? backpropFilterByConv(x!, dy!, params) : backpropFilterByPatches(x!, dy!, params);
+    }
     const attrs = { strides: params.strides, pad: params.padding, dataFormat: 'NHWC', filterShape: params.filterShape };
     return tf.engine().runKernel('Conv2DBackpropFilter', { x: x!, dy: dy! }, attrs as never) as tf.Tensor;
   },
@@ -85,5 +110,7 @@ export const conv2dBackpropFilterPrimitive: Primitive<Conv2dBackpropFilterParams
   showParams: ({ strides, padding, filterShape }) => `strides=[${strides.join(',')}], padding=${padding}, filterShape=[${filterShape.join(',')}]`,
 });
 
-/** The convolution form, exported for tests that compare it with the tfjs kernel. @internal */
+/** The convolution and im2col forms, exported for tests that compare them with the tfjs kernel. @internal */
 export const conv2dBackpropFilterByConv = backpropFilterByConv;
+/** @internal */
+export const conv2dBackpropFilterByPatches = backpropFilterByPatches;

@@ -21,6 +21,21 @@ export interface Conv2dBackpropInputParams extends Conv2dParams {
 }
 
 /**
+ * True when every element of the tensors is finite: `Σ t·0` is 0 then and NaN
+ * otherwise (one multiply, one sum and a synchronous read of one number each,
+ * cheap next to a convolution on cpu/wasm).
+ * @internal
+ */
+export function allFinite(...ts: tf.Tensor[]): boolean {
+  return ts.every((t) => {
+    const probe = tf.tidy(() => tf.sum(tf.mul(t, 0)));
+    const zero = probe.dataSync()[0] === 0;
+    probe.dispose();
+    return zero;
+  });
+}
+
+/**
  * The input gradient of a stride-1 convolution as a convolution: dy padded by
  * the complement of the forward padding, correlated with the filter flipped in
  * space and with in/out channels swapped. tfjs-wasm's Conv2DBackpropInput is a
@@ -53,7 +68,9 @@ export const conv2dBackpropInputPrimitive: Primitive<Conv2dBackpropInputParams> 
   },
   impl([dy, filter], params) {
     const { inputShape, strides, padding } = params;
-    if (tf.getBackend() === 'wasm' && strides[0] === 1 && strides[1] === 1) return backpropInputByConv(dy!, filter!, params);
+    if (dy!.size === 0 || filter!.size === 0) return tf.zeros(inputShape as number[], 'float32');
+    // XNNPACK's convolution can turn a NaN into −∞: values that are not all finite take tfjs's kernel.
+    if (tf.getBackend() === 'wasm' && strides[0] === 1 && strides[1] === 1 && allFinite(dy!, filter!)) return backpropInputByConv(dy!, filter!, params);
     return tf.conv2dTranspose(dy as tf.Tensor4D, filter as tf.Tensor4D, inputShape as [number, number, number, number], strides as [number, number], padding);
   },
   batch: (args, [ddy, df], params) =>
