@@ -250,6 +250,9 @@ describeEachBackend('where', () => {
     const spread = fx.where(cond(), fx.tensor([true, false, true], 'bool'), fx.tensor(false, 'bool'));
     expect(spread.dtype).toBe('bool');
     expect(await spread.array()).toEqual([[true, false, true], [false, false, false]]);
+    // A broadcast −0 stays −0.
+    const negZero = await fx.where(cond(), a(), fx.scalar(-0)).data();
+    expect(Object.is(negZero[3], -0)).toBe(true);
   });
 
   it('its transpose sends the cotangent to a where cond holds and to b elsewhere, summed over broadcast axes', async () => {
