@@ -34,6 +34,21 @@ describeEachBackend('reduceWindow, maxPool, avgPool', (backend) => {
     await expectClose(avgPool(ones, [2, 2], { padding: 'SAME', countIncludePad: false }), [[[[1], [1], [1]], [[1], [1], [1]], [[1], [1], [1]]]]);
   });
 
+  it('windows that tile x (stride = window): sums per tile, the rows and columns past the last tile take no part, gradient 1/count there', async () => {
+    // 5×3 image, 2×2 windows at stride 2: tiles rows 0–3, column 0–1; row 4 and column 2 are left out.
+    const a = fx.reshape(fx.arange(15), [1, 5, 3, 1]);
+    const v = fx.cast(a, 'float32') as T;
+    await expectClose(reduceWindow(v, 'sum', [1, 2, 2, 1], { strides: [1, 2, 2, 1] }), [[[[0 + 1 + 3 + 4]], [[6 + 7 + 9 + 10]]]]);
+    const f = (u: T) => fx.sum(fx.square(avgPool(u, [2, 2], { strides: 2 }) as never)) as T;
+    // d/du Σ avg² = 2·avg/4 on each covered element.
+    const df = fx.grad(f as unknown as (u: fx.Tensor<[1, 5, 3, 1], 'float32'>) => fx.Tensor<[], 'float32'>);
+    const g = df(v as never) as T;
+    const [m0, m1] = [(0 + 1 + 3 + 4) / 4, (6 + 7 + 9 + 10) / 4];
+    await expectClose(g, [[[[m0 / 2], [m0 / 2], [0]], [[m0 / 2], [m0 / 2], [0]], [[m1 / 2], [m1 / 2], [0]], [[m1 / 2], [m1 / 2], [0]], [[0], [0], [0]]]], 1e-6);
+    await expectClose(fx.jit(df)(v as never) as T, await g.array(), 1e-6);
+    await fx.checkGradsAsync((u) => avgPool(u, [2, 2], { strides: 2 }), [fx.mul(v as never, 0.3) as T], { order: order2 });
+  });
+
   it('the gradient of maxPool goes to each window maximum (select-and-scatter); on ties, to the first in window order', async () => {
     const g = fx.grad((a: fx.Tensor<[1, 4, 4, 1], 'float32'>) => fx.sum(fx.maxPool(a, [2, 2], { strides: 2 })))(x() as never);
     await expectClose(g, [[[[0], [1], [0], [0]], [[0], [0], [1], [0]], [[0], [0], [0], [1]], [[1], [0], [0], [0]]]], 1e-6);

@@ -22,6 +22,7 @@ import { where } from '../primitives/where.js';
 import { arange, ones } from '../core/creation.js';
 import { reshape } from '../primitives/reshape.js';
 import { sum } from '../primitives/sum.js';
+import { slice } from '../primitives/slice.js';
 import { padAxes, perAxis, resolvePadding, windowCount, windowSlices, type WindowPadding } from './windows.js';
 
 type T = AnyTensor;
@@ -66,6 +67,9 @@ export function reduceWindow<S extends Dim[]>(x: Tensor<S, 'float32'>, op: 'sum'
   const pads = resolvePadding('reduceWindow', (options.padding ?? 'VALID') as WindowPadding, x.shape, eff, strides);
   const outs = shapeOf(x).map((n, i) => windowCount('reduceWindow', n + pads[i]![0] + pads[i]![1], eff[i]!, strides[i]!));
   return scope(() => {
+    if (op === 'sum' && pads.every(([lo, hi]) => lo === 0 && hi === 0) && window.every((w, i) => strides[i] === w && dil[i] === 1)) {
+      return sumTiles(x, window, outs);
+    }
     const axes = [...Array(r).keys()];
     const padded = padAxes(x, axes, pads, identity[op]);
     // [P, K]: every output position by the window offsets (row-major). Two axes keep every backend's kernels
@@ -87,6 +91,28 @@ export function reduceWindow<S extends Dim[]>(x: Tensor<S, 'float32'>, op: 'sum'
 }
 
 /** Options of `maxPool` and `avgPool`. @public */
+/**
+ * Sums over windows that tile `x` (stride = window, no padding, no dilation):
+ * per windowed axis, a reshape to `[before, out, window, after]` and a sum over
+ * the window, instead of one strided slice per window offset and a concat
+ * (rank 4 at most, which every backend's kernels take). Elements past the last
+ * whole window are sliced off first.
+ */
+function sumTiles(x: T, window: readonly number[], outs: readonly number[]): T {
+  let y = x;
+  const shape = outs.map((o, i) => o * window[i]!);
+  if (shape.some((n, i) => n !== x.shape[i])) y = slice(y as never, shape.map(() => 0) as never, shape as never) as T;
+  for (let i = 0; i < shape.length; i++) {
+    const w = window[i]!;
+    if (w === 1) continue;
+    const before = outs.slice(0, i).reduce((p, v) => p * v, 1);
+    const after = shape.slice(i + 1).reduce((p, v) => p * v, 1);
+    y = sum(reshape(y, [before, outs[i]!, w, after]) as never, 2 as never) as T;
+    shape[i] = outs[i]!;
+  }
+  return reshape(y, [...outs]);
+}
+
 export interface PoolOptions {
   /** Strides per spatial axis (default: 1). */
   readonly strides?: number | readonly number[];

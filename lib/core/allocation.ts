@@ -65,7 +65,8 @@ export function checkAllocation(op: string, avals: readonly { readonly shape: re
   }
   // Cheap enough for every op: a property read and an addition.
   if (now && total > 0 && tf.getBackend() === 'wasm') {
-    const live = tf.memory().numBytes;
+    // The engine's byte count is what tf.memory() reports, without the object it builds per call.
+    const live = (tf.engine() as unknown as { state?: { numBytes?: number } }).state?.numBytes ?? tf.memory().numBytes;
     if (live + total > WASM_HEAP_BUDGET) {
       throw new AllocationError(
         op,

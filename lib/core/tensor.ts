@@ -35,6 +35,44 @@ export function showAval(a: AbstractValue): string {
   return `${short}[${a.shape.join(',')}]`;
 }
 
+/** One node of the table of frozen shapes: the shape that ends here, and the longer ones by their next dim. */
+interface ShapeNode {
+  shape?: readonly number[];
+  next?: Map<number, ShapeNode>;
+}
+const shapeRoot: ShapeNode = {};
+let internedShapes = 0;
+
+/**
+ * A frozen copy of `shape`, shared by every tensor of that shape: freezing an
+ * array costs more than the rest of making a tensor, so each distinct shape is
+ * frozen once (a frozen array passes through). The table is cleared past 4096
+ * shapes, so programs with ever-new shapes do not grow it without bound.
+ */
+function frozenShape(shape: readonly number[]): readonly number[] {
+  if (Object.isFrozen(shape)) return shape;
+  let node = shapeRoot;
+  for (let i = 0; i < shape.length; i++) {
+    const d = shape[i]!;
+    let next = node.next?.get(d);
+    if (!next) {
+      if (internedShapes >= 4096) {
+        shapeRoot.next = undefined;
+        internedShapes = 0;
+        return Object.freeze(shape.slice());
+      }
+      next = {};
+      (node.next ??= new Map()).set(d, next);
+    }
+    node = next;
+  }
+  if (!node.shape) {
+    internedShapes++;
+    node.shape = Object.freeze(shape.slice());
+  }
+  return node.shape;
+}
+
 /** Number of elements of a shape. */
 export function sizeOf(shape: readonly number[]): number {
   let n = 1;
@@ -60,7 +98,7 @@ export abstract class Tensor<S extends Shape = Shape, D extends Dtype = Dtype> {
   readonly dtype: D;
 
   protected constructor(shape: readonly number[], dtype: D) {
-    this.shape = Object.freeze(shape.slice()) as unknown as S;
+    this.shape = frozenShape(shape) as unknown as S;
     this.dtype = dtype;
   }
 
@@ -147,6 +185,8 @@ export abstract class Tensor<S extends Shape = Shape, D extends Dtype = Dtype> {
 export class ConcreteTensor<S extends Shape = Shape, D extends Dtype = Dtype> extends Tensor<S, D> {
   /** @internal */ readonly _tf: tf.Tensor;
   /** @internal */ _refs = 1;
+  /** A scalar `coerce` made for a JS number, not yet claimed by the op it was made for (primitives/define.ts). @internal */
+  _coerced = false;
 
   constructor(t: tf.Tensor) {
     super(t.shape, t.dtype as D);

@@ -92,28 +92,33 @@ export function traceDepth(): number {
   return stack.length;
 }
 
-function topTrace(inputs: readonly Tensor[]): Trace | undefined {
-  let top: Trace | undefined;
-  for (const x of inputs) {
-    if (!(x instanceof Tracer)) continue;
-    const t = x._trace;
-    if (!top || t.main.level > top.main.level) top = t;
-  }
-  return top;
-}
-
 /** Applies a primitive to inputs: evaluates now, or hands it to the top trace. */
 export function bind(prim: Primitive, inputs: readonly Tensor[], params: Params = {}): Tensor[] {
-  inputs.forEach((x, i) => {
+  // Plain loops: this runs for every op, so it allocates only the arrays it hands on.
+  const n = inputs.length;
+  const live: Tensor[] = new Array(n);
+  let top: Trace | undefined;
+  for (let i = 0; i < n; i++) {
+    const x = inputs[i];
     if (!(x instanceof Tensor)) throw new DtypeError(prim.name, `argument ${i + 1} must be a Tensor, got ${x === null ? 'null' : typeof x}`);
-  });
-  const live = inputs.map(outlived);
-  const top = topTrace(live);
+    const y = x instanceof Tracer ? outlived(x) : x;
+    live[i] = y;
+    if (y instanceof Tracer) {
+      const t = y._trace;
+      if (!top || t.main.level > top.main.level) top = t;
+    }
+  }
   if (!top) {
     if (prim.evalDirect) return evalDirectScoped(prim, live, params);
-    return evaluate(prim, live.map((x) => x._concrete(`evaluating ${prim.name}`)), params);
+    const concrete: ConcreteTensor[] = new Array(n);
+    for (let i = 0; i < n; i++) {
+      const x = live[i]!;
+      concrete[i] = x instanceof ConcreteTensor ? x._concrete() : x._concrete(`evaluating ${prim.name}`);
+    }
+    return evaluate(prim, concrete, params);
   }
-  return top.process(prim, live.map((x) => top.raise(x)), params);
+  for (let i = 0; i < n; i++) live[i] = top.raise(live[i]!);
+  return top.process(prim, live as Tracer[], params);
 }
 
 /**
@@ -168,13 +173,20 @@ export function evaluate(prim: Primitive, inputs: readonly ConcreteTensor[], par
   checkAllocation(prim.name, outAvals);
   // Empty outputs need no kernel: tfjs-wasm reads freed memory and divides by zero on some of them.
   const empty = outAvals.every((a) => a.shape.includes(0));
-  const outs = empty ? outAvals.map((a) => tf.zeros(a.shape as number[], a.dtype)) : tf.tidy(() => prim.impl(inputs.map((x) => x._tf), params));
-  const result = outs.map((t, i) => {
-    const want = outAvals[i]!;
+  let outs: tf.Tensor[];
+  if (empty) outs = outAvals.map((a) => tf.zeros(a.shape as number[], a.dtype));
+  else {
+    const tfInputs: tf.Tensor[] = new Array(inputs.length);
+    for (let i = 0; i < inputs.length; i++) tfInputs[i] = inputs[i]!._tf;
+    outs = runTidy(prim, tfInputs, params);
+  }
+  const result: ConcreteTensor[] = new Array(outs.length);
+  for (let i = 0; i < outs.length; i++) {
+    const t = outs[i]!;
+    const want = outAvals[i]!.dtype;
     // Kernels return float32 for some bool/int ops; cast to the declared dtype.
-    const fixed = t.dtype === want.dtype ? t : castTf(t, want.dtype);
-    return new ConcreteTensor(fixed);
-  });
+    result[i] = new ConcreteTensor(t.dtype === want ? t : castTf(t, want));
+  }
   if (hasObservers()) {
     try {
       onPrimitiveEvaluated(prim, inputs, result);
@@ -185,6 +197,52 @@ export function evaluate(prim: Primitive, inputs: readonly ConcreteTensor[], par
     }
   }
   return result;
+}
+
+/** The part of tfjs-core's engine state `runTidy` reads (tfjs-core 4.22). */
+interface EngineScopes {
+  startScope(): void;
+  endScope(result?: tf.TensorContainer): void;
+  track(t: tf.Tensor): tf.Tensor;
+  state: {
+    scopeStack: { track: tf.Tensor[]; id: number }[];
+    activeScope: { track: tf.Tensor[]; id: number } | null;
+  };
+}
+
+/**
+ * `tf.tidy(() => prim.impl(inputs, params))`, without tidy's walk over the
+ * result when the kernel made only its outputs (most primitives are one tfjs
+ * op): the scope is popped and the outputs handed to the enclosing one, as
+ * `endScope` would. Anything else (intermediates to free) goes through
+ * `endScope`.
+ */
+function runTidy(prim: Primitive, inputs: tf.Tensor[], params: Params): tf.Tensor[] {
+  const engine = tf.engine() as unknown as EngineScopes;
+  engine.startScope();
+  let outs: tf.Tensor[];
+  try {
+    outs = prim.impl(inputs, params);
+  } catch (e) {
+    engine.endScope();
+    throw e;
+  }
+  const state = engine.state;
+  const scope = state.activeScope!;
+  const track = scope.track;
+  // Only the outputs were made: as many tensors tracked as outputs, each output among them, no output twice.
+  let onlyOutputs = track.length === outs.length;
+  for (let i = 0; onlyOutputs && i < outs.length; i++) onlyOutputs = track.includes(outs[i]!) && outs.indexOf(outs[i]!) === i;
+  if (!onlyOutputs) {
+    engine.endScope(outs);
+    return outs;
+  }
+  state.scopeStack.pop();
+  state.activeScope = state.scopeStack.length === 0 ? null : state.scopeStack[state.scopeStack.length - 1]!;
+  for (const t of outs) {
+    if (!(t as unknown as { kept: boolean }).kept && (t as unknown as { scopeId: number }).scopeId === scope.id) engine.track(t);
+  }
+  return outs;
 }
 
 function castTf(t: tf.Tensor, dtype: AbstractValue['dtype']): tf.Tensor {

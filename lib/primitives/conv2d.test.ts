@@ -1,8 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import * as fx from '../index.js';
-import { describeEachBackend, expectClose } from '../testing/backends.js';
-import { conv2dBackpropFilterByPatches } from './conv2dBackpropFilter.js';
+import { describeEachBackend, expectClose, testBackends } from '../testing/backends.js';
+import { conv2dBackpropFilterByConv, conv2dBackpropFilterByPatches } from './conv2dBackpropFilter.js';
+import { conv2dBackpropInputByConv } from './conv2dBackpropInput.js';
 
 type T = fx.Tensor;
 const conv2d = fx.conv2d as unknown as (x: T, f: T, strides: number | [number, number], padding: fx.Conv2dPadding) => T;
@@ -86,7 +87,11 @@ describeEachBackend('conv2d', () => {
   });
 });
 
-describe('conv2dBackpropFilter without a tfjs kernel (wasm) uses im2col, which matches the kernel', () => {
+/** The convolution forms run where they are used (wasm) and on cpu, against the cpu kernel's values. */
+const convBackends = testBackends.filter((b) => b === 'cpu' || b === 'wasm');
+const maxDiff = (a: ArrayLike<number>, b: ArrayLike<number>) => Array.from(a).reduce((m, v, i) => Math.max(m, Math.abs(v - b[i]!)), 0);
+
+describe('conv2dBackpropFilter without a tfjs kernel (wasm) is one dilated convolution (im2col for non-finite values), which match the kernel', () => {
   it('agrees with the cpu kernel for same/valid padding and strides 1–3', async () => {
     await fx.setBackend('cpu');
     for (const [h, w, kh, kw, s, padding] of [
@@ -100,8 +105,43 @@ describe('conv2dBackpropFilter without a tfjs kernel (wasm) uses im2col, which m
       const dy = tf.randomUniform(y.shape, -1, 1, 'float32', 2);
       const params = { strides: [s, s] as [number, number], padding, filterShape: [kh, kw, 3, 4] };
       const kernel = tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, { ...params, pad: padding, dataFormat: 'NHWC' } as never) as tf.Tensor;
-      const patches = conv2dBackpropFilterByPatches(x, dy, params);
-      expect(tf.max(tf.abs(tf.sub(kernel, patches))).dataSync()[0]).toBeLessThan(1e-4);
+      const want = kernel.dataSync();
+      const [xs, dys] = [x.dataSync(), dy.dataSync()];
+      for (const backend of convBackends) {
+        await fx.setBackend(backend);
+        for (const form of [conv2dBackpropFilterByConv, conv2dBackpropFilterByPatches]) {
+          const got = form(tf.tensor(xs, x.shape), tf.tensor(dys, dy.shape), params);
+          expect(got.shape).toEqual([kh, kw, 3, 4]);
+          expect(maxDiff(got.dataSync(), want), `${form.name} ${backend} ${[h, w, kh, kw, s, padding]}`).toBeLessThan(1e-4);
+        }
+      }
+      await fx.setBackend('cpu');
+    }
+  });
+});
+
+describe('conv2dBackpropInput at stride 1 on wasm is a convolution by the flipped filter, which matches the kernel', () => {
+  it('agrees with the cpu kernel for same/valid padding, odd and even filters', async () => {
+    await fx.setBackend('cpu');
+    for (const [h, w, kh, kw, padding] of [
+      [5, 5, 3, 3, 'same'],
+      [5, 4, 2, 3, 'same'],
+      [6, 5, 3, 2, 'valid'],
+      [4, 4, 4, 4, 'same'],
+    ] as const) {
+      const inputShape = [2, h, w, 3] as [number, number, number, number];
+      const filter = tf.randomUniform([kh, kw, 3, 4], -1, 1, 'float32', 3) as tf.Tensor4D;
+      const y = tf.conv2d(tf.zeros(inputShape) as tf.Tensor4D, filter, 1, padding);
+      const dy = tf.randomUniform(y.shape, -1, 1, 'float32', 4) as tf.Tensor4D;
+      const want = tf.conv2dTranspose(dy, filter, inputShape, 1, padding).dataSync();
+      const [dys, fs] = [dy.dataSync(), filter.dataSync()];
+      for (const backend of convBackends) {
+        await fx.setBackend(backend);
+        const byConv = conv2dBackpropInputByConv(tf.tensor(dys, dy.shape), tf.tensor(fs, filter.shape), { strides: [1, 1], padding, inputShape });
+        expect(byConv.shape).toEqual(inputShape);
+        expect(maxDiff(byConv.dataSync(), want), `${backend} ${[h, w, kh, kw, padding]}`).toBeLessThan(1e-4);
+      }
+      await fx.setBackend('cpu');
     }
   });
 });

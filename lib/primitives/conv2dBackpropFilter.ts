@@ -4,9 +4,11 @@
  * f ↦ ⟨dy, conv2d(x, f)⟩. Internal (no public function). Bilinear in
  * (x, dy); transposes: dy ↦ conv2d(x, ct) and x ↦ conv2dBackpropInput(dy, ct).
  *
- * tfjs-wasm 4.22 has no Conv2DBackpropFilter kernel; there the impl gathers
- * the input patches with strided slices and contracts them with dy in one
- * matmul (im2col), which is also what the kernel computes.
+ * tfjs-wasm 4.22 has no Conv2DBackpropFilter kernel; there the impl runs it
+ * as one dilated convolution of x by dy with batch and channels swapped
+ * (`backpropFilterByConv`), or, when an input holds a non-finite value
+ * (XNNPACK's convolution can turn NaN into −∞), gathers the input patches
+ * with strided slices and contracts them with dy in one matmul (im2col).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { ShapeError, TransformError, showShape } from '../core/errors.js';
@@ -14,7 +16,7 @@ import { type Primitive, definePrimitive } from '../core/primitive.js';
 import type { AnyTensor } from '../core/tensor.js';
 import { add } from './add.js';
 import { conv2dGeometry, conv2dPrimitive, perExample, type Conv2dParams } from './conv2d.js';
-import { conv2dBackpropInputPrimitive } from './conv2dBackpropInput.js';
+import { allFinite, conv2dBackpropInputPrimitive } from './conv2dBackpropInput.js';
 import { apply1, LinearInput, requireDtype, sameShape } from './define.js';
 import { kernelOnly } from '../core/lowering.js';
 import { emptyContraction, type OnnxBuilder, type OnnxEquation } from '../onnx/forms.js';
@@ -45,6 +47,29 @@ function backpropFilterByPatches(x: tf.Tensor, dy: tf.Tensor, params: Conv2dBack
   return tf.reshape(grad, [kh, kw, cin, cout]);
 }
 
+/**
+ * The filter gradient as one convolution (backends without the kernel: wasm):
+ * `dW[i, j, c, o] = Σ_{n,p,q} xpad[n, p·sh + i, q·sw + j, c] · dy[n, p, q, o]`
+ * is a convolution of x with its channels as the batch and its batch as the
+ * channels (`[cin, H, W, n]`) by dy as the filter (`[oh, ow, n, cout]`),
+ * dilated by the strides. On wasm that runs as XNNPACK's convolution, far
+ * faster than gathering the patches with strided slices and a concat.
+ */
+function backpropFilterByConv(x: tf.Tensor, dy: tf.Tensor, params: Conv2dBackpropFilterParams): tf.Tensor {
+  const [kh, kw] = params.filterShape as [number, number, number, number];
+  const { out, top, bottom, left, right } = conv2dGeometry('conv2dBackpropFilter', x.shape, params.filterShape, params);
+  const [, oh, ow] = out as [number, number, number, number];
+  const [sh, sw] = params.strides;
+  let padded = top + bottom + left + right > 0 ? tf.pad(x, [[0, 0], [top, bottom], [left, right], [0, 0]]) : x;
+  // Rows and columns past the last window ('valid' with a remainder) take no part.
+  const [hp, wp] = [(oh - 1) * sh + kh, (ow - 1) * sw + kw];
+  if (padded.shape[1] !== hp || padded.shape[2] !== wp) padded = tf.slice(padded, [0, 0, 0, 0], [-1, hp, wp, -1]);
+  const images = tf.transpose(padded, [3, 1, 2, 0]) as tf.Tensor4D;
+  const filter = tf.transpose(dy, [1, 2, 0, 3]) as tf.Tensor4D;
+  const grad = tf.conv2d(images, filter, 1, 'valid', 'NHWC', [sh, sw]); // [cin, kh, kw, cout]
+  return tf.transpose(grad, [1, 2, 0, 3]);
+}
+
 export const conv2dBackpropFilterPrimitive: Primitive<Conv2dBackpropFilterParams> = definePrimitive({
   lowering: kernelOnly('a convolution: the backend kernel (XNNPACK on wasm)'),
   name: 'conv2dBackpropFilter',
@@ -61,7 +86,10 @@ export const conv2dBackpropFilterPrimitive: Primitive<Conv2dBackpropFilterParams
   impl([x, dy], params) {
     // A sum over no examples or no output positions is zeros (tfjs-wasm's path read uninitialized memory).
     if (x!.size === 0 || dy!.size === 0) return tf.zeros(params.filterShape as number[], 'float32');
-    if (!tf.getKernel('Conv2DBackpropFilter', tf.getBackend())) return backpropFilterByPatches(x!, dy!, params);
+    if (!tf.getKernel('Conv2DBackpropFilter', tf.getBackend())) {
+      // XNNPACK's convolution can turn a NaN into −∞: values that are not all finite take the im2col path.
+      return allFinite(x!, dy!) ? backpropFilterByConv(x!, dy!, params) : backpropFilterByPatches(x!, dy!, params);
+    }
     const attrs = { strides: params.strides, pad: params.padding, dataFormat: 'NHWC', filterShape: params.filterShape };
     return tf.engine().runKernel('Conv2DBackpropFilter', { x: x!, dy: dy! }, attrs as never) as tf.Tensor;
   },
@@ -85,7 +113,9 @@ export const conv2dBackpropFilterPrimitive: Primitive<Conv2dBackpropFilterParams
   showParams: ({ strides, padding, filterShape }) => `strides=[${strides.join(',')}], padding=${padding}, filterShape=[${filterShape.join(',')}]`,
 });
 
-/** The im2col implementation, exported for tests that compare it with the tfjs kernel. @internal */
+/** The convolution and im2col forms, exported for tests that compare them with the tfjs kernel. @internal */
+export const conv2dBackpropFilterByConv = backpropFilterByConv;
+/** @internal */
 export const conv2dBackpropFilterByPatches = backpropFilterByPatches;
 
 /** ONNX: a `Conv` of x (channels as batch) with dy (as the filter) dilated by the strides, cropped to the filter size. */

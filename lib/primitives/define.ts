@@ -76,8 +76,21 @@ export function coerce(op: string, ...xs: TensorLike[]): Tensor[] {
   }
 }
 
-/** Scalars made by `coerce`: `apply1` frees them when the op fails, so a bad call leaks nothing. */
-const coercedConstants = new WeakSet<Tensor>();
+/**
+ * Scalars made by `coerce`, marked on the tensor (`_coerced`; a WeakSet lookup per operand cost more than the
+ * rest of `apply1`): `apply1` frees them when the op fails, so a bad call leaks nothing.
+ */
+const coercedConstants = {
+  add(t: Tensor): void {
+    (t as ConcreteTensor)._coerced = true;
+  },
+  /** Unmarks `t`; true if it was marked. */
+  delete(t: Tensor): boolean {
+    if (!(t instanceof ConcreteTensor) || !t._coerced) return false;
+    t._coerced = false;
+    return true;
+  },
+};
 
 /**
  * `coerce` for a composite that uses its operands in several ops: the scalars
@@ -142,9 +155,16 @@ export function normalizeAxis(op: string, axis: number, rank: number): number {
 /** Applies a one-output primitive. */
 export function apply1<T extends Tensor = Tensor>(prim: Primitive, inputs: readonly Tensor[], params: Params = {}): T {
   // A JS number where a tensor is expected is a weakly typed float32 scalar (`fx.sin(3)`); anything else is named.
-  if (!inputs.every((x) => x instanceof TensorClass)) inputs = coerceArguments(prim.name, inputs as readonly unknown[]);
+  for (let i = 0; i < inputs.length; i++) {
+    if (!(inputs[i] instanceof TensorClass)) {
+      inputs = coerceArguments(prim.name, inputs as readonly unknown[]);
+      break;
+    }
+  }
   // Claim this call's scalars first: rules evaluated inside (jvp, transpose) may pass them on to nested ops.
-  const mine = inputs.filter((x) => coercedConstants.delete(x));
+  let mine: Tensor[] | undefined;
+  for (const x of inputs) if (coercedConstants.delete(x)) (mine ??= []).push(x);
+  if (mine === undefined) return bind1(prim, inputs, params) as T;
   let out: T;
   try {
     out = bind1(prim, inputs, params) as T;
@@ -233,6 +253,29 @@ export function unbroadcast(ct: Tensor, shape: readonly number[]): Tensor {
 }
 
 /**
+ * tfjs ops whose whole work, once the operands have one dtype (what the shape
+ * rule checks), is one kernel call: the kernel is called straight through the
+ * engine, skipping the op wrapper's own scope and operand conversion.
+ */
+const DIRECT_KERNELS = new Map<unknown, string>([
+  [tf.add, 'Add'],
+  [tf.sub, 'Sub'],
+  [tf.mul, 'Multiply'],
+  [tf.greater, 'Greater'],
+  [tf.greaterEqual, 'GreaterEqual'],
+  [tf.less, 'Less'],
+  [tf.lessEqual, 'LessEqual'],
+  [tf.equal, 'Equal'],
+  [tf.notEqual, 'NotEqual'],
+]);
+
+function directBinary(kernel: (a: tf.Tensor, b: tf.Tensor) => tf.Tensor): (inputs: readonly tf.Tensor[]) => tf.Tensor {
+  const name = DIRECT_KERNELS.get(kernel);
+  if (name === undefined) return ([a, b]) => kernel(a!, b!);
+  return ([a, b]) => tf.engine().runKernel(name, { a: a!, b: b! }) as tf.Tensor;
+}
+
+/**
  * An elementwise binary primitive with NumPy broadcasting; both operands must
  * have the same dtype, one of `dtypes`. `bool` output for comparisons.
  */
@@ -259,7 +302,7 @@ export function binaryPrimitive(
       }
       return { shape: broadcastShapes(name, a!.shape, b!.shape), dtype: rules.outDtype ?? a!.dtype };
     },
-    impl: ([a, b]) => kernel(a!, b!),
+    impl: directBinary(kernel),
     jvp([a, b], [ta, tb]) {
       const y = bind1(prim, [a!, b!]);
       if ((!ta && !tb) || !rules.jvp) return [y, null];

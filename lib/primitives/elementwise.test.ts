@@ -246,6 +246,13 @@ describeEachBackend('where', () => {
     const flags = fx.where(fx.tensor([false, true], 'bool'), fx.tensor([true, true], 'bool'), fx.tensor([false, false], 'bool'));
     expect(flags.dtype).toBe('bool');
     expect(((await flags.array()) as unknown[]).map(Number)).toEqual([0, 1]);
+    // Broadcast bool operands and condition (wasm spreads them itself, without tfjs's Tile).
+    const spread = fx.where(cond(), fx.tensor([true, false, true], 'bool'), fx.tensor(false, 'bool'));
+    expect(spread.dtype).toBe('bool');
+    expect(await spread.array()).toEqual([[true, false, true], [false, false, false]]);
+    // A broadcast −0 stays −0.
+    const negZero = await fx.where(cond(), a(), fx.scalar(-0)).data();
+    expect(Object.is(negZero[3], -0)).toBe(true);
   });
 
   it('its transpose sends the cotangent to a where cond holds and to b elsewhere, summed over broadcast axes', async () => {

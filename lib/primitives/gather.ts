@@ -14,13 +14,14 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Checked, Dim, Dtype, Gather, GatherResult, SameType, Shape, When } from '../../typelevel/index.js';
 import { ConcretizationError, ShapeError, TransformError, showShape } from '../core/errors.js';
 import { type Primitive, definePrimitive, LinearInput } from '../core/primitive.js';
-import { Tensor as TensorClass, type AnyTensor, type ConcreteTensor, type Tensor } from '../core/tensor.js';
+import { ConcreteTensor, Tensor as TensorClass, type AnyTensor, type Tensor } from '../core/tensor.js';
 import { apply1, constant, normalizeAxis, requireDtype, shapeOf } from './define.js';
 import { add } from './add.js';
 import { moveBatchToFront } from './batching.js';
 import { mul } from './mul.js';
 import { reshape } from './reshape.js';
 import { scatter } from './scatter.js';
+import { slicePrimitive } from './slice.js';
 import { transpose } from './transpose.js';
 import { arange } from '../core/creation.js';
 import { scoped } from '../core/memory.js';
@@ -82,7 +83,11 @@ export function checkIndexTensor(op: string, indices: AnyTensor, dim: number, wh
 
 /** The runtime twin of the gather shape rule: `x.shape[:axis] ++ indices.shape ++ x.shape[axis+1:]`. */
 export function gatherShape(x: readonly number[], indices: readonly number[], axis: number): number[] {
-  return [...x.slice(0, axis), ...indices, ...x.slice(axis + 1)];
+  const out: number[] = [];
+  for (let i = 0; i < axis; i++) out.push(x[i]!);
+  for (const d of indices) out.push(d);
+  for (let i = axis + 1; i < x.length; i++) out.push(x[i]!);
+  return out;
 }
 
 export const gatherPrimitive: Primitive<GatherParams> = definePrimitive({
@@ -193,16 +198,33 @@ export function take<S extends Shape, Ix extends Tensor<Shape, 'int32'> | number
   axis?: A & Checked<GatherResult<S, IndicesShape<Ix>, A>>,
 ): Tensor<Gather<S, IndicesShape<Ix>, A>, D>;
 export function take(x: AnyTensor, indices: AnyTensor | number, axis = 0): AnyTensor {
+  const ax = normalizeAxis('take', axis, x.rank);
+  if (typeof indices === 'number') return takeStatic(x, indices, ax);
   return scoped(() => {
-    const ax = normalizeAxis('take', axis, x.rank);
     const where = `axis ${ax} of x ${showShape(x.shape)}`;
-    if (typeof indices !== 'number') {
-      requireDtype('take', 'indices', indices, ['int32']);
-      checkIndexTensor('take', indices, x.shape[ax]!, where);
-    }
-    const idx = indexTensor('take', indices, x.shape[ax]!, where);
-    return apply1(gatherPrimitive, [x, idx], { axis: ax });
+    requireDtype('take', 'indices', indices, ['int32']);
+    checkIndexTensor('take', indices, x.shape[ax]!, where);
+    return apply1(gatherPrimitive, [x, indices], { axis: ax });
   });
+}
+
+/**
+ * `take` at a JS number: a static slice of one position and a reshape dropping
+ * the axis (as JAX rewrites static indexing). Its adjoint is a pad, one kernel
+ * where a scatter takes several, and no index tensor is made. Runs for every
+ * element picked in a host loop, so it opens no scope: the slice, if concrete,
+ * is freed here (the reshape shares its data).
+ */
+function takeStatic(x: AnyTensor, index: number, ax: number): AnyTensor {
+  const shape = x.shape as readonly number[];
+  const dim = shape[ax]!;
+  const at = Number.isInteger(index) && index >= -dim && index < dim ? (index < 0 ? index + dim : index) : numberIndex('take', index, dim, `axis ${ax} of x ${showShape(shape)}`);
+  const begin = shape.map((_, a) => (a === ax ? at : 0));
+  const size = shape.map((d, a) => (a === ax ? 1 : d));
+  const sliced = apply1(slicePrimitive, [x], { begin, size });
+  const out = reshape(sliced, gatherShape(shape, [], ax));
+  if (sliced !== out && sliced instanceof ConcreteTensor) sliced.dispose();
+  return out;
 }
 
 /**

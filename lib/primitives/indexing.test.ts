@@ -30,6 +30,18 @@ describeEachBackend('take / gather', () => {
     await expectClose(fx.take(x() as Any, 0, 1), [1, 4, 7]);
   });
 
+  it('a JS number is a static slice: grad puts the cotangent at the position, vmap and jit agree, bool and int32 work', async () => {
+    const m = fx.tensor([[0.5, -1, 0.2], [2, 0.3, -0.4]]);
+    // d/dm sum(take(m, 1, 1)²) = 2·m[:, 1] in column 1, zero elsewhere.
+    const g = fx.grad((a: fx.Tensor<[2, 3], 'float32'>) => fx.sum(fx.square(fx.take(a as Any, 1, 1))) as fx.Tensor<[], 'float32'>)(m);
+    await expectClose(g, [[0, -2, 0], [0, 0.6, 0]]);
+    await expectClose(fx.vmap((r: fx.Tensor<[3], 'float32'>) => fx.take(r, -1))(m), [0.2, -0.4]);
+    await expectClose(fx.jit((a: fx.Tensor<[2, 3], 'float32'>) => fx.take(a, 1))(m), [2, 0.3, -0.4]);
+    expect(await fx.take(fx.tensor([true, false]), 1).array()).toBe(false);
+    expect(await fx.take(fx.tensor([[1, 2], [3, 4]], 'int32'), 1).array()).toEqual([3, 4]);
+    await fx.checkGradsAsync((a) => fx.mul(fx.take(a, 1), fx.take(a, 0)), [m], { order: 2 });
+  });
+
   it('rejects out-of-range indices with a ShapeError naming the op, index and shapes', () => {
     expect(() => fx.take(x(), idx([0, 3]))).toThrow(/shape error in take: index 3 at position 1 of indices \[2\] is out of range \[0, 3\) for axis 0 of x \[3, 3\]/);
     expect(() => fx.take(x(), idx([-1]))).toThrow(/shape error in take: index -1 .* out of range/);

@@ -36,7 +36,8 @@ export const reshapePrimitive: Primitive<ReshapeParams> = definePrimitive({
   abstractEval([x], { shape }) {
     return { shape: resolveReshape(x!.shape, shape), dtype: x!.dtype };
   },
-  impl: ([x], { shape }) => tf.reshape(x!, shape as number[]),
+  // The Reshape kernel straight through the engine: the shape rule has resolved and checked the shape.
+  impl: ([x], { shape }) => tf.engine().runKernel('Reshape', { x: x! }, { shape: shape as number[] }) as tf.Tensor,
   jvp: ([x], [t], params) => [apply1(reshapePrimitive, [x!], params), t ? apply1(reshapePrimitive, [t], params) : null],
   transpose: (ct, [x]) => [reshape(ct, shapeOf(x!) as number[])],
   batch([x], [d], { shape }) {

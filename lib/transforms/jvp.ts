@@ -47,10 +47,17 @@ export class JvpTrace extends Trace {
   }
 
   process(prim: Primitive, inputs: Tracer[], params: Params): Tensor[] {
-    const tracers = inputs as JvpTracer[];
-    const primals = tracers.map((t) => t.primal);
-    const tangents = tracers.map((t) => t.tangent);
-    if (tangents.every((t) => t === null)) {
+    const n = inputs.length;
+    const primals: Tensor[] = new Array(n);
+    const tangents: MaybeZero[] = new Array(n);
+    let anyTangent = false;
+    for (let i = 0; i < n; i++) {
+      const t = inputs[i] as JvpTracer;
+      primals[i] = t.primal;
+      tangents[i] = t.tangent;
+      if (t.tangent !== null) anyTangent = true;
+    }
+    if (!anyTangent) {
       // Symbolic zeros: nothing to differentiate, evaluate at the lower level.
       return bind(prim, primals, params);
     }

@@ -75,7 +75,7 @@ function transposeInner(ir: IR, cotangents: readonly MaybeZero[]): MaybeZero[] {
   const cts = new Map<Var, Tensor>();
   const accumulate = (v: Var, ct: MaybeZero) => {
     if (!ct || v.aval.dtype !== 'float32') return;
-    if (showShape(ct.shape) !== showShape(v.aval.shape)) {
+    if (!sameShape(ct.shape, v.aval.shape)) {
       throw new TransformError(`cotangent shape ${showShape(ct.shape)} does not match the value's shape ${showShape(v.aval.shape)}`);
     }
     const prev = cts.get(v);
@@ -99,6 +99,13 @@ function transposeInner(ir: IR, cotangents: readonly MaybeZero[]): MaybeZero[] {
     });
   }
   return ir.inputs.map((v) => cts.get(v) ?? null);
+}
+
+function sameShape(a: readonly number[], b: readonly number[]): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /** Replaces a symbolic zero by zeros of the given shape and dtype. */
