@@ -248,6 +248,9 @@ export function jitOnnx(
               interOpNumThreads: 1,
               graphOptimizationLevel: 'all',
               executionMode: 'sequential',
+              // Idle pool threads sleep instead of spinning between parallel sections: a spinning worker takes a
+              // core from the calling thread's own work and from other processes (bench/RESULTS.md, onnx section).
+              extra: { session: { intra_op: { allow_spinning: '0' } } },
             });
             reportSegments.push({ target: 'onnx', equations: s.equations.length, nodes: countOnnxNodes(bytes), work: s.work });
           } else {

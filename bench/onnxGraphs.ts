@@ -1,0 +1,87 @@
+/**
+ * Dumps the ONNX graphs fluxion lowers for W2's gradient and W9's training
+ * step: node counts by op type (`npx tsx bench/onnxGraphs.ts [--nodes]`).
+ */
+import * as fx from '../lib/index.js';
+import { fxIds, fxTransformerLoss, fxTransformerParams } from './workloads/w9-transformer.js';
+
+/** The op types of a model's top-level graph nodes, in order, with their inputs and outputs. */
+function nodesOf(model: Uint8Array): { op: string; inputs: string[]; outputs: string[] }[] {
+  const text = new TextDecoder();
+  const fields = (start: number, end: number, visit: (field: number, from: number, to: number) => void) => {
+    let p = start;
+    const varint = () => {
+      let v = 0;
+      let mul = 1;
+      for (;;) {
+        const b = model[p++]!;
+        v += (b & 0x7f) * mul;
+        mul *= 128;
+        if (b < 0x80) return v;
+      }
+    };
+    while (p < end) {
+      const key = varint();
+      const wire = key & 7;
+      const field = Math.floor(key / 8);
+      if (wire === 0) varint();
+      else if (wire === 1) p += 8;
+      else if (wire === 5) p += 4;
+      else if (wire === 2) {
+        const len = varint();
+        visit(field, p, p + len);
+        p += len;
+      } else throw new Error(`unexpected wire type ${wire}`);
+    }
+  };
+  const out: { op: string; inputs: string[]; outputs: string[] }[] = [];
+  fields(0, model.length, (field, from, to) => {
+    if (field !== 7) return;
+    fields(from, to, (f, a, b) => {
+      if (f !== 1) return;
+      const n = { op: '', inputs: [] as string[], outputs: [] as string[] };
+      fields(a, b, (g, c, d) => {
+        const s = text.decode(model.subarray(c, d));
+        if (g === 1) n.inputs.push(s);
+        else if (g === 2) n.outputs.push(s);
+        else if (g === 4) n.op = s;
+      });
+      out.push(n);
+    });
+  });
+  return out;
+}
+
+function report(title: string, model: Uint8Array): void {
+  const nodes = nodesOf(model);
+  const counts = new Map<string, number>();
+  for (const n of nodes) counts.set(n.op, (counts.get(n.op) ?? 0) + 1);
+  const sorted = [...counts].sort((a, b) => b[1] - a[1]);
+  console.log(`${title}: ${nodes.length} nodes, ${model.length} bytes`);
+  console.log('  ' + sorted.map(([op, c]) => `${op} ${c}`).join(', '));
+  if (process.argv.includes('--nodes')) for (const n of nodes) console.log(`    ${n.outputs.join(',')} = ${n.op}(${n.inputs.join(', ')})`);
+}
+
+await fx.setBackend('wasm');
+const N = 1_000_000;
+type V = fx.Tensor<[1000000], 'float32'>;
+const chain = (x: V) => fx.sum(fx.add(fx.mul(fx.sin(x), fx.exp(fx.neg(fx.mul(x, x)))), fx.mul(fx.tanh(x), x)));
+report('W2 grad', fx.exportOnnx(fx.grad(chain), fx.zeros([N]) as unknown as V));
+const p = fxTransformerParams();
+const [ids, next] = fxIds();
+report('W9 step', fx.exportOnnx(fx.valueAndGrad(fxTransformerLoss) as never, p as never, ids as never, next as never));
+
+if (process.argv.includes('--optimized')) {
+  const { createRequire } = await import('node:module');
+  const { readFileSync } = await import('node:fs');
+  const ort = createRequire(import.meta.url)('onnxruntime-node') as typeof import('onnxruntime-node');
+  const models: [string, Uint8Array][] = [
+    ['W2 grad', fx.exportOnnx(fx.grad(chain), fx.zeros([N]) as unknown as V)],
+    ['W9 step', fx.exportOnnx(fx.valueAndGrad(fxTransformerLoss) as never, p as never, ids as never, next as never)],
+  ];
+  for (const [title, bytes] of models) {
+    const path = `/tmp/onnxGraphs-${title.replace(/\W/g, '')}.onnx`;
+    await ort.InferenceSession.create(bytes, { graphOptimizationLevel: 'all', optimizedModelFilePath: path, intraOpNumThreads: 1 });
+    report(`${title}, after ONNX Runtime's optimizer`, new Uint8Array(readFileSync(path)));
+  }
+}

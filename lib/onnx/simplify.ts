@@ -1,0 +1,77 @@
+/**
+ * A peephole pass over the nodes of a lowered ONNX graph: removes negations
+ * that a neighbouring `Add`/`Sub` can absorb (ONNX Runtime does not fuse
+ * elementwise nodes on the CPU, so each `Neg` is one more pass over memory).
+ *
+ * - `Add(p, Neg(q))` and `Add(Neg(q), p)` → `Sub(p, q)`; `Sub(p, Neg(q))` → `Add(p, q)`.
+ * - `m = Mul(a, Neg(q))` (either operand) whose every consumer is an
+ *   `Add(·, m)`, `Add(m, ·)` or `Sub(·, m)` → `m' = Mul(a, q)` and each
+ *   consumer flipped (`Add(p, m)` → `Sub(p, m')`, `Sub(p, m)` → `Add(p, m')`).
+ *
+ * Each rewrite is exact in IEEE arithmetic (`p − q` is defined as
+ * `p + (−q)`; negation commutes with a product's rounding) and in int32's
+ * wrapping arithmetic, with the same broadcasting. A `Neg` left without
+ * consumers is dropped. Values that are graph outputs keep their meaning;
+ * graphs with sub-graphs (`Loop`/`If` bodies read outer values by name) are
+ * left as they are.
+ */
+import type { OnnxNode } from './proto.js';
+
+/** The nodes of a graph with absorbed negations removed (see the module comment); `outputs` are the graph's output names. */
+export function absorbNegations(nodes: readonly OnnxNode[], outputs: readonly string[]): OnnxNode[] {
+  if (nodes.some((n) => Object.values(n.attributes ?? {}).some((a) => 'graph' in a))) return [...nodes];
+  const kept = new Set(outputs);
+  const producer = new Map<string, number>();
+  nodes.forEach((n, i) => n.outputs.forEach((o) => producer.set(o, i)));
+  const out: (OnnxNode | null)[] = [...nodes];
+  const negated = (name: string): string | undefined => {
+    const i = producer.get(name);
+    const n = i === undefined ? undefined : out[i];
+    return n?.opType === 'Neg' ? n.inputs[0] : undefined;
+  };
+  const consumers = () => {
+    const uses = new Map<string, number[]>();
+    out.forEach((n, i) => n?.inputs.forEach((v) => uses.set(v, [...(uses.get(v) ?? []), i])));
+    return uses;
+  };
+  // Products of a negation whose consumers all absorb a sign.
+  let uses = consumers();
+  out.forEach((n, i) => {
+    if (n?.opType !== 'Mul' || n.outputs.length !== 1) return;
+    const m = n.outputs[0]!;
+    if (kept.has(m)) return;
+    const k = n.inputs.findIndex((v) => negated(v) !== undefined);
+    if (k < 0) return;
+    const users = uses.get(m) ?? [];
+    const absorbs = (j: number) => {
+      const u = out[j]!;
+      return (u.opType === 'Add' && u.inputs.includes(m) && !(u.inputs[0] === m && u.inputs[1] === m)) || (u.opType === 'Sub' && u.inputs[1] === m && u.inputs[0] !== m);
+    };
+    if (users.length === 0 || !users.every(absorbs)) return;
+    const inputs = [...n.inputs];
+    inputs[k] = negated(inputs[k]!)!;
+    out[i] = { ...n, inputs };
+    for (const j of new Set(users)) {
+      const u = out[j]!;
+      const p = u.inputs[0] === m ? u.inputs[1]! : u.inputs[0]!;
+      out[j] = { ...u, opType: u.opType === 'Add' ? 'Sub' : 'Add', inputs: [p, m] };
+    }
+  });
+  // Sums and differences with a negated operand.
+  out.forEach((n, i) => {
+    if (!n || (n.opType !== 'Add' && n.opType !== 'Sub')) return;
+    const [a, b] = n.inputs as [string, string];
+    const qb = negated(b);
+    if (qb !== undefined) out[i] = { ...n, opType: n.opType === 'Add' ? 'Sub' : 'Add', inputs: [a, qb] };
+    else if (n.opType === 'Add') {
+      const qa = negated(a);
+      if (qa !== undefined) out[i] = { ...n, opType: 'Sub', inputs: [b, qa] };
+    }
+  });
+  // Negations nothing reads any more.
+  uses = consumers();
+  out.forEach((n, i) => {
+    if (n?.opType === 'Neg' && !kept.has(n.outputs[0]!) && !uses.has(n.outputs[0]!)) out[i] = null;
+  });
+  return out.filter((n): n is OnnxNode => n !== null);
+}
