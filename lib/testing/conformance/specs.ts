@@ -1104,7 +1104,6 @@ export const specs: Readonly<Record<string, PrimitiveSpec>> = {
 // Defects on the numerics branch's list (empty tensors; NaN in maximum/sign/sort).
 const EMPTY_BUFFER_WEBGPU = 'numerics/empty tensors: on webgpu a reduction over an empty axis (sum, min, and the sum in every unbroadcast gradient) asks for a zero-size buffer: "TypeError: no overload matched for createBuffer"';
 const EMPTY_LINALG_WEBGPU = 'numerics/empty tensors: on webgpu the linalg kernels read a 0×0 matrix with "TypeError: vals.subarray is not a function"';
-const EMPTY_CONV_WEBGPU = 'numerics/empty tensors: on webgpu conv2d and its backprop kernels with batch 0 throw "Size(8) must match the product of shape 0,4,2" or return uninitialized memory';
 // Defects on the dtypes branch's list.
 // Found by this matrix, on no other list.
 const NEW_CONV_NAN_WASM = 'NEW: tfjs-wasm (XNNPACK) conv2d turns a NaN input into -Infinity (NaN · 2 → -Inf), also under jit and vmap';
@@ -1129,8 +1128,6 @@ export const knownFailures: Readonly<Record<string, string>> = {
   'atan2/special/eager/webgpu': NEW_ATAN2_NEG_ZERO_WEBGPU,
   'atan2/special/jit/webgpu': NEW_ATAN2_NEG_ZERO_WEBGPU,
   'atan2/special/vmap/webgpu': NEW_ATAN2_NEG_ZERO_WEBGPU,
-  'conv2d/empty/grad/webgpu': EMPTY_CONV_WEBGPU,
-  'conv2d/empty/jitGrad/webgpu': EMPTY_CONV_WEBGPU,
   'conv2d/special/eager/wasm': NEW_CONV_NAN_WASM,
   'conv2d/special/jit/wasm': NEW_CONV_NAN_WASM,
   'conv2d/special/vmap/wasm': NEW_CONV_NAN_WASM,
