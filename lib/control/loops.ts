@@ -35,6 +35,7 @@ import { unaliased } from '../core/alias.js';
 import { scoped } from '../core/memory.js';
 import { RollingScope } from '../solvers/common.js';
 import { concat } from '../primitives/concat.js';
+import { bindRevolve } from './revolve.js';
 import { muted, reportLoop, type LoopCheckpoint } from './loopReport.js';
 
 /** True when `x` is abstract: traced by a staging transformation (jit/makeIR), below any jvp/vmap wrapping. */
@@ -331,6 +332,28 @@ export function binomialSchedule(n: number): BinomialSchedule {
   return { levels, leaf: m, storedCarries, residualSteps: Math.max(m, tail), forwardPasses: levels.length + 2 };
 }
 
+/** The `'binomial'` policy as one revolve loop (`revolve.ts`); `undefined` when the body cannot be traced once. */
+function revolveScan<C, Xs, Y>(fn: (carry: C, x: Unstacked<Xs>) => [C, Y], init: C, xLeaves: Tensor[], xDef: ReturnType<typeof flatten>[1], n: number): [C, unknown] | undefined {
+  const [cLeaves, cDef] = flatten(init);
+  const avals = cLeaves.map(avalOf);
+  const nk = avals.length;
+  let yDef: ReturnType<typeof flatten>[1] | undefined;
+  const closed = tryClose(
+    (inputs) => {
+      const [next, y] = fn(unflatten<C>(cDef, inputs.slice(0, nk)), unflatten<Unstacked<Xs>>(xDef, inputs.slice(nk)));
+      const carry = sameCarry(cDef, avals, next);
+      const [yLeaves, def] = flatten(y);
+      yDef = def;
+      return [...carry, ...yLeaves];
+    },
+    [...avals, ...xLeaves.map((x) => ({ shape: x.shape.slice(1), dtype: x.dtype }))],
+  );
+  if (!closed) return undefined;
+  const outs = bindRevolve(closed, cLeaves, xLeaves, n);
+  // Results never alias inputs.
+  return unaliased([unflatten<C>(cDef, outs.slice(0, nk)), unflatten(yDef!, outs.slice(nk))] as [C, unknown], init);
+}
+
 /** Rows [from, from + size) of a tensor along axis 0. */
 function rows(x: Tensor, from: number, size: number): Tensor {
   return slice(x as AnyTensor, x.shape.map((_: number, j: number) => (j === 0 ? from : 0)), x.shape.map((d: number, j: number) => (j === 0 ? size : d)));
@@ -430,7 +453,11 @@ function loopReport(policy: NonNullable<ScanOptions['checkpoint']>, n: number, i
 
 function scanWith<C, Xs, Y>(fn: (carry: C, x: Unstacked<Xs>) => [C, Y], init: C, xLeaves: Tensor[], xDef: ReturnType<typeof flatten>[1], policy: NonNullable<ScanOptions['checkpoint']>): [C, Stacked<Y, LeadingDim<Xs>>] {
   if (policy === 'binomial' && xLeaves.length > 0 && xLeaves[0]!.rank > 0 && xLeaves[0]!.shape[0]! > BINOMIAL_LEAF) {
-    return binomialScan(fn, init, xLeaves, xDef, xLeaves[0]!.shape[0]!) as [C, Stacked<Y, LeadingDim<Xs>>];
+    const n = xLeaves[0]!.shape[0]!;
+    const revolved = xLeaves.every((x) => x.rank > 0 && x.shape[0] === n) ? revolveScan(fn, init, xLeaves, xDef, n) : undefined;
+    if (revolved) return revolved as [C, Stacked<Y, LeadingDim<Xs>>];
+    // A body that cannot be traced (it reads values as JS numbers): nested checkpointed segments.
+    return binomialScan(fn, init, xLeaves, xDef, n) as [C, Stacked<Y, LeadingDim<Xs>>];
   }
   if (policy !== 'all' && policy !== 'binomial') {
     const n = xLeaves[0]!.shape[0]!;
