@@ -35,7 +35,7 @@ import { unaliased } from '../core/alias.js';
 import { scoped } from '../core/memory.js';
 import { RollingScope } from '../solvers/common.js';
 import { concat } from '../primitives/concat.js';
-import { bindRevolve } from './revolve.js';
+import { bindRevolve, countAdvances, repetitions, revolvePlan } from './revolve.js';
 import { muted, reportLoop, type LoopCheckpoint } from './loopReport.js';
 
 /** True when `x` is abstract: traced by a staging transformation (jit/makeIR), below any jvp/vmap wrapping. */
@@ -294,42 +294,54 @@ function levelSegments(n: number): number {
 
 /** The `'binomial'` checkpoint schedule of an n-step loop. @public */
 export interface BinomialSchedule {
-  /** Segment counts of the nested levels, outermost first: level i splits its segment into `levels[i]` checkpointed segments (plus a tail of fewer steps than `levels[i]` when it does not divide). */
+  /** `[chunks]`: the loop is reversed in `chunks` chunks of `leaf` steps (the last one shorter); `[]` when it stores all. */
   readonly levels: readonly number[];
-  /** The steps of the innermost loop, whose residuals are stored. */
+  /** Steps per chunk: the backward pass linearizes one chunk at a time (their residuals are stored). */
   readonly leaf: number;
-  /** Carries alive at once at the peak of the backward pass: the sum of `levels`. */
+  /** Carries alive at once at the peak of the backward pass: the snapshots and the carry the chunk being reversed starts from (at most 40). */
   readonly storedCarries: number;
-  /** Steps whose residuals are alive at once at that peak: the leaf, or a longer tail. */
+  /** Steps whose residuals are alive at once at that peak: one chunk. */
   readonly residualSteps: number;
-  /** Forward evaluations of each step in all (the first pass, one recomputation per level, and the linearization of the leaf). */
+  /** Forward evaluations of the step evaluated most: the forward pass, the schedule's recomputations (its repetition number) and the linearization of its chunk. */
   readonly forwardPasses: number;
+  /** Snapshots s (revolve's checkpoints, the initial carry included). */
+  readonly snapshots: number;
+  /** Revolve's repetition number r: the least r with β(s, r) = C(s + r, s) ≥ chunks; no chunk is recomputed more than r times. */
+  readonly repetitions: number;
+  /** Forward evaluations per step on average, the forward pass and the linearization included (minimal for s snapshots: Griewank and Walther's r·l − β(s + 1, r − 1) recomputed chunks). */
+  readonly evaluationsPerStep: number;
 }
 
 /**
- * The `'binomial'` policy's schedule for an n-step loop: the loop is split
- * into a few checkpointed segments, each of them split again, down to loops
- * of at most 16 steps. Reverse mode then keeps one carry per segment of each
- * level on the current path (O(log n)) and recomputes each step once per
- * level (O(n log n)).
+ * The `'binomial'` policy's schedule for an n-step loop: Griewank and
+ * Walther's binomial checkpointing (revolve) over chunks of `leaf` steps
+ * (16 at least, at most 512 chunks). The backward pass keeps at most
+ * `snapshots` carries plus the one its current chunk starts from (≤ 40 in
+ * all: O(log n) for a fixed recomputation count) and recomputes the minimal
+ * number of chunks for that many snapshots; each step is evaluated at most
+ * `forwardPasses` times.
  * @example
  * ```ts
- * fx.binomialSchedule(100_000); // { levels: [4, 4, 5, 5, 5, 5], leaf: 10, storedCarries: 28, ... }
+ * fx.binomialSchedule(100_000);
+ * // { levels: [511], leaf: 196, storedCarries: 40, residualSteps: 196, forwardPasses: 4, snapshots: 39, repetitions: 2, evaluationsPerStep: 3.92 }
  * ```
  * @public
  */
 export function binomialSchedule(n: number): BinomialSchedule {
-  const levels: number[] = [];
-  let tail = 0;
-  let m = n;
-  while (m > BINOMIAL_LEAF) {
-    const b = levelSegments(m);
-    levels.push(b);
-    tail = Math.max(tail, m % b);
-    m = Math.floor(m / b);
-  }
-  const storedCarries = levels.reduce((s, b) => s + b, 0);
-  return { levels, leaf: m, storedCarries, residualSteps: Math.max(m, tail), forwardPasses: levels.length + 2 };
+  if (!Number.isInteger(n) || n < 0) throw new ShapeError('binomialSchedule', `n must be a non-negative integer, got ${n}`);
+  if (n <= BINOMIAL_LEAF) return { levels: [], leaf: n, storedCarries: 0, residualSteps: n, forwardPasses: 1, snapshots: 0, repetitions: 0, evaluationsPerStep: 1 };
+  const { chunk, chunks, snapshots } = revolvePlan(n);
+  const { total, most } = countAdvances(n, chunk, snapshots);
+  return {
+    levels: [chunks],
+    leaf: chunk,
+    storedCarries: snapshots + 1,
+    residualSteps: chunk,
+    forwardPasses: most + 2,
+    snapshots,
+    repetitions: repetitions(chunks, snapshots),
+    evaluationsPerStep: Math.round((2 + total / n) * 100) / 100,
+  };
 }
 
 /** The `'binomial'` policy as one revolve loop (`revolve.ts`); `undefined` when the body cannot be traced once. */
@@ -442,13 +454,14 @@ function loopReport(policy: NonNullable<ScanOptions['checkpoint']>, n: number, i
   const carryBytes = flatten(init)[0].reduce((s, c) => s + (c as Tensor).size * 4, 0);
   if (policy === 'binomial') {
     const plan = binomialSchedule(n);
-    return { policy, length: n, storedCarries: plan.storedCarries, residualSteps: plan.residualSteps, carryBytes, levels: plan.levels };
+    return { policy, length: n, storedCarries: plan.storedCarries, residualSteps: plan.residualSteps, carryBytes, levels: plan.levels, evaluationsPerStep: plan.evaluationsPerStep };
   }
   if (policy !== 'all' && policy.every > 1 && policy.every < n) {
     const segments = Math.floor(n / policy.every);
-    return { policy: `every ${policy.every}`, length: n, storedCarries: segments, residualSteps: policy.every, carryBytes, levels: [segments] };
+    const evaluationsPerStep = Math.round((1 + (segments * policy.every) / n) * 100) / 100;
+    return { policy: `every ${policy.every}`, length: n, storedCarries: segments, residualSteps: policy.every, carryBytes, levels: [segments], evaluationsPerStep };
   }
-  return { policy: 'all', length: n, storedCarries: 0, residualSteps: n, carryBytes, levels: [] };
+  return { policy: 'all', length: n, storedCarries: 0, residualSteps: n, carryBytes, levels: [], evaluationsPerStep: 1 };
 }
 
 function scanWith<C, Xs, Y>(fn: (carry: C, x: Unstacked<Xs>) => [C, Y], init: C, xLeaves: Tensor[], xDef: ReturnType<typeof flatten>[1], policy: NonNullable<ScanOptions['checkpoint']>): [C, Stacked<Y, LeadingDim<Xs>>] {

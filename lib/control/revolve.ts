@@ -102,17 +102,27 @@ function split(l: number, s: number): number {
 type Action = { kind: 'advance'; from: number; to: number } | { kind: 'reverse'; chunk: number };
 
 /** Walks revolve's schedule of l chunks from `from` with s snapshots, calling `act` on each action. */
-export function walkSchedule(from: number, l: number, s: number, act: (a: Action) => void, onSnapshot?: (at: number, release: boolean) => void): void {
+export function walkSchedule(from: number, l: number, s: number, act: (a: Action) => void): void {
   if (l === 1) {
     act({ kind: 'reverse', chunk: from });
     return;
   }
   const m = split(l, s);
   act({ kind: 'advance', from, to: from + m });
-  onSnapshot?.(from + m, false);
-  walkSchedule(from + m, l - m, s - 1, act, onSnapshot);
-  onSnapshot?.(from + m, true);
-  walkSchedule(from, m, s, act, onSnapshot);
+  walkSchedule(from + m, l - m, s - 1, act);
+  walkSchedule(from, m, s, act);
+}
+
+/** Plain step evaluations of revolve's schedule (n steps in chunks of `chunk`, s snapshots), in all and for the step evaluated most. */
+export function countAdvances(n: number, chunk: number, s: number): { total: number; most: number } {
+  const chunks = Math.ceil(n / chunk);
+  const per = new Array<number>(chunks).fill(0);
+  walkSchedule(0, chunks, s, (a) => {
+    if (a.kind === 'advance') for (let c = a.from; c < a.to; c++) per[c]!++;
+  });
+  let total = 0;
+  per.forEach((k, c) => (total += k * Math.min(chunk, n - c * chunk)));
+  return { total, most: Math.max(0, ...per) };
 }
 
 /** Chunk length and snapshot count for an n-step loop. */
@@ -126,8 +136,8 @@ export function revolvePlan(n: number): { chunk: number; chunks: number; snapsho
 export const MIN_CHUNK = 16;
 /** Chunks per loop at most: longer loops get longer chunks. */
 const MAX_CHUNKS = 512;
-/** Carries kept at once at most. */
-export const MAX_SNAPSHOTS = 40;
+/** Snapshots at most: with the carry the leaf starts from, at most 40 carries alive at once. */
+export const MAX_SNAPSHOTS = 39;
 
 // ---------------------------------------------------------------- primitives
 
