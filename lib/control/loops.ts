@@ -275,10 +275,13 @@ export interface ScanOptions {
    * step's residuals; `{ every: k }` only the carry at every k-th step,
    * recomputing each segment of k steps during the backward pass (about n/k
    * carries plus one segment's residuals, for one more forward pass; when k
-   * does not divide n the last n mod k steps are a plain scan); `'binomial'` nested checkpointed segments (a few
-   * segments per level, about log n levels): O(log n) carries stored at once
-   * for O(n log n) recomputation, e.g. 28 carries and 8 forward passes in
-   * all for n = 100,000 (see `binomialSchedule`).
+   * does not divide n the last n mod k steps are a plain scan); `'binomial'`
+   * Griewank and Walther's binomial checkpointing (revolve) over chunks of at
+   * least 16 steps: at most 40 carries and one chunk's residuals alive at once,
+   * and the minimal recomputation for that many carries, e.g. at most 4
+   * evaluations of any step (3.92 on average) for n = 100,000 (see
+   * `binomialSchedule`). A body that cannot be traced once (eager code reading
+   * values as JS numbers) gets nested checkpointed segments instead.
    */
   readonly checkpoint?: 'all' | { readonly every: number } | 'binomial';
 }
