@@ -32,6 +32,7 @@ import { freshHandle } from '../core/alias.js';
 import { jvp } from '../transforms/forward.js';
 import { vjp } from '../transforms/reverse.js';
 import { jit } from '../compile/jit.js';
+import { hostBackend } from '../compile/host.js';
 import { slice } from '../primitives/slice.js';
 import { concat } from '../primitives/concat.js';
 import { add } from '../primitives/add.js';
@@ -314,14 +315,18 @@ function runBackward(p: BackwardParams, inputs: readonly Tensor[]): Tensor[] {
   const L = p.chunk;
   const chunks = Math.ceil(n / L);
   const sizeOf = (c: number) => Math.min(L, n - c * L);
-  // The sequences read once: slicing a tensor row range on wasm reads the whole tensor each time.
-  const hostRows = (ts: readonly Tensor[]) => ts.map((t) => ({ data: (t as ConcreteTensor)._concrete()._tf.dataSync(), rest: t.shape.slice(1), row: t.shape.slice(1).reduce((a: number, b: number) => a * b, 1), dtype: t.dtype }));
+  // On cpu/wasm the sequences are read once (slicing a row range on wasm reads the whole tensor each time);
+  // elsewhere (webgpu, no synchronous readback in Node) they are sliced on the device.
+  const onHost = hostBackend(tfc.getBackend());
+  const hostRows = (ts: readonly Tensor[]) =>
+    ts.map((t) => ({ t, data: onHost ? (t as ConcreteTensor)._concrete()._tf.dataSync() : null, rest: t.shape.slice(1), row: t.shape.slice(1).reduce((a: number, b: number) => a * b, 1), dtype: t.dtype }));
   const xsHost = hostRows(xs);
   const ctYsHost = hostRows(ctYs);
   const rowsOf = (ts: ReturnType<typeof hostRows>, from: number, to: number): Tensor[] =>
-    ts.map(({ data, rest, row, dtype }) => {
+    ts.map(({ t, data, rest, row, dtype }) => {
       const a = from * L;
       const b = Math.min(to * L, n);
+      if (!data) return rows(t, a, b - a);
       return new ConcreteTensor(tfc.tensor(data.subarray(a * row, b * row) as Float32Array, [b - a, ...rest], dtype as tfc.DataType));
     });
   const f = chunkVjp(p);
