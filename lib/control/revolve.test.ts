@@ -95,6 +95,20 @@ describeEachBackend("scan { checkpoint: 'binomial' } (revolve)", () => {
     await expectClose(fx.jit(fx.grad(h('binomial')))(fx.scalar(1.3) as S), want, 1e-4);
   });
 
+  it('vmap of grad, grad of vmap and jvp through a revolve scan equal storing all', async () => {
+    const xs = seq(100) as fx.Tensor<[number], 'float32'>;
+    const f = (policy: fx.ScanOptions['checkpoint']) => (w: S) =>
+      fx.sum(fx.scan((c: S, x: S) => [fx.tanh(fx.add(fx.mul(c, w), x)), c] as [S, S], fx.scalar(1) as S, xs, { checkpoint: policy })[1]) as S;
+    const ws = fx.tensor([0.5, 0.9, 1.2]);
+    const want = (await fx.vmap(fx.grad(f('all')))(ws).array()) as number[];
+    await expectClose(fx.vmap(fx.grad(f('binomial')))(ws), want, 1e-5);
+    await expectClose(fx.jit(fx.vmap(fx.grad(f('binomial'))))(ws), want, 1e-5);
+    const ofVmap = (policy: fx.ScanOptions['checkpoint']) => fx.grad((w: S) => fx.sum(fx.vmap(f(policy))(fx.mul(ws, w))) as S);
+    await expectClose(fx.jit(ofVmap('binomial'))(fx.scalar(1) as S), await ofVmap('all')(fx.scalar(1) as S).array(), 1e-5);
+    const [, t] = fx.jvp(f('binomial'), [fx.scalar(0.7) as S], [fx.scalar(1) as S]);
+    await expectClose(t, await fx.grad(f('all'))(fx.scalar(0.7) as S).array(), 1e-5);
+  });
+
   it('repeated jit(grad) calls hold no tensors between calls', () => {
     const xs = seq(500) as fx.Tensor<[number], 'float32'>;
     const g = fx.jit(fx.grad(loss('binomial')));
