@@ -61,7 +61,7 @@ if (policy) {
   result.peakBytes = g.stats().peakBytes;
   const profile = fx.memoryProfile(fx.jit(sim))(k);
   const loop = profile.loops[0];
-  Object.assign(result, { residualBytes: profile.totalBytes, storedCarries: loop?.storedCarries, residualSteps: loop?.residualSteps, carryBytes: loop?.carryBytes, levels: loop?.levels });
+  Object.assign(result, { residualBytes: profile.totalBytes, storedCarries: loop?.storedCarries, residualSteps: loop?.residualSteps, carryBytes: loop?.carryBytes, levels: loop?.levels, evaluationsPerStep: loop?.evaluationsPerStep });
 }
 console.log(JSON.stringify(result));
 setTimeout(() => process.exit(0), 50).unref();

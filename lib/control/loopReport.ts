@@ -17,8 +17,10 @@ export interface LoopCheckpoint {
   readonly residualSteps: number;
   /** Bytes of one carry (all its leaves). */
   readonly carryBytes: number;
-  /** The segment counts of the nested levels, outermost first (`[n/k]` for `{ every: k }`, `[]` for `'all'`). */
+  /** The segment counts: `[n/k]` for `{ every: k }`, `[chunks]` for `'binomial'`, `[]` for `'all'`. */
   readonly levels: readonly number[];
+  /** Forward evaluations of each step on average in a reverse pass, its linearization included (1 for `'all'`, about 2 for `{ every: k }`). */
+  readonly evaluationsPerStep: number;
 }
 
 let sink: LoopCheckpoint[] | null = null;

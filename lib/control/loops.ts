@@ -35,6 +35,7 @@ import { unaliased } from '../core/alias.js';
 import { scoped } from '../core/memory.js';
 import { RollingScope } from '../solvers/common.js';
 import { concat } from '../primitives/concat.js';
+import { bindRevolve, countAdvances, repetitions, revolvePlan } from './revolve.js';
 import { muted, reportLoop, type LoopCheckpoint } from './loopReport.js';
 
 /** True when `x` is abstract: traced by a staging transformation (jit/makeIR), below any jvp/vmap wrapping. */
@@ -274,10 +275,13 @@ export interface ScanOptions {
    * step's residuals; `{ every: k }` only the carry at every k-th step,
    * recomputing each segment of k steps during the backward pass (about n/k
    * carries plus one segment's residuals, for one more forward pass; when k
-   * does not divide n the last n mod k steps are a plain scan); `'binomial'` nested checkpointed segments (a few
-   * segments per level, about log n levels): O(log n) carries stored at once
-   * for O(n log n) recomputation, e.g. 28 carries and 8 forward passes in
-   * all for n = 100,000 (see `binomialSchedule`).
+   * does not divide n the last n mod k steps are a plain scan); `'binomial'`
+   * Griewank and Walther's binomial checkpointing (revolve) over chunks of at
+   * least 16 steps: at most 40 carries and one chunk's residuals alive at once,
+   * and the minimal recomputation for that many carries, e.g. at most 4
+   * evaluations of any step (3.92 on average) for n = 100,000 (see
+   * `binomialSchedule`). A body that cannot be traced once (eager code reading
+   * values as JS numbers) gets nested checkpointed segments instead.
    */
   readonly checkpoint?: 'all' | { readonly every: number } | 'binomial';
 }
@@ -293,42 +297,76 @@ function levelSegments(n: number): number {
 
 /** The `'binomial'` checkpoint schedule of an n-step loop. @public */
 export interface BinomialSchedule {
-  /** Segment counts of the nested levels, outermost first: level i splits its segment into `levels[i]` checkpointed segments (plus a tail of fewer steps than `levels[i]` when it does not divide). */
+  /** `[chunks]`: the loop is reversed in `chunks` chunks of `leaf` steps (the last one shorter); `[]` when it stores all. */
   readonly levels: readonly number[];
-  /** The steps of the innermost loop, whose residuals are stored. */
+  /** Steps per chunk: the backward pass linearizes one chunk at a time (their residuals are stored). */
   readonly leaf: number;
-  /** Carries alive at once at the peak of the backward pass: the sum of `levels`. */
+  /** Carries alive at once at the peak of the backward pass: the snapshots and the carry the chunk being reversed starts from (at most 40). */
   readonly storedCarries: number;
-  /** Steps whose residuals are alive at once at that peak: the leaf, or a longer tail. */
+  /** Steps whose residuals are alive at once at that peak: one chunk. */
   readonly residualSteps: number;
-  /** Forward evaluations of each step in all (the first pass, one recomputation per level, and the linearization of the leaf). */
+  /** Forward evaluations of the step evaluated most: the forward pass, the schedule's recomputations (its repetition number) and the linearization of its chunk. */
   readonly forwardPasses: number;
+  /** Snapshots s (revolve's checkpoints, the initial carry included). */
+  readonly snapshots: number;
+  /** Revolve's repetition number r: the least r with β(s, r) = C(s + r, s) ≥ chunks; no chunk is recomputed more than r times. */
+  readonly repetitions: number;
+  /** Forward evaluations per step on average, the forward pass and the linearization included (minimal for s snapshots: Griewank and Walther's r·l − β(s + 1, r − 1) recomputed chunks). */
+  readonly evaluationsPerStep: number;
 }
 
 /**
- * The `'binomial'` policy's schedule for an n-step loop: the loop is split
- * into a few checkpointed segments, each of them split again, down to loops
- * of at most 16 steps. Reverse mode then keeps one carry per segment of each
- * level on the current path (O(log n)) and recomputes each step once per
- * level (O(n log n)).
+ * The `'binomial'` policy's schedule for an n-step loop: Griewank and
+ * Walther's binomial checkpointing (revolve) over chunks of `leaf` steps
+ * (16 at least, at most 512 chunks). The backward pass keeps at most
+ * `snapshots` carries plus the one its current chunk starts from (≤ 40 in
+ * all: O(log n) for a fixed recomputation count) and recomputes the minimal
+ * number of chunks for that many snapshots; each step is evaluated at most
+ * `forwardPasses` times.
  * @example
  * ```ts
- * fx.binomialSchedule(100_000); // { levels: [4, 4, 5, 5, 5, 5], leaf: 10, storedCarries: 28, ... }
+ * fx.binomialSchedule(100_000);
+ * // { levels: [511], leaf: 196, storedCarries: 40, residualSteps: 196, forwardPasses: 4, snapshots: 39, repetitions: 2, evaluationsPerStep: 3.92 }
  * ```
  * @public
  */
 export function binomialSchedule(n: number): BinomialSchedule {
-  const levels: number[] = [];
-  let tail = 0;
-  let m = n;
-  while (m > BINOMIAL_LEAF) {
-    const b = levelSegments(m);
-    levels.push(b);
-    tail = Math.max(tail, m % b);
-    m = Math.floor(m / b);
-  }
-  const storedCarries = levels.reduce((s, b) => s + b, 0);
-  return { levels, leaf: m, storedCarries, residualSteps: Math.max(m, tail), forwardPasses: levels.length + 2 };
+  if (!Number.isInteger(n) || n < 0) throw new ShapeError('binomialSchedule', `n must be a non-negative integer, got ${n}`);
+  if (n <= BINOMIAL_LEAF) return { levels: [], leaf: n, storedCarries: 0, residualSteps: n, forwardPasses: 1, snapshots: 0, repetitions: 0, evaluationsPerStep: 1 };
+  const { chunk, chunks, snapshots } = revolvePlan(n);
+  const { total, most } = countAdvances(n, chunk, snapshots);
+  return {
+    levels: [chunks],
+    leaf: chunk,
+    storedCarries: snapshots + 1,
+    residualSteps: chunk,
+    forwardPasses: most + 2,
+    snapshots,
+    repetitions: repetitions(chunks, snapshots),
+    evaluationsPerStep: Math.round((2 + total / n) * 100) / 100,
+  };
+}
+
+/** The `'binomial'` policy as one revolve loop (`revolve.ts`); `undefined` when the body cannot be traced once. */
+function revolveScan<C, Xs, Y>(fn: (carry: C, x: Unstacked<Xs>) => [C, Y], init: C, xLeaves: Tensor[], xDef: ReturnType<typeof flatten>[1], n: number): [C, unknown] | undefined {
+  const [cLeaves, cDef] = flatten(init);
+  const avals = cLeaves.map(avalOf);
+  const nk = avals.length;
+  let yDef: ReturnType<typeof flatten>[1] | undefined;
+  const closed = tryClose(
+    (inputs) => {
+      const [next, y] = fn(unflatten<C>(cDef, inputs.slice(0, nk)), unflatten<Unstacked<Xs>>(xDef, inputs.slice(nk)));
+      const carry = sameCarry(cDef, avals, next);
+      const [yLeaves, def] = flatten(y);
+      yDef = def;
+      return [...carry, ...yLeaves];
+    },
+    [...avals, ...xLeaves.map((x) => ({ shape: x.shape.slice(1), dtype: x.dtype }))],
+  );
+  if (!closed) return undefined;
+  const outs = bindRevolve(closed, cLeaves, xLeaves, n);
+  // Results never alias inputs.
+  return unaliased([unflatten<C>(cDef, outs.slice(0, nk)), unflatten(yDef!, outs.slice(nk))] as [C, unknown], init);
 }
 
 /** Rows [from, from + size) of a tensor along axis 0. */
@@ -419,18 +457,23 @@ function loopReport(policy: NonNullable<ScanOptions['checkpoint']>, n: number, i
   const carryBytes = flatten(init)[0].reduce((s, c) => s + (c as Tensor).size * 4, 0);
   if (policy === 'binomial') {
     const plan = binomialSchedule(n);
-    return { policy, length: n, storedCarries: plan.storedCarries, residualSteps: plan.residualSteps, carryBytes, levels: plan.levels };
+    return { policy, length: n, storedCarries: plan.storedCarries, residualSteps: plan.residualSteps, carryBytes, levels: plan.levels, evaluationsPerStep: plan.evaluationsPerStep };
   }
   if (policy !== 'all' && policy.every > 1 && policy.every < n) {
     const segments = Math.floor(n / policy.every);
-    return { policy: `every ${policy.every}`, length: n, storedCarries: segments, residualSteps: policy.every, carryBytes, levels: [segments] };
+    const evaluationsPerStep = Math.round((1 + (segments * policy.every) / n) * 100) / 100;
+    return { policy: `every ${policy.every}`, length: n, storedCarries: segments, residualSteps: policy.every, carryBytes, levels: [segments], evaluationsPerStep };
   }
-  return { policy: 'all', length: n, storedCarries: 0, residualSteps: n, carryBytes, levels: [] };
+  return { policy: 'all', length: n, storedCarries: 0, residualSteps: n, carryBytes, levels: [], evaluationsPerStep: 1 };
 }
 
 function scanWith<C, Xs, Y>(fn: (carry: C, x: Unstacked<Xs>) => [C, Y], init: C, xLeaves: Tensor[], xDef: ReturnType<typeof flatten>[1], policy: NonNullable<ScanOptions['checkpoint']>): [C, Stacked<Y, LeadingDim<Xs>>] {
   if (policy === 'binomial' && xLeaves.length > 0 && xLeaves[0]!.rank > 0 && xLeaves[0]!.shape[0]! > BINOMIAL_LEAF) {
-    return binomialScan(fn, init, xLeaves, xDef, xLeaves[0]!.shape[0]!) as [C, Stacked<Y, LeadingDim<Xs>>];
+    const n = xLeaves[0]!.shape[0]!;
+    const revolved = xLeaves.every((x) => x.rank > 0 && x.shape[0] === n) ? revolveScan(fn, init, xLeaves, xDef, n) : undefined;
+    if (revolved) return revolved as [C, Stacked<Y, LeadingDim<Xs>>];
+    // A body that cannot be traced (it reads values as JS numbers): nested checkpointed segments.
+    return binomialScan(fn, init, xLeaves, xDef, n) as [C, Stacked<Y, LeadingDim<Xs>>];
   }
   if (policy !== 'all' && policy !== 'binomial') {
     const n = xLeaves[0]!.shape[0]!;

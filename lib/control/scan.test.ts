@@ -357,7 +357,7 @@ describeEachBackend('scan: checkpoint policies', (backend) => {
     expect(binom.stats().peakBytes).toBeLessThan(all.stats().peakBytes / 2);
   });
 
-  it("'binomial' nested two levels deep on a length with a tail (211 = 4 segments of 4 segments of 13 steps, + 3) and checkGrads order 2 under jit", async () => {
+  it("'binomial' on a length with a short last chunk (211 = 13 chunks of 16 steps + 3) and checkGrads order 2 under jit", async () => {
     type Q = fx.Tensor<[3], 'float32'>;
     const xs211 = fx.linspace(-1, 1, 211);
     const f = (policy: fx.ScanOptions['checkpoint']) => (q: Q) => {
@@ -370,19 +370,20 @@ describeEachBackend('scan: checkpoint policies', (backend) => {
     await expectClose(fx.grad(f('binomial'))(q), want, 1e-4);
     const [, ys] = fx.jit((v: Q) => fx.scan((c: Q, x: S) => [fx.add(c, x), fx.sum(c)] as [Q, S], v, xs211, { checkpoint: 'binomial' }))(q);
     expect(ys.shape).toEqual([211]);
-    expect(fx.binomialSchedule(211)).toMatchObject({ levels: [4, 4], leaf: 13 });
+    expect(fx.binomialSchedule(211)).toMatchObject({ levels: [14], leaf: 16, snapshots: 13, repetitions: 1 });
     await fx.checkGradsAsync(fx.jit(f('binomial')) as never, [q], { order: 2 });
   });
 
   it('memoryProfile reports what each policy keeps at the peak of the backward pass', () => {
     const report = (policy: fx.ScanOptions['checkpoint']) => fx.memoryProfile(loss(policy))(w).loops;
-    expect(report('all')).toEqual([{ policy: 'all', length: 64, storedCarries: 0, residualSteps: 64, carryBytes: 400, levels: [] }]);
-    expect(report({ every: 8 })).toEqual([{ policy: 'every 8', length: 64, storedCarries: 8, residualSteps: 8, carryBytes: 400, levels: [8] }]);
-    expect(report('binomial')).toEqual([{ policy: 'binomial', length: 64, storedCarries: 4, residualSteps: 16, carryBytes: 400, levels: [4] }]);
-    // The forward pass of 'binomial' stores only the 4 outermost segments' carries (and the sequence).
+    expect(report('all')).toEqual([{ policy: 'all', length: 64, storedCarries: 0, residualSteps: 64, carryBytes: 400, levels: [], evaluationsPerStep: 1 }]);
+    expect(report({ every: 8 })).toEqual([{ policy: 'every 8', length: 64, storedCarries: 8, residualSteps: 8, carryBytes: 400, levels: [8], evaluationsPerStep: 2 }]);
+    // 4 chunks of 16 steps, 3 snapshots: chunks 0-2 recomputed once (revolve with r = 1), 48/64 + 2 evaluations per step.
+    expect(report('binomial')).toEqual([{ policy: 'binomial', length: 64, storedCarries: 4, residualSteps: 16, carryBytes: 400, levels: [4], evaluationsPerStep: 2.75 }]);
+    // The forward pass of 'binomial' stores only the loop's inputs (and the sequence).
     const residualBytes = (policy: fx.ScanOptions['checkpoint']) => fx.memoryProfile(loss(policy))(w).residuals.filter((r) => r.bytes === 400).length;
     expect(residualBytes('binomial')).toBeLessThan(residualBytes('all') / 4);
-    expect(fx.memoryProfile(loss('binomial'))(w).toString()).toMatch(/loop of 64 steps, checkpoint binomial: at most 4 carries \(1600 bytes\) and 16 steps of residuals kept at once/);
+    expect(fx.memoryProfile(loss('binomial'))(w).toString()).toMatch(/loop of 64 steps, checkpoint binomial: at most 4 carries \(1600 bytes\) and 16 steps of residuals kept at once, 2.75 forward evaluations per step/);
   });
 
   it('{ every: k } with k not dividing the length: segments and a plain tail (64 = 12·5 + 4), same gradient', async () => {
@@ -478,8 +479,8 @@ describeEachBackend('fori: checkpoint policies', (backend) => {
 
   it('memoryProfile reports the policy of a fori', () => {
     const report = (policy: fx.ScanOptions['checkpoint'], forced = false) => fx.memoryProfile(sim(policy, forced))(fx.tensor(p0) as P).loops;
-    expect(report('all')).toEqual([{ policy: 'all', length: 300, storedCarries: 0, residualSteps: 300, carryBytes: 400, levels: [] }]);
-    expect(report({ every: 17 })).toEqual([{ policy: 'every 17', length: 300, storedCarries: 17, residualSteps: 17, carryBytes: 400, levels: [17] }]);
+    expect(report('all')).toEqual([{ policy: 'all', length: 300, storedCarries: 0, residualSteps: 300, carryBytes: 400, levels: [], evaluationsPerStep: 1 }]);
+    expect(report({ every: 17 })).toEqual([{ policy: 'every 17', length: 300, storedCarries: 17, residualSteps: 17, carryBytes: 400, levels: [17], evaluationsPerStep: 1.96 }]);
     expect(report({ every: 17 }, true)).toEqual(report({ every: 17 }));
     expect(report('binomial')).toEqual([{ policy: 'binomial', length: 300, ...pick(fx.binomialSchedule(300)), carryBytes: 400 }]);
   });
@@ -491,21 +492,30 @@ describeEachBackend('fori: checkpoint policies', (backend) => {
 });
 
 /** The fields of a binomial schedule that `memoryProfile` reports. */
-const pick = (s: fx.BinomialSchedule) => ({ storedCarries: s.storedCarries, residualSteps: s.residualSteps, levels: s.levels });
+const pick = (s: fx.BinomialSchedule) => ({ storedCarries: s.storedCarries, residualSteps: s.residualSteps, levels: s.levels, evaluationsPerStep: s.evaluationsPerStep });
 
 describe('binomialSchedule', () => {
-  it('O(log n) carries: at most 40 for 100,000 steps; the levels and leaf multiply back to n when they divide it', () => {
-    for (const n of [9, 64, 1000, 4096, 65537, 100_000, 1_000_000]) {
+  it("revolve over chunks: at most 40 carries, chunks of ≥ 16 steps, repetition number from β(s, r) = C(s + r, s)", () => {
+    const C = (a: number, b: number) => { let c = 1; for (let i = 1; i <= b; i++) c = (c * (a - b + i)) / i; return Math.round(c); };
+    for (const n of [17, 64, 1000, 4099, 65537, 100_000, 1_000_000]) {
       const s = fx.binomialSchedule(n);
-      expect(s.storedCarries).toBeLessThanOrEqual(Math.ceil(2.2 * Math.log2(n)));
-      expect(s.leaf).toBeLessThanOrEqual(16);
-      expect(s.residualSteps).toBeLessThanOrEqual(16);
-      expect(s.forwardPasses).toBe(s.levels.length + 2);
+      const chunks = Math.ceil(n / s.leaf);
+      expect(s.levels).toEqual([chunks]);
+      expect(s.leaf).toBeGreaterThanOrEqual(16);
+      expect(chunks).toBeLessThanOrEqual(512);
+      expect(s.storedCarries).toBe(s.snapshots + 1);
+      expect(s.storedCarries).toBeLessThanOrEqual(40);
+      // r is the least with C(s + r, s) ≥ chunks; no step is evaluated more than r + 2 times (forward pass, r recomputations, linearization).
+      expect(C(s.snapshots + s.repetitions, s.snapshots)).toBeGreaterThanOrEqual(chunks);
+      expect(C(s.snapshots + s.repetitions - 1, s.snapshots)).toBeLessThan(chunks);
+      expect(s.forwardPasses).toBeLessThanOrEqual(s.repetitions + 2);
+      expect(s.evaluationsPerStep).toBeLessThanOrEqual(s.forwardPasses);
     }
-    const s = fx.binomialSchedule(100_000);
-    expect(s.storedCarries).toBeLessThanOrEqual(40);
-    expect(s.levels.reduce((p, b) => p * b, s.leaf)).toBe(100_000);
-    expect(s).toEqual({ levels: [4, 4, 5, 5, 5, 5], leaf: 10, storedCarries: 28, residualSteps: 10, forwardPasses: 8 });
-    expect(fx.binomialSchedule(16)).toEqual({ levels: [], leaf: 16, storedCarries: 0, residualSteps: 16, forwardPasses: 2 });
+    // 100,000 steps: 511 chunks of 196 steps, 39 snapshots, r = 2 (C(41, 2) = 820 ≥ 511): at most 4 evaluations of any step instead of 8.
+    expect(fx.binomialSchedule(100_000)).toEqual({ levels: [511], leaf: 196, storedCarries: 40, residualSteps: 196, forwardPasses: 4, snapshots: 39, repetitions: 2, evaluationsPerStep: 3.92 });
+    // 1024 = 64 chunks of 16: revolve's minimum r·l − β(s + 1, r − 1) = 2·64 − C(41, 1) = 87 recomputed chunks: 2 + 87·16/1024 per step.
+    expect(fx.binomialSchedule(1024).evaluationsPerStep).toBe(Math.round((2 + (87 * 16) / 1024) * 100) / 100);
+    expect(fx.binomialSchedule(16)).toEqual({ levels: [], leaf: 16, storedCarries: 0, residualSteps: 16, forwardPasses: 1, snapshots: 0, repetitions: 0, evaluationsPerStep: 1 });
+    expect(() => fx.binomialSchedule(-1)).toThrow(/binomialSchedule: n must be a non-negative integer, got -1/);
   });
 });

@@ -77,7 +77,7 @@ export function memoryProfile<Args extends readonly unknown[]>(f: (...args: Args
             `reverse mode keeps ${residuals.length} residuals, ${totalBytes} bytes in all`,
             ...top.map(([p, b]) => `  ${p}: ${b} bytes (${((100 * b) / Math.max(1, totalBytes)).toFixed(1)}%)`),
             ...residuals.slice(0, 5).map((r) => `  largest: ${showAval({ shape: r.shape, dtype: 'float32' })} from ${r.producedBy}`),
-            ...loops.map((l) => `  loop of ${l.length} steps, checkpoint ${l.policy}: at most ${l.storedCarries} carries (${l.storedCarries * l.carryBytes} bytes) and ${l.residualSteps} steps of residuals kept at once`),
+            ...loops.map((l) => `  loop of ${l.length} steps, checkpoint ${l.policy}: at most ${l.storedCarries} carries (${l.storedCarries * l.carryBytes} bytes) and ${l.residualSteps} steps of residuals kept at once, ${l.evaluationsPerStep} forward evaluations per step`),
             'To store less, wrap the segments that make the largest residuals in fx.checkpoint: their intermediates are then recomputed in the backward pass.',
           ].join('\n'),
       };
