@@ -3,37 +3,13 @@
  * step: node counts by op type (`npx tsx bench/onnxGraphs.ts [--nodes]`).
  */
 import * as fx from '../lib/index.js';
+import { visitProtoFields } from '../lib/onnx/protobuf.js';
 import { fxIds, fxTransformerLoss, fxTransformerParams } from './workloads/w9-transformer.js';
 
 /** The op types of a model's top-level graph nodes, in order, with their inputs and outputs. */
 function nodesOf(model: Uint8Array): { op: string; inputs: string[]; outputs: string[] }[] {
   const text = new TextDecoder();
-  const fields = (start: number, end: number, visit: (field: number, from: number, to: number) => void) => {
-    let p = start;
-    const varint = () => {
-      let v = 0;
-      let mul = 1;
-      for (;;) {
-        const b = model[p++]!;
-        v += (b & 0x7f) * mul;
-        mul *= 128;
-        if (b < 0x80) return v;
-      }
-    };
-    while (p < end) {
-      const key = varint();
-      const wire = key & 7;
-      const field = Math.floor(key / 8);
-      if (wire === 0) varint();
-      else if (wire === 1) p += 8;
-      else if (wire === 5) p += 4;
-      else if (wire === 2) {
-        const len = varint();
-        visit(field, p, p + len);
-        p += len;
-      } else throw new Error(`unexpected wire type ${wire}`);
-    }
-  };
+  const fields = (start: number, end: number, visit: (field: number, from: number, to: number) => void) => visitProtoFields(model, start, end, visit);
   const out: { op: string; inputs: string[]; outputs: string[] }[] = [];
   fields(0, model.length, (field, from, to) => {
     if (field !== 7) return;

@@ -19,6 +19,7 @@
  */
 import type { Equation, IR, Var } from '../core/ir.js';
 import { equationHasOnnxForm } from './lower.js';
+import { visitProtoFields } from './protobuf.js';
 
 /** Where one segment runs. */
 export type SegmentTarget = 'onnx' | 'host';
@@ -169,35 +170,9 @@ export function planSegments(ir: IR, minWork = 0, minPerEquation = ONNX_MIN_WORK
 
 /** The number of nodes in an ONNX model's main graph, read from its bytes (ModelProto.graph = 7, GraphProto.node = 1). */
 export function countOnnxNodes(model: Uint8Array): number {
-  const fields = (buf: Uint8Array, start: number, end: number, visit: (field: number, from: number, to: number) => void) => {
-    let p = start;
-    const varint = () => {
-      let v = 0;
-      let mul = 1;
-      for (;;) {
-        const b = buf[p++]!;
-        v += (b & 0x7f) * mul;
-        mul *= 128;
-        if (b < 0x80) return v;
-      }
-    };
-    while (p < end) {
-      const key = varint();
-      const wire = key & 7;
-      const field = Math.floor(key / 8);
-      if (wire === 0) varint();
-      else if (wire === 1) p += 8;
-      else if (wire === 5) p += 4;
-      else if (wire === 2) {
-        const len = varint();
-        visit(field, p, p + len);
-        p += len;
-      } else throw new Error(`countOnnxNodes: unexpected wire type ${wire}`);
-    }
-  };
   let nodes = 0;
-  fields(model, 0, model.length, (field, from, to) => {
-    if (field === 7) fields(model, from, to, (f) => f === 1 && nodes++);
+  visitProtoFields(model, 0, model.length, (field, from, to) => {
+    if (field === 7) visitProtoFields(model, from, to, (f) => f === 1 && nodes++);
   });
   return nodes;
 }

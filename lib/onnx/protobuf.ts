@@ -121,3 +121,35 @@ export class ProtoWriter {
     return this.buf.subarray(0, this.len);
   }
 }
+
+/**
+ * Walks the fields of a protobuf message in `buf[start, end)`: `visit` gets each
+ * length-delimited field's number and byte range (varint and fixed-size fields
+ * are skipped). Enough to read a model's structure back (node counts, op types).
+ */
+export function visitProtoFields(buf: Uint8Array, start: number, end: number, visit: (field: number, from: number, to: number) => void): void {
+  let p = start;
+  const varint = () => {
+    let v = 0;
+    let mul = 1;
+    for (;;) {
+      const b = buf[p++]!;
+      v += (b & 0x7f) * mul;
+      mul *= 128;
+      if (b < 0x80) return v;
+    }
+  };
+  while (p < end) {
+    const key = varint();
+    const wire = key & 7;
+    const field = Math.floor(key / 8);
+    if (wire === 0) varint();
+    else if (wire === 1) p += 8;
+    else if (wire === 5) p += 4;
+    else if (wire === 2) {
+      const len = varint();
+      visit(field, p, p + len);
+      p += len;
+    } else throw new Error(`visitProtoFields: unexpected wire type ${wire}`);
+  }
+}

@@ -151,6 +151,28 @@ function diffInputs(spec: PrimitiveSpec, c: Case): number[] {
 }
 
 /**
+ * What a derivative path needs of a case, or why it does not apply: the
+ * differentiated inputs (float32), the float32 outputs, and the gradient
+ * tolerances (the spec's, loosened by the backend's).
+ */
+function derivativeSetup(
+  spec: PrimitiveSpec,
+  cls: InputClass,
+  c: Case,
+  want: { outs: HostArray[] } | { error: string },
+  loose: { rtol?: number; atol?: number },
+): { kind: 'n/a'; why: string } | { outs: HostArray[]; diff: number[]; floatOut: number[]; gradRtol: number; gradAtol: number } {
+  const derivClasses = spec.derivClasses ?? (spec.partial || spec.zeroDerivative ? DEFAULT_DERIV_CLASSES : DEFAULT_DERIV_CLASSES.filter((k) => k !== 'large'));
+  if (!derivClasses.includes(cls)) return { kind: 'n/a', why: `derivatives are not checked for class ${cls}` };
+  if ('error' in want) return { kind: 'n/a', why: 'the reference raises an error' };
+  const diff = diffInputs(spec, c);
+  if (diff.length === 0) return { kind: 'n/a', why: 'no float32 input to differentiate' };
+  const floatOut = want.outs.map((o, i) => (o.dtype === 'float32' ? i : -1)).filter((i) => i >= 0);
+  if (floatOut.length === 0) return { kind: 'n/a', why: 'no float32 output' };
+  return { outs: want.outs, diff, floatOut, gradRtol: Math.max(spec.gradRtol ?? 1e-4, loose.rtol ?? 0), gradAtol: Math.max(1e-5, loose.atol ?? 0) };
+}
+
+/**
  * The Jacobian of the reference's float32 outputs (flattened and
  * concatenated) with respect to each differentiated input, in float64:
  * analytic for elementwise primitives with `partial`, else central differences.
@@ -247,15 +269,9 @@ export async function runCase(prim: Primitive, spec: PrimitiveSpec, cls: InputCl
   }
 
   // Derivative paths.
-  const derivClasses = spec.derivClasses ?? (spec.partial || spec.zeroDerivative ? DEFAULT_DERIV_CLASSES : DEFAULT_DERIV_CLASSES.filter((k) => k !== 'large'));
-  if (!derivClasses.includes(cls)) return na(`derivatives are not checked for class ${cls}`);
-  if ('error' in want) return na('the reference raises an error');
-  const diff = diffInputs(spec, c);
-  if (diff.length === 0) return na('no float32 input to differentiate');
-  const floatOut = want.outs.map((o, i) => (o.dtype === 'float32' ? i : -1)).filter((i) => i >= 0);
-  if (floatOut.length === 0) return na('no float32 output');
-  const gradRtol = Math.max(spec.gradRtol ?? 1e-4, loose.rtol ?? 0);
-  const gradAtol = Math.max(1e-5, loose.atol ?? 0);
+  const setup = derivativeSetup(spec, cls, c, want, loose);
+  if ('why' in setup) return setup;
+  const { outs: wantOuts, diff, floatOut, gradRtol, gradAtol } = setup;
 
   /** The primitive as a function of the differentiated inputs only, returning its float outputs. */
   const partialFn = (xs: readonly AnyTensor[]) => (...ds: AnyTensor[]) => {
@@ -282,13 +298,13 @@ export async function runCase(prim: Primitive, spec: PrimitiveSpec, cls: InputCl
     }
   }
 
-  const jac = jacobians(spec, c, diff, want.outs);
+  const jac = jacobians(spec, c, diff, wantOuts);
   const rows = jac[0]!.length;
   if (path === 'jvp') {
     const tangents = diff.map((i, k) => direction(c.inputs[i]!, 300 + k));
     const flat = new Array<number>(rows).fill(0);
     diff.forEach((_, k) => jac[k]!.forEach((row, r) => row.forEach((v, j) => (flat[r]! += v * tangents[k]!.data[j]!))));
-    const expected = { outs: splitOutputs(flat, want.outs) };
+    const expected = { outs: splitOutputs(flat, wantOuts) };
     const got = await evaluate([...c.inputs, ...tangents], (all) => {
       const xs = all.slice(0, c.inputs.length);
       const ts = all.slice(c.inputs.length);
@@ -300,7 +316,7 @@ export async function runCase(prim: Primitive, spec: PrimitiveSpec, cls: InputCl
   }
 
   // grad and jitGrad: a vjp with a random cotangent on every float output.
-  const cts = floatOut.map((o, k) => direction(want.outs[o]!, 400 + k));
+  const cts = floatOut.map((o, k) => direction(wantOuts[o]!, 400 + k));
   const ctFlat = cts.flatMap((ct) => ct.data as number[]);
   const expected = {
     outs: diff.map((i, k) => {
@@ -380,15 +396,11 @@ export async function runOnnxCase(prim: Primitive, spec: PrimitiveSpec, cls: Inp
     const g = vmap((...xs: AnyTensor[]) => f(xs));
     fn = (...xs) => g(...xs) as AnyTensor[];
   } else {
-    const derivClasses = spec.derivClasses ?? (spec.partial || spec.zeroDerivative ? DEFAULT_DERIV_CLASSES : DEFAULT_DERIV_CLASSES.filter((k) => k !== 'large'));
-    if (!derivClasses.includes(cls)) return na(`derivatives are not checked for class ${cls}`);
-    if ('error' in want) return na('the reference raises an error');
-    const diff = diffInputs(spec, c);
-    if (diff.length === 0) return na('no float32 input to differentiate');
-    const floatOut = want.outs.map((o, i) => (o.dtype === 'float32' ? i : -1)).filter((i) => i >= 0);
-    if (floatOut.length === 0) return na('no float32 output');
-    tol = [Math.max(spec.gradRtol ?? 1e-4, loose.rtol ?? 0), Math.max(1e-5, loose.atol ?? 0)];
-    const cts = floatOut.map((o, k) => direction(want.outs[o]!, 400 + k));
+    const setup = derivativeSetup(spec, cls, c, want, loose);
+    if ('why' in setup) return setup;
+    const { outs: wantOuts, diff, floatOut } = setup;
+    tol = [setup.gradRtol, setup.gradAtol];
+    const cts = floatOut.map((o, k) => direction(wantOuts[o]!, 400 + k));
     /** The vjp of the reference at `at` (a case's inputs) with the cotangents `cts`. */
     const expectedGrad = (at: Case, outs: readonly HostArray[]) => {
       const jac = jacobians(spec, at, diff, outs);
@@ -413,7 +425,7 @@ export async function runOnnxCase(prim: Primitive, spec: PrimitiveSpec, cls: Inp
       return pb(all.slice(n) as AnyTensor[]) as AnyTensor[];
     };
     if (path === 'onnxGrad') {
-      expected = { outs: expectedGrad(c, want.outs) };
+      expected = { outs: expectedGrad(c, wantOuts) };
       inputs = [...c.inputs, ...cts];
       fn = pullback;
     } else {
@@ -421,7 +433,7 @@ export async function runOnnxCase(prim: Primitive, spec: PrimitiveSpec, cls: Inp
       const second: Case = { inputs: c.inputs.map((x, i) => varied(spec, x, i)), params };
       const want2 = reference(spec, second.inputs, params);
       if ('error' in want2) return na('the reference raises an error on the varied inputs');
-      const g1 = expectedGrad(c, want.outs);
+      const g1 = expectedGrad(c, wantOuts);
       const g2 = expectedGrad(second, want2.outs);
       expected = { outs: g1.map((g, k) => stack([g, g2[k]!])) };
       inputs = [...c.inputs.map((x, i) => stack([x, second.inputs[i]!])), ...cts.map((ct) => stack([ct, ct]))];
