@@ -230,6 +230,10 @@ function describeLeaves(def: TreeDef, leaves: readonly Tensor[]): LeafSig[] {
   return out;
 }
 
+/** Runs a default-target jit on flattened arguments under a cache key made by the caller. */
+type RunFlat = (leaves: Tensor[], def: TreeDef, key: string) => unknown;
+const RUN_FLAT = Symbol('fluxion.jit.runFlat');
+
 /**
  * Compiles `f`: traced once per input signature, optimized (DCE, CSE,
  * algebraic simplification), run with each intermediate freed after its last
@@ -252,7 +256,10 @@ export function jit<F extends (...args: never[]) => unknown>(f: F, options: JitO
     if (!Number.isInteger(size) || size < 1) throw new RangeError(`jit: cacheSize must be a positive integer, got ${size}`);
     if (options.threads !== undefined && (!Number.isInteger(options.threads) || options.threads < 1)) throw new RangeError(`jit: threads must be a positive integer, got ${options.threads}`);
     const host = { ...options, target: 'default' } as const;
-    return jitOnnx(f, (def) => structureKey(def, symbols), jit(f, host), size, {
+    // Programs that run whole on the host go straight to the default jit's compiled program under the key
+    // made here (one flatten and one key per call, not two).
+    const hostRun = (jit(f, host) as unknown as Record<symbol, RunFlat>)[RUN_FLAT]!;
+    return jitOnnx(f, (def) => structureKey(def, symbols), hostRun, size, {
       auto: target === 'auto',
       threads: options.threads,
       hostJit: (g) => jit(g, host),
@@ -275,8 +282,12 @@ export function jit<F extends (...args: never[]) => unknown>(f: F, options: JitO
 
   const compile = (args: readonly unknown[]): [Compiled, Tensor[]] => {
     const [leaves, def] = flatten(args);
+    return compileFlat(leaves, def, `${getBackend()}|${structureKey(def, symbols)}|${leaves.map((t) => showAval(avalOf(t))).join(';')}`);
+  };
+
+  /** `compile` of flattened arguments whose cache key the caller has made (an `'auto'` jit's host programs). */
+  const compileFlat = (leaves: Tensor[], def: TreeDef, key: string): [Compiled, Tensor[]] => {
     const backend = getBackend();
-    const key = `${backend}|${structureKey(def, symbols)}|${leaves.map((t) => showAval(avalOf(t))).join(';')}`;
     const hit = cache.get(key);
     if (hit) {
       cacheHits++;
@@ -331,8 +342,7 @@ export function jit<F extends (...args: never[]) => unknown>(f: F, options: JitO
     return [compiled, leaves];
   };
 
-  const jitted = ((...args: Parameters<F>) => {
-    const [compiled, leaves] = compile(args);
+  const run = (compiled: Compiled, leaves: Tensor[]): unknown => {
     if (leaves.some((t) => t instanceof Tracer)) {
       // Inside another transformation: replay the program through the interpreters.
       return unflatten(compiled.outDef, evalIR(compiled.ir, leaves, zerosLike));
@@ -350,7 +360,10 @@ export function jit<F extends (...args: never[]) => unknown>(f: F, options: JitO
     // lists (what `unaliased` would find by flattening both trees again, on every call).
     for (let i = 0; i < outputs.length; i++) if (leaves.includes(outputs[i]!)) outputs[i] = freshHandle(outputs[i]!);
     return unflatten(compiled.outDef, outputs);
-  }) as Jitted<F>;
+  };
+
+  const jitted = ((...args: Parameters<F>) => run(...compile(args))) as Jitted<F>;
+  (jitted as unknown as Record<symbol, RunFlat>)[RUN_FLAT] = (leaves, def, key) => run(...compileFlat(leaves, def, key));
 
   jitted.stats = () => ({ traces, cacheHits, evictions, peakBytes, optimized: { ...optimized }, perExampleLoops });
   jitted.lower = (...args) => compile(args)[0].lowered;

@@ -165,13 +165,14 @@ const MAX_REPORTS = 64;
 
 /**
  * The ONNX-target twin of `jit` (called by `jit` for `target: 'onnx'` and
- * `'auto'`); `fallback` is the default jit of `f`, used for programs that
- * run wholly on the host.
+ * `'auto'`); `fallback` runs the default jit of `f` on flattened arguments
+ * under the key made here (programs that run wholly on the host: one flatten
+ * and one cache lookup per call).
  */
 export function jitOnnx(
   f: (...args: never[]) => unknown,
   key: (def: TreeDef, leaves: readonly Tensor[]) => string,
-  fallback: (...args: never[]) => unknown,
+  fallback: (leaves: Tensor[], def: TreeDef, key: string) => unknown,
   cacheSize: number,
   options: OnnxTargetOptions,
 ): ((...args: never[]) => unknown) & { stats(): JitStats; lower(...args: never[]): IR; clear(): void } {
@@ -281,7 +282,7 @@ export function jitOnnx(
     return { segments, report };
   };
 
-  const compile = (args: readonly unknown[]): [OnnxCompiled, Tensor[]] => {
+  const compile = (args: readonly unknown[]): [OnnxCompiled, Tensor[], TreeDef, string] => {
     const [leaves, def] = flatten(args);
     const k = `${tf.getBackend()}|${key(def, leaves)}|${leaves.map((t) => showAval(avalOf(t))).join(';')}`;
     const hit = cache.get(k);
@@ -290,7 +291,7 @@ export function jitOnnx(
       // Least recently used order: a hit moves to the end.
       cache.delete(k);
       cache.set(k, hit);
-      return [hit, leaves];
+      return [hit, leaves, def, k];
     }
     traces++;
     const traced = traceOptimized(f as unknown as (...a: unknown[]) => unknown, def, leaves);
@@ -323,13 +324,13 @@ export function jitOnnx(
       release(evicted);
       evictions++;
     }
-    return [compiled, leaves];
+    return [compiled, leaves, def, k];
   };
 
   const jitted = ((...args: never[]) => {
-    const [compiled, leaves] = compile(args);
+    const [compiled, leaves, def, k] = compile(args);
     if (leaves.some((t) => t instanceof Tracer)) return unflatten(compiled.outDef, evalIR(compiled.ir, leaves, zerosLike));
-    if (!compiled.segments) return fallback(...args);
+    if (!compiled.segments) return fallback(leaves, def, k);
     checkInputs(compiled.ir, leaves as ConcreteTensor[]);
     return unflatten(compiled.outDef, runSegments(compiled.ir, compiled.segments, leaves as ConcreteTensor[]));
   }) as ((...args: never[]) => unknown) & { stats(): JitStats; lower(...args: never[]): IR; clear(): void };
