@@ -5,11 +5,11 @@
  * (float64 references where the value is known in closed form); the jit
  * target runs them on ONNX Runtime (no fallback).
  */
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import * as ort from 'onnxruntime-node';
 import * as fx from '../index.js';
 import { flatten } from '../core/pytree.js';
-import { getBackend, setBackend } from '../backend/index.js';
+import { useBackendInSuite } from '../testing/suiteBackend.js';
 import { leafNames } from './export.js';
 import { traceOptimized } from '../compile/optimize.js';
 import { missingOnnxForms } from './lower.js';
@@ -54,14 +54,7 @@ async function expectSame(f: (...a: never[]) => unknown, args: unknown[], rtol =
 }
 
 describe('ONNX control flow [cpu reference]', () => {
-  let previous: string;
-  beforeAll(async () => {
-    previous = getBackend();
-    await setBackend('cpu');
-  });
-  afterAll(async () => {
-    await setBackend(previous as never);
-  });
+  useBackendInSuite('cpu');
 
   const piece = (x: T) => F.cond(F.greater(F.sum(x), 0), (v: T) => F.mul(v, v), (v: T) => F.sub(F.neg(v), 1), x);
 

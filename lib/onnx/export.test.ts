@@ -3,12 +3,12 @@
  * (and a few in onnxruntime-web's wasm backend, in Node) and its outputs are
  * compared with fluxion's eager result on the same inputs.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import * as ortNode from 'onnxruntime-node';
 import * as ortWeb from 'onnxruntime-web';
 import * as fx from '../index.js';
 import { flatten } from '../core/pytree.js';
-import { getBackend, setBackend } from '../backend/index.js';
+import { useBackendInSuite } from '../testing/suiteBackend.js';
 import { leafNames } from './export.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -96,14 +96,7 @@ const SPECIAL = [-Infinity, -100, -30, -3, -1.5, -1, -0.5, -1e-3, -1e-7, -0, 0, 
 // The export does not depend on the backend; the eager reference runs on cpu, whose kernels are JS Math
 // in float64 rounded to float32 (tfjs-wasm's sin is off by 2e-4 relative near 1e-3, so it is no reference).
 describe('exportOnnx [cpu reference]', () => {
-  let previous: string;
-  beforeAll(async () => {
-    previous = getBackend();
-    await setBackend('cpu');
-  });
-  afterAll(async () => {
-    await setBackend(previous as never);
-  });
+  useBackendInSuite('cpu');
 
   it('exports the MLP loss and its six gradients (W1 in small) and ONNX Runtime matches fluxion', async () => {
     const B = 16;

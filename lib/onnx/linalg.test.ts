@@ -5,10 +5,10 @@
  * Q·R = A, on tall, wide, square, batched and complete shapes, a column
  * already zero below its diagonal, and a gradient through qr.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import * as ort from 'onnxruntime-node';
 import * as fx from '../index.js';
-import { getBackend, setBackend } from '../backend/index.js';
+import { useBackendInSuite } from '../testing/suiteBackend.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 const F: any = fx;
@@ -41,14 +41,7 @@ const close = (got: ArrayLike<number>, want: ArrayLike<number>, tol: number, wha
 };
 
 describe('qr on ONNX [cpu reference]', () => {
-  let previous: string;
-  beforeAll(async () => {
-    previous = getBackend();
-    await setBackend('cpu');
-  });
-  afterAll(async () => {
-    await setBackend(previous as never);
-  });
+  useBackendInSuite('cpu');
 
   it.each([
     [[4, 3], false],

@@ -4,9 +4,10 @@
  * set by `.ci/run`); elsewhere it is skipped with a printed reason.
  * Not part of the public API.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { getBackend, initDefaultBackend, setBackend, type BackendName } from '../backend/index.js';
 import type { Tensor } from '../core/tensor.js';
+import { useBackendInSuite } from './suiteBackend.js';
 
 let webgpuProbe: Promise<string | null> | undefined;
 
@@ -53,14 +54,7 @@ export const testBackends: BackendName[] = (['cpu', 'wasm', 'webgpu'] as Backend
 export function describeEachBackend(name: string, body: (backend: BackendName) => void): void {
   for (const backend of testBackends) {
     describe(`${name} [${backend}]`, () => {
-      let previous: BackendName;
-      beforeAll(async () => {
-        previous = getBackend();
-        await setBackend(backend);
-      });
-      afterAll(async () => {
-        await setBackend(previous);
-      });
+      useBackendInSuite(backend);
       body(backend);
     });
   }

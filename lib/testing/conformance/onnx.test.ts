@@ -7,10 +7,10 @@
  * exactly the list in docs/onnx.md, so a new form, or a lost one, shows up.
  */
 import { readFileSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import * as ort from 'onnxruntime-node';
 import '../../index.js';
-import { getBackend, setBackend } from '../../backend/index.js';
+import { useBackendInSuite } from '../suiteBackend.js';
 import { onnxFormOf } from '../../onnx/lower.js';
 import type { Primitive } from '../../core/primitive.js';
 import { condPrimitive } from '../../control/cond.js';
@@ -70,14 +70,7 @@ const run: OnnxRunner = async (bytes, inputs) => {
 };
 
 describe('conformance matrix on ONNX Runtime', () => {
-  let previous: string;
-  beforeAll(async () => {
-    previous = getBackend();
-    await setBackend('cpu');
-  });
-  afterAll(async () => {
-    await setBackend(previous as never);
-  });
+  useBackendInSuite('cpu');
 
   it('the primitives without an ONNX form are exactly the list in docs/onnx.md', () => {
     const without = [...[...registry.values()].map((r) => r.primitive), ...EXTRA].filter((p) => !hasForm(p)).map((p) => p.name);
