@@ -18,7 +18,7 @@ import { showAval, type ConcreteTensor } from '../core/tensor.js';
 import { ReadbackError } from '../core/errors.js';
 import { filled, onnxDtype, type OnnxBuilder, type OnnxEquation, type OnnxForm, type OnnxGraphInput } from './forms.js';
 import { emitElementwise } from './elementwise.js';
-import { absorbNegations } from './simplify.js';
+import { absorbNegations, foldGemmTransposes } from './simplify.js';
 import { encodeModel, OnnxDataType, type OnnxAttributeValue, type OnnxGraph, type OnnxNode, type OnnxTensor } from './proto.js';
 
 /** ONNX opset of the models fluxion writes, and the matching IR version. */
@@ -230,7 +230,7 @@ export function lowerToOnnx(ir: IR, inputNames: readonly string[], outputNames: 
     producerVersion: '0.1.0',
     graph: {
       name: 'fluxion',
-      nodes: absorbNegations(g.nodes, outputNames),
+      nodes: foldGemmTransposes(absorbNegations(g.nodes, outputNames), outputNames),
       initializers: state.initializers,
       inputs: ir.inputs.map((v, i) => valueInfo(inputNames[i]!, v.aval)),
       outputs: ir.outAvals.map((a, i) => valueInfo(outputNames[i]!, a)),

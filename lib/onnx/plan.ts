@@ -168,11 +168,23 @@ export function planSegments(ir: IR, minWork = 0, minPerEquation = ONNX_MIN_WORK
   return merged;
 }
 
-/** The number of nodes in an ONNX model's main graph, read from its bytes (ModelProto.graph = 7, GraphProto.node = 1). */
+/** The number of nodes in an ONNX model's main graph, read from its bytes. */
 export function countOnnxNodes(model: Uint8Array): number {
-  let nodes = 0;
+  return onnxOpTypes(model).length;
+}
+
+/** The op type of each node of an ONNX model's main graph, in order (ModelProto.graph = 7, GraphProto.node = 1, NodeProto.op_type = 4). */
+export function onnxOpTypes(model: Uint8Array): string[] {
+  const ops: string[] = [];
+  const text = new TextDecoder();
   visitProtoFields(model, 0, model.length, (field, from, to) => {
-    if (field === 7) visitProtoFields(model, from, to, (f) => f === 1 && nodes++);
+    if (field !== 7) return;
+    visitProtoFields(model, from, to, (f, a, b) => {
+      if (f !== 1) return;
+      let op = '';
+      visitProtoFields(model, a, b, (g, c, d) => g === 4 && (op = text.decode(model.subarray(c, d))));
+      ops.push(op);
+    });
   });
-  return nodes;
+  return ops;
 }

@@ -75,3 +75,84 @@ export function absorbNegations(nodes: readonly OnnxNode[], outputs: readonly st
   });
   return out.filter((n): n is OnnxNode => n !== null);
 }
+
+/** A 2-D transpose (`perm = [1, 0]`): what a `Gemm` flag can stand for. */
+function isMatrixTranspose(n: OnnxNode | null | undefined): n is OnnxNode {
+  const perm = n?.opType === 'Transpose' ? n.attributes?.perm : undefined;
+  return perm !== undefined && 'ints' in perm && perm.ints.length === 2 && perm.ints[0] === 1 && perm.ints[1] === 0;
+}
+
+const flag = (n: OnnxNode, name: 'transA' | 'transB'): boolean => {
+  const a = n.attributes?.[name];
+  return a !== undefined && 'int' in a && a.int === 1;
+};
+
+/**
+ * Matrix products with their transposes as `Gemm` flags (the matmul form
+ * writes a 2-D product as a `Gemm` without flags or bias):
+ *
+ * - `Transpose(Gemm(a, b))`, the product read only by the transpose, is
+ *   `Gemm(b, a)` with both flags flipped (`(a·b)ᵀ = bᵀ·aᵀ`);
+ * - a `Gemm` operand written by a 2-D `Transpose` reads the transpose's
+ *   input with its flag flipped.
+ *
+ * Transposes nothing reads any more are dropped. Exact: MLAS and every ONNX
+ * runtime read a flagged operand in place, summing the same products in the
+ * same order as over a transposed copy. Graphs with sub-graphs are left as
+ * they are (see `absorbNegations`).
+ */
+export function foldGemmTransposes(nodes: readonly OnnxNode[], outputs: readonly string[]): OnnxNode[] {
+  if (nodes.some((n) => Object.values(n.attributes ?? {}).some((a) => 'graph' in a))) return [...nodes];
+  const kept = new Set(outputs);
+  const out: (OnnxNode | null)[] = [...nodes];
+  const producerOf = () => {
+    const p = new Map<string, number>();
+    out.forEach((n, i) => n?.outputs.forEach((o) => p.set(o, i)));
+    return p;
+  };
+  const usesOf = () => {
+    const uses = new Map<string, number>();
+    out.forEach((n) => n?.inputs.forEach((v) => uses.set(v, (uses.get(v) ?? 0) + 1)));
+    return uses;
+  };
+  const withFlags = (n: OnnxNode, inputs: string[], a: boolean, b: boolean): OnnxNode => {
+    const attributes = { ...n.attributes };
+    delete attributes.transA;
+    delete attributes.transB;
+    if (a) attributes.transA = { int: 1 };
+    if (b) attributes.transB = { int: 1 };
+    return { ...n, inputs, attributes };
+  };
+  // (a·b)ᵀ = bᵀ·aᵀ: the transpose becomes the product, in the transpose's place (its consumers come after it).
+  let producer = producerOf();
+  let uses = usesOf();
+  out.forEach((t, i) => {
+    if (!isMatrixTranspose(t)) return;
+    const j = producer.get(t.inputs[0]!);
+    const g = j === undefined ? undefined : out[j];
+    if (!g || g.opType !== 'Gemm' || g.inputs.length !== 2 || kept.has(g.outputs[0]!) || uses.get(g.outputs[0]!) !== 1) return;
+    out[i] = withFlags({ ...g, outputs: t.outputs }, [g.inputs[1]!, g.inputs[0]!], !flag(g, 'transB'), !flag(g, 'transA'));
+    out[j!] = null;
+  });
+  // Transposed operands as flags.
+  producer = producerOf();
+  out.forEach((g, i) => {
+    if (g?.opType !== 'Gemm') return;
+    const inputs = [...g.inputs];
+    const flags = [flag(g, 'transA'), flag(g, 'transB')];
+    for (const k of [0, 1]) {
+      const j = producer.get(inputs[k]!);
+      const t = j === undefined ? undefined : out[j];
+      if (!isMatrixTranspose(t)) continue;
+      inputs[k] = t.inputs[0]!;
+      flags[k] = !flags[k];
+    }
+    out[i] = withFlags(g, inputs, flags[0]!, flags[1]!);
+  });
+  // Transposes nothing reads any more.
+  uses = usesOf();
+  out.forEach((n, i) => {
+    if (n?.opType === 'Transpose' && !kept.has(n.outputs[0]!) && !uses.has(n.outputs[0]!)) out[i] = null;
+  });
+  return out.filter((n): n is OnnxNode => n !== null);
+}

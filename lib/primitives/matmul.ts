@@ -302,5 +302,8 @@ function lowerMatmul(eq: Equation, slots: Slots, heap?: WebAssembly.Memory): Ste
  */
 function matmulOnnx(g: OnnxBuilder, eq: OnnxEquation): void {
   if (emptyContraction(g, eq)) return;
-  g.node('MatMul', eq.inputs, eq.outputs);
+  // A 2-D product is a `Gemm`, whose flags take in the transposes around it (foldGemmTransposes).
+  const [a, b] = eq.inAvals.map((v) => v.shape);
+  const matrices = a!.length === 2 && b!.length === 2 && !eq.outAvals[0]!.shape.includes(0);
+  g.node(matrices ? 'Gemm' : 'MatMul', eq.inputs, eq.outputs);
 }
