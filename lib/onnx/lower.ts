@@ -14,7 +14,7 @@ import type { Dtype } from '../../typelevel/index.js';
 import type { Equation, IR, Var } from '../core/ir.js';
 import type { Params, Primitive } from '../core/primitive.js';
 import { argsOf } from '../core/scalar.js';
-import { showAval, type ConcreteTensor } from '../core/tensor.js';
+import { showAval, type AbstractValue, type ConcreteTensor } from '../core/tensor.js';
 import { ReadbackError } from '../core/errors.js';
 import { filled, onnxDtype, type OnnxBuilder, type OnnxEquation, type OnnxForm, type OnnxGraphInput } from './forms.js';
 import { emitElementwise } from './elementwise.js';
@@ -67,6 +67,8 @@ interface ModelState {
   /** Set by a dry run (`missingOnnxForms`): collect primitives without a form instead of throwing, read no constants. */
   readonly missing: Set<string> | null;
   readonly op: string;
+  /** The shape and dtype of every value named for an IR variable (graph rewrites read them). */
+  readonly avals: Map<string, AbstractValue>;
 }
 
 class GraphBuilder implements OnnxBuilder {
@@ -129,6 +131,7 @@ class GraphBuilder implements OnnxBuilder {
       return n;
     };
     ir.inputs.forEach((v, i) => names.set(v, inputs[i]!));
+    ir.inputs.forEach((v, i) => this.state.avals.set(inputs[i]!, v.aval));
     const used = new Set<Var>(ir.outputs.filter((v): v is Var => v !== null));
     for (const eq of ir.equations) for (const v of eq.inputs) used.add(v);
     ir.constVars.forEach((v, i) => {
@@ -154,6 +157,7 @@ class GraphBuilder implements OnnxBuilder {
         outAvals: eq.outputs.map((v) => v.aval),
         params: eq.params,
       };
+      [...eq.inputs, ...eq.outputs].forEach((v) => this.state.avals.set(nameOf(v), v.aval));
       // An equation whose results are all empty has nothing to compute (and ONNX's Expand broadcasts 1 against 0 to 1).
       if (form && e.outAvals.every((a) => a.shape.includes(0))) e.outAvals.forEach((a, k) => filled(this, a.shape, a.dtype, 0, [e.outputs[k]!]));
       else if (form) form(this, e);
@@ -176,7 +180,7 @@ class GraphBuilder implements OnnxBuilder {
 }
 
 function newState(op: string, dryRun: boolean): ModelState {
-  return { temps: 0, constants: new Map(), initializers: [], missing: dryRun ? new Set() : null, op };
+  return { temps: 0, constants: new Map(), initializers: [], missing: dryRun ? new Set() : null, op, avals: new Map() };
 }
 
 /** The primitives of `ir` (loop and branch bodies included) without an ONNX form, each once, in order of first use. */
@@ -230,7 +234,7 @@ export function lowerToOnnx(ir: IR, inputNames: readonly string[], outputNames: 
     producerVersion: '0.1.0',
     graph: {
       name: 'fluxion',
-      nodes: foldGemmTransposes(absorbNegations(g.nodes, outputNames), outputNames),
+      nodes: foldGemmTransposes(absorbNegations(g.nodes, outputNames), outputNames, (name) => state.avals.get(name)),
       initializers: state.initializers,
       inputs: ir.inputs.map((v, i) => valueInfo(inputNames[i]!, v.aval)),
       outputs: ir.outAvals.map((a, i) => valueInfo(outputNames[i]!, a)),

@@ -58,6 +58,23 @@ describe('foldGemmTransposes', () => {
     expect(showFlags(foldGemmTransposes(nodes, ['y']))).toEqual(['y=Gemm(ct,w) transB']);
   });
 
+  it("takes a bias added to the product in as Gemm's C, where it broadcasts one way to [M, N]", () => {
+    const avals: Record<string, fx.AbstractValue> = {
+      p: { shape: [4, 3], dtype: 'float32' },
+      row: { shape: [3], dtype: 'float32' },
+      col: { shape: [4, 1], dtype: 'float32' },
+      wide: { shape: [2, 4, 3], dtype: 'float32' },
+      bad: { shape: [4], dtype: 'float32' },
+    };
+    const avalOf = (n: string) => avals[n];
+    const add = (a: string, b: string): OnnxNode => ({ opType: 'Add', inputs: [a, b], outputs: ['y'], attributes: {} });
+    expect(showFlags(foldGemmTransposes([transpose('a', 'at'), gemm('at', 'b', 'p'), add('row', 'p')], ['y'], avalOf))).toEqual(['y=Gemm(a,b,row) transA']);
+    expect(showFlags(foldGemmTransposes([gemm('a', 'b', 'p'), add('p', 'col')], ['y'], avalOf))).toEqual(['y=Gemm(a,b,col)']);
+    // Not one-way broadcastable, unknown, or the product is read elsewhere: two nodes stay.
+    for (const c of ['wide', 'bad', 'unknown']) expect(showFlags(foldGemmTransposes([gemm('a', 'b', 'p'), add('p', c)], ['y'], avalOf))).toHaveLength(2);
+    expect(showFlags(foldGemmTransposes([gemm('a', 'b', 'p'), add('p', 'row')], ['y', 'p'], avalOf))).toHaveLength(2);
+  });
+
   it('keeps a transpose others read, a product read elsewhere or returned, other permutations and sub-graphs', () => {
     const shared = [transpose('a', 'at'), gemm('at', 'b', 'y'), { opType: 'Exp', inputs: ['at'], outputs: ['e'], attributes: {} }];
     expect(showFlags(foldGemmTransposes(shared, ['y', 'e']))).toEqual(['at=Transpose(a) perm', 'y=Gemm(a,b) transA', 'e=Exp(at)']);
@@ -70,14 +87,17 @@ describe('foldGemmTransposes', () => {
     expect(showFlags(foldGemmTransposes(withBody, ['y', 'l']))).toEqual(showFlags(withBody));
   });
 
-  it("an MLP layer's gradient exports as Gemm with flags and no Transpose, and runs in ONNX Runtime to fluxion's values", async () => {
-    const loss = (w: fx.Tensor<[5, 3], 'float32'>, x: fx.Tensor<[4, 5], 'float32'>) => fx.sum(fx.tanh(fx.matmul(x, w)));
+  it("an MLP layer's gradient exports as Gemm with flags and bias, no Transpose, and runs in ONNX Runtime to fluxion's values", async () => {
+    const b = fx.tensor([0.25, -0.5, 1]);
+    const loss = (w: fx.Tensor<[5, 3], 'float32'>, x: fx.Tensor<[4, 5], 'float32'>) => fx.sum(fx.tanh(fx.add(fx.matmul(x, w), b)));
     const w = fx.tensor(Array.from({ length: 15 }, (_, i) => Math.sin(i) / 2), [5, 3]);
     const x = fx.tensor(Array.from({ length: 20 }, (_, i) => Math.cos(i)), [4, 5]);
     const g = fx.grad(loss, { argnums: [0, 1] });
     const bytes = fx.exportOnnx(g, w, x);
     const ops = onnxOpTypes(bytes);
+    // x·w + b as one Gemm, the two cotangent products with flags: no Transpose, and no Add left for the bias.
     expect(ops).not.toContain('Transpose');
+    expect(ops).not.toContain('Add');
     expect(ops.filter((o) => o === 'Gemm')).toHaveLength(3);
     const session = await ort.InferenceSession.create(bytes, { intraOpNumThreads: 1 });
     const out = await session.run({ 'args[0]': new ort.Tensor('float32', await w.data(), [5, 3]), 'args[1]': new ort.Tensor('float32', await x.data(), [4, 5]) });

@@ -16,6 +16,7 @@
  * left as they are.
  */
 import type { OnnxNode } from './proto.js';
+import type { AbstractValue } from '../core/tensor.js';
 
 /** The nodes of a graph with absorbed negations removed (see the module comment); `outputs` are the graph's output names. */
 export function absorbNegations(nodes: readonly OnnxNode[], outputs: readonly string[]): OnnxNode[] {
@@ -96,12 +97,21 @@ const flag = (n: OnnxNode, name: 'transA' | 'transB'): boolean => {
  * - a `Gemm` operand written by a 2-D `Transpose` reads the transpose's
  *   input with its flag flipped.
  *
- * Transposes nothing reads any more are dropped. Exact: MLAS and every ONNX
- * runtime read a flagged operand in place, summing the same products in the
- * same order as over a transposed copy. Graphs with sub-graphs are left as
+ * - `Add(Gemm(a, b), c)` (either order), the product read only by the sum and
+ *   `c` a float32 value of rank ≤ 2 that broadcasts to the product's shape
+ *   by ONNX's one-way rule (a bias row `[N]`, a column `[M, 1]`, a matrix),
+ *   is `Gemm(a, b, c)`; `avalOf` gives the shapes (values it does not know
+ *   are left alone).
+ *
+ * Transposes nothing reads any more are dropped. The flags are exact: MLAS
+ * and every ONNX runtime read a flagged operand in place, summing the same
+ * products in the same order as over a transposed copy. The bias is a
+ * reassociation: MLAS starts each sum from `c` instead of adding it last
+ * (within float32 rounding of the two-node form; ONNX Runtime's own
+ * `MatMul` + `Add` fusion does the same). Graphs with sub-graphs are left as
  * they are (see `absorbNegations`).
  */
-export function foldGemmTransposes(nodes: readonly OnnxNode[], outputs: readonly string[]): OnnxNode[] {
+export function foldGemmTransposes(nodes: readonly OnnxNode[], outputs: readonly string[], avalOf: (name: string) => AbstractValue | undefined = () => undefined): OnnxNode[] {
   if (nodes.some((n) => Object.values(n.attributes ?? {}).some((a) => 'graph' in a))) return [...nodes];
   const kept = new Set(outputs);
   const out: (OnnxNode | null)[] = [...nodes];
@@ -148,6 +158,28 @@ export function foldGemmTransposes(nodes: readonly OnnxNode[], outputs: readonly
       flags[k] = !flags[k];
     }
     out[i] = withFlags(g, inputs, flags[0]!, flags[1]!);
+  });
+  // A bias added to the product as Gemm's C, in the sum's place.
+  producer = producerOf();
+  uses = usesOf();
+  const broadcastsTo = (c: AbstractValue | undefined, y: AbstractValue | undefined): boolean => {
+    if (!c || !y || c.dtype !== 'float32' || y.shape.length !== 2 || c.shape.length > 2) return false;
+    const [m, n] = y.shape as [number, number];
+    const [rows, cols] = c.shape.length === 2 ? c.shape : [1, c.shape[0] ?? 1];
+    return (rows === 1 || rows === m) && (cols === 1 || cols === n);
+  };
+  out.forEach((add, i) => {
+    if (add?.opType !== 'Add' || add.inputs[0] === add.inputs[1]) return;
+    for (const k of [0, 1]) {
+      const y = add.inputs[k]!;
+      const c = add.inputs[1 - k]!;
+      const j = producer.get(y);
+      const g = j === undefined ? undefined : out[j];
+      if (!g || g.opType !== 'Gemm' || g.inputs.length !== 2 || kept.has(y) || uses.get(y) !== 1 || !broadcastsTo(avalOf(c), avalOf(y))) continue;
+      out[i] = { ...g, inputs: [...g.inputs, c], outputs: add.outputs };
+      out[j!] = null;
+      return;
+    }
   });
   // Transposes nothing reads any more.
   uses = usesOf();
