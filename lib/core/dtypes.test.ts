@@ -137,6 +137,24 @@ describeEachBackend('reading values back', (backend) => {
   });
 });
 
+describeEachBackend('values read back are the caller\'s own', (backend) => {
+  itExceptWebgpu(backend, 'the test reads values synchronously (arraySync/item/dataSync), which webgpu cannot do in Node')('writing into what data() and dataSync() returned leaves the tensor, and tensors sharing its data, unchanged', async () => {
+    for (const dtype of ['float32', 'int32'] as const) {
+      const x = fx.tensor([1, 2, 3], dtype);
+      const y = fx.reshape(x, [3, 1]);
+      const d = await x.data();
+      d[0] = 99;
+      x.dataSync()[1] = 77;
+      y.dataSync()[2] = 55;
+      expect(Array.from(x.dataSync())).toEqual([1, 2, 3]);
+      expect(Array.from(await y.data())).toEqual([1, 2, 3]);
+    }
+    const b = fx.less(fx.tensor([1, 5]), 3);
+    b.dataSync()[0] = 0;
+    expect(b.arraySync()).toEqual([true, false]);
+  });
+});
+
 describeEachBackend('functional updates of int32 tensors', (backend) => {
   itExceptWebgpu(backend, 'the test reads values synchronously (arraySync/item/dataSync), which webgpu cannot do in Node')('a fraction written into an int32 tensor is an error naming the method', () => {
     const x = fx.tensor([1, 2, 3], 'int32');

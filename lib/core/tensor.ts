@@ -141,14 +141,14 @@ export abstract class Tensor<S extends Shape = Shape, D extends Dtype = Dtype> {
     // it costs full garbage collections: 400 reads of a fresh [784, 512] wasm tensor ran 9 mark-compacts
     // with `await t.data()` against 1 with `t.dataSync()` (tfjs 4.22, Node 20), and a W1 step on the ONNX
     // target with its 7 outputs read back took 6.7 ms with 2 threads against 4.1–4.7 (bench/onnx.ts).
-    if (HOST_BACKENDS.has(tf.getBackend())) return asTypedArray(t.dataSync(), this.dtype) as DataOf<D>;
+    if (HOST_BACKENDS.has(tf.getBackend())) return asTypedArray(detached(t, t.dataSync()), this.dtype) as DataOf<D>;
     return asTypedArray(await t.data(), this.dtype) as DataOf<D>;
   }
 
   /** Reads the flat values back synchronously (row-major); typed as `data()`. */
   dataSync(): DataOf<D> {
     const t = this._concrete('dataSync()')._tf;
-    return asTypedArray(readSync('dataSync()', () => t.dataSync()), this.dtype) as DataOf<D>;
+    return asTypedArray(detached(t, readSync('dataSync()', () => t.dataSync())), this.dtype) as DataOf<D>;
   }
 
   /** The value of a one-element tensor as a JS number (a boolean for a bool tensor). */
@@ -275,6 +275,16 @@ export type AnyTensor = Tensor<any, any>;
  * (tfjs reads GPU buffers synchronously only through `OffscreenCanvas`, which
  * exists in browsers) into an error that says what to do instead.
  */
+/**
+ * `values` read from `t`, never the backend's own storage: tfjs's cpu backend
+ * hands out the array it keeps, so writing into what `data()` returned
+ * changed the tensor (and every tensor sharing its data).
+ */
+function detached<T>(t: tf.Tensor, values: T): T {
+  const storage = (tf.backend() as unknown as { data?: { get(id: object): { values?: unknown } | undefined } }).data;
+  return storage?.get(t.dataId)?.values === values ? ((values as unknown as Float32Array).slice() as unknown as T) : values;
+}
+
 /** Backends whose tensors live in host memory (their reads are synchronous underneath). */
 const HOST_BACKENDS = new Set(['cpu', 'wasm']);
 
