@@ -18,7 +18,7 @@
  * read back) is taken in `--rounds` interleaved rounds; the tables give the
  * median of the round medians and their range. Prints the section and
  * writes it into bench/RESULTS.md between the `onnx` markers (kept by
- * `npm run bench`). Options: --runs=20 --rounds=3 --first-calls=3 --no-write
+ * `npm run bench`). Options: --runs=20 --rounds=3 --long-rounds=7 --first-calls=3 --no-write
  * Internal: --firstcall=mlp|transformer runs one first-call measurement.
  */
 import { execFileSync } from 'node:child_process';
@@ -39,6 +39,8 @@ import { fxIds, fxTransformerLoss, fxTransformerParams, inParamOrder, w9 } from 
 const arg = (name: string, dflt: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? dflt;
 const RUNS = Number(arg('runs', '20'));
 const ROUNDS = Number(arg('rounds', '3'));
+/** Rounds of the groups read against a bar near 1× (W1's thread scaling, W3 and W5 under 'auto'): the host's other load comes and goes over seconds. */
+const LONG_ROUNDS = Number(arg('long-rounds', '7'));
 const FIRST_CALLS = Number(arg('first-calls', '3'));
 await fx.setBackend('wasm');
 
@@ -89,7 +91,7 @@ interface Row {
   error?: string;
 }
 
-async function measure(variants: readonly Variant[], runs = RUNS): Promise<Row[]> {
+async function measure(variants: readonly Variant[], runs = RUNS, rounds = ROUNDS): Promise<Row[]> {
   const rows: Row[] = variants.map((v) => ({ label: v.label, ms: [], cpu: [], best: Infinity }));
   const runners: (Runner | undefined)[] = [];
   for (const [i, v] of variants.entries()) {
@@ -104,8 +106,11 @@ async function measure(variants: readonly Variant[], runs = RUNS): Promise<Row[]
       rows[i]!.error = (e as Error).message.split('\n')[0];
     }
   }
-  for (let round = 0; round < ROUNDS; round++) {
-    for (const [i, r] of runners.entries()) {
+  for (let round = 0; round < rounds; round++) {
+    // Each round starts one variant later: no variant always runs first (after another group's work).
+    for (let k = 0; k < runners.length; k++) {
+      const i = (k + round) % runners.length;
+      const r = runners[i];
       if (!r) continue;
       const times: number[] = [];
       const cpu: number[] = [];
@@ -184,7 +189,8 @@ function handW1(threads: number): Variant {
       return {
         run: async () => {
           const r = await session.run(feeds);
-          return ['loss', 'gw1', 'gb1', 'gw2', 'gb2', 'gw3', 'gb3'].map((k) => Float32Array.from(r[k]!.data));
+          // ONNX Runtime's outputs are new arrays each run: the caller's own without another copy (see onnxW1).
+          return ['loss', 'gw1', 'gb1', 'gw2', 'gb2', 'gw3', 'gb3'].map((k) => r[k]!.data);
         },
         dispose: () => void session.release(),
       };
@@ -203,7 +209,10 @@ function onnxW1(threads: number): Variant {
         run: () =>
           fx.scope(async () => {
             const [v, g] = step(p, x, y);
-            return readFx([v, g.w1, g.b1, g.w2, g.b2, g.w3, g.b3]);
+            // One copy out of the wasm heap per output: `data()` returns the caller's own array on every backend
+            // (docs/conventions.md), so the second copy readFx makes for the main bench's peers is left out here, as
+            // for the hand-written graph's outputs (2.6 MB per step, serial work beside the threaded graph).
+            return Promise.all([v, g.w1, g.b1, g.w2, g.b2, g.w3, g.b3].map((t) => t.data() as Promise<Float32Array>));
           }),
         dispose: () => step.clear(),
       };
@@ -286,7 +295,7 @@ console.error(`wasm backend, ${availableParallelism()} cores, onnxruntime-node $
 // allocation per call), the garbage collector's marking threads ran through the ORT calls that followed and took
 // the second thread's core (fluxion's 2-thread step measured 1.0–1.1× faster than 1 thread beside jax-js,
 // 1.35–1.43× without it, 1-thread CPU per call 10 ms against 6 ms wall). jax-js is compared in a group of its own.
-const [hand1, hand2, onnx1, onnx2] = (await measure([handW1(1), handW1(2), onnxW1(1), onnxW1(2)])) as [Row, Row, Row, Row];
+const [hand1, hand2, onnx1, onnx2] = (await measure([handW1(1), handW1(2), onnxW1(1), onnxW1(2)], RUNS, LONG_ROUNDS)) as [Row, Row, Row, Row];
 const [onnx2Beside, w1Default, w1Jax] = (await measure([
   onnxW1(2),
   withTarget(w1, 'fluxion jit', 'default', 'W1 fluxion jit (default target)'),
@@ -306,7 +315,7 @@ const smallRows = await measure([
   withTarget(w3, 'fluxion jit', 'default', 'W3 fluxion jit (default target)'),
   withTarget(w5, 'fluxion jit', 'auto', "W5 fluxion jit, target 'auto'"),
   withTarget(w5, 'fluxion jit', 'default', 'W5 fluxion jit (default target)'),
-], RUNS * 2);
+], RUNS * 2, LONG_ROUNDS);
 const [w3Auto, w3Default, w5Auto, w5Default] = smallRows as [Row, Row, Row, Row];
 const cross = await crossover();
 const first = FIRST_CALLS > 0 ? firstCalls() : ['(not run: --first-calls=0)'];
@@ -318,7 +327,7 @@ const section = [
   "## ONNX Runtime as a jit target (issue 23): `npm run bench:onnx`, wasm",
   '',
   `onnxruntime-node ${ortVersion} (CPU execution provider), ${availableParallelism()} cores, same process as fluxion's default jit and jax-js jit (its wasm device). ` +
-    `Each cell: the median over ${ROUNDS} interleaved rounds of the median of ${RUNS} timed calls (outputs read back), and the range of the round medians, in wall ms; then the fastest single call (\`best\`, the least disturbed by other processes); then the CPU ms the process used per call (all threads: steadier than wall time on a shared machine for 1-thread variants); after \`·\`, the max relative difference to the float64 reference. ` +
+    `Each cell: the median over ${ROUNDS} interleaved rounds (${LONG_ROUNDS} for the ONNX Runtime W1 group and for W3/W5; each round starts one variant later) of the median of ${RUNS} timed calls (outputs read back: one copy of each into an array the caller owns), and the range of the round medians, in wall ms; then the fastest single call (\`best\`, the least disturbed by other processes); then the CPU ms the process used per call (all threads: steadier than wall time on a shared machine for 1-thread variants); after \`·\`, the max relative difference to the float64 reference. ` +
     `The W1 rows are two groups: the ONNX Runtime variants (hand-written graph and ONNX target, 1 and 2 threads), then the ONNX target with 2 threads beside fluxion's default jit and jax-js jit; interleaved with jax-js's W1, the garbage collector's threads took the second ORT thread's core (bench/onnx.ts). ` +
     `Load average ${started} at the start, ${ended} at the end: on a shared machine, read the ranges.`,
   '',
