@@ -20,6 +20,7 @@ import { getBackend } from '@tensorflow/tfjs-core';
 import { freshHandle } from '../core/alias.js';
 import { jitOnnx, type JitProgramReport } from '../onnx/jitOnnx.js';
 import { defaultJitTarget, type JitTarget } from '../onnx/target.js';
+import { TraceCache } from './lru.js';
 
 /** Counters of a jitted function. @public */
 export interface JitStats {
@@ -192,10 +193,7 @@ function showStatic(value: unknown): string {
 }
 
 /** Frees what a dropped jitted function's cache still holds, once the function is garbage-collected. */
-const dropped = new FinalizationRegistry<Map<string, Compiled>>((cache) => {
-  for (const c of cache.values()) c.ir._release();
-  cache.clear();
-});
+const dropped = new FinalizationRegistry<TraceCache<Compiled>>((cache) => cache.clear());
 
 interface Compiled {
   /** What runs on concrete inputs: optimized, fused where the backend gains, memory-planned. */
@@ -266,12 +264,12 @@ export function jit<F extends (...args: never[]) => unknown>(f: F, options: JitO
     }) as unknown as Jitted<F>;
   }
   if (target !== 'default') throw new RangeError(`jit: target must be 'default', 'onnx' or 'auto', got ${String(target)}`);
-  const cache = new Map<string, Compiled>();
   const symbols = new Map<symbol, number>();
   const signatures: LeafSig[][] = [];
   const threshold = options.retraceWarning ?? 8;
   const cacheSize = options.cacheSize ?? DEFAULT_JIT_CACHE_SIZE;
   if (!Number.isInteger(cacheSize) || cacheSize < 1) throw new RangeError(`jit: cacheSize must be a positive integer, got ${cacheSize}`);
+  const cache = new TraceCache<Compiled>(cacheSize, (c) => c.ir._release());
   let traces = 0;
   let cacheHits = 0;
   let evictions = 0;
@@ -291,9 +289,6 @@ export function jit<F extends (...args: never[]) => unknown>(f: F, options: JitO
     const hit = cache.get(key);
     if (hit) {
       cacheHits++;
-      // Least recently used order: a hit moves to the end.
-      cache.delete(key);
-      cache.set(key, hit);
       return [hit, leaves];
     }
     traces++;
@@ -320,13 +315,7 @@ export function jit<F extends (...args: never[]) => unknown>(f: F, options: JitO
     optimized.fused += fusedGroups + (mixed ? mixed.items.filter((item) => item.kind === 'host').length : 0);
     const plan = planMemory(fusedIR);
     const compiled = { plan, host, mixed, lowered: host ? host.ir : (mixed ?? plan).ir, ir, outDef: outDef! };
-    cache.set(key, compiled);
-    while (cache.size > cacheSize) {
-      const [oldest, evicted] = cache.entries().next().value!;
-      cache.delete(oldest);
-      evicted.ir._release();
-      evictions++;
-    }
+    evictions += cache.add(key, compiled);
     const sig = describeLeaves(def, leaves);
     signatures.push(sig);
     if (signatures.length > threshold && !warned) {
@@ -368,7 +357,6 @@ export function jit<F extends (...args: never[]) => unknown>(f: F, options: JitO
   jitted.stats = () => ({ traces, cacheHits, evictions, peakBytes, optimized: { ...optimized }, perExampleLoops });
   jitted.lower = (...args) => compile(args)[0].lowered;
   jitted.clear = () => {
-    for (const c of cache.values()) c.ir._release();
     cache.clear();
   };
   dropped.register(jitted, cache);

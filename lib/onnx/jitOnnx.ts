@@ -23,6 +23,7 @@ import { allocate } from '../compile/hostKernels.js';
 import type { JitStats } from '../compile/jit.js';
 import { lowerToOnnx, missingOnnxForms } from './lower.js';
 import { countOnnxNodes, equationWork, ONNX_MIN_WORK, ONNX_MIN_WORK_PER_EQUATION, planSegments, worthOnnx, type SegmentTarget } from './plan.js';
+import { TraceCache } from '../compile/lru.js';
 
 /** The parts of onnxruntime-node this target uses: its synchronous native session. */
 interface OrtSession {
@@ -145,10 +146,7 @@ function release(c: OnnxCompiled): void {
 }
 
 /** Frees the sessions and constants a dropped jitted function still holds, once it is garbage-collected. */
-const dropped = new FinalizationRegistry<Map<string, OnnxCompiled>>((cache) => {
-  for (const c of cache.values()) release(c);
-  cache.clear();
-});
+const dropped = new FinalizationRegistry<TraceCache<OnnxCompiled>>((cache) => cache.clear());
 
 /** Options of the ONNX/auto target (from `JitOptions`). */
 export interface OnnxTargetOptions {
@@ -176,7 +174,7 @@ export function jitOnnx(
   cacheSize: number,
   options: OnnxTargetOptions,
 ): ((...args: never[]) => unknown) & { stats(): JitStats; lower(...args: never[]): IR; clear(): void } {
-  const cache = new Map<string, OnnxCompiled>();
+  const cache = new TraceCache<OnnxCompiled>(cacheSize, release);
   const target = options.auto ? 'auto' : 'onnx';
   let traces = 0;
   let perExampleLoops = 0;
@@ -288,9 +286,6 @@ export function jitOnnx(
     const hit = cache.get(k);
     if (hit) {
       cacheHits++;
-      // Least recently used order: a hit moves to the end.
-      cache.delete(k);
-      cache.set(k, hit);
       return [hit, leaves, def, k];
     }
     traces++;
@@ -317,13 +312,7 @@ export function jitOnnx(
     programs.push(report);
     if (programs.length > MAX_REPORTS) programs.shift();
     const compiled: OnnxCompiled = { ir, outDef: outDef!, segments, report };
-    cache.set(k, compiled);
-    while (cache.size > cacheSize) {
-      const [oldest, evicted] = cache.entries().next().value!;
-      cache.delete(oldest);
-      release(evicted);
-      evictions++;
-    }
+    evictions += cache.add(k, compiled);
     return [compiled, leaves, def, k];
   };
 
@@ -338,7 +327,6 @@ export function jitOnnx(
   jitted.stats = () => ({ traces, cacheHits, evictions, peakBytes: 0, optimized: { ...optimized }, perExampleLoops, target, programs: [...programs] });
   jitted.lower = (...args) => compile(args)[0].ir;
   jitted.clear = () => {
-    for (const c of cache.values()) release(c);
     cache.clear();
   };
   dropped.register(jitted, cache);
