@@ -153,6 +153,15 @@ describeEachBackend('values read back are the caller\'s own', (backend) => {
     b.dataSync()[0] = 0;
     expect(b.arraySync()).toEqual([true, false]);
   });
+
+  it('a tensor made on another backend reads back after switching', async () => {
+    const other = backend === 'cpu' ? 'wasm' : 'cpu';
+    await fx.setBackend(other);
+    const x = fx.tensor([1, 2, 3]);
+    await fx.setBackend(backend);
+    expect(Array.from(await x.data())).toEqual([1, 2, 3]);
+    x.dispose();
+  });
 });
 
 describeEachBackend('functional updates of int32 tensors', (backend) => {

@@ -141,7 +141,7 @@ export abstract class Tensor<S extends Shape = Shape, D extends Dtype = Dtype> {
     // it costs full garbage collections: 400 reads of a fresh [784, 512] wasm tensor ran 9 mark-compacts
     // with `await t.data()` against 1 with `t.dataSync()` (tfjs 4.22, Node 20), and a W1 step on the ONNX
     // target with its 7 outputs read back took 6.7 ms with 2 threads against 4.1–4.7 (bench/onnx.ts).
-    if (HOST_BACKENDS.has(tf.getBackend())) return asTypedArray(detached(t, t.dataSync()), this.dtype) as DataOf<D>;
+    if (inHostMemory(t)) return asTypedArray(detached(t, t.dataSync()), this.dtype) as DataOf<D>;
     return asTypedArray(await t.data(), this.dtype) as DataOf<D>;
   }
 
@@ -287,6 +287,13 @@ function detached<T>(t: tf.Tensor, values: T): T {
 
 /** Backends whose tensors live in host memory (their reads are synchronous underneath). */
 const HOST_BACKENDS = new Set(['cpu', 'wasm']);
+
+/** Whether `t`'s values are held by the active backend and it is cpu or wasm (not a webgpu tensor read after switching). */
+function inHostMemory(t: tf.Tensor): boolean {
+  if (!HOST_BACKENDS.has(tf.getBackend())) return false;
+  const b = tf.backend() as unknown as { data?: { has(id: object): boolean }; dataIdMap?: { has(id: object): boolean } };
+  return (b.data ?? b.dataIdMap)?.has(t.dataId) === true;
+}
 
 function readSync<T>(what: string, read: () => T): T {
   try {
