@@ -921,8 +921,10 @@ function scanBatch(args: readonly Tensor[], dims: readonly BatchDim[], p: ScanPa
  * iteration (`length − 1 − i` in reverse), the `ys` are the loop's scan
  * outputs (reversed back to slice order by a `Slice` of step −1 when the
  * scan runs in reverse). A loop of length 0 returns its carry and empty ys.
- * `whileLoop`'s masked scan does not raise in the model when its limit is
- * reached: it returns the carry after `maxIterations` steps.
+ * `whileLoop`'s masked scan cannot raise in the model when its limit is
+ * reached: as on webgpu (`poisonIfRunning`), its float32 results are NaN
+ * when the flag is still set after `maxIterations` steps (multiplied by a
+ * NaN-or-1 scale, which keeps −0 and infinities otherwise).
  */
 function scanOnnx(g: OnnxBuilder, eq: OnnxEquation<ScanParams>): void {
   const { body, numConsts, numCarry, length, reverse } = eq.params;
@@ -944,7 +946,17 @@ function scanOnnx(g: OnnxBuilder, eq: OnnxEquation<ScanParams>): void {
     const slices = xs.map((x) => b.op('Gather', [x, index], { axis: { int: 0 } }));
     return [condIn.name, ...b.program(body.ir, [...consts, ...carryIn.map((c) => c.name), ...slices])];
   });
-  const ys = eq.outputs.slice(numCarry).map((o) => (reverse ? g.fresh() : o));
-  g.node('Loop', [g.int(length), '', ...carry], [...eq.outputs.slice(0, numCarry), ...ys], { body: graph });
-  if (reverse) ys.forEach((y, k) => g.node('Slice', [y, g.ints([-1]), g.ints([-(2 ** 63)]), g.ints([0]), g.ints([-1])], [eq.outputs[numCarry + k]!]));
+  // A masked whileLoop's float32 results are written through the NaN poisoning below.
+  const poisoned = (j: number) => eq.params.whileLimit !== undefined && j > 0 && eq.outAvals[j]!.dtype === 'float32';
+  const results = eq.outputs.map((o, j) => (poisoned(j) || (reverse && j >= numCarry) ? g.fresh() : o));
+  g.node('Loop', [g.int(length), '', ...carry], results, { body: graph });
+  const sliced = results.map((r, j) => {
+    if (!reverse || j < numCarry) return r;
+    const out = poisoned(j) ? g.fresh() : eq.outputs[j]!;
+    g.node('Slice', [r, g.ints([-1]), g.ints([-(2 ** 63)]), g.ints([0]), g.ints([-1])], [out]);
+    return out;
+  });
+  if (eq.params.whileLimit === undefined) return;
+  const scale = g.op('Where', [results[0]!, g.scalar(NaN, 'float32'), g.scalar(1, 'float32')]);
+  sliced.forEach((r, j) => poisoned(j) && g.node('Mul', [r, scale], [eq.outputs[j]!]));
 }

@@ -114,6 +114,21 @@ describe('ONNX control flow [cpu reference]', () => {
     expect(await runOnnx(fx.grad(loss), [F.tensor([1, 2])])).toEqual([[32, 32]]);
   });
 
+  it('a reverse-mode whileLoop still running after maxIterations gives NaN in the model (it cannot raise there), as on webgpu', async () => {
+    const loss = (x: T) => F.sum(F.whileLoop((c: T) => F.less(F.sum(c), 100), (c: T) => F.add(F.mul(c, 2), 1), x, { maxIterations: 3 }));
+    // fluxion itself raises naming maxIterations.
+    expect(() => fx.jit(fx.valueAndGrad(loss))(F.tensor([1, 2]))).toThrow(/maxIterations = 3/);
+    const [value, grad] = await runOnnx(fx.valueAndGrad(loss), [F.tensor([1, 2])]);
+    expect(value!.every(Number.isNaN)).toBe(true);
+    expect(grad!.every(Number.isNaN)).toBe(true);
+    // Within the limit the poisoning scale is 1: −0, infinities and values pass unchanged.
+    const keep = (x: T) => F.whileLoop((c: T) => F.less(F.sum(c), 0), (c: T) => F.add(c, 1), x, { maxIterations: 3 });
+    const vjp = (x: T) => fx.vjp(keep, x)[0];
+    expect((await runOnnx(fx.grad((x: T) => F.sum(keep(x))), [F.tensor([-0, Infinity])]))[0]).toEqual([1, 1]);
+    const [kept] = await runOnnx(vjp, [F.tensor([-0, Infinity])]);
+    expect(kept!.map((v) => (Object.is(v, -0) ? '-0' : v))).toEqual(['-0', Infinity]);
+  });
+
   it('calls with custom rules and checkpointed segments are inlined: values and gradients', async () => {
     // A customJvp whose rule is deliberately not the derivative (3·t instead of 2x·t): the model must use it.
     const odd = fx.customJvp((x: T) => F.square(x), ([x]: [T], [t]: [T]) => [F.square(x), F.mul(t, 3)]);
