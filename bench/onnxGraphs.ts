@@ -3,39 +3,17 @@
  * step: node counts by op type (`npx tsx bench/onnxGraphs.ts [--nodes]`).
  */
 import * as fx from '../lib/index.js';
-import { visitProtoFields } from '../lib/onnx/protobuf.js';
+import { onnxNodes } from '../lib/onnx/plan.js';
 import { fxIds, fxTransformerLoss, fxTransformerParams } from './workloads/w9-transformer.js';
 
-/** The op types of a model's top-level graph nodes, in order, with their inputs and outputs. */
-function nodesOf(model: Uint8Array): { op: string; inputs: string[]; outputs: string[] }[] {
-  const text = new TextDecoder();
-  const fields = (start: number, end: number, visit: (field: number, from: number, to: number) => void) => visitProtoFields(model, start, end, visit);
-  const out: { op: string; inputs: string[]; outputs: string[] }[] = [];
-  fields(0, model.length, (field, from, to) => {
-    if (field !== 7) return;
-    fields(from, to, (f, a, b) => {
-      if (f !== 1) return;
-      const n = { op: '', inputs: [] as string[], outputs: [] as string[] };
-      fields(a, b, (g, c, d) => {
-        const s = text.decode(model.subarray(c, d));
-        if (g === 1) n.inputs.push(s);
-        else if (g === 2) n.outputs.push(s);
-        else if (g === 4) n.op = s;
-      });
-      out.push(n);
-    });
-  });
-  return out;
-}
-
 function report(title: string, model: Uint8Array): void {
-  const nodes = nodesOf(model);
+  const nodes = onnxNodes(model);
   const counts = new Map<string, number>();
-  for (const n of nodes) counts.set(n.op, (counts.get(n.op) ?? 0) + 1);
+  for (const n of nodes) counts.set(n.opType, (counts.get(n.opType) ?? 0) + 1);
   const sorted = [...counts].sort((a, b) => b[1] - a[1]);
   console.log(`${title}: ${nodes.length} nodes, ${model.length} bytes`);
   console.log('  ' + sorted.map(([op, c]) => `${op} ${c}`).join(', '));
-  if (process.argv.includes('--nodes')) for (const n of nodes) console.log(`    ${n.outputs.join(',')} = ${n.op}(${n.inputs.join(', ')})`);
+  if (process.argv.includes('--nodes')) for (const n of nodes) console.log(`    ${n.outputs.join(',')} = ${n.opType}(${n.inputs.join(', ')})`);
 }
 
 await fx.setBackend('wasm');

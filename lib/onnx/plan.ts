@@ -170,21 +170,30 @@ export function planSegments(ir: IR, minWork = 0, minPerEquation = ONNX_MIN_WORK
 
 /** The number of nodes in an ONNX model's main graph, read from its bytes. */
 export function countOnnxNodes(model: Uint8Array): number {
-  return onnxOpTypes(model).length;
+  return onnxNodes(model).length;
 }
 
-/** The op type of each node of an ONNX model's main graph, in order (ModelProto.graph = 7, GraphProto.node = 1, NodeProto.op_type = 4). */
-export function onnxOpTypes(model: Uint8Array): string[] {
-  const ops: string[] = [];
+/**
+ * The nodes of an ONNX model's main graph read back from its bytes, in order:
+ * op type and value names (ModelProto.graph = 7, GraphProto.node = 1;
+ * NodeProto.input = 1, output = 2, op_type = 4).
+ */
+export function onnxNodes(model: Uint8Array): { opType: string; inputs: string[]; outputs: string[] }[] {
+  const nodes: { opType: string; inputs: string[]; outputs: string[] }[] = [];
   const text = new TextDecoder();
   visitProtoFields(model, 0, model.length, (field, from, to) => {
     if (field !== 7) return;
     visitProtoFields(model, from, to, (f, a, b) => {
       if (f !== 1) return;
-      let op = '';
-      visitProtoFields(model, a, b, (g, c, d) => g === 4 && (op = text.decode(model.subarray(c, d))));
-      ops.push(op);
+      const n = { opType: '', inputs: [] as string[], outputs: [] as string[] };
+      visitProtoFields(model, a, b, (g, c, d) => {
+        const s = text.decode(model.subarray(c, d));
+        if (g === 1) n.inputs.push(s);
+        else if (g === 2) n.outputs.push(s);
+        else if (g === 4) n.opType = s;
+      });
+      nodes.push(n);
     });
   });
-  return ops;
+  return nodes;
 }

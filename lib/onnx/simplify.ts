@@ -18,25 +18,50 @@
 import type { OnnxNode } from './proto.js';
 import type { AbstractValue } from '../core/tensor.js';
 
+/** Whether any node holds a sub-graph: `Loop`/`If` bodies read outer values by name, so the passes leave such graphs as they are. */
+function hasSubgraph(nodes: readonly OnnxNode[]): boolean {
+  return nodes.some((n) => Object.values(n.attributes ?? {}).some((a) => 'graph' in a));
+}
+
+/** The index of the node that writes each value. */
+function producers(out: readonly (OnnxNode | null)[]): Map<string, number> {
+  const p = new Map<string, number>();
+  out.forEach((n, i) => n?.outputs.forEach((o) => p.set(o, i)));
+  return p;
+}
+
+/** The indices of the nodes that read each value, once per read. */
+function consumers(out: readonly (OnnxNode | null)[]): Map<string, number[]> {
+  const uses = new Map<string, number[]>();
+  out.forEach((n, i) => n?.inputs.forEach((v) => uses.set(v, [...(uses.get(v) ?? []), i])));
+  return uses;
+}
+
+/** The node that writes `name` and its index, if one (not yet removed) does. */
+function writerOf(out: readonly (OnnxNode | null)[], producer: ReadonlyMap<string, number>, name: string): { node: OnnxNode; index: number } | undefined {
+  const index = producer.get(name);
+  const node = index === undefined ? null : out[index];
+  return node ? { node, index: index! } : undefined;
+}
+
+/** The remaining nodes, less the `opType` ones whose result is neither read nor a graph output. */
+function withoutUnread(out: readonly (OnnxNode | null)[], opType: string, kept: ReadonlySet<string>): OnnxNode[] {
+  const uses = consumers(out);
+  return out.filter((n): n is OnnxNode => n !== null && !(n.opType === opType && !kept.has(n.outputs[0]!) && !uses.has(n.outputs[0]!)));
+}
+
 /** The nodes of a graph with absorbed negations removed (see the module comment); `outputs` are the graph's output names. */
 export function absorbNegations(nodes: readonly OnnxNode[], outputs: readonly string[]): OnnxNode[] {
-  if (nodes.some((n) => Object.values(n.attributes ?? {}).some((a) => 'graph' in a))) return [...nodes];
+  if (hasSubgraph(nodes)) return [...nodes];
   const kept = new Set(outputs);
-  const producer = new Map<string, number>();
-  nodes.forEach((n, i) => n.outputs.forEach((o) => producer.set(o, i)));
   const out: (OnnxNode | null)[] = [...nodes];
+  const producer = producers(out);
   const negated = (name: string): string | undefined => {
-    const i = producer.get(name);
-    const n = i === undefined ? undefined : out[i];
-    return n?.opType === 'Neg' ? n.inputs[0] : undefined;
-  };
-  const consumers = () => {
-    const uses = new Map<string, number[]>();
-    out.forEach((n, i) => n?.inputs.forEach((v) => uses.set(v, [...(uses.get(v) ?? []), i])));
-    return uses;
+    const w = writerOf(out, producer, name);
+    return w?.node.opType === 'Neg' ? w.node.inputs[0] : undefined;
   };
   // Products of a negation whose consumers all absorb a sign.
-  let uses = consumers();
+  const uses = consumers(out);
   out.forEach((n, i) => {
     if (n?.opType !== 'Mul' || n.outputs.length !== 1) return;
     const m = n.outputs[0]!;
@@ -70,11 +95,7 @@ export function absorbNegations(nodes: readonly OnnxNode[], outputs: readonly st
     }
   });
   // Negations nothing reads any more.
-  uses = consumers();
-  out.forEach((n, i) => {
-    if (n?.opType === 'Neg' && !kept.has(n.outputs[0]!) && !uses.has(n.outputs[0]!)) out[i] = null;
-  });
-  return out.filter((n): n is OnnxNode => n !== null);
+  return withoutUnread(out, 'Neg', kept);
 }
 
 /** A 2-D transpose (`perm = [1, 0]`): what a `Gemm` flag can stand for. */
@@ -95,8 +116,7 @@ const flag = (n: OnnxNode, name: 'transA' | 'transB'): boolean => {
  * - `Transpose(Gemm(a, b))`, the product read only by the transpose, is
  *   `Gemm(b, a)` with both flags flipped (`(a·b)ᵀ = bᵀ·aᵀ`);
  * - a `Gemm` operand written by a 2-D `Transpose` reads the transpose's
- *   input with its flag flipped.
- *
+ *   input with its flag flipped;
  * - `Add(Gemm(a, b), c)` (either order), the product read only by the sum and
  *   `c` a float32 value of rank ≤ 2 that broadcasts to the product's shape
  *   by ONNX's one-way rule (a bias row `[N]`, a column `[M, 1]`, a matrix),
@@ -112,18 +132,13 @@ const flag = (n: OnnxNode, name: 'transA' | 'transB'): boolean => {
  * they are (see `absorbNegations`).
  */
 export function foldGemmTransposes(nodes: readonly OnnxNode[], outputs: readonly string[], avalOf: (name: string) => AbstractValue | undefined = () => undefined): OnnxNode[] {
-  if (nodes.some((n) => Object.values(n.attributes ?? {}).some((a) => 'graph' in a))) return [...nodes];
+  if (hasSubgraph(nodes)) return [...nodes];
   const kept = new Set(outputs);
   const out: (OnnxNode | null)[] = [...nodes];
-  const producerOf = () => {
-    const p = new Map<string, number>();
-    out.forEach((n, i) => n?.outputs.forEach((o) => p.set(o, i)));
-    return p;
-  };
-  const usesOf = () => {
-    const uses = new Map<string, number>();
-    out.forEach((n) => n?.inputs.forEach((v) => uses.set(v, (uses.get(v) ?? 0) + 1)));
-    return uses;
+  /** The plain product (a Gemm without bias) that writes `y`, read only once and not a graph output. */
+  const productOnlyReadOnce = (producer: ReadonlyMap<string, number>, uses: ReadonlyMap<string, number[]>, y: string) => {
+    const w = writerOf(out, producer, y);
+    return w && w.node.opType === 'Gemm' && w.node.inputs.length === 2 && !kept.has(y) && uses.get(y)?.length === 1 ? w : undefined;
   };
   const withFlags = (n: OnnxNode, inputs: string[], a: boolean, b: boolean): OnnxNode => {
     const attributes = { ...n.attributes };
@@ -134,25 +149,24 @@ export function foldGemmTransposes(nodes: readonly OnnxNode[], outputs: readonly
     return { ...n, inputs, attributes };
   };
   // (a·b)ᵀ = bᵀ·aᵀ: the transpose becomes the product, in the transpose's place (its consumers come after it).
-  let producer = producerOf();
-  let uses = usesOf();
+  let producer = producers(out);
+  let uses = consumers(out);
   out.forEach((t, i) => {
     if (!isMatrixTranspose(t)) return;
-    const j = producer.get(t.inputs[0]!);
-    const g = j === undefined ? undefined : out[j];
-    if (!g || g.opType !== 'Gemm' || g.inputs.length !== 2 || kept.has(g.outputs[0]!) || uses.get(g.outputs[0]!) !== 1) return;
+    const w = productOnlyReadOnce(producer, uses, t.inputs[0]!);
+    if (!w) return;
+    const g = w.node;
     out[i] = withFlags({ ...g, outputs: t.outputs }, [g.inputs[1]!, g.inputs[0]!], !flag(g, 'transB'), !flag(g, 'transA'));
-    out[j!] = null;
+    out[w.index] = null;
   });
   // Transposed operands as flags.
-  producer = producerOf();
+  producer = producers(out);
   out.forEach((g, i) => {
     if (g?.opType !== 'Gemm') return;
     const inputs = [...g.inputs];
     const flags = [flag(g, 'transA'), flag(g, 'transB')];
     for (const k of [0, 1]) {
-      const j = producer.get(inputs[k]!);
-      const t = j === undefined ? undefined : out[j];
+      const t = writerOf(out, producer, inputs[k]!)?.node;
       if (!isMatrixTranspose(t)) continue;
       inputs[k] = t.inputs[0]!;
       flags[k] = !flags[k];
@@ -160,8 +174,8 @@ export function foldGemmTransposes(nodes: readonly OnnxNode[], outputs: readonly
     out[i] = withFlags(g, inputs, flags[0]!, flags[1]!);
   });
   // A bias added to the product as Gemm's C, in the sum's place.
-  producer = producerOf();
-  uses = usesOf();
+  producer = producers(out);
+  uses = consumers(out);
   const broadcastsTo = (c: AbstractValue | undefined, y: AbstractValue | undefined): boolean => {
     if (!c || !y || c.dtype !== 'float32' || y.shape.length !== 2 || c.shape.length > 2) return false;
     const [m, n] = y.shape as [number, number];
@@ -173,18 +187,13 @@ export function foldGemmTransposes(nodes: readonly OnnxNode[], outputs: readonly
     for (const k of [0, 1]) {
       const y = add.inputs[k]!;
       const c = add.inputs[1 - k]!;
-      const j = producer.get(y);
-      const g = j === undefined ? undefined : out[j];
-      if (!g || g.opType !== 'Gemm' || g.inputs.length !== 2 || kept.has(y) || uses.get(y) !== 1 || !broadcastsTo(avalOf(c), avalOf(y))) continue;
-      out[i] = { ...g, inputs: [...g.inputs, c], outputs: add.outputs };
-      out[j!] = null;
+      const w = productOnlyReadOnce(producer, uses, y);
+      if (!w || !broadcastsTo(avalOf(c), avalOf(y))) continue;
+      out[i] = { ...w.node, inputs: [...w.node.inputs, c], outputs: add.outputs };
+      out[w.index] = null;
       return;
     }
   });
   // Transposes nothing reads any more.
-  uses = usesOf();
-  out.forEach((n, i) => {
-    if (n?.opType === 'Transpose' && !kept.has(n.outputs[0]!) && !uses.has(n.outputs[0]!)) out[i] = null;
-  });
-  return out.filter((n): n is OnnxNode => n !== null);
+  return withoutUnread(out, 'Transpose', kept);
 }
