@@ -165,6 +165,11 @@ function staticKey(value: unknown, symbols: Map<symbol, number>): string {
   }
 }
 
+/** The trace-cache key of a call: the backend, the argument structure and every tensor leaf's dtype and shape. */
+function signatureKey(def: TreeDef, leaves: readonly Tensor[], symbols: Map<symbol, number>): string {
+  return `${getBackend()}|${structureKey(def, symbols)}|${leaves.map((t) => showAval(avalOf(t))).join(';')}`;
+}
+
 /** The cache key of an argument structure: length-prefixed object keys, so `{a:1,b:x}` and `{'a:1,b':x}` differ. */
 function structureKey(def: TreeDef, symbols: Map<symbol, number>): string {
   switch (def.kind) {
@@ -257,7 +262,7 @@ export function jit<F extends (...args: never[]) => unknown>(f: F, options: JitO
     // Programs that run whole on the host go straight to the default jit's compiled program under the key
     // made here (one flatten and one key per call, not two).
     const hostRun = (jit(f, host) as unknown as Record<symbol, RunFlat>)[RUN_FLAT]!;
-    return jitOnnx(f, (def) => structureKey(def, symbols), hostRun, size, {
+    return jitOnnx(f, (def, leaves) => signatureKey(def, leaves, symbols), hostRun, size, {
       auto: target === 'auto',
       threads: options.threads,
       hostJit: (g) => jit(g, host),
@@ -280,7 +285,7 @@ export function jit<F extends (...args: never[]) => unknown>(f: F, options: JitO
 
   const compile = (args: readonly unknown[]): [Compiled, Tensor[]] => {
     const [leaves, def] = flatten(args);
-    return compileFlat(leaves, def, `${getBackend()}|${structureKey(def, symbols)}|${leaves.map((t) => showAval(avalOf(t))).join(';')}`);
+    return compileFlat(leaves, def, signatureKey(def, leaves, symbols));
   };
 
   /** `compile` of flattened arguments whose cache key the caller has made (an `'auto'` jit's host programs). */

@@ -271,11 +271,6 @@ export function liveTensors(): { tensors: number; bytes: number } {
 export type AnyTensor = Tensor<any, any>;
 
 /**
- * Runs a synchronous readback, turning the webgpu backend's failure in Node
- * (tfjs reads GPU buffers synchronously only through `OffscreenCanvas`, which
- * exists in browsers) into an error that says what to do instead.
- */
-/**
  * `values` read from `t`, never the backend's own storage: tfjs's cpu backend
  * hands out the array it keeps, so writing into what `data()` returned
  * changed the tensor (and every tensor sharing its data).
@@ -295,6 +290,11 @@ function inHostMemory(t: tf.Tensor): boolean {
   return (b.data ?? b.dataIdMap)?.has(t.dataId) === true;
 }
 
+/**
+ * Runs a synchronous readback, turning the webgpu backend's failure in Node
+ * (tfjs reads GPU buffers synchronously only through `OffscreenCanvas`, which
+ * exists in browsers) into an error that says what to do instead.
+ */
 function readSync<T>(what: string, read: () => T): T {
   try {
     return read();

@@ -11,7 +11,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { evalIR, IR, type Var } from '../core/ir.js';
 import { flatten, unflatten, type TreeDef } from '../core/pytree.js';
-import { ConcreteTensor, avalOf, showAval, type Tensor } from '../core/tensor.js';
+import { ConcreteTensor, type Tensor } from '../core/tensor.js';
 import { Tracer } from '../core/trace.js';
 import { zerosLike } from '../core/creation.js';
 import { freshHandle } from '../core/alias.js';
@@ -163,9 +163,9 @@ const MAX_REPORTS = 64;
 
 /**
  * The ONNX-target twin of `jit` (called by `jit` for `target: 'onnx'` and
- * `'auto'`); `fallback` runs the default jit of `f` on flattened arguments
- * under the key made here (programs that run wholly on the host: one flatten
- * and one cache lookup per call).
+ * `'auto'`); `key` is the default jit's trace-cache key of a call, and
+ * `fallback` runs the default jit of `f` on flattened arguments under that
+ * key (programs that run wholly on the host: one flatten and one key per call).
  */
 export function jitOnnx(
   f: (...args: never[]) => unknown,
@@ -282,7 +282,7 @@ export function jitOnnx(
 
   const compile = (args: readonly unknown[]): [OnnxCompiled, Tensor[], TreeDef, string] => {
     const [leaves, def] = flatten(args);
-    const k = `${tf.getBackend()}|${key(def, leaves)}|${leaves.map((t) => showAval(avalOf(t))).join(';')}`;
+    const k = key(def, leaves);
     const hit = cache.get(k);
     if (hit) {
       cacheHits++;

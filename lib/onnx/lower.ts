@@ -123,15 +123,16 @@ class GraphBuilder implements OnnxBuilder {
   }
 
   program(ir: IR, inputs: readonly string[]): string[] {
-    const { missing, op } = this.state;
+    const { missing, op, avals } = this.state;
     const names = new Map<Var, string>();
-    const nameOf = (v: Var): string => {
-      let n = names.get(v);
-      if (n === undefined) names.set(v, (n = this.fresh()));
+    // Every name given to a variable is recorded with its aval (the graph rewrites read shapes by name).
+    const name = (v: Var, n: string): string => {
+      names.set(v, n);
+      avals.set(n, v.aval);
       return n;
     };
-    ir.inputs.forEach((v, i) => names.set(v, inputs[i]!));
-    ir.inputs.forEach((v, i) => this.state.avals.set(inputs[i]!, v.aval));
+    const nameOf = (v: Var): string => names.get(v) ?? name(v, this.fresh());
+    ir.inputs.forEach((v, i) => name(v, inputs[i]!));
     const used = new Set<Var>(ir.outputs.filter((v): v is Var => v !== null));
     for (const eq of ir.equations) for (const v of eq.inputs) used.add(v);
     ir.constVars.forEach((v, i) => {
@@ -157,7 +158,6 @@ class GraphBuilder implements OnnxBuilder {
         outAvals: eq.outputs.map((v) => v.aval),
         params: eq.params,
       };
-      [...eq.inputs, ...eq.outputs].forEach((v) => this.state.avals.set(nameOf(v), v.aval));
       // An equation whose results are all empty has nothing to compute (and ONNX's Expand broadcasts 1 against 0 to 1).
       if (form && e.outAvals.every((a) => a.shape.includes(0))) e.outAvals.forEach((a, k) => filled(this, a.shape, a.dtype, 0, [e.outputs[k]!]));
       else if (form) form(this, e);
