@@ -28,10 +28,10 @@ export interface OnnxEquation<P extends Params = Params> {
   readonly params: P;
 }
 
-/** A graph input or output of a sub-graph (a loop or branch body): its name and type; `int64` for loop counters. @public */
+/** A graph input or output of a sub-graph (a loop or branch body): its name and type; `int64` for loop counters, `float64` for a form that computes in double precision (eigh). @public */
 export interface OnnxGraphInput {
   readonly name: string;
-  readonly dtype: Dtype | 'int64';
+  readonly dtype: Dtype | 'int64' | 'float64';
   readonly shape: readonly number[];
 }
 
@@ -76,13 +76,13 @@ export interface OnnxBuilder {
  */
 export type OnnxForm<P extends Params = Params> = (g: OnnxBuilder, eq: OnnxEquation<P>) => void;
 
-/** ONNX's `to` code of a fluxion dtype (TensorProto.DataType). */
-export function onnxDtype(dtype: Dtype | 'int64'): number {
-  return dtype === 'float32' ? 1 : dtype === 'int32' ? 6 : dtype === 'int64' ? 7 : 9;
+/** ONNX's `to` code of a fluxion dtype (TensorProto.DataType); int64 and float64 are for values inside a form. */
+export function onnxDtype(dtype: Dtype | 'int64' | 'float64'): number {
+  return dtype === 'float32' ? 1 : dtype === 'int32' ? 6 : dtype === 'int64' ? 7 : dtype === 'float64' ? 11 : 9;
 }
 
 /** A `Cast` attribute to a fluxion dtype. */
-export const castTo = (dtype: Dtype | 'int64'): Readonly<Record<string, OnnxAttributeValue>> => ({ to: { int: onnxDtype(dtype) } });
+export const castTo = (dtype: Dtype | 'int64' | 'float64'): Readonly<Record<string, OnnxAttributeValue>> => ({ to: { int: onnxDtype(dtype) } });
 
 /** `ConstantOfShape` of zeros (or `value`) of a dtype and static shape. */
 export function filled(g: OnnxBuilder, shape: readonly number[], dtype: Dtype, value = 0, outputs?: readonly string[]): string {

@@ -61,7 +61,7 @@ describeEachBackend("jit target 'onnx'", (backend) => {
   it('a program with a primitive without an ONNX form is split around it: values of the default jit, segments in stats, one warning', async () => {
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
     try {
-      const g = (a: fx.Tensor, b: fx.Tensor) => F.add(F.mul(F.linalg.eigvalsh(F.mul(a, 2)), 3), F.sin(b));
+      const g = (a: fx.Tensor, b: fx.Tensor) => F.add(F.mul(F.linalg.svdvals(F.mul(a, 2)), 3), F.sin(b));
       const f = fx.jit(g, { target: 'onnx' });
       const a = F.tensor([[2, 1], [1, 2]]);
       const b = F.tensor([0.5, -1]);
@@ -69,16 +69,16 @@ describeEachBackend("jit target 'onnx'", (backend) => {
       const out = f(a, b);
       // The result, and the constants 2 and 3 the cached program holds.
       expect(fx.memory().tensors).toBe(before + 3);
-      // eigenvalues of [[4, 2], [2, 4]]: 2 and 6, ascending
-      const expected = [6 + Math.sin(0.5), 18 + Math.sin(-1)];
+      // singular values of [[4, 2], [2, 4]]: 6 and 2, descending
+      const expected = [18 + Math.sin(0.5), 6 + Math.sin(-1)];
       await expectClose(out, expected, 2e-6);
       await expectClose(out, await fx.jit(g)(a, b).array(), 2e-7);
       f(a, b);
       expect(warn).toHaveBeenCalledTimes(1);
-      expect(warn).toHaveBeenCalledWith(expect.stringMatching(/target 'onnx': eigh has no ONNX form; this program runs split: onnx → host → onnx/));
+      expect(warn).toHaveBeenCalledWith(expect.stringMatching(/target 'onnx': svd has no ONNX form; this program runs split: onnx → host → onnx/));
       const [program] = f.stats().programs!;
-      // mul(a, 2) and sin(b) before eigh (sin moved up by the schedule), then mul and add after it.
-      expect(program).toMatchObject({ target: 'split', equations: 5, reasons: ['eigh has no ONNX form'] });
+      // mul(a, 2) and sin(b) before svd (sin moved up by the schedule), then mul and add after it.
+      expect(program).toMatchObject({ target: 'split', equations: 5, reasons: ['svd has no ONNX form'] });
       expect(program!.segments.map((s) => [s.target, s.equations])).toEqual([['onnx', 2], ['host', 1], ['onnx', 2]]);
       expect(program!.segments[1]!.nodes).toBe(0);
       expect(program!.nodes).toBe(program!.segments[0]!.nodes + program!.segments[2]!.nodes);
@@ -93,10 +93,10 @@ describeEachBackend("jit target 'onnx'", (backend) => {
     }
   });
 
-  it('a gradient through a primitive without an ONNX form (eigh) matches the default jit', async () => {
+  it('a gradient through a primitive without an ONNX form (svd) matches the default jit', async () => {
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
     try {
-      const loss = (a: fx.Tensor, y: fx.Tensor) => F.sum(F.mul(F.tanh(F.linalg.eigvalsh(F.add(F.matmul(a, F.transpose(a)), F.mul(F.eye(3), 3)))), y));
+      const loss = (a: fx.Tensor, y: fx.Tensor) => F.sum(F.mul(F.tanh(F.linalg.svdvals(F.add(F.matmul(a, F.transpose(a)), F.mul(F.eye(3), 3)))), y));
       const a = F.tensor([[1, 0.5, -0.2], [0.3, 1.2, 0.1], [-0.4, 0.2, 0.9]]);
       const y = F.tensor([1, 2, 3]);
       const split = fx.jit(fx.valueAndGrad(loss), { target: 'onnx' });
@@ -107,21 +107,21 @@ describeEachBackend("jit target 'onnx'", (backend) => {
       const [program] = split.stats().programs!;
       expect(program!.target).toBe('split');
       expect(program!.segments.filter((s) => s.target === 'host').length).toBeGreaterThanOrEqual(1);
-      expect(program!.reasons[0]).toMatch(/eigh.* no ONNX form/);
+      expect(program!.reasons[0]).toMatch(/svd.* no ONNX form/);
       split.clear();
     } finally {
       warn.mockRestore();
     }
   });
 
-  it('a split program around eigh (no ONNX form): outputs that are inputs, constants, symbolic zeros and shared values', async () => {
+  it('a split program around svd (no ONNX form): outputs that are inputs, constants, symbolic zeros and shared values', async () => {
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
     try {
       const c = F.tensor([0.5, -0.25]);
       const g = (x: fx.Tensor, w: fx.Tensor, unused: fx.Tensor) => {
         const h = F.tanh(F.matmul(w, x));
-        // The eigenvalues of diag(h): h sorted ascending.
-        const rolled = F.linalg.eigvalsh(F.mul(F.eye(2), h));
+        // The singular values of diag(h): |h| sorted descending.
+        const rolled = F.linalg.svdvals(F.mul(F.eye(2), h));
         return { rolled, both: F.mul(rolled, F.sum(h)), x, c, zero: F.mul(F.stopGradient(unused), 0), h };
       };
       const x = F.tensor([1, -2]);
@@ -130,9 +130,9 @@ describeEachBackend("jit target 'onnx'", (backend) => {
       const f = fx.jit(g, { target: 'onnx' });
       const out = f(x, w, u);
       const want = fx.jit(g)(x, w, u);
-      // h = tanh(w·x) = [tanh(0.1), tanh(−1)]; rolled = h sorted ascending
+      // h = tanh(w·x) = [tanh(0.1), tanh(−1)]; rolled = |h| sorted descending
       const h = [Math.tanh(0.3 - 0.2), Math.tanh(-0.2 - 0.8)];
-      const sorted = [h[1]!, h[0]!];
+      const sorted = [-h[1]!, h[0]!];
       await expectClose(out.h, h, 2e-7);
       await expectClose(out.rolled, sorted, 4e-7);
       await expectClose(out.both, sorted.map((v) => v * (h[0]! + h[1]!)), 8e-7);
@@ -141,7 +141,7 @@ describeEachBackend("jit target 'onnx'", (backend) => {
       expect(out.c).not.toBe(c);
       const [program] = f.stats().programs!;
       expect(program!.target).toBe('split');
-      expect(program!.reasons[0]).toMatch(/^eigh has no ONNX form/);
+      expect(program!.reasons[0]).toMatch(/^svd has no ONNX form/);
       expect(program!.segments.map((s) => s.target)).toEqual(['onnx', 'host', 'onnx']);
       // The caller owns every result: disposing them all leaves the inputs and the cached constants.
       const before = fx.memory().tensors;
@@ -211,6 +211,27 @@ describeEachBackend("jit target 'onnx'", (backend) => {
     expect(long!.target).toBe('host');
     expect(long!.segments[0]!.work).toBeGreaterThanOrEqual(1e6);
     expect(long!.reasons[0]).toMatch(/^planner: 1 ONNX-able segment below 1e\+6 work units or 1e\+4 per equation \(1\.\de\+6 in 4000 equations\)$/);
+  });
+
+  it("target 'auto' keeps eigh on the host beside a product large enough for ONNX Runtime; target 'onnx' runs it there", async () => {
+    const m = 128;
+    const x = F.tensor(Float32Array.from({ length: m * m }, (_, i) => ((i % 7) - 3) / 8), [m, m]);
+    const g = (u: fx.Tensor, a: fx.Tensor) => [F.matmul(u, u), F.linalg.eigvalsh(a)];
+    const a = F.tensor([[2, 1], [1, 2]]);
+    const auto = fx.jit(g, { target: 'auto' });
+    const [p, w] = auto(x, a);
+    await expectClose(w, [1, 3], 2e-7);
+    const [plan] = auto.stats().programs!;
+    expect(plan!.target).toBe('split');
+    expect(plan!.segments.map((s) => [s.target, s.equations])).toEqual([['onnx', 1], ['host', 1]]);
+    expect(plan!.reasons).toEqual(['planner: eigh runs faster on the host']);
+    const onnx = fx.jit(g, { target: 'onnx' });
+    const [p2, w2] = onnx(x, a);
+    expect(onnx.stats().programs![0]!.target).toBe('onnx');
+    expect(Array.from(await w2.data())).toEqual(Array.from(await w.data()));
+    expect(Array.from(await p2.data())).toEqual(Array.from(await p.data()));
+    auto.clear();
+    onnx.clear();
   });
 
   it('setDefaultJitTarget changes the target of later jit calls without one, and returns the previous one', () => {

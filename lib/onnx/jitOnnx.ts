@@ -22,7 +22,7 @@ import { view, type HostMemory } from '../compile/host.js';
 import { allocate } from '../compile/hostKernels.js';
 import type { JitStats } from '../compile/jit.js';
 import { lowerToOnnx, missingOnnxForms } from './lower.js';
-import { countOnnxNodes, equationWork, ONNX_MIN_WORK, ONNX_MIN_WORK_PER_EQUATION, planSegments, worthOnnx, type SegmentTarget } from './plan.js';
+import { countOnnxNodes, equationWork, HOST_UNDER_AUTO, ONNX_MIN_WORK, ONNX_MIN_WORK_PER_EQUATION, planSegments, worthOnnx, type SegmentTarget } from './plan.js';
 import { TraceCache } from '../compile/lru.js';
 
 /** The parts of onnxruntime-node this target uses: its synchronous native session. */
@@ -201,6 +201,8 @@ export function jitOnnx(
     const missing = missingOnnxForms(ir);
     if (missing.length > 0) reasons.push(`${missing.join(', ')} ${missing.length === 1 ? 'has' : 'have'} no ONNX form`);
     if (o && options.auto) {
+      const slow = [...new Set(ir.equations.filter((eq) => HOST_UNDER_AUTO.has(eq.prim.name)).map((eq) => eq.prim.name))];
+      if (slow.length > 0) reasons.push(`planner: ${slow.join(', ')} ${slow.length === 1 ? 'runs' : 'run'} faster on the host`);
       const small = planSegments(ir).filter((s) => s.target === 'onnx' && !worthOnnx(s));
       if (small.length > 0) {
         const work = small.reduce((n, s) => n + s.work, 0);

@@ -1,9 +1,12 @@
 /**
- * Decompositions on ONNX that the conformance matrix does not cover (qr is
- * defined up to signs, so the matrix leaves it out): the exported model's Q
- * and R against fluxion's eager ones (the same Householder convention), and
- * Q·R = A, on tall, wide, square, batched and complete shapes, a column
- * already zero below its diagonal, and a gradient through qr.
+ * Decompositions on ONNX that the conformance matrix does not cover (qr and
+ * eigh are defined up to signs, so the matrix leaves them out): the exported
+ * model's Q and R against fluxion's eager ones (the same Householder
+ * convention), and Q·R = A, on tall, wide, square, batched and complete
+ * shapes, a column already zero below its diagonal, and a gradient through
+ * qr; lu's factors; eigh's eigenvalues and eigenvectors bit for bit against
+ * fluxion's (the same rotations in the same order), special values and
+ * repeated eigenvalues included, and its gradient.
  */
 import { describe, expect, it } from 'vitest';
 import * as ort from 'onnxruntime-node';
@@ -40,7 +43,7 @@ const close = (got: ArrayLike<number>, want: ArrayLike<number>, tol: number, wha
   for (let i = 0; i < want.length; i++) expect(Math.abs(got[i]! - want[i]!), `${what}[${i}]: got ${got[i]}, want ${want[i]}`).toBeLessThanOrEqual(tol * scale);
 };
 
-describe('qr on ONNX [cpu reference]', () => {
+describe('decompositions on ONNX [cpu reference]', () => {
   useBackendInSuite('cpu');
 
   it.each([
@@ -95,5 +98,61 @@ describe('qr on ONNX [cpu reference]', () => {
       close(packed!, packedE.dataSync(), 2e-6, 'packed');
       expect(Array.from(pivots!)).toEqual(Array.from(pivotsE.dataSync()));
     }
+  });
+
+  /** The exact bits: the ONNX form runs the host kernel's rotations in the host kernel's order. */
+  const same = (got: ArrayLike<number>, want: ArrayLike<number>, what: string) =>
+    expect(Array.from(got, (x) => (Object.is(x, -0) ? '-0' : x)), what).toEqual(Array.from(want, (x) => (Object.is(x, -0) ? '-0' : x)));
+
+  it.each([[[1, 1]], [[2, 2]], [[3, 3]], [[5, 5]], [[8, 8]], [[2, 4, 4]], [[3, 7, 7]], [[2, 2, 3, 3]]] as const)(
+    'eigh of shape %j: the eigenvalues and eigenvectors of fluxion eager, bit for bit',
+    async (shape) => {
+      const a = F.tensor(values(shape.reduce((x: number, y: number) => x * y, 1), shape.length * 13 + shape[0]), [...shape]);
+      const [w, v] = await runOnnx((x: T) => F.linalg.eigh(x), [a]);
+      const [we, ve] = F.linalg.eigh(a) as [T, T];
+      same(w!, we.dataSync(), 'w');
+      same(v!, ve.dataSync(), 'v');
+      // And an eigendecomposition: sym(A)·V = V·diag(w).
+      const sym = F.mul(F.add(a, F.swapaxes(a, -1, -2)), 0.5);
+      close(F.matmul(sym, ve).dataSync(), F.mul(ve, F.expandDims(we, -2)).dataSync(), 4e-6, 'A·V − V·Λ');
+    },
+  );
+
+  it('eigh: repeated eigenvalues (the same basis), a batch whose matrices converge at different sweeps, ±0, NaN and ∞ as fluxion eager', async () => {
+    const cases: number[][][][] = [
+      [[[2, 1, 1], [1, 2, 1], [1, 1, 2]]],
+      [[[1, 1, 1, 1], [1, 1, 1, 1], [1, 1, 1, 1], [1, 1, 1, 1]]],
+      // A diagonal matrix (no sweep) beside a full one.
+      [[[3, 0, 0], [0, -1, 0], [0, 0, 2]], [[1, 2, 3], [2, -4, 5], [3, 5, 6]]],
+      [[[-0, 0], [0, -0]]],
+      [[[NaN, 0], [0, 1]]],
+      [[[1, NaN], [NaN, 1]]],
+      [[[Infinity, 1], [1, 1]]],
+      [[[2, 1, 0], [1, -Infinity, 0], [0, 0, 3]]],
+      [[[3.4e38, 3.4e38], [3.4e38, 3.4e38]]],
+    ];
+    for (const m of cases) {
+      const a = F.tensor(m);
+      const [w, v] = await runOnnx((x: T) => F.linalg.eigh(x), [a]);
+      const [we, ve] = F.linalg.eigh(a) as [T, T];
+      same(w!, we.dataSync(), `w of ${JSON.stringify(m)}`);
+      same(v!, ve.dataSync(), `v of ${JSON.stringify(m)}`);
+    }
+  });
+
+  it('eigh: the gradient of a loss through the eigenvalues and eigenvectors, exported and on the ONNX jit target, as the default jit', async () => {
+    const weights = F.tensor(values(16, 3), [4, 4]);
+    const loss = (x: T) => {
+      const [w, v] = F.linalg.eigh(x) as [T, T];
+      return F.add(F.sum(F.mul(F.tanh(w), F.tensor([1, -2, 0.5, 3]))), F.sum(F.mul(F.square(v), weights)));
+    };
+    const a = F.tensor(values(16, 9), [4, 4]);
+    const [g] = await runOnnx(fx.grad(loss), [a]);
+    const want = fx.jit(fx.grad(loss))(a) as T;
+    close(g!, want.dataSync(), 1e-6, 'exported grad');
+    const onTarget = fx.jit(fx.grad(loss), { target: 'onnx' });
+    close((onTarget(a) as T).dataSync(), want.dataSync(), 1e-6, 'onnx target grad');
+    expect(onTarget.stats().programs![0]!.target).toBe('onnx');
+    onTarget.clear();
   });
 });

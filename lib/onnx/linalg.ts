@@ -7,11 +7,13 @@
  */
 import type { Dtype } from '../../typelevel/index.js';
 import { castTo, filled, type OnnxBuilder } from './forms.js';
+import { OnnxDataType } from './proto.js';
+import { jacobiRounds } from '../primitives/decompositionKernels.js';
 
 /** A loop carry: its value in the outer graph and its type. */
 interface Carry {
   readonly value: string;
-  readonly dtype: Dtype;
+  readonly dtype: Dtype | 'float64';
   readonly shape: readonly number[];
 }
 
@@ -23,6 +25,29 @@ export function loop(g: OnnxBuilder, n: number | string, carries: readonly Carry
   const outs = [{ name: g.fresh(), dtype: 'bool' as const, shape: [] }, ...carries.map((c) => ({ name: g.fresh(), dtype: c.dtype, shape: c.shape }))];
   const graph = g.graph([step, condIn, ...ins], outs, (b) => [condIn.name, ...body(b, step.name, ins.map((i) => i.name))]);
   return g.ops('Loop', [typeof n === 'number' ? g.int(n) : n, '', ...carries.map((c) => c.value)], carries.length, { body: graph });
+}
+
+/**
+ * A `Loop` of at most `maxTrips` steps that runs while `cond` (a bool scalar
+ * value) holds; `body` returns the condition for the next step and the next
+ * carries. Returns the final carries.
+ */
+function loopWhile(
+  g: OnnxBuilder,
+  maxTrips: number,
+  cond: string,
+  carries: readonly Carry[],
+  body: (b: OnnxBuilder, carried: string[]) => { cond: string; next: string[] },
+): string[] {
+  const step = { name: g.fresh(), dtype: 'int64' as const, shape: [] };
+  const condIn = { name: g.fresh(), dtype: 'bool' as const, shape: [] };
+  const ins = carries.map((c) => ({ name: g.fresh(), dtype: c.dtype, shape: c.shape }));
+  const outs = [{ name: g.fresh(), dtype: 'bool' as const, shape: [] }, ...carries.map((c) => ({ name: g.fresh(), dtype: c.dtype, shape: c.shape }))];
+  const graph = g.graph([step, condIn, ...ins], outs, (b) => {
+    const r = body(b, ins.map((i) => i.name));
+    return [r.cond, ...r.next];
+  });
+  return g.ops('Loop', [g.int(maxTrips), cond, ...carries.map((c) => c.value)], carries.length, { body: graph });
 }
 
 /** `[0, 1, …, n − 1]` as int64. */
@@ -266,4 +291,130 @@ export function luOnnx(g: OnnxBuilder, a: string, shapeA: readonly number[]): { 
     return [s.op('Where', [inColumn, s.op('Unsqueeze', [factors, s.ints([rank - 1])]), updated]), pivotsNext, permNext];
   });
   return { lu: lu!, pivots: pivots!, perm: perm! };
+}
+
+/** A float64 scalar constant. */
+const f64 = (g: OnnxBuilder, v: number) =>
+  g.op('ConstantOfShape', [g.ints([])], { value: { tensor: { dims: [1], dataType: OnnxDataType.DOUBLE, raw: new Uint8Array(Float64Array.of(v).buffer) } } });
+/** An int64 constant of a static shape from row-major values. */
+const intMatrix = (g: OnnxBuilder, values: readonly number[], shape: readonly number[]) => g.op('Reshape', [g.ints(values), g.ints(shape)]);
+
+/**
+ * Eigenvalues (ascending) and eigenvectors (columns) of (A + Aᵀ)/2, A
+ * [..., n, n] float32 (n ≥ 1), in the host kernel's convention
+ * (decompositionKernels.ts) and with its operations: Jacobi rotations in
+ * float64, a round of N/2 disjoint pairs at a time (N = n rounded up to
+ * even; the padding index is never rotated), the same rotation formula and
+ * the same per-matrix stopping rule (off-diagonal mass ≤ ε²·10⁻⁴·‖A‖², at
+ * most 100 sweeps), eigenvalues sorted ascending (the lower index first on
+ * ties), each eigenvector's largest-magnitude component made positive, then
+ * rounded to float32 once. Only the sums of the stopping test are added in
+ * another order. A NaN or infinite entry propagates as on the host.
+ */
+export function eighOnnx(g: OnnxBuilder, a: string, shapeA: readonly number[]): { w: string; v: string } {
+  const rank = shapeA.length;
+  const n = shapeA[rank - 1]!;
+  const batch = shapeA.slice(0, -2);
+  const N = n + (n % 2);
+  const h = N / 2;
+  const [rowAxis, colAxis] = [rank - 2, rank - 1];
+  const a64 = g.op('Cast', [a], castTo('float64'));
+  const sym = g.op('Mul', [f64(g, 0.5), g.op('Add', [a64, swapLast(g, a64, rank)])]);
+  const s0 = N === n ? sym : g.op('Pad', [sym, g.ints([...batch.map(() => 0), 0, 0, ...batch.map(() => 0), 1, 1])]);
+  const eyeN = g.op('EyeLike', [filled(g, [N, N], 'float32')], { dtype: { int: OnnxDataType.DOUBLE } });
+  const v0 = g.op('Expand', [eyeN, g.ints([...batch, N, N])]);
+  const rounds = jacobiRounds(N);
+  const perms = intMatrix(g, rounds.flat(), [N - 1, N]);
+  const inverses = intMatrix(g, rounds.flatMap((perm) => perm.map((_, k) => perm.indexOf(k))), [N - 1, N]);
+  const upper = g.op('Cast', [intMatrix(g, [...Array(N * N).keys()].map((k) => (k % N > Math.floor(k / N) ? 1 : 0)), [N, N])], castTo('bool'));
+  // Entries picked by index, never by multiplying with a 0/1 mask: 0·∞ is NaN.
+  const flat = (b: OnnxBuilder, x: string) => b.op('Reshape', [x, b.ints([...batch, N * N])]);
+  const diagonalIndices = g.ints([...Array(N).keys()].map((i) => i * (N + 1)));
+  const pairIndices = g.ints([...Array(h).keys()].map((i) => i * N + h + i));
+  // Positions (i, h + i) and (h + i, i) of a permuted matrix: the rotated pairs' off-diagonal entries, set to 0.
+  const pairEntries = g.op('Cast', [intMatrix(g, [...Array(N * N).keys()].map((k) => (Math.abs((k % N) - Math.floor(k / N)) === h ? 1 : 0)), [N, N])], castTo('bool'));
+  const offOf = (b: OnnxBuilder, s: string) => b.op('ReduceSum', [b.op('Where', [upper, b.op('Mul', [s, s]), f64(b, 0)]), b.ints([rowAxis, colAxis])], { keepdims: { int: 0 } });
+  const frob = g.op('ReduceSum', [g.op('Mul', [s0, s0]), g.ints([rowAxis, colAxis])], { keepdims: { int: 0 } });
+  const tol = g.op('Mul', [frob, f64(g, 2.220446049250313e-16 ** 2 * 1e-4)]);
+  // The host's test before each sweep: stop once off ≤ tol or off = 0 (a NaN off-diagonal keeps going).
+  const going = (b: OnnxBuilder, s: string) => {
+    const off = offOf(b, s);
+    return b.op('Not', [b.op('Or', [b.op('LessOrEqual', [off, tol]), b.op('Equal', [off, f64(b, 0)])])]);
+  };
+  const any = (b: OnnxBuilder, flags: string) =>
+    b.op('Greater', [b.op('ReduceMax', [b.op('Cast', [b.op('Reshape', [flags, b.ints([-1])])], castTo('int32'))], { keepdims: { int: 0 } }), b.scalar(0, 'int32')]);
+  const active0 = going(g, s0);
+  const sliceAxis = (b: OnnxBuilder, x: string, from: number, to: number, axis: number) => b.op('Slice', [x, b.ints([from]), b.ints([to]), b.ints([axis])]);
+  /** Columns p (first half) and q (second half) of x rotated: p ← c·p − s·q, q ← s·p + c·q; unchanged where `keep`. */
+  const rotate = (b: OnnxBuilder, x: string, axis: number, c: string, sn: string, keep: string) => {
+    const p = sliceAxis(b, x, 0, h, axis);
+    const q = sliceAxis(b, x, h, N, axis);
+    const p2 = b.op('Where', [keep, p, b.op('Sub', [b.op('Mul', [c, p]), b.op('Mul', [sn, q])])]);
+    const q2 = b.op('Where', [keep, q, b.op('Add', [b.op('Mul', [sn, p]), b.op('Mul', [c, q])])]);
+    return b.op('Concat', [p2, q2], { axis: { int: axis } });
+  };
+  const [sEnd, vEnd] = loopWhile(
+    g,
+    100,
+    any(g, active0),
+    [
+      { value: s0, dtype: 'float64', shape: [...batch, N, N] },
+      { value: v0, dtype: 'float64', shape: [...batch, N, N] },
+      { value: active0, dtype: 'bool', shape: batch },
+    ],
+    (sw, [s, v, active]) => {
+      const idle = sw.op('Not', [active!]);
+      const [s1, v1] = loop(
+        sw,
+        N - 1,
+        [
+          { value: s!, dtype: 'float64', shape: [...batch, N, N] },
+          { value: v!, dtype: 'float64', shape: [...batch, N, N] },
+        ],
+        (b, r, [s, v]) => {
+          const perm = b.op('Gather', [perms, r], { axis: { int: 0 } });
+          const inverse = b.op('Gather', [inverses, r], { axis: { int: 0 } });
+          const sp = b.op('Gather', [b.op('Gather', [s!, perm], { axis: { int: rowAxis } }), perm], { axis: { int: colAxis } });
+          const diag = b.op('Gather', [flat(b, sp), diagonalIndices], { axis: { int: rank - 2 } }); // [..., N]
+          const app = sliceAxis(b, diag, 0, h, rank - 2);
+          const aqq = sliceAxis(b, diag, h, N, rank - 2);
+          const apq = b.op('Gather', [flat(b, sp), pairIndices], { axis: { int: rank - 2 } }); // [..., h]
+          const theta = b.op('Div', [b.op('Sub', [aqq, app]), b.op('Mul', [f64(b, 2), apq])]);
+          const absTheta = b.op('Abs', [theta]);
+          const sign = b.op('Where', [b.op('Less', [theta, f64(b, 0)]), f64(b, -1), f64(b, 1)]);
+          const t = b.op('Where', [
+            b.op('Greater', [absTheta, f64(b, 1e150)]),
+            b.op('Div', [f64(b, 0.5), theta]),
+            b.op('Div', [sign, b.op('Add', [absTheta, b.op('Sqrt', [b.op('Add', [b.op('Mul', [theta, theta]), f64(b, 1)])])])]),
+          ]);
+          const c = b.op('Div', [f64(b, 1), b.op('Sqrt', [b.op('Add', [b.op('Mul', [t, t]), f64(b, 1)])])]);
+          const sn = b.op('Mul', [t, c]);
+          // A pair with apq = 0, or any pair of a matrix that has converged, is left as it is (as the host skips it).
+          const keep = b.op('Or', [b.op('Equal', [apq, f64(b, 0)]), b.op('Unsqueeze', [idle, b.ints([rank - 2])])]); // [..., h]
+          const asColumn = (x: string) => b.op('Unsqueeze', [x, b.ints([rowAxis])]); // [..., 1, h]
+          const asRow = (x: string) => b.op('Unsqueeze', [x, b.ints([colAxis])]); // [..., h, 1]
+          // S ← Jᵀ S J: columns first, then rows, as the host; then the pairs' entries are exactly 0.
+          const cols = rotate(b, sp, colAxis, asColumn(c), asColumn(sn), asColumn(keep));
+          const rows = rotate(b, cols, rowAxis, asRow(c), asRow(sn), asRow(keep));
+          const zeroed = b.op('Where', [b.op('And', [pairEntries, b.op('Not', [b.op('Concat', [asRow(keep), asRow(keep)], { axis: { int: rowAxis } })])]), f64(b, 0), rows]);
+          const sNext = b.op('Gather', [b.op('Gather', [zeroed, inverse], { axis: { int: rowAxis } }), inverse], { axis: { int: colAxis } });
+          const vp = b.op('Gather', [v!, perm], { axis: { int: colAxis } });
+          const vNext = b.op('Gather', [rotate(b, vp, colAxis, asColumn(c), asColumn(sn), asColumn(keep)), inverse], { axis: { int: colAxis } });
+          return [sNext, vNext];
+        },
+      );
+      const stillGoing = sw.op('And', [active!, going(sw, s1!)]);
+      return { cond: any(sw, stillGoing), next: [s1!, v1!, stillGoing] };
+    },
+  );
+  const diag = g.op('Gather', [flat(g, sEnd!), diagonalIndices], { axis: { int: rank - 2 } });
+  const w64 = N === n ? diag : sliceAxis(g, diag, 0, n, rank - 2);
+  const vN = N === n ? vEnd! : sliceAxis(g, sliceAxis(g, vEnd!, 0, n, rowAxis), 0, n, colAxis);
+  const [sorted, order] = g.ops('TopK', [w64, g.ints([n])], 2, { axis: { int: -1 }, largest: { int: 0 }, sorted: { int: 1 } });
+  const columns = g.op('GatherElements', [vN, g.op('Expand', [g.op('Unsqueeze', [order!, g.ints([rowAxis])]), g.ints([...batch, n, n])])], { axis: { int: colAxis } });
+  // Each column's largest-magnitude entry (the first on ties) made positive.
+  const at = g.op('ArgMax', [g.op('Abs', [columns])], { axis: { int: rowAxis }, keepdims: { int: 1 }, select_last_index: { int: 0 } });
+  const lead = g.op('GatherElements', [columns, at], { axis: { int: rowAxis } });
+  const signs = g.op('Where', [g.op('Less', [lead, f64(g, 0)]), f64(g, -1), f64(g, 1)]);
+  return { w: g.op('Cast', [sorted!], castTo('float32')), v: g.op('Cast', [g.op('Mul', [columns, signs])], castTo('float32')) };
 }

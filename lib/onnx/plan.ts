@@ -98,6 +98,15 @@ export function equationWork(eq: Equation): number {
   }
 }
 
+/**
+ * Primitives with an ONNX form that `target: 'auto'` still keeps on the host,
+ * where they are faster whatever the size: eigh's Jacobi is ~25 small ONNX
+ * nodes per round of rotations (wasm backend, one n×n matrix: n = 32, 20 ms
+ * on ONNX Runtime against 2 ms on the host; n = 100, 370 against 48 ms).
+ * `target: 'onnx'` and `fx.exportOnnx` use their forms.
+ */
+export const HOST_UNDER_AUTO: ReadonlySet<string> = new Set(['eigh']);
+
 /** Whether `eq` can go to ONNX Runtime: it has an ONNX form (its bodies included). */
 export function onnxAble(eq: Equation): boolean {
   return equationHasOnnxForm(eq);
@@ -106,13 +115,14 @@ export function onnxAble(eq: Equation): boolean {
 /**
  * The segments of `ir`: maximal runs of ONNX-able and host equations in a
  * topological order that switches kind as rarely as a greedy list schedule
- * can; with `minWork > 0`, ONNX segments that are not {@link worthOnnx}
- * (below `minWork` in all, or `minPerEquation` per equation) become host
- * segments (merged with their neighbours).
+ * can; with `minWork > 0` (the `'auto'` rule), the equations of
+ * {@link HOST_UNDER_AUTO} are host ones, and ONNX segments that are not
+ * {@link worthOnnx} (below `minWork` in all, or `minPerEquation` per
+ * equation) become host segments (merged with their neighbours).
  */
 export function planSegments(ir: IR, minWork = 0, minPerEquation = ONNX_MIN_WORK_PER_EQUATION): PlannedSegment[] {
   const eqs = ir.equations;
-  const kinds = eqs.map((eq): SegmentTarget => (onnxAble(eq) ? 'onnx' : 'host'));
+  const kinds = eqs.map((eq): SegmentTarget => (onnxAble(eq) && !(minWork > 0 && HOST_UNDER_AUTO.has(eq.prim.name)) ? 'onnx' : 'host'));
   const producer = new Map<Var, number>();
   eqs.forEach((eq, i) => eq.outputs.forEach((v) => producer.set(v, i)));
   const consumers: number[][] = eqs.map(() => []);

@@ -7,7 +7,7 @@
 import { ProtoWriter } from './protobuf.js';
 
 /** `TensorProto.DataType` values fluxion uses. @public */
-export const OnnxDataType = { FLOAT: 1, INT32: 6, INT64: 7, BOOL: 9 } as const;
+export const OnnxDataType = { FLOAT: 1, INT32: 6, INT64: 7, BOOL: 9, DOUBLE: 11 } as const;
 /** The ONNX element type codes of {@link OnnxTensor}. @public */
 export type OnnxDataType = (typeof OnnxDataType)[keyof typeof OnnxDataType];
 

@@ -8,7 +8,7 @@
  * a clear error instead.
  *
  * Conventions (documented in docs/linalg.md):
- * - eigh: cyclic Jacobi on (A + Aᵀ)/2; eigenvalues ascending; each
+ * - eigh: Jacobi on (A + Aᵀ)/2, rotations in round-robin order; eigenvalues ascending; each
  *   eigenvector's largest-magnitude component is positive (the lower index
  *   wins a tie).
  * - svd: one-sided (Hestenes) Jacobi on A (on Aᵀ when m < n); singular values
@@ -37,13 +37,36 @@ function read(op: string, t: tf.Tensor): Float64Array {
 }
 
 // ---------------------------------------------------------------------------
-// eigh: cyclic Jacobi
+// eigh: Jacobi rotations, round-robin order
 // ---------------------------------------------------------------------------
+
+/**
+ * The round-robin schedule of parallel Jacobi on N (even) indices: N − 1
+ * rounds, each a set of N/2 disjoint pairs (p < q), every pair once per
+ * sweep. Round r as a permutation `[p₀ … p_{h−1}, q₀ … q_{h−1}]`, h = N/2.
+ */
+export function jacobiRounds(N: number): number[][] {
+  const h = N / 2;
+  const rounds: number[][] = [];
+  for (let r = 0; r < N - 1; r++) {
+    const pairs: [number, number][] = [[r, N - 1]];
+    for (let i = 1; i < h; i++) pairs.push([(r + i) % (N - 1), (r - i + N - 1) % (N - 1)]);
+    const ordered = pairs.map(([a, b]): [number, number] => (a < b ? [a, b] : [b, a]));
+    rounds.push([...ordered.map(([p]) => p), ...ordered.map(([, q]) => q)]);
+  }
+  return rounds;
+}
+
 
 /**
  * Eigen-decomposition of one symmetric n×n matrix (row-major `a`, read as
  * (A + Aᵀ)/2). Returns ascending eigenvalues `w` and eigenvectors as the
- * columns of row-major `v`.
+ * columns of row-major `v`. Each sweep applies the rotations in the
+ * round-robin order of parallel Jacobi (`jacobiRounds`: n − 1 rounds of
+ * disjoint pairs, n rounded up to even and the padding index skipped); within
+ * a round every rotation angle is read first, then all columns are rotated,
+ * then all rows. The ONNX form (lib/onnx/linalg.ts) runs the same operations
+ * a round at a time, so both give the same bits.
  */
 export function jacobiEigh(a: Float64Array, n: number): { w: Float64Array; v: Float64Array } {
   const s = new Float64Array(n * n);
@@ -52,27 +75,47 @@ export function jacobiEigh(a: Float64Array, n: number): { w: Float64Array; v: Fl
   for (let i = 0; i < n; i++) v[i * n + i] = 1;
   let frob = 0;
   for (let i = 0; i < n * n; i++) frob += s[i]! * s[i]!;
+  const rounds = jacobiRounds(n + (n % 2));
+  const h = (n + (n % 2)) / 2;
+  const cs = new Float64Array(h);
+  const sns = new Float64Array(h);
+  const rotated = new Uint8Array(h);
   for (let sweep = 0; sweep < 100; sweep++) {
     let off = 0;
     for (let p = 0; p < n; p++) for (let q = p + 1; q < n; q++) off += s[p * n + q]! * s[p * n + q]!;
     if (off <= EPS * EPS * 1e-4 * frob || off === 0) break;
-    for (let p = 0; p < n; p++) {
-      for (let q = p + 1; q < n; q++) {
-        const apq = s[p * n + q]!;
-        if (apq === 0) continue;
-        const app = s[p * n + p]!;
-        const aqq = s[q * n + q]!;
-        const theta = (aqq - app) / (2 * apq);
+    for (const perm of rounds) {
+      for (let i = 0; i < h; i++) {
+        const p = perm[i]!;
+        const q = perm[h + i]!;
+        const apq = q < n ? s[p * n + q]! : 0;
+        rotated[i] = apq !== 0 ? 1 : 0;
+        if (!rotated[i]) continue;
+        const theta = (s[q * n + q]! - s[p * n + p]!) / (2 * apq);
         const t = Math.abs(theta) > 1e150 ? 0.5 / theta : Math.sign(theta || 1) / (Math.abs(theta) + Math.sqrt(theta * theta + 1));
-        const c = 1 / Math.sqrt(t * t + 1);
-        const sn = t * c;
-        // S ← Jᵀ S J with J the rotation in the (p, q) plane.
+        cs[i] = 1 / Math.sqrt(t * t + 1);
+        sns[i] = t * cs[i]!;
+      }
+      // S ← Jᵀ S J with J the round's rotations: every column pair, then every row pair; V ← V J.
+      for (let i = 0; i < h; i++) {
+        if (!rotated[i]) continue;
+        const p = perm[i]!;
+        const q = perm[h + i]!;
+        const c = cs[i]!;
+        const sn = sns[i]!;
         for (let k = 0; k < n; k++) {
           const skp = s[k * n + p]!;
           const skq = s[k * n + q]!;
           s[k * n + p] = c * skp - sn * skq;
           s[k * n + q] = sn * skp + c * skq;
         }
+      }
+      for (let i = 0; i < h; i++) {
+        if (!rotated[i]) continue;
+        const p = perm[i]!;
+        const q = perm[h + i]!;
+        const c = cs[i]!;
+        const sn = sns[i]!;
         for (let k = 0; k < n; k++) {
           const spk = s[p * n + k]!;
           const sqk = s[q * n + k]!;

@@ -1,8 +1,9 @@
 /**
  * `eigh`: eigenvalues (ascending) and eigenvectors (columns) of a symmetric
  * matrix, batched over leading axes. The input is symmetrized, (A + Aᵀ)/2,
- * in the value and in the rule alike. Computed by cyclic Jacobi in float64 on
- * the host (see decompositionKernels.ts).
+ * in the value and in the rule alike. Computed by Jacobi rotations in float64
+ * on the host (see decompositionKernels.ts); its ONNX form runs the same
+ * rotations in the same order (lib/onnx/linalg.ts).
  *
  * Derivative (JAX's `_eigh_jvp_rule`), with S = sym(dA) and M = Vᵀ S V:
  * dw = diag(M), dV = V (F ∘ M), F_ij = 1/(w_j − w_i) off the diagonal.
@@ -21,10 +22,13 @@ import { diagPart, leadingBatchRuleMulti, mm, mT, mulT, reciprocalGaps } from '.
 import { eighKernel } from './decompositionKernels.js';
 import { checkSquare, symmetrize } from './linalgCommon.js';
 import { kernelOnly } from '../core/lowering.js';
+import type { OnnxBuilder, OnnxEquation } from '../onnx/forms.js';
+import { eighOnnx } from '../onnx/linalg.js';
 
 export const eighPrimitive: Primitive = {
   name: 'eigh',
   lowering: kernelOnly('a matrix decomposition: its own kernel'),
+  onnx: eighOnnxForm,
   abstractEval([a]) {
     checkSquare('eigh', 'a', a!);
     return [
@@ -80,4 +84,11 @@ export function eigh<Bt extends Dim[], N extends Dim>(
 export function eigvalsh<Bt extends Dim[], N extends Dim>(a: Tensor<[...Bt, N, NoInfer<N>], 'float32'>): Tensor<[...Bt, N], 'float32'> {
   // The eigenvectors are computed too; free them (only w is returned).
   return scope(() => bind(eighPrimitive, [a])[0]) as never;
+}
+
+/** ONNX: Jacobi rotations in float64 in the host kernel's convention, as nested `Loop`s over sweeps and round-robin rounds (lib/onnx/linalg.ts). */
+function eighOnnxForm(g: OnnxBuilder, eq: OnnxEquation): void {
+  const { w, v } = eighOnnx(g, eq.inputs[0]!, eq.inAvals[0]!.shape);
+  g.node('Identity', [w], [eq.outputs[0]!]);
+  g.node('Identity', [v], [eq.outputs[1]!]);
 }
