@@ -59,6 +59,22 @@ export function jacobiRounds(N: number): number[][] {
 
 
 /**
+ * One plane rotation of a row-major n×n matrix: x_p ← c·x_p − sn·x_q and
+ * x_q ← sn·x_p + c·x_q, where x_j[k] = m[j·jStride + k·kStride] (columns:
+ * strides 1, n; rows: n, 1).
+ */
+function rotatePair(m: Float64Array, n: number, p: number, q: number, c: number, sn: number, jStride: number, kStride: number): void {
+  for (let k = 0; k < n; k++) {
+    const ip = p * jStride + k * kStride;
+    const iq = q * jStride + k * kStride;
+    const xp = m[ip]!;
+    const xq = m[iq]!;
+    m[ip] = c * xp - sn * xq;
+    m[iq] = sn * xp + c * xq;
+  }
+}
+
+/**
  * Eigen-decomposition of one symmetric n×n matrix (row-major `a`, read as
  * (A + Aᵀ)/2). Returns ascending eigenvalues `w` and eigenvectors as the
  * columns of row-major `v`. Each sweep applies the rotations in the
@@ -97,39 +113,15 @@ export function jacobiEigh(a: Float64Array, n: number): { w: Float64Array; v: Fl
         sns[i] = t * cs[i]!;
       }
       // S ← Jᵀ S J with J the round's rotations: every column pair, then every row pair; V ← V J.
+      for (let i = 0; i < h; i++) if (rotated[i]) rotatePair(s, n, perm[i]!, perm[h + i]!, cs[i]!, sns[i]!, 1, n);
       for (let i = 0; i < h; i++) {
         if (!rotated[i]) continue;
         const p = perm[i]!;
         const q = perm[h + i]!;
-        const c = cs[i]!;
-        const sn = sns[i]!;
-        for (let k = 0; k < n; k++) {
-          const skp = s[k * n + p]!;
-          const skq = s[k * n + q]!;
-          s[k * n + p] = c * skp - sn * skq;
-          s[k * n + q] = sn * skp + c * skq;
-        }
-      }
-      for (let i = 0; i < h; i++) {
-        if (!rotated[i]) continue;
-        const p = perm[i]!;
-        const q = perm[h + i]!;
-        const c = cs[i]!;
-        const sn = sns[i]!;
-        for (let k = 0; k < n; k++) {
-          const spk = s[p * n + k]!;
-          const sqk = s[q * n + k]!;
-          s[p * n + k] = c * spk - sn * sqk;
-          s[q * n + k] = sn * spk + c * sqk;
-        }
+        rotatePair(s, n, p, q, cs[i]!, sns[i]!, n, 1);
         s[p * n + q] = 0;
         s[q * n + p] = 0;
-        for (let k = 0; k < n; k++) {
-          const vkp = v[k * n + p]!;
-          const vkq = v[k * n + q]!;
-          v[k * n + p] = c * vkp - sn * vkq;
-          v[k * n + q] = sn * vkp + c * vkq;
-        }
+        rotatePair(v, n, p, q, cs[i]!, sns[i]!, 1, n);
       }
     }
   }
