@@ -93,7 +93,7 @@ export interface JitSegmentReport {
  * ```ts
  * const f = fx.jit((a: fx.Tensor<[2, 2], 'float32'>) => fx.mul(fx.linalg.eigvalsh(a), 2), { target: 'onnx' });
  * f(fx.eye(2));
- * f.stats().programs; // [{ target: 'split', equations: 2, nodes: 2, segments: [{ target: 'host', … }, { target: 'onnx', … }], reasons: ['eigh has no ONNX form'] }]
+ * f.stats().programs; // [{ target: 'onnx', equations: 2, nodes: …, segments: [{ target: 'onnx', equations: 2, … }], reasons: [] }]
  * ```
  * @public
  */

@@ -100,6 +100,16 @@ describe('decompositions on ONNX [cpu reference]', () => {
     }
   });
 
+  /** grad(loss) at a from the exported model and from the ONNX jit target (one ONNX program) against the default jit. */
+  const gradientAsDefault = async (loss: (x: T) => T, a: T) => {
+    const [g] = await runOnnx(fx.grad(loss), [a]);
+    const want = fx.jit(fx.grad(loss))(a) as T;
+    close(g!, want.dataSync(), 1e-6, 'exported grad');
+    const onTarget = fx.jit(fx.grad(loss), { target: 'onnx' });
+    close((onTarget(a) as T).dataSync(), want.dataSync(), 1e-6, 'onnx target grad');
+    expect(onTarget.stats().programs![0]!.target).toBe('onnx');
+    onTarget.clear();
+  };
   /** The exact bits: the ONNX form runs the host kernel's rotations in the host kernel's order. */
   const same = (got: ArrayLike<number>, want: ArrayLike<number>, what: string) =>
     expect(Array.from(got, (x) => (Object.is(x, -0) ? '-0' : x)), what).toEqual(Array.from(want, (x) => (Object.is(x, -0) ? '-0' : x)));
@@ -146,13 +156,62 @@ describe('decompositions on ONNX [cpu reference]', () => {
       const [w, v] = F.linalg.eigh(x) as [T, T];
       return F.add(F.sum(F.mul(F.tanh(w), F.tensor([1, -2, 0.5, 3]))), F.sum(F.mul(F.square(v), weights)));
     };
-    const a = F.tensor(values(16, 9), [4, 4]);
-    const [g] = await runOnnx(fx.grad(loss), [a]);
-    const want = fx.jit(fx.grad(loss))(a) as T;
-    close(g!, want.dataSync(), 1e-6, 'exported grad');
-    const onTarget = fx.jit(fx.grad(loss), { target: 'onnx' });
-    close((onTarget(a) as T).dataSync(), want.dataSync(), 1e-6, 'onnx target grad');
-    expect(onTarget.stats().programs![0]!.target).toBe('onnx');
-    onTarget.clear();
+    await gradientAsDefault(loss, F.tensor(values(16, 9), [4, 4]));
+  });
+
+  /** Within `tol` (absolute, scaled by the largest |want|), NaN where NaN is wanted. */
+  const near = (got: ArrayLike<number>, want: ArrayLike<number>, tol: number, what: string) => {
+    expect(got.length, what).toBe(want.length);
+    let scale = 1;
+    for (let i = 0; i < want.length; i++) if (Number.isFinite(want[i]!)) scale = Math.max(scale, Math.abs(want[i]!));
+    for (let i = 0; i < want.length; i++) {
+      const ok = Number.isNaN(want[i]!) ? Number.isNaN(got[i]!) : got[i] === want[i] || Math.abs(got[i]! - want[i]!) <= tol * scale;
+      expect(ok, `${what}[${i}]: got ${got[i]}, want ${want[i]}`).toBe(true);
+    }
+  };
+  const svdBoth = async (a: T, full: boolean) => {
+    const f = (x: T) => F.linalg.svd(x, { fullMatrices: full });
+    const [u, s, vt] = await runOnnx(f, [a]);
+    const [ue, se, vte] = f(a) as [T, T, T];
+    // σ bit for bit; U and Vᵀ to 1e-7: the columns that complete a basis are orthogonalized in another order.
+    same(s!, se.dataSync(), 's');
+    near(u!, ue.dataSync(), 1e-7, 'u');
+    near(vt!, vte.dataSync(), 1e-7, 'vt');
+    return { ue, se, vte };
+  };
+
+  it.each([[[1, 1]], [[3, 3]], [[4, 3]], [[3, 4]], [[5, 2]], [[2, 5]], [[6, 6]], [[2, 4, 3]], [[3, 3, 5]]] as const)(
+    'svd of shape %j, reduced and full, and svdvals: the factors of fluxion eager',
+    async (shape) => {
+      const a = F.tensor(values(shape.reduce((x: number, y: number) => x * y, 1), shape.length * 5 + shape[0]), [...shape]);
+      for (const full of [false, true]) {
+        const { ue, se, vte } = await svdBoth(a, full);
+        if (!full) close(F.matmul(F.mul(ue, F.expandDims(se, -2)), vte).dataSync(), a.dataSync(), 2e-6, 'u·s·vt');
+      }
+      const [s] = await runOnnx((x: T) => F.linalg.svdvals(x), [a]);
+      same(s!, (F.linalg.svdvals(a) as T).dataSync(), 'svdvals');
+    },
+  );
+
+  it('svd: rank-deficient, zero, repeated singular values, NaN, ∞, overflow and empty matrices as fluxion eager', async () => {
+    const cases: number[][][] = [
+      [[1, 2], [2, 4]],
+      [[0, 0, 0], [0, 0, 0]],
+      [[1, 0], [0, 1], [0, 0]],
+      [[1, 1, 1], [1, 1, 1], [1, 1, 1]],
+      [[NaN, 1], [1, 1]],
+      [[Infinity, 1], [1, 1]],
+      [[3e38, 3e38], [3e38, 3e38]],
+    ];
+    for (const m of cases) for (const full of [false, true]) await svdBoth(F.tensor(m), full);
+    for (const shape of [[0, 3], [3, 0], [2, 0, 2]]) for (const full of [false, true]) await svdBoth(F.zeros(shape), full);
+  });
+
+  it('svd: the gradient of a loss through U, σ and Vᵀ, exported and on the ONNX jit target, as the default jit', async () => {
+    const loss = (x: T) => {
+      const [u, s, vt] = F.linalg.svd(x) as [T, T, T];
+      return F.add(F.sum(F.mul(F.tanh(s), F.tensor([1, -2, 0.5]))), F.add(F.sum(F.mul(F.square(u), F.tensor(values(12, 8), [4, 3]))), F.sum(F.mul(F.abs(vt), F.tensor(values(9, 4), [3, 3])))));
+    };
+    await gradientAsDefault(loss, F.tensor(values(12, 21), [4, 3]));
   });
 });

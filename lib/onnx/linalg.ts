@@ -13,7 +13,7 @@ import { jacobiRounds } from '../primitives/decompositionKernels.js';
 /** A loop carry: its value in the outer graph and its type. */
 interface Carry {
   readonly value: string;
-  readonly dtype: Dtype | 'float64';
+  readonly dtype: Dtype | 'int64' | 'float64';
   readonly shape: readonly number[];
 }
 
@@ -299,6 +299,44 @@ const f64 = (g: OnnxBuilder, v: number) =>
 /** An int64 constant of a static shape from row-major values. */
 const intMatrix = (g: OnnxBuilder, values: readonly number[], shape: readonly number[]) => g.op('Reshape', [g.ints(values), g.ints(shape)]);
 
+/** Whether any entry of a bool value holds, as a bool scalar. */
+const anyOf = (b: OnnxBuilder, flags: string) =>
+  b.op('Greater', [b.op('ReduceMax', [b.op('Cast', [b.op('Reshape', [flags, b.ints([-1])])], castTo('int32'))], { keepdims: { int: 0 } }), b.scalar(0, 'int32')]);
+
+/** Entries `from` to `to` of an axis. */
+const sliceAxis = (b: OnnxBuilder, x: string, from: number, to: number, axis: number) => b.op('Slice', [x, b.ints([from]), b.ints([to]), b.ints([axis])]);
+
+/**
+ * The Jacobi rotation (c, s) that zeroes a pair, from θ = num / (2·den), as
+ * the host kernels compute it: t = sign(θ)/(|θ| + √(θ² + 1)) (0.5/θ beyond
+ * 1e150), c = 1/√(t² + 1), s = t·c.
+ */
+function jacobiRotation(b: OnnxBuilder, num: string, den: string): { c: string; sn: string } {
+  const theta = b.op('Div', [num, b.op('Mul', [f64(b, 2), den])]);
+  const absTheta = b.op('Abs', [theta]);
+  const sign = b.op('Where', [b.op('Less', [theta, f64(b, 0)]), f64(b, -1), f64(b, 1)]);
+  const t = b.op('Where', [
+    b.op('Greater', [absTheta, f64(b, 1e150)]),
+    b.op('Div', [f64(b, 0.5), theta]),
+    b.op('Div', [sign, b.op('Add', [absTheta, b.op('Sqrt', [b.op('Add', [b.op('Mul', [theta, theta]), f64(b, 1)])])])]),
+  ]);
+  const c = b.op('Div', [f64(b, 1), b.op('Sqrt', [b.op('Add', [b.op('Mul', [t, t]), f64(b, 1)])])]);
+  return { c, sn: b.op('Mul', [t, c]) };
+}
+
+/**
+ * The pairs of one round rotated along `axis` of x (in pair order: the first
+ * h entries are the p's, the next h the q's): p ← c·p − s·q, q ← s·p + c·q,
+ * unchanged where `keep`.
+ */
+function rotatePairs(b: OnnxBuilder, x: string, axis: number, h: number, c: string, sn: string, keep: string): string {
+  const p = sliceAxis(b, x, 0, h, axis);
+  const q = sliceAxis(b, x, h, 2 * h, axis);
+  const p2 = b.op('Where', [keep, p, b.op('Sub', [b.op('Mul', [c, p]), b.op('Mul', [sn, q])])]);
+  const q2 = b.op('Where', [keep, q, b.op('Add', [b.op('Mul', [sn, p]), b.op('Mul', [c, q])])]);
+  return b.op('Concat', [p2, q2], { axis: { int: axis } });
+}
+
 /**
  * Eigenvalues (ascending) and eigenvectors (columns) of (A + Aᵀ)/2, A
  * [..., n, n] float32 (n ≥ 1), in the host kernel's convention
@@ -341,22 +379,11 @@ export function eighOnnx(g: OnnxBuilder, a: string, shapeA: readonly number[]): 
     const off = offOf(b, s);
     return b.op('Not', [b.op('Or', [b.op('LessOrEqual', [off, tol]), b.op('Equal', [off, f64(b, 0)])])]);
   };
-  const any = (b: OnnxBuilder, flags: string) =>
-    b.op('Greater', [b.op('ReduceMax', [b.op('Cast', [b.op('Reshape', [flags, b.ints([-1])])], castTo('int32'))], { keepdims: { int: 0 } }), b.scalar(0, 'int32')]);
   const active0 = going(g, s0);
-  const sliceAxis = (b: OnnxBuilder, x: string, from: number, to: number, axis: number) => b.op('Slice', [x, b.ints([from]), b.ints([to]), b.ints([axis])]);
-  /** Columns p (first half) and q (second half) of x rotated: p ← c·p − s·q, q ← s·p + c·q; unchanged where `keep`. */
-  const rotate = (b: OnnxBuilder, x: string, axis: number, c: string, sn: string, keep: string) => {
-    const p = sliceAxis(b, x, 0, h, axis);
-    const q = sliceAxis(b, x, h, N, axis);
-    const p2 = b.op('Where', [keep, p, b.op('Sub', [b.op('Mul', [c, p]), b.op('Mul', [sn, q])])]);
-    const q2 = b.op('Where', [keep, q, b.op('Add', [b.op('Mul', [sn, p]), b.op('Mul', [c, q])])]);
-    return b.op('Concat', [p2, q2], { axis: { int: axis } });
-  };
   const [sEnd, vEnd] = loopWhile(
     g,
     100,
-    any(g, active0),
+    anyOf(g, active0),
     [
       { value: s0, dtype: 'float64', shape: [...batch, N, N] },
       { value: v0, dtype: 'float64', shape: [...batch, N, N] },
@@ -379,32 +406,23 @@ export function eighOnnx(g: OnnxBuilder, a: string, shapeA: readonly number[]): 
           const app = sliceAxis(b, diag, 0, h, rank - 2);
           const aqq = sliceAxis(b, diag, h, N, rank - 2);
           const apq = b.op('Gather', [flat(b, sp), pairIndices], { axis: { int: rank - 2 } }); // [..., h]
-          const theta = b.op('Div', [b.op('Sub', [aqq, app]), b.op('Mul', [f64(b, 2), apq])]);
-          const absTheta = b.op('Abs', [theta]);
-          const sign = b.op('Where', [b.op('Less', [theta, f64(b, 0)]), f64(b, -1), f64(b, 1)]);
-          const t = b.op('Where', [
-            b.op('Greater', [absTheta, f64(b, 1e150)]),
-            b.op('Div', [f64(b, 0.5), theta]),
-            b.op('Div', [sign, b.op('Add', [absTheta, b.op('Sqrt', [b.op('Add', [b.op('Mul', [theta, theta]), f64(b, 1)])])])]),
-          ]);
-          const c = b.op('Div', [f64(b, 1), b.op('Sqrt', [b.op('Add', [b.op('Mul', [t, t]), f64(b, 1)])])]);
-          const sn = b.op('Mul', [t, c]);
+          const { c, sn } = jacobiRotation(b, b.op('Sub', [aqq, app]), apq);
           // A pair with apq = 0, or any pair of a matrix that has converged, is left as it is (as the host skips it).
           const keep = b.op('Or', [b.op('Equal', [apq, f64(b, 0)]), b.op('Unsqueeze', [idle, b.ints([rank - 2])])]); // [..., h]
           const asColumn = (x: string) => b.op('Unsqueeze', [x, b.ints([rowAxis])]); // [..., 1, h]
           const asRow = (x: string) => b.op('Unsqueeze', [x, b.ints([colAxis])]); // [..., h, 1]
           // S ← Jᵀ S J: columns first, then rows, as the host; then the pairs' entries are exactly 0.
-          const cols = rotate(b, sp, colAxis, asColumn(c), asColumn(sn), asColumn(keep));
-          const rows = rotate(b, cols, rowAxis, asRow(c), asRow(sn), asRow(keep));
+          const cols = rotatePairs(b, sp, colAxis, h, asColumn(c), asColumn(sn), asColumn(keep));
+          const rows = rotatePairs(b, cols, rowAxis, h, asRow(c), asRow(sn), asRow(keep));
           const zeroed = b.op('Where', [b.op('And', [pairEntries, b.op('Not', [b.op('Concat', [asRow(keep), asRow(keep)], { axis: { int: rowAxis } })])]), f64(b, 0), rows]);
           const sNext = b.op('Gather', [b.op('Gather', [zeroed, inverse], { axis: { int: rowAxis } }), inverse], { axis: { int: colAxis } });
           const vp = b.op('Gather', [v!, perm], { axis: { int: colAxis } });
-          const vNext = b.op('Gather', [rotate(b, vp, colAxis, asColumn(c), asColumn(sn), asColumn(keep)), inverse], { axis: { int: colAxis } });
+          const vNext = b.op('Gather', [rotatePairs(b, vp, colAxis, h, asColumn(c), asColumn(sn), asColumn(keep)), inverse], { axis: { int: colAxis } });
           return [sNext, vNext];
         },
       );
       const stillGoing = sw.op('And', [active!, going(sw, s1!)]);
-      return { cond: any(sw, stillGoing), next: [s1!, v1!, stillGoing] };
+      return { cond: anyOf(sw, stillGoing), next: [s1!, v1!, stillGoing] };
     },
   );
   const diag = g.op('Gather', [flat(g, sEnd!), diagonalIndices], { axis: { int: rank - 2 } });
@@ -417,4 +435,165 @@ export function eighOnnx(g: OnnxBuilder, a: string, shapeA: readonly number[]): 
   const lead = g.op('GatherElements', [columns, at], { axis: { int: rowAxis } });
   const signs = g.op('Where', [g.op('Less', [lead, f64(g, 0)]), f64(g, -1), f64(g, 1)]);
   return { w: g.op('Cast', [sorted!], castTo('float32')), v: g.op('Cast', [g.op('Mul', [columns, signs])], castTo('float32')) };
+}
+
+/**
+ * One-sided (Hestenes) Jacobi of float64 A [...B, m, n] with m ≥ n ≥ 1, in
+ * the host kernel's convention (`jacobiSvdTall`, decompositionKernels.ts):
+ * column pairs rotated a round-robin round at a time (n rounded up to even,
+ * a zero padding column never rotated) until a sweep rotates nothing (per
+ * matrix, at most 100 sweeps); σ = the column norms, descending (the lower
+ * index first on ties); each column of V made to have a positive
+ * largest-magnitude entry and the same flips applied to U = A·V/σ; columns
+ * of U with σ = 0 (or NaN), and the extra `ucols − n` of a full U, completed
+ * from the unit vectors e₀, e₁, … by Gram–Schmidt (twice; the first
+ * candidate whose remainder has norm > ½). Returns float64 U [..., m,
+ * ucols], σ [..., n] and V [..., n, n] (no U for `ucols` null).
+ */
+function svdTallOnnx(g: OnnxBuilder, a: string, batch: readonly number[], m: number, n: number, ucols: number | null): { u: string; s: string; v: string } {
+  const rank = batch.length + 2;
+  const [rowAxis, colAxis] = [rank - 2, rank - 1];
+  const N = n + (n % 2);
+  const h = N / 2;
+  const a0 = N === n ? a : g.op('Pad', [a, g.ints([...batch.map(() => 0), 0, 0, ...batch.map(() => 0), 0, 1])]);
+  const eyeN = g.op('EyeLike', [filled(g, [N, N], 'float32')], { dtype: { int: OnnxDataType.DOUBLE } });
+  const v0 = g.op('Expand', [eyeN, g.ints([...batch, N, N])]);
+  const rounds = jacobiRounds(N);
+  const perms = intMatrix(g, rounds.flat(), [N - 1, N]);
+  const inverses = intMatrix(g, rounds.flatMap((perm) => perm.map((_, k) => perm.indexOf(k))), [N - 1, N]);
+  const columnSums = (b: OnnxBuilder, x: string) => b.op('ReduceSum', [x, b.ints([rowAxis])], { keepdims: { int: 0 } });
+  const allTrue = filled(g, batch, 'bool', 1);
+  const [aEnd, vEnd] = loopWhile(
+    g,
+    100,
+    anyOf(g, allTrue),
+    [
+      { value: a0, dtype: 'float64', shape: [...batch, m, N] },
+      { value: v0, dtype: 'float64', shape: [...batch, N, N] },
+      { value: allTrue, dtype: 'bool', shape: batch },
+    ],
+    (sw, [a, v, active]) => {
+      const idle = sw.op('Unsqueeze', [sw.op('Not', [active!]), sw.ints([rank - 2])]); // [..., 1]
+      const [a1, v1, rotatedAny] = loop(
+        sw,
+        N - 1,
+        [
+          { value: a!, dtype: 'float64', shape: [...batch, m, N] },
+          { value: v!, dtype: 'float64', shape: [...batch, N, N] },
+          { value: filled(sw, batch, 'bool', 0), dtype: 'bool', shape: batch },
+        ],
+        (b, r, [a, v, rotated]) => {
+          const perm = b.op('Gather', [perms, r], { axis: { int: 0 } });
+          const inverse = b.op('Gather', [inverses, r], { axis: { int: 0 } });
+          const ap = b.op('Gather', [a!, perm], { axis: { int: colAxis } });
+          const p = sliceAxis(b, ap, 0, h, colAxis);
+          const q = sliceAxis(b, ap, h, N, colAxis);
+          const alpha = columnSums(b, b.op('Mul', [p, p])); // [..., h]
+          const beta = columnSums(b, b.op('Mul', [q, q]));
+          const gamma = columnSums(b, b.op('Mul', [p, q]));
+          const negligible = b.op('LessOrEqual', [b.op('Abs', [gamma]), b.op('Mul', [f64(b, 2.220446049250313e-16), b.op('Sqrt', [b.op('Mul', [alpha, beta])])])]);
+          const skip = b.op('Or', [b.op('Or', [b.op('Equal', [gamma, f64(b, 0)]), negligible]), idle]); // [..., h]
+          const { c, sn } = jacobiRotation(b, b.op('Sub', [beta, alpha]), gamma);
+          const asColumn = (x: string) => b.op('Unsqueeze', [x, b.ints([rowAxis])]); // [..., 1, h]
+          const aNext = b.op('Gather', [rotatePairs(b, ap, colAxis, h, asColumn(c), asColumn(sn), asColumn(skip)), inverse], { axis: { int: colAxis } });
+          const vp = b.op('Gather', [v!, perm], { axis: { int: colAxis } });
+          const vNext = b.op('Gather', [rotatePairs(b, vp, colAxis, h, asColumn(c), asColumn(sn), asColumn(skip)), inverse], { axis: { int: colAxis } });
+          const any = b.op('Greater', [b.op('ReduceMax', [b.op('Cast', [b.op('Not', [skip])], castTo('int32'))], { axes: { ints: [-1] }, keepdims: { int: 0 } }), b.scalar(0, 'int32')]);
+          return [aNext, vNext, b.op('Or', [rotated!, any])];
+        },
+      );
+      const stillGoing = sw.op('And', [active!, rotatedAny!]);
+      return { cond: anyOf(sw, stillGoing), next: [a1!, v1!, stillGoing] };
+    },
+  );
+  const aN = N === n ? aEnd! : sliceAxis(g, aEnd!, 0, n, colAxis);
+  const vN = N === n ? vEnd! : sliceAxis(g, sliceAxis(g, vEnd!, 0, n, rowAxis), 0, n, colAxis);
+  const norms = g.op('Sqrt', [columnSums(g, g.op('Mul', [aN, aN]))]); // [..., n]
+  const [s, order] = g.ops('TopK', [norms, g.ints([n])], 2, { axis: { int: -1 }, largest: { int: 1 }, sorted: { int: 1 } });
+  const byOrder = (x: string, rows: number) => g.op('GatherElements', [x, g.op('Expand', [g.op('Unsqueeze', [order!, g.ints([rowAxis])]), g.ints([...batch, rows, n])])], { axis: { int: colAxis } });
+  const vSorted = byOrder(vN, n);
+  const at = g.op('ArgMax', [g.op('Abs', [vSorted])], { axis: { int: rowAxis }, keepdims: { int: 1 }, select_last_index: { int: 0 } });
+  const lead = g.op('GatherElements', [vSorted, at], { axis: { int: rowAxis } });
+  const signs = g.op('Where', [g.op('Less', [lead, f64(g, 0)]), f64(g, -1), f64(g, 1)]); // [..., 1, n]
+  const v = g.op('Mul', [vSorted, signs]);
+  if (ucols === null) return { u: '', s: s!, v };
+  const positive = g.op('Greater', [s!, f64(g, 0)]); // [..., n]; false for 0 and NaN
+  const scaled = g.op('Div', [g.op('Mul', [byOrder(aN, m), signs]), g.op('Unsqueeze', [s!, g.ints([rowAxis])])]);
+  const uFirst = g.op('Where', [g.op('Unsqueeze', [positive, g.ints([rowAxis])]), scaled, f64(g, 0)]);
+  const extra = ucols - n;
+  const u0 = extra > 0 ? g.op('Concat', [uFirst, g.op('Cast', [filled(g, [...batch, m, extra], 'float32')], castTo('float64'))], { axis: { int: colAxis } }) : uFirst;
+  const filled0 = extra > 0 ? g.op('Concat', [positive, filled(g, [...batch, extra], 'bool', 0)], { axis: { int: rank - 2 } }) : positive;
+  const u = completeColumnsOnnx(g, u0, filled0, batch, m, ucols);
+  return { u, s: s!, v };
+}
+
+/**
+ * Fills the columns of float64 U [...B, m, cols] whose `filled` [...B, cols]
+ * is false, in order, with unit vectors orthogonal to every filled column:
+ * the first eₜ (t from the last one taken + 1) whose remainder after two
+ * Gram–Schmidt passes has norm > ½, normalized (the host's `completeBasis`).
+ */
+function completeColumnsOnnx(g: OnnxBuilder, u: string, filledCols: string, batch: readonly number[], m: number, cols: number): string {
+  const rank = batch.length + 2;
+  const [rowAxis, colAxis] = [rank - 2, rank - 1];
+  const eyeM = g.op('Expand', [g.op('EyeLike', [filled(g, [m, m], 'float32')], { dtype: { int: OnnxDataType.DOUBLE } }), g.ints([...batch, m, m])]);
+  const [uEnd] = loop(
+    g,
+    cols,
+    [
+      { value: u, dtype: 'float64', shape: [...batch, m, cols] },
+      { value: filledCols, dtype: 'bool', shape: [...batch, cols] },
+      { value: g.op('Cast', [filled(g, batch, 'int32')], castTo('int64')), dtype: 'int64', shape: batch },
+    ],
+    (b, j, [u, isFilled, next]) => {
+      const q = b.op('Mul', [u!, b.op('Unsqueeze', [b.op('Cast', [isFilled!], castTo('float64')), b.ints([rowAxis])])]);
+      const qt = swapLast(b, q, rank);
+      const once = (x: string) => b.op('Sub', [x, b.op('MatMul', [q, b.op('MatMul', [qt, x])])]);
+      const x = once(once(eyeM)); // [..., m, m]: the remainders of e₀ … e_{m−1}
+      const norms = b.op('Sqrt', [b.op('ReduceSum', [b.op('Mul', [x, x]), b.ints([rowAxis])], { keepdims: { int: 0 } })]); // [..., m]
+      const ok = b.op('And', [b.op('Greater', [norms, f64(b, 0.5)]), b.op('GreaterOrEqual', [range(b, m), b.op('Unsqueeze', [next!, b.ints([rank - 2])])])]);
+      const t = b.op('ArgMax', [b.op('Cast', [ok], castTo('int32'))], { axis: { int: -1 }, keepdims: { int: 1 }, select_last_index: { int: 0 } }); // [..., 1]
+      const found = b.op('Greater', [b.op('ReduceMax', [b.op('Cast', [ok], castTo('int32'))], { axes: { ints: [-1] }, keepdims: { int: 0 } }), b.scalar(0, 'int32')]);
+      const column = b.op('Div', [
+        b.op('GatherElements', [x, b.op('Expand', [b.op('Unsqueeze', [t, b.ints([rowAxis])]), b.ints([...batch, m, 1])])], { axis: { int: colAxis } }),
+        b.op('Unsqueeze', [b.op('GatherElements', [norms, t], { axis: { int: rank - 2 } }), b.ints([rowAxis])]),
+      ]); // [..., m, 1]
+      const jFilled = b.op('Gather', [isFilled!, j], { axis: { int: rank - 2 } }); // [...]
+      const write = b.op('And', [b.op('Not', [jFilled]), found]); // [...]
+      const isJ = b.op('Equal', [range(b, cols), j]); // [cols]
+      const target = b.op('And', [b.op('Unsqueeze', [write, b.ints([rank - 2])]), isJ]); // [..., cols]
+      return [
+        b.op('Where', [b.op('Unsqueeze', [target, b.ints([rowAxis])]), column, u!]),
+        b.op('Or', [isFilled!, target]),
+        b.op('Where', [write, b.op('Add', [b.op('Squeeze', [t, b.ints([rank - 2])]), b.int(1)]), next!]),
+      ];
+    },
+  );
+  return uEnd!;
+}
+
+/**
+ * SVD of A [..., m, n] float32 in the host kernel's convention (`jacobiSvd`):
+ * one-sided Jacobi in float64 on A, on Aᵀ when m < n (then U and V trade
+ * places); U [..., m, full ? m : k], σ [..., k] descending, Vᵀ [..., full ? n
+ * : k, n], k = min(m, n), rounded to float32 once. An empty A (k = 0) has
+ * the identity as its full factors.
+ */
+export function svdOnnx(g: OnnxBuilder, a: string, shapeA: readonly number[], full: boolean, computeUv: boolean): { u: string; s: string; vt: string } {
+  const rank = shapeA.length;
+  const batch = shapeA.slice(0, -2);
+  const [m, n] = shapeA.slice(-2) as [number, number];
+  const k = Math.min(m, n);
+  const f32 = (x: string) => (x ? g.op('Cast', [x], castTo('float32')) : '');
+  if (k === 0) {
+    const eye = (d: number) => g.op('Expand', [g.op('EyeLike', [filled(g, [d, d], 'float32')]), g.ints([...batch, d, d])]);
+    return { u: full ? eye(m) : filled(g, [...batch, m, 0], 'float32'), s: filled(g, [...batch, 0], 'float32'), vt: full ? eye(n) : filled(g, [...batch, 0, n], 'float32') };
+  }
+  const a64 = g.op('Cast', [a], castTo('float64'));
+  if (m >= n) {
+    const r = svdTallOnnx(g, a64, batch, m, n, computeUv ? (full ? m : n) : null);
+    return { u: f32(r.u), s: f32(r.s), vt: computeUv ? f32(swapLast(g, r.v, rank)) : '' };
+  }
+  const r = svdTallOnnx(g, swapLast(g, a64, rank), batch, n, m, computeUv ? (full ? n : m) : null);
+  return { u: computeUv ? f32(r.v) : '', s: f32(r.s), vt: computeUv ? f32(swapLast(g, r.u, rank)) : '' };
 }

@@ -100,12 +100,13 @@ export function equationWork(eq: Equation): number {
 
 /**
  * Primitives with an ONNX form that `target: 'auto'` still keeps on the host,
- * where they are faster whatever the size: eigh's Jacobi is ~25 small ONNX
- * nodes per round of rotations (wasm backend, one n×n matrix: n = 32, 20 ms
- * on ONNX Runtime against 2 ms on the host; n = 100, 370 against 48 ms).
+ * where they are faster whatever the size: eigh's and svd's Jacobi sweeps are
+ * ~25 small ONNX nodes per round of rotations (wasm backend, one n×n matrix:
+ * n = 32, eigh 20 ms on ONNX Runtime against 2 ms on the host, svd 26
+ * against 2.4; n = 100, eigh 370 against 48 ms, svd 580 against 54).
  * `target: 'onnx'` and `fx.exportOnnx` use their forms.
  */
-export const HOST_UNDER_AUTO: ReadonlySet<string> = new Set(['eigh']);
+export const HOST_UNDER_AUTO: ReadonlySet<string> = new Set(['eigh', 'svd']);
 
 /** Whether `eq` can go to ONNX Runtime: it has an ONNX form (its bodies included). */
 export function onnxAble(eq: Equation): boolean {

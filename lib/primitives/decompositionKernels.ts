@@ -11,7 +11,8 @@
  * - eigh: Jacobi on (A + Aᵀ)/2, rotations in round-robin order; eigenvalues ascending; each
  *   eigenvector's largest-magnitude component is positive (the lower index
  *   wins a tie).
- * - svd: one-sided (Hestenes) Jacobi on A (on Aᵀ when m < n); singular values
+ * - svd: one-sided (Hestenes) Jacobi on A (on Aᵀ when m < n), column pairs in
+ *   round-robin order; singular values
  *   descending; each right singular vector's (column of V) largest-magnitude
  *   component is positive, u = A v / σ; left vectors of zero singular values
  *   and the extra columns of full U, V complete an orthonormal basis
@@ -208,7 +209,9 @@ function completeBasis(q: Float64Array, rows: number, cols: number, filled: bool
 
 /**
  * SVD of one row-major m×n matrix with m ≥ n: A = U diag(s) Vᵀ, U m×ucols
- * (ucols = n, or m for full U), V n×n, s descending.
+ * (ucols = n, or m for full U), V n×n, s descending. Each sweep rotates the
+ * column pairs in the round-robin order of `jacobiRounds`, as the ONNX form
+ * (lib/onnx/linalg.ts) does a round at a time.
  */
 function jacobiSvdTall(a: Float64Array, m: number, n: number, ucols: number): { u: Float64Array; s: Float64Array; v: Float64Array } {
   // Work on columns: col[j] is column j of A (length m).
@@ -218,10 +221,16 @@ function jacobiSvdTall(a: Float64Array, m: number, n: number, ucols: number): { 
     e[j] = 1;
     return e;
   });
+  const rounds = jacobiRounds(n + (n % 2));
+  const h = (n + (n % 2)) / 2;
   for (let sweep = 0; sweep < 100; sweep++) {
     let rotated = false;
-    for (let p = 0; p < n; p++) {
-      for (let q = p + 1; q < n; q++) {
+    // The pairs of a round are disjoint: rotating them one after the other is rotating them all at once (the ONNX form).
+    for (const perm of rounds) {
+      for (let pair = 0; pair < h; pair++) {
+        const p = perm[pair]!;
+        const q = perm[h + pair]!;
+        if (q >= n) continue;
         const up = col[p]!;
         const uq = col[q]!;
         let alpha = 0;

@@ -1,7 +1,8 @@
 /**
  * `svd`: singular value decomposition A = U·diag(s)·Vᵀ of `[..., m, n]`
  * matrices, by one-sided Jacobi in float64 on the host (see
- * decompositionKernels.ts). Outputs `[u, s, vh]` (NumPy's order), or `[s]`
+ * decompositionKernels.ts; the ONNX form in lib/onnx/linalg.ts rotates the
+ * same column pairs in the same order). Outputs `[u, s, vh]` (NumPy's order), or `[s]`
  * without `computeUv`.
  *
  * Derivative (JAX's `_svd_jvp_rule`), from the reduced factors (k = min(m, n)),
@@ -26,6 +27,8 @@ import { requireDtype } from './define.js';
 import { ShapeError, showShape } from '../core/errors.js';
 import { reshape } from './reshape.js';
 import { kernelOnly } from '../core/lowering.js';
+import type { OnnxBuilder, OnnxEquation } from '../onnx/forms.js';
+import { svdOnnx } from '../onnx/linalg.js';
 
 export interface SvdParams extends Record<string, unknown> {
   /** U is m×m and Vᵀ n×n (else m×k and k×n). */
@@ -42,6 +45,7 @@ function checkMatrix(op: string, a: { shape: readonly number[]; dtype: string })
 export const svdPrimitive: Primitive<SvdParams> = {
   name: 'svd',
   lowering: kernelOnly('a matrix decomposition: its own kernel'),
+  onnx: svdOnnxForm,
   abstractEval([a], { fullMatrices, computeUv }) {
     checkMatrix('svd', a!);
     const batch = a!.shape.slice(0, -2);
@@ -152,4 +156,17 @@ export function svd(a: AnyTensor, options: SvdOptions = {}): AnyTensor[] | AnyTe
 export function svdvals<Bt extends Dim[], M extends Dim, N extends Dim>(a: Tensor<[...Bt, M, N], 'float32'>): Tensor<[...Bt, MinDim<M, N>], 'float32'> {
   checkMatrix('svdvals', a);
   return bind(svdPrimitive, [a], { fullMatrices: false, computeUv: false })[0] as never;
+}
+
+/** ONNX: one-sided Jacobi in float64 in the host kernel's convention, as nested `Loop`s over sweeps and round-robin rounds (lib/onnx/linalg.ts). */
+function svdOnnxForm(g: OnnxBuilder, eq: OnnxEquation<SvdParams>): void {
+  const { fullMatrices, computeUv } = eq.params;
+  const { u, s, vt } = svdOnnx(g, eq.inputs[0]!, eq.inAvals[0]!.shape, fullMatrices, computeUv);
+  if (!computeUv) {
+    g.node('Identity', [s], [eq.outputs[0]!]);
+    return;
+  }
+  g.node('Identity', [u], [eq.outputs[0]!]);
+  g.node('Identity', [s], [eq.outputs[1]!]);
+  g.node('Identity', [vt], [eq.outputs[2]!]);
 }
