@@ -171,7 +171,15 @@ export const whileTangentPrimitive: Primitive<WhileParams> = {
     // Reverse mode takes the masked-scan path in whileLoop's jvp rule; this tangent loop is never linearized.
     throw new TransformError('whileLoop: internal error, the forward-mode tangent loop was transposed');
   },
+  onnx: whileTangentOnnx,
 };
+
+/** ONNX: the (primal, tangent) while loop (`pairedParams`) as whileLoop's `Loop`, its tangent half kept. */
+function whileTangentOnnx(g: OnnxBuilder, eq: OnnxEquation<WhileParams>): void {
+  const n = eq.inputs.length / 2;
+  const primals = eq.inAvals.slice(0, n);
+  whileLoopOnnx(g, { ...eq, outputs: [...primals.map(() => g.fresh()), ...eq.outputs], outAvals: [...primals, ...eq.outAvals], params: pairedParams(eq.params, n) });
+}
 
 /** A while loop over (primal, tangent) carries: cond on the primals, the body's JVP as body. */
 function pairedParams(params: WhileParams, n: number): WhileParams {

@@ -114,6 +114,29 @@ describe('ONNX control flow [cpu reference]', () => {
     expect(await runOnnx(fx.grad(loss), [F.tensor([1, 2])])).toEqual([[32, 32]]);
   });
 
+  it('forward mode through a whileLoop (whileLoopTangent) → the (primal, tangent) Loop: first and second order, the trip count data', async () => {
+    const body = (c: T) => F.add(F.mul(c, 1.5), F.mul(F.sin(c), 0.1));
+    const loop = (x: T) => F.whileLoop((c: T) => F.less(F.sum(c), 10), body, x, { maxIterations: 50 });
+    const tangent = (x: T) => fx.jvp(loop, [x], [F.tensor([1, -0.5])]);
+    expect(primitivesOf(tangent, [F.tensor([0.3, 0.2])])).toContain('whileLoopTangent');
+    // The closed form: iterate c ← 1.5·c + 0.1·sin(c) and its tangent t ← (1.5 + 0.1·cos(c))·t while Σc < 10 (float64).
+    let c = [0.3, 0.2];
+    let t = [1, -0.5];
+    for (let k = 0; k < 50 && c[0]! + c[1]! < 10; k++) {
+      t = t.map((v, i) => (1.5 + 0.1 * Math.cos(c[i]!)) * v);
+      c = c.map((v) => 1.5 * v + 0.1 * Math.sin(v));
+    }
+    const [primal, tan] = await runOnnx(tangent, [F.tensor([0.3, 0.2])]);
+    primal!.forEach((v, i) => expect(v).toBeCloseTo(c[i]!, 5));
+    tan!.forEach((v, i) => expect(Math.abs(v - t[i]!)).toBeLessThanOrEqual(1e-5 * Math.max(1, Math.abs(t[i]!))));
+    await expectSame(tangent, [F.tensor([0.3, 0.2])]);
+    // Second order: forward mode over forward mode, a loop over (primal, tangent) pairs of pairs.
+    const second = (x: T) => fx.jvp((y: T) => fx.jvp(loop, [y], [F.tensor([1, -0.5])])[1], [x], [F.tensor([0.5, 1])]);
+    await expectSame(second, [F.tensor([0.3, 0.2])], 1e-5);
+    // Zero iterations: the tangent is the input tangent.
+    expect(await runOnnx(tangent, [F.tensor([8, 4])])).toEqual([[8, 4], [1, -0.5]]);
+  });
+
   it('a reverse-mode whileLoop still running after maxIterations gives NaN in the model (it cannot raise there), as on webgpu', async () => {
     const loss = (x: T) => F.sum(F.whileLoop((c: T) => F.less(F.sum(c), 100), (c: T) => F.add(F.mul(c, 2), 1), x, { maxIterations: 3 }));
     // fluxion itself raises naming maxIterations.

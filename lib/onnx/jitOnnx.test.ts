@@ -2,17 +2,11 @@ import { execFileSync } from 'node:child_process';
 import { describe, expect, it, vi } from 'vitest';
 import * as fx from '../index.js';
 import { describeEachBackend, expectClose } from '../testing/backends.js';
+import { hostOnlyDouble } from '../testing/hostOnly.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 const F: any = fx;
 
-/** x halved until its largest entry is at most 1 (a staged whileLoop). */
-const halve = (x: fx.Tensor) => F.whileLoop((c: fx.Tensor) => F.greater(F.max(c), 1), (c: fx.Tensor) => F.mul(c, 0.5), x);
-/**
- * The tangent of `halve` at x along t, t / 2^k: forward mode through a staged whileLoop, the primitive
- * `whileLoopTangent`, which has no ONNX form (every decomposition has one).
- */
-const halvedTangent = (x: fx.Tensor, t: fx.Tensor): fx.Tensor => fx.jvp(halve, [x], [t])[1] as fx.Tensor;
 
 describeEachBackend("jit target 'onnx'", (backend) => {
   if (backend === 'webgpu') {
@@ -69,14 +63,15 @@ describeEachBackend("jit target 'onnx'", (backend) => {
   it('a program with a primitive without an ONNX form is split around it: values of the default jit, segments in stats, one warning', async () => {
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
     try {
-      const g = (a: fx.Tensor, b: fx.Tensor) => F.add(F.mul(halvedTangent(F.mul(a, 2), F.onesLike(a)), 3), F.sin(b));
+      const g = (a: fx.Tensor, b: fx.Tensor) => F.add(F.mul(hostOnlyDouble(F.mul(a, 2)), 3), F.sin(b));
       const f = fx.jit(g, { target: 'onnx' });
       const a = F.tensor([3, 5]);
       const b = F.tensor([0.5, -1]);
       const before = fx.memory().tensors;
       const out = f(a, b);
-      // 2·a = [6, 10] is halved 4 times: the tangent of ones is 1/16 each.
-      const expected = [3 / 16 + Math.sin(0.5), 3 / 16 + Math.sin(-1)];
+      // The result, and the constants 2 and 3 the cached program holds.
+      expect(fx.memory().tensors).toBe(before + 3);
+      const expected = [36 + Math.sin(0.5), 60 + Math.sin(-1)];
       await expectClose(out, expected, 2e-7);
       const dflt = fx.jit(g);
       const want = dflt(a, b);
@@ -85,10 +80,10 @@ describeEachBackend("jit target 'onnx'", (backend) => {
       dflt.clear();
       f(a, b);
       expect(warn).toHaveBeenCalledTimes(1);
-      expect(warn).toHaveBeenCalledWith(expect.stringMatching(/target 'onnx': whileLoopTangent has no ONNX form; this program runs split: onnx → host → onnx/));
+      expect(warn).toHaveBeenCalledWith(expect.stringMatching(/target 'onnx': hostOnlyDouble has no ONNX form; this program runs split: onnx → host → onnx/));
       const [program] = f.stats().programs!;
-      // mul(a, 2) and sin(b) before the tangent loop (sin moved up by the schedule), then mul and add after it.
-      expect(program).toMatchObject({ target: 'split', equations: 5, reasons: ['whileLoopTangent has no ONNX form'] });
+      // mul(a, 2) and sin(b) before the host primitive (sin moved up by the schedule), then mul and add after it.
+      expect(program).toMatchObject({ target: 'split', equations: 5, reasons: ['hostOnlyDouble has no ONNX form'] });
       expect(program!.segments.map((s) => [s.target, s.equations])).toEqual([['onnx', 2], ['host', 1], ['onnx', 2]]);
       expect(program!.segments[1]!.nodes).toBe(0);
       expect(program!.nodes).toBe(program!.segments[0]!.nodes + program!.segments[2]!.nodes);
@@ -104,42 +99,41 @@ describeEachBackend("jit target 'onnx'", (backend) => {
     }
   });
 
-  it('a derivative through a primitive without an ONNX form (forward mode over the tangent loop) matches the default jit', async () => {
+  it('a gradient through a primitive without an ONNX form matches the default jit and the closed form', async () => {
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
     try {
-      const f = (a: fx.Tensor, y: fx.Tensor) => F.sum(F.mul(F.tanh(F.add(halvedTangent(F.mul(a, 2), F.square(a)), a)), y));
-      const d = (a: fx.Tensor, y: fx.Tensor) => fx.jvp((u: fx.Tensor) => f(u, y), [a], [F.tensor([1, -1, 0.5])]);
-      const a = F.tensor([3, 5, -1]);
-      const y = F.tensor([1, 2, 3]);
-      const split = fx.jit(d, { target: 'onnx' });
-      const [v, t] = split(a, y) as [fx.Tensor, fx.Tensor];
-      const [v0, t0] = fx.jit(d)(a, y) as [fx.Tensor, fx.Tensor];
+      // Σ y·tanh(2·(a·aᵀ + 3I)): the gradient is 2·(G + Gᵀ)·a with G = y ∘ (1 − tanh²(·))·2 / 2.
+      const loss = (a: fx.Tensor, y: fx.Tensor) => F.sum(F.mul(F.tanh(hostOnlyDouble(F.add(F.matmul(a, F.transpose(a)), F.mul(F.eye(3), 3)))), y));
+      const as = [[1, 0.5, -0.2], [0.3, 1.2, 0.1], [-0.4, 0.2, 0.9]];
+      const ys = [[1, 2, 3], [0, -1, 0.5], [2, 0, 1]];
+      const a = F.tensor(as);
+      const y = F.tensor(ys);
+      const split = fx.jit(fx.valueAndGrad(loss), { target: 'onnx' });
+      const [v, g] = split(a, y);
+      const [v0, g0] = fx.jit(fx.valueAndGrad(loss))(a, y);
       await expectClose(v, await v0.array(), 4e-7);
-      await expectClose(t, await t0.array(), 2e-6);
-      // 2·a = [6, 10, −2] is halved 4 times: f = Σ y·tanh(a²/16 + a), its derivative along [1, −1, 0.5] in closed form.
-      const as = [3, 5, -1];
-      const dirs = [1, -1, 0.5];
-      const ys = [1, 2, 3];
-      const closed = as.reduce((acc, x, i) => acc + ys[i]! * (1 - Math.tanh(x * x / 16 + x) ** 2) * (x / 8 + 1) * dirs[i]!, 0);
-      await expectClose(t, closed, 2e-6);
+      await expectClose(g, await g0.array(), 2e-6);
+      const m = as.map((r, i) => as.map((s, j) => 2 * (r.reduce((acc, x, k) => acc + x * s[k]!, 0) + (i === j ? 3 : 0))));
+      const gm = m.map((r, i) => r.map((x, j) => 2 * ys[i]![j]! * (1 - Math.tanh(x) ** 2)));
+      const closed = as.map((_, i) => as[0]!.map((_, k) => [0, 1, 2].reduce((acc, j) => acc + (gm[i]![j]! + gm[j]![i]!) * as[j]![k]!, 0)));
+      await expectClose(g, closed, 2e-5);
       const [program] = split.stats().programs!;
       expect(program!.target).toBe('split');
       expect(program!.segments.filter((s) => s.target === 'host').length).toBeGreaterThanOrEqual(1);
-      expect(program!.reasons[0]).toMatch(/whileLoopTangent.* no ONNX form/);
+      expect(program!.reasons[0]).toMatch(/hostOnlyDouble.* no ONNX form/);
       split.clear();
     } finally {
       warn.mockRestore();
     }
   });
 
-  it('a split program around the tangent loop (no ONNX form): outputs that are inputs, constants, symbolic zeros and shared values', async () => {
+  it('a split program around a primitive without an ONNX form: outputs that are inputs, constants, symbolic zeros and shared values', async () => {
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
     try {
       const c = F.tensor([0.5, -0.25]);
       const g = (x: fx.Tensor, w: fx.Tensor, unused: fx.Tensor) => {
         const h = F.tanh(F.matmul(w, x));
-        // 8·|h| = [0.80, 6.09] is halved 3 times: the tangent along h is h / 8.
-        const rolled = halvedTangent(F.mul(F.abs(h), 8), h);
+        const rolled = hostOnlyDouble(h);
         return { rolled, both: F.mul(rolled, F.sum(h)), x, c, zero: F.mul(F.stopGradient(unused), 0), h };
       };
       const x = F.tensor([1, -2]);
@@ -148,9 +142,9 @@ describeEachBackend("jit target 'onnx'", (backend) => {
       const f = fx.jit(g, { target: 'onnx' });
       const out = f(x, w, u);
       const want = fx.jit(g)(x, w, u);
-      // h = tanh(w·x) = [tanh(0.1), tanh(−1)]; rolled = h / 8
+      // h = tanh(w·x) = [tanh(0.1), tanh(−1)]; rolled = 2·h
       const h = [Math.tanh(0.3 - 0.2), Math.tanh(-0.2 - 0.8)];
-      const sorted = [h[0]! / 8, h[1]! / 8];
+      const sorted = [2 * h[0]!, 2 * h[1]!];
       await expectClose(out.h, h, 2e-7);
       await expectClose(out.rolled, sorted, 4e-7);
       await expectClose(out.both, sorted.map((v) => v * (h[0]! + h[1]!)), 8e-7);
@@ -159,7 +153,7 @@ describeEachBackend("jit target 'onnx'", (backend) => {
       expect(out.c).not.toBe(c);
       const [program] = f.stats().programs!;
       expect(program!.target).toBe('split');
-      expect(program!.reasons[0]).toMatch(/^whileLoopTangent has no ONNX form/);
+      expect(program!.reasons[0]).toMatch(/^hostOnlyDouble has no ONNX form/);
       expect(program!.segments.map((s) => s.target)).toEqual(['onnx', 'host', 'onnx']);
       // The caller owns every result: disposing them all leaves the inputs and the cached constants.
       const before = fx.memory().tensors;

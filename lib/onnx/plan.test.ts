@@ -3,15 +3,13 @@ import * as fx from '../index.js';
 import { flatten } from '../core/pytree.js';
 import { traceOptimized } from '../compile/optimize.js';
 import type { IR } from '../core/ir.js';
+import { hostOnlyDouble } from '../testing/hostOnly.js';
 import { encodeModel, OnnxDataType } from './proto.js';
 import { countOnnxNodes, equationWork, planSegments, worthOnnx } from './plan.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 const F: any = fx;
 
-/** Forward mode through a staged whileLoop (halving until the largest entry is at most 1): `whileLoopTangent`, a primitive without an ONNX form. */
-const halvedTangent = (x: fx.Tensor, t: fx.Tensor): fx.Tensor =>
-  fx.jvp((y: fx.Tensor) => F.whileLoop((c: fx.Tensor) => F.greater(F.max(c), 1), (c: fx.Tensor) => F.mul(c, 0.5), y), [x], [t])[1] as fx.Tensor;
 
 function traced(f: (...a: never[]) => unknown, ...args: unknown[]): IR {
   const [leaves, def] = flatten(args);
@@ -20,33 +18,32 @@ function traced(f: (...a: never[]) => unknown, ...args: unknown[]): IR {
 
 describe('the ONNX planner', () => {
   it('reorders independent equations so that each kind forms one segment, in a valid order', () => {
-    // Program order: a tangent loop (host), sin(b) (onnx), a tangent loop on its result (host), exp(b) (onnx), add (onnx).
+    // Program order: a host-only primitive, sin(b) (onnx), the host-only primitive of its result, exp(b) (onnx), add (onnx).
     const f = (a: fx.Tensor, b: fx.Tensor) => {
-      const v = halvedTangent(a, a);
+      const v = hostOnlyDouble(a);
       const s = F.sin(b);
-      const t = halvedTangent(v, v);
+      const t = hostOnlyDouble(v);
       const e = F.exp(b);
       return F.add(F.add(t, s), e);
     };
     const ir = traced(f as never, F.tensor([[4, 0], [0, 9]]), F.tensor([1, 2]));
     const segments = planSegments(ir);
     expect(segments.map((s) => [s.target, s.equations.map((eq) => eq.prim.name)])).toEqual([
-      ['host', ['whileLoopTangent', 'whileLoopTangent']],
+      ['host', ['hostOnlyDouble', 'hostOnlyDouble']],
       ['onnx', ['sin', 'exp', 'add', 'add']],
     ]);
     ir._release();
   });
 
   it('starts with the kind of the first ready equation and switches only when that kind has nothing ready', () => {
-    const f = (a: fx.Tensor) => F.mul(halvedTangent(F.mul(a, 2), a), 3);
+    const f = (a: fx.Tensor) => F.mul(hostOnlyDouble(F.mul(a, 2)), 3);
     const ir = traced(f as never, F.tensor([[4, 0], [0, 9]]));
     expect(planSegments(ir).map((s) => s.target)).toEqual(['onnx', 'host', 'onnx']);
     // With a threshold, both tiny ONNX segments join the host one.
     const planned = planSegments(ir, 1e6);
     expect(planned.map((s) => [s.target, s.equations.length])).toEqual([['host', 3]]);
-    // mul(a, 2) reads a and the scalar 2 and writes 4 elements; the tangent loop carries x and the two scalars its
-    // body and condition capture, reading primal and tangent carries (2·(4 + 1 + 1)) and writing the tangent ones.
-    expect(planned[0]!.work).toBe((4 + 1 + 4) + (2 * (4 + 1 + 1) + (4 + 1 + 1)) + (4 + 1 + 4));
+    // mul(a, 2) reads a and the scalar 2 and writes 4 elements; the host-only primitive reads 4 and writes 4.
+    expect(planned[0]!.work).toBe((4 + 1 + 4) + (4 + 4) + (4 + 1 + 4));
     ir._release();
   });
 
