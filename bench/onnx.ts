@@ -20,7 +20,7 @@
  * with 2 untimed calls; the W1 ONNX Runtime group runs in 3 fresh processes.
  * The tables give the median of the round medians and their range. Prints the section and
  * writes it into bench/RESULTS.md between the `onnx` markers (kept by
- * `npm run bench`). Options: --runs=20 --rounds=3 --long-rounds=7 --first-calls=3
+ * `npm run bench`). Options: --runs=20 --rounds=7 --first-calls=3
  * --scaling-processes=3 --no-write. Internal: --only=scaling measures the W1
  * ONNX Runtime group in this process and prints its rows as JSON.
  * --firstcall=mlp|transformer runs one first-call measurement.
@@ -42,9 +42,11 @@ import { fxIds, fxTransformerLoss, fxTransformerParams, inParamOrder, w9 } from 
 
 const arg = (name: string, dflt: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? dflt;
 const RUNS = Number(arg('runs', '20'));
-const ROUNDS = Number(arg('rounds', '3'));
-/** Rounds of the groups read against a bar they are near (W1's thread scaling and W1 beside jax-js, W3 and W5 under 'auto'): the host's other load comes and goes over seconds. */
-const LONG_ROUNDS = Number(arg('long-rounds', '7'));
+/**
+ * Interleaved rounds per group. Every group's bar is one its ratio comes near on this machine (W1's thread
+ * scaling, W2 and W9 at 0.3× jax-js, W3 and W5 at 1×), and the host's other load comes and goes over seconds.
+ */
+const ROUNDS = Number(arg('rounds', '7'));
 const FIRST_CALLS = Number(arg('first-calls', '3'));
 /** Fresh processes the ONNX Runtime W1 group (thread scaling) is measured in. */
 const SCALING_PROCESSES = Number(arg('scaling-processes', '3'));
@@ -328,7 +330,7 @@ console.error(`wasm backend, ${availableParallelism()} cores, onnxruntime-node $
 // 1.35–1.43× without it, 1-thread CPU per call 10 ms against 6 ms wall). jax-js is compared in a group of its own.
 const scalingVariants = (): Variant[] => [handW1(1), handW1(2), onnxW1(1), onnxW1(2)];
 if (arg('only', '') === 'scaling') {
-  const rows = await measure(scalingVariants(), RUNS, LONG_ROUNDS);
+  const rows = await measure(scalingVariants(), RUNS, ROUNDS);
   const [h1, h2, o1, o2] = rows as [Row, Row, Row, Row];
   console.error(`hand-written 2 threads / 1 thread ${ratio(h1, h2).toFixed(2)}×; ONNX target ${ratio(o1, o2).toFixed(2)}× (per round ${o1.ms.map((m, i) => (m / o2.ms[i]!).toFixed(2)).join(' ')})`);
   console.log(JSON.stringify(rows));
@@ -342,7 +344,7 @@ if (arg('only', '') === 'scaling') {
  */
 function scalingRows(): Row[] {
   const perProcess = Array.from({ length: SCALING_PROCESSES }, () => {
-    const out = execFileSync(process.execPath, ['--import', 'tsx', 'bench/onnx.ts', '--only=scaling', `--runs=${RUNS}`, `--long-rounds=${LONG_ROUNDS}`], {
+    const out = execFileSync(process.execPath, ['--import', 'tsx', 'bench/onnx.ts', '--only=scaling', `--runs=${RUNS}`, `--rounds=${ROUNDS}`], {
       encoding: 'utf8',
       timeout: 600_000,
       maxBuffer: 1 << 24,
@@ -372,7 +374,7 @@ const [onnx2Beside, w1Default, w1Jax] = (await measure([
   onnxW1(2),
   withTarget(w1, 'fluxion jit', 'default', 'W1 fluxion jit (default target)'),
   withTarget(w1, 'jax-js jit', 'default', 'W1 jax-js jit'),
-], RUNS, LONG_ROUNDS)) as [Row, Row, Row];
+], RUNS, ROUNDS)) as [Row, Row, Row];
 const bigRows = await measure([
   withTarget(w2, 'fluxion jit', 'onnx', "W2 fluxion jit, target 'onnx'"),
   withTarget(w2, 'fluxion jit', 'default', 'W2 fluxion jit (default target)'),
@@ -387,7 +389,7 @@ const smallRows = await measure([
   withTarget(w3, 'fluxion jit', 'default', 'W3 fluxion jit (default target)'),
   withTarget(w5, 'fluxion jit', 'auto', "W5 fluxion jit, target 'auto'"),
   withTarget(w5, 'fluxion jit', 'default', 'W5 fluxion jit (default target)'),
-], RUNS * 2, LONG_ROUNDS);
+], RUNS * 2, ROUNDS);
 const [w3Auto, w3Default, w5Auto, w5Default] = smallRows as [Row, Row, Row, Row];
 const cross = await crossover();
 const first = FIRST_CALLS > 0 ? firstCalls() : ['(not run: --first-calls=0)'];
@@ -399,7 +401,7 @@ const section = [
   "## ONNX Runtime as a jit target (issue 23): `npm run bench:onnx`, wasm",
   '',
   `onnxruntime-node ${ortVersion} (CPU execution provider), ${availableParallelism()} cores, same process as fluxion's default jit and jax-js jit (its wasm device). ` +
-    `Each cell: the median over ${ROUNDS} interleaved rounds (${LONG_ROUNDS} for W1 beside jax-js and for W3/W5; for the ONNX Runtime W1 group, ${LONG_ROUNDS} in each of ${SCALING_PROCESSES} fresh processes, pooled; each round starts one variant later) of the median of ${RUNS} timed calls (after the main harness's interleaved warm-up, and ${SETTLE} untimed calls at the start of each block; outputs read back: one copy of each into an array the caller owns), and the range of the round medians, in wall ms; then the fastest single call (\`best\`, the least disturbed by other processes); then the CPU ms the process used per call (all threads: steadier than wall time on a shared machine for 1-thread variants); after \`·\`, the max relative difference to the float64 reference. ` +
+    `Each cell: the median over ${ROUNDS} interleaved rounds (for the ONNX Runtime W1 group, ${ROUNDS} in each of ${SCALING_PROCESSES} fresh processes, pooled; each round starts one variant later) of the median of ${RUNS} timed calls (after the main harness's interleaved warm-up, and ${SETTLE} untimed calls at the start of each block; outputs read back: one copy of each into an array the caller owns), and the range of the round medians, in wall ms; then the fastest single call (\`best\`, the least disturbed by other processes); then the CPU ms the process used per call (all threads: steadier than wall time on a shared machine for 1-thread variants); after \`·\`, the max relative difference to the float64 reference. ` +
     `The W1 rows are two groups: the ONNX Runtime variants (hand-written graph and ONNX target, 1 and 2 threads), then the ONNX target with 2 threads beside fluxion's default jit and jax-js jit; interleaved with jax-js's W1, the garbage collector's threads took the second ORT thread's core (bench/onnx.ts). ` +
     `Load average ${started} at the start, ${ended} at the end: on a shared machine, read the ranges.`,
   '',
