@@ -58,7 +58,6 @@ export function jacobiRounds(N: number): number[][] {
   return rounds;
 }
 
-
 /**
  * One plane rotation of a row-major n×n matrix: x_p ← c·x_p − sn·x_q and
  * x_q ← sn·x_p + c·x_q, where x_j[k] = m[j·jStride + k·kStride] (columns:
