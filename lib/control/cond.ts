@@ -23,6 +23,9 @@ import { knownTruth } from './concrete.js';
 import { unaliased } from '../core/alias.js';
 import { scoped } from '../core/memory.js';
 import { kernelOnly } from '../core/lowering.js';
+import { vmap } from '../transforms/vmap.js';
+import { materialize } from '../primitives/batching.js';
+import { reshape } from '../primitives/reshape.js';
 import { stage } from '../core/ir.js';
 import type { OnnxBuilder, OnnxEquation } from '../onnx/forms.js';
 
@@ -75,6 +78,17 @@ export const condPrimitive: Primitive<CondParams> = {
     const [yf, tf_] = run(params.onFalse);
     const select = (a: AnyTensor, b: AnyTensor) => where(pred as AnyTensor, a, b);
     return [yt.map((y, i) => select(y, yf[i]!)), tt.map((t, i) => select(t, tf_[i]!))];
+  },
+  batch([pred, ...operands], [predDim, ...dims], params) {
+    // Both branches for every example, then a per-example select (JAX's rule for a batched predicate). The
+    // predicate rides along as an ignored argument, so the branches are mapped even when no operand is.
+    const size = predDim !== null && predDim !== undefined ? pred!.shape[predDim]! : operands[dims.findIndex((d) => d !== null)]!.shape[dims.find((d) => d !== null)!]!;
+    const both = (fn: Fn) => vmap((_p: Tensor, ...xs: Tensor[]) => flatCall({ ...params, fn }, xs), { inAxes: [predDim ?? null, ...dims] })(pred!, ...operands) as Tensor[];
+    const yt = both(params.onTrue);
+    const yf = both(params.onFalse);
+    const flags = materialize(pred as AnyTensor, predDim ?? null, size);
+    const outs = yt.map((t, i) => where(reshape(flags, [size, ...Array(t.rank - 1).fill(1)]) as AnyTensor, t as AnyTensor, yf[i] as AnyTensor));
+    return [outs, outs.map(() => 0)];
   },
   onnx: condOnnx,
   showParams: (p) => `onTrue=${p.onTrue.name || 'anonymous'}, onFalse=${p.onFalse.name || 'anonymous'}`,

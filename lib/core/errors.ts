@@ -53,6 +53,13 @@ export class TransformError extends Error {
 }
 
 /**
+ * Reading a value that differs between the examples of a `vmap` (a
+ * TransformError to the caller). `cond` and `whileLoop` catch it to stage a
+ * per-example predicate instead of reading it.
+ */
+export class BatchedValueError extends TransformError {}
+
+/**
  * A synchronous read the current backend cannot do (webgpu in Node); the
  * message names the asynchronous alternative.
  * @public

@@ -6,11 +6,11 @@
  * stacked (correct, slower — the fallback is named in the IR as that
  * primitive repeated).
  */
-import { ShapeError, TransformError, showShape } from '../core/errors.js';
+import { BatchedValueError, ShapeError, TransformError, showShape } from '../core/errors.js';
 import type { BatchDim, Params, Primitive } from '../core/primitive.js';
 import type { Releasable } from '../core/scope.js';
 import { flatten, unflatten, type TreeDef } from '../core/pytree.js';
-import type { AnyTensor, Tensor } from '../core/tensor.js';
+import type { AnyTensor, ConcreteTensor, Tensor } from '../core/tensor.js';
 import { bind, Trace, Tracer, withMainTrace } from '../core/trace.js';
 import { concat } from '../primitives/concat.js';
 import { materialize, moveBatchToFront } from '../primitives/batching.js';
@@ -30,8 +30,10 @@ export class BatchTracer extends Tracer {
   ) {
     super({ shape: perExample(value.shape, batchDim), dtype: value.dtype });
   }
-  _concrete(what: string): never {
-    throw new TransformError(`${what} inside vmap: a batched value has one value per example; read it after vmap returns`);
+  _concrete(what: string): ConcreteTensor {
+    // A value that is the same for every example can be read (a concrete one, under eager vmap).
+    if (this.batchDim === null) return this.value._concrete(what);
+    throw new BatchedValueError(`${what} inside vmap: a batched value has one value per example; read it after vmap returns`);
   }
   _afterTrace(): Tensor {
     throw new TransformError('a batched value escaped vmap; return it from the function instead of storing it outside');
