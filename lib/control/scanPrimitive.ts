@@ -530,11 +530,14 @@ function stillRunning(flag: tf.Tensor): boolean | undefined {
  * outran `maxIterations` gives NaN values and gradients rather than the
  * values after that many steps. Takes ownership of `outs` (carry first).
  */
-function poisonIfRunning(outs: tf.Tensor[]): tf.Tensor[] {
+function poisonIfRunning(outs: tf.Tensor[], numCarry: number): tf.Tensor[] {
   const flag = outs[0]!;
   return outs.map((t, j) => {
     if (j === 0 || t.dtype !== 'float32') return t;
-    const poisoned = tf.tidy(() => tf.where(tf.broadcastTo(flag, t.shape), tf.fill(t.shape, NaN), t));
+    // One flag per example under vmap: its axes lead a carry's, and follow the step axis of a stacked output.
+    const lead = j < numCarry ? 0 : 1;
+    const lined = () => tf.reshape(flag, [...Array(lead).fill(1), ...flag.shape, ...Array(t.rank - flag.rank - lead).fill(1)]);
+    const poisoned = tf.tidy(() => tf.where(tf.broadcastTo(lined(), t.shape), tf.fill(t.shape, NaN), t));
     t.dispose();
     return poisoned;
   });
@@ -594,7 +597,7 @@ function runScanJit(inputs: readonly tf.Tensor[], p: ScanParams): tf.Tensor[] {
     const ny = p.body.ir.outputs.length - nk;
     const stacked = Array.from({ length: ny }, (_, j) => tf.stack(ys.map((step) => step[j]!)));
     const outs = [...carry.map((c) => c._tf), ...stacked];
-    return running === undefined ? poisonIfRunning(outs) : outs;
+    return running === undefined ? poisonIfRunning(outs, p.numCarry) : outs;
   } finally {
     for (const step of ys) for (const t of step) t.dispose();
     for (const r of rows) for (const t of r) t.dispose();
@@ -958,5 +961,12 @@ function scanOnnx(g: OnnxBuilder, eq: OnnxEquation<ScanParams>): void {
   });
   if (eq.params.whileLimit === undefined) return;
   const scale = g.op('Where', [results[0]!, g.scalar(NaN, 'float32'), g.scalar(1, 'float32')]);
-  sliced.forEach((r, j) => poisoned(j) && g.node('Mul', [r, scale], [eq.outputs[j]!]));
+  // One flag per example under vmap: its axes lead a carry's, and follow the step axis of a stacked output.
+  const flagShape = eq.outAvals[0]!.shape;
+  const scaleFor = (j: number) => {
+    const lead = j < numCarry ? 0 : 1;
+    const rank = eq.outAvals[j]!.shape.length;
+    return rank === flagShape.length && lead === 0 ? scale : g.op('Reshape', [scale, g.ints([...Array(lead).fill(1), ...flagShape, ...Array(rank - flagShape.length - lead).fill(1)])]);
+  };
+  sliced.forEach((r, j) => poisoned(j) && g.node('Mul', [r, scaleFor(j)], [eq.outputs[j]!]));
 }

@@ -26,6 +26,12 @@ import { unaliased } from '../core/alias.js';
 import { scoped } from '../core/memory.js';
 import { RollingScope } from '../solvers/common.js';
 import { kernelOnly } from '../core/lowering.js';
+import { vmap } from '../transforms/vmap.js';
+import { materialize } from '../primitives/batching.js';
+import { reshape } from '../primitives/reshape.js';
+import { cast } from '../primitives/cast.js';
+import { sum } from '../primitives/sum.js';
+import { greater } from '../primitives/greater.js';
 import { stage } from '../core/ir.js';
 import type { OnnxBuilder, OnnxEquation } from '../onnx/forms.js';
 
@@ -109,6 +115,28 @@ export const whileLoopPrimitive: Primitive<WhileParams> = {
     }
   },
   evalDirect: (inputs, params) => runLoop(params, inputs.slice()),
+  batch(values, dims, params) {
+    // One loop for the whole batch, as JAX: it runs while any example's condition holds, and an example whose
+    // condition fails keeps its carry (every carry, closed-over values included, gets the batch axis first).
+    const at = dims.findIndex((d) => d !== null);
+    const size = values[at]!.shape[dims[at]!]!;
+    const carries = values.map((v, i) => materialize(v as AnyTensor, dims[i]!, size));
+    const perExample = (fn: Fn, xs: unknown[]) => vmap((...ys: Tensor[]) => flatCall({ ...params, fn }, ys))(...(xs as Tensor[])) as Tensor[];
+    const running = (xs: unknown[]) => perExample(params.condFn, xs)[0]! as AnyTensor; // [size] bool
+    const batched: WhileParams = {
+      ...params,
+      fn: (...xs: unknown[]) => xs,
+      condFn: (...xs: unknown[]) => greater(sum(cast(running(xs), 'float32')), 0),
+      bodyFn: (...xs: unknown[]) => {
+        const go = running(xs);
+        return perExample(params.bodyFn, xs).map((next, i) => where(reshape(go, [size, ...Array(next.rank - 1).fill(1)]) as AnyTensor, next as AnyTensor, xs[i] as AnyTensor));
+      },
+      inDef: flatDef(carries.length),
+      outDef: {},
+    };
+    const outs = bind(whileLoopPrimitive as Primitive, carries, batched);
+    return [outs, outs.map(() => 0)];
+  },
   jvp(primals, tangents, params) {
     const filled = tangents.map((t, i) => t ?? zerosLike(avalOf(primals[i]!)));
     if (levelOf(filled) > levelOf(primals)) {

@@ -114,6 +114,16 @@ describe('ONNX control flow [cpu reference]', () => {
     expect(await runOnnx(fx.grad(loss), [F.tensor([1, 2])])).toEqual([[32, 32]]);
   });
 
+  it('vmap over a whileLoop with a per-example condition: one Loop for the batch; in reverse mode only the examples still running after maxIterations are NaN', async () => {
+    const doubling = (x: T) => F.whileLoop((c: T) => F.less(F.sum(c), 10), (c: T) => F.mul(c, 2), x);
+    expect(await runOnnx(fx.vmap(doubling), [F.tensor([[1, 2], [8, 4], [0.25, 0]])])).toEqual([[4, 8, 8, 4, 16, 0]]);
+    // 3 masked steps: [1, 2] needs 2 (gradient 4), [8, 4] none (1), [0.25, 0] needs 6: still running, NaN.
+    const loss = (x: T) => F.sum(F.whileLoop((c: T) => F.less(F.sum(c), 10), (c: T) => F.mul(c, 2), x, { maxIterations: 3 }));
+    const [g] = await runOnnx(fx.vmap(fx.grad(loss)), [F.tensor([[1, 2], [8, 4], [0.25, 0]])]);
+    expect(g!.slice(0, 4)).toEqual([4, 4, 1, 1]);
+    expect(g!.slice(4).every(Number.isNaN)).toBe(true);
+  });
+
   it('forward mode through a whileLoop (whileLoopTangent) → the (primal, tangent) Loop: first and second order, the trip count data', async () => {
     const body = (c: T) => F.add(F.mul(c, 1.5), F.mul(F.sin(c), 0.1));
     const loop = (x: T) => F.whileLoop((c: T) => F.less(F.sum(c), 10), body, x, { maxIterations: 50 });
