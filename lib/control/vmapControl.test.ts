@@ -72,6 +72,12 @@ describeEachBackend('vmap over per-example control flow', (backend) => {
     await expectClose(out, [[27, 54], [20, 40], [40.5, 40.5]], 0);
   });
 
+  itExceptWebgpu(backend, syncReads)('forward mode through a whileLoop with a batched predicate: one (primal, tangent) loop for the batch, tangents 2^k per example', async () => {
+    const tangents = fx.jit(fx.vmap((x: T) => fx.jvp(doubling, [x], [F.onesLike(x)])[1]));
+    await expectClose(tangents(F.tensor(starts)), starts.map((r, i) => r.map(() => stops[i]![0]! / r[0]!)), 0);
+    expect(tangents.stats().perExampleLoops).toBe(0);
+  });
+
   it('whileLoop with a batched predicate in reverse mode under jit (one masked scan, no reads): d/dx Σ doubling(x) = 2^k per example', async () => {
     const loss = (x: T) => F.sum(F.whileLoop((c: T) => F.less(F.sum(c), 10), (c: T) => F.mul(c, 2), x, { maxIterations: 20 }));
     const grads = starts.map((r, i) => r.map(() => stops[i]![0]! / r[0]!));

@@ -199,6 +199,12 @@ export const whileTangentPrimitive: Primitive<WhileParams> = {
     // Reverse mode takes the masked-scan path in whileLoop's jvp rule; this tangent loop is never linearized.
     throw new TransformError('whileLoop: internal error, the forward-mode tangent loop was transposed');
   },
+  batch(values, dims, params) {
+    // The (primal, tangent) loop batched as a whileLoop (one loop for the batch), its tangent half kept.
+    const n = values.length / 2;
+    const [outs, outDims] = whileLoopPrimitive.batch!(values, dims, pairedParams(params, n));
+    return [outs.slice(n), outDims.slice(n)];
+  },
   onnx: whileTangentOnnx,
 };
 
