@@ -24,7 +24,7 @@ import { unaliased } from '../core/alias.js';
 import { scoped } from '../core/memory.js';
 import { kernelOnly } from '../core/lowering.js';
 import { vmap } from '../transforms/vmap.js';
-import { materialize } from '../primitives/batching.js';
+import { batchSizeOf, materialize } from '../primitives/batching.js';
 import { reshape } from '../primitives/reshape.js';
 import { stage } from '../core/ir.js';
 import type { OnnxBuilder, OnnxEquation } from '../onnx/forms.js';
@@ -82,7 +82,7 @@ export const condPrimitive: Primitive<CondParams> = {
   batch([pred, ...operands], [predDim, ...dims], params) {
     // Both branches for every example, then a per-example select (JAX's rule for a batched predicate). The
     // predicate rides along as an ignored argument, so the branches are mapped even when no operand is.
-    const size = predDim !== null && predDim !== undefined ? pred!.shape[predDim]! : operands[dims.findIndex((d) => d !== null)]!.shape[dims.find((d) => d !== null)!]!;
+    const size = batchSizeOf([pred!, ...operands], [predDim ?? null, ...dims]);
     const both = (fn: Fn) => vmap((_p: Tensor, ...xs: Tensor[]) => flatCall({ ...params, fn }, xs), { inAxes: [predDim ?? null, ...dims] })(pred!, ...operands) as Tensor[];
     const yt = both(params.onTrue);
     const yf = both(params.onFalse);

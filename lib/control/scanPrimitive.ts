@@ -26,7 +26,7 @@ import { openScope } from '../core/scope.js';
 import { JvpTrace, JvpTracer } from '../transforms/jvp.js';
 import { transposeIR } from '../transforms/linearize.js';
 import { BatchTrace, BatchTracer } from '../transforms/vmap.js';
-import { materialize, moveBatchToFront } from '../primitives/batching.js';
+import { batchSizeOf, materialize, moveBatchToFront } from '../primitives/batching.js';
 import { transpose as transposeOp } from '../primitives/transpose.js';
 import { add } from '../primitives/add.js';
 import { jit } from '../compile/jit.js';
@@ -894,8 +894,7 @@ function batchedBody(ir: IR, size: number, inB: readonly boolean[], forceOut: re
 function scanBatch(args: readonly Tensor[], dims: readonly BatchDim[], p: ScanParams): [Tensor[], BatchDim[]] {
   const ir = p.body.ir;
   const nk = p.numCarry;
-  const at = dims.findIndex((d) => d !== null);
-  const size = args[at]!.shape[dims[at]!]!;
+  const size = batchSizeOf(args, dims);
   const given = dims.map((d) => d !== null);
   const carryB = carryFixpoint(p, given, (m) => {
     const { closed, outB } = batchedBody(ir, size, m, null);

@@ -27,7 +27,7 @@ import { scoped } from '../core/memory.js';
 import { RollingScope } from '../solvers/common.js';
 import { kernelOnly } from '../core/lowering.js';
 import { vmap } from '../transforms/vmap.js';
-import { materialize } from '../primitives/batching.js';
+import { batchSizeOf, materialize } from '../primitives/batching.js';
 import { reshape } from '../primitives/reshape.js';
 import { cast } from '../primitives/cast.js';
 import { sum } from '../primitives/sum.js';
@@ -118,8 +118,7 @@ export const whileLoopPrimitive: Primitive<WhileParams> = {
   batch(values, dims, params) {
     // One loop for the whole batch, as JAX: it runs while any example's condition holds, and an example whose
     // condition fails keeps its carry (every carry, closed-over values included, gets the batch axis first).
-    const at = dims.findIndex((d) => d !== null);
-    const size = values[at]!.shape[dims[at]!]!;
+    const size = batchSizeOf(values, dims);
     const carries = values.map((v, i) => materialize(v as AnyTensor, dims[i]!, size));
     const perExample = (fn: Fn, xs: unknown[]) => vmap((...ys: Tensor[]) => flatCall({ ...params, fn }, ys))(...(xs as Tensor[])) as Tensor[];
     const running = (xs: unknown[]) => perExample(params.condFn, xs)[0]! as AnyTensor; // [size] bool

@@ -50,6 +50,16 @@ function loopWhile(
   return g.ops('Loop', [g.int(maxTrips), cond, ...carries.map((c) => c.value)], carries.length, { body: graph });
 }
 
+/** The d×d identity repeated over `batch` leading axes: [...batch, d, d], float32 or float64. */
+function identity(g: OnnxBuilder, d: number, batch: readonly number[], dtype: 'float32' | 'float64' = 'float32'): string {
+  const eye = g.op('EyeLike', [filled(g, [d, d], 'float32')], dtype === 'float64' ? { dtype: { int: OnnxDataType.DOUBLE } } : {});
+  return g.op('Expand', [eye, g.ints([...batch, d, d])]);
+}
+
+/** Whether any entry of a bool value holds along its last axis ([..., k] → [...] bool). */
+const anyAlongLast = (b: OnnxBuilder, flags: string) =>
+  b.op('Greater', [b.op('ReduceMax', [b.op('Cast', [flags], castTo('int32'))], { axes: { ints: [-1] }, keepdims: { int: 0 } }), b.scalar(0, 'int32')]);
+
 /** `[0, 1, …, n − 1]` as int64. */
 const range = (g: OnnxBuilder, n: number) => g.ints([...Array(n).keys()]);
 /** 1 at position j (an int64 scalar value) of n, else 0, as float32 [n]. */
@@ -106,7 +116,7 @@ export function gaussJordanOnnx(g: OnnxBuilder, a: string, shapeA: readonly numb
   const rank = shapeA.length;
   const n = shapeA[rank - 1]!;
   const batch = shapeA.slice(0, -2);
-  const rhs = b ?? g.op('Expand', [g.op('EyeLike', [filled(g, [n, n], 'float32')]), g.ints(shapeA)]);
+  const rhs = b ?? identity(g, n, batch);
   const w = n + k;
   const m0 = g.op('Concat', [a, rhs], { axis: { int: rank - 1 } });
   const carries: Carry[] = [
@@ -182,7 +192,7 @@ export function expmOnnx(g: OnnxBuilder, a: string, shapeA: readonly number[]): 
   const finite = g.op('Not', [g.op('Or', [g.op('IsNaN', [norm]), g.op('IsInf', [norm])])]);
   const sFloat = g.op('Where', [finite, g.op('Clip', [raw, f(0), f(64)]), f(0)]);
   const scaled = g.op('Mul', [a, g.op('Pow', [f(2), g.op('Neg', [sFloat])])]);
-  const eye = g.op('Expand', [g.op('EyeLike', [filled(g, [n, n], 'float32')]), g.ints(shapeA)]);
+  const eye = identity(g, n, shapeA.slice(0, -2));
   const mm = (x: string, y: string) => g.op('MatMul', [x, y]);
   const a2 = mm(scaled, scaled);
   const a4 = mm(a2, a2);
@@ -211,7 +221,7 @@ export function qrOnnx(g: OnnxBuilder, a: string, shapeA: readonly number[], com
   const batch = shapeA.slice(0, -2);
   const k = Math.min(m, n);
   const qcols = complete ? m : k;
-  const eye = g.op('Expand', [g.op('EyeLike', [filled(g, [m, m], 'float32')]), g.ints([...batch, m, m])]);
+  const eye = identity(g, m, batch);
   const carries: Carry[] = [
     { value: a, dtype: 'float32', shape: shapeA },
     { value: eye, dtype: 'float32', shape: [...batch, m, m] },
@@ -301,7 +311,7 @@ const intMatrix = (g: OnnxBuilder, values: readonly number[], shape: readonly nu
 
 /** Whether any entry of a bool value holds, as a bool scalar. */
 const anyOf = (b: OnnxBuilder, flags: string) =>
-  b.op('Greater', [b.op('ReduceMax', [b.op('Cast', [b.op('Reshape', [flags, b.ints([-1])])], castTo('int32'))], { keepdims: { int: 0 } }), b.scalar(0, 'int32')]);
+  anyAlongLast(b, b.op('Reshape', [flags, b.ints([-1])]));
 
 /** Entries `from` to `to` of an axis. */
 const sliceAxis = (b: OnnxBuilder, x: string, from: number, to: number, axis: number) => b.op('Slice', [x, b.ints([from]), b.ints([to]), b.ints([axis])]);
@@ -359,8 +369,7 @@ export function eighOnnx(g: OnnxBuilder, a: string, shapeA: readonly number[]): 
   const a64 = g.op('Cast', [a], castTo('float64'));
   const sym = g.op('Mul', [f64(g, 0.5), g.op('Add', [a64, swapLast(g, a64, rank)])]);
   const s0 = N === n ? sym : g.op('Pad', [sym, g.ints([...batch.map(() => 0), 0, 0, ...batch.map(() => 0), 1, 1])]);
-  const eyeN = g.op('EyeLike', [filled(g, [N, N], 'float32')], { dtype: { int: OnnxDataType.DOUBLE } });
-  const v0 = g.op('Expand', [eyeN, g.ints([...batch, N, N])]);
+  const v0 = identity(g, N, batch, 'float64');
   const rounds = jacobiRounds(N);
   const perms = intMatrix(g, rounds.flat(), [N - 1, N]);
   const inverses = intMatrix(g, rounds.flatMap((perm) => perm.map((_, k) => perm.indexOf(k))), [N - 1, N]);
@@ -456,8 +465,7 @@ function svdTallOnnx(g: OnnxBuilder, a: string, batch: readonly number[], m: num
   const N = n + (n % 2);
   const h = N / 2;
   const a0 = N === n ? a : g.op('Pad', [a, g.ints([...batch.map(() => 0), 0, 0, ...batch.map(() => 0), 0, 1])]);
-  const eyeN = g.op('EyeLike', [filled(g, [N, N], 'float32')], { dtype: { int: OnnxDataType.DOUBLE } });
-  const v0 = g.op('Expand', [eyeN, g.ints([...batch, N, N])]);
+  const v0 = identity(g, N, batch, 'float64');
   const rounds = jacobiRounds(N);
   const perms = intMatrix(g, rounds.flat(), [N - 1, N]);
   const inverses = intMatrix(g, rounds.flatMap((perm) => perm.map((_, k) => perm.indexOf(k))), [N - 1, N]);
@@ -498,8 +506,7 @@ function svdTallOnnx(g: OnnxBuilder, a: string, batch: readonly number[], m: num
           const aNext = b.op('Gather', [rotatePairs(b, ap, colAxis, h, asColumn(c), asColumn(sn), asColumn(skip)), inverse], { axis: { int: colAxis } });
           const vp = b.op('Gather', [v!, perm], { axis: { int: colAxis } });
           const vNext = b.op('Gather', [rotatePairs(b, vp, colAxis, h, asColumn(c), asColumn(sn), asColumn(skip)), inverse], { axis: { int: colAxis } });
-          const any = b.op('Greater', [b.op('ReduceMax', [b.op('Cast', [b.op('Not', [skip])], castTo('int32'))], { axes: { ints: [-1] }, keepdims: { int: 0 } }), b.scalar(0, 'int32')]);
-          return [aNext, vNext, b.op('Or', [rotated!, any])];
+          return [aNext, vNext, b.op('Or', [rotated!, anyAlongLast(b, b.op('Not', [skip]))])];
         },
       );
       const stillGoing = sw.op('And', [active!, rotatedAny!]);
@@ -536,7 +543,7 @@ function svdTallOnnx(g: OnnxBuilder, a: string, batch: readonly number[], m: num
 function completeColumnsOnnx(g: OnnxBuilder, u: string, filledCols: string, batch: readonly number[], m: number, cols: number): string {
   const rank = batch.length + 2;
   const [rowAxis, colAxis] = [rank - 2, rank - 1];
-  const eyeM = g.op('Expand', [g.op('EyeLike', [filled(g, [m, m], 'float32')], { dtype: { int: OnnxDataType.DOUBLE } }), g.ints([...batch, m, m])]);
+  const eyeM = identity(g, m, batch, 'float64');
   const [uEnd] = loop(
     g,
     cols,
@@ -553,7 +560,7 @@ function completeColumnsOnnx(g: OnnxBuilder, u: string, filledCols: string, batc
       const norms = b.op('Sqrt', [b.op('ReduceSum', [b.op('Mul', [x, x]), b.ints([rowAxis])], { keepdims: { int: 0 } })]); // [..., m]
       const ok = b.op('And', [b.op('Greater', [norms, f64(b, 0.5)]), b.op('GreaterOrEqual', [range(b, m), b.op('Unsqueeze', [next!, b.ints([rank - 2])])])]);
       const t = b.op('ArgMax', [b.op('Cast', [ok], castTo('int32'))], { axis: { int: -1 }, keepdims: { int: 1 }, select_last_index: { int: 0 } }); // [..., 1]
-      const found = b.op('Greater', [b.op('ReduceMax', [b.op('Cast', [ok], castTo('int32'))], { axes: { ints: [-1] }, keepdims: { int: 0 } }), b.scalar(0, 'int32')]);
+      const found = anyAlongLast(b, ok);
       const column = b.op('Div', [
         b.op('GatherElements', [x, b.op('Expand', [b.op('Unsqueeze', [t, b.ints([rowAxis])]), b.ints([...batch, m, 1])])], { axis: { int: colAxis } }),
         b.op('Unsqueeze', [b.op('GatherElements', [norms, t], { axis: { int: rank - 2 } }), b.ints([rowAxis])]),
@@ -586,8 +593,7 @@ export function svdOnnx(g: OnnxBuilder, a: string, shapeA: readonly number[], fu
   const k = Math.min(m, n);
   const f32 = (x: string) => (x ? g.op('Cast', [x], castTo('float32')) : '');
   if (k === 0) {
-    const eye = (d: number) => g.op('Expand', [g.op('EyeLike', [filled(g, [d, d], 'float32')]), g.ints([...batch, d, d])]);
-    return { u: full ? eye(m) : filled(g, [...batch, m, 0], 'float32'), s: filled(g, [...batch, 0], 'float32'), vt: full ? eye(n) : filled(g, [...batch, 0, n], 'float32') };
+    return { u: full ? identity(g, m, batch) : filled(g, [...batch, m, 0], 'float32'), s: filled(g, [...batch, 0], 'float32'), vt: full ? identity(g, n, batch) : filled(g, [...batch, 0, n], 'float32') };
   }
   const a64 = g.op('Cast', [a], castTo('float64'));
   if (m >= n) {

@@ -10,6 +10,12 @@ import { broadcastTo } from './broadcastTo.js';
 import { reshape } from './reshape.js';
 import { transpose } from './transpose.js';
 
+/** The batch size of a batch rule's inputs: the length of the first batched input's batch axis. */
+export function batchSizeOf(values: readonly { readonly shape: readonly number[] }[], dims: readonly BatchDim[]): number {
+  const at = dims.findIndex((d) => d !== null);
+  return values[at]!.shape[dims[at]!]!;
+}
+
 /** Moves the batch axis of `x` to position 0 (no-op when it is there). */
 export function moveBatchToFront(x: AnyTensor, dim: number): AnyTensor {
   if (dim === 0) return x;

@@ -7,7 +7,7 @@ import type { AnyTensor, Tensor } from '../core/tensor.js';
 import { zerosLike } from '../core/creation.js';
 import { apply1, normalizeAxis, shapeOf } from './define.js';
 import { slice } from './slice.js';
-import { materialize } from './batching.js';
+import { batchSizeOf, materialize } from './batching.js';
 import { scatterMap } from '../compile/hostKernels.js';
 import type { Slots, Step } from '../core/lowering.js';
 import type { Equation } from '../core/ir.js';
@@ -49,7 +49,7 @@ export const concatPrimitive: Primitive<ConcatParams> = definePrimitive({
     });
   },
   batch(xs, dims, { axis }) {
-    const size = xs[dims.findIndex((d) => d !== null)]!.shape[dims.find((d) => d !== null)!]!;
+    const size = batchSizeOf(xs, dims);
     return [apply1(concatPrimitive, xs.map((x, i) => materialize(x, dims[i]!, size)), { axis: axis + 1 }), 0];
   },
   showParams: ({ axis }) => `axis=${axis}`,

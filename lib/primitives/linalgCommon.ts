@@ -9,7 +9,7 @@ import type { BatchDim, Params, Primitive } from '../core/primitive.js';
 import { ConcreteTensor, type AbstractValue, type AnyTensor } from '../core/tensor.js';
 import { add } from './add.js';
 import { reshape } from './reshape.js';
-import { materialize, moveBatchToFront } from './batching.js';
+import { batchSizeOf, materialize, moveBatchToFront } from './batching.js';
 import { apply1, requireDtype } from './define.js';
 import { mul } from './mul.js';
 import { transpose } from './transpose.js';
@@ -78,8 +78,7 @@ export function triangleMask(n: number, kind: 'lower' | 'upper' | 'phi'): AnyTen
  */
 export function leadingBatchRule(prim: Primitive) {
   return (args: readonly AnyTensor[], dims: readonly BatchDim[], params: Params): [AnyTensor, BatchDim] => {
-    const at = dims.findIndex((d) => d !== null);
-    const size = args[at]!.shape[dims[at]!]!;
+    const size = batchSizeOf(args, dims);
     const moved = args.map((x, i) => (dims[i] === null ? materialize(x, null, size) : moveBatchToFront(x, dims[i]!)));
     return [apply1(prim, moved, params), 0];
   };
